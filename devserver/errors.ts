@@ -1,8 +1,11 @@
 // gRPC errors the way the Temporal SDK expects them: a status code, a message, and (where the SDK maps it to a
 // typed error) a `google.rpc.Status` with one `Any` detail in the `grpc-status-details-bin` trailer.
 import { Metadata, status } from '@grpc/grpc-js';
-import root from '@temporalio/proto/protos/root.js';
+import protoRoot from '@temporalio/proto/protos/root.js';
+import type { Root } from 'protobufjs';
 
+/** The full Temporal API (and google.rpc) as protobufjs reflection objects. */
+export const root = protoRoot as unknown as Root;
 root.resolveAll();
 const StatusType = root.lookupType('google.rpc.Status');
 
