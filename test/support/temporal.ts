@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import * as fixtureActivities from '../devserver/conformance/fixtures/activities.js';
 import { startTemporalService, type RunningTemporalService, type StartOptions } from '../../workers/temporal-service.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,6 +41,12 @@ export function uniqueWorkflowId(purpose: string): string {
   return `${purpose}-${randomUUID()}`;
 }
 
+export interface BackgroundWorker {
+  worker: Worker;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
 /** A started server plus the two kinds of SDK connection the tests need. */
 export class ConformanceServer {
   private constructor(
@@ -69,13 +76,14 @@ export class ConformanceServer {
     return this.service.namespace;
   }
 
-  /** A Worker on `taskQueue` with the fixture bundle and the given activities; the caller runs it. */
+  /** A Worker on `taskQueue` with the fixture workflows and activities (unless `options` says otherwise); the caller runs it. */
   async createWorker(taskQueue: string, options: Partial<WorkerOptions> = {}): Promise<Worker> {
     return Worker.create({
       connection: this.nativeConnection,
       namespace: this.namespace,
       taskQueue,
       workflowBundle: await fixtureWorkflowBundle(),
+      activities: fixtureActivities,
       shutdownGraceTime: '1s',
       ...options,
     });
@@ -85,6 +93,24 @@ export class ConformanceServer {
   async withWorker<T>(taskQueue: string, options: Partial<WorkerOptions>, body: () => Promise<T>): Promise<T> {
     const worker = await this.createWorker(taskQueue, options);
     return worker.runUntil(body());
+  }
+
+  /**
+   * Starts a Worker that runs in the background until `stop()` (for a whole test file's `before`/`after`).
+   * `stop()` rethrows the error the worker failed with, if any.
+   */
+  async startBackgroundWorker(taskQueue: string, options: Partial<WorkerOptions> = {}): Promise<BackgroundWorker> {
+    const worker = await this.createWorker(taskQueue, options);
+    const running = worker.run();
+    running.catch(() => {}); // surfaced by stop()
+    return {
+      worker,
+      taskQueue,
+      async stop() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      },
+    };
   }
 
   async stop(): Promise<void> {
