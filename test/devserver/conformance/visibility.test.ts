@@ -1,0 +1,106 @@
+// Visibility: list and count with WorkflowId / WorkflowType / ExecutionStatus / TaskQueue filters (and AND),
+// search attributes and memo given at start or upserted by the workflow.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { ConformanceServer, eventually, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
+import { CONFORMANCE_KEYWORD, echo, failWorkflow, releaseSignal, upsertThenWait, waitForRelease } from './fixtures/workflows.js';
+
+async function listIds(server: ConformanceServer, query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of server.client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids.sort();
+}
+
+async function listOne(server: ConformanceServer, query: string): Promise<WorkflowExecutionInfo[]> {
+  const executions: WorkflowExecutionInfo[] = [];
+  for await (const execution of server.client.workflow.list({ query })) executions.push(execution);
+  return executions;
+}
+
+describe('devserver conformance: visibility, search attributes and memo', () => {
+  let server: ConformanceServer;
+  let worker: BackgroundWorker;
+  const taskQueue = uniqueTaskQueue('visibility');
+  const ids = {
+    echoA: uniqueWorkflowId('vis-echo-a'),
+    echoB: uniqueWorkflowId('vis-echo-b'),
+    running: uniqueWorkflowId('vis-running'),
+    failed: uniqueWorkflowId('vis-failed'),
+  };
+
+  before(async () => {
+    server = await ConformanceServer.start({ extraArgs: ['--search-attribute', `${CONFORMANCE_KEYWORD.name}=Keyword`] });
+    worker = await server.startBackgroundWorker(taskQueue);
+    const { client } = server;
+    await (await client.workflow.start(echo<string>, { taskQueue, workflowId: ids.echoA, args: ['a'] })).result();
+    await (await client.workflow.start(echo<string>, { taskQueue, workflowId: ids.echoB, args: ['b'] })).result();
+    await client.workflow.start(waitForRelease, { taskQueue, workflowId: ids.running });
+    const failed = await client.workflow.start(failWorkflow, { taskQueue, workflowId: ids.failed, args: ['for visibility'] });
+    await assert.rejects(failed.result());
+  });
+  after(async () => {
+    await worker?.stop();
+    await server?.stop();
+  });
+
+  const inQueue = `TaskQueue = "${taskQueue}"`;
+
+  it('lists by WorkflowId and fills the execution info', async () => {
+    const [execution] = await eventually('the workflow in the list', async () => {
+      const found = await listOne(server, `WorkflowId = "${ids.echoA}"`);
+      return found.length === 1 ? found : undefined;
+    });
+    assert.equal(execution?.workflowId, ids.echoA);
+    assert.equal(execution?.type, 'echo');
+    assert.equal(execution?.taskQueue, taskQueue);
+    assert.equal(execution?.status.name, 'COMPLETED');
+    assert.ok(execution?.startTime instanceof Date);
+    assert.ok((execution?.historyLength ?? 0) > 0);
+  });
+
+  it('filters by TaskQueue, WorkflowType and ExecutionStatus, alone and combined with AND', async () => {
+    assert.deepEqual(await listIds(server, inQueue), Object.values(ids).sort());
+    assert.deepEqual(await listIds(server, `${inQueue} AND WorkflowType = "echo"`), [ids.echoA, ids.echoB].sort());
+    assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = "Running"`), [ids.running]);
+    assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = "Failed"`), [ids.failed]);
+    assert.deepEqual(await listIds(server, `WorkflowType = "echo" AND ExecutionStatus = "Completed" AND ${inQueue}`), [ids.echoA, ids.echoB].sort());
+    assert.deepEqual(await listIds(server, `${inQueue} AND WorkflowType = "noSuchType"`), []);
+  });
+
+  it('counts with the same filters', async () => {
+    assert.equal((await server.client.workflow.count(inQueue)).count, 4);
+    assert.equal((await server.client.workflow.count(`${inQueue} AND ExecutionStatus = "Completed"`)).count, 2);
+    assert.equal((await server.client.workflow.count(`${inQueue} AND WorkflowType = "waitForRelease"`)).count, 1);
+    assert.equal((await server.client.workflow.count(`WorkflowId = "${ids.failed}"`)).count, 1);
+  });
+
+  it('stores search attributes given at start: describe shows them, list filters on them', async () => {
+    const workflowId = uniqueWorkflowId('vis-sa-start');
+    const handle = await server.client.workflow.start(waitForRelease, {
+      taskQueue, workflowId, typedSearchAttributes: [{ key: CONFORMANCE_KEYWORD, value: `start-${workflowId}` }],
+    });
+    const description = await handle.describe();
+    assert.equal(description.typedSearchAttributes.get(CONFORMANCE_KEYWORD), `start-${workflowId}`);
+    assert.deepEqual(await listIds(server, `${CONFORMANCE_KEYWORD.name} = "start-${workflowId}"`), [workflowId]);
+    await handle.signal(releaseSignal, 'done');
+    await handle.result();
+  });
+
+  it('applies upserted search attributes and memo: describe and list see them', async () => {
+    const workflowId = uniqueWorkflowId('vis-upsert');
+    const keyword = `upserted-${workflowId}`;
+    const handle = await server.client.workflow.start(upsertThenWait, { taskQueue, workflowId, args: [keyword], memo: { owner: 'test' } });
+    const description = await eventually('the upserted search attribute', async () => {
+      const current = await handle.describe();
+      return current.typedSearchAttributes.get(CONFORMANCE_KEYWORD) === keyword ? current : undefined;
+    });
+    assert.deepEqual(description.memo, { owner: 'test', note: `memo for ${keyword}` });
+    assert.deepEqual(await listIds(server, `${CONFORMANCE_KEYWORD.name} = "${keyword}" AND ExecutionStatus = "Running"`), [workflowId]);
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.ok(events.some((event) => event.upsertWorkflowSearchAttributesEventAttributes), 'UpsertWorkflowSearchAttributes event');
+    assert.ok(events.some((event) => event.workflowPropertiesModifiedEventAttributes), 'WorkflowPropertiesModified event');
+    await handle.signal(releaseSignal, 'done');
+    await handle.result();
+  });
+});
