@@ -2,7 +2,7 @@
 // service chosen by workers/temporal-service.ts), connect a Client and a NativeConnection, build the fixture
 // workflow bundle once per test file, and run Workers on unique task queues.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import * as fixtureActivities from '../devserver/conformance/fixtures/activities.js';
-import { startTemporalService, type RunningTemporalService, type StartOptions } from '../../workers/temporal-service.js';
+import { chooseTemporalService, startTemporalService, type RunningTemporalService, type StartOptions } from '../../workers/temporal-service.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CONFORMANCE_FIXTURES = join(REPO_ROOT, 'test', 'devserver', 'conformance', 'fixtures');
@@ -58,6 +58,7 @@ export class ConformanceServer {
 
   static async start(options: StartOptions = {}): Promise<ConformanceServer> {
     installQuietRuntime();
+    assertServiceAvailable(options);
     const service = await startTemporalService(options);
     try {
       const { connection, client, nativeConnection } = await connectAll(service.address, service.namespace);
@@ -117,6 +118,14 @@ export class ConformanceServer {
     await this.nativeConnection.close().catch(() => {});
     await this.connection.close().catch(() => {});
     await this.service.stop();
+  }
+}
+
+/** A missing devserver executable makes spawn emit an unhandled 'error'; fail with a sentence instead. */
+export function assertServiceAvailable(options: StartOptions = {}): void {
+  const choice = chooseTemporalService(options.env ?? process.env);
+  if (choice.kind !== 'external' && !existsSync(choice.executable)) {
+    throw new Error(`no Temporal service to test: ${choice.executable} does not exist (${choice.description})`);
   }
 }
 

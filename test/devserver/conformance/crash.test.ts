@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { freePort, startTemporalService, type RunningTemporalService } from '../../../workers/temporal-service.js';
 import {
-  CONFORMANCE_FIXTURES, ConformanceServer, REPO_ROOT, connectAll, eventually, fixtureWorkflowBundle, historyEventTypes,
+  CONFORMANCE_FIXTURES, ConformanceServer, REPO_ROOT, assertServiceAvailable, connectAll, eventually, fixtureWorkflowBundle, historyEventTypes,
   installQuietRuntime, temporaryDirectory, uniqueTaskQueue, uniqueWorkflowId, waitForEvent,
 } from '../../support/temporal.js';
 import * as activities from './fixtures/activities.js';
@@ -81,6 +81,7 @@ describe('devserver conformance: crashes', () => {
 
     it('completes every running workflow with its correct result, and a pending timer fires', async () => {
       installQuietRuntime();
+      assertServiceAvailable();
       const dbFile = join(data.path, 'devserver.db');
       const port = await freePort();
       const first = await startTemporalService({ dbFile, port });
