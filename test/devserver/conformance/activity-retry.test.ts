@@ -36,7 +36,7 @@ describe('devserver conformance: activity retries', () => {
     return err.cause;
   };
 
-  it('retries until the attempt that succeeds', async () => {
+  it('retries until the attempt that succeeds', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-count', {
       name: 'failUntilAttempt', args: [{ succeedOnAttempt: 3, errorType: 'Transient' }],
       options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms', backoffCoefficient: 1, maximumAttempts: 5 } },
@@ -46,7 +46,7 @@ describe('devserver conformance: activity retries', () => {
     assert.equal(attempts().length, 3);
   });
 
-  it('does not retry an error type listed in nonRetryableErrorTypes', async () => {
+  it('does not retry an error type listed in nonRetryableErrorTypes', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-non-retryable-type', {
       name: 'failUntilAttempt', args: [{ succeedOnAttempt: 5, errorType: 'FenceRefused' }],
       options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms', nonRetryableErrorTypes: ['FenceRefused'] } },
@@ -58,7 +58,7 @@ describe('devserver conformance: activity retries', () => {
     assert.equal(attempts().length, 1);
   });
 
-  it('does not retry an ApplicationFailure marked nonRetryable', async () => {
+  it('does not retry an ApplicationFailure marked nonRetryable', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-non-retryable-flag', {
       name: 'failUntilAttempt', args: [{ succeedOnAttempt: 5, errorType: 'Permanent', nonRetryable: true }],
       options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms' } },
@@ -69,7 +69,7 @@ describe('devserver conformance: activity retries', () => {
     assert.equal(attempts().length, 1);
   });
 
-  it('stops after maximumAttempts with retryState MAXIMUM_ATTEMPTS_REACHED', async () => {
+  it('stops after maximumAttempts with retryState MAXIMUM_ATTEMPTS_REACHED', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-maximum', {
       name: 'failUntilAttempt', args: [{ succeedOnAttempt: 99, errorType: 'Transient' }],
       options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms', backoffCoefficient: 1, maximumAttempts: 3 } },
@@ -84,7 +84,7 @@ describe('devserver conformance: activity retries', () => {
     assert.equal(failed.length, 1, 'only the final attempt is written to history');
   });
 
-  it('spaces attempts by at least the exponential backoff', async () => {
+  it('spaces attempts by at least the exponential backoff', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-backoff', {
       name: 'failUntilAttempt', args: [{ succeedOnAttempt: 4, errorType: 'Transient' }],
       options: { startToCloseTimeout: '5s', retry: { initialInterval: '150ms', backoffCoefficient: 2, maximumAttempts: 4 } },
@@ -97,7 +97,7 @@ describe('devserver conformance: activity retries', () => {
     [150, 300, 600].forEach((backoff, index) => assert.ok((gaps[index] as number) >= backoff - 10, `gap ${index + 1} is ${gaps[index]} ms, backoff ${backoff} ms`));
   });
 
-  it('delivers the last heartbeat details of a failed attempt to the next attempt', async () => {
+  it('delivers the last heartbeat details of a failed attempt to the next attempt', { timeout: 60_000 }, async () => {
     const { handle } = await run('retry-heartbeat-details', {
       name: 'checkpointThenFail', args: ['checkpoint-7'],
       options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms', maximumAttempts: 3 } },

@@ -35,7 +35,7 @@ describe('devserver conformance: activity timeouts and cancellation', () => {
     return failure.cause;
   };
 
-  it('times out an activity nobody polls for with SCHEDULE_TO_START', async () => {
+  it('times out an activity nobody polls for with SCHEDULE_TO_START', { timeout: 60_000 }, async () => {
     const { failure, handle } = await failedActivity('timeout-schedule-to-start', {
       name: 'echoActivity', args: ['never runs'],
       options: { taskQueue: uniqueTaskQueue('nobody-polls'), scheduleToStartTimeout: '500ms', startToCloseTimeout: '5s' },
@@ -46,7 +46,7 @@ describe('devserver conformance: activity timeouts and cancellation', () => {
     assert.ok(!types.includes('ActivityTaskStarted'), 'the activity never started');
   });
 
-  it('retries an attempt that outlives START_TO_CLOSE, then fails with it', async () => {
+  it('retries an attempt that outlives START_TO_CLOSE, then fails with it', { timeout: 60_000 }, async () => {
     const { failure, attempts } = await failedActivity('timeout-start-to-close', {
       name: 'sleepActivity', args: [10_000],
       options: { startToCloseTimeout: '300ms', retry: { initialInterval: '50ms', maximumAttempts: 2 } },
@@ -56,7 +56,7 @@ describe('devserver conformance: activity timeouts and cancellation', () => {
     assert.equal(attempts.length, 2, 'the timed-out attempt was retried once');
   });
 
-  it('fails a single long attempt with SCHEDULE_TO_CLOSE', async () => {
+  it('fails a single long attempt with SCHEDULE_TO_CLOSE', { timeout: 60_000 }, async () => {
     const { failure } = await failedActivity('timeout-schedule-to-close', {
       name: 'sleepActivity', args: [10_000],
       options: { scheduleToCloseTimeout: '700ms' },
@@ -64,7 +64,7 @@ describe('devserver conformance: activity timeouts and cancellation', () => {
     assert.equal(timeoutOf(failure).timeoutType, 'SCHEDULE_TO_CLOSE');
   });
 
-  it('stops retrying when the next attempt would pass the schedule-to-close deadline', async () => {
+  it('stops retrying when the next attempt would pass the schedule-to-close deadline', { timeout: 60_000 }, async () => {
     const { failure, attempts } = await failedActivity('timeout-schedule-to-close-retries', {
       name: 'failUntilAttempt', args: [{ succeedOnAttempt: 1_000, errorType: 'Transient' }],
       options: { scheduleToCloseTimeout: '1s', retry: { initialInterval: '300ms', backoffCoefficient: 1 } },
@@ -73,7 +73,7 @@ describe('devserver conformance: activity timeouts and cancellation', () => {
     assert.ok(attempts.length >= 2 && attempts.length <= 4, `${attempts.length} attempts within one second at 300 ms backoff`);
   });
 
-  it('times out an activity that stops heartbeating with HEARTBEAT, keeping its last details', async () => {
+  it('times out an activity that stops heartbeating with HEARTBEAT, keeping its last details', { timeout: 60_000 }, async () => {
     const { failure, attempts } = await failedActivity('timeout-heartbeat', {
       name: 'heartbeatOnceThenGoSilent', args: [10_000],
       options: { startToCloseTimeout: '30s', heartbeatTimeout: '500ms', retry: { maximumAttempts: 1 } },
@@ -84,7 +84,7 @@ describe('devserver conformance: activity timeouts and cancellation', () => {
     assert.equal(attempts.length, 1);
   });
 
-  it('delivers a workflow-side cancellation to a heartbeating activity', async () => {
+  it('delivers a workflow-side cancellation to a heartbeating activity', { timeout: 60_000 }, async () => {
     const workflowId = uniqueWorkflowId('activity-cancel');
     const handle = await server.client.workflow.start(cancelHeartbeatingActivity, { taskQueue, workflowId, args: [300] });
     assert.deepEqual(await handle.result(), { errorName: 'ActivityFailure', causeName: 'CancelledFailure' });

@@ -52,7 +52,7 @@ describe('devserver conformance: bad requests', () => {
     requestId: randomUUID(),
   });
 
-  it('rejects a start without a workflow id, type or task queue with INVALID_ARGUMENT', async () => {
+  it('rejects a start without a workflow id, type or task queue with INVALID_ARGUMENT', { timeout: 60_000 }, async () => {
     const service = server.client.workflowService;
     await assert.rejects(service.startWorkflowExecution({ ...validStart(), workflowId: '' }), hasCode(status.INVALID_ARGUMENT));
     await assert.rejects(service.startWorkflowExecution({ ...validStart(), workflowType: { name: '' } }), hasCode(status.INVALID_ARGUMENT));
@@ -60,7 +60,7 @@ describe('devserver conformance: bad requests', () => {
     await assert.rejects(service.startWorkflowExecution({ ...validStart(), workflowExecutionTimeout: { seconds: -5 as never } }), hasCode(status.INVALID_ARGUMENT));
   });
 
-  it('rejects describe without a workflow id, and answers NOT_FOUND / INVALID_ARGUMENT for missing or malformed runs', async () => {
+  it('rejects describe without a workflow id, and answers NOT_FOUND / INVALID_ARGUMENT for missing or malformed runs', { timeout: 60_000 }, async () => {
     const service = server.client.workflowService;
     await assert.rejects(service.describeWorkflowExecution({ namespace: server.namespace, execution: { workflowId: '' } }), hasCode(status.INVALID_ARGUMENT));
     await assert.rejects(service.signalWorkflowExecution({ namespace: server.namespace, workflowExecution: { workflowId: uniqueWorkflowId('none') }, signalName: 'x' }), hasCode(status.NOT_FOUND));
@@ -68,7 +68,7 @@ describe('devserver conformance: bad requests', () => {
       (err: Error & { code?: number }) => err.code === status.INVALID_ARGUMENT || err.code === status.NOT_FOUND);
   });
 
-  it('answers an undecodable request message with an error, not a crash', async () => {
+  it('answers an undecodable request message with an error, not a crash', { timeout: 60_000 }, async () => {
     const garbage = Buffer.concat([Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), randomBytes(64)]);
     const { error } = await sendRawBytes(server.address, 'StartWorkflowExecution', garbage);
     assert.ok(error, 'garbage must not be accepted as a start');
@@ -77,7 +77,7 @@ describe('devserver conformance: bad requests', () => {
     assert.equal(unknownMethod.error?.code, status.UNIMPLEMENTED);
   });
 
-  it('still runs workflows end to end after the bad requests', async () => {
+  it('still runs workflows end to end after the bad requests', { timeout: 60_000 }, async () => {
     const info = await server.client.workflowService.getSystemInfo({});
     assert.ok(info.capabilities, 'GetSystemInfo still answers');
     const result = await server.withWorker(taskQueue, {}, () =>

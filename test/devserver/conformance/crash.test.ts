@@ -45,7 +45,7 @@ describe('devserver conformance: crashes', () => {
       markers.remove();
     });
 
-    it('retries the activity on a new worker process after its heartbeat timeout', async () => {
+    it('retries the activity on a new worker process after its heartbeat timeout', { timeout: 120_000 }, async () => {
       const taskQueue = uniqueTaskQueue('crash-worker');
       const handle = await server.client.workflow.start(runActivity, {
         taskQueue, workflowId: uniqueWorkflowId('crash-worker'),
@@ -79,7 +79,7 @@ describe('devserver conformance: crashes', () => {
       data.remove();
     });
 
-    it('completes every running workflow with its correct result, and a pending timer fires', async () => {
+    it('completes every running workflow with its correct result, and a pending timer fires', { timeout: 120_000 }, async () => {
       installQuietRuntime();
       assertServiceAvailable();
       const dbFile = join(data.path, 'devserver.db');

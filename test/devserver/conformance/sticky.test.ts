@@ -17,14 +17,14 @@ describe('devserver conformance: sticky queues', () => {
     await server?.stop();
   });
 
-  it('completes a workflow of many sequential activities on a caching worker', async () => {
+  it('completes a workflow of many sequential activities on a caching worker', { timeout: 60_000 }, async () => {
     const taskQueue = uniqueTaskQueue('sticky-cached');
     const result = await server.withWorker(taskQueue, { maxCachedWorkflows: 10 }, () =>
       server.client.workflow.execute(sequentialSteps, { taskQueue, workflowId: uniqueWorkflowId('sticky-cached'), args: [15, 1] }));
     assert.equal(result, (15 * 16) / 2);
   });
 
-  it('falls back to the normal queue when the caching worker shuts down mid-workflow', async () => {
+  it('falls back to the normal queue when the caching worker shuts down mid-workflow', { timeout: 60_000 }, async () => {
     const taskQueue = uniqueTaskQueue('sticky-fallback');
     const workflowId = uniqueWorkflowId('sticky-fallback');
     const steps = 12;

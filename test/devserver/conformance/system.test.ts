@@ -19,7 +19,7 @@ describe('devserver conformance: system info and namespaces', () => {
     await server?.stop();
   });
 
-  it('answers GetSystemInfo with the capabilities the SDK relies on', async () => {
+  it('answers GetSystemInfo with the capabilities the SDK relies on', { timeout: 60_000 }, async () => {
     const connection = await Connection.connect({ address: server.address });
     try {
       const info = await connection.workflowService.getSystemInfo({});
@@ -30,13 +30,13 @@ describe('devserver conformance: system info and namespaces', () => {
     }
   });
 
-  it('describes the default namespace as registered', async () => {
+  it('describes the default namespace as registered', { timeout: 60_000 }, async () => {
     const response = await server.client.workflowService.describeNamespace({ namespace: 'default' });
     assert.equal(response.namespaceInfo?.name, 'default');
     assert.equal(response.namespaceInfo?.state, 1 /* NAMESPACE_STATE_REGISTERED */);
   });
 
-  it('rejects an unknown namespace with NamespaceNotFoundError', async () => {
+  it('rejects an unknown namespace with NamespaceNotFoundError', { timeout: 60_000 }, async () => {
     const client = new Client({ connection: server.connection, namespace: 'no-such-namespace' });
     await assert.rejects(
       client.workflow.start(echo, { taskQueue: 'unused', workflowId: uniqueWorkflowId('ns'), args: ['x'] }),
@@ -48,7 +48,7 @@ describe('devserver conformance: system info and namespaces', () => {
     );
   });
 
-  it('runs end to end under TestWorkflowEnvironment.createLocal with the devserver executable', async () => {
+  it('runs end to end under TestWorkflowEnvironment.createLocal with the devserver executable', { timeout: 60_000 }, async () => {
     installQuietRuntime();
     const env = await TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'existing-path', path: DEVSERVER_EXECUTABLE } },

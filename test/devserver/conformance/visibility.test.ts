@@ -46,7 +46,7 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
 
   const inQueue = `TaskQueue = "${taskQueue}"`;
 
-  it('lists by WorkflowId and fills the execution info', async () => {
+  it('lists by WorkflowId and fills the execution info', { timeout: 60_000 }, async () => {
     const [execution] = await eventually('the workflow in the list', async () => {
       const found = await listOne(server, `WorkflowId = "${ids.echoA}"`);
       return found.length === 1 ? found : undefined;
@@ -59,7 +59,7 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
     assert.ok((execution?.historyLength ?? 0) > 0);
   });
 
-  it('filters by TaskQueue, WorkflowType and ExecutionStatus, alone and combined with AND', async () => {
+  it('filters by TaskQueue, WorkflowType and ExecutionStatus, alone and combined with AND', { timeout: 60_000 }, async () => {
     assert.deepEqual(await listIds(server, inQueue), Object.values(ids).sort());
     assert.deepEqual(await listIds(server, `${inQueue} AND WorkflowType = "echo"`), [ids.echoA, ids.echoB].sort());
     assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = "Running"`), [ids.running]);
@@ -68,14 +68,14 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
     assert.deepEqual(await listIds(server, `${inQueue} AND WorkflowType = "noSuchType"`), []);
   });
 
-  it('counts with the same filters', async () => {
+  it('counts with the same filters', { timeout: 60_000 }, async () => {
     assert.equal((await server.client.workflow.count(inQueue)).count, 4);
     assert.equal((await server.client.workflow.count(`${inQueue} AND ExecutionStatus = "Completed"`)).count, 2);
     assert.equal((await server.client.workflow.count(`${inQueue} AND WorkflowType = "waitForRelease"`)).count, 1);
     assert.equal((await server.client.workflow.count(`WorkflowId = "${ids.failed}"`)).count, 1);
   });
 
-  it('stores search attributes given at start: describe shows them, list filters on them', async () => {
+  it('stores search attributes given at start: describe shows them, list filters on them', { timeout: 60_000 }, async () => {
     const workflowId = uniqueWorkflowId('vis-sa-start');
     const handle = await server.client.workflow.start(waitForRelease, {
       taskQueue, workflowId, typedSearchAttributes: [{ key: CONFORMANCE_KEYWORD, value: `start-${workflowId}` }],
@@ -87,7 +87,7 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
     await handle.result();
   });
 
-  it('applies upserted search attributes and memo: describe and list see them', async () => {
+  it('applies upserted search attributes and memo: describe and list see them', { timeout: 60_000 }, async () => {
     const workflowId = uniqueWorkflowId('vis-upsert');
     const keyword = `upserted-${workflowId}`;
     const handle = await server.client.workflow.start(upsertThenWait, { taskQueue, workflowId, args: [keyword], memo: { owner: 'test' } });

@@ -20,7 +20,7 @@ describe('devserver conformance: workflow client', () => {
     await server?.stop();
   });
 
-  it('delivers signals in order', async () => {
+  it('delivers signals in order', { timeout: 60_000 }, async () => {
     const handle = await server.client.workflow.start(collectItems, { taskQueue, workflowId: uniqueWorkflowId('signal'), args: [3] });
     for (const item of ['a', 'b', 'c']) await handle.signal(addItemSignal, item);
     assert.deepEqual(await handle.result(), ['a', 'b', 'c']);
@@ -28,7 +28,7 @@ describe('devserver conformance: workflow client', () => {
     assert.equal(signaled.length, 3);
   });
 
-  it('signal-with-start starts a new run with the signal first, then signals the existing run', async () => {
+  it('signal-with-start starts a new run with the signal first, then signals the existing run', { timeout: 60_000 }, async () => {
     const workflowId = uniqueWorkflowId('signal-with-start');
     const started = await server.client.workflow.signalWithStart(collectItems, {
       taskQueue, workflowId, args: [2], signal: addItemSignal, signalArgs: ['first'],
@@ -43,7 +43,7 @@ describe('devserver conformance: workflow client', () => {
   });
 
   describe('legacy queries', () => {
-    it('answers a query from the handler on a running workflow', async () => {
+    it('answers a query from the handler on a running workflow', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(collectItems, { taskQueue, workflowId: uniqueWorkflowId('query'), args: [2] });
       await handle.signal(addItemSignal, 'x');
       assert.deepEqual(await handle.query(itemsQuery), ['x']);
@@ -51,14 +51,14 @@ describe('devserver conformance: workflow client', () => {
       assert.deepEqual(await handle.result(), ['x', 'y']);
     });
 
-    it('throws QueryNotRegisteredError for an unknown query type', async () => {
+    it('throws QueryNotRegisteredError for an unknown query type', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(collectItems, { taskQueue, workflowId: uniqueWorkflowId('query-unknown'), args: [1] });
       await assert.rejects(handle.query('noSuchQuery'), QueryNotRegisteredError);
       await handle.signal(addItemSignal, 'done');
       await handle.result();
     });
 
-    it('answers a query on a completed workflow', async () => {
+    it('answers a query on a completed workflow', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(collectItems, { taskQueue, workflowId: uniqueWorkflowId('query-closed'), args: [1] });
       await handle.signal(addItemSignal, 'only');
       await handle.result();
@@ -66,7 +66,7 @@ describe('devserver conformance: workflow client', () => {
     });
   });
 
-  it('describes a running then a completed workflow', async () => {
+  it('describes a running then a completed workflow', { timeout: 60_000 }, async () => {
     const workflowId = uniqueWorkflowId('describe');
     const before = Date.now();
     const handle = await server.client.workflow.start(waitForRelease, { taskQueue, workflowId, memo: { owner: 'sre-team', tier: 1 } });
@@ -91,7 +91,7 @@ describe('devserver conformance: workflow client', () => {
   });
 
   describe('history', () => {
-    it('records a workflow that returns at once', async () => {
+    it('records a workflow that returns at once', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(echo<string>, { taskQueue, workflowId: uniqueWorkflowId('history-echo'), args: ['x'] });
       await handle.result();
       assert.deepEqual(await historyEventTypes(handle), [
@@ -99,7 +99,7 @@ describe('devserver conformance: workflow client', () => {
       ]);
     });
 
-    it('records an activity between two workflow tasks', async () => {
+    it('records an activity between two workflow tasks', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(runActivity, {
         taskQueue, workflowId: uniqueWorkflowId('history-activity'),
         args: [{ name: 'echoActivity', args: ['a'], options: { startToCloseTimeout: '5s' } }],
@@ -112,7 +112,7 @@ describe('devserver conformance: workflow client', () => {
       ]);
     });
 
-    it('numbers events 1..n', async () => {
+    it('numbers events 1..n', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(sleepThenReturn, { taskQueue, workflowId: uniqueWorkflowId('history-ids'), args: [10, 'v'] });
       await handle.result();
       const events = (await handle.fetchHistory()).events ?? [];
@@ -120,7 +120,7 @@ describe('devserver conformance: workflow client', () => {
     });
   });
 
-  it('returns the result of a workflow that sleeps first, through the long poll', async () => {
+  it('returns the result of a workflow that sleeps first, through the long poll', { timeout: 60_000 }, async () => {
     const handle = await server.client.workflow.start(sleepThenReturn, { taskQueue, workflowId: uniqueWorkflowId('long-poll'), args: [1_500, 'late'] });
     const startedAt = Date.now();
     assert.equal(await handle.result(), 'late');
@@ -129,7 +129,7 @@ describe('devserver conformance: workflow client', () => {
     assert.ok(types.indexOf('TimerStarted') < types.indexOf('TimerFired'));
   });
 
-  it('cancels a workflow: result throws WorkflowFailedError caused by CancelledFailure', async () => {
+  it('cancels a workflow: result throws WorkflowFailedError caused by CancelledFailure', { timeout: 60_000 }, async () => {
     const handle = await server.client.workflow.start(waitForRelease, { taskQueue, workflowId: uniqueWorkflowId('cancel') });
     await handle.cancel();
     await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
@@ -139,7 +139,7 @@ describe('devserver conformance: workflow client', () => {
     assert.equal(types.at(-1), 'WorkflowExecutionCanceled');
   });
 
-  it('terminates a workflow: result throws WorkflowFailedError caused by TerminatedFailure', async () => {
+  it('terminates a workflow: result throws WorkflowFailedError caused by TerminatedFailure', { timeout: 60_000 }, async () => {
     const handle = await server.client.workflow.start(waitForRelease, { taskQueue, workflowId: uniqueWorkflowId('terminate') });
     await handle.terminate('operator said so');
     await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && err.cause instanceof TerminatedFailure);
@@ -147,7 +147,7 @@ describe('devserver conformance: workflow client', () => {
     assert.equal((await historyEventTypes(handle)).at(-1), 'WorkflowExecutionTerminated');
   });
 
-  it('throws WorkflowNotFoundError for unknown workflow ids', async () => {
+  it('throws WorkflowNotFoundError for unknown workflow ids', { timeout: 60_000 }, async () => {
     const handle = server.client.workflow.getHandle(uniqueWorkflowId('missing'));
     await assert.rejects(handle.describe(), WorkflowNotFoundError);
     await assert.rejects(handle.signal(releaseSignal, 'x'), WorkflowNotFoundError);
@@ -157,7 +157,7 @@ describe('devserver conformance: workflow client', () => {
     await assert.rejects(handle.fetchHistory(), (err: Error & { code?: number }) => err.code === 5);
   });
 
-  it('throws WorkflowNotFoundError when signalling a closed run', async () => {
+  it('throws WorkflowNotFoundError when signalling a closed run', { timeout: 60_000 }, async () => {
     const handle = await server.client.workflow.start(echo<string>, { taskQueue, workflowId: uniqueWorkflowId('signal-closed'), args: ['x'] });
     await handle.result();
     await assert.rejects(handle.signal(releaseSignal, 'late'), WorkflowNotFoundError);

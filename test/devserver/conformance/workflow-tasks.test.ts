@@ -28,7 +28,7 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
     await server?.stop();
   });
 
-  it('retries a failed workflow task and, after its start-to-close timeout, recovers once the cause is gone', async () => {
+  it('retries a failed workflow task and, after its start-to-close timeout, recovers once the cause is gone', { timeout: 60_000 }, async () => {
     const handle = await server.client.workflow.start(failTaskUntilReleased, {
       taskQueue, workflowId: uniqueWorkflowId('wft-failure'), workflowTaskTimeout: '1s',
     });
@@ -44,7 +44,7 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
   });
 
   describe('timers', () => {
-    it('fires concurrent timers in the order of their durations', async () => {
+    it('fires concurrent timers in the order of their durations', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(timersInOrder, { taskQueue, workflowId: uniqueWorkflowId('timers') });
       assert.deepEqual(await handle.result(), ['short', 'medium', 'long']);
       const types = await historyEventTypes(handle);
@@ -52,7 +52,7 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
       assert.equal(types.filter((type) => type === 'TimerFired').length, 3);
     });
 
-    it('cancels a timer: TimerCanceled, and it never fires', async () => {
+    it('cancels a timer: TimerCanceled, and it never fires', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(cancelTimer, { taskQueue, workflowId: uniqueWorkflowId('timer-cancel') });
       assert.equal(await handle.result(), 'long timer cancelled');
       const events = (await handle.fetchHistory()).events ?? [];
@@ -64,7 +64,7 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
   });
 
   describe('child workflows', () => {
-    it('returns the child result to the parent', async () => {
+    it('returns the child result to the parent', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(parentOfEcho, { taskQueue, workflowId: uniqueWorkflowId('child'), args: ['from child'] });
       assert.equal(await handle.result(), 'from child');
       const types = await historyEventTypes(handle);
@@ -76,13 +76,13 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
       assert.equal(child.parentExecution?.workflowId, handle.workflowId);
     });
 
-    it('propagates a child failure to the parent as ChildWorkflowFailure', async () => {
+    it('propagates a child failure to the parent as ChildWorkflowFailure', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(parentOfFailingChild, { taskQueue, workflowId: uniqueWorkflowId('child-fail'), args: ['child broke'] });
       assert.equal(await handle.result(), 'child failed: child broke');
       assert.ok((await historyEventTypes(handle)).includes('ChildWorkflowExecutionFailed'));
     });
 
-    it('terminates a TERMINATE child and leaves an ABANDON child running when the parent completes', async () => {
+    it('terminates a TERMINATE child and leaves an ABANDON child running when the parent completes', { timeout: 60_000 }, async () => {
       const terminateChildId = uniqueWorkflowId('child-terminate');
       const abandonChildId = uniqueWorkflowId('child-abandon');
       const parent = await server.client.workflow.start(parentWithClosePolicies, {
@@ -99,7 +99,7 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
   });
 
   describe('external workflows', () => {
-    it('signals another workflow through getExternalWorkflowHandle', async () => {
+    it('signals another workflow through getExternalWorkflowHandle', { timeout: 60_000 }, async () => {
       const target = await server.client.workflow.start(waitForRelease, { taskQueue, workflowId: uniqueWorkflowId('external-signal-target') });
       const sender = await server.client.workflow.start(signalExternal, {
         taskQueue, workflowId: uniqueWorkflowId('external-signal-sender'), args: [target.workflowId, 'from a workflow'],
@@ -110,7 +110,7 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
       assert.ok(types.indexOf('SignalExternalWorkflowExecutionInitiated') < types.indexOf('ExternalWorkflowExecutionSignaled'));
     });
 
-    it('cancels another workflow through getExternalWorkflowHandle', async () => {
+    it('cancels another workflow through getExternalWorkflowHandle', { timeout: 60_000 }, async () => {
       const target = await server.client.workflow.start(waitForRelease, { taskQueue, workflowId: uniqueWorkflowId('external-cancel-target') });
       const canceller = await server.client.workflow.start(cancelExternal, {
         taskQueue, workflowId: uniqueWorkflowId('external-cancel-sender'), args: [target.workflowId],
@@ -122,7 +122,7 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
     });
   });
 
-  it('follows a continue-as-new chain to the last run result', async () => {
+  it('follows a continue-as-new chain to the last run result', { timeout: 60_000 }, async () => {
     const handle = await server.client.workflow.start(countdown, { taskQueue, workflowId: uniqueWorkflowId('continue-as-new'), args: [3] });
     assert.equal(await handle.result(), 3);
     const firstRun = server.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
@@ -136,7 +136,7 @@ describe('devserver conformance: workflow tasks, timers, children, continue-as-n
     assert.equal((await firstRun.describe()).status.name, 'CONTINUED_AS_NEW');
   });
 
-  it('records local-activity and patch markers that replay deterministically', async () => {
+  it('records local-activity and patch markers that replay deterministically', { timeout: 60_000 }, async () => {
     const handle = await server.client.workflow.start(patchedWithLocalActivity, { taskQueue, workflowId: uniqueWorkflowId('markers'), args: ['lv'] });
     assert.equal(await handle.result(), 'patched:lv');
     const history = await handle.fetchHistory();
