@@ -1,0 +1,341 @@
+// Workflow executions from the client's side: start (with id reuse and conflict policies and request-id dedupe),
+// signal, signal-with-start, cancel, terminate, and how a run closes (its parent told, its children handled by their
+// parent close policy, its continuation started).
+import type { temporal } from '@temporalio/proto';
+import type { P } from './model.js';
+import { alreadyExists, invalidArgument, namespaceNotFound, notFound } from '../errors.js';
+import { applyParentClosePolicies, notifyParentOfClose } from './children.js';
+import type { Engine } from './engine.js';
+import { Run } from './engine.js';
+import { ContinueAsNewInitiator, EventType, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './enums.js';
+import type { Header, Memo, ParentRef, Payloads, RunState, SearchAttributes } from './model.js';
+import { duration, durationMs } from './values.js';
+import { releaseDeferredQueries } from './queries.js';
+
+type StartRequest = P<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>;
+
+const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
+const MAX_WORKFLOW_TASK_TIMEOUT_MS = 120_000;
+
+export interface NewRun {
+  /** Chosen by the caller when it must be known before the run exists (continue-as-new). */
+  runId?: string;
+  namespace: string;
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  input?: Payloads | null;
+  header?: Header | null;
+  memo?: Memo | null;
+  searchAttributes?: SearchAttributes | null;
+  identity?: string | null;
+  requestId?: string | null;
+  executionTimeoutMs: number;
+  runTimeoutMs: number;
+  workflowTaskTimeoutMs: number;
+  startDelayMs?: number;
+  parent?: ParentRef;
+  root?: { workflowId: string; runId: string };
+  /** Continue-as-new: the chain this run belongs to. */
+  continuedFrom?: { runId: string; firstExecutionRunId: string; executionDeadline: number; initiator: number; lastCompletionResult?: Payloads | null; failure?: unknown };
+  retryPolicy?: P<temporal.api.common.v1.IRetryPolicy> | null;
+  cronSchedule?: string | null;
+  /** Events to write after WorkflowExecutionStarted and before the first workflow task (signal-with-start). */
+  initialEvents?: Array<Omit<P<temporal.api.history.v1.IHistoryEvent>, 'eventId' | 'eventTime'>>;
+}
+
+export function ensureNamespace(engine: Engine, namespace: string | null | undefined): string {
+  const name = namespace || 'default';
+  if (!engine.namespaces.has(name)) throw namespaceNotFound(name);
+  return name;
+}
+
+export function createRun(engine: Engine, spec: NewRun): Run {
+  const now = Date.now();
+  const runId = spec.runId ?? engine.newRunId();
+  let runTimeoutMs = spec.runTimeoutMs;
+  const executionTimeoutMs = spec.executionTimeoutMs;
+  if (executionTimeoutMs > 0 && (runTimeoutMs <= 0 || runTimeoutMs > executionTimeoutMs)) runTimeoutMs = executionTimeoutMs;
+  const workflowTaskTimeoutMs = Math.min(spec.workflowTaskTimeoutMs || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS, MAX_WORKFLOW_TASK_TIMEOUT_MS);
+  const delayMs = spec.startDelayMs ?? 0;
+  const executionDeadline = spec.continuedFrom?.executionDeadline ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0);
+  const state: RunState = {
+    namespace: spec.namespace,
+    workflowId: spec.workflowId,
+    runId,
+    firstExecutionRunId: spec.continuedFrom?.firstExecutionRunId ?? runId,
+    workflowType: spec.workflowType,
+    taskQueue: spec.taskQueue,
+    status: WorkflowExecutionStatus.RUNNING,
+    startedAt: now,
+    executionAt: now + delayMs,
+    startRequestId: spec.requestId || undefined,
+    memo: { ...(spec.memo?.fields ?? {}) },
+    searchAttributes: { ...(spec.searchAttributes?.indexedFields ?? {}) },
+    parent: spec.parent,
+    root: spec.root ?? { workflowId: spec.workflowId, runId },
+    runTimeoutMs,
+    executionTimeoutMs,
+    workflowTaskTimeoutMs,
+    runDeadline: runTimeoutMs > 0 ? now + delayMs + runTimeoutMs : 0,
+    executionDeadline,
+    lastCompletedStartedEventId: 0,
+    buffered: [],
+    activities: {},
+    timers: {},
+    children: {},
+    cancelRequested: false,
+    historySizeBytes: 0,
+  };
+  const run = new Run(state, []);
+  engine.addRun(run);
+  engine.append(run, {
+    eventType: EventType.WORKFLOW_EXECUTION_STARTED,
+    workflowExecutionStartedEventAttributes: {
+      workflowType: { name: spec.workflowType },
+      taskQueue: { name: spec.taskQueue, kind: 1 },
+      input: spec.input,
+      header: spec.header,
+      memo: spec.memo,
+      searchAttributes: spec.searchAttributes,
+      identity: spec.identity,
+      workflowExecutionTimeout: duration(executionTimeoutMs),
+      workflowRunTimeout: duration(runTimeoutMs),
+      workflowTaskTimeout: duration(workflowTaskTimeoutMs),
+      originalExecutionRunId: runId,
+      firstExecutionRunId: state.firstExecutionRunId,
+      continuedExecutionRunId: spec.continuedFrom?.runId,
+      initiator: spec.continuedFrom?.initiator,
+      lastCompletionResult: spec.continuedFrom?.lastCompletionResult,
+      attempt: 1,
+      retryPolicy: spec.retryPolicy,
+      cronSchedule: spec.cronSchedule,
+      firstWorkflowTaskBackoff: delayMs > 0 ? duration(delayMs) : undefined,
+      workflowExecutionExpirationTime: executionDeadline > 0 ? duration(executionDeadline) : undefined,
+      parentWorkflowNamespace: spec.parent?.namespace,
+      parentWorkflowExecution: spec.parent ? { workflowId: spec.parent.workflowId, runId: spec.parent.runId } : undefined,
+      parentInitiatedEventId: spec.parent?.initiatedEventId,
+      rootWorkflowExecution: state.root,
+    },
+  });
+  for (const event of spec.initialEvents ?? []) engine.append(run, event);
+  engine.scheduleWorkflowTask(run, 1, delayMs > 0 ? now + delayMs : undefined);
+  engine.later(() => armRunDeadlines(engine, run));
+  return run;
+}
+
+export function armRunDeadlines(engine: Engine, run: Run): void {
+  const deadline = Math.min(run.state.runDeadline || Infinity, run.state.executionDeadline || Infinity);
+  if (deadline === Infinity) return;
+  engine.deadlines.at(deadline, () => {
+    if (!run.open) return;
+    engine.transaction(() => {
+      engine.append(run, { eventType: EventType.WORKFLOW_EXECUTION_TIMED_OUT, workflowExecutionTimedOutEventAttributes: { retryState: 3 /* TIMEOUT */ } });
+      closeRun(engine, run, WorkflowExecutionStatus.TIMED_OUT);
+    });
+  });
+}
+
+/** StartWorkflowExecution's rules, shared by signal-with-start, child workflows and schedules. */
+export function startRequestToRun(namespace: string, request: StartRequest): NewRun {
+  if (!request.workflowId) throw invalidArgument('WorkflowId is not set on request.');
+  if (!request.workflowType?.name) throw invalidArgument('WorkflowType is not set on request.');
+  if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
+  for (const field of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout', 'workflowStartDelay'] as const) {
+    if (durationMs(request[field]) < 0) throw invalidArgument(`${field} must not be negative`);
+  }
+  return {
+    namespace,
+    workflowId: request.workflowId,
+    workflowType: request.workflowType.name,
+    taskQueue: request.taskQueue.name,
+    input: request.input,
+    header: request.header,
+    memo: request.memo,
+    searchAttributes: request.searchAttributes,
+    identity: request.identity,
+    requestId: request.requestId,
+    executionTimeoutMs: durationMs(request.workflowExecutionTimeout),
+    runTimeoutMs: durationMs(request.workflowRunTimeout),
+    workflowTaskTimeoutMs: durationMs(request.workflowTaskTimeout),
+    startDelayMs: durationMs(request.workflowStartDelay),
+    retryPolicy: request.retryPolicy,
+    cronSchedule: request.cronSchedule,
+  };
+}
+
+export interface StartOutcome {
+  runId: string;
+  started: boolean;
+}
+
+export function startWorkflow(engine: Engine, request: StartRequest, initialEvents?: NewRun['initialEvents'], defaultConflict: number = WorkflowIdConflictPolicy.FAIL): StartOutcome {
+  const namespace = ensureNamespace(engine, request.namespace);
+  const spec = startRequestToRun(namespace, request);
+  return engine.transaction(() => {
+    if (request.requestId) {
+      const earlier = engine.runs.get(engine.startRequests.get(`${namespace}/${request.requestId}`) ?? '');
+      if (earlier) return { runId: earlier.state.runId, started: false };
+    }
+    const current = engine.currentRun(namespace, spec.workflowId);
+    const reuse = request.workflowIdReusePolicy || WorkflowIdReusePolicy.ALLOW_DUPLICATE;
+    if (current?.open) {
+      const conflict = request.workflowIdConflictPolicy || (reuse === WorkflowIdReusePolicy.TERMINATE_IF_RUNNING ? WorkflowIdConflictPolicy.TERMINATE_EXISTING : defaultConflict);
+      if (conflict === WorkflowIdConflictPolicy.USE_EXISTING) {
+        for (const event of initialEvents ?? []) engine.appendOrBuffer(current, event);
+        if (initialEvents?.length) engine.scheduleWorkflowTask(current);
+        return { runId: current.state.runId, started: false };
+      }
+      if (conflict === WorkflowIdConflictPolicy.TERMINATE_EXISTING) {
+        terminateRun(engine, current, 'terminated by a new start with the same workflow id', request.identity ?? '');
+      } else {
+        throw alreadyStarted(spec.workflowId, current.state.runId, request.requestId ?? '');
+      }
+    } else if (current) {
+      const failedOnly = reuse === WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY;
+      const closedCleanly = current.state.status === WorkflowExecutionStatus.COMPLETED || current.state.status === WorkflowExecutionStatus.CONTINUED_AS_NEW;
+      if (reuse === WorkflowIdReusePolicy.REJECT_DUPLICATE || (failedOnly && closedCleanly)) {
+        throw alreadyStarted(spec.workflowId, current.state.runId, request.requestId ?? '', `Workflow execution already finished and WorkflowIdReusePolicy does not allow a new run. WorkflowId: ${spec.workflowId}, RunId: ${current.state.runId}.`);
+      }
+    }
+    const run = createRun(engine, { ...spec, initialEvents });
+    return { runId: run.state.runId, started: true };
+  });
+}
+
+function alreadyStarted(workflowId: string, runId: string, startRequestId: string, message?: string) {
+  return alreadyExists(message ?? `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`, 'WorkflowExecutionAlreadyStartedFailure', { startRequestId, runId });
+}
+
+export function openRun(engine: Engine, namespace: string, execution: P<temporal.api.common.v1.IWorkflowExecution> | null | undefined): Run {
+  if (!execution?.workflowId) throw invalidArgument('WorkflowId is not set on request.');
+  const run = engine.findRun(namespace, execution.workflowId, execution.runId);
+  if (!run || !run.open) throw notFound(`workflow execution not found or already closed: ${execution.workflowId}`);
+  return run;
+}
+
+export interface SignalInput {
+  signalName: string;
+  input?: Payloads | null;
+  header?: Header | null;
+  identity?: string | null;
+  external?: { namespace: string; workflowId: string; runId: string; initiatedEventId: number };
+}
+
+export const signalEvent = (signal: SignalInput) => ({
+  eventType: EventType.WORKFLOW_EXECUTION_SIGNALED,
+  workflowExecutionSignaledEventAttributes: {
+    signalName: signal.signalName,
+    input: signal.input,
+    header: signal.header,
+    identity: signal.identity,
+    externalWorkflowExecution: signal.external ? { workflowId: signal.external.workflowId, runId: signal.external.runId } : undefined,
+  },
+});
+
+export function signalRun(engine: Engine, run: Run, signal: SignalInput): void {
+  engine.appendOrBuffer(run, signalEvent(signal));
+  engine.scheduleWorkflowTask(run);
+}
+
+export function requestCancelRun(engine: Engine, run: Run, reason: string, identity: string, external?: { workflowId: string; runId: string; initiatedEventId: number }): void {
+  if (run.state.cancelRequested) return;
+  run.state.cancelRequested = true;
+  engine.appendOrBuffer(run, {
+    eventType: EventType.WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+    workflowExecutionCancelRequestedEventAttributes: {
+      cause: reason,
+      identity,
+      externalInitiatedEventId: external?.initiatedEventId,
+      externalWorkflowExecution: external ? { workflowId: external.workflowId, runId: external.runId } : undefined,
+    },
+  });
+  engine.scheduleWorkflowTask(run);
+}
+
+export function terminateRun(engine: Engine, run: Run, reason: string, identity: string, details?: Payloads | null): void {
+  engine.append(run, {
+    eventType: EventType.WORKFLOW_EXECUTION_TERMINATED,
+    workflowExecutionTerminatedEventAttributes: { reason, details, identity },
+  });
+  closeRun(engine, run, WorkflowExecutionStatus.TERMINATED);
+}
+
+/** After the closing event is written: forget pending work, tell the parent, apply parent close policies. */
+export function closeRun(engine: Engine, run: Run, status: number): void {
+  const state = run.state;
+  state.status = status;
+  state.closedAt = Date.now();
+  state.workflowTask = undefined;
+  state.buffered = [];
+  state.activities = {};
+  state.timers = {};
+  state.stickyQueue = undefined;
+  engine.touch(run);
+  if (status !== WorkflowExecutionStatus.CONTINUED_AS_NEW) notifyParentOfClose(engine, run);
+  applyParentClosePolicies(engine, run);
+  engine.later(() => releaseDeferredQueries(engine, run));
+}
+
+export function continueAsNew(
+  engine: Engine,
+  run: Run,
+  attrs: P<temporal.api.command.v1.IContinueAsNewWorkflowExecutionCommandAttributes>,
+  completedEventId: number,
+): () => void {
+  const state = run.state;
+  const nextRunId = engine.newRunId();
+  const workflowType = attrs.workflowType?.name || state.workflowType;
+  const taskQueue = attrs.taskQueue?.name || state.taskQueue;
+  const runTimeoutMs = durationMs(attrs.workflowRunTimeout) || state.runTimeoutMs;
+  const workflowTaskTimeoutMs = durationMs(attrs.workflowTaskTimeout) || state.workflowTaskTimeoutMs;
+  engine.append(run, {
+    eventType: EventType.WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+    workflowExecutionContinuedAsNewEventAttributes: {
+      newExecutionRunId: nextRunId,
+      workflowType: { name: workflowType },
+      taskQueue: { name: taskQueue, kind: 1 },
+      input: attrs.input,
+      workflowRunTimeout: duration(runTimeoutMs),
+      workflowTaskTimeout: duration(workflowTaskTimeoutMs),
+      workflowTaskCompletedEventId: completedEventId,
+      backoffStartInterval: attrs.backoffStartInterval,
+      initiator: attrs.initiator || ContinueAsNewInitiator.WORKFLOW,
+      failure: attrs.failure,
+      lastCompletionResult: attrs.lastCompletionResult,
+      header: attrs.header,
+      memo: attrs.memo,
+      searchAttributes: attrs.searchAttributes,
+    },
+  });
+  return () => {
+    state.nextRunId = nextRunId;
+    closeRun(engine, run, WorkflowExecutionStatus.CONTINUED_AS_NEW);
+    createRun(engine, {
+      runId: nextRunId,
+      namespace: state.namespace,
+      workflowId: state.workflowId,
+      workflowType,
+      taskQueue,
+      input: attrs.input,
+      header: attrs.header,
+      memo: attrs.memo ?? { fields: state.memo },
+      searchAttributes: attrs.searchAttributes ?? { indexedFields: state.searchAttributes },
+      executionTimeoutMs: state.executionTimeoutMs,
+      runTimeoutMs,
+      workflowTaskTimeoutMs,
+      startDelayMs: durationMs(attrs.backoffStartInterval),
+      parent: state.parent,
+      root: state.root,
+      continuedFrom: {
+        runId: state.runId,
+        firstExecutionRunId: state.firstExecutionRunId,
+        executionDeadline: state.executionDeadline,
+        initiator: attrs.initiator || ContinueAsNewInitiator.WORKFLOW,
+        lastCompletionResult: attrs.lastCompletionResult,
+      },
+      retryPolicy: attrs.retryPolicy,
+      cronSchedule: attrs.cronSchedule,
+    });
+  };
+}

@@ -1,0 +1,208 @@
+// Workflow tasks: handing them to polling workers (with the whole history, or only the new events for a worker that
+// has the run cached on its sticky queue), and accepting their completion, failure or timeout.
+import type { temporal } from '@temporalio/proto';
+import type { P } from './model.js';
+import { invalidArgument, notFound, RpcError } from '../errors.js';
+import { applyCommands, validateCommands } from './commands.js';
+import type { Engine, Run } from './engine.js';
+import { EventType, TaskQueueKind, TimeoutType, WorkflowTaskFailedCause } from './enums.js';
+import { dispatchQuery, releaseDeferredQueries } from './queries.js';
+import type { QueueTask } from './task-queues.js';
+import { decodeToken, encodeToken } from './tokens.js';
+import { durationMs, timestamp } from './values.js';
+import { status } from '@grpc/grpc-js';
+
+type PollRequest = P<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest>;
+type PollResponse = P<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse>;
+type CompletedRequest = P<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest>;
+type FailedRequest = P<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest>;
+
+/** Turns a task taken from a queue into a poll response, or undefined when the task went stale meanwhile. */
+export function dispatchWorkflowQueueTask(engine: Engine, task: QueueTask, poll: PollRequest): PollResponse | undefined {
+  if (task.kind === 'query') return dispatchQuery(engine, task.queryId);
+  if (task.kind !== 'workflow') return undefined;
+  const run = engine.runs.get(task.runKey);
+  const wt = run?.state.workflowTask;
+  if (!run || !run.open || !wt || wt.startedEventId !== undefined) return undefined;
+  if (wt.scheduledEventId !== task.scheduledEventId || wt.attempt !== task.attempt) return undefined;
+  const polledSticky = poll.taskQueue?.kind === TaskQueueKind.STICKY;
+  if (polledSticky ? wt.stickyQueue !== poll.taskQueue?.name : wt.stickyQueue !== undefined) return undefined;
+  return startWorkflowTask(engine, run, poll.identity ?? '');
+}
+
+function startWorkflowTask(engine: Engine, run: Run, identity: string): PollResponse {
+  const state = run.state;
+  const wt = state.workflowTask!;
+  const now = Date.now();
+  const started = engine.append(run, {
+    eventType: EventType.WORKFLOW_TASK_STARTED,
+    workflowTaskStartedEventAttributes: { scheduledEventId: wt.scheduledEventId, identity, historySizeBytes: 0 },
+  });
+  wt.startedEventId = Number(started.eventId);
+  wt.startedAt = now;
+  wt.deadline = now + state.workflowTaskTimeoutMs;
+  const { scheduledEventId, attempt, startedEventId } = wt;
+  engine.deadlines.at(wt.deadline, () => timeOutWorkflowTask(engine, run, scheduledEventId, attempt, startedEventId));
+  engine.touch(run);
+  // A worker polling its sticky queue has the run cached: it only needs what happened since its last task.
+  const from = wt.stickyQueue ? state.lastCompletedStartedEventId : 0;
+  return {
+    taskToken: encodeToken({ kind: 'workflow', namespace: state.namespace, runId: state.runId, scheduledEventId, attempt }),
+    workflowExecution: { workflowId: state.workflowId, runId: state.runId },
+    workflowType: { name: state.workflowType },
+    previousStartedEventId: state.lastCompletedStartedEventId,
+    startedEventId,
+    attempt,
+    history: { events: run.events.slice(from) },
+    workflowExecutionTaskQueue: { name: state.taskQueue, kind: TaskQueueKind.NORMAL },
+    scheduledTime: timestamp(wt.scheduledAt),
+    startedTime: timestamp(now),
+  };
+}
+
+/** The run and in-flight task a workflow task token refers to; NOT_FOUND when the task is no longer current. */
+function taskOf(engine: Engine, tokenBytes: Uint8Array | null | undefined, namespace: string): Run {
+  const token = decodeToken(tokenBytes, 'workflow');
+  if (token.kind !== 'workflow' || token.namespace !== namespace) throw invalidArgument('task token belongs to another namespace');
+  const run = engine.runs.get(`${token.namespace}/${token.runId}`);
+  const wt = run?.state.workflowTask;
+  if (!run || !run.open || !wt || wt.startedEventId === undefined || wt.scheduledEventId !== token.scheduledEventId || wt.attempt !== token.attempt) {
+    throw notFound('Workflow task not found.');
+  }
+  return run;
+}
+
+export function completeWorkflowTask(engine: Engine, request: CompletedRequest): P<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse> {
+  return engine.transaction(() => {
+    const run = taskOf(engine, request.taskToken, request.namespace ?? '');
+    const commands = request.commands ?? [];
+    const problem = validateCommands(engine, run, commands);
+    if (problem) {
+      failAndReschedule(engine, run, { cause: problem.cause, message: problem.message, identity: request.identity ?? '' });
+      throw invalidArgument(problem.message);
+    }
+    if (run.state.buffered.length > 0 && commandsConflictWithNewEvents(run, commands)) {
+      // New events arrived while the worker decided to close the run (or to cancel something that already
+      // resolved): reject the decision so the worker sees the events first, as the real server does.
+      failAndReschedule(engine, run, { cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND, message: 'UnhandledCommand', identity: request.identity ?? '' });
+      throw new RpcError(status.INVALID_ARGUMENT, 'UnhandledCommand');
+    }
+    const wt = run.state.workflowTask!;
+    const completed = engine.append(run, {
+      eventType: EventType.WORKFLOW_TASK_COMPLETED,
+      workflowTaskCompletedEventAttributes: {
+        scheduledEventId: wt.scheduledEventId,
+        startedEventId: wt.startedEventId,
+        identity: request.identity,
+        binaryChecksum: request.binaryChecksum,
+        sdkMetadata: request.sdkMetadata,
+        meteringMetadata: request.meteringMetadata,
+        workerVersion: request.workerVersionStamp,
+      },
+    });
+    run.state.lastCompletedStartedEventId = wt.startedEventId!;
+    run.state.workflowTask = undefined;
+    const sticky = request.stickyAttributes?.workerTaskQueue?.name;
+    if (sticky) {
+      run.state.stickyQueue = sticky;
+      run.state.stickyScheduleToStartMs = durationMs(request.stickyAttributes?.scheduleToStartTimeout) || 5_000;
+    } else {
+      run.state.stickyQueue = undefined;
+    }
+    engine.touch(run);
+    const eventsBefore = run.lastEventId;
+    const followUps = applyCommands(engine, run, commands, Number(completed.eventId));
+    const commandEvents = run.lastEventId - eventsBefore;
+    engine.flushBuffered(run);
+    for (const followUp of followUps) followUp();
+    const newEvents = run.lastEventId - eventsBefore - commandEvents;
+    if (run.open && (newEvents > 0 || request.forceCreateNewWorkflowTask)) engine.scheduleWorkflowTask(run);
+    engine.later(() => releaseDeferredQueries(engine, run));
+    return {};
+  });
+}
+
+function commandsConflictWithNewEvents(run: Run, commands: P<temporal.api.command.v1.ICommand>[]): boolean {
+  return commands.some((command) => {
+    if (command.completeWorkflowExecutionCommandAttributes || command.failWorkflowExecutionCommandAttributes) return true;
+    if (command.cancelWorkflowExecutionCommandAttributes || command.continueAsNewWorkflowExecutionCommandAttributes) return true;
+    const timer = command.cancelTimerCommandAttributes;
+    if (timer && !run.state.timers[timer.timerId ?? '']) return true;
+    const activity = command.requestCancelActivityTaskCommandAttributes;
+    if (activity && !run.state.activities[String(activity.scheduledEventId)]) return true;
+    return false;
+  });
+}
+
+export function failWorkflowTask(engine: Engine, request: FailedRequest): P<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedResponse> {
+  return engine.transaction(() => {
+    const run = taskOf(engine, request.taskToken, request.namespace ?? '');
+    failAndReschedule(engine, run, {
+      cause: request.cause ?? WorkflowTaskFailedCause.UNSPECIFIED,
+      failure: request.failure,
+      message: request.failure?.message ?? '',
+      identity: request.identity ?? '',
+      binaryChecksum: request.binaryChecksum ?? undefined,
+    });
+    return {};
+  });
+}
+
+interface TaskFailure {
+  cause: number;
+  message: string;
+  identity: string;
+  failure?: P<temporal.api.failure.v1.IFailure> | null;
+  binaryChecksum?: string;
+}
+
+/** Records a failed workflow task and schedules its next attempt on the normal queue (with the full history). */
+function failAndReschedule(engine: Engine, run: Run, failure: TaskFailure): void {
+  const wt = run.state.workflowTask!;
+  engine.append(run, {
+    eventType: EventType.WORKFLOW_TASK_FAILED,
+    workflowTaskFailedEventAttributes: {
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: wt.startedEventId,
+      cause: failure.cause,
+      failure: failure.failure ?? { message: failure.message, source: 'LazarusDevserver', serverFailureInfo: {} },
+      identity: failure.identity,
+      binaryChecksum: failure.binaryChecksum,
+    },
+  });
+  endTaskAndRetry(engine, run, wt.attempt + 1);
+}
+
+export function timeOutWorkflowTask(engine: Engine, run: Run, scheduledEventId: number, attempt: number, startedEventId: number | undefined): void {
+  const wt = run.state.workflowTask;
+  if (!run.open || !wt || wt.scheduledEventId !== scheduledEventId || wt.attempt !== attempt || wt.startedEventId !== startedEventId) return;
+  engine.transaction(() => {
+    engine.append(run, {
+      eventType: EventType.WORKFLOW_TASK_TIMED_OUT,
+      workflowTaskTimedOutEventAttributes: { scheduledEventId, startedEventId, timeoutType: TimeoutType.START_TO_CLOSE },
+    });
+    endTaskAndRetry(engine, run, attempt + 1);
+  });
+}
+
+function endTaskAndRetry(engine: Engine, run: Run, nextAttempt: number): void {
+  run.state.workflowTask = undefined;
+  engine.clearSticky(run);
+  engine.flushBuffered(run);
+  engine.scheduleWorkflowTask(run, nextAttempt);
+  engine.later(() => releaseDeferredQueries(engine, run));
+}
+
+/** A worker is going away: tasks waiting on its sticky queue go to the normal queue now rather than after a timeout. */
+export function shutdownWorker(engine: Engine, namespace: string, stickyQueue: string): void {
+  if (!stickyQueue) return;
+  engine.transaction(() => {
+    for (const run of engine.runs.values()) {
+      if (!run.open || run.state.namespace !== namespace || run.state.stickyQueue !== stickyQueue) continue;
+      const wt = run.state.workflowTask;
+      const waiting = wt && wt.startedEventId === undefined && wt.stickyQueue === stickyQueue;
+      engine.clearSticky(run);
+      if (waiting) engine.later(() => engine.enqueueWorkflowTask(run));
+    }
+  });
+}

@@ -1,0 +1,85 @@
+// The gRPC face of the devserver: every WorkflowService method of @temporalio/proto is registered; the ones the
+// devserver implements are routed to their handler, the others answer UNIMPLEMENTED ("... not implemented"), which
+// the SDK tolerates. No exception escapes as grpc-js's UNKNOWN: unexpected errors become INTERNAL and are logged.
+import grpc from '@grpc/grpc-js';
+import type { Method, Type } from 'protobufjs';
+import { internal, root, RpcError, unimplemented } from './errors.js';
+import type { EngineLog } from './engine/engine.js';
+import type { PollAbort } from './engine/task-queues.js';
+import type { Handler } from './workflow-service.js';
+
+const SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
+const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+export interface GrpcServerOptions {
+  host: string;
+  port: number;
+  handlers: Record<string, Handler>;
+  log: EngineLog;
+}
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const service = root.lookupService(SERVICE);
+  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const method of Object.values(service.methods) as Method[]) {
+    const requestType = method.resolvedRequestType as Type;
+    const responseType = method.resolvedResponseType as Type;
+    definition[method.name] = {
+      path: `/${SERVICE}/${method.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value: object) => Buffer.from(requestType.encode(value).finish()),
+      requestDeserialize: (bytes: Buffer) => requestType.toObject(requestType.decode(bytes), { longs: Number }),
+      responseSerialize: (value: object) => Buffer.from(responseType.encode(value).finish()),
+      responseDeserialize: (bytes: Buffer) => responseType.toObject(responseType.decode(bytes), { longs: Number }),
+    };
+    implementation[method.name] = unaryHandler(method.name, options.handlers[method.name], options.log);
+  }
+  server.addService(definition as grpc.ServiceDefinition, implementation);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+  return { server, port };
+}
+
+function unaryHandler(name: string, handler: Handler | undefined, log: EngineLog): grpc.handleUnaryCall<object, object> {
+  return (call, callback) => {
+    const abort = callAbort(call);
+    const fail = (err: unknown) => {
+      const rpcError = err instanceof RpcError ? err : internal(`${name}: ${(err as Error)?.message ?? String(err)}`);
+      if (!(err instanceof RpcError)) log.error(`${name} failed unexpectedly`, { err: String((err as Error)?.stack ?? err) });
+      else log.debug(`${name} rejected`, { code: rpcError.code, message: rpcError.message });
+      callback({ code: rpcError.code, details: rpcError.message, metadata: rpcError.metadata() });
+    };
+    if (!handler) return fail(unimplemented(name));
+    try {
+      Promise.resolve(handler(call.request, abort)).then((response) => callback(null, (response ?? {}) as object), fail);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
+function callAbort(call: grpc.ServerUnaryCall<object, object>): PollAbort {
+  let cancelled = false;
+  const listeners: Array<() => void> = [];
+  call.on('cancelled', () => {
+    cancelled = true;
+    for (const listener of listeners.splice(0)) listener();
+  });
+  return {
+    get cancelled() {
+      return cancelled || call.cancelled;
+    },
+    onCancel(listener) {
+      if (cancelled) listener();
+      else listeners.push(listener);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// Entry point of `bin/temporal-dev server start-dev ...` and `npm run devserver`.
+import { parseDevserverArgs, USAGE, UsageError } from './cli.js';
+import { createLog } from './log.js';
+import { startDevserver } from './server.js';
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  let args;
+  try {
+    args = parseDevserverArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`temporal-dev: ${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const log = createLog(args.logLevel, args.logFormat);
+  for (const key of args.dynamicConfig.keys()) log.debug('dynamic config value accepted and ignored', { key });
+  const server = await startDevserver(args, log);
+  const storage = args.dbFilename ? `database ${args.dbFilename}` : 'in memory';
+  process.stdout.write(`Lazarus devserver (Temporal API) serving on ${server.address}, namespaces ${[...new Set(['default', ...args.namespaces])].join(', ')}, ${storage}\n`);
+  const shutdown = (signal: string) => {
+    log.info(`received ${signal}; shutting down`);
+    const force = setTimeout(() => process.exit(0), 3000);
+    force.unref();
+    server.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`temporal-dev: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,265 @@
+// The WorkflowService RPCs the devserver implements, each a thin adapter from a decoded request to the engine.
+// Requests arrive as plain objects (int64 as numbers, bytes as Buffers, enums as numbers).
+import type { temporal } from '@temporalio/proto';
+import type { P } from './engine/model.js';
+import { alreadyExists, invalidArgument, namespaceNotFound, notFound } from './errors.js';
+import {
+  cancelActivity,
+  completeActivity,
+  dispatchActivityTask,
+  failActivity,
+  heartbeat,
+} from './engine/activities.js';
+import type { Engine } from './engine/engine.js';
+import { HistoryEventFilterType, NamespaceState, WorkflowIdConflictPolicy } from './engine/enums.js';
+import {
+  ensureNamespace,
+  openRun,
+  requestCancelRun,
+  signalEvent,
+  signalRun,
+  startWorkflow,
+  terminateRun,
+} from './engine/executions.js';
+import { queryWorkflow, respondQueryTask } from './engine/queries.js';
+import { TaskQueues, type PollAbort, type QueueTask } from './engine/task-queues.js';
+import { countExecutions, describeExecution, listExecutions } from './engine/visibility.js';
+import { completeWorkflowTask, dispatchWorkflowQueueTask, failWorkflowTask, shutdownWorker } from './engine/workflow-tasks.js';
+import { duration, durationMs } from './engine/values.js';
+import type { ScheduleService } from './schedules/types.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Request = any;
+export type Handler = (request: Request, abort: PollAbort) => unknown;
+
+export const SERVER_VERSION = '1.27.0';
+const HISTORY_LONG_POLL_MS = 20_000;
+
+export function workflowServiceHandlers(engine: Engine, schedules: () => ScheduleService | undefined): Record<string, Handler> {
+  const ns = (request: { namespace?: string | null }) => ensureNamespace(engine, request.namespace);
+  const scheduleRpc = (name: keyof ScheduleService) => (request: Request) => {
+    const service = schedules();
+    if (!service) throw invalidArgument('schedules are not available in this build of the devserver');
+    ns(request);
+    return (service[name] as (r: Request) => Promise<unknown>).call(service, request);
+  };
+
+  const namedRun = (namespace: string, execution: { workflowId?: string | null; runId?: string | null } | null | undefined) => {
+    if (!execution?.workflowId) throw invalidArgument('WorkflowId is not set on request.');
+    const run = engine.findRun(namespace, execution.workflowId, execution.runId);
+    if (!run) throw notFound(`workflow execution not found: ${execution.workflowId}${execution.runId ? ` (run ${execution.runId})` : ''}`);
+    return run;
+  };
+
+  return {
+    GetSystemInfo: () => ({
+      serverVersion: SERVER_VERSION,
+      capabilities: {
+        signalAndQueryHeader: true,
+        internalErrorDifferentiation: true,
+        activityFailureIncludeHeartbeat: true,
+        supportsSchedules: true,
+        encodedFailureAttributes: true,
+        buildIdBasedVersioning: false,
+        upsertMemo: true,
+        eagerWorkflowStart: false,
+        sdkMetadata: true,
+        countGroupByExecutionStatus: true,
+        nexus: false,
+      },
+    }),
+
+    DescribeNamespace: (request: P<temporal.api.workflowservice.v1.IDescribeNamespaceRequest>) => {
+      const record = request.namespace
+        ? engine.namespaces.get(request.namespace)
+        : [...engine.namespaces.values()].find((n) => n.id === request.id);
+      if (!record) throw namespaceNotFound(request.namespace || request.id || '');
+      return namespaceDescription(record);
+    },
+    ListNamespaces: () => ({ namespaces: [...engine.namespaces.values()].map(namespaceDescription), nextPageToken: Buffer.alloc(0) }),
+    RegisterNamespace: (request: P<temporal.api.workflowservice.v1.IRegisterNamespaceRequest>) => {
+      if (!request.namespace) throw invalidArgument('Namespace is not set on request.');
+      if (engine.namespaces.has(request.namespace)) throw alreadyExists('Namespace already exists.', 'NamespaceAlreadyExistsFailure');
+      const days = Math.max(1, Math.round(durationMs(request.workflowExecutionRetentionPeriod) / 86_400_000) || 3);
+      engine.transaction(() => engine.registerNamespace(request.namespace!, request.description ?? '', days));
+      return {};
+    },
+
+    StartWorkflowExecution: (request: P<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>) => {
+      const outcome = startWorkflow(engine, request);
+      return { runId: outcome.runId, started: outcome.started };
+    },
+    SignalWithStartWorkflowExecution: (request: P<temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest>) => {
+      if (!request.signalName) throw invalidArgument('SignalName is not set on request.');
+      const signal = signalEvent({ signalName: request.signalName, input: request.signalInput, header: request.header, identity: request.identity });
+      const outcome = startWorkflow(engine, request, [signal], WorkflowIdConflictPolicy.USE_EXISTING as number);
+      return { runId: outcome.runId, started: outcome.started };
+    },
+    SignalWorkflowExecution: (request: P<temporal.api.workflowservice.v1.ISignalWorkflowExecutionRequest>) => {
+      const namespace = ns(request);
+      if (!request.signalName) throw invalidArgument('SignalName is not set on request.');
+      engine.transaction(() => {
+        const run = openRun(engine, namespace, request.workflowExecution);
+        signalRun(engine, run, { signalName: request.signalName!, input: request.input, header: request.header, identity: request.identity });
+      });
+      return {};
+    },
+    RequestCancelWorkflowExecution: (request: P<temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest>) => {
+      const namespace = ns(request);
+      engine.transaction(() => {
+        const run = openRun(engine, namespace, request.workflowExecution);
+        if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId) throw notFound('workflow execution not found');
+        requestCancelRun(engine, run, request.reason ?? '', request.identity ?? '');
+      });
+      return {};
+    },
+    TerminateWorkflowExecution: (request: P<temporal.api.workflowservice.v1.ITerminateWorkflowExecutionRequest>) => {
+      const namespace = ns(request);
+      engine.transaction(() => {
+        const run = openRun(engine, namespace, request.workflowExecution);
+        if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId) throw notFound('workflow execution not found');
+        terminateRun(engine, run, request.reason ?? '', request.identity ?? '', request.details);
+      });
+      return {};
+    },
+    QueryWorkflow: (request: P<temporal.api.workflowservice.v1.IQueryWorkflowRequest>) => queryWorkflow(engine, ns(request), request),
+    DescribeWorkflowExecution: (request: P<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest>) => {
+      const run = namedRun(ns(request), request.execution);
+      return describeExecution(run);
+    },
+    GetWorkflowExecutionHistory: async (request: P<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest>, abort: PollAbort) => {
+      const run = namedRun(ns(request), request.execution);
+      if (request.historyEventFilterType === HistoryEventFilterType.CLOSE_EVENT) {
+        if (run.open && request.waitNewEvent) {
+          const deadline = Date.now() + HISTORY_LONG_POLL_MS;
+          while (run.open && Date.now() < deadline && !abort.cancelled) await engine.waitForHistoryChange(run, deadline - Date.now());
+        }
+        const last = run.events[run.events.length - 1];
+        return { history: { events: run.open || !last ? [] : [last] }, nextPageToken: Buffer.alloc(0) };
+      }
+      return { history: { events: run.events }, nextPageToken: Buffer.alloc(0) };
+    },
+    GetWorkflowExecutionHistoryReverse: (request: P<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest>) => {
+      const run = namedRun(ns(request), request.execution);
+      return { history: { events: [...run.events].reverse() }, nextPageToken: Buffer.alloc(0) };
+    },
+    ListWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest>) => listExecutions(engine, ns(request), request),
+    ListOpenWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.IListOpenWorkflowExecutionsRequest>) =>
+      listExecutions(engine, ns(request), { query: "ExecutionStatus = 'Running'", pageSize: request.maximumPageSize, nextPageToken: request.nextPageToken }),
+    CountWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest>) => countExecutions(engine, ns(request), request),
+    GetSearchAttributes: () => ({ keys: Object.fromEntries([...engine.searchAttributeTypes].map(([name, type]) => [name, indexedValueType(type)])) }),
+
+    PollWorkflowTaskQueue: (request: P<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest>, abort: PollAbort) => {
+      const namespace = ns(request);
+      if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
+      const key = TaskQueues.key(namespace, 'workflow', request.taskQueue.name);
+      return pollLoop(engine, key, abort, (task) => dispatchWorkflowQueueTask(engine, task, request));
+    },
+    RespondWorkflowTaskCompleted: (request: P<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest>) => {
+      ns(request);
+      return completeWorkflowTask(engine, request);
+    },
+    RespondWorkflowTaskFailed: (request: P<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest>) => {
+      ns(request);
+      return failWorkflowTask(engine, request);
+    },
+    RespondQueryTaskCompleted: (request: P<temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest>) => {
+      ns(request);
+      respondQueryTask(engine, request);
+      return {};
+    },
+    PollActivityTaskQueue: (request: P<temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest>, abort: PollAbort) => {
+      const namespace = ns(request);
+      if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
+      const key = TaskQueues.key(namespace, 'activity', request.taskQueue.name);
+      return pollLoop(engine, key, abort, (task) => dispatchActivityTask(engine, task, request));
+    },
+    RespondActivityTaskCompleted: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest>) => {
+      completeActivity(engine, { namespace: ns(request), token: request.taskToken }, request.result, request.identity ?? '');
+      return {};
+    },
+    RespondActivityTaskCompletedById: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest>) => {
+      completeActivity(engine, { namespace: ns(request), workflowId: request.workflowId, runId: request.runId, activityId: request.activityId }, request.result, request.identity ?? '');
+      return {};
+    },
+    RespondActivityTaskFailed: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest>) => {
+      failActivity(engine, { namespace: ns(request), token: request.taskToken }, request.failure, request.lastHeartbeatDetails, request.identity ?? '');
+      return {};
+    },
+    RespondActivityTaskFailedById: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest>) => {
+      failActivity(engine, { namespace: ns(request), workflowId: request.workflowId, runId: request.runId, activityId: request.activityId }, request.failure, request.lastHeartbeatDetails, request.identity ?? '');
+      return {};
+    },
+    RespondActivityTaskCanceled: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest>) => {
+      cancelActivity(engine, { namespace: ns(request), token: request.taskToken }, request.details, request.identity ?? '');
+      return {};
+    },
+    RespondActivityTaskCanceledById: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest>) => {
+      cancelActivity(engine, { namespace: ns(request), workflowId: request.workflowId, runId: request.runId, activityId: request.activityId }, request.details, request.identity ?? '');
+      return {};
+    },
+    RecordActivityTaskHeartbeat: (request: P<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest>) =>
+      heartbeat(engine, { namespace: ns(request), token: request.taskToken }, request.details),
+    RecordActivityTaskHeartbeatById: (request: P<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest>) =>
+      heartbeat(engine, { namespace: ns(request), workflowId: request.workflowId, runId: request.runId, activityId: request.activityId }, request.details),
+    ShutdownWorker: (request: P<temporal.api.workflowservice.v1.IShutdownWorkerRequest>) => {
+      shutdownWorker(engine, ns(request), request.stickyTaskQueue ?? '');
+      return {};
+    },
+    ResetStickyTaskQueue: (request: P<temporal.api.workflowservice.v1.IResetStickyTaskQueueRequest>) => {
+      const namespace = ns(request);
+      const run = engine.findRun(namespace, request.execution?.workflowId ?? '', request.execution?.runId);
+      if (run) engine.transaction(() => engine.clearSticky(run));
+      return {};
+    },
+
+    CreateSchedule: scheduleRpc('CreateSchedule'),
+    DescribeSchedule: scheduleRpc('DescribeSchedule'),
+    ListSchedules: scheduleRpc('ListSchedules'),
+    DeleteSchedule: scheduleRpc('DeleteSchedule'),
+    UpdateSchedule: scheduleRpc('UpdateSchedule'),
+    PatchSchedule: scheduleRpc('PatchSchedule'),
+    ListScheduleMatchingTimes: scheduleRpc('ListScheduleMatchingTimes'),
+  };
+}
+
+/** Long-polls a queue until a task that is still current can be handed out, or the poll ends empty. */
+async function pollLoop<T>(engine: Engine, key: string, abort: PollAbort, dispatch: (task: QueueTask) => T | undefined): Promise<T | object> {
+  for (;;) {
+    const task = await engine.queues.poll(key, abort);
+    if (!task) return {};
+    if (abort.cancelled) {
+      engine.queues.giveBack(key, task);
+      return {};
+    }
+    const response = engine.transaction(() => dispatch(task));
+    if (response) return response;
+  }
+}
+
+function namespaceDescription(record: { name: string; id: string; description: string; retentionDays: number }) {
+  return {
+    namespaceInfo: {
+      name: record.name,
+      state: NamespaceState.REGISTERED,
+      description: record.description,
+      ownerEmail: '',
+      data: {},
+      id: record.id,
+      capabilities: { eagerWorkflowStart: false, syncUpdate: false, asyncUpdate: false },
+      supportsSchedules: true,
+    },
+    config: {
+      workflowExecutionRetentionTtl: duration(record.retentionDays * 86_400_000),
+      historyArchivalState: 1,
+      visibilityArchivalState: 1,
+    },
+    replicationConfig: { activeClusterName: 'active', clusters: [{ clusterName: 'active' }], state: 1 },
+    failoverVersion: 0,
+    isGlobalNamespace: false,
+  };
+}
+
+const INDEXED_VALUE_TYPES: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+export const indexedValueType = (name: string): number => INDEXED_VALUE_TYPES[name] ?? 0;
+export const isKnownSearchAttributeType = (name: string): boolean => name in INDEXED_VALUE_TYPES;
