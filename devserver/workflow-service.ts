@@ -232,7 +232,13 @@ async function pollLoop<T>(engine: Engine, key: string, abort: PollAbort, dispat
       engine.queues.giveBack(key, task);
       return {};
     }
-    const response = engine.transaction(() => dispatch(task));
+    let response: T | undefined;
+    try {
+      response = engine.transaction(() => dispatch(task));
+    } catch (err) {
+      engine.queues.giveBack(key, task); // never lose a task to a failed dispatch
+      throw err;
+    }
     if (response) return response;
   }
 }

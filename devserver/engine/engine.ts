@@ -99,18 +99,20 @@ export class Engine {
   /** Runs `change` as one accepted change: persisted before this returns, tasks handed out after. */
   transaction<T>(change: () => T): T {
     if (this.changes) return change();
-    this.changes = { runs: new Map(), events: [], namespaces: [] };
-    let result: T;
+    const changes: ChangeSet = { runs: new Map(), events: [], namespaces: [] };
+    this.changes = changes;
+    // Handlers validate before they mutate, so a throw usually leaves nothing to write; when a handler records
+    // something and then rejects the request (a workflow task failed for a bad command), that record must persist
+    // too. Either way memory and database stay the same.
     try {
-      result = change();
-      this.commit(this.changes);
+      return change();
     } finally {
       this.changes = undefined;
+      this.commit(changes);
+      const followUps = this.afterCommit;
+      this.afterCommit = [];
+      for (const followUp of followUps) followUp();
     }
-    const followUps = this.afterCommit;
-    this.afterCommit = [];
-    for (const followUp of followUps) followUp();
-    return result;
   }
 
   private commit(changes: ChangeSet): void {
