@@ -164,11 +164,30 @@ export function dispatchActivityTask(engine: Engine, task: QueueTask, poll: Acti
   const run = engine.runs.get(task.runKey);
   const activity = run?.state.activities[String(task.scheduledEventId)];
   if (!run || !run.open || !activity || activity.started || activity.attempt !== task.attempt) return undefined;
+  return startAttempt(engine, run, activity, poll.identity ?? '');
+}
+
+/**
+ * Eager dispatch: the worker that completed the workflow task asked to run these activities itself (it reserved
+ * slots), so they are handed back in the completion's response instead of going through a poll.
+ */
+export function dispatchEagerActivities(engine: Engine, run: Run, scheduledEventIds: number[], identity: string): ActivityTask[] {
+  const tasks: ActivityTask[] = [];
+  for (const id of scheduledEventIds.slice(0, MAX_EAGER_ACTIVITIES_PER_TASK)) {
+    const activity = run.state.activities[String(id)];
+    if (run.open && activity && !activity.started) tasks.push(startAttempt(engine, run, activity, identity));
+  }
+  return tasks;
+}
+
+const MAX_EAGER_ACTIVITIES_PER_TASK = 3;
+
+function startAttempt(engine: Engine, run: Run, activity: ActivityState, identity: string): ActivityTask {
   const state = run.state;
   const now = Date.now();
   activity.started = true;
   activity.startedAt = now;
-  activity.startedIdentity = poll.identity ?? '';
+  activity.startedIdentity = identity;
   activity.lastHeartbeatAt = undefined;
   engine.touch(run);
   engine.later(() => armStartedActivity(engine, run, activity));

@@ -6,6 +6,7 @@ import { invalidArgument, notFound, RpcError } from '../errors.js';
 import { applyCommands, validateCommands } from './commands.js';
 import type { Engine, Run } from './engine.js';
 import { EventType, TaskQueueKind, TimeoutType, WorkflowTaskFailedCause } from './enums.js';
+import { dispatchEagerActivities } from './activities.js';
 import { dispatchQuery, releaseDeferredQueries } from './queries.js';
 import type { QueueTask } from './task-queues.js';
 import { decodeToken, encodeToken } from './tokens.js';
@@ -112,14 +113,28 @@ export function completeWorkflowTask(engine: Engine, request: CompletedRequest):
     engine.touch(run);
     const eventsBefore = run.lastEventId;
     const followUps = applyCommands(engine, run, commands, Number(completed.eventId));
+    const eager = eagerActivityRequests(run, commands, eventsBefore);
     const commandEvents = run.lastEventId - eventsBefore;
     engine.flushBuffered(run);
     for (const followUp of followUps) followUp();
     const newEvents = run.lastEventId - eventsBefore - commandEvents;
     if (run.open && (newEvents > 0 || request.forceCreateNewWorkflowTask)) engine.scheduleWorkflowTask(run);
     engine.later(() => releaseDeferredQueries(engine, run));
-    return {};
+    return { activityTasks: dispatchEagerActivities(engine, run, eager, request.identity ?? '') };
   });
+}
+
+/** Scheduled event ids of the activities this completion asked to run eagerly on its own task queue. */
+function eagerActivityRequests(run: Run, commands: P<temporal.api.command.v1.ICommand>[], firstEventId: number): number[] {
+  const ids: number[] = [];
+  for (let eventId = firstEventId + 1; eventId <= run.lastEventId; eventId++) {
+    const scheduled = run.events[eventId - 1]?.activityTaskScheduledEventAttributes;
+    if (!scheduled) continue;
+    const command = commands.find((c) => c.scheduleActivityTaskCommandAttributes?.activityId === scheduled.activityId);
+    const attrs = command?.scheduleActivityTaskCommandAttributes;
+    if (attrs?.requestEagerExecution && scheduled.taskQueue?.name === run.state.taskQueue) ids.push(eventId);
+  }
+  return ids;
 }
 
 function commandsConflictWithNewEvents(run: Run, commands: P<temporal.api.command.v1.ICommand>[]): boolean {
