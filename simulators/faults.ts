@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { type FleetModel, type RcConsistencyGroup } from './fleet-model.js';
+import { type Physics } from './physics.js';
+
+export const FAULT_KINDS = ['host-power-loss', 'host-error', 'device-unreachable', 'command-fail', 'command-hang', 'slow', 'replication-link-down'] as const;
+
+export const faultRequestSchema = z.object({
+  kind: z.enum(FAULT_KINDS),
+  target: z.string().min(1),
+  command: z.string().min(1).optional(),
+  match: z.string().min(1).optional(),
+  times: z.number().int().positive().optional(),
+  factor: z.number().positive().optional(),
+  message: z.string().min(1).optional(),
+}).strict();
+
+export type FaultRequest = z.infer<typeof faultRequestSchema>;
+export interface Fault extends FaultRequest { id: string; createdAt: string; triggered: number }
+
+export class FaultTargetError extends Error {}
+
+export type CommandFaultEffect = { kind: 'fail'; message: string | undefined } | { kind: 'hang'; released: Promise<void> };
+
+/** Active faults, their effects on the fleet, and their recovery when deleted. */
+export class FaultRegistry {
+  private faults = new Map<string, Fault>();
+  private releases = new Map<string, () => void>();
+  private unreachableListeners: ((device: string) => void)[] = [];
+
+  constructor(private readonly model: FleetModel, private readonly physics: () => Physics) {}
+
+  list(): Fault[] {
+    return [...this.faults.values()];
+  }
+
+  onDeviceUnreachable(listener: (device: string) => void): void {
+    this.unreachableListeners.push(listener);
+  }
+
+  add(request: FaultRequest): Fault {
+    this.assertTarget(request);
+    const fault: Fault = { ...request, id: randomUUID(), createdAt: new Date().toISOString(), triggered: 0 };
+    this.faults.set(fault.id, fault);
+    const cause = `control: fault ${fault.kind} on ${fault.target}`;
+    const physics = this.physics();
+    if (fault.kind === 'host-power-loss') physics.losePower(this.system(fault.target), cause);
+    if (fault.kind === 'host-error') physics.enterError(this.system(fault.target), cause);
+    if (fault.kind === 'replication-link-down') for (const group of this.groups(fault.target)) physics.disconnectReplication(group, cause);
+    if (fault.kind === 'device-unreachable') for (const listener of this.unreachableListeners) listener(fault.target);
+    if (fault.kind === 'command-hang') this.releases.set(fault.id, () => undefined);
+    return fault;
+  }
+
+  /** Recovery: undo the fault's effect. Returns false for an unknown id. */
+  remove(id: string): boolean {
+    const fault = this.faults.get(id);
+    if (!fault) return false;
+    this.faults.delete(id);
+    const cause = `control: recovery from ${fault.kind} on ${fault.target}`;
+    const physics = this.physics();
+    if (fault.kind === 'host-power-loss' && !this.active('host-power-loss', fault.target)) physics.restorePower(this.system(fault.target), cause);
+    if (fault.kind === 'host-error' && !this.active('host-error', fault.target)) physics.leaveError(this.system(fault.target), cause);
+    if (fault.kind === 'replication-link-down') {
+      for (const group of this.groups(fault.target)) if (!this.linkFaultCovers(group)) physics.reconnectReplication(group, cause);
+    }
+    this.releases.get(id)?.();
+    this.releases.delete(id);
+    return true;
+  }
+
+  /** Drops every fault without running recoveries (POST /reset rebuilds the fleet anyway). */
+  clear(): void {
+    for (const release of this.releases.values()) release();
+    this.faults.clear();
+    this.releases.clear();
+  }
+
+  isUnreachable(device: string): boolean {
+    return this.active('device-unreachable', device);
+  }
+
+  /** Product of the factors of `slow` faults aimed at any of the targets. */
+  slowFactor(targets: string[]): number {
+    return this.list().filter((f) => f.kind === 'slow' && targets.includes(f.target)).reduce((product, f) => product * (f.factor ?? 10), 1);
+  }
+
+  /** The effect, if any, of command-fail/command-hang faults on one command line run on a device. */
+  commandEffect(device: string, commandName: string, line: string): CommandFaultEffect | undefined {
+    for (const fault of this.faults.values()) {
+      if (fault.kind !== 'command-fail' && fault.kind !== 'command-hang') continue;
+      if (fault.target !== device || (fault.command && fault.command !== commandName) || (fault.match && !line.includes(fault.match))) continue;
+      if (fault.times !== undefined && fault.triggered >= fault.times) continue;
+      fault.triggered++;
+      // A spent command-fail fault disappears; a command-hang fault stays so DELETE can release its hung commands.
+      if (fault.kind === 'command-fail') {
+        if (fault.times !== undefined && fault.triggered >= fault.times) this.faults.delete(fault.id);
+        return { kind: 'fail', message: fault.message };
+      }
+      return { kind: 'hang', released: this.hangUntilRecovered(fault.id) };
+    }
+    return undefined;
+  }
+
+  private hangUntilRecovered(id: string): Promise<void> {
+    if (!this.faults.has(id)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.releases.get(id) ?? (() => undefined);
+      this.releases.set(id, () => {
+        previous();
+        resolve();
+      });
+    });
+  }
+
+  private active(kind: Fault['kind'], target: string): boolean {
+    return this.list().some((f) => f.kind === kind && f.target === target);
+  }
+
+  private linkFaultCovers(group: RcConsistencyGroup): boolean {
+    return this.list().some((f) => f.kind === 'replication-link-down' && [group.name, group.master, group.aux].includes(f.target));
+  }
+
+  private system(name: string) {
+    const system = this.model.system(name);
+    if (!system) throw new FaultTargetError(`unknown managed system "${name}"`);
+    return system;
+  }
+
+  private groups(target: string): RcConsistencyGroup[] {
+    return this.model.consistencyGroups.filter((g) => g.name === target || g.master === target || g.aux === target);
+  }
+
+  private assertTarget(request: FaultRequest): void {
+    const { kind, target } = request;
+    const isSystem = this.model.systems.has(target);
+    const isDevice = this.model.devices.has(target);
+    const isGroup = this.model.consistencyGroups.some((g) => g.name === target);
+    const ok = {
+      'host-power-loss': isSystem, 'host-error': isSystem,
+      'device-unreachable': isDevice, 'command-fail': isDevice, 'command-hang': isDevice,
+      slow: isDevice || isSystem || isGroup,
+      'replication-link-down': isGroup || (isDevice && this.groups(target).length > 0),
+    }[kind];
+    if (!ok) {
+      const expected = { 'host-power-loss': 'a managed system', 'host-error': 'a managed system', 'device-unreachable': 'a device (HMC or storage system)', 'command-fail': 'a device', 'command-hang': 'a device', slow: 'a device, managed system or consistency group', 'replication-link-down': 'a consistency group or a storage system with consistency groups' }[kind];
+      throw new FaultTargetError(`target: "${target}" is not ${expected}`);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { FleetSpecError } from './fleet-spec.js';
+import { startSimulatedFleet, writeEndpointsFile } from './fleet.js';
+
+/**
+ * npm run sim -- --fleet examples/fleet-small.yaml --endpoints .lazarus/endpoints.json [--time-scale 0.1] [--state-dir .lazarus/sim] [--seed N]
+ * Runs the simulated fleet until SIGINT/SIGTERM.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      fleet: { type: 'string' }, endpoints: { type: 'string' }, 'time-scale': { type: 'string' }, 'state-dir': { type: 'string' }, seed: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (!values.fleet || !values.endpoints) throw new UsageError('--fleet FILE and --endpoints FILE are required');
+  const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
+  if (!Number.isFinite(timeScale) || timeScale < 0) throw new UsageError(`--time-scale must be a number >= 0, got "${values['time-scale']}"`);
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+  const fleet = await startSimulatedFleet({ fleet: values.fleet, timeScale, stateDir: values['state-dir'], seed });
+  writeEndpointsFile(values.endpoints, fleet.endpoints);
+  for (const device of fleet.endpoints.devices) console.log(`${device.kind} ${device.name} ssh://${device.user}@127.0.0.1:${device.port} ${device.fingerprint}`);
+  console.log(`control API ${fleet.controlUrl}; endpoints (with credentials, mode 0600) in ${values.endpoints}; time scale ${timeScale}`);
+  const stop = (signal: string) => {
+    console.log(`${signal}: stopping the simulated fleet`);
+    void fleet.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+class UsageError extends Error {}
+
+main().catch((error: unknown) => {
+  if (error instanceof UsageError) console.error(`usage: npm run sim -- --fleet FILE --endpoints FILE [--time-scale N] [--state-dir DIR] [--seed N]\n${error.message}`);
+  else if (error instanceof FleetSpecError) console.error(error.message);
+  else console.error(error instanceof Error ? error.message : error);
+  process.exit(2);
+});

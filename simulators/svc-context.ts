@@ -1,0 +1,52 @@
+import { type ParsedFlags } from './cli-flags.js';
+import { type CommandContext } from './command-context.js';
+import { type HostObject, type StorageSystem, type Vdisk, isActive } from './fleet-model.js';
+import { type ViewOptions, parseFilterValue } from './svc-output.js';
+import { svcError } from './svc-errors.js';
+
+/** Helpers every SVC command shares: the storage system it runs on, flags, views and lookups. */
+
+export const VIEW_FLAGS = { values: ['-delim', '-filtervalue'], switches: ['-nohdr', '-bytes'] };
+
+export function storageOf(ctx: CommandContext): StorageSystem {
+  return ctx.model.storage.get(ctx.device.name) as StorageSystem;
+}
+
+export function viewOptions(flags: ParsedFlags, filterable: string[]): ViewOptions {
+  return {
+    delim: flags.values.get('-delim'),
+    nohdr: flags.switches.has('-nohdr'),
+    filters: parseFilterValue(flags.values.get('-filtervalue'), filterable),
+  };
+}
+
+/** Objects are named by name or by numeric id, as on the device. */
+export function vdiskRef(storage: StorageSystem, ref: string): Vdisk | undefined {
+  return storage.vdisks.find((v) => v.name === ref || String(v.id) === ref);
+}
+
+export function hostRef(storage: StorageSystem, ref: string): HostObject | undefined {
+  return storage.hosts.find((h) => h.name === ref || String(h.id) === ref);
+}
+
+export function requireValue(flags: ParsedFlags, flag: string): string {
+  const value = flags.values.get(flag);
+  if (value === undefined) throw svcError.missingParameters();
+  return value;
+}
+
+/** A host is online while a powered server (or a running NPIV client) logs in with one of its WWPNs. */
+export function hostStatus(ctx: CommandContext, host: HostObject): 'online' | 'offline' {
+  for (const system of ctx.model.systems.values()) {
+    if (system.storage !== ctx.device.name) continue;
+    if (host.name === system.name || host.wwpns.some((w) => system.wwpns.includes(w))) {
+      if (system.powered) return 'online';
+    }
+    for (const partition of system.partitions) {
+      if (isActive(system, partition) && partition.clientWwpns.some((w) => host.wwpns.includes(w))) return 'online';
+    }
+  }
+  return 'offline';
+}
+
+export const IO_GROUP: [string, string | number][] = [['IO_group_id', 0], ['IO_group_name', 'io_grp0']];

@@ -1,0 +1,96 @@
+import { type FleetModel, type ManagedSystem, isActive, vdiskByName } from './fleet-model.js';
+import { type Physics } from './physics.js';
+
+export type ViolationKind = 'lpar-on-two-hosts' | 'volume-written-from-two-lpars' | 'started-without-disks' | 'capacity-exceeded';
+
+export interface Violation {
+  kind: ViolationKind;
+  at: string;
+  /** What made the change that broke the invariant: a device command, a control-API action or a timed transition. */
+  cause: string;
+  detail: string;
+  subjects: string[];
+}
+
+/**
+ * Checks the fleet invariants after every change and records each breach once, when it begins
+ * (a condition that clears and comes back is recorded again).
+ */
+export class ViolationLog {
+  private entries: Violation[] = [];
+  private ongoing = new Set<string>();
+
+  constructor(private readonly model: FleetModel, private readonly physics: Physics) {
+    model.onChange((cause) => this.check(cause));
+  }
+
+  list(): Violation[] {
+    return [...this.entries];
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+
+  /** Forget ongoing conditions too (after POST /reset the fleet is new). */
+  reset(): void {
+    this.entries = [];
+    this.ongoing.clear();
+  }
+
+  record(kind: ViolationKind, cause: string, detail: string, subjects: string[]): void {
+    this.entries.push({ kind, at: new Date().toISOString(), cause, detail, subjects });
+  }
+
+  check(cause: string): void {
+    const current = new Map<string, Omit<Violation, 'at' | 'cause'>>();
+    for (const breach of [...this.lparsOnTwoHosts(), ...this.volumesWrittenTwice(), ...this.capacityExceeded()]) {
+      current.set(`${breach.kind}:${breach.subjects.join('|')}`, breach);
+    }
+    for (const [key, breach] of current) {
+      if (!this.ongoing.has(key)) this.record(breach.kind, cause, breach.detail, breach.subjects);
+    }
+    this.ongoing = new Set(current.keys());
+  }
+
+  private activePartitions(): { system: ManagedSystem; name: string; volumes: string[] }[] {
+    return [...this.model.systems.values()].flatMap((system) => system.partitions
+      .filter((p) => p.env !== 'vioserver' && isActive(system, p))
+      .map((p) => ({ system, name: p.name, volumes: p.volumes })));
+  }
+
+  private lparsOnTwoHosts(): Omit<Violation, 'at' | 'cause'>[] {
+    const hostsByLpar = new Map<string, string[]>();
+    for (const { system, name } of this.activePartitions()) hostsByLpar.set(name, [...(hostsByLpar.get(name) ?? []), system.name]);
+    return [...hostsByLpar].filter(([, hosts]) => hosts.length > 1).map(([lpar, hosts]) => ({
+      kind: 'lpar-on-two-hosts' as const, detail: `LPAR ${lpar} is running on ${hosts.join(' and ')}`, subjects: [lpar, ...hosts.sort()],
+    }));
+  }
+
+  /** A vdisk mapped to two systems' hosts and in use by running partitions on both. */
+  private volumesWrittenTwice(): Omit<Violation, 'at' | 'cause'>[] {
+    const writers = new Map<string, string[]>();
+    for (const { system, name, volumes } of this.activePartitions()) {
+      const storage = this.model.storageOf(system);
+      const hostIds = new Set(this.model.hostsOfSystem(system).map((h) => h.id));
+      for (const volume of volumes) {
+        const vdisk = vdiskByName(storage, volume);
+        if (!vdisk || !storage.mappings.some((m) => m.vdiskId === vdisk.id && hostIds.has(m.hostId))) continue;
+        const key = `${storage.name}/${volume}`;
+        writers.set(key, [...(writers.get(key) ?? []), `${system.name}/${name}`]);
+      }
+    }
+    return [...writers].filter(([, users]) => new Set(users.map((u) => u.split('/')[0])).size > 1).map(([volume, users]) => ({
+      kind: 'volume-written-from-two-lpars' as const, detail: `volume ${volume} is in use by running LPARs ${users.join(' and ')}`, subjects: [volume, ...users.sort()],
+    }));
+  }
+
+  private capacityExceeded(): Omit<Violation, 'at' | 'cause'>[] {
+    return [...this.model.systems.values()].flatMap((system) => {
+      const procUnits = this.physics.availableProcUnits(system);
+      const memory = this.physics.availableMemoryMb(system);
+      if (procUnits >= -1e-9 && memory >= 0) return [];
+      return [{ kind: 'capacity-exceeded' as const, detail: `${system.name} is over capacity: ${procUnits.toFixed(2)} processing units and ${memory} MB memory left`, subjects: [system.name] }];
+    });
+  }
+}
