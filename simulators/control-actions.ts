@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DeviceCommandError } from './command-result.js';
-import { type FleetModel, type ManagedSystem, type Partition, findPartition, mapVdisk, nextPartitionId, presentVolumes, vdiskByName } from './fleet-model.js';
+import { type FleetModel, type ManagedSystem, type Partition, createServerAdapters, findPartition, mapVdisk, nextPartitionId, presentVolumes, vdiskByName } from './fleet-model.js';
 import { mapAllVolumes, type Physics } from './physics.js';
 import { type ViolationLog } from './violations.js';
 
@@ -25,7 +25,7 @@ export const ACTIONS = {
     } });
     return { lpar: partition.name, system: system.name, state: partition.state };
   } },
-  /** Copies an LPAR definition onto another system (mapping its volumes there) and starts it, leaving the original as it is. */
+  /** Copies an LPAR definition (with its VIOS server adapters) onto another system, optionally mapping its volumes and starting it; the original stays as it is. */
   'place-lpar': { schema: placeLpar, run: (deps: ActionDeps, body: z.output<typeof placeLpar>) => {
     const { partition } = lookup(deps.model, body.from, body.lpar);
     const target = systemNamed(deps.model, body.to);
@@ -33,6 +33,7 @@ export const ACTIONS = {
     const copy: Partition = { ...partition, id: nextPartitionId(target), profiles: partition.profiles.map((p) => ({ ...p })), state: 'Not Activated', rmcState: 'inactive', volumes: [...partition.volumes], migrationState: 'Not Migrating', vios: undefined };
     target.partitions.push(copy);
     if (body.mapVolumes) mapAllVolumes(deps.model, target, copy);
+    else createServerAdapters(target, copy);
     deps.model.changed(`control: place-lpar ${partition.name} ${body.from} -> ${target.name}`);
     if (body.start) deps.physics.activate(target, copy, { profile: partition.currentProfile || undefined, bypassChecks: true, cause: `control: place-lpar ${partition.name} on ${target.name}` });
     return { lpar: copy.name, system: target.name, id: copy.id, state: copy.state };

@@ -145,6 +145,22 @@ export class FleetModel {
   groupsOf(storageName: string): RcConsistencyGroup[] {
     return this.consistencyGroups.filter((g) => g.master === storageName || g.aux === storageName);
   }
+
+  /** A remote-copy secondary is read-only until its group is stopped with -access (idling). */
+  isReadOnlySecondary(storageName: string, volume: string): boolean {
+    return this.groupsOf(storageName).some((g) => !g.state.startsWith('idling') && g.state !== 'empty' && g.relationships.some((r) => (
+      (g.primary !== 'aux' && g.aux === storageName && r.auxVdisk === volume) || (g.primary === 'aux' && g.master === storageName && r.masterVdisk === volume)
+    )));
+  }
+
+  /** The name a volume's data goes by: a replicated volume and its copy on the other site are one data set. */
+  dataSetOf(storageName: string, volume: string): string {
+    for (const g of this.groupsOf(storageName)) {
+      const relationship = g.relationships.find((r) => (g.aux === storageName ? r.auxVdisk : r.masterVdisk) === volume);
+      if (relationship) return `${g.master}/${relationship.masterVdisk}`;
+    }
+    return `${storageName}/${volume}`;
+  }
 }
 
 export function isActive(system: ManagedSystem, partition: Partition): boolean {
@@ -282,24 +298,31 @@ export function discoverHdisks(system: ManagedSystem, storage: StorageSystem, ho
   }
 }
 
-/** What the HMC does for a remote restart or LPM (and the YAML loader for the initial state): adapters and target devices on every VIOS. */
-export function presentVolumes(system: ManagedSystem, storage: StorageSystem, lpar: Partition): void {
-  discoverHdisks(system, storage, storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w))));
+/** The virtual server adapters (vhost/vfchost) every VIOS of the system holds for a client partition. */
+export function createServerAdapters(system: ManagedSystem, lpar: Partition): void {
   for (const vios of system.partitions) {
     const config = vios.vios;
     if (!config) continue;
     const slot = 10 + config.scsiAdapters.length + config.fcAdapters.length;
-    if (lpar.adapter === 'npiv') {
-      if (!config.fcAdapters.some((a) => a.clientId === lpar.id && a.clientName === lpar.name)) {
-        config.fcAdapters.push({ name: `vfchost${config.fcAdapters.length}`, slot, clientId: lpar.id, clientName: lpar.name, fcPort: config.fcPorts[0] });
-      }
-      continue;
+    const owned = (a: { clientId: number; clientName: string }) => a.clientId === lpar.id && a.clientName === lpar.name;
+    if (lpar.adapter === 'npiv' && !config.fcAdapters.some(owned)) {
+      config.fcAdapters.push({ name: `vfchost${config.fcAdapters.length}`, slot, clientId: lpar.id, clientName: lpar.name, fcPort: config.fcPorts[0] });
     }
-    let adapter = config.scsiAdapters.find((a) => a.clientId === lpar.id && a.clientName === lpar.name);
-    if (!adapter) {
-      adapter = { name: `vhost${config.scsiAdapters.length}`, slot, clientId: lpar.id, clientName: lpar.name, targets: [] };
-      config.scsiAdapters.push(adapter);
+    if (lpar.adapter === 'vscsi' && !config.scsiAdapters.some(owned)) {
+      config.scsiAdapters.push({ name: `vhost${config.scsiAdapters.length}`, slot, clientId: lpar.id, clientName: lpar.name, targets: [] });
     }
+  }
+}
+
+/** What the HMC does for a remote restart or LPM (and the YAML loader for the initial state): adapters and target devices on every VIOS. */
+export function presentVolumes(system: ManagedSystem, storage: StorageSystem, lpar: Partition): void {
+  discoverHdisks(system, storage, storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w))));
+  createServerAdapters(system, lpar);
+  if (lpar.adapter === 'npiv') return;
+  for (const vios of system.partitions) {
+    const config = vios.vios;
+    const adapter = config?.scsiAdapters.find((a) => a.clientId === lpar.id && a.clientName === lpar.name);
+    if (!config || !adapter) continue;
     for (const volume of lpar.volumes) {
       const uid = vdiskByName(storage, volume)?.uid;
       const hdisk = [...config.hdisks].find(([, u]) => u === uid)?.[0];

@@ -66,6 +66,7 @@ export class Physics {
     return partition.volumes.filter((volume) => {
       const vdisk = vdiskByName(storage, volume);
       if (!vdisk || !storage.mappings.some((m) => m.vdiskId === vdisk.id && hostIds.has(m.hostId))) return true;
+      if (this.model.isReadOnlySecondary(storage.name, volume)) return true;
       if (partition.adapter === 'npiv') {
         return !vioses.some((v) => v.vios?.fcAdapters.some((a) => a.clientId === partition.id && a.fcPort !== undefined));
       }

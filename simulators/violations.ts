@@ -67,7 +67,7 @@ export class ViolationLog {
     }));
   }
 
-  /** A vdisk mapped to two systems' hosts and in use by running partitions on both. */
+  /** A vdisk (or both copies of a replicated one) mapped to and in use by running partitions on two systems. */
   private volumesWrittenTwice(): Omit<Violation, 'at' | 'cause'>[] {
     const writers = new Map<string, string[]>();
     for (const { system, name, volumes } of this.activePartitions()) {
@@ -76,7 +76,7 @@ export class ViolationLog {
       for (const volume of volumes) {
         const vdisk = vdiskByName(storage, volume);
         if (!vdisk || !storage.mappings.some((m) => m.vdiskId === vdisk.id && hostIds.has(m.hostId))) continue;
-        const key = `${storage.name}/${volume}`;
+        const key = this.model.dataSetOf(storage.name, volume);
         writers.set(key, [...(writers.get(key) ?? []), `${system.name}/${name}`]);
       }
     }
