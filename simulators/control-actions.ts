@@ -11,7 +11,7 @@ import { type ViolationLog } from './violations.js';
 export class ActionError extends Error {}
 
 const startLpar = z.object({ system: z.string(), lpar: z.string(), bypassChecks: z.boolean().default(true) }).strict();
-const placeLpar = z.object({ lpar: z.string(), from: z.string(), to: z.string(), mapVolumes: z.boolean().default(true), start: z.boolean().default(true) }).strict();
+const placeLpar = z.object({ lpar: z.string(), from: z.string(), to: z.string(), volumes: z.array(z.string()).optional(), mapVolumes: z.boolean().default(true), start: z.boolean().default(true) }).strict();
 const attachVolume = z.object({ system: z.string(), lpar: z.string(), volume: z.string() }).strict();
 const setCapacity = z.object({ system: z.string(), procUnits: z.number().positive().optional(), memoryMb: z.number().int().positive().optional() }).strict();
 const unmapVolume = z.object({ storage: z.string(), volume: z.string(), host: z.string() }).strict();
@@ -25,12 +25,15 @@ export const ACTIONS = {
     } });
     return { lpar: partition.name, system: system.name, state: partition.state };
   } },
-  /** Copies an LPAR definition (with its VIOS server adapters) onto another system, optionally mapping its volumes and starting it; the original stays as it is. */
+  /**
+   * Copies an LPAR definition (with its VIOS server adapters) onto another system, optionally with other
+   * volumes (a recovery site's copies), mapping them and starting it; the original stays as it is.
+   */
   'place-lpar': { schema: placeLpar, run: (deps: ActionDeps, body: z.output<typeof placeLpar>) => {
     const { partition } = lookup(deps.model, body.from, body.lpar);
     const target = systemNamed(deps.model, body.to);
     if (findPartition(target, partition.name)) throw new ActionError(`to: ${target.name} already has a partition named ${partition.name}`);
-    const copy: Partition = { ...partition, id: nextPartitionId(target), profiles: partition.profiles.map((p) => ({ ...p })), state: 'Not Activated', rmcState: 'inactive', volumes: [...partition.volumes], migrationState: 'Not Migrating', vios: undefined };
+    const copy: Partition = { ...partition, id: nextPartitionId(target), profiles: partition.profiles.map((p) => ({ ...p })), state: 'Not Activated', rmcState: 'inactive', volumes: [...(body.volumes ?? partition.volumes)], migrationState: 'Not Migrating', vios: undefined };
     target.partitions.push(copy);
     if (body.mapVolumes) mapAllVolumes(deps.model, target, copy);
     else createServerAdapters(target, copy);

@@ -26,11 +26,13 @@ export class DeviceSshServer {
   private readonly tcp: NetServer;
   private readonly ssh: InstanceType<typeof SshServer>;
   private readonly sockets = new Set<Socket>();
+  /** Settles a connection's unauthenticated state, by the client's port on 127.0.0.1. */
+  private readonly pendingAuth = new Map<number, () => void>();
   private readonly authorizedKeys: ParsedKey[];
   port = 0;
 
   constructor(readonly deviceName: string, readonly hostKey: HostKey, private readonly deps: DeviceServerDeps) {
-    this.ssh = new SshServer({ hostKeys: [hostKey.privateKey], ident: deviceIdent(this.device) }, (client) => this.onClient(client));
+    this.ssh = new SshServer({ hostKeys: [hostKey.privateKey], ident: deviceIdent(this.device) }, (client, info) => this.onClient(client, info.port));
     this.tcp = createServer((socket) => this.onSocket(socket));
     this.authorizedKeys = this.device.authorizedKeys.map((line) => utils.parseKey(line)).filter((k): k is ParsedKey => !(k instanceof Error) && !Array.isArray(k));
   }
@@ -83,21 +85,32 @@ export class DeviceSshServer {
     }
     this.counters.connectionAccepted(now);
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+    // Unauthenticated from TCP accept until authentication succeeds (or the socket closes).
+    this.counters.unauthenticated++;
+    const remotePort = socket.remotePort ?? -1;
+    let pending = true;
+    const authenticated = () => {
+      if (!pending) return;
+      pending = false;
+      this.counters.unauthenticated--;
+      this.pendingAuth.delete(remotePort);
+    };
+    this.pendingAuth.set(remotePort, authenticated);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      authenticated();
+    });
     socket.on('error', () => undefined);
     this.ssh.injectSocket(socket);
   }
 
-  private onClient(client: Connection): void {
-    let authenticated = false;
+  private onClient(client: Connection, remotePort: number): void {
     let counted = false;
-    this.counters.unauthenticated++;
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => this.authenticate(ctx));
     client.once('ready', () => {
-      authenticated = true;
-      this.counters.unauthenticated--;
+      this.pendingAuth.get(remotePort)?.();
       const device = this.device;
       if (device.kind === 'svc' && this.counters.sessions >= device.maxSessions) {
         // The device's documented behaviour: beyond the session limit a new session closes right after authentication.
@@ -116,7 +129,6 @@ export class DeviceSshServer {
       });
     });
     client.once('close', () => {
-      if (!authenticated) this.counters.unauthenticated--;
       if (counted) this.counters.sessions--;
     });
   }

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { type SimulatedFleet, type Violation } from '../../simulators/index.js';
+import { DR_FLEET, control, eventually, exec, startFleet } from './helpers.js';
+import { labFleet } from './lab-fleet.js';
+
+async function violations(fleet: SimulatedFleet): Promise<Violation[]> {
+  return (await control<Violation[]>(fleet, 'GET', '/violations')).body;
+}
+
+async function act(fleet: SimulatedFleet, action: string, body: unknown): Promise<void> {
+  const response = await control(fleet, 'POST', `/actions/${action}`, body);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+}
+
+describe('violation log', () => {
+  let fleet: SimulatedFleet;
+  before(async () => (fleet = await startFleet(labFleet(), 0.001)));
+  after(() => fleet.stop());
+  beforeEach(() => control(fleet, 'POST', '/reset'));
+
+  it('starts empty and stays empty through normal operations', async () => {
+    await exec(fleet, 'hmc-lab', 'chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile');
+    await eventually(async () => (await exec(fleet, 'hmc-lab', 'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F state')).stdout === 'Running\n', 'small Running');
+    assert.deepEqual(await violations(fleet), []);
+  });
+
+  it('catches an LPAR running on two hosts (placed on a second host while still running)', async () => {
+    await act(fleet, 'set-capacity', { system: 'lab-s02', procUnits: 8, memoryMb: 131072 });
+    await act(fleet, 'place-lpar', { lpar: 'big', from: 'lab-s01', to: 'lab-s02' });
+    const found = await violations(fleet);
+    const twoHosts = found.find((v) => v.kind === 'lpar-on-two-hosts');
+    assert.ok(twoHosts, JSON.stringify(found));
+    assert.deepEqual(twoHosts.subjects, ['big', 'lab-s01', 'lab-s02']);
+    assert.match(twoHosts.cause, /^control: place-lpar big on lab-s02$/);
+    // Its volumes are now mapped to both hosts and written from both: the second invariant breaks too.
+    assert.ok(found.some((v) => v.kind === 'volume-written-from-two-lpars' && v.subjects[0] === 'svc-lab/big_rootvg'));
+  });
+
+  it('catches a volume written from two running LPARs on different hosts', async () => {
+    await act(fleet, 'place-lpar', { lpar: 'small', from: 'lab-s01', to: 'lab-s02', mapVolumes: true, start: false });
+    await exec(fleet, 'hmc-lab', 'chsysstate -m lab-s02 -r lpar -o on -n small -f default_profile');
+    await act(fleet, 'attach-volume', { system: 'lab-s02', lpar: 'small', volume: 'big_data' });
+    const found = await violations(fleet);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.equal(found[0]!.kind, 'volume-written-from-two-lpars');
+    assert.deepEqual(found[0]!.subjects, ['svc-lab/big_data', 'lab-s01/big', 'lab-s02/small']);
+  });
+
+  it('catches an LPAR started on a host without its disks', async () => {
+    await act(fleet, 'unmap-volume', { storage: 'svc-lab', volume: 'small_rootvg', host: 'lab-s01' });
+    await act(fleet, 'start-lpar', { system: 'lab-s01', lpar: 'small' });
+    const found = await violations(fleet);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.equal(found[0]!.kind, 'started-without-disks');
+    assert.match(found[0]!.detail, /small started on lab-s01 without its disks: small_rootvg/);
+  });
+
+  it('catches capacity exceeded on a host, and DELETE /violations clears the log', async () => {
+    await act(fleet, 'set-capacity', { system: 'lab-s01', procUnits: 2 });
+    const found = await violations(fleet);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.equal(found[0]!.kind, 'capacity-exceeded');
+    assert.deepEqual(found[0]!.subjects, ['lab-s01']);
+    await control(fleet, 'DELETE', '/violations');
+    assert.deepEqual(await violations(fleet), []);
+  });
+
+  it('records a split brain caused through the HMC: remote restart from an unfenced host in Error', async () => {
+    // The failed host is in Error but its partitions still run; the storage is remapped with -force and
+    // the LPAR restarted elsewhere without powering the host off.
+    await exec(fleet, 'svc-lab', 'mkvdiskhostmap -force -host lab-s02 small_rootvg');
+    await exec(fleet, 'hmc-lab', 'chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile');
+    await eventually(async () => (await exec(fleet, 'hmc-lab', 'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F state')).stdout === 'Running\n', 'small Running');
+    const fault = await control<{ id: string }>(fleet, 'POST', '/faults', { kind: 'host-error', target: 'lab-s01' });
+    const restart = await exec(fleet, 'hmc-lab', 'rrstartlpar -o restart -m lab-s01 -t lab-s02 -p small');
+    assert.equal(restart.code, 0, restart.stdout);
+    const found = await violations(fleet);
+    assert.deepEqual(found.map((v) => v.kind).sort(), ['lpar-on-two-hosts', 'volume-written-from-two-lpars']);
+    assert.ok(found.every((v) => v.cause === 'hmc-lab: rrstartlpar -o restart -m lab-s01 -t lab-s02 -p small'));
+    await control(fleet, 'DELETE', `/faults/${fault.body.id}`);
+  });
+
+  it('bad action bodies are 400 with the field named', async () => {
+    const response = await control<{ error: string }>(fleet, 'POST', '/actions/start-lpar', { system: 'lab-s01' });
+    assert.equal(response.status, 400);
+    assert.match(response.body.error, /^lpar: /);
+    const unknown = await control<{ error: string }>(fleet, 'POST', '/actions/teleport', {});
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.body.error, /unknown action "teleport"/);
+  });
+});
+
+describe('violation log across sites', () => {
+  let fleet: SimulatedFleet;
+  before(async () => (fleet = await startFleet(DR_FLEET, 0.001)));
+  after(() => fleet.stop());
+
+  it('a replicated volume written on both sites is a split brain; a secondary cannot be started on before -access', async () => {
+    await exec(fleet, 'svc-dc2', 'mkvdiskhostmap -host dc2-s01 dc2r-web01_rootvg');
+    await control(fleet, 'POST', '/actions/place-lpar', { lpar: 'dc1-web01', from: 'dc1-s01', to: 'dc2-s01', volumes: ['dc2r-web01_rootvg'], mapVolumes: false, start: false });
+    await exec(fleet, 'hmc-dc2', 'viosvrcmd -m dc2-s01 -p dc2-s01-vios1 -c cfgdev');
+    await exec(fleet, 'hmc-dc2', 'viosvrcmd -m dc2-s01 -p dc2-s01-vios1 -c "mkvdev -vdev hdisk0 -vadapter vhost0"');
+    // The HMC itself keeps the rule: the aux copy is read-only while replication runs.
+    const refused = await exec(fleet, 'hmc-dc2', 'chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile');
+    assert.match(refused.stdout, /^HSCLA27C /);
+    // Make the aux writable while the production LPAR still runs on dc1, then start the copy on dc2.
+    await exec(fleet, 'svc-dc2', 'stoprcconsistgrp -access cg-dc1-s01');
+    const started = await exec(fleet, 'hmc-dc2', 'chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile');
+    assert.equal(started.code, 0, started.stdout);
+    const found = (await control<Violation[]>(fleet, 'GET', '/violations')).body;
+    assert.ok(found.some((v) => v.kind === 'volume-written-from-two-lpars' && v.subjects[0] === 'svc-dc1/dc1-web01_rootvg'), JSON.stringify(found));
+    assert.ok(found.some((v) => v.kind === 'lpar-on-two-hosts'));
+  });
+});
