@@ -21,16 +21,25 @@ export function device(fleet: SimulatedFleet, name: string): DeviceEndpoint {
 /** One SSH connection that verifies the host key against the endpoint's fingerprint. */
 export async function connect(endpoint: DeviceEndpoint, auth: { password?: string; privateKey?: string } = { password: endpoint.password }): Promise<ssh2.Client> {
   const client = new ssh2.Client();
-  await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('error', reject);
-    client.once('close', () => reject(new Error('connection closed before ready')));
-    client.connect({
-      host: endpoint.host, port: endpoint.port, username: endpoint.user, ...auth, readyTimeout: 10_000,
-      hostVerifier: (key: Buffer) => `ssh-ed25519 ${key.toString('base64')}` === endpoint.hostKey,
+  // One listener for the whole life of the client: a refused or dropped connection may report more than one error.
+  let fail: (error: Error) => void = () => undefined;
+  client.on('error', (error) => fail(error));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      fail = reject;
+      client.once('ready', () => resolve());
+      client.once('close', () => reject(new Error('connection closed before ready')));
+      client.connect({
+        host: endpoint.host, port: endpoint.port, username: endpoint.user, ...auth, readyTimeout: 10_000,
+        hostVerifier: (key: Buffer) => `ssh-ed25519 ${key.toString('base64')}` === endpoint.hostKey,
+      });
     });
-  });
-  client.on('error', () => undefined);
+  } catch (error) {
+    client.end();
+    throw error;
+  } finally {
+    fail = () => undefined;
+  }
   return client;
 }
 
