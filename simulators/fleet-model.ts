@@ -314,6 +314,17 @@ export function createServerAdapters(system: ManagedSystem, lpar: Partition): vo
   }
 }
 
+/** What LPM completion and remote-restart cleanup do on the source: the partition's VIOS adapters (and their mappings) go. */
+export function removeServerAdapters(system: ManagedSystem, lpar: Partition): void {
+  for (const vios of system.partitions) {
+    const config = vios.vios;
+    if (!config) continue;
+    const owned = (a: { clientId: number; clientName: string }) => a.clientId === lpar.id && a.clientName === lpar.name;
+    config.scsiAdapters = config.scsiAdapters.filter((a) => !owned(a));
+    config.fcAdapters = config.fcAdapters.filter((a) => !owned(a));
+  }
+}
+
 /** What the HMC does for a remote restart or LPM (and the YAML loader for the initial state): adapters and target devices on every VIOS. */
 export function presentVolumes(system: ManagedSystem, storage: StorageSystem, lpar: Partition): void {
   discoverHdisks(system, storage, storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w))));

@@ -1,6 +1,7 @@
 import { parseFlags } from './cli-flags.js';
 import { type CommandContext, causeOf } from './command-context.js';
 import { DeviceCommandError } from './command-result.js';
+import { removeServerAdapters } from './fleet-model.js';
 import { hmcError } from './hmc-errors.js';
 import { managedSystem, partitionIn } from './hmc-lookup.js';
 import { type HmcRecord, parseHmcFilter, renderHmcRecords } from './hmc-output.js';
@@ -24,6 +25,7 @@ export async function rrstartlpar(ctx: CommandContext, args: string[]): Promise<
     if (partition.remoteRestartStatus !== 'Remote Restarted') throw hmcError.remoteRestartNotCapable(partition.name, partition.remoteRestartStatus);
     await ctx.physics.sleep(ctx.physics.duration('remoteRestartCleanup', targets));
     source.partitions.splice(source.partitions.indexOf(partition), 1);
+    removeServerAdapters(source, partition);
     ctx.model.changed(causeOf(ctx));
     return '';
   }

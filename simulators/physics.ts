@@ -2,7 +2,7 @@ import { hmcError } from './hmc-errors.js';
 import { type LatencyModel, type LatencyOperation } from './latency.js';
 import {
   type FleetModel, type FlashCopyMap, type ManagedSystem, type Partition, type Profile, type RcConsistencyGroup, type StorageSystem,
-  findPartition, isActive, mapVdisk, nextPartitionId, presentVolumes, vdiskByName,
+  findPartition, isActive, mapVdisk, nextPartitionId, presentVolumes, removeServerAdapters, vdiskByName,
 } from './fleet-model.js';
 import { type TimerSet } from './timers.js';
 
@@ -134,6 +134,7 @@ export class Physics {
     this.model.changed(cause);
     this.later(immediate ? 'systemPowerOffImmediate' : 'systemPowerOffNormal', system, () => {
       system.state = 'Power Off';
+      system.powered = false;
       this.killPartitions(system);
       this.model.changed(`time: ${system.name} Power Off`);
     });
@@ -284,6 +285,7 @@ export class Physics {
     moved.state = wasRunning ? 'Running' : 'Not Activated';
     moved.rmcState = wasRunning ? 'active' : 'inactive';
     source.partitions.splice(source.partitions.indexOf(partition), 1);
+    removeServerAdapters(source, partition);
     this.model.changed(`${cause} (completed)`);
     return 'done';
   }

@@ -12,12 +12,14 @@ export function storageOf(ctx: CommandContext): StorageSystem {
   return ctx.model.storage.get(ctx.device.name) as StorageSystem;
 }
 
-export function viewOptions(flags: ParsedFlags, filterable: string[]): ViewOptions {
-  return {
-    delim: flags.values.get('-delim'),
-    nohdr: flags.switches.has('-nohdr'),
-    filters: parseFilterValue(flags.values.get('-filtervalue'), filterable),
-  };
+export function viewOptions(flags: ParsedFlags): ViewOptions {
+  return { delim: flags.values.get('-delim'), nohdr: flags.switches.has('-nohdr'), filters: parseFilterValue(flags.values.get('-filtervalue')) };
+}
+
+/** A detailed (single object) view: -filtervalue does not apply. */
+export function detailedViewOptions(flags: ParsedFlags): ViewOptions {
+  if (flags.values.has('-filtervalue')) throw svcError.mutuallyExclusive();
+  return viewOptions(flags);
 }
 
 /** Objects are named by name or by numeric id, as on the device. */

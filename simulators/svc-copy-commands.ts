@@ -2,7 +2,7 @@ import { parseFlags } from './cli-flags.js';
 import { type CommandContext, causeOf } from './command-context.js';
 import { lines } from './command-result.js';
 import { type FlashCopyMap, type RcConsistencyGroup, type RcRelationship, type StorageSystem } from './fleet-model.js';
-import { VIEW_FLAGS, requireValue, storageOf, vdiskRef, viewOptions } from './svc-context.js';
+import { VIEW_FLAGS, detailedViewOptions, requireValue, storageOf, vdiskRef, viewOptions } from './svc-context.js';
 import { svcError } from './svc-errors.js';
 import { renderConcise, renderDetailed } from './svc-output.js';
 
@@ -44,9 +44,9 @@ export function lsrcconsistgrp(ctx: CommandContext, args: string[]): string {
       fields: [...groupRow(ctx, g).slice(0, 9), ['status', g.linkDown ? 'disconnected' : ''], ['sync', syncText(g)],
         ['copy_type', g.relationships.length === 0 ? 'empty_group' : g.copyType], ['cycle_period_seconds', 300], ['cycling_mode', 'none'], ['freeze_time', '']],
       blocks: g.relationships.map((r) => [['RC_rel_id', r.id], ['RC_rel_name', r.name]]),
-    }, viewOptions(flags, []));
+    }, detailedViewOptions(flags));
   }
-  return renderConcise(ctx.model.groupsOf(ctx.device.name).map((g) => groupRow(ctx, g)), viewOptions(flags, ['name', 'id', 'state', 'primary', 'master_cluster_name', 'aux_cluster_name', 'copy_type']));
+  return renderConcise(ctx.model.groupsOf(ctx.device.name).map((g) => groupRow(ctx, g)), viewOptions(flags));
 }
 
 function relationshipRow(ctx: CommandContext, g: RcConsistencyGroup, r: RcRelationship): [string, string | number][] {
@@ -71,9 +71,9 @@ export function lsrcrelationship(ctx: CommandContext, args: string[]): string {
     const pair = pairs.find(({ r }) => r.name === ref || String(r.id) === ref);
     if (!pair) throw svcError.objectNotFound();
     const row = relationshipRow(ctx, pair.g, pair.r);
-    return renderDetailed({ fields: [...row.slice(0, 14), ['bg_copy_priority', 50], ['progress', row[15]![1]], ['freeze_time', ''], ['status', pair.g.linkDown ? 'disconnected' : 'online'], ['sync', syncText(pair.g)], ['copy_type', pair.g.copyType], ['cycling_mode', 'none'], ['cycle_period_seconds', 300]] }, viewOptions(flags, []));
+    return renderDetailed({ fields: [...row.slice(0, 14), ['bg_copy_priority', 50], ['progress', row[15]![1]], ['freeze_time', ''], ['status', pair.g.linkDown ? 'disconnected' : 'online'], ['sync', syncText(pair.g)], ['copy_type', pair.g.copyType], ['cycling_mode', 'none'], ['cycle_period_seconds', 300]] }, detailedViewOptions(flags));
   }
-  return renderConcise(pairs.map(({ g, r }) => relationshipRow(ctx, g, r)), viewOptions(flags, ['name', 'id', 'state', 'consistency_group_name', 'master_vdisk_name', 'aux_vdisk_name']));
+  return renderConcise(pairs.map(({ g, r }) => relationshipRow(ctx, g, r)), viewOptions(flags));
 }
 
 /** startrcconsistgrp [-primary master|aux] [-force] [-clean] CG */
@@ -212,6 +212,6 @@ export function lsfcmap(ctx: CommandContext, args: string[]): string {
     ['partner_FC_id', ''], ['partner_FC_name', ''], ['restoring', 'no'], ['start_time', m.startTime ?? ''], ['rc_controlled', 'no'],
   ];
   const [ref] = flags.positionals;
-  if (ref !== undefined) return renderDetailed({ fields: row(fcRef(storage, ref)) }, viewOptions(flags, []));
-  return renderConcise(storage.fcMaps.map(row), viewOptions(flags, ['id', 'name', 'status', 'source_vdisk_name', 'target_vdisk_name', 'group_name']));
+  if (ref !== undefined) return renderDetailed({ fields: row(fcRef(storage, ref)) }, detailedViewOptions(flags));
+  return renderConcise(storage.fcMaps.map(row), viewOptions(flags));
 }

@@ -3,7 +3,7 @@ import { type CommandContext, causeOf } from './command-context.js';
 import { lines } from './command-result.js';
 import { type HostObject, type StorageSystem, type Vdisk } from './fleet-model.js';
 import {
-  IO_GROUP, VIEW_FLAGS, hostRef, hostStatus, requireValue, storageOf, vdiskRef, viewOptions,
+  IO_GROUP, VIEW_FLAGS, hostRef, hostStatus, detailedViewOptions, requireValue, storageOf, vdiskRef, viewOptions,
 } from './svc-context.js';
 import { svcError } from './svc-errors.js';
 import { type SvcObject, formatCapacity, renderConcise, renderDetailed } from './svc-output.js';
@@ -20,10 +20,10 @@ export function lsvdisk(ctx: CommandContext, args: string[]): string {
   if (ref !== undefined) {
     const vdisk = vdiskRef(storage, ref);
     if (!vdisk) throw svcError.doesNotExist();
-    return renderDetailed(vdiskDetail(ctx, storage, vdisk, bytes), viewOptions(flags, []));
+    return renderDetailed(vdiskDetail(ctx, storage, vdisk, bytes), detailedViewOptions(flags));
   }
   const rows = storage.vdisks.map((v) => vdiskRow(ctx, storage, v, bytes));
-  return renderConcise(rows, viewOptions(flags, ['name', 'id', 'vdisk_UID', 'status', 'IO_group_name', 'mdisk_grp_name', 'RC_name', 'FC_name']));
+  return renderConcise(rows, viewOptions(flags));
 }
 
 function copyServices(ctx: CommandContext, storage: StorageSystem, vdisk: Vdisk) {
@@ -75,14 +75,14 @@ export function lshost(ctx: CommandContext, args: string[]): string {
   if (ref !== undefined) {
     const host = hostRef(storage, ref);
     if (!host) throw svcError.doesNotExist();
-    return renderDetailed(hostDetail(ctx, host), viewOptions(flags, []));
+    return renderDetailed(hostDetail(ctx, host), detailedViewOptions(flags));
   }
   const rows = storage.hosts.map((h): [string, string | number][] => [
     ['id', h.id], ['name', h.name], ['port_count', h.wwpns.length], ['iogrp_count', 4], ['status', hostStatus(ctx, h)],
     ['site_id', ''], ['site_name', ''], ['host_cluster_id', ''], ['host_cluster_name', ''], ['protocol', 'scsi'],
     ['owner_id', ''], ['owner_name', ''], ['portset_id', 64], ['portset_name', 'portset64'],
   ]);
-  return renderConcise(rows, viewOptions(flags, ['name', 'id', 'status', 'port_count', 'iogrp_count', 'host_cluster_name', 'site_name']));
+  return renderConcise(rows, viewOptions(flags));
 }
 
 function hostDetail(ctx: CommandContext, host: HostObject): SvcObject {
@@ -132,7 +132,7 @@ export function lsvdiskhostmap(ctx: CommandContext, args: string[]): string {
     const host = storage.hosts.find((h) => h.id === m.hostId)!;
     return [['id', vdisk.id], ['name', vdisk.name], ['SCSI_id', m.scsiId], ['host_id', host.id], ['host_name', host.name], ...MAP_COLUMNS_TAIL(vdisk.uid)];
   });
-  return renderConcise(rows, viewOptions(flags, ['host_name', 'host_id', 'SCSI_id']));
+  return renderConcise(rows, viewOptions(flags));
 }
 
 /** lshostvdiskmap [HOST]: the volumes mapped to one host (or to every host). */
@@ -147,7 +147,7 @@ export function lshostvdiskmap(ctx: CommandContext, args: string[]): string {
     const vdisk = storage.vdisks.find((v) => v.id === m.vdiskId)!;
     return [['id', owner.id], ['name', owner.name], ['SCSI_id', m.scsiId], ['vdisk_id', vdisk.id], ['vdisk_name', vdisk.name], ...MAP_COLUMNS_TAIL(vdisk.uid)];
   });
-  return renderConcise(rows, viewOptions(flags, ['vdisk_name', 'vdisk_id', 'SCSI_id', 'name']));
+  return renderConcise(rows, viewOptions(flags));
 }
 
 /** mkvdiskhostmap [-force] -host H [-scsi N] VOL */

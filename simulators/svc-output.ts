@@ -15,9 +15,12 @@ export interface SvcFilter { attribute: string; pattern: string }
  * space-padded; `-nohdr` drops the header; an empty list prints nothing at all.
  */
 export function renderConcise(rows: [string, string | number][][], options: ViewOptions): string {
+  if (rows.length === 0) return '';
+  const header = rows[0]!.map(([key]) => key);
+  const unknown = options.filters.find((f) => !header.includes(f.attribute));
+  if (unknown) throw svcError.invalidFilter(unknown.attribute);
   const filtered = applyFilters(rows, options.filters);
   if (filtered.length === 0) return '';
-  const header = rows[0]!.map(([key]) => key);
   const table = [...(options.nohdr ? [] : [header]), ...filtered.map((row) => row.map(([, value]) => String(value)))];
   if (options.delim !== undefined) return lines(table.map((row) => row.join(options.delim)));
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
@@ -32,15 +35,16 @@ export function renderDetailed(object: SvcObject, options: ViewOptions): string 
   return lines([...render(object.fields), ...blocks.flat()]);
 }
 
-/** `-filtervalue attr=value[:attr=value]`; a trailing `*` matches any suffix (as the device allows). */
-export function parseFilterValue(text: string | undefined, allowed: string[]): SvcFilter[] {
+/**
+ * `-filtervalue attr=value[:attr=value]`; a trailing `*` matches any suffix. Any column of the concise
+ * view may be filtered on (checked when rendering); a detailed view rejects -filtervalue.
+ */
+export function parseFilterValue(text: string | undefined): SvcFilter[] {
   if (text === undefined) return [];
   return text.split(':').map((clause) => {
     const eq = clause.indexOf('=');
     if (eq <= 0) throw svcError.invalidFilter(clause);
-    const attribute = clause.slice(0, eq);
-    if (!allowed.includes(attribute)) throw svcError.invalidFilter(attribute);
-    return { attribute, pattern: clause.slice(eq + 1) };
+    return { attribute: clause.slice(0, eq), pattern: clause.slice(eq + 1) };
   });
 }
 

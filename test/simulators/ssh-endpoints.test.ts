@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import ssh2 from 'ssh2';
 import { type FleetEndpoints, startSimulatedFleet } from '../../simulators/index.js';
+import { generateHostKey } from '../../simulators/ssh-device-server.js';
 import { SMALL_FLEET, connect, device, execOn } from './helpers.js';
 import { labFleet } from './lab-fleet.js';
 
@@ -34,16 +34,16 @@ describe('SSH endpoints', () => {
   });
 
   it('accepts a public key listed in authorizedKeys and refuses another key', async () => {
-    const allowed = ssh2.utils.generateKeyPairSync('ed25519');
-    const other = ssh2.utils.generateKeyPairSync('ed25519');
+    const allowed = generateHostKey();
+    const other = generateHostKey();
     const spec = labFleet();
-    spec.sites[0]!.hmcs[0]!.authorizedKeys = [allowed.public];
+    spec.sites[0]!.hmcs[0]!.authorizedKeys = [allowed.publicKey];
     const fleet = await startSimulatedFleet({ fleet: spec, timeScale: 0.001 });
     try {
-      const client = await connect(device(fleet, 'hmc-lab'), { privateKey: allowed.private });
+      const client = await connect(device(fleet, 'hmc-lab'), { privateKey: allowed.privateKey });
       assert.equal((await execOn(client, 'lssyscfg -r sys -F name')).stdout, 'lab-s01\nlab-s02\n');
       client.end();
-      await assert.rejects(connect(device(fleet, 'hmc-lab'), { privateKey: other.private }), /authentication/i);
+      await assert.rejects(connect(device(fleet, 'hmc-lab'), { privateKey: other.privateKey }), /authentication/i);
     } finally {
       await fleet.stop();
     }
