@@ -2,7 +2,7 @@
 // typed error) a `google.rpc.Status` with one `Any` detail in the `grpc-status-details-bin` trailer.
 import { Metadata, status } from '@grpc/grpc-js';
 import protoRoot from '@temporalio/proto/protos/root.js';
-import type { Root } from 'protobufjs';
+import protobuf, { type Root } from 'protobufjs';
 
 /** The full Temporal API (and google.rpc) as protobufjs reflection objects. */
 export const root = protoRoot as unknown as Root;
@@ -29,7 +29,8 @@ export class RpcError extends Error {
   metadata(): Metadata {
     const metadata = new Metadata();
     if (!this.detail) return metadata;
-    const detailType = root.lookupType(this.detail.type);
+    const detailType = root.lookup(this.detail.type);
+    if (!(detailType instanceof protobuf.Type)) return metadata; // an unknown detail type must not turn an answer into a crash
     const any = { type_url: `type.googleapis.com/${this.detail.type}`, value: detailType.encode(detailType.fromObject(this.detail.value)).finish() };
     const encoded = StatusType.encode(StatusType.fromObject({ code: this.code, message: this.message, details: [any] })).finish();
     metadata.set('grpc-status-details-bin', Buffer.from(encoded));
@@ -44,8 +45,8 @@ const detail = (name: string, value: Record<string, unknown> = {}): ErrorDetail 
 
 export const invalidArgument = (message: string) => new RpcError(status.INVALID_ARGUMENT, message);
 export const notFound = (message: string) => new RpcError(status.NOT_FOUND, message, detail('NotFoundFailure'));
-export const alreadyExists = (message: string, failure = 'AlreadyExistsFailure', value: Record<string, unknown> = {}) =>
-  new RpcError(status.ALREADY_EXISTS, message, detail(failure, value));
+export const alreadyExists = (message: string, failure?: string, value: Record<string, unknown> = {}) =>
+  new RpcError(status.ALREADY_EXISTS, message, failure ? detail(failure, value) : undefined);
 export const namespaceNotFound = (namespace: string) =>
   new RpcError(status.NOT_FOUND, `Namespace ${namespace} is not found.`, detail('NamespaceNotFoundFailure', { namespace }));
 export const unimplemented = (method: string) => new RpcError(status.UNIMPLEMENTED, `unknown method ${method}: not implemented by the Lazarus devserver`);

@@ -55,7 +55,13 @@ function unaryHandler(name: string, handler: Handler | undefined, log: EngineLog
       const rpcError = err instanceof RpcError ? err : internal(`${name}: ${(err as Error)?.message ?? String(err)}`);
       if (!(err instanceof RpcError)) log.error(`${name} failed unexpectedly`, { err: String((err as Error)?.stack ?? err) });
       else log.debug(`${name} rejected`, { code: rpcError.code, message: rpcError.message });
-      callback({ code: rpcError.code, details: rpcError.message, metadata: rpcError.metadata() });
+      let metadata: grpc.Metadata | undefined;
+      try {
+        metadata = rpcError.metadata();
+      } catch (encodeError) {
+        log.error(`${name}: cannot encode error details`, { err: String(encodeError) });
+      }
+      callback({ code: rpcError.code, details: rpcError.message, metadata });
     };
     if (!handler) return fail(unimplemented(name));
     try {

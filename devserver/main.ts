@@ -18,6 +18,9 @@ async function main(argv: string[]): Promise<void> {
   }
   const log = createLog(args.logLevel, args.logFormat);
   for (const key of args.dynamicConfig.keys()) log.debug('dynamic config value accepted and ignored', { key });
+  // A bug in one request's path must not take every workflow down with it: log it loudly and keep serving.
+  process.on('uncaughtException', (err) => log.error('uncaught exception (the server keeps running)', { err: String(err?.stack ?? err) }));
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection (the server keeps running)', { err: String((err as Error)?.stack ?? err) }));
   const server = await startDevserver(args, log);
   const storage = args.dbFilename ? `database ${args.dbFilename}` : 'in memory';
   process.stdout.write(`Lazarus devserver (Temporal API) serving on ${server.address}, namespaces ${[...new Set(['default', ...args.namespaces])].join(', ')}, ${storage}\n`);

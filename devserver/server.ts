@@ -32,6 +32,7 @@ export async function startDevserver(args: DevserverArgs, log: EngineLog): Promi
   const openRuns = restoreRuns(engine);
   if (engine.runs.size > 0) log.info('restored executions from the database', { runs: engine.runs.size, open: openRuns });
   const schedules = createSchedules(engine, store, log);
+  engine.onRunClosed = (run) => schedules.workflowClosed(run.state.namespace, run.state.workflowId, run.state.runId);
   const { server, port } = await startGrpcServer({ host: args.ip, port: args.port, handlers: workflowServiceHandlers(engine, () => schedules), log });
   schedules.start();
   let stopped = false;

@@ -76,6 +76,8 @@ export class Engine {
   readonly queries = new Map<string, PendingQuery>();
   readonly searchAttributeTypes: Map<string, string>;
   readonly queryTimeoutMs: number;
+  /** Told (after commit) whenever a run closes; the schedules service uses it to start buffered actions. */
+  onRunClosed: ((run: Run) => void) | undefined;
   private changes: ChangeSet | undefined;
   private afterCommit: Array<() => void> = [];
 

@@ -274,7 +274,10 @@ export function closeRun(engine: Engine, run: Run, status: number): void {
   engine.touch(run);
   if (status !== WorkflowExecutionStatus.CONTINUED_AS_NEW) notifyParentOfClose(engine, run);
   applyParentClosePolicies(engine, run);
-  engine.later(() => releaseDeferredQueries(engine, run));
+  engine.later(() => {
+    releaseDeferredQueries(engine, run);
+    engine.onRunClosed?.(run);
+  });
 }
 
 export function continueAsNew(

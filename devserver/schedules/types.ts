@@ -45,6 +45,14 @@ export interface ScheduleService {
   ListScheduleMatchingTimes(
     req: temporal.api.workflowservice.v1.IListScheduleMatchingTimesRequest,
   ): Promise<temporal.api.workflowservice.v1.IListScheduleMatchingTimesResponse>;
+  /**
+   * The binding calls this when any workflow closes: a schedule with a buffered action (BUFFER_ONE, BUFFER_ALL,
+   * CANCEL_OTHER) starts it as soon as its running workflow closes. Without the call a buffered action still
+   * starts, but only at the next one-second re-check.
+   */
+  workflowClosed(namespace: string, workflowId: string, runId: string): void;
+  /** Resolves once every queued operation on every schedule (RPCs, fires) has finished. */
+  settled(): Promise<void>;
   /** Loads every schedule from the store and arms its timer. */
   start(): void;
   /** Disarms every timer; in-flight fires finish but arm nothing new. */

@@ -38,12 +38,12 @@ describe('devserver: eager activity dispatch', () => {
     const taskQueue = uniqueTaskQueue('eager');
     const task = await firstTask(taskQueue);
     const service = server.client.workflowService;
-    const response = await service.respondWorkflowTaskCompleted({
+    const response = (await service.respondWorkflowTaskCompleted({
       namespace: server.namespace,
       taskToken: task.taskToken,
       identity: 'test',
-      commands: [schedule('a1', taskQueue, true), schedule('a2', taskQueue, false)],
-    });
+      commands: [schedule('a1', taskQueue, true), schedule('a2', taskQueue, false)] as never,
+    })) as unknown as { activityTasks: Array<{ activityId: string; attempt: number; taskToken: Uint8Array }> };
     assert.deepEqual(response.activityTasks.map((t) => t.activityId), ['a1']);
     assert.equal(response.activityTasks[0]!.attempt, 1);
     const polled = await service.pollActivityTaskQueue({ namespace: server.namespace, taskQueue: { name: taskQueue }, identity: 'test' });

@@ -45,8 +45,8 @@ describe('devserver: sticky workflow task dispatch', () => {
       namespace: server.namespace,
       taskToken: first.taskToken,
       identity: 'test',
-      commands: [timerCommand('t1')],
-      stickyAttributes: { workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 10 } },
+      commands: [timerCommand('t1')] as never,
+      stickyAttributes: { workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 10 } } as never,
     });
     const second = await service.pollWorkflowTaskQueue({
       namespace: server.namespace,
@@ -74,8 +74,8 @@ describe('devserver: sticky workflow task dispatch', () => {
       namespace: server.namespace,
       taskToken: first.taskToken,
       identity: 'test',
-      commands: [timerCommand('t1')],
-      stickyAttributes: { workerTaskQueue: { name: `${taskQueue}-gone`, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 0, nanos: 300_000_000 } },
+      commands: [timerCommand('t1')] as never,
+      stickyAttributes: { workerTaskQueue: { name: `${taskQueue}-gone`, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 0, nanos: 300_000_000 } } as never,
     });
     const fallback = await service.pollWorkflowTaskQueue({ namespace: server.namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, identity: 'test' });
     const events = fallback.history?.events ?? [];
@@ -91,8 +91,8 @@ describe('devserver: sticky workflow task dispatch', () => {
       namespace: server.namespace,
       taskToken: first.taskToken,
       identity: 'test',
-      commands: [timerCommand('t1')],
-      stickyAttributes: { workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 60 } },
+      commands: [timerCommand('t1')] as never,
+      stickyAttributes: { workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 60 } } as never,
     });
     await new Promise((resolve) => setTimeout(resolve, 300)); // the timer fires; its task waits on the sticky queue
     await service.shutdownWorker({ namespace: server.namespace, stickyTaskQueue: stickyQueue, identity: 'test' });
