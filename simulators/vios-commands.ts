@@ -151,9 +151,9 @@ function rmvdev(ctx: CommandContext, config: ViosConfig, args: string[]): string
   throw viosError('0181', `Device "${vtd ?? hdisk}" is not in the device configuration database.`);
 }
 
-/** vfcmap -vadapter vfchostN -fcp fcsM (an empty -fcp unmaps); prints `vfchostN changed`. */
+/** vfcmap -vadapter vfchostN -fcp fcsM; `-fcp` with no value (last word, or "") unmaps; prints `vfchostN changed`. */
 function vfcmap(ctx: CommandContext, config: ViosConfig, args: string[]): string {
-  const flags = parseFlags(args, { values: ['-vadapter', '-fcp'] });
+  const flags = parseFlags(args.at(-1) === '-fcp' ? [...args, ''] : args, { values: ['-vadapter', '-fcp'] });
   const adapterName = flags.values.get('-vadapter');
   const port = flags.values.get('-fcp');
   if (adapterName === undefined || port === undefined) throw viosError('0005', 'vfcmap requires -vadapter and -fcp.');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type ssh2 from 'ssh2';
 import { type SimulatedFleet } from '../../simulators/index.js';
-import { connect, control, device, eventually, execOn, startFleet } from './helpers.js';
+import { SMALL_FLEET, connect, control, device, eventually, execOn, startFleet } from './helpers.js';
 import { labFleet } from './lab-fleet.js';
 
 /** Time scale 0.01: an LPAR boots in 0.6 s, a system powers off in 0.2 s, so transitions can be watched. */
@@ -73,6 +73,7 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.equal(await systemState('lab-s01'), 'Power Off In Progress');
     await eventually(async () => (await systemState('lab-s01')) === 'Power Off', 'Power Off');
     assert.equal(await state('lab-s01', 'big'), 'Not Activated');
+    assert.match((await storage('lshost -delim : -nohdr -filtervalue name=lab-s01')).stdout, /^0:lab-s01:4:4:offline:/);
     assert.match((await run('chsysstate -m lab-s01 -r sys -o off --immed')).stdout, /^HSCL0237 .*Power Off state/);
     assert.match((await run('chsysstate -m lab-s01 -r lpar -o on -n big -f default_profile')).stdout, /^HSCL0237 /);
     assert.equal((await run('chsysstate -m lab-s01 -r sys -o on')).code, 0);
@@ -109,6 +110,7 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.match((await run('migrlpar -o v -m lab-s01 -t lab-s02 -p small')).stdout, /^HSCLA27C /);
     assert.equal((await storage('mkvdiskhostmap -force -host lab-s02 small_rootvg')).code, 0);
     assert.equal((await run('migrlpar -o v -m lab-s01 -t lab-s02 -p small')).code, 0);
+    assert.match((await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).stdout, /^vhost1:[^:]+:0x00000003:/m);
     const migration = run('migrlpar -o m -m lab-s01 -t lab-s02 -p small');
     const monitor = await connect(device(fleet, 'hmc-lab'));
     try {
@@ -120,6 +122,12 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.equal((await migration).code, 0);
     assert.equal(await state('lab-s02', 'small'), 'Running');
     assert.match((await run('lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F name')).stdout, /^HSCL8012 /);
+    // The HMC moved the VIOS side too: small's adapter is gone from the source and present on the target.
+    const smallId = fleet.model.system('lab-s02')!.partitions.find((p) => p.name === 'small')!.id;
+    // On lab-s01 small had id 3 (VIOS 1, big 2); before the migration vhost1 served client 0x00000003.
+    assert.doesNotMatch((await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).stdout, /:0x00000003:/);
+    const target = await run('viosvrcmd -m lab-s02 -p lab-s02-vios1 -c "lsmap -all -fmt :"');
+    assert.match(target.stdout, new RegExp(`^vhost0:[^:]+:0x${smallId.toString(16).padStart(8, '0')}:vtscsi0:Available:0x8100000000000000:hdisk0:`));
   });
 
   it('LPM stop (-o s) ends a migration with an error and the LPAR stays on the source', async () => {
@@ -169,10 +177,31 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.match((await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all"')).stdout, /^HSCL2970 /);
   });
 
-  it('NPIV: lsmap -npiv and vfcmap', async () => {
-    const vios = (command: string) => run(`viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "${command}"`);
-    // The lab LPARs use vSCSI, so there is no vfchost adapter to map.
-    assert.equal((await vios('lsmap -all -npiv -fmt :')).stdout, '');
-    assert.match((await vios('vfcmap -vadapter vfchost0 -fcp fcs0')).stdout, /not a Server Virtual FC Adapter/);
+});
+
+describe('simulated VIOS: NPIV', () => {
+  let fleet: SimulatedFleet;
+  before(async () => (fleet = await startFleet(SMALL_FLEET, 0.001)));
+  after(() => fleet.stop());
+
+  it('lsmap -npiv shows the client and its port; vfcmap unmaps and maps it, and activation needs it', async () => {
+    const hmc = await connect(device(fleet, 'hmc-dc1'));
+    const run = (command: string) => execOn(hmc, command);
+    try {
+      const vios = (n: number, command: string) => run(`viosvrcmd -m dc1-s01 -p dc1-s01-vios${n} -c "${command}"`);
+      const listed = await vios(1, 'lsmap -all -npiv -fmt :');
+      assert.match(listed.stdout, /^vfchost0:U9009\.42A\.[0-9A-Z]{7}-V1-C\d+:7:dc1-batch01:AIX:LOGGED_IN:fcs0:[^:]+:1:a:fcs0:/);
+      assert.match((await vios(1, 'lsmap -all -npiv')).stdout, /^Name {10}Physloc[\s\S]*\nStatus:LOGGED_IN\nFC name:fcs0 /);
+      for (const n of [1, 2]) assert.deepEqual(await vios(n, 'vfcmap -vadapter vfchost0 -fcp'), { stdout: 'vfchost0 changed\n', stderr: '', code: 0 });
+      assert.match((await vios(1, 'lsmap -vadapter vfchost0 -npiv -fmt :')).stdout, /:NOT_LOGGED_IN:/);
+      assert.match((await vios(1, 'vfcmap -vadapter vfchost0 -fcp fcs9')).stdout, /^\[VIOSE\d+-\d+\] .*fcs9/);
+      await run('chsysstate -m dc1-s01 -r lpar -o shutdown --immed -n dc1-batch01');
+      await eventually(async () => (await run('lssyscfg -r lpar -m dc1-s01 --filter lpar_names=dc1-batch01 -F state')).stdout === 'Not Activated\n', 'batch01 stopped');
+      assert.match((await run('chsysstate -m dc1-s01 -r lpar -o on -n dc1-batch01 -f default_profile')).stdout, /^HSCLA27C /);
+      assert.equal((await vios(2, 'vfcmap -vadapter vfchost0 -fcp fcs1')).code, 0);
+      assert.equal((await run('chsysstate -m dc1-s01 -r lpar -o on -n dc1-batch01 -f default_profile')).code, 0);
+    } finally {
+      hmc.end();
+    }
   });
 });
