@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DeviceCommandError } from './command-result.js';
-import { type FleetModel, type ManagedSystem, type Partition, createServerAdapters, findPartition, mapVdisk, nextPartitionId, presentVolumes, vdiskByName } from './fleet-model.js';
+import { type FleetModel, type ManagedSystem, type Partition, createServerAdapters, findPartition, mapVdisk, nextPartitionId, presentVolumes, removeMapping, vdiskByName } from './fleet-model.js';
 import { mapAllVolumes, type Physics } from './physics.js';
 import { type ViolationLog } from './violations.js';
 
@@ -69,9 +69,9 @@ export const ACTIONS = {
     if (!storage) throw new ActionError(`storage: unknown storage system "${body.storage}"`);
     const vdisk = vdiskByName(storage, body.volume);
     const host = storage.hosts.find((h) => h.name === body.host);
-    const index = storage.mappings.findIndex((m) => m.vdiskId === vdisk?.id && m.hostId === host?.id);
-    if (index < 0) throw new ActionError(`volume: "${body.volume}" is not mapped to host "${body.host}" on ${storage.name}`);
-    storage.mappings.splice(index, 1);
+    const mapping = storage.mappings.find((m) => m.vdiskId === vdisk?.id && m.hostId === host?.id);
+    if (!mapping) throw new ActionError(`volume: "${body.volume}" is not mapped to host "${body.host}" on ${storage.name}`);
+    removeMapping(storage, mapping);
     deps.model.changed(`control: unmap-volume ${storage.name}/${body.volume} from ${body.host}`);
     return { storage: storage.name, volume: body.volume, host: body.host };
   } },

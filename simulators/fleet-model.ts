@@ -152,15 +152,6 @@ export class FleetModel {
       (g.primary !== 'aux' && g.aux === storageName && r.auxVdisk === volume) || (g.primary === 'aux' && g.master === storageName && r.masterVdisk === volume)
     )));
   }
-
-  /** The name a volume's data goes by: a replicated volume and its copy on the other site are one data set. */
-  dataSetOf(storageName: string, volume: string): string {
-    for (const g of this.groupsOf(storageName)) {
-      const relationship = g.relationships.find((r) => (g.aux === storageName ? r.auxVdisk : r.masterVdisk) === volume);
-      if (relationship) return `${g.master}/${relationship.masterVdisk}`;
-    }
-    return `${storageName}/${volume}`;
-  }
 }
 
 export function isActive(system: ManagedSystem, partition: Partition): boolean {
@@ -171,8 +162,16 @@ export function findPartition(system: ManagedSystem, name: string): Partition | 
   return system.partitions.find((p) => p.name === name);
 }
 
+/** Volumes by name per storage system; vdisks are only ever added (by ensureVdisk), never removed or renamed. */
+const vdiskIndex = new WeakMap<StorageSystem, Map<string, Vdisk>>();
+
 export function vdiskByName(storage: StorageSystem, name: string): Vdisk | undefined {
-  return storage.vdisks.find((v) => v.name === name);
+  let index = vdiskIndex.get(storage);
+  if (!index || index.size !== storage.vdisks.length) {
+    index = new Map(storage.vdisks.map((v) => [v.name, v]));
+    vdiskIndex.set(storage, index);
+  }
+  return index.get(name);
 }
 
 export function nextPartitionId(system: ManagedSystem): number {
@@ -237,6 +236,7 @@ function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: Stora
       vios: { hdisks: new Map(), scsiAdapters: [], fcAdapters: [], fcPorts: ['fcs0', 'fcs1'], nextVtd: 0 },
     });
   }
+  const mappedAtBuild = new Set<number>();
   for (const lpar of spec.lpars) {
     const running = up && lpar.state === 'Running';
     const partition: Partition = {
@@ -249,11 +249,15 @@ function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: Stora
     };
     system.partitions.push(partition);
     for (const volume of lpar.volumes) {
+      // The host is new, so its LUNs are simply numbered in order (mapVdisk would rescan every mapping).
       const vdisk = ensureVdisk(storage, volume);
-      mapVdisk(storage, host, vdisk);
+      if (mappedAtBuild.has(vdisk.id)) continue;
+      addMapping(storage, { id: storage.nextMappingId++, hostId: host.id, vdiskId: vdisk.id, scsiId: mappedAtBuild.size });
+      mappedAtBuild.add(vdisk.id);
     }
   }
-  for (const lpar of system.partitions.filter((p) => p.env !== 'vioserver')) presentVolumes(system, storage, lpar);
+  discoverHdisks(system, storage, [host]);
+  for (const lpar of system.partitions.filter((p) => p.env !== 'vioserver')) presentVolumes(system, storage, lpar, { discover: false });
   return system;
 }
 
@@ -267,7 +271,51 @@ export function ensureVdisk(storage: StorageSystem, volume: VolumeSpec): Vdisk {
   const id = storage.nextVdiskId++;
   const vdisk: Vdisk = { id, name: volumeName(volume), uid: `60050768${hexDigest(`${storage.name}/${volumeName(volume)}`, 24)}`.toUpperCase(), capacityBytes: volumeSizeGb(volume) * 1024 ** 3 };
   storage.vdisks.push(vdisk);
+  vdiskIndex.get(storage)?.set(vdisk.name, vdisk);
   return vdisk;
+}
+
+/**
+ * Host ids per vdisk id, per storage system, kept up to date by addMapping/removeMapping (the only
+ * writers of storage.mappings) so the violation check and storage checks stay cheap at 48,000 mappings.
+ */
+const hostsByVdisk = new WeakMap<StorageSystem, Map<number, Set<number>>>();
+
+function mappingIndex(storage: StorageSystem): Map<number, Set<number>> {
+  let index = hostsByVdisk.get(storage);
+  if (!index) {
+    index = new Map();
+    for (const m of storage.mappings) indexMapping(index, m);
+    hostsByVdisk.set(storage, index);
+  }
+  return index;
+}
+
+function indexMapping(index: Map<number, Set<number>>, mapping: HostMapping): void {
+  let hosts = index.get(mapping.vdiskId);
+  if (!hosts) index.set(mapping.vdiskId, (hosts = new Set()));
+  hosts.add(mapping.hostId);
+}
+
+export function addMapping(storage: StorageSystem, mapping: HostMapping): void {
+  storage.mappings.push(mapping);
+  indexMapping(mappingIndex(storage), mapping);
+}
+
+export function removeMapping(storage: StorageSystem, mapping: HostMapping): void {
+  storage.mappings.splice(storage.mappings.indexOf(mapping), 1);
+  mappingIndex(storage).get(mapping.vdiskId)?.delete(mapping.hostId);
+}
+
+const NO_HOSTS: ReadonlySet<number> = new Set();
+
+export function hostIdsOfVdisk(storage: StorageSystem, vdiskId: number): ReadonlySet<number> {
+  return mappingIndex(storage).get(vdiskId) ?? NO_HOSTS;
+}
+
+export function isMappedToAnyOf(storage: StorageSystem, vdiskId: number, hostIds: ReadonlySet<number>): boolean {
+  for (const id of hostIdsOfVdisk(storage, vdiskId)) if (hostIds.has(id)) return true;
+  return false;
 }
 
 export function mapVdisk(storage: StorageSystem, host: HostObject, vdisk: Vdisk, scsiId?: number): HostMapping {
@@ -277,14 +325,15 @@ export function mapVdisk(storage: StorageSystem, host: HostObject, vdisk: Vdisk,
   let lun = scsiId ?? 0;
   while (scsiId === undefined && used.has(lun)) lun++;
   const mapping: HostMapping = { id: storage.nextMappingId++, hostId: host.id, vdiskId: vdisk.id, scsiId: lun };
-  storage.mappings.push(mapping);
+  addMapping(storage, mapping);
   return mapping;
 }
 
 /** What `cfgdev` does on each running VIOS: discover every vdisk mapped to the system's host objects as a new hdisk. */
 export function discoverHdisks(system: ManagedSystem, storage: StorageSystem, hostsOfSystem: HostObject[]): void {
   const hostIds = new Set(hostsOfSystem.map((h) => h.id));
-  const uids = storage.mappings.filter((m) => hostIds.has(m.hostId)).map((m) => storage.vdisks.find((v) => v.id === m.vdiskId)?.uid).filter((u): u is string => !!u);
+  const uidById = new Map(storage.vdisks.map((v) => [v.id, v.uid]));
+  const uids = storage.mappings.filter((m) => hostIds.has(m.hostId)).map((m) => uidById.get(m.vdiskId)).filter((u): u is string => !!u);
   for (const vios of system.partitions) {
     if (!vios.vios) continue;
     const known = new Set(vios.vios.hdisks.values());
@@ -326,17 +375,18 @@ export function removeServerAdapters(system: ManagedSystem, lpar: Partition): vo
 }
 
 /** What the HMC does for a remote restart or LPM (and the YAML loader for the initial state): adapters and target devices on every VIOS. */
-export function presentVolumes(system: ManagedSystem, storage: StorageSystem, lpar: Partition): void {
-  discoverHdisks(system, storage, storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w))));
+export function presentVolumes(system: ManagedSystem, storage: StorageSystem, lpar: Partition, options = { discover: true }): void {
+  if (options.discover) discoverHdisks(system, storage, storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w))));
   createServerAdapters(system, lpar);
   if (lpar.adapter === 'npiv') return;
   for (const vios of system.partitions) {
     const config = vios.vios;
     const adapter = config?.scsiAdapters.find((a) => a.clientId === lpar.id && a.clientName === lpar.name);
     if (!config || !adapter) continue;
+    const hdiskByUid = new Map([...config.hdisks].map(([hdisk, uid]) => [uid, hdisk]));
     for (const volume of lpar.volumes) {
       const uid = vdiskByName(storage, volume)?.uid;
-      const hdisk = [...config.hdisks].find(([, u]) => u === uid)?.[0];
+      const hdisk = uid === undefined ? undefined : hdiskByUid.get(uid);
       if (!hdisk || adapter.targets.some((t) => t.backingHdisk === hdisk)) continue;
       adapter.targets.push({ name: `vtscsi${config.nextVtd++}`, backingHdisk: hdisk, lun: adapter.targets.length + 1 });
     }

@@ -2,7 +2,7 @@ import { hmcError } from './hmc-errors.js';
 import { type LatencyModel, type LatencyOperation } from './latency.js';
 import {
   type FleetModel, type FlashCopyMap, type ManagedSystem, type Partition, type Profile, type RcConsistencyGroup, type StorageSystem,
-  findPartition, isActive, mapVdisk, nextPartitionId, presentVolumes, removeServerAdapters, vdiskByName,
+  findPartition, isActive, isMappedToAnyOf, mapVdisk, nextPartitionId, presentVolumes, removeServerAdapters, vdiskByName,
 } from './fleet-model.js';
 import { type TimerSet } from './timers.js';
 
@@ -65,7 +65,7 @@ export class Physics {
     const vioses = system.partitions.filter((p) => p.vios && isActive(system, p) && p.state === 'Running');
     return partition.volumes.filter((volume) => {
       const vdisk = vdiskByName(storage, volume);
-      if (!vdisk || !storage.mappings.some((m) => m.vdiskId === vdisk.id && hostIds.has(m.hostId))) return true;
+      if (!vdisk || !isMappedToAnyOf(storage, vdisk.id, hostIds)) return true;
       if (this.model.isReadOnlySecondary(storage.name, volume)) return true;
       if (partition.adapter === 'npiv') {
         return !vioses.some((v) => v.vios?.fcAdapters.some((a) => a.clientId === partition.id && a.fcPort !== undefined));
@@ -222,7 +222,7 @@ export class Physics {
     const hostIds = new Set(this.model.hostsOfSystem(target).map((h) => h.id));
     return partition.volumes.filter((volume) => {
       const vdisk = vdiskByName(storage, volume);
-      return !vdisk || !storage.mappings.some((m) => m.vdiskId === vdisk.id && hostIds.has(m.hostId));
+      return !vdisk || !isMappedToAnyOf(storage, vdisk.id, hostIds);
     });
   }
 

@@ -1,7 +1,7 @@
 import { parseFlags } from './cli-flags.js';
 import { type CommandContext, causeOf } from './command-context.js';
 import { lines } from './command-result.js';
-import { type HostObject, type StorageSystem, type Vdisk } from './fleet-model.js';
+import { type HostObject, type StorageSystem, type Vdisk, addMapping, removeMapping } from './fleet-model.js';
 import {
   IO_GROUP, VIEW_FLAGS, hostRef, hostStatus, detailedViewOptions, requireValue, storageOf, vdiskRef, viewOptions,
 } from './svc-context.js';
@@ -173,7 +173,7 @@ export function mkvdiskhostmap(ctx: CommandContext, args: string[]): string {
     while (used.has(scsiId)) scsiId++;
   }
   const mapping = { id: storage.nextMappingId++, hostId: host.id, vdiskId: vdisk.id, scsiId };
-  storage.mappings.push(mapping);
+  addMapping(storage, mapping);
   ctx.model.changed(causeOf(ctx));
   return lines([`Virtual Disk to Host map, id [${mapping.id}], successfully created`]);
 }
@@ -186,9 +186,9 @@ export function rmvdiskhostmap(ctx: CommandContext, args: string[]): string {
   const [ref] = flags.positionals;
   if (ref === undefined) throw svcError.noObjectId();
   const vdisk = vdiskRef(storage, ref);
-  const index = storage.mappings.findIndex((m) => m.hostId === host?.id && m.vdiskId === vdisk?.id);
-  if (!host || !vdisk || index < 0) throw svcError.notSuitable();
-  storage.mappings.splice(index, 1);
+  const mapping = storage.mappings.find((m) => m.hostId === host?.id && m.vdiskId === vdisk?.id);
+  if (!mapping) throw svcError.notSuitable();
+  removeMapping(storage, mapping);
   ctx.model.changed(causeOf(ctx));
   return '';
 }

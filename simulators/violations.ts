@@ -1,4 +1,4 @@
-import { type FleetModel, type ManagedSystem, isActive, vdiskByName } from './fleet-model.js';
+import { type FleetModel, type ManagedSystem, hostIdsOfVdisk, isActive, isMappedToAnyOf, vdiskByName } from './fleet-model.js';
 import { type Physics } from './physics.js';
 
 export type ViolationKind = 'lpar-on-two-hosts' | 'volume-written-from-two-lpars' | 'started-without-disks' | 'capacity-exceeded';
@@ -67,16 +67,26 @@ export class ViolationLog {
     }));
   }
 
-  /** A vdisk (or both copies of a replicated one) mapped to and in use by running partitions on two systems. */
+  /**
+   * A vdisk (or both copies of a replicated one) mapped to and in use by active partitions on two systems.
+   * Only volumes mapped to several hosts, or replicated, can break this, so the rest are skipped cheaply.
+   */
   private volumesWrittenTwice(): Omit<Violation, 'at' | 'cause'>[] {
+    const replicated = replicatedDataSets(this.model);
     const writers = new Map<string, string[]>();
+    const hostIdsBySystem = new Map<ManagedSystem, Set<number>>();
     for (const { system, name, volumes } of this.activePartitions()) {
       const storage = this.model.storageOf(system);
-      const hostIds = new Set(this.model.hostsOfSystem(system).map((h) => h.id));
       for (const volume of volumes) {
         const vdisk = vdiskByName(storage, volume);
-        if (!vdisk || !storage.mappings.some((m) => m.vdiskId === vdisk.id && hostIds.has(m.hostId))) continue;
-        const key = this.model.dataSetOf(storage.name, volume);
+        if (!vdisk) continue;
+        const dataSet = replicated.get(`${storage.name}/${volume}`);
+        const mappedHosts = hostIdsOfVdisk(storage, vdisk.id);
+        if (dataSet === undefined && mappedHosts.size < 2) continue;
+        let hostIds = hostIdsBySystem.get(system);
+        if (!hostIds) hostIdsBySystem.set(system, (hostIds = new Set(this.model.hostsOfSystem(system).map((h) => h.id))));
+        if (!isMappedToAnyOf(storage, vdisk.id, hostIds)) continue;
+        const key = dataSet ?? `${storage.name}/${volume}`;
         writers.set(key, [...(writers.get(key) ?? []), `${system.name}/${name}`]);
       }
     }
@@ -93,4 +103,23 @@ export class ViolationLog {
       return [{ kind: 'capacity-exceeded' as const, detail: `${system.name} is over capacity: ${procUnits.toFixed(2)} processing units and ${memory} MB memory left`, subjects: [system.name] }];
     });
   }
+}
+
+/** Relationships come only from the fleet YAML, so the pairs are computed once per loaded fleet. */
+const dataSetCache = new WeakMap<object, Map<string, string>>();
+
+/** Both copies of every remote-copy relationship, keyed `storage/volume`, named after the master copy. */
+function replicatedDataSets(model: FleetModel): Map<string, string> {
+  const cached = dataSetCache.get(model.consistencyGroups);
+  if (cached) return cached;
+  const dataSets = new Map<string, string>();
+  dataSetCache.set(model.consistencyGroups, dataSets);
+  for (const group of model.consistencyGroups) {
+    for (const r of group.relationships) {
+      const name = `${group.master}/${r.masterVdisk}`;
+      dataSets.set(name, name);
+      dataSets.set(`${group.aux}/${r.auxVdisk}`, name);
+    }
+  }
+  return dataSets;
 }
