@@ -279,22 +279,24 @@ export function ensureVdisk(storage: StorageSystem, volume: VolumeSpec): Vdisk {
  * Host ids per vdisk id, per storage system, kept up to date by addMapping/removeMapping (the only
  * writers of storage.mappings) so the violation check and storage checks stay cheap at 48,000 mappings.
  */
-const hostsByVdisk = new WeakMap<StorageSystem, Map<number, Set<number>>>();
+interface MappingIndex { hostsByVdisk: Map<number, Set<number>>; sharedVdisks: number }
+const mappingIndexes = new WeakMap<StorageSystem, MappingIndex>();
 
-function mappingIndex(storage: StorageSystem): Map<number, Set<number>> {
-  let index = hostsByVdisk.get(storage);
+function mappingIndex(storage: StorageSystem): MappingIndex {
+  let index = mappingIndexes.get(storage);
   if (!index) {
-    index = new Map();
+    index = { hostsByVdisk: new Map(), sharedVdisks: 0 };
     for (const m of storage.mappings) indexMapping(index, m);
-    hostsByVdisk.set(storage, index);
+    mappingIndexes.set(storage, index);
   }
   return index;
 }
 
-function indexMapping(index: Map<number, Set<number>>, mapping: HostMapping): void {
-  let hosts = index.get(mapping.vdiskId);
-  if (!hosts) index.set(mapping.vdiskId, (hosts = new Set()));
+function indexMapping(index: MappingIndex, mapping: HostMapping): void {
+  let hosts = index.hostsByVdisk.get(mapping.vdiskId);
+  if (!hosts) index.hostsByVdisk.set(mapping.vdiskId, (hosts = new Set()));
   hosts.add(mapping.hostId);
+  if (hosts.size === 2) index.sharedVdisks++;
 }
 
 export function addMapping(storage: StorageSystem, mapping: HostMapping): void {
@@ -304,13 +306,20 @@ export function addMapping(storage: StorageSystem, mapping: HostMapping): void {
 
 export function removeMapping(storage: StorageSystem, mapping: HostMapping): void {
   storage.mappings.splice(storage.mappings.indexOf(mapping), 1);
-  mappingIndex(storage).get(mapping.vdiskId)?.delete(mapping.hostId);
+  const index = mappingIndex(storage);
+  const hosts = index.hostsByVdisk.get(mapping.vdiskId);
+  if (hosts?.delete(mapping.hostId) && hosts.size === 1) index.sharedVdisks--;
+}
+
+/** How many vdisks are mapped to more than one host (usually none: only LPM and mistakes share a volume). */
+export function sharedVdiskCount(storage: StorageSystem): number {
+  return mappingIndex(storage).sharedVdisks;
 }
 
 const NO_HOSTS: ReadonlySet<number> = new Set();
 
 export function hostIdsOfVdisk(storage: StorageSystem, vdiskId: number): ReadonlySet<number> {
-  return mappingIndex(storage).get(vdiskId) ?? NO_HOSTS;
+  return mappingIndex(storage).hostsByVdisk.get(vdiskId) ?? NO_HOSTS;
 }
 
 export function isMappedToAnyOf(storage: StorageSystem, vdiskId: number, hostIds: ReadonlySet<number>): boolean {

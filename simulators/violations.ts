@@ -1,4 +1,4 @@
-import { type FleetModel, type ManagedSystem, hostIdsOfVdisk, isActive, isMappedToAnyOf, vdiskByName } from './fleet-model.js';
+import { type FleetModel, type ManagedSystem, hostIdsOfVdisk, isActive, isMappedToAnyOf, sharedVdiskCount, vdiskByName } from './fleet-model.js';
 import { type Physics } from './physics.js';
 
 export type ViolationKind = 'lpar-on-two-hosts' | 'volume-written-from-two-lpars' | 'started-without-disks' | 'capacity-exceeded';
@@ -77,10 +77,11 @@ export class ViolationLog {
     const hostIdsBySystem = new Map<ManagedSystem, Set<number>>();
     for (const { system, name, volumes } of this.activePartitions()) {
       const storage = this.model.storageOf(system);
+      if (sharedVdiskCount(storage) === 0 && !replicated.storage.has(storage.name)) continue;
       for (const volume of volumes) {
         const vdisk = vdiskByName(storage, volume);
         if (!vdisk) continue;
-        const dataSet = replicated.get(`${storage.name}/${volume}`);
+        const dataSet = replicated.byVolume.size === 0 ? undefined : replicated.byVolume.get(`${storage.name}/${volume}`);
         const mappedHosts = hostIdsOfVdisk(storage, vdisk.id);
         if (dataSet === undefined && mappedHosts.size < 2) continue;
         let hostIds = hostIdsBySystem.get(system);
@@ -106,20 +107,22 @@ export class ViolationLog {
 }
 
 /** Relationships come only from the fleet YAML, so the pairs are computed once per loaded fleet. */
-const dataSetCache = new WeakMap<object, Map<string, string>>();
+interface ReplicatedDataSets { byVolume: Map<string, string>; storage: Set<string> }
+const dataSetCache = new WeakMap<object, ReplicatedDataSets>();
 
 /** Both copies of every remote-copy relationship, keyed `storage/volume`, named after the master copy. */
-function replicatedDataSets(model: FleetModel): Map<string, string> {
+function replicatedDataSets(model: FleetModel): ReplicatedDataSets {
   const cached = dataSetCache.get(model.consistencyGroups);
   if (cached) return cached;
-  const dataSets = new Map<string, string>();
-  dataSetCache.set(model.consistencyGroups, dataSets);
+  const sets: ReplicatedDataSets = { byVolume: new Map(), storage: new Set() };
   for (const group of model.consistencyGroups) {
     for (const r of group.relationships) {
       const name = `${group.master}/${r.masterVdisk}`;
-      dataSets.set(name, name);
-      dataSets.set(`${group.aux}/${r.auxVdisk}`, name);
+      sets.byVolume.set(name, name);
+      sets.byVolume.set(`${group.aux}/${r.auxVdisk}`, name);
+      sets.storage.add(group.master).add(group.aux);
     }
   }
-  return dataSets;
+  dataSetCache.set(model.consistencyGroups, sets);
+  return sets;
 }

@@ -45,6 +45,12 @@ describe('violation log', () => {
     assert.equal(found.length, 1, JSON.stringify(found));
     assert.equal(found[0]!.kind, 'volume-written-from-two-lpars');
     assert.deepEqual(found[0]!.subjects, ['svc-lab/big_data', 'lab-s01/big', 'lab-s02/small']);
+    // Unmapping one side ends the breach; mapping it again is a new breach, recorded with its command.
+    await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s02 big_data');
+    await exec(fleet, 'svc-lab', 'mkvdiskhostmap -force -host lab-s02 big_data');
+    const again = await violations(fleet);
+    assert.equal(again.length, 2, JSON.stringify(again));
+    assert.equal(again[1]!.cause, 'svc-lab: mkvdiskhostmap -force -host lab-s02 big_data');
   });
 
   it('catches an LPAR started on a host without its disks', async () => {
