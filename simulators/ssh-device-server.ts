@@ -3,6 +3,7 @@ import { type AddressInfo, type Server as NetServer, type Socket, createServer }
 import ssh2 from 'ssh2';
 import { type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { type CommandContext } from './command-context.js';
+import { type CommandResult } from './command-result.js';
 import { DeviceCounters } from './device-counters.js';
 import { runDeviceLine } from './device-shell.js';
 import { type FaultRegistry } from './faults.js';
@@ -164,9 +165,15 @@ export class DeviceSshServer {
     channel.end();
   }
 
-  private async run(line: string, closed: Promise<void>) {
+  private async run(line: string, closed: Promise<void>): Promise<CommandResult> {
     this.counters.commandsRun++;
-    const result = await runDeviceLine(this.context(line), this.deps.faults, closed);
+    let result: CommandResult;
+    try {
+      result = await runDeviceLine(this.context(line), this.deps.faults, closed);
+    } catch (error) {
+      // A simulator bug must not take the fleet down: the client sees a failed command that says so.
+      result = { stdout: '', stderr: `simulator internal error: ${error instanceof Error ? error.message : String(error)}\n`, exitCode: 70 };
+    }
     if (result.exitCode !== 0) this.counters.commandsFailed++;
     return result;
   }

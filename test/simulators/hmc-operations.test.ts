@@ -61,6 +61,34 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.match(result.stdout, /^HSCLA27C .*small.*storage is not available.*small_rootvg/);
   });
 
+  it('-b sms ends in Open Firmware; osshutdown stops the partition', async () => {
+    assert.equal((await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile -b sms')).code, 0);
+    await eventually(async () => (await state('lab-s01', 'small')) === 'Open Firmware', 'small in SMS');
+    assert.equal((await run('chsysstate -m lab-s01 -r lpar -o osshutdown -n small')).code, 0);
+    await eventually(async () => (await state('lab-s01', 'small')) === 'Not Activated', 'small stopped');
+    assert.match((await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile -b bogus')).stdout, /^An invalid parameter was entered: -b bogus$/m);
+  });
+
+  it('remote restart from a system the HMC cannot reach needs --noconnection', async () => {
+    for (const volume of ['big_rootvg', 'big_data']) {
+      await storage(`rmvdiskhostmap -host lab-s01 ${volume}`);
+      await storage(`mkvdiskhostmap -host lab-s02 ${volume}`);
+    }
+    await control(fleet, 'POST', '/actions/set-capacity', { system: 'lab-s02', procUnits: 4 });
+    await control(fleet, 'POST', '/faults', { kind: 'host-power-loss', target: 'lab-s01' });
+    assert.match((await run('rrstartlpar -o restart -m lab-s01 -t lab-s02 -p big')).stdout, /^HSCLA9A6 .*--noconnection/);
+    assert.equal((await run('rrstartlpar -o restart -m lab-s01 -t lab-s02 -p big --noconnection')).code, 0);
+    await eventually(async () => (await state('lab-s02', 'big')) === 'Running', 'big Running on lab-s02');
+    assert.match((await run('lsrrstartlpar -r mc')).stdout, /^auto_cleanup_enabled=0,max_num_rr=32\n$/);
+  });
+
+  it('lslparmigr -r sys reports mobility capability; migrlpar -o r on an idle LPAR is an error', async () => {
+    assert.equal((await run('lslparmigr -r sys -m lab-s01 -F active_lpar_mobility_capable,num_active_migrations_supported,num_active_migrations_in_progress')).stdout, '1,16,0\n');
+    assert.match((await run('migrlpar -o r -m lab-s01 -p big')).stdout, /^HSCLA31A /);
+    assert.match((await run('migrlpar -o s -m lab-s01 -p big')).stdout, /^HSCLA31A /);
+    assert.match((await run('migrlpar -o x -m lab-s01 -p big')).stdout, /^An invalid parameter was entered: -o x$/m);
+  });
+
   it('shutdown --immed ends in Not Activated and frees capacity', async () => {
     assert.equal((await run('chsysstate -m lab-s01 -r lpar -o shutdown --immed -n big')).code, 0);
     await eventually(async () => (await state('lab-s01', 'big')) === 'Not Activated', 'big to stop');

@@ -40,6 +40,23 @@ describe('simulated Spectrum Virtualize: inventory and mapping', () => {
     for (const block of blocks.slice(1)) assert.match(block, /^WWPN:[0-9A-F]{16}\nnode_logged_in_count:2\nstate:active$/);
   });
 
+  it('lsvdisk VOL prints the detailed view with its copy block', async () => {
+    const result = await exec(fleet, 'svc-dc1', 'svcinfo lsvdisk -bytes dc1-web01_rootvg');
+    assert.equal(result.code, 0);
+    const [main, copy] = result.stdout.trimEnd().split('\n\n');
+    assert.match(main!, /^id \d+\nname dc1-web01_rootvg\nIO_group_id 0\n/);
+    assert.match(main!, new RegExp(`\\ncapacity ${50 * 1024 ** 3}\\n`));
+    assert.match(copy!, /^copy_id 0\nstatus online\nsync yes\n/);
+    assert.match((await exec(fleet, 'svc-dc1', 'lsvdisk -filtervalue name=x dc1-web01_rootvg')).stderr, /^CMMVC5713E /);
+  });
+
+  it('lshostvdiskmap without a host lists every mapping; an unknown host is CMMVC5754E', async () => {
+    const all = await exec(fleet, 'svc-dc1', 'lshostvdiskmap -delim : -nohdr');
+    assert.equal(all.stdout.trim().split('\n').length, fleet.model.storage.get('svc-dc1')!.mappings.length);
+    assert.match((await exec(fleet, 'svc-dc1', 'lshostvdiskmap nohost')).stderr, /^CMMVC5754E /);
+    assert.match((await exec(fleet, 'svc-dc1', 'lsvdiskhostmap')).stderr, /^CMMVC5701E /);
+  });
+
   it('an unknown object is CMMVC5754E on stderr with exit 1', async () => {
     const result = await exec(fleet, 'svc-dc1', 'lsvdisk -delim : nosuchvolume');
     assert.equal(result.code, 1);
@@ -132,6 +149,21 @@ describe('simulated Spectrum Virtualize: remote copy and FlashCopy', () => {
     assert.match((await exec(fleet, 'svc-dc2', 'startrcconsistgrp cg-dc1-s01')).stderr, /^CMMVC5963E /);
     assert.equal((await exec(fleet, 'svc-dc2', 'startrcconsistgrp -force -primary aux cg-dc1-s01')).code, 0);
     await eventually(async () => (await exec(fleet, 'svc-dc1', 'lsrcconsistgrp -delim : -nohdr -filtervalue name=cg-dc1-s01')).stdout.includes(':aux:consistent_synchronized:'), 'aux-primary group to synchronise');
+  });
+
+  it('lsrcrelationship REL prints the detailed view; an unknown one is CMMVC5804E', async () => {
+    const result = await exec(fleet, 'svc-dc2', 'lsrcrelationship -delim : rcrel0');
+    assert.match(result.stdout, /^id:0\nname:rcrel0\nmaster_cluster_id:[0-9A-F]{16}\nmaster_cluster_name:svc-dc1\nmaster_vdisk_id:0\nmaster_vdisk_name:dc1-db01_rootvg\n/);
+    assert.match(result.stdout, /\nstate:consistent_synchronized\n[\s\S]*\nsync:in_sync\n/);
+    assert.match((await exec(fleet, 'svc-dc2', 'lsrcrelationship nosuch')).stderr, /^CMMVC5804E /);
+  });
+
+  it('stop without -access keeps the group consistent_stopped; a restart resynchronises it', async () => {
+    assert.equal((await exec(fleet, 'svc-dc1', 'stoprcconsistgrp cg-dc1-s03')).code, 0);
+    assert.match((await exec(fleet, 'svc-dc1', 'lsrcconsistgrp -delim : -nohdr -filtervalue name=cg-dc1-s03')).stdout, /:master:consistent_stopped:/);
+    assert.match((await exec(fleet, 'svc-dc1', 'startrcconsistgrp -primary aux cg-dc1-s03')).stderr, /^CMMVC5982E /);
+    assert.equal((await exec(fleet, 'svc-dc1', 'startrcconsistgrp cg-dc1-s03')).code, 0);
+    await eventually(async () => (await exec(fleet, 'svc-dc1', 'lsrcconsistgrp -delim : -nohdr -filtervalue name=cg-dc1-s03')).stdout.includes(':master:consistent_synchronized:'), 'resync');
   });
 
   it('switchrcconsistgrp swaps the primary only while consistent_synchronized', async () => {
