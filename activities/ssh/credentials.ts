@@ -21,7 +21,6 @@ const SecretEntry = z.union([
   z.object({ privateKey: z.string().min(1), passphrase: z.string().optional() }).strict(),
   z.object({ privateKeyFile: z.string().min(1), passphrase: z.string().optional() }).strict(),
 ]);
-const SecretsFile = z.record(z.string(), SecretEntry);
 
 export const CREDENTIAL_REFERENCE = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secret:[A-Za-z0-9_.\-/]+)$/;
 
@@ -48,13 +47,20 @@ function fromSecretsFile(key: string, env: NodeJS.ProcessEnv): Credential {
   } catch (err) {
     throw new CredentialError(`secrets file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); needed for secret:${key}`);
   }
-  const parsed = SecretsFile.safeParse(parse(text) ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new CredentialError(`secrets file ${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (err) {
+    throw new CredentialError(`secrets file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  const entry = parsed.data[key];
-  if (!entry) throw new CredentialError(`secrets file ${path} has no entry "${key}"`);
+  if (!document || typeof document !== 'object' || Array.isArray(document)) throw new CredentialError(`secrets file ${path} must map keys to entries`);
+  const raw = (document as Record<string, unknown>)[key];
+  if (raw === undefined) throw new CredentialError(`secrets file ${path} has no entry "${key}"`);
+  const parsed = SecretEntry.safeParse(raw);
+  if (!parsed.success) {
+    throw new CredentialError(`secrets file ${path}: entry "${key}": expected { password } or { privateKey, passphrase? } or { privateKeyFile, passphrase? } (${describeIssue(parsed.error.issues[0])})`);
+  }
+  const entry = parsed.data;
   if ('password' in entry) return { password: entry.password };
   if ('privateKey' in entry) return { privateKey: Buffer.from(entry.privateKey), passphrase: entry.passphrase };
   return { privateKey: readKeyFile(entry.privateKeyFile, `secret:${key}`), passphrase: entry.passphrase };
@@ -70,3 +76,8 @@ function readKeyFile(path: string, reference: string): Buffer {
 
 /** References are safe to print; anything else might be a pasted secret. */
 const redact = (value: string) => (value.length > 12 ? `${value.slice(0, 4)}…` : value.replace(/./g, '*'));
+
+function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  if (!issue) return 'invalid';
+  return `${issue.path.map(String).join('.') || 'entry'}: ${issue.message}`;
+}

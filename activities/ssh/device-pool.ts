@@ -150,8 +150,7 @@ export class DevicePool {
   private async open(): Promise<PooledConnection> {
     this.opening++;
     try {
-      await this.waitForConnectionBudget();
-      this.handshakes++;
+      await this.waitForConnectionBudget(); // reserves a handshake slot
       try {
         const client = await this.connect();
         const connection: PooledConnection = { client, channels: 0, closed: false };
@@ -175,7 +174,9 @@ export class DevicePool {
       const now = Date.now();
       while (this.recentOpens.length > 0 && now - this.recentOpens[0]! >= 1000) this.recentOpens.shift();
       if (this.recentOpens.length < this.limits.maxNewConnectionsPerSecond && this.handshakes < this.limits.maxConcurrentHandshakes) {
+        // Reserved here, synchronously with the check, so concurrent opens cannot all pass it.
         this.recentOpens.push(now);
+        this.handshakes++;
         this.statistics.connectionsOpened++;
         return;
       }
