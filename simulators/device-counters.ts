@@ -14,6 +14,9 @@ export class DeviceCounters {
   authFailures = 0;
   commandsRun = 0;
   commandsFailed = 0;
+  /** Most exec/shell channels open at once on one connection, and channel opens refused beyond the limit. */
+  peakChannelsPerConnection = 0;
+  refusedChannels = 0;
   private recentConnections: number[] = [];
 
   /** Connections accepted in the last second, including one arriving now. */
@@ -38,6 +41,7 @@ export class DeviceCounters {
       sessions: this.sessions, peakSessions: this.peakSessions, connectionsAccepted: this.connectionsAccepted,
       peakConnectionsPerSecond: this.peakConnectionsPerSecond, refusedConnections: this.refusedConnections,
       refusedSessions: this.refusedSessions, authFailures: this.authFailures, commandsRun: this.commandsRun, commandsFailed: this.commandsFailed,
+      peakChannelsPerConnection: this.peakChannelsPerConnection, refusedChannels: this.refusedChannels,
     };
   }
 
@@ -52,5 +56,7 @@ export class DeviceCounters {
     this.authFailures = 0;
     this.commandsRun = 0;
     this.commandsFailed = 0;
+    this.peakChannelsPerConnection = 0;
+    this.refusedChannels = 0;
   }
 }

@@ -88,7 +88,7 @@ export interface RcConsistencyGroup {
   syncEpoch?: number;
 }
 
-export interface DeviceAccess { name: string; site: string; user: string; password: string; authorizedKeys: string[] }
+export interface DeviceAccess { name: string; site: string; user: string; password: string; authorizedKeys: string[]; maxChannelsPerConnection: number }
 export interface HmcDevice extends DeviceAccess { kind: 'hmc'; systems: string[]; maxConcurrentOperations: number }
 export interface StorageDevice extends DeviceAccess {
   kind: 'svc'; maxSessions: number; maxNewConnectionsPerSecond: number; maxUnauthenticatedConnections: number;
@@ -188,10 +188,10 @@ function buildFleet(spec: ParsedFleetSpec, source: string): BuiltFleet {
   const fleet: BuiltFleet = { systems: new Map(), storage: new Map(), devices: new Map(), consistencyGroups: [] };
   for (const site of spec.sites) {
     for (const hmc of site.hmcs) {
-      fleet.devices.set(hmc.name, { kind: 'hmc', name: hmc.name, site: site.name, user: hmc.user, password: hmc.password, authorizedKeys: hmc.authorizedKeys, systems: hmc.systems, maxConcurrentOperations: hmc.maxConcurrentOperations });
+      fleet.devices.set(hmc.name, { kind: 'hmc', name: hmc.name, site: site.name, user: hmc.user, password: hmc.password, authorizedKeys: hmc.authorizedKeys, maxChannelsPerConnection: hmc.maxChannelsPerConnection, systems: hmc.systems, maxConcurrentOperations: hmc.maxConcurrentOperations });
     }
     for (const st of site.storage) {
-      fleet.devices.set(st.name, { kind: 'svc', name: st.name, site: site.name, user: st.user, password: st.password, authorizedKeys: st.authorizedKeys, maxSessions: st.maxSessions, maxNewConnectionsPerSecond: st.maxNewConnectionsPerSecond, maxUnauthenticatedConnections: st.maxUnauthenticatedConnections });
+      fleet.devices.set(st.name, { kind: 'svc', name: st.name, site: site.name, user: st.user, password: st.password, authorizedKeys: st.authorizedKeys, maxChannelsPerConnection: st.maxChannelsPerConnection, maxSessions: st.maxSessions, maxNewConnectionsPerSecond: st.maxNewConnectionsPerSecond, maxUnauthenticatedConnections: st.maxUnauthenticatedConnections });
       const storage: StorageSystem = { name: st.name, site: site.name, clusterId: st.clusterId ?? hexDigest(st.name, 16), vdisks: [], hosts: [], mappings: [], fcMaps: [], nextVdiskId: 0, nextHostId: 0, nextMappingId: 0, nextFcMapId: 0 };
       for (const volume of st.volumes) ensureVdisk(storage, volume);
       fleet.storage.set(st.name, storage);

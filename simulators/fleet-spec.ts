@@ -49,6 +49,8 @@ const systemSpec = z.object({
 }).strict();
 
 const credentials = {
+  /** sshd MaxSessions: exec/shell channels open at once on one connection (OpenSSH default 10). */
+  maxChannelsPerConnection: z.number().int().positive().default(10),
   user: z.string().min(1),
   password: z.string().min(1),
   authorizedKeys: z.array(z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, 'must be an OpenSSH public key line')).default([]),

@@ -121,8 +121,18 @@ export class DeviceSshServer {
       }
       counted = true;
       this.counters.sessionOpened();
-      client.on('session', (accept) => {
+      let channels = 0;
+      client.on('session', (accept, reject) => {
+        // sshd's MaxSessions: beyond it the channel open is refused ("open failed").
+        if (channels >= this.device.maxChannelsPerConnection) {
+          this.counters.refusedChannels++;
+          reject();
+          return;
+        }
+        channels++;
+        this.counters.peakChannelsPerConnection = Math.max(this.counters.peakChannelsPerConnection, channels);
         const session = accept();
+        session.once('close', () => channels--);
         session.on('pty', (acceptPty) => acceptPty?.());
         session.on('env', (acceptEnv) => acceptEnv?.());
         session.on('exec', (acceptExec, _reject, info) => void this.exec(acceptExec(), info.command, closed));

@@ -103,6 +103,26 @@ describe('management interface limits', () => {
     }
   });
 
+  it('an 11th channel at once on one connection is refused (sshd MaxSessions 10)', async () => {
+    const fleet = await startFleet(labFleet());
+    const svc = await connect(device(fleet, 'svc-lab'));
+    try {
+      const fault = await control<{ id: string }>(fleet, 'POST', '/faults', { kind: 'command-hang', target: 'svc-lab', command: 'lshost' });
+      // Channel opens on one connection reach the server in order, so the 11th finds 10 open.
+      const hung = Array.from({ length: 10 }, () => execOn(svc, 'lshost -nohdr'));
+      await assert.rejects(execOn(svc, 'lsvdisk'), /open failed|Channel open failure/i);
+      await control(fleet, 'DELETE', `/faults/${fault.body.id}`);
+      assert.ok((await Promise.all(hung)).every((r) => r.code === 0));
+      const seen = await counters(fleet, 'svc-lab') as Counters & { peakChannelsPerConnection: number; refusedChannels: number };
+      assert.equal(seen.peakChannelsPerConnection, 10);
+      assert.equal(seen.refusedChannels, 1);
+      assert.equal((await execOn(svc, 'lsvdisk -nohdr')).code, 0, 'the connection is still usable');
+    } finally {
+      svc.end();
+      await fleet.stop();
+    }
+  });
+
   it('counts commands per device and DELETE /counters restarts the peaks', async () => {
     const fleet = await startFleet(labFleet());
     try {
