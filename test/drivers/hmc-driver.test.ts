@@ -97,6 +97,18 @@ describe('HMC driver ↔ simulated HMC', () => {
     await assert.rejects(hmc.remoteRestart('cleanup', 'dc1-s01', 'dc1-web01'), (err: HmcError) => err.code === 'HSCLA9A5', 'source must be back first');
   });
 
+  it('cleans up the source after a remote restart once the failed system is back', async () => {
+    const hmc = f.hmc();
+    const loss = await f.control<{ id: string }>('POST', '/faults', { kind: 'host-power-loss', target: 'dc1-s01' });
+    await f.svc().mapVolume('dc1-web01_rootvg', 'dc1-s02', { shared: true });
+    await hmc.remoteRestart('restart', 'dc1-s01', 'dc1-web01', { target: 'dc1-s02', noConnection: true });
+    await eventually('Running on dc1-s02', async () => ((await hmc.partition('dc1-s02', 'dc1-web01'))?.state === 'Running' ? true : undefined));
+    await f.control('DELETE', `/faults/${loss.id}`);
+    await eventually('dc1-s01 Operating', async () => ((await hmc.systemState('dc1-s01')) === 'Operating' ? true : undefined));
+    assert.equal((await hmc.remoteRestart('cleanup', 'dc1-s01', 'dc1-web01')).changed, true);
+    assert.equal(await hmc.partition('dc1-s01', 'dc1-web01'), undefined, 'the source definition is gone');
+  });
+
   it('validates and runs a Live Partition Mobility migration, idempotent once moved', async () => {
     const hmc = f.hmc();
     const svc = f.svc();
@@ -106,6 +118,7 @@ describe('HMC driver ↔ simulated HMC', () => {
     assert.equal((await hmc.partition('dc1-s03', 'dc1-web01'))?.state, 'Running');
     assert.equal((await hmc.migratePartition('m', 'dc1-s01', 'dc1-web01', 'dc1-s03')).changed, false);
     await assert.rejects(hmc.migratePartition('s', 'dc1-s03', 'dc1-web01'), (err: HmcError) => err.code === 'HSCLA31A', 'nothing to stop');
+    await assert.rejects(hmc.migratePartition('r', 'dc1-s03', 'dc1-web01'), (err: HmcError) => err.code === 'HSCLA31A', 'nothing to recover');
   });
 
   it('reads and changes VIOS mappings idempotently (vSCSI and NPIV)', async () => {

@@ -98,3 +98,39 @@ describe('SSH host keys, credentials and pool limits', () => {
     assert.equal((await svc.listHosts()).length, 4, 'a new connection replaced the dropped one');
   });
 });
+
+describe('SSH private-key login by credential reference', () => {
+  it('logs in with a key from file: and from the secrets file, never with the key in the config', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const ssh2 = (await import('ssh2')).default;
+    const { startSimulatedFleet } = await import('../../simulators/index.js');
+    const key = ssh2.utils.generateKeyPairSync('ed25519');
+    const spec = parse(readFileSync(new URL('../../examples/fleet-small.yaml', import.meta.url), 'utf8'));
+    spec.sites[0].hmcs[0].authorizedKeys = [key.public];
+    const fleet = await startSimulatedFleet({ fleet: spec, timeScale: 0.0005 });
+    const dir = mkdtempSync(join(tmpdir(), 'lazarus-key-'));
+    const pools: DevicePool[] = [];
+    try {
+      const keyFile = join(dir, 'id_ed25519');
+      writeFileSync(keyFile, key.private, { mode: 0o600 });
+      const device = fleet.endpoints.devices.find((d) => d.name === 'hmc-dc1')!;
+      const knownHosts = KnownHosts.parse(fleet.knownHosts());
+      const target = { name: device.name, host: device.host, port: device.port, user: device.user, knownHosts };
+      const fromFile = new DevicePool({ ...target, credential: `file:${keyFile}` });
+      pools.push(fromFile);
+      assert.equal((await fromFile.exec('lssyscfg -r sys -F name')).exitCode, 0);
+      const secrets = join(dir, 'secrets.yaml');
+      writeFileSync(secrets, `hmc-key:\n  privateKeyFile: ${keyFile}\n`);
+      process.env.LAZARUS_SECRETS_FILE = secrets;
+      const fromSecrets = new DevicePool({ ...target, credential: 'secret:hmc-key' });
+      pools.push(fromSecrets);
+      assert.equal((await fromSecrets.exec('lssyscfg -r sys -F name')).exitCode, 0);
+    } finally {
+      delete process.env.LAZARUS_SECRETS_FILE;
+      await Promise.all(pools.map((p) => p.close()));
+      await fleet.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
