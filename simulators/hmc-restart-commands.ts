@@ -3,9 +3,8 @@ import { type CommandContext, causeOf } from './command-context.js';
 import { DeviceCommandError } from './command-result.js';
 import { removeServerAdapters } from './fleet-model.js';
 import { hmcError } from './hmc-errors.js';
-import { managedSystem, partitionIn } from './hmc-lookup.js';
+import { lparFilter, managedSystem, partitionIn } from './hmc-lookup.js';
 import { type HmcRecord, parseHmcFilter, renderHmcRecords } from './hmc-output.js';
-import { lparFilter } from './hmc-lookup.js';
 
 const RR_FLAGS = {
   values: ['-o', '-m', '-t', '-p', '--id', '--ip', '-u', '--redundantvios', '--mpio', '--vlanbridge', '-f', '-i', '-w', '-d', '-r'],

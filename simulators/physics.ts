@@ -327,12 +327,14 @@ export class Physics {
 
   // ---- remote copy ----
 
-  /** Starts (or restarts) replication; copying groups reach consistent_synchronized after the modelled sync time. */
+  /**
+   * Starts (or restarts) replication: from consistent_stopped the group stays consistent while it catches up
+   * (resync time); otherwise it copies inconsistently (initial sync time). Both end in consistent_synchronized.
+   */
   startReplication(group: RcConsistencyGroup, primary: 'master' | 'aux', cause: string): void {
     const wasConsistent = group.state === 'consistent_stopped';
     group.primary = primary;
-    group.state = wasConsistent ? 'consistent_stopped' : 'inconsistent_copying';
-    if (wasConsistent) group.state = 'consistent_stopped';
+    if (!wasConsistent) group.state = 'inconsistent_copying';
     this.model.changed(cause);
     const marker = (group.syncEpoch = (group.syncEpoch ?? 0) + 1);
     this.timers.after(this.duration(wasConsistent ? 'replicationResync' : 'replicationInitialSync', [group.name, group.master, group.aux]), () => {
