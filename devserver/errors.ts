@@ -2,7 +2,7 @@
 // typed error) a `google.rpc.Status` with one `Any` detail in the `grpc-status-details-bin` trailer.
 import { Metadata, status } from '@grpc/grpc-js';
 import protoRoot from '@temporalio/proto/protos/root.js';
-import protobuf, { type Root } from 'protobufjs';
+import type { Root, Type } from 'protobufjs';
 
 /** The full Temporal API (and google.rpc) as protobufjs reflection objects. */
 export const root = protoRoot as unknown as Root;
@@ -29,8 +29,12 @@ export class RpcError extends Error {
   metadata(): Metadata {
     const metadata = new Metadata();
     if (!this.detail) return metadata;
-    const detailType = root.lookup(this.detail.type);
-    if (!(detailType instanceof protobuf.Type)) return metadata; // an unknown detail type must not turn an answer into a crash
+    let detailType: Type;
+    try {
+      detailType = root.lookupType(this.detail.type);
+    } catch {
+      return metadata; // an unknown detail type must not turn an answer into a crash
+    }
     const any = { type_url: `type.googleapis.com/${this.detail.type}`, value: detailType.encode(detailType.fromObject(this.detail.value)).finish() };
     const encoded = StatusType.encode(StatusType.fromObject({ code: this.code, message: this.message, details: [any] })).finish();
     metadata.set('grpc-status-details-bin', Buffer.from(encoded));
