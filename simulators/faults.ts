@@ -13,7 +13,9 @@ export const faultRequestSchema = z.object({
   times: z.number().int().positive().optional(),
   factor: z.number().positive().optional(),
   message: z.string().min(1).optional(),
-}).strict();
+  /** device-unreachable only: `refuse` (default) resets connections; `blackhole` leaves them silent, as a lost network does. */
+  mode: z.enum(['refuse', 'blackhole']).optional(),
+}).strict().refine((f) => f.mode === undefined || f.kind === 'device-unreachable', { path: ['mode'], message: 'only device-unreachable takes a mode' });
 
 export type FaultRequest = z.infer<typeof faultRequestSchema>;
 export interface Fault extends FaultRequest { id: string; createdAt: string; triggered: number }
@@ -26,7 +28,7 @@ export type CommandFaultEffect = { kind: 'fail'; message: string | undefined } |
 export class FaultRegistry {
   private faults = new Map<string, Fault>();
   private releases = new Map<string, () => void>();
-  private unreachableListeners: ((device: string) => void)[] = [];
+  private reachabilityListeners: ((device: string) => void)[] = [];
 
   constructor(private readonly model: FleetModel, private readonly physics: () => Physics) {}
 
@@ -34,8 +36,9 @@ export class FaultRegistry {
     return [...this.faults.values()];
   }
 
-  onDeviceUnreachable(listener: (device: string) => void): void {
-    this.unreachableListeners.push(listener);
+  /** Called when a device-unreachable fault on the device is added or removed. */
+  onReachabilityChange(listener: (device: string) => void): void {
+    this.reachabilityListeners.push(listener);
   }
 
   add(request: FaultRequest): Fault {
@@ -47,7 +50,7 @@ export class FaultRegistry {
     if (fault.kind === 'host-power-loss') physics.losePower(this.system(fault.target), cause);
     if (fault.kind === 'host-error') physics.enterError(this.system(fault.target), cause);
     if (fault.kind === 'replication-link-down') for (const group of this.groups(fault.target)) physics.disconnectReplication(group, cause);
-    if (fault.kind === 'device-unreachable') for (const listener of this.unreachableListeners) listener(fault.target);
+    if (fault.kind === 'device-unreachable') for (const listener of this.reachabilityListeners) listener(fault.target);
     if (fault.kind === 'command-hang') this.releases.set(fault.id, () => undefined);
     return fault;
   }
@@ -64,6 +67,7 @@ export class FaultRegistry {
     if (fault.kind === 'replication-link-down') {
       for (const group of this.groups(fault.target)) if (!this.linkFaultCovers(group)) physics.reconnectReplication(group, cause);
     }
+    if (fault.kind === 'device-unreachable') for (const listener of this.reachabilityListeners) listener(fault.target);
     this.releases.get(id)?.();
     this.releases.delete(id);
     return true;
@@ -78,6 +82,13 @@ export class FaultRegistry {
 
   isUnreachable(device: string): boolean {
     return this.active('device-unreachable', device);
+  }
+
+  /** How the device is unreachable now: a blackhole fault wins over a refusing one. */
+  unreachableMode(device: string): 'refuse' | 'blackhole' | undefined {
+    const faults = this.list().filter((f) => f.kind === 'device-unreachable' && f.target === device);
+    if (faults.length === 0) return undefined;
+    return faults.some((f) => f.mode === 'blackhole') ? 'blackhole' : 'refuse';
   }
 
   /** Product of the factors of `slow` faults aimed at any of the targets. */

@@ -23,7 +23,7 @@ export class SimulatorCore {
     this.faults = new FaultRegistry(this.model, () => this.physics);
     this.physics = new Physics(this.model, this.latency, this.timers, (targets) => this.faults.slowFactor(targets));
     this.violations = new ViolationLog(this.model, this.physics);
-    this.faults.onDeviceUnreachable((device) => this.servers.get(device)?.dropAll());
+    this.faults.onReachabilityChange((device) => this.servers.get(device)?.applyReachability());
   }
 
   /** POST /reset: the fleet as the YAML describes it, no faults, no violations, fresh counters. */

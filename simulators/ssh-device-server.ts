@@ -27,6 +27,9 @@ export class DeviceSshServer {
   private readonly tcp: NetServer;
   private readonly ssh: InstanceType<typeof SshServer>;
   private readonly sockets = new Set<Socket>();
+  /** Connections that arrived while the device was a blackhole: accepted by TCP, never answered. */
+  private readonly heldSockets = new Set<Socket>();
+  private frozen = false;
   /** Settles a connection's unauthenticated state, by the client's port on 127.0.0.1. */
   private readonly pendingAuth = new Map<number, () => void>();
   private readonly authorizedKeys: ParsedKey[];
@@ -63,9 +66,40 @@ export class DeviceSshServer {
     return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
   }
 
-  /** device-unreachable: every open connection drops at once. */
+  /** Every open connection drops at once. */
   dropAll(): void {
     for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.heldSockets) socket.destroy();
+  }
+
+  /**
+   * Follows the device-unreachable faults: `refuse` drops every connection; `blackhole` freezes them (nothing
+   * read, nothing sent, so clients time out) until recovery, when they carry on and held connections are served.
+   */
+  applyReachability(): void {
+    const mode = this.deps.faults.unreachableMode(this.deviceName);
+    if (mode === 'refuse') this.dropAll();
+    if (mode === 'blackhole' && !this.frozen) {
+      this.frozen = true;
+      for (const socket of this.sockets) {
+        socket.pause();
+        socket.cork();
+      }
+    }
+    if (mode !== 'blackhole' && this.frozen) {
+      this.frozen = false;
+      for (const socket of this.sockets) {
+        socket.uncork();
+        socket.resume();
+      }
+      const held = [...this.heldSockets];
+      this.heldSockets.clear();
+      for (const socket of held) {
+        if (socket.destroyed) continue;
+        socket.resume();
+        this.onSocket(socket);
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -76,6 +110,13 @@ export class DeviceSshServer {
   private onSocket(socket: Socket): void {
     const device = this.device;
     const now = Date.now();
+    if (this.frozen) {
+      socket.pause();
+      socket.on('error', () => undefined);
+      socket.once('close', () => this.heldSockets.delete(socket));
+      this.heldSockets.add(socket);
+      return;
+    }
     const refuse = this.deps.faults.isUnreachable(device.name)
       || (device.kind === 'svc' && (this.counters.connectionsInLastSecond(now) > device.maxNewConnectionsPerSecond
         || this.counters.unauthenticated >= device.maxUnauthenticatedConnections));

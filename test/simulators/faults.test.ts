@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import ssh2 from 'ssh2';
 import { type SimulatedFleet } from '../../simulators/index.js';
 import { DR_FLEET, connect, control, device, eventually, exec, execOn, startFleet } from './helpers.js';
 import { labFleet } from './lab-fleet.js';
@@ -51,6 +52,33 @@ describe('faults and recovery', () => {
     await assert.rejects(connect(device(fleet, 'svc-lab')));
     await recover(fleet, id);
     assert.equal((await exec(fleet, 'svc-lab', 'lshost -nohdr')).code, 0);
+  });
+
+  it('device-unreachable in blackhole mode: connections go silent, new ones get no banner; recovery carries on', async () => {
+    const client = await connect(device(fleet, 'svc-lab'));
+    try {
+      const id = await inject(fleet, { kind: 'device-unreachable', target: 'svc-lab', mode: 'blackhole' });
+      let answered = false;
+      const pending = execOn(client, 'lshost -nohdr -delim :').then((r) => ((answered = true), r));
+      const endpoint = device(fleet, 'svc-lab');
+      await assert.rejects(new Promise<void>((resolve, reject) => {
+        const probe = new ssh2.Client();
+        probe.on('error', reject).on('ready', () => (probe.end(), resolve()));
+        probe.connect({ host: endpoint.host, port: endpoint.port, username: endpoint.user, password: endpoint.password, readyTimeout: 300 });
+      }), /Timed out while waiting for handshake/);
+      assert.equal(answered, false);
+      await recover(fleet, id);
+      assert.match((await pending).stdout, /^0:lab-s01:/);
+      assert.equal((await execOn(client, 'lsvdisk -nohdr')).code, 0);
+    } finally {
+      client.end();
+    }
+  });
+
+  it('a mode is only accepted for device-unreachable', async () => {
+    const response = await control<{ error: string }>(fleet, 'POST', '/faults', { kind: 'host-error', target: 'lab-s01', mode: 'blackhole' });
+    assert.equal(response.status, 400);
+    assert.match(response.body.error, /^mode: only device-unreachable takes a mode/);
   });
 
   it('command-fail: the next matching command fails with the given device error, then the fault is spent', async () => {
