@@ -30,6 +30,7 @@ export class SimulatorCore {
   reset(): void {
     this.timers.clear();
     this.faults.clear();
+    for (const server of this.servers.values()) server.applyReachability();
     this.model.load(this.spec);
     this.violations.reset();
     this.resetCounters();

@@ -75,6 +75,12 @@ describe('faults and recovery', () => {
     }
   });
 
+  it('POST /reset ends a blackhole too', async () => {
+    await inject(fleet, { kind: 'device-unreachable', target: 'hmc-lab', mode: 'blackhole' });
+    await control(fleet, 'POST', '/reset');
+    assert.equal((await exec(fleet, 'hmc-lab', 'lssyscfg -r sys -F name')).code, 0);
+  });
+
   it('a mode is only accepted for device-unreachable', async () => {
     const response = await control<{ error: string }>(fleet, 'POST', '/faults', { kind: 'host-error', target: 'lab-s01', mode: 'blackhole' });
     assert.equal(response.status, 400);
