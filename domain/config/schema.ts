@@ -1,0 +1,132 @@
+// The shape of lazarus.yaml (zod). Cross-references between sections are checked in references.ts.
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const name = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be letters, digits, _ . - (starting with a letter, digit or _)');
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (e.g. 90s, 15m, 1h30m)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const credentialReference = z
+  .string()
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secret:[A-Za-z0-9_.\-/]+)$/, 'must be a credential reference: env:NAME, file:/path or secret:KEY (never the secret itself)');
+const address = z.string().regex(/^[A-Za-z0-9_.\-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be host or host:port');
+const hostKey = z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/, 'must be an OpenSSH public key: "<type> <base64>"');
+
+const deviceFields = {
+  name,
+  address,
+  user: z.string().min(1),
+  credential: credentialReference,
+  /** The device's SSH host key, or rely on `knownHostsFile`. */
+  hostKey: hostKey.optional(),
+};
+
+export const hmcSchema = z
+  .object({
+    ...deviceFields,
+    limits: z.object({ maxConcurrentOperations: z.number().int().positive().default(8), maxConnections: z.number().int().min(1).max(32).default(4) }).strict().default({ maxConcurrentOperations: 8, maxConnections: 4 }),
+  })
+  .strict();
+
+export const storageSchema = z
+  .object({
+    ...deviceFields,
+    limits: z
+      .object({
+        maxSessions: z.number().int().min(1).max(32).default(4),
+        maxNewConnectionsPerSecond: z.number().int().min(1).max(15).default(5),
+        maxConcurrentOperations: z.number().int().positive().default(16),
+      })
+      .strict()
+      .default({ maxSessions: 4, maxNewConnectionsPerSecond: 5, maxConcurrentOperations: 16 }),
+  })
+  .strict();
+
+export const siteSchema = z.object({ name, hmcs: z.array(name).default([]), storage: z.array(name).default([]) }).strict();
+
+export const recoverySchema = z
+  .object({
+    mode: z.enum(['auto', 'advisory']).default('advisory'),
+    approvalTimeout: duration.default(15 * 60_000),
+    onApprovalTimeout: z.enum(['proceed', 'abort']).default('abort'),
+    rtoBudget: duration.default(30 * 60_000),
+    parallelMappingsPerStream: z.number().int().min(1).max(32).default(4),
+  })
+  .strict();
+
+export const hostGroupSchema = z
+  .object({
+    name,
+    site: name,
+    hmc: name,
+    storage: name,
+    hosts: z.array(name).min(2, 'a host group needs at least two hosts to back each other up'),
+    recovery: recoverySchema.default({ mode: 'advisory', approvalTimeout: 15 * 60_000, onApprovalTimeout: 'abort', rtoBudget: 30 * 60_000, parallelMappingsPerStream: 4 }),
+  })
+  .strict();
+
+export const PRIORITY_CLASSES = ['critical', 'high', 'medium', 'low'] as const;
+
+export const vmPolicySchema = z
+  .object({
+    /** Which VMs: an exact name, a glob pattern (* and ?), or a tag; exactly one. */
+    match: z
+      .object({ name: z.string().optional(), pattern: z.string().optional(), tag: z.string().optional() })
+      .strict()
+      .refine((m) => [m.name, m.pattern, m.tag].filter((v) => v !== undefined).length === 1, 'give exactly one of name, pattern or tag'),
+    /** Host groups this policy applies to; all when absent. */
+    groups: z.array(name).optional(),
+    priority: z.enum(PRIORITY_CLASSES).optional(),
+    collocationGroup: name.optional(),
+    antiCollocationGroup: name.optional(),
+    startAfter: z.array(name).optional(),
+    exclude: z.boolean().optional(),
+    /** May restart with less than its desired size, down to its profile minimum. */
+    allowReducedSize: z.boolean().optional(),
+  })
+  .strict();
+
+export const notificationSchema = z
+  .object({
+    name,
+    kind: z.enum(['log', 'webhook']),
+    url: z.string().url().optional(),
+    events: z.array(z.enum(['failover-started', 'approval-needed', 'fence-failed', 'failover-finished', 'capacity-shortfall', 'discovery-failed'])).optional(),
+  })
+  .strict()
+  .refine((n) => n.kind !== 'webhook' || n.url !== undefined, { message: 'a webhook needs a url', path: ['url'] });
+
+export const apiSchema = z
+  .object({
+    listen: address.default('127.0.0.1:8080'),
+    tokens: z.array(z.object({ name, token: credentialReference, role: z.enum(['operator', 'viewer']).default('operator') }).strict()).default([]),
+  })
+  .strict();
+
+export const discoverySchema = z
+  .object({ interval: duration.default(5 * 60_000), capacityCheckCron: z.string().default('0 3 * * *') })
+  .strict();
+
+export const configSchema = z
+  .object({
+    knownHostsFile: z.string().optional(),
+    hmcs: z.array(hmcSchema).min(1, 'at least one HMC is needed'),
+    storage: z.array(storageSchema).min(1, 'at least one storage system is needed'),
+    sites: z.array(siteSchema).min(1),
+    hostGroups: z.array(hostGroupSchema).min(1),
+    policies: z.array(vmPolicySchema).default([]),
+    notifications: z.array(notificationSchema).default([]),
+    api: apiSchema.default({ listen: '127.0.0.1:8080', tokens: [] }),
+    discovery: discoverySchema.default({ interval: 5 * 60_000, capacityCheckCron: '0 3 * * *' }),
+  })
+  .strict();
+
+export type LazarusConfig = z.output<typeof configSchema>;
+export type HostGroupConfig = z.output<typeof hostGroupSchema>;
+export type VmPolicy = z.output<typeof vmPolicySchema>;
+export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
