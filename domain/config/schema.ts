@@ -13,8 +13,8 @@ const duration = z.union([z.number().int().nonnegative(), z.string()]).transform
 });
 const credentialReference = z
   .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secret:[A-Za-z0-9_.\-/]+)$/, 'must be a credential reference: env:NAME, file:/path or secret:KEY (never the secret itself)');
-const address = z.string().regex(/^[A-Za-z0-9_.\-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be host or host:port');
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secret:[A-Za-z0-9_./-]+)$/, 'must be a credential reference: env:NAME, file:/path or secret:KEY (never the secret itself)');
+const address = z.string().regex(/^[A-Za-z0-9_.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be host or host:port');
 const hostKey = z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/, 'must be an OpenSSH public key: "<type> <base64>"');
 
 const deviceFields = {
