@@ -101,21 +101,29 @@ describe('violation log across sites', () => {
   let fleet: SimulatedFleet;
   before(async () => (fleet = await startFleet(DR_FLEET, 0.001)));
   after(() => fleet.stop());
+  beforeEach(() => control(fleet, 'POST', '/reset'));
+
+  it('a planned site move (stop production, -access on the aux, start the shadow) leaves the log empty', async () => {
+    await exec(fleet, 'hmc-dc1', 'chsysstate -m dc1-s01 -r lpar -o shutdown --immed -n dc1-web01');
+    await eventually(async () => (await exec(fleet, 'hmc-dc1', 'lssyscfg -r lpar -m dc1-s01 --filter lpar_names=dc1-web01 -F state')).stdout === 'Not Activated\n', 'production stopped');
+    assert.equal((await exec(fleet, 'svc-dc2', 'stoprcconsistgrp -access cg-dc1-s01')).code, 0);
+    assert.equal((await exec(fleet, 'hmc-dc2', 'chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile')).code, 0);
+    await eventually(async () => (await exec(fleet, 'hmc-dc2', 'lssyscfg -r lpar -m dc2-s01 --filter lpar_names=dc1-web01 -F state')).stdout === 'Running\n', 'shadow running');
+    assert.deepEqual((await control<Violation[]>(fleet, 'GET', '/violations')).body, []);
+  });
 
   it('a replicated volume written on both sites is a split brain; a secondary cannot be started on before -access', async () => {
-    await exec(fleet, 'svc-dc2', 'mkvdiskhostmap -host dc2-s01 dc2r-web01_rootvg');
-    await control(fleet, 'POST', '/actions/place-lpar', { lpar: 'dc1-web01', from: 'dc1-s01', to: 'dc2-s01', volumes: ['dc2r-web01_rootvg'], mapVolumes: false, start: false });
-    await exec(fleet, 'hmc-dc2', 'viosvrcmd -m dc2-s01 -p dc2-s01-vios1 -c cfgdev');
-    await exec(fleet, 'hmc-dc2', 'viosvrcmd -m dc2-s01 -p dc2-s01-vios1 -c "mkvdev -vdev hdisk0 -vadapter vhost0"');
-    // The HMC itself keeps the rule: the aux copy is read-only while replication runs.
+    // fleet-dr.yaml defines dc1-web01's shadow on dc2-s01, on the aux copy dc2r-web01_rootvg (mapped and presented).
     const refused = await exec(fleet, 'hmc-dc2', 'chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile');
-    assert.match(refused.stdout, /^HSCLA27C /);
-    // Make the aux writable while the production LPAR still runs on dc1, then start the copy on dc2.
-    await exec(fleet, 'svc-dc2', 'stoprcconsistgrp -access cg-dc1-s01');
+    assert.match(refused.stdout, /^HSCLA27C .*dc2r-web01_rootvg/);
+    assert.deepEqual((await control<Violation[]>(fleet, 'GET', '/violations')).body, []);
+    // Make the aux writable while the production LPAR still runs on dc1, then start the shadow: a split brain.
+    assert.equal((await exec(fleet, 'svc-dc2', 'stoprcconsistgrp -access cg-dc1-s01')).code, 0);
     const started = await exec(fleet, 'hmc-dc2', 'chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile');
     assert.equal(started.code, 0, started.stdout);
     const found = (await control<Violation[]>(fleet, 'GET', '/violations')).body;
-    assert.ok(found.some((v) => v.kind === 'volume-written-from-two-lpars' && v.subjects[0] === 'svc-dc1/dc1-web01_rootvg'), JSON.stringify(found));
-    assert.ok(found.some((v) => v.kind === 'lpar-on-two-hosts'));
+    const cause = 'hmc-dc2: chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile';
+    assert.ok(found.some((v) => v.kind === 'volume-written-from-two-lpars' && v.subjects[0] === 'svc-dc1/dc1-web01_rootvg' && v.cause === cause), JSON.stringify(found));
+    assert.ok(found.some((v) => v.kind === 'lpar-on-two-hosts' && v.cause === cause));
   });
 });
