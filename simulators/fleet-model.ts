@@ -40,7 +40,8 @@ export interface Partition {
   priority: string;
   volumes: string[];
   adapter: 'vscsi' | 'npiv';
-  clientWwpns: [string, string];
+  /** Virtual FC client WWPN pairs, one pair per VIOS in order (an NPIV client adapter per VIOS). */
+  clientWwpns: string[][];
   srrCapable: boolean;
   remoteRestartStatus: string;
   migrationState: string;
@@ -232,7 +233,7 @@ function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: Stora
       name: vios.name, id: takeId(vios.id), env: 'vioserver',
       profiles: [flatProfile('default_profile', vios.procUnits, vios.memoryMb)], currentProfile: 'default_profile',
       state: up ? 'Running' : 'Not Activated', rmcState: up ? 'active' : 'inactive', priority: 'high', volumes: [], adapter: 'vscsi',
-      clientWwpns: ['', ''], srrCapable: false, remoteRestartStatus: 'Invalid', migrationState: 'Not Migrating',
+      clientWwpns: [], srrCapable: false, remoteRestartStatus: 'Invalid', migrationState: 'Not Migrating',
       vios: { hdisks: new Map(), scsiAdapters: [], fcAdapters: [], fcPorts: ['fcs0', 'fcs1'], nextVtd: 0 },
     });
   }
@@ -244,7 +245,7 @@ function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: Stora
       profiles: [{ name: lpar.profile, minProcUnits: lpar.procUnits.min ?? lpar.procUnits.desired, desiredProcUnits: lpar.procUnits.desired, maxProcUnits: lpar.procUnits.max ?? lpar.procUnits.desired, minMemMb: lpar.memoryMb.min ?? lpar.memoryMb.desired, desiredMemMb: lpar.memoryMb.desired, maxMemMb: lpar.memoryMb.max ?? lpar.memoryMb.desired }],
       currentProfile: running ? lpar.profile : '', state: running ? 'Running' : 'Not Activated', rmcState: running ? 'active' : 'inactive',
       priority: lpar.priority, volumes: lpar.volumes.map(volumeName), adapter: lpar.adapter,
-      clientWwpns: [`C050760${hexDigest(`${spec.name}/${lpar.name}/0`, 9)}`, `C050760${hexDigest(`${spec.name}/${lpar.name}/1`, 9)}`],
+      clientWwpns: spec.vios.map((_, v) => [0, 1].map((i) => `C050760${hexDigest(`${spec.name}/${lpar.name}/${v}/${i}`, 9)}`)),
       srrCapable: lpar.simplifiedRemoteRestartCapable, remoteRestartStatus: running ? 'Remote Restartable' : 'Invalid', migrationState: 'Not Migrating',
     };
     system.partitions.push(partition);

@@ -69,8 +69,13 @@ function scsiAdapterList(system: ManagedSystem, partition: Partition): string {
 function fcAdapterList(system: ManagedSystem, partition: Partition): string {
   const items = partition.vios
     ? partition.vios.fcAdapters.map((a) => `${a.slot}/server/${a.clientId}/${a.clientName}/${clientSlot(system, partition, 20)}//0`)
-    : fcClientAdapters(system, partition).map((c) => quoteListItem(`${c.slot}/client/${c.vios.id}/${c.vios.name}/${c.remoteSlot}/${partition.clientWwpns.join(',').toLowerCase()}/1`));
+    : fcClientAdapters(system, partition).map((c) => quoteListItem(`${c.slot}/client/${c.vios.id}/${c.vios.name}/${c.remoteSlot}/${wwpnPair(partition, c.slot - 20)}/1`));
   return items.length === 0 ? 'none' : items.join(',');
+}
+
+/** The WWPN pair of the partition's virtual FC client adapter towards the VIOS at this index, as the HMC prints it. */
+function wwpnPair(partition: Partition, viosIndex: number): string {
+  return (partition.clientWwpns[viosIndex] ?? []).join(',').toLowerCase();
 }
 
 /** Client adapter slots: vSCSI 2, 3, … and virtual FC 20, 21, … one per VIOS in order. */
@@ -161,7 +166,7 @@ export function virtualFcRecords(system: ManagedSystem): HmcRecord[] {
     }
     return fcClientAdapters(system, partition).map((c) => [
       ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', c.slot], ['adapter_type', 'client'], ['state', 1], ['is_required', 1],
-      ['remote_lpar_id', c.vios.id], ['remote_lpar_name', c.vios.name], ['remote_slot_num', c.remoteSlot], ['wwpns', partition.clientWwpns.join(',').toLowerCase()],
+      ['remote_lpar_id', c.vios.id], ['remote_lpar_name', c.vios.name], ['remote_slot_num', c.remoteSlot], ['wwpns', wwpnPair(partition, c.slot - 20)],
     ]);
   });
 }

@@ -240,7 +240,7 @@ export class Physics {
   private copyPartition(target: ManagedSystem, partition: Partition, profile: Profile): Partition {
     const copy: Partition = {
       ...partition, id: nextPartitionId(target), profiles: partition.profiles.map((p) => ({ ...p })), currentProfile: profile.name,
-      state: 'Not Activated', rmcState: 'inactive', volumes: [...partition.volumes], clientWwpns: [...partition.clientWwpns] as [string, string],
+      state: 'Not Activated', rmcState: 'inactive', volumes: [...partition.volumes], clientWwpns: partition.clientWwpns.map((pair) => [...pair]),
       migrationState: 'Not Migrating',
     };
     target.partitions.push(copy);

@@ -45,7 +45,7 @@ export function hostStatus(ctx: CommandContext, host: HostObject): 'online' | 'o
       if (system.powered) return 'online';
     }
     for (const partition of system.partitions) {
-      if (isActive(system, partition) && partition.clientWwpns.some((w) => host.wwpns.includes(w))) return 'online';
+      if (isActive(system, partition) && partition.clientWwpns.flat().some((w) => host.wwpns.includes(w))) return 'online';
     }
   }
   return 'offline';

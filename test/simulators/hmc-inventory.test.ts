@@ -73,8 +73,11 @@ describe('simulated HMC: listing commands', () => {
 
   it('lshwres -r virtualio --rsubtype fc quotes the comma-separated WWPN pair', async () => {
     const result = await exec(fleet, 'hmc-dc1', 'lshwres -r virtualio --rsubtype fc --level lpar -m dc1-s01 -F lpar_name,adapter_type,remote_lpar_name,wwpns');
-    const client = result.stdout.split('\n').find((line) => line.startsWith('dc1-batch01,client'));
-    assert.match(client ?? '', /^dc1-batch01,client,dc1-s01-vios1,"[0-9a-f]{16},[0-9a-f]{16}"$/);
+    const clients = result.stdout.split('\n').filter((line) => line.startsWith('dc1-batch01,client'));
+    assert.equal(clients.length, 2);
+    assert.match(clients[0]!, /^dc1-batch01,client,dc1-s01-vios1,"[0-9a-f]{16},[0-9a-f]{16}"$/);
+    assert.match(clients[1]!, /^dc1-batch01,client,dc1-s01-vios2,"[0-9a-f]{16},[0-9a-f]{16}"$/);
+    assert.notEqual(clients[0]!.split(',"')[1], clients[1]!.split(',"')[1], 'each client adapter has its own WWPN pair');
   });
 
   it('lshwres -r virtualio --rsubtype scsi pairs server and client adapters with ":" delimiters', async () => {

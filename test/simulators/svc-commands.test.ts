@@ -109,6 +109,14 @@ describe('simulated Spectrum Virtualize: inventory and mapping', () => {
     assert.deepEqual(hosts.stdout.trim().split('\n').map((line) => line.split(':').slice(2, 5).join(':')), ['6:0:dc1-s01', '99:1:dc1-s02']);
   });
 
+  it('a host made of an NPIV client\'s virtual WWPNs is online while that LPAR runs', async () => {
+    const wwpn = fleet.model.system('dc1-s01')!.partitions.find((p) => p.name === 'dc1-batch01')!.clientWwpns[0]![0]!;
+    assert.match((await exec(fleet, 'svc-dc1', `mkhost -name batch01-npiv -fcwwpn ${wwpn}`)).stdout, /^Host, id \[\d+\], successfully created/);
+    assert.match((await exec(fleet, 'svc-dc1', 'lshost -delim : -nohdr -filtervalue name=batch01-npiv')).stdout, /:online:/);
+    await exec(fleet, 'hmc-dc1', 'chsysstate -m dc1-s01 -r lpar -o shutdown --immed -n dc1-batch01');
+    await eventually(async () => (await exec(fleet, 'svc-dc1', 'lshost -delim : -nohdr -filtervalue name=batch01-npiv')).stdout.includes(':offline:'), 'host offline');
+  });
+
   it('a host goes offline when its server loses power', async () => {
     const fault = await control<{ id: string }>(fleet, 'POST', '/faults', { kind: 'host-power-loss', target: 'dc1-s03' });
     const result = await exec(fleet, 'svc-dc1', 'lshost -delim : -nohdr -filtervalue name=dc1-s03');
