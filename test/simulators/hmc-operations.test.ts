@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type ssh2 from 'ssh2';
-import { type SimulatedFleet } from '../../simulators/index.js';
+import { type SimulatedFleet, startSimulatedFleet } from '../../simulators/index.js';
 import { SMALL_FLEET, connect, control, device, eventually, execOn, startFleet } from './helpers.js';
 import { labFleet } from './lab-fleet.js';
 
-/** Time scale 0.01: an LPAR boots in 0.6 s, a system powers off in 0.2 s, so transitions can be watched. */
+/** Time scale 0.01: an LPAR boots in 1 s, a system powers off in 0.5 s, LPM takes about 1.2 s, so transitions can be watched. */
 describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () => {
   let fleet: SimulatedFleet;
   let hmc: ssh2.Client;
@@ -15,7 +15,8 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
   const state = async (system: string, lpar: string) => (await run(`lssyscfg -r lpar -m ${system} --filter lpar_names=${lpar} -F state`)).stdout.trim();
   const systemState = async (system: string) => (await run(`lssyscfg -r sys -m ${system} -F state`)).stdout.trim();
 
-  before(async () => (fleet = await startFleet(labFleet(), 0.01)));
+  // Transitions the test watches through the HMC get enough time to be seen on a loaded machine.
+  before(async () => (fleet = await startSimulatedFleet({ fleet: labFleet(), timeScale: 0.01, latency: { lparBoot: 100_000, systemPowerOffImmediate: 50_000, migrationSetup: 100_000 } })));
   after(() => fleet.stop());
   beforeEach(async () => {
     await control(fleet, 'POST', '/reset');
