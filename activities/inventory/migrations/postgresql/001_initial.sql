@@ -1,0 +1,50 @@
+-- Discovery runs with their snapshots, DR verification, capacity checks, recovery reports, notifications.
+CREATE TABLE discovery_runs (
+  id SERIAL PRIMARY KEY,
+  host_group TEXT NOT NULL,
+  started_at TIMESTAMPTZ NOT NULL,
+  finished_at TIMESTAMPTZ NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'partial', 'failed')),
+  error TEXT,
+  snapshot JSONB,
+  diff JSONB,
+  CHECK ((status = 'ok') = (snapshot IS NOT NULL))
+);
+CREATE INDEX discovery_runs_good ON discovery_runs (host_group, status, id);
+
+CREATE TABLE verification_results (
+  id SERIAL PRIMARY KEY,
+  host_group TEXT NOT NULL,
+  verified_at TIMESTAMPTZ NOT NULL,
+  ok BOOLEAN NOT NULL,
+  findings JSONB NOT NULL
+);
+CREATE INDEX verification_results_group ON verification_results (host_group, id);
+
+CREATE TABLE capacity_checks (
+  id SERIAL PRIMARY KEY,
+  host_group TEXT NOT NULL,
+  checked_at TIMESTAMPTZ NOT NULL,
+  results JSONB NOT NULL
+);
+CREATE INDEX capacity_checks_group ON capacity_checks (host_group, id);
+
+CREATE TABLE recovery_reports (
+  workflow_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  host_group TEXT NOT NULL,
+  started_at TIMESTAMPTZ NOT NULL,
+  finished_at TIMESTAMPTZ NOT NULL,
+  outcome TEXT NOT NULL,
+  report JSONB NOT NULL
+);
+CREATE INDEX recovery_reports_recent ON recovery_reports (finished_at);
+
+CREATE TABLE notifications (
+  id SERIAL PRIMARY KEY,
+  severity TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL,
+  raised_at TIMESTAMPTZ NOT NULL,
+  workflow_id TEXT
+);

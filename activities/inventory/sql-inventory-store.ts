@@ -1,0 +1,184 @@
+// The InventoryStore over any SqlDriver: the SQL is portable between SQLite and PostgreSQL, and every row read back
+// is validated (snapshots with the inventory schema itself).
+import { z } from 'zod';
+import { diffInventory, inventorySnapshotSchema, parseInventorySnapshot, type InventoryChange } from '../../domain/inventory/index.js';
+import type { InventoryStore } from './inventory-store.js';
+import { migrate } from './migrations.js';
+import {
+  capacityCheckInputSchema, DISCOVERY_STATUSES, discoveryRunInputSchema, hostFailureCheckSchema, notificationInputSchema, recoveryReportSchema,
+  verificationResultInputSchema, type CapacityCheck, type DiscoveryRun, type DiscoveryRunInput, type Notification, type RecoveryReport,
+  type VerificationResult,
+} from './records.js';
+import { RowReader } from './row-decoding.js';
+import type { SqlDriver, SqlRow } from './sql-driver.js';
+import { InventoryStoreError } from './store-errors.js';
+
+const DEFAULT_LIMIT = 50;
+// Diffs are produced by diffInventory; reading them back checks the shape each change needs to be displayed.
+const storedDiffSchema = z.array(z.looseObject({ kind: z.string().min(1) })) as unknown as z.ZodType<InventoryChange[]>;
+const findingsSchema = verificationResultInputSchema.shape.findings;
+const reportBodySchema = recoveryReportSchema.shape.report;
+
+export async function openSqlInventoryStore(db: SqlDriver, description: string): Promise<InventoryStore> {
+  const schemaVersion = await migrate(db);
+  return new SqlInventoryStore(db, description, schemaVersion);
+}
+
+class SqlInventoryStore implements InventoryStore {
+  constructor(private readonly db: SqlDriver, readonly description: string, readonly schemaVersion: number) {}
+
+  async recordDiscoveryRun(input: DiscoveryRunInput): Promise<DiscoveryRun> {
+    const run = validInput(discoveryRunInputSchema, input, 'discovery run');
+    const snapshot = run.snapshot === undefined ? undefined : parseInventorySnapshot(run.snapshot, 'discovery run snapshot');
+    if (snapshot && snapshot.group !== run.group) throw new InventoryStoreError(`discovery run: snapshot.group "${snapshot.group}" is not the run's group "${run.group}"`);
+    return this.db.transaction(async (tx) => {
+      const previous = snapshot ? await latestGood(tx, run.group) : undefined;
+      const diff = snapshot && previous ? diffInventory(previous.snapshot, snapshot) : undefined;
+      const [row] = await tx.query(
+        'INSERT INTO discovery_runs (host_group, started_at, finished_at, status, error, snapshot, diff) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+        [run.group, isoTime(run.startedAt), isoTime(run.finishedAt), run.status, run.error ?? null, jsonOrNull(snapshot), jsonOrNull(diff)],
+      );
+      const id = new RowReader('discovery_runs', row!).integer('id');
+      return {
+        id, group: run.group, startedAt: isoTime(run.startedAt), finishedAt: isoTime(run.finishedAt), status: run.status,
+        ...(run.error !== undefined ? { error: run.error } : {}), ...(snapshot ? { snapshot } : {}), ...(diff ? { diff } : {}),
+      };
+    });
+  }
+
+  async discoveryRun(id: number): Promise<DiscoveryRun | undefined> {
+    const [row] = await this.db.query('SELECT * FROM discovery_runs WHERE id = ?', [id]);
+    return row ? toDiscoveryRun(row) : undefined;
+  }
+
+  async discoveryRuns(group: string, limit = DEFAULT_LIMIT): Promise<DiscoveryRun[]> {
+    const rows = await this.db.query('SELECT * FROM discovery_runs WHERE host_group = ? ORDER BY id DESC LIMIT ?', [group, limit]);
+    return rows.map(toDiscoveryRun);
+  }
+
+  latestGoodSnapshot(group: string) {
+    return latestGood(this.db, group);
+  }
+
+  async recordVerification(input: VerificationResult | Omit<VerificationResult, 'id'>): Promise<VerificationResult> {
+    const result = validInput(verificationResultInputSchema, stripId(input), 'verification result');
+    const [row] = await this.db.query('INSERT INTO verification_results (host_group, verified_at, ok, findings) VALUES (?, ?, ?, ?) RETURNING id', [
+      result.group, isoTime(result.verifiedAt), result.ok, JSON.stringify(result.findings),
+    ]);
+    return { id: new RowReader('verification_results', row!).integer('id'), ...result, verifiedAt: isoTime(result.verifiedAt) };
+  }
+
+  async verifications(group: string, limit = DEFAULT_LIMIT): Promise<VerificationResult[]> {
+    const rows = await this.db.query('SELECT * FROM verification_results WHERE host_group = ? ORDER BY id DESC LIMIT ?', [group, limit]);
+    return rows.map((row) => {
+      const r = new RowReader('verification_results', row);
+      return { id: r.integer('id'), group: r.text('host_group'), verifiedAt: r.timestamp('verified_at'), ok: r.boolean('ok'), findings: r.json('findings', findingsSchema) };
+    });
+  }
+
+  async recordCapacityCheck(input: Omit<CapacityCheck, 'id'>): Promise<CapacityCheck> {
+    const check = validInput(capacityCheckInputSchema, stripId(input), 'capacity check');
+    const [row] = await this.db.query('INSERT INTO capacity_checks (host_group, checked_at, results) VALUES (?, ?, ?) RETURNING id', [
+      check.group, isoTime(check.checkedAt), JSON.stringify(check.hosts),
+    ]);
+    return { id: new RowReader('capacity_checks', row!).integer('id'), ...check, checkedAt: isoTime(check.checkedAt) };
+  }
+
+  async latestCapacityCheck(group: string): Promise<CapacityCheck | undefined> {
+    const [row] = await this.db.query('SELECT * FROM capacity_checks WHERE host_group = ? ORDER BY id DESC LIMIT 1', [group]);
+    if (!row) return undefined;
+    const r = new RowReader('capacity_checks', row);
+    return { id: r.integer('id'), group: r.text('host_group'), checkedAt: r.timestamp('checked_at'), hosts: r.json('results', z.array(hostFailureCheckSchema)) };
+  }
+
+  async saveRecoveryReport(input: RecoveryReport): Promise<void> {
+    const report = validInput(recoveryReportSchema, input, 'recovery report');
+    await this.db.query(
+      `INSERT INTO recovery_reports (workflow_id, kind, host_group, started_at, finished_at, outcome, report) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (workflow_id) DO UPDATE SET kind = excluded.kind, host_group = excluded.host_group, started_at = excluded.started_at,
+         finished_at = excluded.finished_at, outcome = excluded.outcome, report = excluded.report`,
+      [report.workflowId, report.kind, report.group, isoTime(report.startedAt), isoTime(report.finishedAt), report.outcome, JSON.stringify(report.report)],
+    );
+  }
+
+  async recoveryReport(workflowId: string): Promise<RecoveryReport | undefined> {
+    const [row] = await this.db.query('SELECT * FROM recovery_reports WHERE workflow_id = ?', [workflowId]);
+    return row ? toRecoveryReport(row) : undefined;
+  }
+
+  async recentRecoveryReports(limit = DEFAULT_LIMIT): Promise<RecoveryReport[]> {
+    const rows = await this.db.query('SELECT * FROM recovery_reports ORDER BY finished_at DESC, workflow_id LIMIT ?', [limit]);
+    return rows.map(toRecoveryReport);
+  }
+
+  async raiseNotification(input: Omit<Notification, 'id'>): Promise<Notification> {
+    const n = validInput(notificationInputSchema, stripId(input), 'notification');
+    const [row] = await this.db.query('INSERT INTO notifications (severity, kind, message, raised_at, workflow_id) VALUES (?, ?, ?, ?, ?) RETURNING id', [
+      n.severity, n.kind, n.message, isoTime(n.raisedAt), n.workflowId ?? null,
+    ]);
+    return { id: new RowReader('notifications', row!).integer('id'), ...n, raisedAt: isoTime(n.raisedAt) };
+  }
+
+  async recentNotifications(limit = DEFAULT_LIMIT): Promise<Notification[]> {
+    const rows = await this.db.query('SELECT * FROM notifications ORDER BY id DESC LIMIT ?', [limit]);
+    return rows.map((row) => {
+      const r = new RowReader('notifications', row);
+      const workflowId = r.optionalText('workflow_id');
+      return {
+        id: r.integer('id'), severity: r.oneOf('severity', ['info', 'warning', 'critical'] as const), kind: r.text('kind'), message: r.text('message'),
+        raisedAt: r.timestamp('raised_at'), ...(workflowId ? { workflowId } : {}),
+      };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+async function latestGood(db: SqlDriver, group: string) {
+  const [row] = await db.query("SELECT id, snapshot FROM discovery_runs WHERE host_group = ? AND status = 'ok' ORDER BY id DESC LIMIT 1", [group]);
+  if (!row) return undefined;
+  const r = new RowReader('discovery_runs', row);
+  return { runId: r.integer('id'), snapshot: r.json('snapshot', inventorySnapshotSchema) };
+}
+
+function toDiscoveryRun(row: SqlRow): DiscoveryRun {
+  const r = new RowReader('discovery_runs', row);
+  const error = r.optionalText('error');
+  const snapshot = r.optionalJson('snapshot', inventorySnapshotSchema);
+  const diff = r.optionalJson('diff', storedDiffSchema);
+  return {
+    id: r.integer('id'), group: r.text('host_group'), startedAt: r.timestamp('started_at'), finishedAt: r.timestamp('finished_at'),
+    status: r.oneOf('status', DISCOVERY_STATUSES), ...(error !== undefined ? { error } : {}), ...(snapshot ? { snapshot } : {}), ...(diff ? { diff } : {}),
+  };
+}
+
+function toRecoveryReport(row: SqlRow): RecoveryReport {
+  const r = new RowReader('recovery_reports', row, String(row.workflow_id));
+  return {
+    workflowId: r.text('workflow_id'), kind: r.text('kind'), group: r.text('host_group'), startedAt: r.timestamp('started_at'),
+    finishedAt: r.timestamp('finished_at'), outcome: r.oneOf('outcome', recoveryReportSchema.shape.outcome.options), report: r.json('report', reportBodySchema),
+  };
+}
+
+function validInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join('.') || '(value)'}: ${issue.message}`);
+  throw new InventoryStoreError(`invalid ${what}: ${problems.join('; ')}`);
+}
+
+function stripId<T extends object>(value: T): Omit<T, 'id'> {
+  const { id: _id, ...rest } = value as T & { id?: unknown };
+  return rest;
+}
+
+/** Timestamps are stored normalized, so text order is time order in SQLite too. */
+function isoTime(value: string): string {
+  return new Date(value).toISOString();
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
