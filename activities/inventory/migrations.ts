@@ -48,7 +48,7 @@ export async function migrate(db: SqlDriver, migrations: Migration[] = loadMigra
       }
       return newest;
     },
-    { exclusive: true },
+    { lock: 'schema_migrations' },
   );
 }
 

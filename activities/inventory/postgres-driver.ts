@@ -2,9 +2,6 @@
 import pg from 'pg';
 import type { SqlDriver, SqlValue } from './sql-driver.js';
 
-/** Any number of processes may open the store at once; migrations serialize on this advisory lock. */
-const MIGRATION_LOCK = 7_310_431;
-
 export function openPostgresDriver(connectionString: string): SqlDriver {
   const pool = new pg.Pool({ connectionString, max: 4 });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
@@ -17,7 +14,7 @@ export function openPostgresDriver(connectionString: string): SqlDriver {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        if (options?.exclusive) await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        if (options?.lock) await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lazarus:${options.lock}`]);
         const tx: SqlDriver = {
           dialect: 'postgresql',
           query: async (sql, params: SqlValue[] = []) => (await client.query(numberPlaceholders(sql), params)).rows,

@@ -9,7 +9,10 @@ export interface SqlDriver {
   query(sql: string, params?: SqlValue[]): Promise<SqlRow[]>;
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
-  /** Runs `work` in one transaction; `exclusive` takes the database-wide write lock first (migrations). */
-  transaction<T>(work: (tx: SqlDriver) => Promise<T>, options?: { exclusive?: boolean }): Promise<T>;
+  /**
+   * Runs `work` in one transaction. With `lock`, transactions holding the same lock name run one at a time across
+   * processes (PostgreSQL: an advisory lock on the name; SQLite: the database write lock).
+   */
+  transaction<T>(work: (tx: SqlDriver) => Promise<T>, options?: { lock?: string }): Promise<T>;
   close(): Promise<void>;
 }

@@ -31,6 +31,7 @@ class SqlInventoryStore implements InventoryStore {
     const run = validInput(discoveryRunInputSchema, input, 'discovery run');
     const snapshot = run.snapshot === undefined ? undefined : parseInventorySnapshot(run.snapshot, 'discovery run snapshot');
     if (snapshot && snapshot.group !== run.group) throw new InventoryStoreError(`discovery run: snapshot.group "${snapshot.group}" is not the run's group "${run.group}"`);
+    // Locked per group, so concurrent runs of a group each diff against the one committed before them.
     return this.db.transaction(async (tx) => {
       const previous = snapshot ? await latestGood(tx, run.group) : undefined;
       const diff = snapshot && previous ? diffInventory(previous.snapshot, snapshot) : undefined;
@@ -43,7 +44,7 @@ class SqlInventoryStore implements InventoryStore {
         id, group: run.group, startedAt: isoTime(run.startedAt), finishedAt: isoTime(run.finishedAt), status: run.status,
         ...(run.error !== undefined ? { error: run.error } : {}), ...(snapshot ? { snapshot } : {}), ...(diff ? { diff } : {}),
       };
-    });
+    }, { lock: `discovery_runs:${run.group}` });
   }
 
   async discoveryRun(id: number): Promise<DiscoveryRun | undefined> {

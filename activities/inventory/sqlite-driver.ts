@@ -1,17 +1,24 @@
-// SQLite through better-sqlite3 (synchronous underneath). Calls are queued so an async transaction never
-// interleaves with another caller's statements on the one connection.
+// SQLite through better-sqlite3 (synchronous underneath). Calls on one database file are queued per process, so an
+// async transaction never interleaves with another caller's statements, and two connections of one process never
+// wait on each other's lock (SQLite's busy wait blocks the thread, which would deadlock them). Other processes are
+// waited for through busy_timeout.
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SqlDriver, SqlRow, SqlValue } from './sql-driver.js';
 
+const queues = new Map<string, Promise<unknown>>();
+
 export function openSqliteDriver(path: string): SqlDriver {
   const db = new Database(path);
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  let queue: Promise<unknown> = Promise.resolve();
+  const key = path === ':memory:' ? `:memory:${Math.random()}` : resolve(path);
   const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const result = queue.then(work);
-    queue = result.catch(() => undefined);
+    const result = (queues.get(key) ?? Promise.resolve()).then(work);
+    const settled = result.catch(() => undefined);
+    queues.set(key, settled);
+    void settled.then(() => queues.get(key) === settled && queues.delete(key));
     return result;
   };
   const direct: SqlDriver = {
@@ -27,7 +34,8 @@ export function openSqliteDriver(path: string): SqlDriver {
     exec: (script) => serialized(() => direct.exec(script)),
     transaction: (work, options) =>
       serialized(async () => {
-        db.exec(options?.exclusive ? 'BEGIN IMMEDIATE' : 'BEGIN');
+        // IMMEDIATE takes the write lock up front, so read-then-write transactions see the latest committed state.
+        db.exec(options?.lock ? 'BEGIN IMMEDIATE' : 'BEGIN');
         try {
           const result = await work(direct);
           db.exec('COMMIT');

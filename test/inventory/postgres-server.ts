@@ -20,6 +20,7 @@ export async function startPostgres(env = process.env): Promise<PostgresAvailabi
   if (env.LAZARUS_TEST_DATABASE_URL) return { server: serverAt(env.LAZARUS_TEST_DATABASE_URL, async () => undefined) };
   const bin = findServerBinaries();
   if (!bin) return { unavailable: 'no LAZARUS_TEST_DATABASE_URL and no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb, pg_ctl)' };
+  if (process.getuid?.() === 0 && !postgresUserExists()) return { unavailable: 'running as root and there is no postgres user to run initdb as' };
   return { server: await startThrowawayCluster(bin) };
 }
 
@@ -85,6 +86,10 @@ function serverAt(adminUrl: string, stop: () => Promise<void>): PostgresServer {
       await stop();
     },
   };
+}
+
+function postgresUserExists(): boolean {
+  return spawnSync('id', ['-u', 'postgres']).status === 0;
 }
 
 function postgresUid(): number {

@@ -9,6 +9,8 @@ export interface StoreHarness {
   store: InventoryStore;
   /** Closes the store and opens the same database again (a restart). */
   reopen(): Promise<InventoryStore>;
+  /** Opens one more store on the same database (another process); closed by cleanup. */
+  openAnother(): Promise<InventoryStore>;
   /** Runs raw SQL against the database behind the store, to damage it on purpose. */
   sql(statement: string): Promise<void>;
   cleanup(): Promise<void>;
@@ -136,6 +138,27 @@ export function storeContract(backend: StoreBackend): void {
         assert.match(error.message, /database schema version 99 is newer than this Lazarus knows \(1\)/);
         return true;
       });
+    });
+
+    withStore('concurrent ok runs of a group each diff against the one recorded before it', async ({ store }) => {
+      const states = ['Running', 'Not Activated', 'Starting', 'Running', 'Error'];
+      const runs = await Promise.all(states.map((state, i) => store.recordDiscoveryRun(okRun(modified((s) => (s.lpars[0]!.state = state)), i * 2))));
+      const byId = [...runs].sort((a, b) => a.id - b.id);
+      byId.slice(1).forEach((run, i) => {
+        const before = byId[i]!.snapshot!.lpars[0]!.state;
+        const now = run.snapshot!.lpars[0]!.state;
+        assert.deepEqual(run.diff, before === now ? [] : [{ kind: 'lpar-state-changed', lpar: 'db01', from: before, to: now }]);
+      });
+    });
+
+    withStore('two processes opening a new database at once both end at the newest schema', async (harness) => {
+      await harness.store.close();
+      const tables = ['discovery_runs', 'verification_results', 'capacity_checks', 'recovery_reports', 'notifications', 'schema_migrations'];
+      await harness.sql(tables.map((t) => `DROP TABLE ${t};`).join('\n'));
+      const stores = await Promise.all([harness.openAnother(), harness.openAnother(), harness.openAnother()]);
+      assert.deepEqual(stores.map((s) => s.schemaVersion), [1, 1, 1]);
+      await stores[0]!.raiseNotification({ severity: 'info', kind: 'k', message: 'written by one', raisedAt: at(0) });
+      assert.equal((await stores[2]!.recentNotifications())[0]?.message, 'written by one');
     });
 
     withStore('a corrupt row is an error naming the table, the id and the column', async ({ store, sql }) => {

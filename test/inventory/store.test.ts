@@ -3,11 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { openPostgresStore, openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
+import { openInventoryStore, openPostgresStore, openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { storeContract, type StoreHarness } from './store-contract.js';
 
@@ -30,9 +30,9 @@ storeContract({
 const postgres = await startPostgres();
 if ('server' in postgres) {
   const server: PostgresServer = postgres.server;
+  after(() => server.stop());
   storeContract({
     name: 'PostgreSQL',
-    teardown: () => server.stop(),
     async open() {
       const url = await server.createDatabase();
       return harness(await openPostgresStore(url), () => openPostgresStore(url), async (statement) => {
@@ -46,6 +46,16 @@ if ('server' in postgres) {
       }, async () => undefined);
     },
   });
+  test('openInventoryStore uses PostgreSQL when LAZARUS_DATABASE_URL is set, and logs no password', async () => {
+    const url = new URL(await server.createDatabase());
+    url.password = 's3cret';
+    const lines: string[] = [];
+    const store = await openInventoryStore({ LAZARUS_DATABASE_URL: url.toString(), LAZARUS_DATABASE_PATH: '/nonexistent/never.db' }, (line) => lines.push(line));
+    await store.close();
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, new RegExp(`^inventory store: PostgreSQL .*@127\\.0\\.0\\.1:${url.port}${url.pathname} \\(schema version 1\\)$`));
+    assert.doesNotMatch(lines[0]!, /s3cret/);
+  });
 } else if (process.env.CI) {
   test('PostgreSQL inventory store contract', () => {
     assert.fail(`CI must run the PostgreSQL contract suite: ${postgres.unavailable}; set LAZARUS_TEST_DATABASE_URL (.ci/run does)`);
@@ -55,21 +65,28 @@ if ('server' in postgres) {
   describe('InventoryStore contract: PostgreSQL', { skip: postgres.unavailable }, () => undefined);
 }
 
-function harness(first: InventoryStore, open: () => Promise<InventoryStore>, sql: (statement: string) => Promise<void>, removeFiles: () => Promise<void>): StoreHarness {
-  let current: InventoryStore | undefined = first;
-  const h: StoreHarness = {
+function harness(first: InventoryStore, openStore: () => Promise<InventoryStore>, sql: (statement: string) => Promise<void>, removeFiles: () => Promise<void>): StoreHarness {
+  const open = new Set<InventoryStore>([first]);
+  const openAnother = async () => {
+    const store = await openStore();
+    open.add(store);
+    return store;
+  };
+  const closeAll = async () => {
+    for (const store of open) await store.close().catch(() => undefined);
+    open.clear();
+  };
+  return {
     store: first,
     async reopen() {
-      await current?.close();
-      current = undefined;
-      current = await open();
-      return current;
+      await closeAll();
+      return openAnother();
     },
+    openAnother,
     sql,
     async cleanup() {
-      await current?.close();
+      await closeAll();
       await removeFiles();
     },
   };
-  return h;
 }
