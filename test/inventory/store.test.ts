@@ -48,13 +48,13 @@ if ('server' in postgres) {
   });
   test('openInventoryStore uses PostgreSQL when LAZARUS_DATABASE_URL is set, and logs no password', async () => {
     const url = new URL(await server.createDatabase());
-    url.password = 's3cret';
+    if (!url.password) url.password = 's3cret'; // a trust-auth throwaway cluster ignores it
     const lines: string[] = [];
     const store = await openInventoryStore({ LAZARUS_DATABASE_URL: url.toString(), LAZARUS_DATABASE_PATH: '/nonexistent/never.db' }, (line) => lines.push(line));
     await store.close();
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, new RegExp(`^inventory store: PostgreSQL .*@127\\.0\\.0\\.1:${url.port}${url.pathname} \\(schema version 1\\)$`));
-    assert.doesNotMatch(lines[0]!, /s3cret/);
+    assert.ok(!lines[0]!.includes(decodeURIComponent(url.password)), 'the log line must not contain the password');
   });
 } else if (process.env.CI) {
   test('PostgreSQL inventory store contract', () => {
