@@ -1,0 +1,215 @@
+// The placement planner: where each LPAR of the failed hosts restarts, in which order inside each destination
+// stream, and how long that should take. Pure and deterministic.
+//
+// Rules: capacity is never exceeded (reduced size only where allowed); anti-collocated LPARs never share a host;
+// collocated LPARs move together; LPARs are placed in priority order, so a lower priority never takes capacity a
+// higher priority needed. Among valid placements it balances the streams (longest work first onto the least
+// loaded host), since the slowest stream decides the RTO.
+import { estimateStreams, lparDuration } from './estimate.js';
+import { orderStream } from './order.js';
+import type { LatencyModel, Placement, Plan, PlannerHost, PlannerLpar, Unplaced } from './types.js';
+
+interface HostState {
+  name: string;
+  freeProcUnits: number;
+  freeMemoryMb: number;
+  antiGroups: Set<string>;
+  loadMs: number;
+}
+
+/** LPARs that must land on the same host (a collocation group), or a single LPAR. */
+interface Unit {
+  members: PlannerLpar[];
+  /** Effective priority rank (inherited from dependents) and dependency depth, which order the placement. */
+  priority: number;
+  wave: number;
+  durationMs: number;
+  antiGroups: string[];
+  label: string;
+}
+
+const EPSILON = 1e-9;
+
+export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latency: LatencyModel): Plan {
+  const unplaced: Unplaced[] = [];
+  const candidates = lpars.filter((lpar) => {
+    if (!lpar.exclude) return true;
+    unplaced.push({ lpar: lpar.name, reason: 'excluded', detail: 'excluded from recovery by policy' });
+    return false;
+  });
+  const states: HostState[] = hosts.map((h) => ({
+    name: h.name,
+    freeProcUnits: h.freeProcUnits,
+    freeMemoryMb: h.freeMemoryMb,
+    antiGroups: new Set(h.antiCollocationGroups ?? []),
+    loadMs: 0,
+  }));
+  const placements: Placement[] = [];
+  const restarting = new Set(candidates.map((l) => l.name));
+  const units = buildUnits(candidates, latency, unplaced);
+  const failed = new Map<string, string>(unplaced.map((u) => [u.lpar, u.reason]));
+  for (const unit of units) {
+    const blocker = unit.members.flatMap((m) => (m.startAfter ?? []).filter((d) => restarting.has(d) && failed.has(d)))[0];
+    if (blocker) {
+      for (const m of unit.members) {
+        failed.set(m.name, 'dependency');
+        unplaced.push({ lpar: m.name, reason: 'dependency-unplaced', detail: `must start after ${blocker}, which cannot be restarted` });
+      }
+      continue;
+    }
+    const placed = placeUnit(unit, states, latency);
+    if ('reason' in placed) {
+      for (const m of unit.members) failed.set(m.name, placed.reason);
+      unplaced.push(...unit.members.map((m) => ({ lpar: m.name, reason: placed.reason, detail: placed.detail })));
+    } else placements.push(...placed);
+  }
+  dropWhoseDependenciesAreUnplaced(placements, candidates, unplaced);
+  const priority = effectivePriorities(candidates);
+  const byName = new Map(lpars.map((l) => [l.name, l]));
+  const ranked = (name: string) => ({ ...byName.get(name)!, priority: priority.get(name)! });
+  const streams = hosts
+    .map((h) => ({ host: h.name, order: orderStream(placements.filter((p) => p.destination === h.name).map((p) => ranked(p.lpar))) }))
+    .filter((s) => s.order.length > 0);
+  const { streams: estimated, waves, rtoMs } = estimateStreams(streams, placements, byName, latency);
+  return { placements, streams: estimated, waves, estimatedRtoMs: rtoMs, unplaced };
+}
+
+function buildUnits(lpars: PlannerLpar[], latency: LatencyModel, unplaced: Unplaced[]): Unit[] {
+  const groups = new Map<string, PlannerLpar[]>();
+  const units: Unit[] = [];
+  const priority = effectivePriorities(lpars);
+  const wave = dependencyDepths(lpars);
+  const unit = (members: PlannerLpar[], label: string): Unit => ({
+    members,
+    priority: Math.min(...members.map((m) => priority.get(m.name)!)),
+    wave: Math.max(...members.map((m) => wave.get(m.name)!)),
+    durationMs: members.reduce((sum, m) => sum + lparDuration(m, latency), 0),
+    antiGroups: members.flatMap((m) => (m.antiCollocationGroup ? [m.antiCollocationGroup] : [])),
+    label,
+  });
+  for (const lpar of lpars) {
+    if (lpar.collocationGroup) groups.set(lpar.collocationGroup, [...(groups.get(lpar.collocationGroup) ?? []), lpar]);
+    else units.push(unit([lpar], lpar.name));
+  }
+  for (const [group, members] of groups) {
+    const anti = members.flatMap((m) => (m.antiCollocationGroup ? [m.antiCollocationGroup] : []));
+    if (new Set(anti).size < anti.length) {
+      for (const m of members) unplaced.push({ lpar: m.name, reason: 'anti-collocation', detail: `collocation group ${group} holds two members of one anti-collocation group` });
+      continue;
+    }
+    units.push(unit(members, `collocation group ${group}`));
+  }
+  // Priority first; then dependencies before what depends on them; then the longest work first (LPT), which
+  // balances the streams; names break ties.
+  return units.sort((a, b) => a.priority - b.priority || a.wave - b.wave || b.durationMs - a.durationMs || (a.label < b.label ? -1 : 1));
+}
+
+/**
+ * The priority an LPAR is placed and ordered with: as important as the most important LPAR that must start after
+ * it (a critical application is no use without the database it waits for), and as important as the most
+ * important member of its collocation group (they move together). A fixpoint over both relations.
+ */
+export function effectivePriorities(lpars: PlannerLpar[]): Map<string, number> {
+  const rank = new Map(lpars.map((l) => [l.name, l.priority]));
+  const groups = new Map<string, string[]>();
+  for (const l of lpars) if (l.collocationGroup) groups.set(l.collocationGroup, [...(groups.get(l.collocationGroup) ?? []), l.name]);
+  for (let changed = true; changed; ) {
+    changed = false;
+    const lower = (name: string, value: number) => {
+      if (value < rank.get(name)!) {
+        rank.set(name, value);
+        changed = true;
+      }
+    };
+    for (const l of lpars) for (const dep of l.startAfter ?? []) if (rank.has(dep)) lower(dep, rank.get(l.name)!);
+    for (const members of groups.values()) {
+      const best = Math.min(...members.map((m) => rank.get(m)!));
+      for (const m of members) lower(m, best);
+    }
+  }
+  return rank;
+}
+
+/** 0 for an LPAR that waits for none of the others, else one more than its deepest dependency. */
+function dependencyDepths(lpars: PlannerLpar[]): Map<string, number> {
+  const byName = new Map(lpars.map((l) => [l.name, l]));
+  const memo = new Map<string, number>();
+  const depth = (name: string, trail: Set<string>): number => {
+    const known = memo.get(name);
+    if (known !== undefined) return known;
+    if (trail.has(name)) return 0;
+    trail.add(name);
+    const deps = (byName.get(name)!.startAfter ?? []).filter((d) => byName.has(d));
+    const value = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => depth(d, trail)));
+    trail.delete(name);
+    memo.set(name, value);
+    return value;
+  };
+  for (const l of lpars) depth(l.name, new Set());
+  return memo;
+}
+
+function placeUnit(unit: Unit, hosts: HostState[], latency: LatencyModel): Placement[] | { reason: Unplaced['reason']; detail: string } {
+  const want = (reduced: boolean) => ({
+    proc: unit.members.reduce((s, m) => s + (reduced && m.allowReducedSize ? m.procUnits.min : m.procUnits.desired), 0),
+    mem: unit.members.reduce((s, m) => s + (reduced && m.allowReducedSize ? m.memoryMb.min : m.memoryMb.desired), 0),
+  });
+  const canReduce = unit.members.some((m) => m.allowReducedSize);
+  let blockedByAnti = false;
+  for (const reduced of canReduce ? [false, true] : [false]) {
+    const need = want(reduced);
+    let best: HostState | undefined;
+    for (const host of hosts) {
+      if (unit.antiGroups.some((g) => host.antiGroups.has(g))) {
+        if (fits(host, need)) blockedByAnti = true;
+        continue;
+      }
+      if (!fits(host, need)) continue;
+      if (!best || host.loadMs < best.loadMs || (host.loadMs === best.loadMs && host.freeMemoryMb > best.freeMemoryMb)) best = host;
+    }
+    if (best) return commit(unit, best, reduced, latency);
+  }
+  if (hosts.length === 0) return { reason: 'no-surviving-host', detail: 'no surviving host in the group' };
+  if (blockedByAnti) return { reason: 'anti-collocation', detail: `every host with room already runs a member of ${unit.antiGroups.join(', ')}` };
+  const need = want(canReduce);
+  const detail = `needs ${round(need.proc)} processing units and ${need.mem} MB${canReduce ? ' even at reduced size' : ''}; no surviving host has that much free`;
+  return { reason: unit.members.length > 1 ? 'collocation-capacity' : 'capacity', detail: unit.members.length > 1 ? `${unit.label}: ${detail}` : detail };
+}
+
+function fits(host: HostState, need: { proc: number; mem: number }): boolean {
+  return host.freeProcUnits + EPSILON >= need.proc && host.freeMemoryMb >= need.mem;
+}
+
+function commit(unit: Unit, host: HostState, reduced: boolean, latency: LatencyModel): Placement[] {
+  return unit.members.map((m) => {
+    const shrink = reduced && !!m.allowReducedSize;
+    const procUnits = shrink ? m.procUnits.min : m.procUnits.desired;
+    const memoryMb = shrink ? m.memoryMb.min : m.memoryMb.desired;
+    host.freeProcUnits -= procUnits;
+    host.freeMemoryMb -= memoryMb;
+    if (m.antiCollocationGroup) host.antiGroups.add(m.antiCollocationGroup);
+    const estimatedMs = lparDuration(m, latency);
+    host.loadMs += estimatedMs;
+    return { lpar: m.name, destination: host.name, procUnits, memoryMb, reduced: shrink && (procUnits < m.procUnits.desired || memoryMb < m.memoryMb.desired), estimatedMs };
+  });
+}
+
+/** An LPAR that must start after one that will not be restarted cannot be started either; say so. */
+function dropWhoseDependenciesAreUnplaced(placements: Placement[], lpars: PlannerLpar[], unplaced: Unplaced[]): void {
+  const restarting = new Set(lpars.map((l) => l.name));
+  const byName = new Map(lpars.map((l) => [l.name, l]));
+  for (let changed = true; changed; ) {
+    changed = false;
+    const placed = new Set(placements.map((p) => p.lpar));
+    for (let i = placements.length - 1; i >= 0; i--) {
+      const lpar = byName.get(placements[i]!.lpar)!;
+      const missing = (lpar.startAfter ?? []).find((dep) => restarting.has(dep) && !placed.has(dep));
+      if (!missing) continue;
+      placements.splice(i, 1);
+      unplaced.push({ lpar: lpar.name, reason: 'dependency-unplaced', detail: `must start after ${missing}, which cannot be restarted` });
+      changed = true;
+    }
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
