@@ -40,6 +40,8 @@ export const DEFAULT_POOL_LIMITS: PoolLimits = {
   idleTimeoutMs: 60_000,
 };
 
+const RATE_MARGIN_MS = 100;
+
 export interface ExecResult {
   stdout: string;
   stderr: string;
@@ -64,7 +66,8 @@ export class DevicePool {
   private readonly limits: PoolLimits;
   private readonly connections: PooledConnection[] = [];
   private readonly waiters: Array<() => void> = [];
-  private readonly recentOpens: number[] = [];
+  /** When each recent connection reached the device (or was reserved, until it does). */
+  private readonly recentOpens: Array<{ at: number }> = [];
   private opening = 0;
   private handshakes = 0;
   private channelsInUse = 0;
@@ -150,9 +153,9 @@ export class DevicePool {
   private async open(): Promise<PooledConnection> {
     this.opening++;
     try {
-      await this.waitForConnectionBudget(); // reserves a handshake slot
+      const slot = await this.waitForConnectionBudget(); // reserves a handshake slot
       try {
-        const client = await this.connect();
+        const client = await this.connect(slot);
         const connection: PooledConnection = { client, channels: 0, closed: false };
         client.on('close', () => this.lost(connection));
         client.on('error', () => this.lost(connection));
@@ -169,18 +172,23 @@ export class DevicePool {
   }
 
   /** Waits until a new connection keeps within the per-second rate and the handshake limit. */
-  private async waitForConnectionBudget(): Promise<void> {
+  private async waitForConnectionBudget(): Promise<{ at: number }> {
     for (;;) {
       const now = Date.now();
-      while (this.recentOpens.length > 0 && now - this.recentOpens[0]! >= 1000) this.recentOpens.shift();
+      // The window counts from when a connection reached the device, which can be well after it was reserved on
+      // a loaded machine; entries are kept a little longer than a second as a margin.
+      const windowMs = 1000 + RATE_MARGIN_MS;
+      this.recentOpens.sort((a, b) => a.at - b.at);
+      while (this.recentOpens.length > 0 && now - this.recentOpens[0]!.at >= windowMs) this.recentOpens.shift();
       if (this.recentOpens.length < this.limits.maxNewConnectionsPerSecond && this.handshakes < this.limits.maxConcurrentHandshakes) {
         // Reserved here, synchronously with the check, so concurrent opens cannot all pass it.
-        this.recentOpens.push(now);
+        const slot = { at: now };
+        this.recentOpens.push(slot);
         this.handshakes++;
         this.statistics.connectionsOpened++;
-        return;
+        return slot;
       }
-      const wait = this.recentOpens.length >= this.limits.maxNewConnectionsPerSecond ? 1000 - (now - this.recentOpens[0]!) + 5 : 20;
+      const wait = this.recentOpens.length >= this.limits.maxNewConnectionsPerSecond ? windowMs - (now - this.recentOpens[0]!.at) + 5 : 20;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
@@ -194,7 +202,7 @@ export class DevicePool {
     this.waiters.shift()?.();
   }
 
-  private connect(): Promise<Client> {
+  private connect(slot: { at: number }): Promise<Client> {
     const { target } = this;
     let credential;
     try {
@@ -227,6 +235,9 @@ export class DevicePool {
         client.end();
         reject(err);
       };
+      client.once('connect', () => {
+        slot.at = Date.now(); // the device counts the connection from here
+      });
       client.once('ready', () => {
         settled = true;
         resolve(client);

@@ -105,7 +105,9 @@ describe('SSH private-key login by credential reference', () => {
     const { parse } = await import('yaml');
     const ssh2 = (await import('ssh2')).default;
     const { startSimulatedFleet } = await import('../../simulators/index.js');
-    const key = ssh2.utils.generateKeyPairSync('ed25519');
+    // ssh2 occasionally generates an ed25519 key it cannot parse back; draw again, as the simulator does.
+    let key = ssh2.utils.generateKeyPairSync('ed25519');
+    while (ssh2.utils.parseKey(key.private) instanceof Error) key = ssh2.utils.generateKeyPairSync('ed25519');
     const spec = parse(readFileSync(new URL('../../examples/fleet-small.yaml', import.meta.url), 'utf8'));
     spec.sites[0].hmcs[0].authorizedKeys = [key.public];
     const fleet = await startSimulatedFleet({ fleet: spec, timeScale: 0.0005 });
