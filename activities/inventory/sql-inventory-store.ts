@@ -1,7 +1,7 @@
 // The InventoryStore over any SqlDriver: the SQL is portable between SQLite and PostgreSQL, and every row read back
 // is validated (snapshots with the inventory schema itself).
 import { z } from 'zod';
-import { diffInventory, inventorySnapshotSchema, parseInventorySnapshot, type InventoryChange } from '../../domain/inventory/index.js';
+import { diffInventory, inventoryDiffSchema, inventorySnapshotSchema, parseInventorySnapshot } from '../../domain/inventory/index.js';
 import type { InventoryStore } from './inventory-store.js';
 import { migrate } from './migrations.js';
 import {
@@ -14,8 +14,6 @@ import type { SqlDriver, SqlRow } from './sql-driver.js';
 import { InventoryStoreError } from './store-errors.js';
 
 const DEFAULT_LIMIT = 50;
-// Diffs are produced by diffInventory; reading them back checks the shape each change needs to be displayed.
-const storedDiffSchema = z.array(z.looseObject({ kind: z.string().min(1) })) as unknown as z.ZodType<InventoryChange[]>;
 const findingsSchema = verificationResultInputSchema.shape.findings;
 const reportBodySchema = recoveryReportSchema.shape.report;
 
@@ -148,7 +146,7 @@ function toDiscoveryRun(row: SqlRow): DiscoveryRun {
   const r = new RowReader('discovery_runs', row);
   const error = r.optionalText('error');
   const snapshot = r.optionalJson('snapshot', inventorySnapshotSchema);
-  const diff = r.optionalJson('diff', storedDiffSchema);
+  const diff = r.optionalJson('diff', inventoryDiffSchema);
   return {
     id: r.integer('id'), group: r.text('host_group'), startedAt: r.timestamp('started_at'), finishedAt: r.timestamp('finished_at'),
     status: r.oneOf('status', DISCOVERY_STATUSES), ...(error !== undefined ? { error } : {}), ...(snapshot ? { snapshot } : {}), ...(diff ? { diff } : {}),

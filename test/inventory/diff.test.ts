@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffInventory, inventorySnapshotSchema, InventoryValidationError, parseInventorySnapshot } from '../../domain/inventory/index.js';
+import { diffInventory, inventoryDiffSchema, inventorySnapshotSchema, InventoryValidationError, parseInventorySnapshot } from '../../domain/inventory/index.js';
 import { modified, sampleSnapshot } from './fixtures.js';
 
 const kinds = (changes: ReturnType<typeof diffInventory>) => changes.map((c) => c.kind);
@@ -124,4 +124,24 @@ test('a bad snapshot is refused with the path of each bad field', () => {
     return true;
   });
   assert.throws(() => parseInventorySnapshot(modified((s) => (s.lpars[1]!.name = 'db01')), 'x'), /lpars\[1\]\.name: duplicate name "db01"/);
+});
+
+test('every change kind the diff produces passes the stored-diff schema, and a damaged change does not', () => {
+  const next = modified((s) => {
+    s.managedSystems[0]!.state = 'Error';
+    s.managedSystems[1]!.memoryMb.available = 1;
+    s.managedSystems.push({ ...structuredClone(s.managedSystems[1]!), name: 'cec-3' });
+    s.lpars[0]!.host = 'cec-2';
+    s.lpars[0]!.state = 'Starting';
+    s.lpars[0]!.virtualProcessors = 2;
+    s.lpars[0]!.volumes = [{ storageSystem: 'svc-dc1', vdiskId: '14', vdiskName: 'x', uid: 'U14' }];
+    s.lpars[0]!.vscsiMappings = [{ vios: 'v', vhost: 'vhost9', backingDevice: 'hdisk9' }];
+    s.lpars[1]!.name = 'app02';
+    s.storageSystems[0]!.mappings = [{ storageHost: 'h', vdiskId: '14', scsiId: 1 }];
+  });
+  const previous = modified((s) => s.managedSystems.push({ ...structuredClone(s.managedSystems[1]!), name: 'cec-9' }));
+  const changes = diffInventory(previous, next);
+  assert.equal(new Set(kinds(changes)).size, 15, `all kinds, got ${[...new Set(kinds(changes))].join(', ')}`);
+  assert.deepEqual(inventoryDiffSchema.parse(JSON.parse(JSON.stringify(changes))), changes);
+  assert.equal(inventoryDiffSchema.safeParse([{ kind: 'lpar-moved', lpar: 'db01', from: 'cec-1' }]).success, false);
 });
