@@ -14,6 +14,7 @@ import type { SqlDriver, SqlRow } from './sql-driver.js';
 import { InventoryStoreError } from './store-errors.js';
 
 const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 1000;
 const findingsSchema = verificationResultInputSchema.shape.findings;
 const reportBodySchema = recoveryReportSchema.shape.report;
 
@@ -51,7 +52,7 @@ class SqlInventoryStore implements InventoryStore {
   }
 
   async discoveryRuns(group: string, limit = DEFAULT_LIMIT): Promise<DiscoveryRun[]> {
-    const rows = await this.db.query('SELECT * FROM discovery_runs WHERE host_group = ? ORDER BY id DESC LIMIT ?', [group, limit]);
+    const rows = await this.db.query('SELECT * FROM discovery_runs WHERE host_group = ? ORDER BY id DESC LIMIT ?', [group, validLimit(limit)]);
     return rows.map(toDiscoveryRun);
   }
 
@@ -68,7 +69,7 @@ class SqlInventoryStore implements InventoryStore {
   }
 
   async verifications(group: string, limit = DEFAULT_LIMIT): Promise<VerificationResult[]> {
-    const rows = await this.db.query('SELECT * FROM verification_results WHERE host_group = ? ORDER BY id DESC LIMIT ?', [group, limit]);
+    const rows = await this.db.query('SELECT * FROM verification_results WHERE host_group = ? ORDER BY id DESC LIMIT ?', [group, validLimit(limit)]);
     return rows.map((row) => {
       const r = new RowReader('verification_results', row);
       return { id: r.integer('id'), group: r.text('host_group'), verifiedAt: r.timestamp('verified_at'), ok: r.boolean('ok'), findings: r.json('findings', findingsSchema) };
@@ -106,7 +107,7 @@ class SqlInventoryStore implements InventoryStore {
   }
 
   async recentRecoveryReports(limit = DEFAULT_LIMIT): Promise<RecoveryReport[]> {
-    const rows = await this.db.query('SELECT * FROM recovery_reports ORDER BY finished_at DESC, workflow_id LIMIT ?', [limit]);
+    const rows = await this.db.query('SELECT * FROM recovery_reports ORDER BY finished_at DESC, workflow_id LIMIT ?', [validLimit(limit)]);
     return rows.map(toRecoveryReport);
   }
 
@@ -119,7 +120,7 @@ class SqlInventoryStore implements InventoryStore {
   }
 
   async recentNotifications(limit = DEFAULT_LIMIT): Promise<Notification[]> {
-    const rows = await this.db.query('SELECT * FROM notifications ORDER BY id DESC LIMIT ?', [limit]);
+    const rows = await this.db.query('SELECT * FROM notifications ORDER BY id DESC LIMIT ?', [validLimit(limit)]);
     return rows.map((row) => {
       const r = new RowReader('notifications', row);
       const workflowId = r.optionalText('workflow_id');
@@ -166,6 +167,11 @@ function validInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   if (result.success) return result.data;
   const problems = result.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join('.') || '(value)'}: ${issue.message}`);
   throw new InventoryStoreError(`invalid ${what}: ${problems.join('; ')}`);
+}
+
+function validLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new InventoryStoreError(`limit must be an integer from 1 to ${MAX_LIMIT}, not ${limit}`);
+  return limit;
 }
 
 function stripId<T extends object>(value: T): Omit<T, 'id'> {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadMigrations } from '../../activities/inventory/migrations.js';
+import { loadMigrations, migrate, schemaVersion } from '../../activities/inventory/migrations.js';
+import { openSqliteDriver } from '../../activities/inventory/sqlite-driver.js';
 
 test('both dialects carry the same numbered migrations', () => {
   const names = (dialect: 'sqlite' | 'postgresql') => loadMigrations(dialect).map((m) => `${m.version} ${m.name}`);
@@ -20,6 +21,22 @@ test('a badly named or missing migration is refused naming the file or the gap',
     writeFileSync(join(dir, '2-oops.sql'), 'SELECT 1;');
     assert.throws(() => loadMigrations('sqlite', dir), /2-oops\.sql: name must be NNN_name\.sql/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a migration that fails leaves the schema where it was: nothing half-applied', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lazarus-migrations-'));
+  const db = openSqliteDriver(join(dir, 'lazarus.db'));
+  try {
+    const [initial] = loadMigrations('sqlite');
+    assert.equal(await migrate(db, [initial!]), 1);
+    const broken = { version: 2, name: 'broken', sql: 'CREATE TABLE half_applied (id INTEGER);\nCREATE TABLE oops (;' };
+    await assert.rejects(migrate(db, [initial!, broken]), /syntax error/);
+    assert.equal(await schemaVersion(db), 1);
+    assert.deepEqual(await db.query("SELECT name FROM sqlite_master WHERE name = 'half_applied'"), []);
+  } finally {
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

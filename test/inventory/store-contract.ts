@@ -115,6 +115,7 @@ export function storeContract(backend: StoreBackend): void {
       assert.equal(await store.recoveryReport('failover/prod-a/cec-9'), undefined);
       assert.deepEqual((await store.recentRecoveryReports()).map((r) => r.workflowId), ['failover/prod-a/cec-2', 'failover/prod-a/cec-1']);
       assert.deepEqual((await store.recentRecoveryReports(1)).map((r) => r.workflowId), ['failover/prod-a/cec-2']);
+      await assert.rejects(store.recentRecoveryReports(-1), /limit must be an integer from 1 to 1000, not -1/);
     });
 
     withStore('notifications raised, newest first', async ({ store }) => {
