@@ -11,12 +11,33 @@ export function lparDuration(lpar: Pick<PlannerLpar, 'volumes'>, latency: Latenc
   return preparationMs(lpar, latency) + latency.activateMs + latency.bootMs;
 }
 
-/** The lower bound of any plan: all work spread evenly over the streams, and no less than the longest LPAR. */
-export function rtoLowerBound(lpars: Array<Pick<PlannerLpar, 'volumes'>>, streams: number, latency: LatencyModel): number {
+/**
+ * The lower bound of any plan: all work spread evenly over the streams; no less than the longest LPAR; and no less
+ * than the longest start-after chain (each LPAR of a chain boots only once the previous one runs).
+ */
+export function rtoLowerBound(lpars: Array<Pick<PlannerLpar, 'volumes'> & { name?: string; startAfter?: string[] }>, streams: number, latency: LatencyModel): number {
   if (lpars.length === 0) return 0;
   const durations = lpars.map((l) => lparDuration(l, latency));
   const total = durations.reduce((a, b) => a + b, 0);
-  return Math.max(total / Math.max(1, streams), Math.max(...durations));
+  return Math.max(total / Math.max(1, streams), Math.max(...durations), dependencyCriticalPath(lpars, latency));
+}
+
+function dependencyCriticalPath(lpars: Array<Pick<PlannerLpar, 'volumes'> & { name?: string; startAfter?: string[] }>, latency: LatencyModel): number {
+  const byName = new Map(lpars.flatMap((l) => (l.name ? [[l.name, l] as const] : [])));
+  const running = new Map<string, number>();
+  const runningAt = (name: string, trail: Set<string>): number => {
+    const known = running.get(name);
+    if (known !== undefined) return known;
+    const lpar = byName.get(name)!;
+    trail.add(name);
+    const deps = (lpar.startAfter ?? []).filter((d) => byName.has(d) && !trail.has(d));
+    const ready = Math.max(preparationMs(lpar, latency), ...deps.map((d) => runningAt(d, trail)));
+    trail.delete(name);
+    const at = ready + latency.activateMs + latency.bootMs;
+    running.set(name, at);
+    return at;
+  };
+  return Math.max(0, ...[...byName.keys()].map((n) => runningAt(n, new Set())));
 }
 
 export function estimateStreams(
