@@ -2,11 +2,12 @@
 // cannot drift apart.
 import { z } from 'zod';
 import type { InventoryChange } from './diff.js';
-import { lparSchema, lparVolumeSchema, managedSystemSchema, npivMappingSchema, volumeMappingSchema, vscsiMappingSchema } from './snapshot.js';
+import { lparSchema, lparVolumeSchema, managedSystemSchema, npivMappingSchema, remoteCopyGroupSchema, volumeMappingSchema, vscsiMappingSchema } from './snapshot.js';
 
 const name = z.string().min(1);
 const hostCapacity = managedSystemSchema.pick({ processorUnits: true, memoryMb: true });
 const lparSize = lparSchema.pick({ processorUnits: true, memoryMb: true, virtualProcessors: true });
+const remoteCopyStatus = remoteCopyGroupSchema.pick({ state: true, primary: true });
 const lparMapping = z.discriminatedUnion('type', [
   vscsiMappingSchema.extend({ type: z.literal('vscsi') }),
   npivMappingSchema.extend({ type: z.literal('npiv') }),
@@ -28,6 +29,7 @@ export const inventoryChangeSchema: z.ZodType<InventoryChange> = z.discriminated
   z.strictObject({ kind: z.literal('lpar-mapping-removed'), lpar: name, mapping: lparMapping }),
   z.strictObject({ kind: z.literal('storage-mapping-added'), storageSystem: name, mapping: volumeMappingSchema }),
   z.strictObject({ kind: z.literal('storage-mapping-removed'), storageSystem: name, mapping: volumeMappingSchema }),
+  z.strictObject({ kind: z.literal('remote-copy-state-changed'), storageSystem: name, group: name, from: remoteCopyStatus, to: remoteCopyStatus }),
 ]);
 
 export const inventoryDiffSchema = z.array(inventoryChangeSchema);

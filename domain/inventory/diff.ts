@@ -1,7 +1,7 @@
 // What changed between two inventory snapshots of the same scope. Pure and deterministic: changes are ordered by
-// area (hosts, LPARs, storage), then by subject name, then by kind, then by detail, so the same pair of snapshots
+// area (hosts, LPARs, storage mappings, remote copy), then by subject name, then by kind, then by detail, so the same pair of snapshots
 // always yields the same list (it is stored with each discovery run and shown to operators).
-import type { InventorySnapshot, Lpar, LparVolume, ManagedSystem, NpivMapping, VolumeMapping, VscsiMapping } from './snapshot.js';
+import type { InventorySnapshot, Lpar, LparVolume, ManagedSystem, NpivMapping, RemoteCopyGroup, VolumeMapping, VscsiMapping } from './snapshot.js';
 
 export type InventoryChange =
   | { kind: 'host-appeared'; host: string }
@@ -18,22 +18,29 @@ export type InventoryChange =
   | { kind: 'lpar-mapping-added'; lpar: string; mapping: LparMapping }
   | { kind: 'lpar-mapping-removed'; lpar: string; mapping: LparMapping }
   | { kind: 'storage-mapping-added'; storageSystem: string; mapping: VolumeMapping }
-  | { kind: 'storage-mapping-removed'; storageSystem: string; mapping: VolumeMapping };
+  | { kind: 'storage-mapping-removed'; storageSystem: string; mapping: VolumeMapping }
+  | { kind: 'remote-copy-state-changed'; storageSystem: string; group: string; from: RemoteCopyStatus; to: RemoteCopyStatus };
 
 export type InventoryChangeKind = InventoryChange['kind'];
 export type HostCapacity = Pick<ManagedSystem, 'processorUnits' | 'memoryMb'>;
 export type LparSize = Pick<Lpar, 'processorUnits' | 'memoryMb' | 'virtualProcessors'>;
+export type RemoteCopyStatus = Pick<RemoteCopyGroup, 'state' | 'primary'>;
 export type LparMapping = ({ type: 'vscsi' } & VscsiMapping) | ({ type: 'npiv' } & NpivMapping);
 
 const KIND_ORDER: InventoryChangeKind[] = [
   'host-appeared', 'host-disappeared', 'host-state-changed', 'host-capacity-changed',
   'lpar-appeared', 'lpar-disappeared', 'lpar-moved', 'lpar-resized', 'lpar-state-changed',
   'lpar-volume-added', 'lpar-volume-removed', 'lpar-mapping-added', 'lpar-mapping-removed',
-  'storage-mapping-added', 'storage-mapping-removed',
+  'storage-mapping-added', 'storage-mapping-removed', 'remote-copy-state-changed',
 ];
 
 export function diffInventory(previous: InventorySnapshot, next: InventorySnapshot): InventoryChange[] {
-  const changes = [...diffHosts(previous.managedSystems, next.managedSystems), ...diffLpars(previous.lpars, next.lpars), ...diffStorageMappings(previous, next)];
+  const changes = [
+    ...diffHosts(previous.managedSystems, next.managedSystems),
+    ...diffLpars(previous.lpars, next.lpars),
+    ...diffStorageMappings(previous, next),
+    ...diffRemoteCopy(previous.remoteCopyGroups, next.remoteCopyGroups),
+  ];
   return changes.sort(compareChanges);
 }
 
@@ -97,6 +104,21 @@ function diffStorageMappings(previous: InventorySnapshot, next: InventorySnapsho
   return changes;
 }
 
+/** A DR move depends on replication state; groups that appear or disappear show as storage configuration, not here. */
+function diffRemoteCopy(before: RemoteCopyGroup[], after: RemoteCopyGroup[]): InventoryChange[] {
+  const key = (g: RemoteCopyGroup) => `${g.storageSystem}/${g.name}`;
+  const old = new Map(before.map((g) => [key(g), g]));
+  return after.flatMap((g): InventoryChange[] => {
+    const was = old.get(key(g));
+    if (!was || (was.state === g.state && was.primary === g.primary)) return [];
+    return [{ kind: 'remote-copy-state-changed', storageSystem: g.storageSystem, group: g.name, from: remoteCopyStatus(was), to: remoteCopyStatus(g) }];
+  });
+}
+
+function remoteCopyStatus(group: RemoteCopyGroup): RemoteCopyStatus {
+  return group.primary === undefined ? { state: group.state } : { state: group.state, primary: group.primary };
+}
+
 function hostCapacity(host: ManagedSystem): HostCapacity {
   return { processorUnits: host.processorUnits, memoryMb: host.memoryMb };
 }
@@ -140,7 +162,7 @@ function changeSubject(change: InventoryChange): string {
 }
 
 function compareChanges(a: InventoryChange, b: InventoryChange): number {
-  const area = (c: InventoryChange) => ['host', 'lpar', 'storage'].indexOf(c.kind.split('-')[0]!);
+  const area = (c: InventoryChange) => ['host', 'lpar', 'storage', 'remote'].indexOf(c.kind.split('-')[0]!);
   return (
     area(a) - area(b) ||
     compareText(changeSubject(a), changeSubject(b)) ||

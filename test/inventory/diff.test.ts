@@ -92,6 +92,19 @@ test('storage volume mappings added and removed', () => {
   ]);
 });
 
+test('remote-copy group state or primary changed', () => {
+  const next = modified((s) => {
+    s.remoteCopyGroups[0]!.state = 'consistent_stopped';
+    s.remoteCopyGroups[0]!.primary = 'aux';
+  });
+  assert.deepEqual(diffInventory(sampleSnapshot(), next), [
+    {
+      kind: 'remote-copy-state-changed', storageSystem: 'svc-dc1', group: 'rccg-db',
+      from: { state: 'consistent_synchronized', primary: 'master' }, to: { state: 'consistent_stopped', primary: 'aux' },
+    },
+  ]);
+});
+
 test('the diff is ordered by area, subject, kind, whatever the input order', () => {
   const change = (s: ReturnType<typeof sampleSnapshot>) => {
     s.lpars[0]!.state = 'Not Activated';
@@ -138,10 +151,11 @@ test('every change kind the diff produces passes the stored-diff schema, and a d
     s.lpars[0]!.vscsiMappings = [{ vios: 'v', vhost: 'vhost9', backingDevice: 'hdisk9' }];
     s.lpars[1]!.name = 'app02';
     s.storageSystems[0]!.mappings = [{ storageHost: 'h', vdiskId: '14', scsiId: 1 }];
+    s.remoteCopyGroups[0]!.state = 'idling';
   });
   const previous = modified((s) => s.managedSystems.push({ ...structuredClone(s.managedSystems[1]!), name: 'cec-9' }));
   const changes = diffInventory(previous, next);
-  assert.equal(new Set(kinds(changes)).size, 15, `all kinds, got ${[...new Set(kinds(changes))].join(', ')}`);
+  assert.equal(new Set(kinds(changes)).size, 16, `all kinds, got ${[...new Set(kinds(changes))].join(', ')}`);
   assert.deepEqual(inventoryDiffSchema.parse(JSON.parse(JSON.stringify(changes))), changes);
   assert.equal(inventoryDiffSchema.safeParse([{ kind: 'lpar-moved', lpar: 'db01', from: 'cec-1' }]).success, false);
 });
