@@ -28,6 +28,7 @@ export interface PartitionProfile {
   lparId: number;
   procUnits: { min: number; desired: number; max: number };
   memoryMb: { min: number; desired: number; max: number };
+  virtualProcessors: number;
   /** lpar_avail_priority: 0..255, higher restarts first (191 high, 127 medium, 63 low in the simulator). */
   availabilityPriority: number;
   virtualScsiAdapters: string[];
@@ -124,6 +125,7 @@ export class HmcClient {
         desired: numberField(this.device, command, r, 'desired_mem'),
         max: numberField(this.device, command, r, 'max_mem'),
       },
+      virtualProcessors: r.desired_procs === undefined ? 0 : numberField(this.device, command, r, 'desired_procs'),
       availabilityPriority: r.lpar_avail_priority === undefined ? 127 : numberField(this.device, command, r, 'lpar_avail_priority'),
       virtualScsiAdapters: adapterList(r.virtual_scsi_adapters),
       virtualFcAdapters: adapterList(r.virtual_fc_adapters),

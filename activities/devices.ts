@@ -1,0 +1,58 @@
+// The devices of a configuration, as driver clients with one connection pool each, shared by every activity of
+// the worker process (so the per-device limits hold across concurrent workflows).
+import type { LazarusConfig } from '../domain/config/index.js';
+import { HmcClient } from './hmc/hmc-client.js';
+import { DevicePool } from './ssh/device-pool.js';
+import { KnownHosts } from './ssh/known-hosts.js';
+import { SvcClient } from './storage/svc-client.js';
+
+export class DeviceRegistry {
+  private readonly hmcs = new Map<string, HmcClient>();
+  private readonly storage = new Map<string, SvcClient>();
+
+  constructor(config: Pick<LazarusConfig, 'hmcs' | 'storage' | 'knownHostsFile'>) {
+    const shared = config.knownHostsFile ? KnownHosts.load(config.knownHostsFile) : undefined;
+    const knownHostsFor = (device: { name: string; address: string; hostKey?: string }) => {
+      if (device.hostKey) {
+        const { host, port } = splitAddress(device.address);
+        return KnownHosts.parse(`${port === 22 ? host : `[${host}]:${port}`} ${device.hostKey}\n`, `hostKey of ${device.name}`);
+      }
+      return shared!;
+    };
+    for (const hmc of config.hmcs) {
+      const { host, port } = splitAddress(hmc.address);
+      const pool = new DevicePool({ name: hmc.name, host, port, user: hmc.user, credential: hmc.credential, knownHosts: knownHostsFor(hmc) }, { maxConnections: hmc.limits.maxConnections });
+      this.hmcs.set(hmc.name, new HmcClient(pool));
+    }
+    for (const system of config.storage) {
+      const { host, port } = splitAddress(system.address);
+      const pool = new DevicePool(
+        { name: system.name, host, port, user: system.user, credential: system.credential, knownHosts: knownHostsFor(system) },
+        { maxConnections: system.limits.maxSessions, maxNewConnectionsPerSecond: system.limits.maxNewConnectionsPerSecond },
+      );
+      this.storage.set(system.name, new SvcClient(pool));
+    }
+  }
+
+  hmc(name: string): HmcClient {
+    const client = this.hmcs.get(name);
+    if (!client) throw new Error(`no HMC named ${name} in the configuration`);
+    return client;
+  }
+
+  storageSystem(name: string): SvcClient {
+    const client = this.storage.get(name);
+    if (!client) throw new Error(`no storage system named ${name} in the configuration`);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.hmcs.values()].map((c) => c.pool.close()));
+    await Promise.all([...this.storage.values()].map((c) => c.pool.close()));
+  }
+}
+
+export function splitAddress(address: string): { host: string; port: number } {
+  const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(address);
+  return { host: match?.[1] ?? address, port: match?.[2] ? Number(match[2]) : 22 };
+}

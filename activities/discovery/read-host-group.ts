@@ -1,0 +1,207 @@
+// Reads one host group's inventory through its HMC and storage system: managed systems with capacity, LPARs with
+// profile sizes and priority, VIOS, which volumes each LPAR uses (vSCSI: VIOS target devices → hdisk unique_id →
+// volume UID; NPIV: the client adapter's WWPNs → the storage host object with those ports), storage volumes, hosts,
+// mappings and remote-copy groups. Any host it cannot describe makes the whole reading partial (an error).
+import type { InventorySnapshot, Lpar, ManagedSystem, StorageSystem } from '../../domain/inventory/index.js';
+import type { PriorityClass } from '../../domain/config/index.js';
+import type { HmcClient, Partition, PartitionProfile } from '../hmc/hmc-client.js';
+import { ViosClient } from '../hmc/vios.js';
+import type { SvcClient } from '../storage/svc-client.js';
+
+export interface HostGroupTarget {
+  name: string;
+  hmc: string;
+  storage: string;
+  hosts: string[];
+}
+
+export class PartialDiscoveryError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`discovery incomplete: ${problems.join('; ')}`);
+    this.name = 'PartialDiscoveryError';
+  }
+}
+
+export async function readHostGroup(group: HostGroupTarget, hmc: HmcClient, svc: SvcClient, now: Date = new Date()): Promise<InventorySnapshot> {
+  const storage = await readStorage(svc);
+  const volumesByUid = new Map(storage.volumes.map((v) => [v.uid.toUpperCase(), v]));
+  const systems = new Map((await hmc.listSystems()).map((s) => [s.name, s]));
+  const problems: string[] = [];
+  const managedSystems: ManagedSystem[] = [];
+  const lpars: Lpar[] = [];
+  const vios: InventorySnapshot['vios'] = [];
+  // Hosts are read in parallel; the device pools keep the HMC and storage system inside their limits.
+  await Promise.all(
+    group.hosts.map(async (host) => {
+      const system = systems.get(host);
+      if (!system) {
+        problems.push(`${group.hmc} does not know managed system ${host}`);
+        return;
+      }
+      if (system.state !== 'Operating') {
+        problems.push(`${host} is ${system.state}; the HMC cannot describe its partitions`);
+        return;
+      }
+      const [capacity, partitions, profileList] = await Promise.all([hmc.systemCapacity(host), hmc.listPartitions(host), hmc.profiles(host)]);
+      managedSystems.push({
+        name: host,
+        serial: system.serial,
+        typeModel: system.typeModel,
+        state: system.state,
+        hmc: group.hmc,
+        processorUnits: { installed: capacity.configurableProcUnits, configurable: capacity.configurableProcUnits, available: capacity.availableProcUnits },
+        memoryMb: { installed: capacity.configurableMemoryMb, available: capacity.availableMemoryMb },
+      });
+      const profiles = new Map(profileList.map((p) => [`${p.lparName}/${p.name}`, p]));
+      const viosPartitions = partitions.filter((p) => p.env === 'vioserver');
+      vios.push(...viosPartitions.map((v) => ({ id: v.id, name: v.name, host, state: v.state })));
+      const presented = await readViosPresentation(hmc, host, viosPartitions, volumesByUid);
+      for (const partition of partitions.filter((p) => p.env !== 'vioserver')) {
+        const profile = profiles.get(`${partition.name}/${partition.currentProfile}`) ?? profileList.find((p) => p.lparName === partition.name);
+        if (!profile) {
+          problems.push(`${host}: partition ${partition.name} has no profile`);
+          continue;
+        }
+        lpars.push(toLpar(partition, profile, host, presented, storage));
+      }
+    }),
+  );
+  problems.sort();
+  managedSystems.sort((a, b) => (a.name < b.name ? -1 : 1));
+  vios.sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (problems.length > 0) throw new PartialDiscoveryError(problems);
+  return {
+    group: group.name,
+    takenAt: now.toISOString(),
+    managedSystems,
+    lpars: lpars.sort((a, b) => (a.name < b.name ? -1 : 1)),
+    vios,
+    storageSystems: [storage],
+    remoteCopyGroups: await readRemoteCopy(svc),
+  };
+}
+
+interface Presentation {
+  /** client LPAR id → vSCSI mappings and the volumes they present */
+  vscsi: Map<number, Array<{ vios: string; vhost: string; backingDevice: string; volumeUid?: string }>>;
+  /** client LPAR name → NPIV server adapters */
+  npiv: Map<string, Array<{ vios: string; vfchost: string }>>;
+}
+
+async function readViosPresentation(hmc: HmcClient, host: string, viosPartitions: Partition[], volumesByUid: Map<string, unknown>): Promise<Presentation> {
+  const presentation: Presentation = { vscsi: new Map(), npiv: new Map() };
+  await Promise.all(
+    viosPartitions
+      .filter((v) => v.state === 'Running')
+      .map(async (partition) => {
+        const vios = new ViosClient(hmc, host, partition.name);
+        const [scsi, npiv] = await Promise.all([vios.scsiMappings(), vios.npivMappings()]);
+        const disks = [...new Set(scsi.flatMap((m) => m.targets.map((t) => t.backing)))];
+        const uidOfDisk = new Map(
+          await Promise.all(
+            disks.map(async (disk) => {
+              const uniqueId = (await vios.diskUniqueId(disk)).toUpperCase();
+              return [disk, [...volumesByUid.keys()].find((uid) => uniqueId.includes(uid))] as const;
+            }),
+          ),
+        );
+        for (const mapping of scsi) {
+          const list = presentation.vscsi.get(mapping.clientId) ?? [];
+          for (const target of mapping.targets) {
+            list.push({ vios: partition.name, vhost: mapping.vhost, backingDevice: target.backing, volumeUid: uidOfDisk.get(target.backing) });
+          }
+          presentation.vscsi.set(mapping.clientId, list);
+        }
+        for (const mapping of npiv) {
+          if (!mapping.clientName) continue;
+          const list = presentation.npiv.get(mapping.clientName) ?? [];
+          list.push({ vios: partition.name, vfchost: mapping.vfchost });
+          presentation.npiv.set(mapping.clientName, list);
+        }
+      }),
+  );
+  for (const list of presentation.vscsi.values()) list.sort((a, b) => (a.vios + a.backingDevice < b.vios + b.backingDevice ? -1 : 1));
+  for (const list of presentation.npiv.values()) list.sort((a, b) => (a.vios < b.vios ? -1 : 1));
+  return presentation;
+}
+
+function toLpar(partition: Partition, profile: PartitionProfile, host: string, presented: Presentation, storage: StorageSystem): Lpar {
+  const vscsi = presented.vscsi.get(partition.id) ?? [];
+  const wwpnsByVios = new Map<string, string[]>();
+  for (const adapter of profile.virtualFcAdapters) {
+    // slot/client/remote-id/remote-vios/remote-slot/wwpn1,wwpn2/required
+    const fields = adapter.split('/');
+    if (fields[1] === 'client' && fields[3]) wwpnsByVios.set(fields[3], (fields[5] ?? '').split(',').filter(Boolean).map((w) => w.toUpperCase()));
+  }
+  const npiv = (presented.npiv.get(partition.name) ?? []).map((m) => ({ vios: m.vios, vfchost: m.vfchost, wwpns: wwpnsByVios.get(m.vios) ?? [] }));
+  const volumeIds = new Set<string>();
+  for (const m of vscsi) {
+    const volume = storage.volumes.find((v) => v.uid.toUpperCase() === m.volumeUid);
+    if (volume) volumeIds.add(volume.id);
+  }
+  const npivWwpns = new Set(npiv.flatMap((m) => m.wwpns));
+  for (const hostObject of storage.hosts.filter((h) => h.wwpns.some((w) => npivWwpns.has(w.toUpperCase())))) {
+    for (const mapping of storage.mappings.filter((m) => m.storageHost === hostObject.name)) volumeIds.add(mapping.vdiskId);
+  }
+  return {
+    id: partition.id,
+    name: partition.name,
+    host,
+    state: partition.state,
+    profile: profile.name,
+    processorUnits: profile.procUnits,
+    memoryMb: profile.memoryMb,
+    virtualProcessors: profile.virtualProcessors,
+    priority: priorityClass(profile.availabilityPriority),
+    volumes: storage.volumes
+      .filter((v) => volumeIds.has(v.id))
+      .map((v) => ({ storageSystem: storage.name, vdiskId: v.id, vdiskName: v.name, uid: v.uid }))
+      .sort((a, b) => (a.vdiskName < b.vdiskName ? -1 : 1)),
+    vscsiMappings: vscsi.map(({ vios, vhost, backingDevice }) => ({ vios, vhost, backingDevice })),
+    npivMappings: npiv,
+  };
+}
+
+/** lpar_avail_priority (0..255) to a priority class. */
+export function priorityClass(availabilityPriority: number): PriorityClass {
+  if (availabilityPriority >= 223) return 'critical';
+  if (availabilityPriority >= 159) return 'high';
+  if (availabilityPriority >= 95) return 'medium';
+  return 'low';
+}
+
+async function readStorage(svc: SvcClient): Promise<StorageSystem> {
+  const volumes = (await svc.listVolumes()).map((v) => ({ id: String(v.id), name: v.name, uid: v.uid, capacityMb: capacityMb(v.capacity) }));
+  const hosts = [];
+  const mappings = [];
+  for (const host of await svc.listHosts()) {
+    const detail = await svc.host(host.name);
+    hosts.push({ id: String(host.id), name: host.name, wwpns: detail?.wwpns ?? [] });
+    const byName = new Map(volumes.map((v) => [v.name, v.id]));
+    for (const mapping of await svc.hostMappings(host.name)) {
+      mappings.push({ storageHost: host.name, vdiskId: byName.get(mapping.volume) ?? mapping.volume, scsiId: mapping.scsiId });
+    }
+  }
+  return { name: svc.device, volumes, hosts, mappings };
+}
+
+async function readRemoteCopy(svc: SvcClient): Promise<InventorySnapshot['remoteCopyGroups']> {
+  const groups = await svc.consistencyGroups();
+  if (groups.length === 0) return [];
+  const relationships = await svc.relationships();
+  return groups.map((g) => ({
+    name: g.name,
+    storageSystem: svc.device,
+    state: g.state,
+    primary: g.primary === 'master' || g.primary === 'aux' ? g.primary : undefined,
+    relationships: relationships.filter((r) => r.consistency_group_name === g.name).map((r) => r.name!).sort(),
+  }));
+}
+
+/** "50.00GB", "1.50TB", "512.00MB" → MB. */
+function capacityMb(text: string): number {
+  const match = /^([\d.]+)\s*(MB|GB|TB|PB)?$/i.exec(text.trim());
+  if (!match) return 0;
+  const factor = { MB: 1, GB: 1024, TB: 1024 ** 2, PB: 1024 ** 3 }[(match[2] ?? 'MB').toUpperCase() as 'MB'] ?? 1;
+  return Math.round(Number(match[1]) * factor);
+}

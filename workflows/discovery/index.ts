@@ -1,0 +1,1 @@
+export { checkHostGroupCapacity, discoverHostGroup, type DiscoveryOutcome } from './discover-host-group.js';
