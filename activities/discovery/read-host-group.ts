@@ -56,14 +56,17 @@ export async function readHostGroup(group: HostGroupTarget, hmc: HmcClient, svc:
       const viosPartitions = partitions.filter((p) => p.env === 'vioserver');
       vios.push(...viosPartitions.map((v) => ({ id: v.id, name: v.name, host, state: v.state })));
       const presented = await readViosPresentation(hmc, host, viosPartitions, volumesByUid);
+      const hostLpars: Lpar[] = [];
       for (const partition of partitions.filter((p) => p.env !== 'vioserver')) {
         const profile = profiles.get(`${partition.name}/${partition.currentProfile}`) ?? profileList.find((p) => p.lparName === partition.name);
         if (!profile) {
           problems.push(`${host}: partition ${partition.name} has no profile`);
           continue;
         }
-        lpars.push(toLpar(partition, profile, host, presented, storage));
+        hostLpars.push(toLpar(partition, profile, host, presented, storage));
       }
+      attributeSystemHostVolumes(host, hostLpars, storage);
+      lpars.push(...hostLpars);
     }),
   );
   problems.sort();
@@ -160,6 +163,22 @@ function toLpar(partition: Partition, profile: PartitionProfile, host: string, p
     vscsiMappings: vscsi.map(({ vios, vhost, backingDevice }) => ({ vios, vhost, backingDevice })),
     npivMappings: npiv,
   };
+}
+
+/**
+ * Volumes mapped to the managed system's own storage host object that no VIOS presents over vSCSI reach their LPAR
+ * over NPIV through the system's ports. With exactly one NPIV LPAR on the system they are unambiguously its own;
+ * with several they cannot be told apart and stay unattributed (per-client host objects avoid that).
+ */
+function attributeSystemHostVolumes(host: string, lpars: Lpar[], storage: StorageSystem): void {
+  const npivLpars = lpars.filter((l) => l.npivMappings.length > 0 && l.volumes.length === 0);
+  if (npivLpars.length !== 1) return;
+  const presented = new Set(lpars.flatMap((l) => l.volumes.map((v) => v.vdiskId)));
+  const leftover = storage.mappings.filter((m) => m.storageHost === host && !presented.has(m.vdiskId)).map((m) => m.vdiskId);
+  npivLpars[0]!.volumes = storage.volumes
+    .filter((v) => leftover.includes(v.id))
+    .map((v) => ({ storageSystem: storage.name, vdiskId: v.id, vdiskName: v.name, uid: v.uid }))
+    .sort((a, b) => (a.vdiskName < b.vdiskName ? -1 : 1));
 }
 
 /** lpar_avail_priority (0..255) to a priority class. */

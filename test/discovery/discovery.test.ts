@@ -83,10 +83,7 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
     const latest = (await store.latestGoodSnapshot('dc1-prod'))!;
     assert.equal(latest.runId, outcome.discovery.runId);
     const spec = parse(readFileSync(FLEET, 'utf8')) as { sites: Array<{ systems: Array<{ name: string; lpars: Array<{ name: string; volumes: string[]; priority: string }> }> }> };
-    // NPIV volumes are attributed through host objects carrying the client's virtual WWPNs; the simulated fleet
-    // maps NPIV LPARs' volumes to the managed system's host object instead, so they cannot be told apart there.
-    const npiv = new Set(spec.sites[0]!.systems.flatMap((s) => s.lpars.filter((l) => (l as { adapter?: string }).adapter === 'npiv').map((l) => l.name)));
-    const expected = spec.sites[0]!.systems.flatMap((s) => s.lpars.map((l) => ({ name: l.name, host: s.name, volumes: npiv.has(l.name) ? [] : [...l.volumes].sort(), priority: l.priority })));
+    const expected = spec.sites[0]!.systems.flatMap((s) => s.lpars.map((l) => ({ name: l.name, host: s.name, volumes: [...l.volumes].sort(), priority: l.priority })));
     const actual = latest.snapshot.lpars.map((l) => ({ name: l.name, host: l.host, volumes: l.volumes.map((v) => v.vdiskName).sort(), priority: l.priority }));
     assert.deepEqual(actual.sort((a, b) => (a.name < b.name ? -1 : 1)), expected.sort((a, b) => (a.name < b.name ? -1 : 1)));
     assert.equal(latest.snapshot.managedSystems.length, 4);
@@ -96,6 +93,7 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
     assert.ok(db.vscsiMappings.length >= 4, 'VIOS presentations are recorded');
     const batch = latest.snapshot.lpars.find((l) => l.name === 'dc1-batch01')!;
     assert.equal(batch.npivMappings.length, 2, 'one NPIV server adapter per VIOS');
+    assert.equal(batch.volumes.length, 2, 'its volumes: on the system host object, presented by no VIOS');
     assert.ok(batch.npivMappings.every((m) => m.wwpns.length === 2), 'with the client adapter WWPNs from the profile');
     assert.ok(await store.latestCapacityCheck('dc1-prod'));
   });
