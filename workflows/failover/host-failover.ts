@@ -1,0 +1,211 @@
+// Host failover, the runbook (DESIGN.md "How a host failover runs"):
+//   1. confirm  — the HMC still says the host is down (a host that came back is left alone);
+//   2. fence    — power it off and see Power Off, then cut its volume mappings; no proof, no restart: without
+//                 proof the workflow alerts and waits for an operator's audited override;
+//   3. plan     — the planner places its LPARs on the surviving hosts of the group, from the last good inventory;
+//   4. approve  — in advisory mode, wait for approve or reject (the group's timeout policy decides otherwise);
+//   5. execute  — one child workflow per destination stream, all in parallel; LPARs that failed are re-planned
+//                 onto other hosts once;
+//   6. report   — per-LPAR steps and timings, RTO against the budget, what was not restarted and why; stored.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  log,
+  ActivityFailure,
+  condition,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FailoverActivities } from '../../activities/failover/activities.js';
+import {
+  approveSignal,
+  lparProgressSignal,
+  overrideFenceSignal,
+  progressQuery,
+  rejectSignal,
+  restartStreamWorkflowId,
+  type FailoverPhase,
+  type FailoverPlan,
+  type FailoverProgress,
+  type FailoverReport,
+  type FenceProof,
+  type HostFailoverInput,
+  type LparProgress,
+  type OperatorDecision,
+} from './messages.js';
+import { restartStream, type StreamResult } from './restart-stream.js';
+
+export interface HostFailoverSettings {
+  hmc: string;
+  storage: string;
+  approvalTimeoutMs: number;
+  onApprovalTimeout: 'proceed' | 'abort';
+  rtoBudgetMs: number;
+  parallelMappingsPerStream: number;
+  /** How often device waits poll (tests use short ones). */
+  pollMs?: number;
+}
+
+const control = proxyActivities<FailoverActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { initialInterval: '2s', maximumAttempts: 3 } });
+
+export async function hostFailover(input: HostFailoverInput & { settings: HostFailoverSettings }): Promise<FailoverReport> {
+  const { settings } = input;
+  const workflowId = workflowInfo().workflowId;
+  const startedAt = Date.now();
+  let phase: FailoverPhase = 'confirm';
+  let fence: FenceProof | undefined;
+  let plan: FailoverPlan | undefined;
+  let approval: FailoverReport['approval'];
+  let fenceOverride: OperatorDecision | undefined;
+  let decision: { approved: boolean; by: string; reason?: string } | undefined;
+  const lpars = new Map<string, LparProgress>();
+
+  setHandler(approveSignal, (d) => {
+    if (validDecision('approve', d)) decision ??= { approved: true, by: d.by.trim(), reason: d.reason };
+  });
+  setHandler(rejectSignal, (d) => {
+    if (validDecision('reject', d)) decision ??= { approved: false, by: d.by.trim(), reason: d.reason };
+  });
+  setHandler(overrideFenceSignal, (d) => {
+    if (validDecision('overrideFence', d) && typeof d.reason === 'string' && d.reason.trim() !== '') fenceOverride ??= { by: d.by.trim(), reason: d.reason.trim() };
+    else log.warn('overrideFence ignored: it needs "by" and a "reason" for the audit trail');
+  });
+  setHandler(lparProgressSignal, (p) => void lpars.set(p.lpar, p));
+  const progress = (): FailoverProgress => ({
+    workflowId,
+    group: input.group,
+    host: input.host,
+    phase,
+    elapsedMs: Date.now() - startedAt,
+    rtoBudgetMs: settings.rtoBudgetMs,
+    fence,
+    planSummary: plan && { placed: plan.streams.reduce((n, s) => n + s.lpars.length, 0), unplaced: plan.unplaced.length, streams: plan.streams.length, estimatedRtoMs: plan.estimatedRtoMs },
+    lpars: [...lpars.values()],
+    totals: totals([...lpars.values()]),
+  });
+  setHandler(progressQuery, progress);
+  const report = async (outcome: FailoverReport['outcome']): Promise<FailoverReport> => {
+    phase = outcome === 'not-failed' || outcome === 'rejected' || outcome === 'cancelled' ? outcome : 'done';
+    const rtoMs = Date.now() - startedAt;
+    const final: FailoverReport = { ...progress(), outcome, rtoMs, withinBudget: rtoMs <= settings.rtoBudgetMs, unplaced: plan?.unplaced ?? [], approval, plan };
+    if (!input.dryRun) {
+      await CancellationScope.nonCancellable(() => control.recordFailoverReport({ ...final, startedAt: new Date(startedAt).toISOString() }));
+    }
+    return final;
+  };
+
+  try {
+    // 1. confirm
+    const confirmed = await control.confirmHostFailure({ group: input.group, host: input.host });
+    if (!confirmed.failed) return await report('not-failed');
+
+    // 2. fence (a dry run touches nothing)
+    if (!input.dryRun) {
+      phase = 'fence';
+      fence = await fenceOrWaitForOverride(input, settings, () => fenceOverride, (p) => (phase = p));
+    }
+
+    // 3. plan
+    phase = 'plan';
+    plan = await control.planFailover({ group: input.group, host: input.host });
+    for (const stream of plan.streams) for (const l of stream.lpars) lpars.set(l.name, { lpar: l.name, destination: stream.destination, step: 'pending', attempts: 0, timings: {} });
+    for (const u of plan.unplaced) lpars.set(u.lpar, { lpar: u.lpar, step: 'unplaced', attempts: 0, timings: {}, error: `${u.reason}: ${u.detail}` });
+    if (input.dryRun) return await report('dry-run');
+
+    // 4. approve
+    if (input.mode === 'advisory') {
+      phase = 'approve';
+      await control.notify({ severity: 'warning', kind: 'approval-needed', message: `failover of ${input.host} (${input.group}) waits for approval: ${plan.streams.length} streams, ${plan.unplaced.length} LPARs cannot be placed`, workflowId });
+      const answered = await condition(() => decision !== undefined, settings.approvalTimeoutMs);
+      if (!answered) {
+        approval = { decision: 'timed-out' };
+        if (settings.onApprovalTimeout === 'abort') return await report('rejected');
+      } else {
+        approval = { decision: decision!.approved ? 'approved' : 'rejected', by: decision!.by, reason: decision!.reason };
+        if (!decision!.approved) return await report('rejected');
+      }
+    }
+
+    // 5. execute: one stream per destination, all in parallel; then one re-plan round for what failed
+    phase = 'execute';
+    await runStreams(input, settings, plan, 1, startedAt);
+    const failed = [...lpars.values()].filter((l) => l.step === 'failed').map((l) => l.lpar);
+    if (failed.length > 0) {
+      const failedDestinations = [...new Set([...lpars.values()].filter((l) => l.step === 'failed').map((l) => l.destination!))];
+      const replan = await control.planFailover({ group: input.group, host: input.host, lpars: failed, excludeDestinations: failedDestinations });
+      for (const u of replan.unplaced) lpars.set(u.lpar, { ...lpars.get(u.lpar)!, step: 'failed', error: `${lpars.get(u.lpar)?.error ?? ''}; re-plan: ${u.reason}: ${u.detail}` });
+      await runStreams(input, settings, replan, 2, startedAt);
+    }
+
+    // 6. report
+    phase = 'report';
+    const t = totals([...lpars.values()]);
+    const outcome = t.failed === 0 && t.unplaced === 0 ? 'succeeded' : t.running > 0 ? 'partial' : 'failed';
+    await control.notify({ severity: outcome === 'succeeded' ? 'info' : 'critical', kind: 'failover-finished', message: `failover of ${input.host}: ${outcome}, ${t.running} running, ${t.failed} failed, ${t.unplaced} not placed`, workflowId });
+    return await report(outcome);
+  } catch (err) {
+    if (isCancellation(err)) return await report('cancelled');
+    throw err;
+  }
+
+  async function runStreams(i: HostFailoverInput, s: HostFailoverSettings, p: FailoverPlan, round: number, started: number): Promise<void> {
+    const results = await Promise.all(
+      p.streams.map((stream) =>
+        executeChild(restartStream, {
+          workflowId: restartStreamWorkflowId(workflowId, round, stream.destination),
+          args: [{
+            parentWorkflowId: workflowId,
+            group: i.group,
+            source: i.host,
+            destination: stream.destination,
+            lpars: stream.lpars,
+            parallelMappings: s.parallelMappingsPerStream,
+            hmcQueue: `device/${s.hmc}`,
+            storageQueue: `device/${s.storage}`,
+            startedAt: started,
+            pollMs: s.pollMs,
+          }],
+        }),
+      ),
+    );
+    // The children's own results are authoritative (a progress signal may still be in flight).
+    for (const result of results as StreamResult[]) for (const l of result.lpars) lpars.set(l.lpar, { ...l, attempts: round });
+  }
+}
+
+/** Fences the host, or (when that cannot be proven) alerts and waits for an operator's override, then cuts storage. */
+async function fenceOrWaitForOverride(
+  input: HostFailoverInput,
+  settings: HostFailoverSettings,
+  override: () => OperatorDecision | undefined,
+  setPhase: (phase: FailoverPhase) => void,
+): Promise<FenceProof> {
+  try {
+    return await control.fenceHost({ group: input.group, host: input.host, pollMs: settings.pollMs });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const why = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : String(err);
+    setPhase('fence-blocked');
+    await control.notify({ severity: 'critical', kind: 'fence-failed', message: `cannot fence ${input.host}: ${why}. Nothing is restarted until an operator overrides the fence.`, workflowId: workflowInfo().workflowId });
+    await condition(() => override() !== undefined);
+    setPhase('fence');
+    const storageFence = await control.removeHostMappings({ group: input.group, host: input.host });
+    return { host: input.host, powerState: storageFence.powerState, poweredOff: false, unmappedVolumes: storageFence.unmappedVolumes, override: override() };
+  }
+}
+
+function totals(lpars: LparProgress[]): FailoverProgress['totals'] {
+  const count = (steps: string[]) => lpars.filter((l) => steps.includes(l.step)).length;
+  return { running: count(['running']), failed: count(['failed']), unplaced: count(['unplaced']), pending: count(['pending', 'mapping', 'vios', 'activating', 'waiting-running']) };
+}
+
+/** Signal payloads come from outside: a malformed one is logged and ignored, never allowed to fail the failover. */
+function validDecision(signal: string, decision: unknown): decision is OperatorDecision {
+  const d = decision as Partial<OperatorDecision> | undefined;
+  const ok = typeof d?.by === 'string' && d.by.trim() !== '' && d.by.length <= 200 && (d.reason === undefined || typeof d.reason === 'string');
+  if (!ok) log.warn(`${signal} ignored: it needs "by" (the operator's name) and an optional string "reason"`);
+  return ok;
+}

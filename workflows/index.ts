@@ -1,0 +1,3 @@
+// Every workflow the Lazarus worker hosts.
+export * from './discovery/index.js';
+export * from './failover/index.js';
