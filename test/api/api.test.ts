@@ -1,0 +1,138 @@
+// The HTTP API end to end: the real worker process setup (main and per-device workers), the devserver, the
+// simulated fleet; failovers triggered and approved over HTTP; validation, authentication and conflicts.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DeviceRegistry } from '../../activities/devices.js';
+import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
+import { createApi } from '../../api/app.js';
+import { parseConfigText, type LazarusConfig } from '../../domain/config/index.js';
+import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
+import { MAIN_TASK_QUEUE, startLazarusWorkers, type RunningWorkers } from '../../workers/lazarus-workers.js';
+import { ConformanceServer, eventually } from '../support/temporal.js';
+
+const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
+const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
+const TOKEN = 'test-token-0123456789';
+
+describe('HTTP API (devserver, workers, simulated fleet)', () => {
+  let fleet: SimulatedFleet;
+  let server: ConformanceServer;
+  let store: InventoryStore;
+  let devices: DeviceRegistry;
+  let config: LazarusConfig;
+  let workers: RunningWorkers;
+  let http: Server;
+  let base: string;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lazarus-api-'));
+    fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: 0.0005 });
+    writeFileSync(join(dir, 'known_hosts'), fleet.knownHosts());
+    let text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${join(dir, 'known_hosts')}`);
+    for (const device of fleet.endpoints.devices) {
+      const variable = `LAZARUS_TEST_API_${device.name.replace(/-/g, '_').toUpperCase()}`;
+      process.env[variable] = device.password;
+      text = text.replace(new RegExp(`(name: ${device.name}\\n\\s+address: )\\S+`), `$1${device.host}:${device.port}`).replace(`credential: secret:${device.name}`, `credential: env:${variable}`);
+    }
+    config = parseConfigText(text, 'test lazarus.yaml');
+    devices = new DeviceRegistry(config);
+    store = await openSqliteStore(join(dir, 'lazarus.db'));
+    server = await ConformanceServer.start();
+    workers = await startLazarusWorkers({ address: server.address, namespace: server.namespace, config, devices, store, log: () => undefined });
+    const app = createApi({ client: server.client, config, store, tokens: [TOKEN], log: () => undefined });
+    await new Promise<void>((resolve) => {
+      http = app.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = http.address() as { port: number };
+    base = `http://127.0.0.1:${address.port}`;
+    const discovery = (await server.client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: 'discovery-api-test', args: [{ group: 'dc1-prod' }] })) as { discovery: { status: string } };
+    assert.equal(discovery.discovery.status, 'ok');
+  });
+
+  after(async () => {
+    await new Promise((resolve) => http?.close(resolve));
+    await workers?.stop();
+    await server?.stop();
+    await devices?.close();
+    await store?.close();
+    await fleet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const fault = (body: unknown) => fetch(`${fleet.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('serves health without a token and an OpenAPI document generated from the schemas', async () => {
+    const health = await call('GET', '/v1/healthz', undefined, null);
+    assert.equal(health.status, 200);
+    assert.equal(health.body.status, 'ok');
+    const openapi = await call('GET', '/v1/openapi.json', undefined, null);
+    const paths = Object.keys(openapi.body.paths as object);
+    for (const path of ['/v1/failovers', '/v1/failovers/{id}', '/v1/failovers/{id}/approve', '/v1/failovers/{id}/override-fence', '/v1/hosts', '/v1/lpars']) assert.ok(paths.includes(path), path);
+  });
+
+  it('refuses missing or wrong tokens, bad bodies (naming the fields) and unknown groups', async () => {
+    assert.equal((await call('GET', '/v1/hosts', undefined, null)).status, 401);
+    assert.equal((await call('GET', '/v1/hosts', undefined, 'wrong-token-0123456789')).status, 401);
+    const bad = await call('POST', '/v1/failovers', { group: 'dc1-prod', mode: 'sometimes', extra: 1 });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'invalid_request');
+    const fields = (bad.body.fields as Array<{ path: string }>).map((f) => f.path);
+    assert.ok(fields.includes('host') && fields.includes('mode'), JSON.stringify(bad.body));
+    assert.equal((await call('POST', '/v1/failovers', '{"group":', TOKEN)).body.code, 'invalid_json');
+    assert.equal((await call('POST', '/v1/failovers', { group: 'nope', host: 'dc1-s01' })).status, 404);
+    assert.equal((await call('POST', '/v1/failovers', { group: 'dc1-prod', host: 'dc9-s01' })).body.code, 'unknown_host');
+    assert.equal((await call('GET', '/v1/failovers/no-such-failover')).status, 404);
+    assert.equal((await call('GET', '/v1/nothing')).status, 404);
+  });
+
+  it('serves hosts and LPARs from the inventory', async () => {
+    const hosts = await call('GET', '/v1/hosts');
+    assert.equal((hosts.body.hosts as unknown[]).length, 4);
+    const lpars = await call('GET', '/v1/lpars');
+    assert.equal((lpars.body.lpars as unknown[]).length, 20);
+  });
+
+  it('runs an advisory failover approved over HTTP, with 409 for a second one on the same host', { timeout: 120_000 }, async () => {
+    await fault({ kind: 'host-error', target: 'dc1-s01' });
+    const dry = await call('POST', '/v1/failovers', { group: 'dc1-prod', host: 'dc1-s01', mode: 'auto', dryRun: true });
+    assert.equal(dry.status, 200);
+    assert.equal(dry.body.outcome, 'dry-run');
+    const started = await call('POST', '/v1/failovers', { group: 'dc1-prod', host: 'dc1-s01', mode: 'advisory' });
+    assert.equal(started.status, 202);
+    const id = started.body.id as string;
+    assert.equal(id, 'failover/dc1-prod/dc1-s01');
+    const again = await call('POST', '/v1/failovers', { group: 'dc1-prod', host: 'dc1-s01', mode: 'auto' });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.id, id);
+    const path = `/v1/failovers/${encodeURIComponent(id)}`;
+    await eventually('the approval phase', async () => {
+      const state = await call('GET', path);
+      return (state.body.progress as { phase?: string } | undefined)?.phase === 'approve' ? true : undefined;
+    }, 60_000);
+    assert.equal((await call('POST', `${path}/approve`, { reason: 'no name' })).status, 400);
+    assert.equal((await call('POST', `${path}/approve`, { by: 'carol' })).status, 202);
+    const done = await eventually('the report', async () => {
+      const state = await call('GET', path);
+      return state.body.status === 'completed' ? state : undefined;
+    }, 90_000);
+    const report = done.body.report as { outcome: string; approval: { by: string } };
+    assert.equal(report.outcome, 'succeeded');
+    assert.equal(report.approval.by, 'carol');
+    assert.equal((await call('POST', `${path}/approve`, { by: 'carol' })).status, 409, 'nothing to approve any more');
+    const list = await call('GET', '/v1/failovers');
+    assert.ok((list.body.failovers as Array<{ id: string }>).some((f) => f.id === id));
+  });
+});
