@@ -1,48 +1,124 @@
-// `npm start`: everything Lazarus needs on this machine, with nothing configured. Today: the Temporal service
-// (TEMPORAL_ADDRESS, else a `temporal` CLI, else the bundled devserver persisting to .lazarus/temporal.db) and the
-// simulated fleet of examples/fleet-small.yaml, with the files a controller needs to reach it (endpoints,
-// known_hosts, a secrets file). The worker and the HTTP API join here when the failover workflows land (issue 5).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `npm start`: Lazarus on this machine. With nothing configured: the Temporal service (TEMPORAL_ADDRESS, else a
+// `temporal` CLI, else the bundled devserver persisting to .lazarus/temporal.db), the simulated fleet of
+// examples/fleet-small.yaml, a configuration written from examples/lazarus.yaml for it, the inventory store, the
+// workers, the discovery schedules and the HTTP API. With LAZARUS_CONFIG (or --config) it runs against the
+// configured devices instead of the simulator.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DeviceRegistry } from '../activities/devices.js';
+import { openInventoryStore } from '../activities/inventory/index.js';
+import { resolveCredential } from '../activities/ssh/credentials.js';
+import { createApi } from '../api/app.js';
+import { loadConfig, parseConfigText, type LazarusConfig } from '../domain/config/index.js';
+import { startSimulatedFleet, writeEndpointsFile, type SimulatedFleet } from '../simulators/index.js';
+import { ensureInventorySchedules } from '../workers/inventory-schedules.js';
+import { MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
 import { chooseTemporalService, startTemporalService } from '../workers/temporal-service.js';
-import { startSimulatedFleet, writeEndpointsFile } from '../simulators/index.js';
 
 const home = resolve(process.env.LAZARUS_HOME ?? '.lazarus');
-const fleetFile = process.env.LAZARUS_FLEET ?? 'examples/fleet-small.yaml';
-const timeScale = Number(process.env.LAZARUS_SIM_TIME_SCALE ?? 0.1);
+const timeScale = Number(process.env.LAZARUS_SIM_TIME_SCALE ?? 0.05);
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger((process.env.LAZARUS_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const choice = chooseTemporalService();
-  console.log(`Temporal: ${choice.description}`);
-  const temporal = await startTemporalService({ dbFile: join(home, 'temporal.db') });
+  const configFlag = process.argv.indexOf('--config');
+  const configFile = configFlag >= 0 ? process.argv[configFlag + 1] : process.env.LAZARUS_CONFIG;
+  const stops: Array<() => Promise<unknown>> = [];
+
+  console.log(`Temporal: ${chooseTemporalService().description}`);
+  const temporal = await startTemporalService({ dbFile: join(home, 'temporal.db'), ownProcessGroup: true });
+  stops.unshift(() => temporal.stop());
   console.log(`Temporal service ready at ${temporal.address} (namespace ${temporal.namespace})`);
 
-  const fleet = await startSimulatedFleet({ fleet: fleetFile, timeScale, stateDir: join(home, 'sim') });
-  const endpointsFile = join(home, 'endpoints.json');
-  writeEndpointsFile(endpointsFile, fleet.endpoints);
-  const knownHostsFile = join(home, 'known_hosts');
-  writeFileSync(knownHostsFile, fleet.knownHosts(), { mode: 0o600 });
-  const secretsFile = join(home, 'secrets.yaml');
-  writeFileSync(secretsFile, fleet.endpoints.devices.map((d) => `${d.name}:\n  password: ${JSON.stringify(d.password)}\n`).join(''), { mode: 0o600 });
-  console.log(`Simulated fleet (${fleetFile}, time scale ${timeScale}):`);
-  for (const device of fleet.endpoints.devices) console.log(`  ${device.kind} ${device.name} ssh://${device.user}@${device.host}:${device.port} ${device.fingerprint}`);
-  console.log(`  control API ${fleet.controlUrl}  (e.g. curl ${fleet.controlUrl}/state, curl ${fleet.controlUrl}/violations)`);
-  console.log(`  endpoints ${endpointsFile}, known_hosts ${knownHostsFile}, credentials secret:<device> in ${secretsFile}`);
-  console.log(`Fail a host:  curl -X POST ${fleet.controlUrl}/faults -H 'content-type: application/json' -d '{"kind":"host-power-loss","target":"dc1-s01"}'`);
-  console.log('Lazarus is ready (worker and HTTP API: not yet; see README "What works today"). Ctrl-C stops everything.');
+  let fleet: SimulatedFleet | undefined;
+  let config: LazarusConfig;
+  if (configFile) {
+    config = loadConfig(configFile);
+    console.log(`Configuration: ${configFile}`);
+  } else {
+    fleet = await startSimulatedFleet({ fleet: 'examples/fleet-small.yaml', timeScale, stateDir: join(home, 'sim') });
+    stops.unshift(() => fleet!.stop());
+    config = simulatedFleetConfig(fleet);
+  }
+  process.env.LAZARUS_DATABASE_PATH ||= join(home, 'lazarus.db');
+  const store = await openInventoryStore(process.env, (line) => console.log(line));
+  stops.unshift(() => store.close());
+  const devices = new DeviceRegistry(config);
+  stops.unshift(() => devices.close());
+  const workers = await startLazarusWorkers({ address: temporal.address, namespace: temporal.namespace, config, devices, store });
+  stops.unshift(() => workers.stop());
+
+  const connection = await Connection.connect({ address: temporal.address });
+  stops.unshift(() => connection.close());
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const schedules = await ensureInventorySchedules(client, config, MAIN_TASK_QUEUE);
+  console.log(`Schedules: ${schedules.join(', ')}`);
+  for (const group of config.hostGroups) {
+    const outcome = (await client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `discovery-${group.name}-startup`, args: [{ group: group.name }], workflowIdConflictPolicy: 'TERMINATE_EXISTING' })) as { discovery: { status: string; lpars?: number; error?: string } };
+    console.log(`Discovery ${group.name}: ${outcome.discovery.status}${outcome.discovery.lpars !== undefined ? `, ${outcome.discovery.lpars} LPARs` : ''}${outcome.discovery.error ? ` (${outcome.discovery.error})` : ''}`);
+  }
+
+  const tokens = config.api.tokens.map((t) => {
+    const credential = resolveCredential(t.token);
+    if (!('password' in credential)) throw new Error(`API token ${t.name} must resolve to a value, not a key file`);
+    return credential.password;
+  });
+  const app = createApi({ client, config, store, tokens });
+  const listen = process.env.LAZARUS_API_LISTEN ?? config.api.listen;
+  const [host, port] = [listen.split(':')[0]!, Number(listen.split(':')[1] ?? 8080)];
+  const http = await new Promise<Server>((done, fail) => {
+    const server = app.listen(port, host, () => done(server));
+    server.once('error', fail);
+  });
+  stops.unshift(() => new Promise((done) => http.close(done)));
+  const address = http.address() as { port: number };
+  const api = `http://${host}:${address.port}`;
+
+  console.log('');
+  console.log(`Lazarus API ${api}  (OpenAPI: ${api}/v1/openapi.json)`);
+  console.log(`Token: ${process.env.LAZARUS_API_TOKEN}`);
+  if (fleet) {
+    console.log(`Simulated fleet control API ${fleet.controlUrl}  (curl ${fleet.controlUrl}/state)`);
+    console.log('Fail a host, then fail it over (advisory mode waits for an approve):');
+    console.log(`  curl -X POST ${fleet.controlUrl}/faults -H 'content-type: application/json' -d '{"kind":"host-error","target":"dc1-s01"}'`);
+    console.log(`  curl -X POST ${api}/v1/failovers -H "authorization: Bearer $LAZARUS_API_TOKEN" -H 'content-type: application/json' -d '{"group":"dc1-prod","host":"dc1-s01","mode":"auto"}'`);
+    console.log(`  curl -H "authorization: Bearer $LAZARUS_API_TOKEN" ${api}/v1/failovers/failover%2Fdc1-prod%2Fdc1-s01`);
+  }
+  console.log('Lazarus is ready. Ctrl-C stops everything.');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping the simulated fleet and the Temporal service…`);
-    await fleet.stop().catch((err: unknown) => console.error(`simulated fleet: ${String(err)}`));
-    await temporal.stop().catch((err: unknown) => console.error(`Temporal service: ${String(err)}`));
+    console.log(`\n${signal}: stopping…`);
+    for (const step of stops) await step().catch((err: unknown) => console.error(String(err)));
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** examples/lazarus.yaml pointed at the simulator: its ports, its host keys, its passwords in a secrets file. */
+function simulatedFleetConfig(fleet: SimulatedFleet): LazarusConfig {
+  writeEndpointsFile(join(home, 'endpoints.json'), fleet.endpoints);
+  const knownHosts = join(home, 'known_hosts');
+  writeFileSync(knownHosts, fleet.knownHosts(), { mode: 0o600 });
+  const secrets = join(home, 'secrets.yaml');
+  writeFileSync(secrets, fleet.endpoints.devices.map((d) => `${d.name}:\n  password: ${JSON.stringify(d.password)}\n`).join(''), { mode: 0o600 });
+  process.env.LAZARUS_SECRETS_FILE = secrets;
+  process.env.LAZARUS_API_TOKEN ||= existsSync(join(home, 'api-token')) ? readFileSync(join(home, 'api-token'), 'utf8').trim() : randomBytes(18).toString('base64url');
+  writeFileSync(join(home, 'api-token'), process.env.LAZARUS_API_TOKEN, { mode: 0o600 });
+  let text = readFileSync('examples/lazarus.yaml', 'utf8').replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${knownHosts}`);
+  for (const device of fleet.endpoints.devices) text = text.replace(new RegExp(`(name: ${device.name}\\n\\s+address: )\\S+`), `$1${device.host}:${device.port}`);
+  const file = join(home, 'lazarus.yaml');
+  writeFileSync(file, text);
+  console.log(`Simulated fleet examples/fleet-small.yaml (time scale ${timeScale}); configuration ${file}; secrets ${secrets}`);
+  for (const device of fleet.endpoints.devices) console.log(`  ${device.kind} ${device.name} ssh://${device.user}@${device.host}:${device.port} ${device.fingerprint}`);
+  return parseConfigText(text, file);
 }
 
 main().catch((err: unknown) => {

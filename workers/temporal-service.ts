@@ -53,6 +53,8 @@ export interface StartOptions {
   /** Where the server's stdout/stderr go; the parent's stderr by default for `warn` and above. */
   stdio?: 'inherit' | 'ignore' | 'pipe';
   readyTimeoutMs?: number;
+  /** Run the server in its own process group, so a terminal's Ctrl-C reaches only the caller, which then stops it in order. */
+  ownProcessGroup?: boolean;
 }
 
 export async function startTemporalService(options: StartOptions = {}): Promise<RunningTemporalService> {
@@ -70,7 +72,7 @@ export async function startTemporalService(options: StartOptions = {}): Promise<
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  const child = spawn(choice.executable, args, { stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'] });
+  const child = spawn(choice.executable, args, { stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'], detached: options.ownProcessGroup ?? false });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   try {
     await waitUntilServing(address, options.readyTimeoutMs ?? 20_000, () => child.exitCode !== null || child.signalCode !== null);
