@@ -4,7 +4,8 @@
 // Rules: capacity is never exceeded (reduced size only where allowed); anti-collocated LPARs never share a host;
 // collocated LPARs move together; LPARs are placed in priority order, so a lower priority never takes capacity a
 // higher priority needed. Among valid placements it balances the streams (longest work first onto the least
-// loaded host), since the slowest stream decides the RTO.
+// loaded host), since the slowest stream decides the RTO. One limit: collocation groups tied into a start-after
+// cycle between groups must be placed in an order that breaks the cycle, and there the priority rule is best effort.
 import { estimateStreams, lparDuration } from './estimate.js';
 import { orderStream } from './order.js';
 import type { LatencyModel, Placement, Plan, PlannerHost, PlannerLpar, Unplaced } from './types.js';
@@ -46,7 +47,7 @@ export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latenc
   }));
   const placements: Placement[] = [];
   const restarting = new Set(candidates.map((l) => l.name));
-  const units = buildUnits(candidates, latency, unplaced);
+  const units = dependencyOrder(buildUnits(candidates, latency, unplaced));
   const failed = new Map<string, string>(unplaced.map((u) => [u.lpar, u.reason]));
   for (const unit of units) {
     const blocker = unit.members.flatMap((m) => (m.startAfter ?? []).filter((d) => restarting.has(d) && failed.has(d)))[0];
@@ -67,8 +68,13 @@ export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latenc
   const priority = effectivePriorities(candidates);
   const byName = new Map(lpars.map((l) => [l.name, l]));
   const ranked = (name: string) => ({ ...byName.get(name)!, priority: priority.get(name)! });
+  // One global order of every placed LPAR, dependencies first and otherwise by (effective) priority; each stream
+  // takes its LPARs in that order. A stream thus never waits for something another stream reaches only after
+  // waiting for it, and never starts a lower priority before a higher one that is free to start.
+  const global = orderStream(placements.map((p) => ranked(p.lpar)));
+  const position = new Map(global.map((name, i) => [name, i]));
   const streams = hosts
-    .map((h) => ({ host: h.name, order: orderStream(placements.filter((p) => p.destination === h.name).map((p) => ranked(p.lpar))) }))
+    .map((h) => ({ host: h.name, order: placements.filter((p) => p.destination === h.name).map((p) => p.lpar).sort((a, b) => position.get(a)! - position.get(b)!) }))
     .filter((s) => s.order.length > 0);
   const { streams: estimated, waves, rtoMs } = estimateStreams(streams, placements, byName, latency);
   return { placements, streams: estimated, waves, estimatedRtoMs: rtoMs, unplaced };
@@ -102,6 +108,40 @@ function buildUnits(lpars: PlannerLpar[], latency: LatencyModel, unplaced: Unpla
   // Priority first; then dependencies before what depends on them; then the longest work first (LPT), which
   // balances the streams; names break ties.
   return units.sort((a, b) => a.priority - b.priority || a.wave - b.wave || b.durationMs - a.durationMs || (a.label < b.label ? -1 : 1));
+}
+
+/**
+ * Units in placement order: by priority (then longest first), but never before a unit holding one of their
+ * dependencies, so a unit is placed only once everything it waits for is decided (and is not placed at all if that
+ * could not be). Collocation can knot units into a cycle; the best remaining unit then goes first.
+ */
+function dependencyOrder(units: Unit[]): Unit[] {
+  const unitOf = new Map<string, Unit>();
+  for (const unit of units) for (const m of unit.members) unitOf.set(m.name, unit);
+  const waitsFor = new Map<Unit, Set<Unit>>();
+  for (const unit of units) {
+    const deps = new Set<Unit>();
+    for (const m of unit.members) for (const d of m.startAfter ?? []) {
+      const other = unitOf.get(d);
+      if (other && other !== unit) deps.add(other);
+    }
+    waitsFor.set(unit, deps);
+  }
+  const ordered: Unit[] = [];
+  const remaining = new Set(units); // already sorted by priority, longest first, label
+  while (remaining.size > 0) {
+    let next: Unit | undefined;
+    for (const unit of remaining) {
+      if ([...waitsFor.get(unit)!].every((d) => !remaining.has(d))) {
+        next = unit;
+        break;
+      }
+    }
+    next ??= remaining.values().next().value!;
+    remaining.delete(next);
+    ordered.push(next);
+  }
+  return ordered;
 }
 
 /**
