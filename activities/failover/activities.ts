@@ -81,7 +81,11 @@ export function createFailoverActivities(deps: FailoverDependencies) {
         const capacity = await deviceCall(() => hmc.systemCapacity(name));
         survivors.push({ name, freeProcUnits: capacity.availableProcUnits, freeMemoryMb: capacity.availableMemoryMb });
       }
-      const lpars = plannerLpars(latest.snapshot, deps.config, input.host).filter((l) => !input.lpars || input.lpars.includes(l.name));
+      // Restarting at a reduced size needs the LPAR's profile changed on the HMC first (chsyscfg), which the driver
+      // does not do yet; until it does, the plan only uses desired sizes, so it never plans a restart that must fail.
+      const lpars = plannerLpars(latest.snapshot, deps.config, input.host)
+        .filter((l) => !input.lpars || input.lpars.includes(l.name))
+        .map((l) => ({ ...l, allowReducedSize: false }));
       const latency = { ...DEFAULT_LATENCY, parallelMappings: group.recovery.parallelMappingsPerStream };
       const plan = planPlacement(lpars, survivors, latency);
       const snapshotLpars = new Map(latest.snapshot.lpars.map((l) => [l.name, l]));

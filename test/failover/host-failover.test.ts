@@ -141,6 +141,33 @@ describe('host failover (devserver + simulated fleet)', () => {
     await assertRestartedElsewhere(report, 'dc1-s03');
   });
 
+  it('fails over two hosts at once, sharing the device queues, without violating anything', { timeout: 120_000 }, async () => {
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s02' });
+    const [a, b] = await Promise.all([start('dc1-s01', 'auto'), start('dc1-s02', 'auto')]);
+    const [ra, rb] = (await Promise.all([a.result(), b.result()])) as FailoverReport[];
+    assert.equal(ra!.outcome, 'succeeded', JSON.stringify(ra!.lpars.filter((l) => l.step !== 'running')));
+    assert.equal(rb!.outcome, 'succeeded', JSON.stringify(rb!.lpars.filter((l) => l.step !== 'running')));
+    for (const lpar of [...ra!.lpars, ...rb!.lpars]) assert.ok(['dc1-s03', 'dc1-s04'].includes(lpar.destination!), `${lpar.lpar} went to a survivor`);
+    assert.deepEqual(await control('GET', '/violations'), []);
+  });
+
+  it('reports what does not fit when the survivors are short of capacity, and restarts the rest', { timeout: 120_000 }, async () => {
+    for (const system of ['dc1-s02', 'dc1-s03', 'dc1-s04']) await control('POST', '/actions/set-capacity', { system, memoryMb: 210_000 });
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+    const report = (await (await start('dc1-s01', 'auto')).result()) as FailoverReport;
+    assert.equal(report.outcome, 'partial');
+    assert.ok(report.unplaced.length > 0);
+    assert.ok(report.unplaced.every((u) => u.reason === 'capacity' && /MB/.test(u.detail)), JSON.stringify(report.unplaced));
+    assert.ok(report.unplaced.some((u) => u.lpar === 'dc1-db01'), 'a 64 GB database fits nowhere with about 25 GB free per host');
+    const running = report.lpars.filter((l) => l.step === 'running');
+    assert.ok(running.length > 0, 'what fits is restarted');
+    assert.equal(running.length + report.unplaced.length, 5);
+    assert.deepEqual(await control('GET', '/violations'), []);
+    const stored = await store.recoveryReport(report.workflowId);
+    assert.equal(stored?.outcome, 'partial');
+  });
+
   it('plans without touching anything in a dry run', { timeout: 60_000 }, async () => {
     await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s04' });
     const handle = await start('dc1-s04', 'auto', true);
