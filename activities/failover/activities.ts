@@ -1,7 +1,6 @@
 // The activities of a host failover, over the HMC and storage drivers and the inventory store. Each one is
 // idempotent (re-running after a crash converges: powered off stays off, mapped stays mapped, a running LPAR is
 // left running) and reports device errors as classified ApplicationFailures.
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LazarusConfig } from '../../domain/config/index.js';
 import { DEFAULT_LATENCY, planPlacement } from '../../domain/planner/index.js';
@@ -9,6 +8,7 @@ import type { FailoverPlan, FailoverReport, FenceProof } from '../../workflows/f
 import { plannerLpars } from '../discovery/capacity-check.js';
 import { deviceCall } from '../device-failure.js';
 import type { DeviceRegistry } from '../devices.js';
+import { whileHeartbeating } from '../heartbeat.js';
 import { ViosClient } from '../hmc/vios.js';
 import type { InventoryStore } from '../inventory/index.js';
 
@@ -35,7 +35,7 @@ export function createFailoverActivities(deps: FailoverDependencies) {
   return {
     /** Re-reads the host's state from its HMC: a host that is Operating again is not failed over. */
     async confirmHostFailure(input: { group: string; host: string }): Promise<{ failed: boolean; state: string }> {
-      const state = await deviceCall(() => hmcOf(input.group).systemState(input.host));
+      const state = await whileHeartbeating(() => deviceCall(() => hmcOf(input.group).systemState(input.host)));
       return { failed: !HEALTHY_STATES.has(state), state };
     },
 
@@ -45,103 +45,60 @@ export function createFailoverActivities(deps: FailoverDependencies) {
      * confirmed, e.g. a host the HMC has no connection to.
      */
     async fenceHost(input: { group: string; host: string; pollMs?: number; confirmTimeoutMs?: number }): Promise<FenceProof> {
-      const hmc = hmcOf(input.group);
-      await deviceCall(() => hmc.powerOffSystem(input.host)).catch((err: unknown) => {
-        throw ApplicationFailure.nonRetryable(`cannot power off ${input.host}: ${(err as Error).message}`, 'FenceFailed');
-      });
-      const deadline = Date.now() + (input.confirmTimeoutMs ?? 300_000);
-      let state = await deviceCall(() => hmc.systemState(input.host));
-      while (state !== 'Power Off') {
-        if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`${input.host} did not reach Power Off (still ${state})`, 'FenceFailed');
-        Context.current().heartbeat(state);
-        await sleep(input.pollMs ?? 2000);
-        state = await deviceCall(() => hmc.systemState(input.host));
-      }
-      const unmappedVolumes = await removeMappings(input.group, input.host);
-      log(`fence ${input.host}: Power Off confirmed, ${unmappedVolumes.length} volume mappings removed`);
-      return { host: input.host, powerState: state, poweredOff: true, unmappedVolumes };
+      return whileHeartbeating(() => fence(input));
     },
 
     /** Storage fencing alone, for an operator override: the failed host can no longer reach its volumes. */
     async removeHostMappings(input: { group: string; host: string }): Promise<{ powerState: string; unmappedVolumes: string[] }> {
-      const powerState = await deviceCall(() => hmcOf(input.group).systemState(input.host)).catch(() => 'unknown (HMC unreachable)');
-      return { powerState, unmappedVolumes: await removeMappings(input.group, input.host) };
+      return whileHeartbeating(async () => {
+        const powerState = await deviceCall(() => hmcOf(input.group).systemState(input.host)).catch(() => 'unknown (HMC unreachable)');
+        return { powerState, unmappedVolumes: await removeMappings(input.group, input.host) };
+      });
     },
 
     /** Plans from the last good inventory, with the survivors' current capacity read from the HMC. */
     async planFailover(input: { group: string; host: string; lpars?: string[]; excludeDestinations?: string[] }): Promise<FailoverPlan> {
-      const group = groupOf(input.group);
-      const latest = await deps.store.latestGoodSnapshot(group.name);
-      if (!latest) throw ApplicationFailure.nonRetryable(`no good inventory of ${group.name} yet: run discovery first`, 'NoInventory');
-      const hmc = hmcOf(input.group);
-      const survivors = [];
-      for (const name of group.hosts.filter((h) => h !== input.host && !(input.excludeDestinations ?? []).includes(h))) {
-        const state = await deviceCall(() => hmc.systemState(name)).catch(() => 'unknown');
-        if (state !== 'Operating') continue;
-        const capacity = await deviceCall(() => hmc.systemCapacity(name));
-        survivors.push({ name, freeProcUnits: capacity.availableProcUnits, freeMemoryMb: capacity.availableMemoryMb });
-      }
-      // Restarting at a reduced size needs the LPAR's profile changed on the HMC first (chsyscfg), which the driver
-      // does not do yet; until it does, the plan only uses desired sizes, so it never plans a restart that must fail.
-      const lpars = plannerLpars(latest.snapshot, deps.config, input.host)
-        .filter((l) => !input.lpars || input.lpars.includes(l.name))
-        .map((l) => ({ ...l, allowReducedSize: false }));
-      const latency = { ...DEFAULT_LATENCY, parallelMappings: group.recovery.parallelMappingsPerStream };
-      const plan = planPlacement(lpars, survivors, latency);
-      const snapshotLpars = new Map(latest.snapshot.lpars.map((l) => [l.name, l]));
-      const placement = new Map(plan.placements.map((p) => [p.lpar, p]));
-      return {
-        streams: plan.streams.map((s) => ({
-          destination: s.host,
-          estimatedMs: s.estimatedMs,
-          lpars: s.order.map((name) => ({
-            name,
-            priority: snapshotLpars.get(name)?.priority ?? 'medium',
-            volumes: snapshotLpars.get(name)?.volumes.map((v) => v.vdiskName) ?? [],
-            reduced: placement.get(name)?.reduced ?? false,
-          })),
-        })),
-        unplaced: plan.unplaced,
-        estimatedRtoMs: plan.estimatedRtoMs,
-      };
+      return whileHeartbeating(() => planFromInventory(input));
     },
 
     /** Maps one volume to the destination's storage host object. Already mapped is success. */
     async mapVolume(input: { group: string; volume: string; destination: string }): Promise<string> {
-      const outcome = await deviceCall(() => storageOf(input.group).mapVolume(input.volume, input.destination));
-      return outcome.detail;
+      return whileHeartbeating(async () => (await deviceCall(() => storageOf(input.group).mapVolume(input.volume, input.destination))).detail);
+    },
+
+    /** Removes one volume's mapping from a destination whose restart failed, so only the new destination sees it. */
+    async unmapVolume(input: { group: string; volume: string; destination: string }): Promise<string> {
+      return whileHeartbeating(async () => (await deviceCall(() => storageOf(input.group).unmapVolume(input.volume, input.destination))).detail);
     },
 
     /** Makes the destination's VIOS see newly mapped disks (cfgdev on each running VIOS). */
     async configureVios(input: { group: string; destination: string }): Promise<number> {
-      const hmc = hmcOf(input.group);
-      const vioses = (await deviceCall(() => hmc.listPartitions(input.destination))).filter((p) => p.env === 'vioserver' && p.state === 'Running');
-      for (const vios of vioses) await deviceCall(() => new ViosClient(hmc, input.destination, vios.name).configureDevices());
-      return vioses.length;
+      return whileHeartbeating(async () => {
+        const hmc = hmcOf(input.group);
+        const vioses = (await deviceCall(() => hmc.listPartitions(input.destination))).filter((p) => p.env === 'vioserver' && p.state === 'Running');
+        for (const vios of vioses) await deviceCall(() => new ViosClient(hmc, input.destination, vios.name).configureDevices());
+        return vioses.length;
+      });
     },
 
     /** Simplified remote restart of the LPAR from the fenced source onto the destination. Already running there is success. */
     async restartLpar(input: { group: string; source: string; destination: string; lpar: string }): Promise<string> {
-      const hmc = hmcOf(input.group);
-      const sourceState = await deviceCall(() => hmc.systemState(input.source)).catch(() => 'No Connection');
-      const outcome = await deviceCall(() => hmc.remoteRestart('restart', input.source, input.lpar, { target: input.destination, noConnection: sourceState === 'No Connection' }));
-      return outcome.detail;
+      return whileHeartbeating(async () => {
+        const hmc = hmcOf(input.group);
+        const sourceState = await deviceCall(() => hmc.systemState(input.source)).catch(() => 'No Connection');
+        const outcome = await deviceCall(() => hmc.remoteRestart('restart', input.source, input.lpar, { target: input.destination, noConnection: sourceState === 'No Connection' }));
+        return outcome.detail;
+      });
+    },
+
+    /** The LPAR's state on a host as the HMC reports it now ('absent' when the host has no such partition). */
+    async lparState(input: { group: string; host: string; lpar: string }): Promise<string> {
+      return whileHeartbeating(async () => (await deviceCall(() => hmcOf(input.group).partition(input.host, input.lpar)))?.state ?? 'absent');
     },
 
     /** Waits until the HMC reports the LPAR Running on the destination. */
     async waitLparRunning(input: { group: string; destination: string; lpar: string; pollMs?: number; timeoutMs?: number }): Promise<string> {
-      const hmc = hmcOf(input.group);
-      const deadline = Date.now() + (input.timeoutMs ?? 30 * 60_000);
-      for (;;) {
-        const partition = await deviceCall(() => hmc.partition(input.destination, input.lpar));
-        if (partition?.state === 'Running') return 'Running';
-        if (partition && ['Error', 'Not Activated'].includes(partition.state)) {
-          throw ApplicationFailure.retryable(`${input.lpar} is ${partition.state} on ${input.destination}`, 'LparDidNotStart');
-        }
-        if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`${input.lpar} not Running on ${input.destination} in time`, 'LparStartTimeout');
-        Context.current().heartbeat(partition?.state ?? 'unknown');
-        await sleep(input.pollMs ?? 5000);
-      }
+      return whileHeartbeating(() => waitRunning(input));
     },
 
     async recordFailoverReport(report: FailoverReport & { startedAt: string }): Promise<void> {
@@ -162,6 +119,74 @@ export function createFailoverActivities(deps: FailoverDependencies) {
       await deps.store.raiseNotification({ ...input, raisedAt: new Date().toISOString() });
     },
   };
+
+  async function fence(input: { group: string; host: string; pollMs?: number; confirmTimeoutMs?: number }): Promise<FenceProof> {
+    const hmc = hmcOf(input.group);
+    await deviceCall(() => hmc.powerOffSystem(input.host)).catch((err: unknown) => {
+      throw ApplicationFailure.nonRetryable(`cannot power off ${input.host}: ${(err as Error).message}`, 'FenceFailed');
+    });
+    const deadline = Date.now() + (input.confirmTimeoutMs ?? 300_000);
+    let state = await deviceCall(() => hmc.systemState(input.host));
+    while (state !== 'Power Off') {
+      if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`${input.host} did not reach Power Off (still ${state})`, 'FenceFailed');
+      await sleep(input.pollMs ?? 2000);
+      state = await deviceCall(() => hmc.systemState(input.host));
+    }
+    const unmappedVolumes = await removeMappings(input.group, input.host);
+    log(`fence ${input.host}: Power Off confirmed, ${unmappedVolumes.length} volume mappings removed`);
+    return { host: input.host, powerState: state, poweredOff: true, unmappedVolumes };
+  }
+
+  async function planFromInventory(input: { group: string; host: string; lpars?: string[]; excludeDestinations?: string[] }): Promise<FailoverPlan> {
+    const group = groupOf(input.group);
+    const latest = await deps.store.latestGoodSnapshot(group.name);
+    if (!latest) throw ApplicationFailure.nonRetryable(`no good inventory of ${group.name} yet: run discovery first`, 'NoInventory');
+    const hmc = hmcOf(input.group);
+    const survivors = [];
+    for (const name of group.hosts.filter((h) => h !== input.host && !(input.excludeDestinations ?? []).includes(h))) {
+      const state = await deviceCall(() => hmc.systemState(name)).catch(() => 'unknown');
+      if (state !== 'Operating') continue;
+      const capacity = await deviceCall(() => hmc.systemCapacity(name));
+      survivors.push({ name, freeProcUnits: capacity.availableProcUnits, freeMemoryMb: capacity.availableMemoryMb });
+    }
+    // Restarting at a reduced size needs the LPAR's profile changed on the HMC first (chsyscfg), which the driver
+    // does not do yet; until it does, the plan only uses desired sizes, so it never plans a restart that must fail.
+    const lpars = plannerLpars(latest.snapshot, deps.config, input.host)
+      .filter((l) => !input.lpars || input.lpars.includes(l.name))
+      .map((l) => ({ ...l, allowReducedSize: false }));
+    const latency = { ...DEFAULT_LATENCY, parallelMappings: group.recovery.parallelMappingsPerStream };
+    const plan = planPlacement(lpars, survivors, latency);
+    const snapshotLpars = new Map(latest.snapshot.lpars.map((l) => [l.name, l]));
+    const placement = new Map(plan.placements.map((p) => [p.lpar, p]));
+    return {
+      streams: plan.streams.map((s) => ({
+        destination: s.host,
+        estimatedMs: s.estimatedMs,
+        lpars: s.order.map((name) => ({
+          name,
+          priority: snapshotLpars.get(name)?.priority ?? 'medium',
+          volumes: snapshotLpars.get(name)?.volumes.map((v) => v.vdiskName) ?? [],
+          reduced: placement.get(name)?.reduced ?? false,
+        })),
+      })),
+      unplaced: plan.unplaced,
+      estimatedRtoMs: plan.estimatedRtoMs,
+    };
+  }
+
+  async function waitRunning(input: { group: string; destination: string; lpar: string; pollMs?: number; timeoutMs?: number }): Promise<string> {
+    const hmc = hmcOf(input.group);
+    const deadline = Date.now() + (input.timeoutMs ?? 30 * 60_000);
+    for (;;) {
+      const partition = await deviceCall(() => hmc.partition(input.destination, input.lpar));
+      if (partition?.state === 'Running') return 'Running';
+      if (partition && ['Error', 'Not Activated'].includes(partition.state)) {
+        throw ApplicationFailure.retryable(`${input.lpar} is ${partition.state} on ${input.destination}`, 'LparDidNotStart');
+      }
+      if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`${input.lpar} not Running on ${input.destination} in time`, 'LparStartTimeout');
+      await sleep(input.pollMs ?? 5000);
+    }
+  }
 
   async function removeMappings(group: string, host: string): Promise<string[]> {
     const storage = storageOf(group);

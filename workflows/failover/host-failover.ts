@@ -47,12 +47,27 @@ export interface HostFailoverSettings {
   parallelMappingsPerStream: number;
   /** How often device waits poll (tests use short ones). */
   pollMs?: number;
+  /**
+   * How long a device activity may run, and may go without a heartbeat, before another worker retries it (after a
+   * worker crash, this is how soon the failover resumes). Defaults: 10 minutes and 30 seconds.
+   */
+  activityTimeoutMs?: number;
+  heartbeatTimeoutMs?: number;
 }
 
-const control = proxyActivities<FailoverActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { initialInterval: '2s', maximumAttempts: 3 } });
+type ControlActivities = ReturnType<typeof controlActivities>;
+
+function controlActivities(settings: Pick<HostFailoverSettings, 'activityTimeoutMs' | 'heartbeatTimeoutMs'>) {
+  return proxyActivities<FailoverActivities>({
+    startToCloseTimeout: settings.activityTimeoutMs ?? 600_000,
+    heartbeatTimeout: settings.heartbeatTimeoutMs ?? 30_000,
+    retry: { initialInterval: '2s', maximumAttempts: 3 },
+  });
+}
 
 export async function hostFailover(input: HostFailoverInput & { settings: HostFailoverSettings }): Promise<FailoverReport> {
   const { settings } = input;
+  const control = controlActivities(settings);
   const workflowId = workflowInfo().workflowId;
   const startedAt = Date.now();
   let phase: FailoverPhase = 'confirm';
@@ -61,6 +76,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   let approval: FailoverReport['approval'];
   let fenceOverride: OperatorDecision | undefined;
   let decision: { approved: boolean; by: string; reason?: string } | undefined;
+  let cancelledDuring: FailoverPhase | undefined;
   const lpars = new Map<string, LparProgress>();
 
   setHandler(approveSignal, (d) => {
@@ -90,7 +106,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   const report = async (outcome: FailoverReport['outcome']): Promise<FailoverReport> => {
     phase = outcome === 'not-failed' || outcome === 'rejected' || outcome === 'cancelled' ? outcome : 'done';
     const rtoMs = Date.now() - startedAt;
-    const final: FailoverReport = { ...progress(), outcome, rtoMs, withinBudget: rtoMs <= settings.rtoBudgetMs, unplaced: plan?.unplaced ?? [], approval, plan };
+    const final: FailoverReport = { ...progress(), outcome, rtoMs, withinBudget: rtoMs <= settings.rtoBudgetMs, unplaced: plan?.unplaced ?? [], approval, plan, cancelledDuring };
     if (!input.dryRun) {
       await CancellationScope.nonCancellable(() => control.recordFailoverReport({ ...final, startedAt: new Date(startedAt).toISOString() }));
     }
@@ -105,7 +121,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
     // 2. fence (a dry run touches nothing)
     if (!input.dryRun) {
       phase = 'fence';
-      fence = await fenceOrWaitForOverride(input, settings, () => fenceOverride, (p) => (phase = p));
+      fence = await fenceOrWaitForOverride(control, input, settings, () => fenceOverride, (p) => (phase = p));
     }
 
     // 3. plan
@@ -132,9 +148,10 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
     // 5. execute: one stream per destination, all in parallel; then one re-plan round for what failed
     phase = 'execute';
     await runStreams(input, settings, plan, 1, startedAt);
-    const failed = [...lpars.values()].filter((l) => l.step === 'failed').map((l) => l.lpar);
+    const failedHere = [...lpars.values()].filter((l) => l.step === 'failed' && l.replannable !== false);
+    const failed = failedHere.map((l) => l.lpar);
     if (failed.length > 0) {
-      const failedDestinations = [...new Set([...lpars.values()].filter((l) => l.step === 'failed').map((l) => l.destination!))];
+      const failedDestinations = [...new Set(failedHere.map((l) => l.destination!))];
       const replan = await control.planFailover({ group: input.group, host: input.host, lpars: failed, excludeDestinations: failedDestinations });
       for (const u of replan.unplaced) lpars.set(u.lpar, { ...lpars.get(u.lpar)!, step: 'failed', error: `${lpars.get(u.lpar)?.error ?? ''}; re-plan: ${u.reason}: ${u.detail}` });
       await runStreams(input, settings, replan, 2, startedAt);
@@ -147,8 +164,15 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
     await control.notify({ severity: outcome === 'succeeded' ? 'info' : 'critical', kind: 'failover-finished', message: `failover of ${input.host}: ${outcome}, ${t.running} running, ${t.failed} failed, ${t.unplaced} not placed`, workflowId });
     return await report(outcome);
   } catch (err) {
-    if (isCancellation(err)) return await report('cancelled');
+    if (isCancellation(err)) return await reportCancelled();
     throw err;
+  }
+
+  /** Cancelled: nothing new was started after the request; every LPAR's last known state is in the report. */
+  async function reportCancelled(): Promise<FailoverReport> {
+    cancelledDuring = phase;
+    for (const l of lpars.values()) if (l.step === 'pending') lpars.set(l.lpar, { ...l, step: 'cancelled', error: 'not started: the failover was cancelled' });
+    return report('cancelled');
   }
 
   async function runStreams(i: HostFailoverInput, s: HostFailoverSettings, p: FailoverPlan, round: number, started: number): Promise<void> {
@@ -167,6 +191,8 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
             storageQueue: `device/${s.storage}`,
             startedAt: started,
             pollMs: s.pollMs,
+            activityTimeoutMs: s.activityTimeoutMs,
+            heartbeatTimeoutMs: s.heartbeatTimeoutMs,
           }],
         }),
       ),
@@ -178,6 +204,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
 
 /** Fences the host, or (when that cannot be proven) alerts and waits for an operator's override, then cuts storage. */
 async function fenceOrWaitForOverride(
+  control: ControlActivities,
   input: HostFailoverInput,
   settings: HostFailoverSettings,
   override: () => OperatorDecision | undefined,
@@ -199,7 +226,7 @@ async function fenceOrWaitForOverride(
 
 function totals(lpars: LparProgress[]): FailoverProgress['totals'] {
   const count = (steps: string[]) => lpars.filter((l) => steps.includes(l.step)).length;
-  return { running: count(['running']), failed: count(['failed']), unplaced: count(['unplaced']), pending: count(['pending', 'mapping', 'vios', 'activating', 'waiting-running']) };
+  return { running: count(['running']), failed: count(['failed']), unplaced: count(['unplaced']), cancelled: count(['cancelled']), pending: count(['pending', 'mapping', 'vios', 'activating', 'waiting-running']) };
 }
 
 /** Signal payloads come from outside: a malformed one is logged and ignored, never allowed to fail the failover. */

@@ -27,7 +27,7 @@ export const progressQuery = defineQuery<FailoverProgress>('progress');
 
 export type FailoverPhase = 'confirm' | 'fence' | 'fence-blocked' | 'plan' | 'approve' | 'execute' | 'report' | 'done' | 'not-failed' | 'rejected' | 'cancelled';
 
-export type LparStep = 'pending' | 'mapping' | 'vios' | 'activating' | 'waiting-running' | 'running' | 'failed' | 'unplaced';
+export type LparStep = 'pending' | 'mapping' | 'vios' | 'activating' | 'waiting-running' | 'running' | 'failed' | 'unplaced' | 'cancelled';
 
 export interface LparProgress {
   lpar: string;
@@ -37,6 +37,8 @@ export interface LparProgress {
   /** Milliseconds since the failover started, per step reached. */
   timings: Partial<Record<LparStep, number>>;
   error?: string;
+  /** false when a failed LPAR may still be active where it failed, so restarting it elsewhere could run it twice */
+  replannable?: boolean;
 }
 
 export interface FenceProof {
@@ -57,7 +59,7 @@ export interface FailoverProgress {
   fence?: FenceProof;
   planSummary?: { placed: number; unplaced: number; streams: number; estimatedRtoMs: number };
   lpars: LparProgress[];
-  totals: { running: number; failed: number; unplaced: number; pending: number };
+  totals: { running: number; failed: number; unplaced: number; cancelled: number; pending: number };
 }
 
 export interface FailoverReport extends FailoverProgress {
@@ -67,6 +69,8 @@ export interface FailoverReport extends FailoverProgress {
   unplaced: Array<{ lpar: string; reason: string; detail: string }>;
   approval?: { decision: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string };
   plan?: FailoverPlan;
+  /** the phase a cancelled failover was in when the cancel request arrived */
+  cancelledDuring?: FailoverPhase;
 }
 
 /** The plan as the workflow executes it: per destination stream, the LPARs in order with what they need. */

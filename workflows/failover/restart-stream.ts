@@ -2,7 +2,7 @@
 // in plan order (priority first). For each: its volumes mapped to the destination, a few at a time (§5.3); the
 // destination's VIOS rescanned; the LPAR remote-restarted there; then wait until it is Running. An LPAR that still
 // fails after its retries is reported back, so the parent can re-plan it elsewhere; the stream moves on.
-import { ActivityFailure, ApplicationFailure, getExternalWorkflowHandle, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { FailoverActivities } from '../../activities/failover/activities.js';
 import { lparProgressSignal, type LparProgress, type LparStep, type PlannedLpar } from './messages.js';
 
@@ -18,6 +18,8 @@ export interface RestartStreamInput {
   storageQueue: string;
   startedAt: number;
   pollMs?: number;
+  activityTimeoutMs?: number;
+  heartbeatTimeoutMs?: number;
 }
 
 export interface StreamResult {
@@ -25,25 +27,41 @@ export interface StreamResult {
   lpars: LparProgress[];
 }
 
+/** States in which an LPAR may be using its disks on the destination. */
+const ACTIVE_STATES = new Set(['Running', 'Starting', 'Open Firmware', 'Migrating - Running', 'Shutting Down']);
+
 const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 };
 
 export async function restartStream(input: RestartStreamInput): Promise<StreamResult> {
-  const hmc = proxyActivities<FailoverActivities>({ taskQueue: input.hmcQueue, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry });
-  const storage = proxyActivities<FailoverActivities>({ taskQueue: input.storageQueue, startToCloseTimeout: '5m', retry });
+  // Device activities heartbeat while they wait on the device, so a crashed worker costs one heartbeat timeout.
+  const timeouts = { startToCloseTimeout: input.activityTimeoutMs ?? 600_000, heartbeatTimeout: input.heartbeatTimeoutMs ?? 30_000, retry };
+  const hmc = proxyActivities<FailoverActivities>({ taskQueue: input.hmcQueue, ...timeouts });
+  const storage = proxyActivities<FailoverActivities>({ taskQueue: input.storageQueue, ...timeouts });
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const results: LparProgress[] = [];
+  let cancelled = false;
 
   for (const planned of input.lpars) {
     const progress: LparProgress = { lpar: planned.name, destination: input.destination, step: 'pending', attempts: 1, timings: {} };
-    const reach = async (step: LparStep, error?: string) => {
+    // Progress reaches the parent even while this stream is being cancelled, so its report knows every LPAR's state.
+    const reach = (step: LparStep, error?: string) => {
       progress.step = step;
       progress.timings[step] = Date.now() - input.startedAt;
       if (error) progress.error = error;
-      await parent.signal(lparProgressSignal, { ...progress, timings: { ...progress.timings } });
+      return CancellationScope.nonCancellable(() => parent.signal(lparProgressSignal, { ...progress, timings: { ...progress.timings } }));
     };
+    if (cancelled) {
+      await reach('cancelled', 'not started: the failover was cancelled');
+      results.push(progress);
+      continue;
+    }
+    const mapped: string[] = [];
     try {
       await reach('mapping');
-      await inBatches(planned.volumes, input.parallelMappings, (volume) => storage.mapVolume({ group: input.group, volume, destination: input.destination }));
+      await inBatches(planned.volumes, input.parallelMappings, async (volume) => {
+        await storage.mapVolume({ group: input.group, volume, destination: input.destination });
+        mapped.push(volume);
+      });
       await reach('vios');
       await hmc.configureVios({ group: input.group, destination: input.destination });
       await reach('activating');
@@ -52,12 +70,51 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
       await hmc.waitLparRunning({ group: input.group, destination: input.destination, lpar: planned.name, pollMs: input.pollMs });
       await reach('running');
     } catch (err) {
-      if (isCancellation(err)) throw err;
-      await reach('failed', describe(err));
+      if (isCancellation(err)) {
+        cancelled = true;
+        await reach('cancelled', `cancelled during ${progress.step}; on ${input.destination} it is now ${await stateOn(planned.name)}`);
+      } else {
+        await settleFailure(planned.name, describe(err), mapped, progress, reach);
+      }
     }
     results.push(progress);
   }
   return { destination: input.destination, lpars: results };
+
+  /** The LPAR's state on the destination as the HMC reports it now, asked even while the stream is cancelled. */
+  function stateOn(lpar: string): Promise<string> {
+    return CancellationScope.nonCancellable(() =>
+      hmc.lparState({ group: input.group, host: input.destination, lpar }).catch((err: unknown) => `unknown (${describe(err)})`),
+    );
+  }
+
+  /**
+   * An LPAR whose steps failed after their retries. If the HMC shows it active on the destination after all (e.g. a
+   * restart that answered with an error but happened), it must not be restarted anywhere else: it would run twice.
+   * Otherwise the volumes mapped here are released and the parent re-plans it onto another host.
+   */
+  async function settleFailure(lpar: string, why: string, mapped: string[], progress: LparProgress, reach: (step: LparStep, error?: string) => Promise<void>): Promise<void> {
+    const state = await stateOn(lpar);
+    if (state === 'Running') return reach('running');
+    if (ACTIVE_STATES.has(state) || state.startsWith('unknown')) {
+      progress.replannable = false;
+      return reach('failed', `${why}; it is ${state} on ${input.destination}, so it is not restarted elsewhere (it could run twice): check it`);
+    }
+    return reach('failed', `${why}${await releaseVolumes(mapped)}`);
+  }
+
+  /**
+   * A failed LPAR is re-planned onto another host, so the volumes mapped here are unmapped first: only its next
+   * destination may see them. Failing that is reported, never hidden.
+   */
+  async function releaseVolumes(volumes: string[]): Promise<string> {
+    try {
+      for (const volume of volumes) await storage.unmapVolume({ group: input.group, volume, destination: input.destination });
+      return volumes.length > 0 ? `; its ${volumes.length} volume mappings on ${input.destination} were removed` : '';
+    } catch (err) {
+      return `; removing its volume mappings on ${input.destination} failed (${describe(err)}): check them before re-planning`;
+    }
+  }
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */

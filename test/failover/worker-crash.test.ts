@@ -1,0 +1,122 @@
+// The controller's own crash: the worker process is killed with SIGKILL mid-fence, mid-mapping and mid-boot of one
+// failover, a new one is started each time, and the failover still completes: every LPAR Running elsewhere, the
+// violation log empty (nothing started twice, no volume written from two LPARs), the report stored once.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { createDiscoveryActivities } from '../../activities/discovery/activities.js';
+import { DeviceRegistry } from '../../activities/devices.js';
+import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
+import { parseConfigText, type LazarusConfig } from '../../domain/config/index.js';
+import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
+import type { FailoverProgress, FailoverReport } from '../../workflows/failover/messages.js';
+import { ConformanceServer, eventually, REPO_ROOT } from '../support/temporal.js';
+
+const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
+const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
+interface FleetState {
+  systems: Array<{ name: string; partitions: Array<{ name: string; state: string }> }>;
+  storage: Array<{ mappings: Array<{ host: string; vdisk: string }> }>;
+}
+
+const WORKER = new URL('./fixtures/worker-process.ts', import.meta.url).pathname;
+
+describe('host failover survives the worker being killed', () => {
+  let fleet: SimulatedFleet;
+  let server: ConformanceServer;
+  let store: InventoryStore;
+  let devices: DeviceRegistry;
+  let config: LazarusConfig;
+  let dir: string;
+  let configFile: string;
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lazarus-crash-'));
+    // Slower device physics than the other tests, so each phase lasts long enough to be interrupted.
+    fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: 0.02 });
+    writeFileSync(join(dir, 'known_hosts'), fleet.knownHosts());
+    let text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${join(dir, 'known_hosts')}`);
+    for (const device of fleet.endpoints.devices) {
+      const variable = `LAZARUS_TEST_CRASH_${device.name.replace(/-/g, '_').toUpperCase()}`;
+      process.env[variable] = device.password;
+      text = text.replace(new RegExp(`(name: ${device.name}\\n\\s+address: )\\S+`), `$1${device.host}:${device.port}`).replace(`credential: secret:${device.name}`, `credential: env:${variable}`);
+    }
+    configFile = join(dir, 'lazarus.yaml');
+    writeFileSync(configFile, text);
+    config = parseConfigText(text, configFile);
+    devices = new DeviceRegistry(config);
+    store = await openSqliteStore(join(dir, 'lazarus.db'));
+    server = await ConformanceServer.start();
+    // A first discovery in this process, so the failover has an inventory to plan from.
+    const discovery = await Worker.create({ connection: server.nativeConnection, namespace: server.namespace, taskQueue: 'discovery-only', workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname, activities: createDiscoveryActivities({ config, devices, store, log: () => undefined }) });
+    await discovery.runUntil(server.client.workflow.execute('discoverHostGroup', { taskQueue: 'discovery-only', workflowId: 'crash-discovery', args: [{ group: 'dc1-prod' }] }));
+  });
+
+  after(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await server?.stop();
+    await devices?.close();
+    await store?.close();
+    await fleet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function startWorker(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, server.address, server.namespace, configFile, join(dir, 'lazarus.db')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
+    });
+    return child;
+  }
+
+  it('completes after SIGKILL mid-fence, mid-mapping and mid-boot, with no violation', { timeout: 300_000 }, async () => {
+    await fetch(`${fleet.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'host-error', target: 'dc1-s01' }) });
+    let worker = await startWorker();
+    const settings = { hmc: 'hmc-dc1', storage: 'svc-dc1', approvalTimeoutMs: 60_000, onApprovalTimeout: 'abort', rtoBudgetMs: 600_000, parallelMappingsPerStream: 4, pollMs: 100, activityTimeoutMs: 8_000, heartbeatTimeoutMs: 2_000 };
+    const handle = await server.client.workflow.start('hostFailover', { taskQueue: 'lazarus', workflowId: 'failover/dc1-prod/dc1-s01', args: [{ group: 'dc1-prod', host: 'dc1-s01', mode: 'auto', requestedBy: 'test', settings }] });
+    const progress = () => handle.query<FailoverProgress>('progress');
+    // Where the failover is, from its progress query or, for boots (a second or so each here), from the simulator.
+    const booting = async () => {
+      const state = (await (await fetch(`${fleet.controlUrl}/state`)).json()) as FleetState;
+      return state.systems.some((s) => s.name !== 'dc1-s01' && s.partitions.some((p) => p.state === 'Starting'));
+    };
+    const killAt = async (what: string, reached: () => Promise<boolean>) => {
+      await eventually(what, async () => ((await reached()) ? true : undefined), 120_000, 20);
+      worker.kill('SIGKILL');
+      await new Promise((resolve) => worker.once('exit', resolve));
+      worker = await startWorker();
+    };
+    await killAt('mid-fence', async () => (await progress()).phase === 'fence');
+    await killAt('mid-mapping', async () => (await progress()).lpars.some((l) => l.step === 'mapping'));
+    await killAt('mid-boot', booting);
+    const report = (await handle.result()) as FailoverReport;
+    assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars.filter((l) => l.step !== 'running')));
+    assert.equal(report.fence?.poweredOff, true);
+    for (const lpar of report.lpars) {
+      const partition = await devices.hmc('hmc-dc1').partition(lpar.destination!, lpar.lpar);
+      assert.equal(partition?.state, 'Running', `${lpar.lpar} on ${lpar.destination}`);
+    }
+    // Nothing done twice to a different effect: each LPAR is defined on one host only and active there, and each
+    // of its volumes is mapped to exactly that host.
+    const state = (await (await fetch(`${fleet.controlUrl}/state`)).json()) as FleetState;
+    for (const stream of report.plan!.streams) {
+      for (const lpar of stream.lpars) {
+        const homes = state.systems.filter((s) => s.name !== 'dc1-s01' && s.partitions.some((p) => p.name === lpar.name));
+        assert.deepEqual(homes.map((s) => s.name), [stream.destination], `${lpar.name} defined on`);
+        for (const volume of lpar.volumes) {
+          const hosts = state.storage.flatMap((st) => st.mappings.filter((m) => m.vdisk === volume).map((m) => m.host));
+          assert.deepEqual(hosts, [stream.destination], `${volume} of ${lpar.name} mapped to`);
+        }
+      }
+    }
+    assert.deepEqual(await (await fetch(`${fleet.controlUrl}/violations`)).json(), []);
+    assert.equal((await store.recoveryReport(handle.workflowId))?.outcome, 'succeeded');
+  });
+});
