@@ -107,8 +107,9 @@ export function createApi(options: ApiOptions): express.Express {
     const body = parse(decisionBody, req.body ?? {}, 'body');
     const handle = options.client.workflow.getHandle(String(req.params.id));
     await requireRunning(handle, String(req.params.id));
+    await handle.signal('cancelRequested', body);
     await handle.cancel();
-    log(`failover ${handle.workflowId}: cancel by ${body.by}`);
+    log(`failover ${handle.workflowId}: cancel by ${body.by}${body.reason ? ` (${body.reason})` : ''}`);
     res.status(202).json({ id: handle.workflowId, status: 'cancel requested' });
   }));
 

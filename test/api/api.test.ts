@@ -135,4 +135,39 @@ describe('HTTP API (devserver, workers, simulated fleet)', () => {
     const list = await call('GET', '/v1/failovers');
     assert.ok((list.body.failovers as Array<{ id: string }>).some((f) => f.id === id));
   });
+
+  it('cancels a running failover over HTTP: nothing new starts and every LPAR is reported in a known state', { timeout: 120_000 }, async () => {
+    // Every volume mapping hangs on the storage system, so the cancel arrives mid-mapping.
+    const hang = (await (await fault({ kind: 'command-hang', target: 'svc-dc1', command: 'mkvdiskhostmap' })).json()) as { id: string };
+    try {
+      await fault({ kind: 'host-error', target: 'dc1-s02' });
+      const started = await call('POST', '/v1/failovers', { group: 'dc1-prod', host: 'dc1-s02', mode: 'auto' });
+      const path = `/v1/failovers/${encodeURIComponent(started.body.id as string)}`;
+      await eventually('an LPAR mid-mapping', async () => {
+        const progress = (await call('GET', path)).body.progress as { lpars: Array<{ step: string }> } | undefined;
+        return progress?.lpars.some((l) => l.step === 'mapping') ? true : undefined;
+      }, 60_000);
+      assert.equal((await call('POST', `${path}/cancel`, {})).status, 400, 'a cancel names who asked');
+      assert.equal((await call('POST', `${path}/cancel`, { by: 'dave', reason: 'wrong host' })).status, 202);
+      const done = await eventually('the report', async () => {
+        const state = await call('GET', path);
+        return state.body.status === 'completed' ? state : undefined;
+      }, 60_000);
+      const report = done.body.report as { outcome: string; cancelledDuring: string; cancelledBy: unknown; lpars: Array<{ lpar: string; destination?: string; step: string; error?: string }> };
+      assert.equal(report.outcome, 'cancelled');
+      assert.equal(report.cancelledDuring, 'execute');
+      assert.deepEqual(report.cancelledBy, { by: 'dave', reason: 'wrong host' });
+      assert.ok(report.lpars.length > 0);
+      for (const lpar of report.lpars) {
+        assert.equal(lpar.step, 'cancelled', `${lpar.lpar}: ${lpar.step}`);
+        assert.match(lpar.error ?? '', /cancelled during mapping; on dc1-s0\d it is now absent|not started/);
+        assert.equal(await devices.hmc('hmc-dc1').partition(lpar.destination!, lpar.lpar), undefined, `${lpar.lpar} was not started on ${lpar.destination}`);
+      }
+      assert.ok(report.lpars.some((l) => /cancelled during mapping/.test(l.error ?? '')), 'the cancel interrupted a stream mid-mapping');
+      assert.equal((await store.recoveryReport(started.body.id as string))?.outcome, 'cancelled');
+      assert.deepEqual(await (await fetch(`${fleet.controlUrl}/violations`)).json(), []);
+    } finally {
+      await fetch(`${fleet.controlUrl}/faults/${hang.id}`, { method: 'DELETE' });
+    }
+  });
 });

@@ -15,6 +15,7 @@ import { parseConfigText, type LazarusConfig } from '../../domain/config/index.j
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
 import type { FailoverProgress, FailoverReport } from '../../workflows/failover/messages.js';
 import { ConformanceServer, eventually, uniqueTaskQueue } from '../support/temporal.js';
+import { assertPlacedOnce } from './fixtures/placement-checks.js';
 
 const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
 const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
@@ -94,6 +95,7 @@ describe('host failover (devserver + simulated fleet)', () => {
       assert.equal(partition?.state, 'Running', `${lpar.lpar} Running on ${lpar.destination}`);
     }
     assert.deepEqual(await control('GET', '/violations'), [], 'no invariant was violated');
+    await assertPlacedOnce(fleet.controlUrl, report);
     const stored = await store.recoveryReport(report.workflowId);
     assert.equal(stored?.outcome, 'succeeded');
   }
@@ -150,6 +152,21 @@ describe('host failover (devserver + simulated fleet)', () => {
     assert.equal(rb!.outcome, 'succeeded', JSON.stringify(rb!.lpars.filter((l) => l.step !== 'running')));
     for (const lpar of [...ra!.lpars, ...rb!.lpars]) assert.ok(['dc1-s03', 'dc1-s04'].includes(lpar.destination!), `${lpar.lpar} went to a survivor`);
     assert.deepEqual(await control('GET', '/violations'), []);
+  });
+
+  it('re-plans an LPAR whose restart keeps failing onto another host, releasing its volumes first', { timeout: 120_000 }, async () => {
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+    const dry = (await (await start('dc1-s01', 'auto', true)).result()) as FailoverReport;
+    const stream = dry.plan!.streams[0]!;
+    const victim = stream.lpars[0]!;
+    // Every remote restart of this LPAR onto its planned destination fails, as an HMC refusing it would.
+    await control('POST', '/faults', { kind: 'command-fail', target: 'hmc-dc1', command: 'rrstartlpar', match: `-t ${stream.destination} -p ${victim.name}`, message: 'HSCLA319 The partition cannot be restarted on the destination managed system' });
+    const report = (await (await start('dc1-s01', 'auto')).result()) as FailoverReport;
+    assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars.filter((l) => l.step !== 'running')));
+    const moved = report.lpars.find((l) => l.lpar === victim.name)!;
+    assert.notEqual(moved.destination, stream.destination, 're-planned onto another host');
+    assert.equal(moved.attempts, 2, 'restarted in the re-plan round');
+    await assertRestartedElsewhere(report, 'dc1-s01');
   });
 
   it('reports what does not fit when the survivors are short of capacity, and restarts the rest', { timeout: 120_000 }, async () => {

@@ -15,14 +15,10 @@ import { parseConfigText, type LazarusConfig } from '../../domain/config/index.j
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
 import type { FailoverProgress, FailoverReport } from '../../workflows/failover/messages.js';
 import { ConformanceServer, eventually, REPO_ROOT } from '../support/temporal.js';
+import { assertPlacedOnce, fleetState } from './fixtures/placement-checks.js';
 
 const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
 const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
-interface FleetState {
-  systems: Array<{ name: string; partitions: Array<{ name: string; state: string }> }>;
-  storage: Array<{ mappings: Array<{ host: string; vdisk: string }> }>;
-}
-
 const WORKER = new URL('./fixtures/worker-process.ts', import.meta.url).pathname;
 
 describe('host failover survives the worker being killed', () => {
@@ -84,7 +80,7 @@ describe('host failover survives the worker being killed', () => {
     const progress = () => handle.query<FailoverProgress>('progress');
     // Where the failover is, from its progress query or, for boots (a second or so each here), from the simulator.
     const booting = async () => {
-      const state = (await (await fetch(`${fleet.controlUrl}/state`)).json()) as FleetState;
+      const state = await fleetState(fleet.controlUrl);
       return state.systems.some((s) => s.name !== 'dc1-s01' && s.partitions.some((p) => p.state === 'Starting'));
     };
     const killAt = async (what: string, reached: () => Promise<boolean>) => {
@@ -103,19 +99,8 @@ describe('host failover survives the worker being killed', () => {
       const partition = await devices.hmc('hmc-dc1').partition(lpar.destination!, lpar.lpar);
       assert.equal(partition?.state, 'Running', `${lpar.lpar} on ${lpar.destination}`);
     }
-    // Nothing done twice to a different effect: each LPAR is defined on one host only and active there, and each
-    // of its volumes is mapped to exactly that host.
-    const state = (await (await fetch(`${fleet.controlUrl}/state`)).json()) as FleetState;
-    for (const stream of report.plan!.streams) {
-      for (const lpar of stream.lpars) {
-        const homes = state.systems.filter((s) => s.name !== 'dc1-s01' && s.partitions.some((p) => p.name === lpar.name));
-        assert.deepEqual(homes.map((s) => s.name), [stream.destination], `${lpar.name} defined on`);
-        for (const volume of lpar.volumes) {
-          const hosts = state.storage.flatMap((st) => st.mappings.filter((m) => m.vdisk === volume).map((m) => m.host));
-          assert.deepEqual(hosts, [stream.destination], `${volume} of ${lpar.name} mapped to`);
-        }
-      }
-    }
+    assert.equal(report.lpars.length, 5);
+    await assertPlacedOnce(fleet.controlUrl, report);
     assert.deepEqual(await (await fetch(`${fleet.controlUrl}/violations`)).json(), []);
     assert.equal((await store.recoveryReport(handle.workflowId))?.outcome, 'succeeded');
   });

@@ -22,6 +22,7 @@ import {
 import type { FailoverActivities } from '../../activities/failover/activities.js';
 import {
   approveSignal,
+  cancelRequestedSignal,
   lparProgressSignal,
   overrideFenceSignal,
   progressQuery,
@@ -77,6 +78,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   let fenceOverride: OperatorDecision | undefined;
   let decision: { approved: boolean; by: string; reason?: string } | undefined;
   let cancelledDuring: FailoverPhase | undefined;
+  let cancelledBy: OperatorDecision | undefined;
   const lpars = new Map<string, LparProgress>();
 
   setHandler(approveSignal, (d) => {
@@ -88,6 +90,9 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   setHandler(overrideFenceSignal, (d) => {
     if (validDecision('overrideFence', d) && typeof d.reason === 'string' && d.reason.trim() !== '') fenceOverride ??= { by: d.by.trim(), reason: d.reason.trim() };
     else log.warn('overrideFence ignored: it needs "by" and a "reason" for the audit trail');
+  });
+  setHandler(cancelRequestedSignal, (d) => {
+    if (validDecision('cancelRequested', d)) cancelledBy ??= { by: d.by.trim(), reason: d.reason };
   });
   setHandler(lparProgressSignal, (p) => void lpars.set(p.lpar, p));
   const progress = (): FailoverProgress => ({
@@ -103,10 +108,11 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
     totals: totals([...lpars.values()]),
   });
   setHandler(progressQuery, progress);
+  CancellationScope.current().cancelRequested.catch(() => (cancelledDuring ??= phase));
   const report = async (outcome: FailoverReport['outcome']): Promise<FailoverReport> => {
     phase = outcome === 'not-failed' || outcome === 'rejected' || outcome === 'cancelled' ? outcome : 'done';
     const rtoMs = Date.now() - startedAt;
-    const final: FailoverReport = { ...progress(), outcome, rtoMs, withinBudget: rtoMs <= settings.rtoBudgetMs, unplaced: plan?.unplaced ?? [], approval, plan, cancelledDuring };
+    const final: FailoverReport = { ...progress(), outcome, rtoMs, withinBudget: rtoMs <= settings.rtoBudgetMs, unplaced: plan?.unplaced ?? [], approval, plan, cancelledDuring, cancelledBy };
     if (!input.dryRun) {
       await CancellationScope.nonCancellable(() => control.recordFailoverReport({ ...final, startedAt: new Date(startedAt).toISOString() }));
     }
@@ -170,7 +176,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
 
   /** Cancelled: nothing new was started after the request; every LPAR's last known state is in the report. */
   async function reportCancelled(): Promise<FailoverReport> {
-    cancelledDuring = phase;
+    cancelledDuring ??= phase;
     for (const l of lpars.values()) if (l.step === 'pending') lpars.set(l.lpar, { ...l, step: 'cancelled', error: 'not started: the failover was cancelled' });
     return report('cancelled');
   }

@@ -22,6 +22,8 @@ export interface OperatorDecision {
 export const approveSignal = defineSignal<[OperatorDecision]>('approve');
 export const rejectSignal = defineSignal<[OperatorDecision]>('reject');
 export const overrideFenceSignal = defineSignal<[OperatorDecision]>('overrideFence');
+/** Who cancelled and why; sent just before the cancel request so the report can say it. */
+export const cancelRequestedSignal = defineSignal<[OperatorDecision]>('cancelRequested');
 export const lparProgressSignal = defineSignal<[LparProgress]>('lparProgress');
 export const progressQuery = defineQuery<FailoverProgress>('progress');
 
@@ -71,6 +73,7 @@ export interface FailoverReport extends FailoverProgress {
   plan?: FailoverPlan;
   /** the phase a cancelled failover was in when the cancel request arrived */
   cancelledDuring?: FailoverPhase;
+  cancelledBy?: OperatorDecision;
 }
 
 /** The plan as the workflow executes it: per destination stream, the LPARs in order with what they need. */
