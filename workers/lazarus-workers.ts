@@ -53,5 +53,6 @@ export function failoverSettings(config: LazarusConfig, groupName: string) {
     onApprovalTimeout: group.recovery.onApprovalTimeout,
     rtoBudgetMs: group.recovery.rtoBudget,
     parallelMappingsPerStream: group.recovery.parallelMappingsPerStream,
+    storageMaxConcurrentOperations: config.storage.find((s) => s.name === group.storage)?.limits.maxConcurrentOperations,
   };
 }

@@ -20,6 +20,8 @@ export interface FailoverDependencies {
 }
 
 const HEALTHY_STATES = new Set(['Operating', 'Standby']);
+/** Volume unmappings in flight while fencing (well under any storage system's session and operation limits). */
+const UNMAP_LANES = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createFailoverActivities(deps: FailoverDependencies) {
@@ -154,7 +156,12 @@ export function createFailoverActivities(deps: FailoverDependencies) {
     const lpars = plannerLpars(latest.snapshot, deps.config, input.host)
       .filter((l) => !input.lpars || input.lpars.includes(l.name))
       .map((l) => ({ ...l, allowReducedSize: false }));
-    const latency = { ...DEFAULT_LATENCY, parallelMappings: group.recovery.parallelMappingsPerStream };
+    const measured = group.recovery.stepDurations;
+    const latency = {
+      ...DEFAULT_LATENCY,
+      ...(measured && { viosConfigMs: measured.viosConfig, volumeMappingMs: measured.volumeMapping, activateMs: measured.activate, bootMs: measured.boot }),
+      parallelMappings: group.recovery.parallelMappingsPerStream,
+    };
     const plan = planPlacement(lpars, survivors, latency);
     const snapshotLpars = new Map(latest.snapshot.lpars.map((l) => [l.name, l]));
     const placement = new Map(plan.placements.map((p) => [p.lpar, p]));
@@ -188,10 +195,18 @@ export function createFailoverActivities(deps: FailoverDependencies) {
     }
   }
 
+  /** Unmaps every volume of the fenced host, a few at a time: fencing is on the RTO's critical path. */
   async function removeMappings(group: string, host: string): Promise<string[]> {
     const storage = storageOf(group);
     const mappings = await deviceCall(() => storage.hostMappings(host));
-    for (const mapping of mappings) await deviceCall(() => storage.unmapVolume(mapping.volume, host));
+    let next = 0;
+    const lane = async () => {
+      while (next < mappings.length) {
+        const mapping = mappings[next++]!;
+        await deviceCall(() => storage.unmapVolume(mapping.volume, host));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(UNMAP_LANES, mappings.length) }, lane));
     return mappings.map((m) => m.volume);
   }
 }

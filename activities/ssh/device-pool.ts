@@ -237,6 +237,9 @@ export class DevicePool {
       };
       client.once('connect', () => {
         slot.at = Date.now(); // the device counts the connection from here
+        // Commands are small request/response exchanges: without TCP_NODELAY, Nagle's algorithm meeting the
+        // peer's delayed ACKs adds ~40 ms to many of them.
+        client.setNoDelay(true);
       });
       client.once('ready', () => {
         settled = true;

@@ -56,6 +56,14 @@ export const recoverySchema = z
     onApprovalTimeout: z.enum(['proceed', 'abort']).default('abort'),
     rtoBudget: duration.default(30 * 60_000),
     parallelMappingsPerStream: z.number().int().min(1).max(32).default(4),
+    /**
+     * How long each restart step takes on these devices, measured by the operator (the planner balances the streams
+     * with it). Absent: the planner's defaults, which assume boot-dominated restarts.
+     */
+    stepDurations: z
+      .object({ viosConfig: duration, volumeMapping: duration, activate: duration, boot: duration })
+      .strict()
+      .optional(),
   })
   .strict();
 

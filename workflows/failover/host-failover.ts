@@ -45,7 +45,16 @@ export interface HostFailoverSettings {
   approvalTimeoutMs: number;
   onApprovalTimeout: 'proceed' | 'abort';
   rtoBudgetMs: number;
+  /** Volume mappings in flight per stream: at least this many (CMS paper §5.3: 4). */
   parallelMappingsPerStream: number;
+  /**
+   * The storage system's concurrent-operation budget. When given, each stream maps up to its share of it
+   * (budget / streams), never fewer than parallelMappingsPerStream: a failover with few streams uses the storage
+   * system fully, one with many streams is still bounded by the device queue.
+   */
+  storageMaxConcurrentOperations?: number;
+  /** Destination streams run at once (default: all of them; 1 restarts one destination after the other). */
+  maxParallelStreams?: number;
   /** How often device waits poll (tests use short ones). */
   pollMs?: number;
   /**
@@ -182,26 +191,26 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   }
 
   async function runStreams(i: HostFailoverInput, s: HostFailoverSettings, p: FailoverPlan, round: number, started: number): Promise<void> {
-    const results = await Promise.all(
-      p.streams.map((stream) =>
-        executeChild(restartStream, {
-          workflowId: restartStreamWorkflowId(workflowId, round, stream.destination),
-          args: [{
-            parentWorkflowId: workflowId,
-            group: i.group,
-            source: i.host,
-            destination: stream.destination,
-            lpars: stream.lpars,
-            parallelMappings: s.parallelMappingsPerStream,
-            hmcQueue: `device/${s.hmc}`,
-            storageQueue: `device/${s.storage}`,
-            startedAt: started,
-            pollMs: s.pollMs,
-            activityTimeoutMs: s.activityTimeoutMs,
-            heartbeatTimeoutMs: s.heartbeatTimeoutMs,
-          }],
-        }),
-      ),
+    const share = s.storageMaxConcurrentOperations ? Math.floor(s.storageMaxConcurrentOperations / Math.max(1, p.streams.length)) : 0;
+    const parallelMappings = Math.max(s.parallelMappingsPerStream, share);
+    const results = await inLanes(p.streams, s.maxParallelStreams ?? p.streams.length, (stream) =>
+      executeChild(restartStream, {
+        workflowId: restartStreamWorkflowId(workflowId, round, stream.destination),
+        args: [{
+          parentWorkflowId: workflowId,
+          group: i.group,
+          source: i.host,
+          destination: stream.destination,
+          lpars: stream.lpars,
+          parallelMappings,
+          hmcQueue: `device/${s.hmc}`,
+          storageQueue: `device/${s.storage}`,
+          startedAt: started,
+          pollMs: s.pollMs,
+          activityTimeoutMs: s.activityTimeoutMs,
+          heartbeatTimeoutMs: s.heartbeatTimeoutMs,
+        }],
+      }),
     );
     // The children's own results are authoritative (a progress signal may still be in flight).
     for (const result of results as StreamResult[]) for (const l of result.lpars) lpars.set(l.lpar, { ...l, attempts: round });
@@ -228,6 +237,20 @@ async function fenceOrWaitForOverride(
     const storageFence = await control.removeHostMappings({ group: input.group, host: input.host });
     return { host: input.host, powerState: storageFence.powerState, poweredOff: false, unmappedVolumes: storageFence.unmappedVolumes, override: override() };
   }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; results in the order of `items`. */
+async function inLanes<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
+  return results;
 }
 
 function totals(lpars: LparProgress[]): FailoverProgress['totals'] {

@@ -37,54 +37,61 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
   const timeouts = { startToCloseTimeout: input.activityTimeoutMs ?? 600_000, heartbeatTimeout: input.heartbeatTimeoutMs ?? 30_000, retry };
   const hmc = proxyActivities<FailoverActivities>({ taskQueue: input.hmcQueue, ...timeouts });
   const storage = proxyActivities<FailoverActivities>({ taskQueue: input.storageQueue, ...timeouts });
+  // Waiting for a boot only lists partitions, which the HMC's concurrent-operation limit does not count: it runs on
+  // this workflow's own queue, so a long boot never holds one of the device queue's slots.
+  const watch = proxyActivities<FailoverActivities>(timeouts);
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const results: LparProgress[] = [];
   let cancelled = false;
+  const signals: Array<Promise<void>> = [];
 
   for (const planned of input.lpars) {
     const progress: LparProgress = { lpar: planned.name, destination: input.destination, step: 'pending', attempts: 1, timings: {} };
-    // Progress reaches the parent even while this stream is being cancelled, so its report knows every LPAR's state.
-    const reach = (step: LparStep, error?: string) => {
+    // Progress goes to the parent without waiting for it (a signal costs round trips the restart need not wait for),
+    // and even while this stream is being cancelled, so the parent's report knows every LPAR's state.
+    const reach = (step: LparStep, error?: string): void => {
       progress.step = step;
       progress.timings[step] = Date.now() - input.startedAt;
       if (error) progress.error = error;
-      return CancellationScope.nonCancellable(() => parent.signal(lparProgressSignal, { ...progress, timings: { ...progress.timings } }));
+      signals.push(CancellationScope.nonCancellable(() => parent.signal(lparProgressSignal, { ...progress, timings: { ...progress.timings } })));
     };
     if (cancelled) {
-      await reach('cancelled', 'not started: the failover was cancelled');
+      reach('cancelled', 'not started: the failover was cancelled');
       results.push(progress);
       continue;
     }
     const mapped: string[] = [];
     try {
-      await reach('mapping');
+      reach('mapping');
       await inBatches(planned.volumes, input.parallelMappings, async (volume) => {
         await storage.mapVolume({ group: input.group, volume, destination: input.destination });
         mapped.push(volume);
       });
-      await reach('vios');
+      reach('vios');
       await hmc.configureVios({ group: input.group, destination: input.destination });
-      await reach('activating');
+      reach('activating');
       await hmc.restartLpar({ group: input.group, source: input.source, destination: input.destination, lpar: planned.name });
-      await reach('waiting-running');
-      await hmc.waitLparRunning({ group: input.group, destination: input.destination, lpar: planned.name, pollMs: input.pollMs });
-      await reach('running');
+      reach('waiting-running');
+      await watch.waitLparRunning({ group: input.group, destination: input.destination, lpar: planned.name, pollMs: input.pollMs });
+      reach('running');
     } catch (err) {
       if (isCancellation(err)) {
         cancelled = true;
-        await reach('cancelled', `cancelled during ${progress.step}; on ${input.destination} it is now ${await stateOn(planned.name)}`);
+        reach('cancelled', `cancelled during ${progress.step}; on ${input.destination} it is now ${await stateOn(planned.name)}`);
       } else {
         await settleFailure(planned.name, describe(err), mapped, progress, reach);
       }
     }
     results.push(progress);
   }
+  // Progress signals are only progress: the result below is authoritative, so a failed one is not fatal.
+  await Promise.allSettled(signals);
   return { destination: input.destination, lpars: results };
 
   /** The LPAR's state on the destination as the HMC reports it now, asked even while the stream is cancelled. */
   function stateOn(lpar: string): Promise<string> {
     return CancellationScope.nonCancellable(() =>
-      hmc.lparState({ group: input.group, host: input.destination, lpar }).catch((err: unknown) => `unknown (${describe(err)})`),
+      watch.lparState({ group: input.group, host: input.destination, lpar }).catch((err: unknown) => `unknown (${describe(err)})`),
     );
   }
 
@@ -93,7 +100,7 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
    * restart that answered with an error but happened), it must not be restarted anywhere else: it would run twice.
    * Otherwise the volumes mapped here are released and the parent re-plans it onto another host.
    */
-  async function settleFailure(lpar: string, why: string, mapped: string[], progress: LparProgress, reach: (step: LparStep, error?: string) => Promise<void>): Promise<void> {
+  async function settleFailure(lpar: string, why: string, mapped: string[], progress: LparProgress, reach: (step: LparStep, error?: string) => void): Promise<void> {
     const state = await stateOn(lpar);
     if (state === 'Running') return reach('running');
     if (ACTIVE_STATES.has(state) || state.startsWith('unknown')) {
