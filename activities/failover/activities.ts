@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { LazarusConfig } from '../../domain/config/index.js';
 import { DEFAULT_LATENCY, planPlacement } from '../../domain/planner/index.js';
-import type { FailoverPlan, FailoverReport, FenceProof } from '../../workflows/failover/messages.js';
+import type { FailoverPlan, FailoverReport } from '../../workflows/failover/messages.js';
 import { plannerLpars } from '../discovery/capacity-check.js';
 import { deviceCall } from '../device-failure.js';
 import type { DeviceRegistry } from '../devices.js';
@@ -20,8 +20,6 @@ export interface FailoverDependencies {
 }
 
 const HEALTHY_STATES = new Set(['Operating', 'Standby']);
-/** Volume unmappings in flight while fencing (well under any storage system's session and operation limits). */
-const UNMAP_LANES = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createFailoverActivities(deps: FailoverDependencies) {
@@ -42,20 +40,21 @@ export function createFailoverActivities(deps: FailoverDependencies) {
     },
 
     /**
-     * Fencing: power the host off immediately and wait until the HMC confirms Power Off, then remove every volume
-     * mapping of its storage host object. Fails (so the workflow waits for an operator) when power off cannot be
-     * confirmed, e.g. a host the HMC has no connection to.
+     * Fencing by power: off immediately, and wait until the HMC confirms Power Off. Fails (so the workflow waits for
+     * an operator) when that cannot be confirmed, e.g. a host the HMC has no connection to.
      */
-    async fenceHost(input: { group: string; host: string; pollMs?: number; confirmTimeoutMs?: number }): Promise<FenceProof> {
-      return whileHeartbeating(() => fence(input));
+    async fenceHost(input: { group: string; host: string; pollMs?: number; confirmTimeoutMs?: number }): Promise<{ powerState: string }> {
+      return whileHeartbeating(() => powerOffConfirmed(input));
     },
 
-    /** Storage fencing alone, for an operator override: the failed host can no longer reach its volumes. */
-    async removeHostMappings(input: { group: string; host: string }): Promise<{ powerState: string; unmappedVolumes: string[] }> {
-      return whileHeartbeating(async () => {
-        const powerState = await deviceCall(() => hmcOf(input.group).systemState(input.host)).catch(() => 'unknown (HMC unreachable)');
-        return { powerState, unmappedVolumes: await removeMappings(input.group, input.host) };
-      });
+    /** The host's power state for the record, when it could not be fenced ('unknown (…)' when the HMC cannot say). */
+    async hostPowerState(input: { group: string; host: string }): Promise<string> {
+      return whileHeartbeating(() => deviceCall(() => hmcOf(input.group).systemState(input.host)).catch((err: unknown) => `unknown (${(err as Error).message})`));
+    },
+
+    /** Storage fencing's first half: the volumes mapped to the host's storage host object. */
+    async listHostMappings(input: { group: string; host: string }): Promise<string[]> {
+      return whileHeartbeating(async () => (await deviceCall(() => storageOf(input.group).hostMappings(input.host))).map((m) => m.volume));
     },
 
     /** Plans from the last good inventory, with the survivors' current capacity read from the HMC. */
@@ -68,9 +67,9 @@ export function createFailoverActivities(deps: FailoverDependencies) {
       return whileHeartbeating(async () => (await deviceCall(() => storageOf(input.group).mapVolume(input.volume, input.destination))).detail);
     },
 
-    /** Removes one volume's mapping from a destination whose restart failed, so only the new destination sees it. */
-    async unmapVolume(input: { group: string; volume: string; destination: string }): Promise<string> {
-      return whileHeartbeating(async () => (await deviceCall(() => storageOf(input.group).unmapVolume(input.volume, input.destination))).detail);
+    /** Removes one volume's mapping to a host (a fenced host, or a destination whose restart failed). Not mapped is success. */
+    async unmapVolume(input: { group: string; volume: string; host: string }): Promise<string> {
+      return whileHeartbeating(async () => (await deviceCall(() => storageOf(input.group).unmapVolume(input.volume, input.host))).detail);
     },
 
     /** Makes the destination's VIOS see newly mapped disks (cfgdev on each running VIOS). */
@@ -122,7 +121,8 @@ export function createFailoverActivities(deps: FailoverDependencies) {
     },
   };
 
-  async function fence(input: { group: string; host: string; pollMs?: number; confirmTimeoutMs?: number }): Promise<FenceProof> {
+  /** Fencing by power: off immediately, then wait until the HMC confirms Power Off. */
+  async function powerOffConfirmed(input: { group: string; host: string; pollMs?: number; confirmTimeoutMs?: number }): Promise<{ powerState: string }> {
     const hmc = hmcOf(input.group);
     await deviceCall(() => hmc.powerOffSystem(input.host)).catch((err: unknown) => {
       throw ApplicationFailure.nonRetryable(`cannot power off ${input.host}: ${(err as Error).message}`, 'FenceFailed');
@@ -134,9 +134,8 @@ export function createFailoverActivities(deps: FailoverDependencies) {
       await sleep(input.pollMs ?? 2000);
       state = await deviceCall(() => hmc.systemState(input.host));
     }
-    const unmappedVolumes = await removeMappings(input.group, input.host);
-    log(`fence ${input.host}: Power Off confirmed, ${unmappedVolumes.length} volume mappings removed`);
-    return { host: input.host, powerState: state, poweredOff: true, unmappedVolumes };
+    log(`fence ${input.host}: Power Off confirmed`);
+    return { powerState: state };
   }
 
   async function planFromInventory(input: { group: string; host: string; lpars?: string[]; excludeDestinations?: string[] }): Promise<FailoverPlan> {
@@ -193,21 +192,6 @@ export function createFailoverActivities(deps: FailoverDependencies) {
       if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`${input.lpar} not Running on ${input.destination} in time`, 'LparStartTimeout');
       await sleep(input.pollMs ?? 5000);
     }
-  }
-
-  /** Unmaps every volume of the fenced host, a few at a time: fencing is on the RTO's critical path. */
-  async function removeMappings(group: string, host: string): Promise<string[]> {
-    const storage = storageOf(group);
-    const mappings = await deviceCall(() => storage.hostMappings(host));
-    let next = 0;
-    const lane = async () => {
-      while (next < mappings.length) {
-        const mapping = mappings[next++]!;
-        await deviceCall(() => storage.unmapVolume(mapping.volume, host));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(UNMAP_LANES, mappings.length) }, lane));
-    return mappings.map((m) => m.volume);
   }
 }
 

@@ -48,9 +48,10 @@ export interface HostFailoverSettings {
   /** Volume mappings in flight per stream: at least this many (CMS paper §5.3: 4). */
   parallelMappingsPerStream: number;
   /**
-   * The storage system's concurrent-operation budget. When given, each stream maps up to its share of it
-   * (budget / streams), never fewer than parallelMappingsPerStream: a failover with few streams uses the storage
-   * system fully, one with many streams is still bounded by the device queue.
+   * The storage system's concurrent-operation budget. When given, a stream asks for up to this many of an LPAR's
+   * mappings at once instead of parallelMappingsPerStream: the storage system's device queue, whose worker runs at
+   * most the budget, shares it among all streams and failovers, so the storage system is kept busy until the last
+   * volume (no stream idles its share while another waits) and its limit still holds.
    */
   storageMaxConcurrentOperations?: number;
   /** Destination streams run at once (default: all of them; 1 restarts one destination after the other). */
@@ -67,12 +68,17 @@ export interface HostFailoverSettings {
 
 type ControlActivities = ReturnType<typeof controlActivities>;
 
-function controlActivities(settings: Pick<HostFailoverSettings, 'activityTimeoutMs' | 'heartbeatTimeoutMs'>) {
-  return proxyActivities<FailoverActivities>({
+/** Device activities heartbeat while they wait on the device, so a crashed worker costs one heartbeat timeout. */
+function activityTimeouts(settings: Pick<HostFailoverSettings, 'activityTimeoutMs' | 'heartbeatTimeoutMs'>) {
+  return {
     startToCloseTimeout: settings.activityTimeoutMs ?? 600_000,
     heartbeatTimeout: settings.heartbeatTimeoutMs ?? 30_000,
     retry: { initialInterval: '2s', maximumAttempts: 3 },
-  });
+  };
+}
+
+function controlActivities(settings: Pick<HostFailoverSettings, 'activityTimeoutMs' | 'heartbeatTimeoutMs'>) {
+  return proxyActivities<FailoverActivities>(activityTimeouts(settings));
 }
 
 export async function hostFailover(input: HostFailoverInput & { settings: HostFailoverSettings }): Promise<FailoverReport> {
@@ -191,8 +197,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   }
 
   async function runStreams(i: HostFailoverInput, s: HostFailoverSettings, p: FailoverPlan, round: number, started: number): Promise<void> {
-    const share = s.storageMaxConcurrentOperations ? Math.floor(s.storageMaxConcurrentOperations / Math.max(1, p.streams.length)) : 0;
-    const parallelMappings = Math.max(s.parallelMappingsPerStream, share);
+    const parallelMappings = Math.max(s.parallelMappingsPerStream, s.storageMaxConcurrentOperations ?? 0);
     const results = await inLanes(p.streams, s.maxParallelStreams ?? p.streams.length, (stream) =>
       executeChild(restartStream, {
         workflowId: restartStreamWorkflowId(workflowId, round, stream.destination),
@@ -217,7 +222,11 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   }
 }
 
-/** Fences the host, or (when that cannot be proven) alerts and waits for an operator's override, then cuts storage. */
+/**
+ * Fences the host by power, or (when that cannot be proven) alerts and waits for an operator's override; then cuts
+ * its storage: every volume mapping of its host object removed, through the storage system's device queue so the
+ * storage limits hold across concurrent failovers.
+ */
 async function fenceOrWaitForOverride(
   control: ControlActivities,
   input: HostFailoverInput,
@@ -225,17 +234,24 @@ async function fenceOrWaitForOverride(
   override: () => OperatorDecision | undefined,
   setPhase: (phase: FailoverPhase) => void,
 ): Promise<FenceProof> {
+  const storage = proxyActivities<FailoverActivities>({ taskQueue: `device/${settings.storage}`, ...activityTimeouts(settings) });
+  const cutStorage = async () => {
+    const volumes = await storage.listHostMappings({ group: input.group, host: input.host });
+    await inLanes(volumes, settings.storageMaxConcurrentOperations ?? settings.parallelMappingsPerStream, (volume) => storage.unmapVolume({ group: input.group, volume, host: input.host }));
+    return volumes;
+  };
   try {
-    return await control.fenceHost({ group: input.group, host: input.host, pollMs: settings.pollMs });
+    const { powerState } = await control.fenceHost({ group: input.group, host: input.host, pollMs: settings.pollMs });
+    return { host: input.host, powerState, poweredOff: true, unmappedVolumes: await cutStorage() };
   } catch (err) {
-    if (isCancellation(err)) throw err;
-    const why = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : String(err);
+    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    const why = err.cause instanceof ApplicationFailure ? err.cause.message : String(err);
     setPhase('fence-blocked');
     await control.notify({ severity: 'critical', kind: 'fence-failed', message: `cannot fence ${input.host}: ${why}. Nothing is restarted until an operator overrides the fence.`, workflowId: workflowInfo().workflowId });
     await condition(() => override() !== undefined);
     setPhase('fence');
-    const storageFence = await control.removeHostMappings({ group: input.group, host: input.host });
-    return { host: input.host, powerState: storageFence.powerState, poweredOff: false, unmappedVolumes: storageFence.unmappedVolumes, override: override() };
+    const powerState = await control.hostPowerState({ group: input.group, host: input.host });
+    return { host: input.host, powerState, poweredOff: false, unmappedVolumes: await cutStorage(), override: override() };
   }
 }
 

@@ -116,7 +116,7 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
    */
   async function releaseVolumes(volumes: string[]): Promise<string> {
     try {
-      for (const volume of volumes) await storage.unmapVolume({ group: input.group, volume, destination: input.destination });
+      for (const volume of volumes) await storage.unmapVolume({ group: input.group, volume, host: input.destination });
       return volumes.length > 0 ? `; its ${volumes.length} volume mappings on ${input.destination} were removed` : '';
     } catch (err) {
       return `; removing its volume mappings on ${input.destination} failed (${describe(err)}): check them before re-planning`;
