@@ -54,5 +54,6 @@ export function failoverSettings(config: LazarusConfig, groupName: string) {
     rtoBudgetMs: group.recovery.rtoBudget,
     parallelMappingsPerStream: group.recovery.parallelMappingsPerStream,
     storageMaxConcurrentOperations: config.storage.find((s) => s.name === group.storage)?.limits.maxConcurrentOperations,
+    mapAllAtOnce: group.recovery.mapAllAtOnce,
   };
 }

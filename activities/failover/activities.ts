@@ -190,7 +190,7 @@ export function createFailoverActivities(deps: FailoverDependencies) {
         throw ApplicationFailure.retryable(`${input.lpar} is ${partition.state} on ${input.destination}`, 'LparDidNotStart');
       }
       if (Date.now() > deadline) throw ApplicationFailure.nonRetryable(`${input.lpar} not Running on ${input.destination} in time`, 'LparStartTimeout');
-      await sleep(input.pollMs ?? 5000);
+      await sleep(input.pollMs ?? 2000);
     }
   }
 }

@@ -57,6 +57,12 @@ export const recoverySchema = z
     rtoBudget: duration.default(30 * 60_000),
     parallelMappingsPerStream: z.number().int().min(1).max(32).default(4),
     /**
+     * true: a stream asks for all of an LPAR's volume mappings at once and the storage system's device queue shares its
+     * maxConcurrentOperations among every stream and failover (faster when mapping dominates). false: at most
+     * parallelMappingsPerStream per stream, as in the CMS paper.
+     */
+    mapAllAtOnce: z.boolean().default(true),
+    /**
      * How long each restart step takes on these devices, measured by the operator (the planner balances the streams
      * with it). Absent: the planner's defaults, which assume boot-dominated restarts.
      */
@@ -74,7 +80,7 @@ export const hostGroupSchema = z
     hmc: name,
     storage: name,
     hosts: z.array(name).min(2, 'a host group needs at least two hosts to back each other up'),
-    recovery: recoverySchema.default({ mode: 'advisory', approvalTimeout: 15 * 60_000, onApprovalTimeout: 'abort', rtoBudget: 30 * 60_000, parallelMappingsPerStream: 4 }),
+    recovery: recoverySchema.default({ mode: 'advisory', approvalTimeout: 15 * 60_000, onApprovalTimeout: 'abort', rtoBudget: 30 * 60_000, parallelMappingsPerStream: 4, mapAllAtOnce: true }),
   })
   .strict();
 

@@ -5,8 +5,10 @@
 //   3. plan     — the planner places its LPARs on the surviving hosts of the group, from the last good inventory;
 //   4. approve  — in advisory mode, wait for approve or reject (the group's timeout policy decides otherwise);
 //   5. execute  — one child workflow per destination stream, all in parallel; LPARs that failed are re-planned
-//                 onto other hosts once;
+//                 onto other hosts once (their volumes released first; never one the HMC still shows active);
 //   6. report   — per-LPAR steps and timings, RTO against the budget, what was not restarted and why; stored.
+// A cancel stops new work at once: the report says who cancelled, in which phase, and each LPAR's state on the HMC.
+// Progress (per LPAR, step and timings) is the `progress` query; the report is the result.
 import {
   ApplicationFailure,
   CancellationScope,
@@ -47,13 +49,14 @@ export interface HostFailoverSettings {
   rtoBudgetMs: number;
   /** Volume mappings in flight per stream: at least this many (CMS paper §5.3: 4). */
   parallelMappingsPerStream: number;
-  /**
-   * The storage system's concurrent-operation budget. When given, a stream asks for up to this many of an LPAR's
-   * mappings at once instead of parallelMappingsPerStream: the storage system's device queue, whose worker runs at
-   * most the budget, shares it among all streams and failovers, so the storage system is kept busy until the last
-   * volume (no stream idles its share while another waits) and its limit still holds.
-   */
+  /** The storage system's concurrent-operation budget (its device queue's limit); fencing unmaps this many at once. */
   storageMaxConcurrentOperations?: number;
+  /**
+   * A stream asks for all of an LPAR's mappings at once (up to the storage budget) instead of
+   * parallelMappingsPerStream: the storage system's device queue shares the budget among all streams and failovers,
+   * so the storage system stays busy until the last volume while its limit still holds. Off: the paper's fixed K.
+   */
+  mapAllAtOnce?: boolean;
   /** Destination streams run at once (default: all of them; 1 restarts one destination after the other). */
   maxParallelStreams?: number;
   /** How often device waits poll (tests use short ones). */
@@ -67,6 +70,9 @@ export interface HostFailoverSettings {
 }
 
 type ControlActivities = ReturnType<typeof controlActivities>;
+
+/** Unmappings at once while fencing when the storage budget is not given. */
+const DEFAULT_UNMAP_LANES = 8;
 
 /** Device activities heartbeat while they wait on the device, so a crashed worker costs one heartbeat timeout. */
 function activityTimeouts(settings: Pick<HostFailoverSettings, 'activityTimeoutMs' | 'heartbeatTimeoutMs'>) {
@@ -197,7 +203,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   }
 
   async function runStreams(i: HostFailoverInput, s: HostFailoverSettings, p: FailoverPlan, round: number, started: number): Promise<void> {
-    const parallelMappings = Math.max(s.parallelMappingsPerStream, s.storageMaxConcurrentOperations ?? 0);
+    const parallelMappings = s.mapAllAtOnce ? Math.max(s.parallelMappingsPerStream, s.storageMaxConcurrentOperations ?? 0) : s.parallelMappingsPerStream;
     const results = await inLanes(p.streams, s.maxParallelStreams ?? p.streams.length, (stream) =>
       executeChild(restartStream, {
         workflowId: restartStreamWorkflowId(workflowId, round, stream.destination),
@@ -237,7 +243,7 @@ async function fenceOrWaitForOverride(
   const storage = proxyActivities<FailoverActivities>({ taskQueue: `device/${settings.storage}`, ...activityTimeouts(settings) });
   const cutStorage = async () => {
     const volumes = await storage.listHostMappings({ group: input.group, host: input.host });
-    await inLanes(volumes, settings.storageMaxConcurrentOperations ?? settings.parallelMappingsPerStream, (volume) => storage.unmapVolume({ group: input.group, volume, host: input.host }));
+    await inLanes(volumes, settings.storageMaxConcurrentOperations ?? DEFAULT_UNMAP_LANES, (volume) => storage.unmapVolume({ group: input.group, volume, host: input.host }));
     return volumes;
   };
   try {
