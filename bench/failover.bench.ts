@@ -1,0 +1,291 @@
+// npm run bench:failover [-- --time-scale 0.004] [--only pod|large]
+//
+// Host failover RTO, end to end: the hostFailover workflow on the devserver with the real worker setup, driving the
+// simulated HMC and storage system over SSH (the simulator runs in its own process; its latency model is scaled by
+// --time-scale).
+//
+// 1. The CMS paper's PoD: 12 hosts, one fails, 11 destination streams; its LPARs have 1–24 volumes and mapping
+//    dominates. Run four ways by the same workflow: serial (one LPAR, one volume at a time), one stream per
+//    destination (§5.2), streams with 4 parallel mappings (§5.3), and Lazarus (its planner balancing measured step
+//    durations, mappings per stream up to its share of the storage system's budget). Speedups over serial are
+//    compared with what the latency model predicts for the same plan (target: each paper mode ≥ 90 % of it);
+//    Lazarus is compared with §5.3 and with the lower bound (target ≤ 1.2×).
+// 2. A large fleet: 50 hosts, 2,000 LPARs, 20,000 volumes; two hosts fail together and the storage system's
+//    concurrent-operation limit binds. RTO against the bound, the largest workflow history, peak worker memory.
+//
+// Times are of the restart phase (first volume mapping to last LPAR Running); confirm, fence and plan add a constant
+// and are printed apart. Results: bench/results/failover.md (failover-pod.md or failover-large.md with --only).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DeviceRegistry } from '../activities/devices.js';
+import { openSqliteStore } from '../activities/inventory/index.js';
+import { parseConfigText } from '../domain/config/index.js';
+import type { FleetEndpoints } from '../simulators/index.js';
+import type { FailoverReport } from '../workflows/failover/messages.js';
+import { failoverSettings, MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
+import { startTemporalService } from '../workers/temporal-service.js';
+import { BENCH_LATENCY, benchConfig, generateFleet, STEP_COST, type BenchFleet, type BenchLimits } from './failover/fleet.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({ options: { 'time-scale': { type: 'string', default: '0.004' }, only: { type: 'string' } } });
+const timeScale = Number(args['time-scale']);
+if (!(timeScale > 0)) throw new Error(`--time-scale must be a positive number, got ${args['time-scale']}`);
+
+/** Seconds the latency model charges one LPAR in a stream with `k` mappings at once (real-device seconds). */
+function lparSeconds(volumes: number, k: number): number {
+  return (Math.ceil(volumes / k) * STEP_COST.mapping + STEP_COST.vios + STEP_COST.restart + STEP_COST.boot) / 1000;
+}
+
+interface Mode {
+  name: string;
+  /** mappings at once per stream */
+  k: number;
+  settings: { parallelMappingsPerStream: number; maxParallelStreams?: number; mapAllAtOnce?: boolean };
+  /** the latency model's restart-phase time for this plan (real-device seconds) */
+  predict: (streams: number[][]) => number;
+}
+
+interface Run {
+  reports: FailoverReport[];
+  /** first mapping to last Running, scaled back to real-device seconds */
+  restartSeconds: number;
+  /** confirm + fence + plan of the slowest failover, real-device seconds */
+  preparationSeconds: number;
+  peakRssMb: number;
+  largestHistory: { workflowId: string; events: number; bytes: number };
+}
+
+/** A bench environment: the simulator process, the devserver, the inventory store, the workers and a client. */
+class Bench {
+  private constructor(
+    readonly fleet: BenchFleet,
+    readonly client: Client,
+    readonly controlUrl: string,
+    readonly config: ReturnType<typeof parseConfigText>,
+    private readonly stops: Array<() => Promise<unknown>>,
+  ) {}
+
+  static async start(fleet: BenchFleet, limits: BenchLimits): Promise<Bench> {
+    const dir = mkdtempSync(join(tmpdir(), `lazarus-bench-${fleet.name}-`));
+    const stops: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
+    writeFileSync(join(dir, 'fleet.yaml'), fleet.spec);
+    const simulator = await startSimulator(join(dir, 'fleet.yaml'), join(dir, 'endpoints.json'));
+    stops.unshift(async () => simulator.process.kill('SIGTERM'));
+    writeFileSync(join(dir, 'known_hosts'), simulator.endpoints.knownHosts);
+    const config = parseConfigText(benchConfig(fleet, simulator.endpoints, join(dir, 'known_hosts'), limits), `${fleet.name} bench config`);
+    const service = await startTemporalService({ logLevel: 'warn' });
+    stops.unshift(() => service.stop());
+    const store = await openSqliteStore(join(dir, 'lazarus.db'));
+    stops.unshift(() => store.close());
+    const devices = new DeviceRegistry(config);
+    stops.unshift(() => devices.close());
+    const workers = await startLazarusWorkers({ address: service.address, namespace: service.namespace, config, devices, store, log: () => undefined });
+    stops.unshift(() => workers.stop());
+    const connection = await Connection.connect({ address: service.address });
+    stops.unshift(() => connection.close());
+    const client = new Client({ connection, namespace: service.namespace });
+    const discovered = (await client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `bench-discovery-${fleet.name}`, args: [{ group: fleet.name }] })) as { discovery: { status: string; lpars?: number; error?: string } };
+    if (discovered.discovery.status !== 'ok') throw new Error(`discovery of ${fleet.name}: ${discovered.discovery.status} ${discovered.discovery.error ?? ''}`);
+    return new Bench(fleet, client, simulator.endpoints.control, config, stops);
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stops) await stop().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
+  }
+
+  private async control(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${this.controlUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!response.ok) throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  }
+
+  /** Resets the fleet, fails the failing hosts and fails each over with `settings`; all failovers run at once. */
+  async failover(label: string, settings: Mode['settings']): Promise<Run> {
+    await this.control('POST', '/reset');
+    await this.control('DELETE', '/violations');
+    for (const host of this.fleet.failing) await this.control('POST', '/faults', { kind: 'host-error', target: host });
+    const base = { ...failoverSettings(this.config, this.fleet.name)!, mapAllAtOnce: false, pollMs: 20, ...settings };
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    try {
+      const handles = await Promise.all(this.fleet.failing.map((host) =>
+        this.client.workflow.start('hostFailover', { taskQueue: MAIN_TASK_QUEUE, workflowId: `failover/${this.fleet.name}/${host}/${label}`, args: [{ group: this.fleet.name, host, mode: 'auto', requestedBy: 'bench', settings: base }] }),
+      ));
+      const reports = (await Promise.all(handles.map((h) => h.result()))) as FailoverReport[];
+      for (const report of reports) {
+        if (report.outcome !== 'succeeded') throw new Error(`${label}: ${report.workflowId} ${report.outcome}: ${JSON.stringify(report.lpars.filter((l) => l.step !== 'running').slice(0, 3))}`);
+      }
+      const violations = (await this.control('GET', '/violations')) as unknown[];
+      if (violations.length > 0) throw new Error(`${label}: ${violations.length} safety violations, e.g. ${JSON.stringify(violations[0])}`);
+      const starts = await Promise.all(handles.map(async (h) => (await h.describe()).startTime.getTime()));
+      const t0 = Math.min(...starts);
+      const at = (report: FailoverReport, step: 'mapping' | 'running', pick: (xs: number[]) => number) =>
+        pick(report.lpars.map((l) => l.timings[step]!)) + starts[reports.indexOf(report)]! - t0;
+      const firstMapping = Math.min(...reports.map((r) => at(r, 'mapping', (xs) => Math.min(...xs))));
+      const lastRunning = Math.max(...reports.map((r) => at(r, 'running', (xs) => Math.max(...xs))));
+      return {
+        reports,
+        restartSeconds: (lastRunning - firstMapping) / 1000 / timeScale,
+        preparationSeconds: firstMapping / 1000 / timeScale,
+        peakRssMb: peakRss / 2 ** 20,
+        largestHistory: await this.largestHistory(reports),
+      };
+    } finally {
+      clearInterval(sampler);
+    }
+  }
+
+  private async largestHistory(reports: FailoverReport[]): Promise<Run['largestHistory']> {
+    let largest = { workflowId: '', events: 0, bytes: 0 };
+    const ids = reports.flatMap((r) => [r.workflowId, ...(r.plan?.streams ?? []).map((s) => `${r.workflowId}/round-1/stream/${s.destination}`)]);
+    for (const workflowId of ids) {
+      const history = await this.client.workflow.getHandle(workflowId).fetchHistory();
+      const bytes = proto.temporal.api.history.v1.History.encode(history).finish().length;
+      if (bytes > largest.bytes) largest = { workflowId, events: history.events?.length ?? 0, bytes };
+    }
+    return largest;
+  }
+}
+
+async function startSimulator(fleetFile: string, endpointsFile: string): Promise<{ process: ChildProcess; endpoints: FleetEndpoints }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'simulators/main.ts'), '--fleet', fleetFile, '--endpoints', endpointsFile, '--time-scale', String(timeScale), '--latency', JSON.stringify(BENCH_LATENCY)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('control API')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited (${code}): ${output}`)));
+  });
+  return { process: child, endpoints: JSON.parse(readFileSync(endpointsFile, 'utf8')) as FleetEndpoints };
+}
+
+/** Volumes of each LPAR per stream, in the order of the report's plan. */
+function streamVolumes(report: FailoverReport): number[][] {
+  return report.plan!.streams.map((s) => s.lpars.map((l) => l.volumes.length));
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+const BOUND_RULE = 'the largest of: total work / streams, the longest LPAR, every mapping through the storage slots followed by one VIOS configuration, restart and boot';
+
+/** No schedule of these streams can be faster, given the latency model and the storage system's limit (real-device s). */
+function lowerBound(streams: number[][], k: number, storageLimit: number): number {
+  const all = streams.flat();
+  const fixed = (STEP_COST.vios + STEP_COST.restart + STEP_COST.boot) / 1000;
+  return Math.max(
+    sum(all.map((v) => lparSeconds(v, k))) / streams.length,
+    Math.max(...all.map((v) => lparSeconds(v, k))),
+    (sum(all) * STEP_COST.mapping) / 1000 / storageLimit + fixed,
+  );
+}
+const fmt = (x: number, digits = 1) => x.toFixed(digits);
+
+async function benchPod(lines: string[]): Promise<void> {
+  const storageLimit = 64;
+  const fleet = generateFleet({ name: 'pod', hostCount: 12, failing: 1, lparsPerHost: (i) => (i === 0 ? 55 : 2), minVolumes: 1, maxVolumes: 24, seed: 5 });
+  const failed = fleet.lpars.filter((l) => l.host === fleet.failing[0]);
+  const streams = fleet.hosts.length - 1;
+  const lazarusK = storageLimit;
+  const modes: Mode[] = [
+    { name: 'serial', k: 1, settings: { parallelMappingsPerStream: 1, maxParallelStreams: 1 }, predict: (s) => sum(s.flat().map((v) => lparSeconds(v, 1))) },
+    { name: 'streams (§5.2)', k: 1, settings: { parallelMappingsPerStream: 1 }, predict: (s) => Math.max(...s.map((vs) => sum(vs.map((v) => lparSeconds(v, 1))))) },
+    { name: 'streams + 4 mappings (§5.3)', k: 4, settings: { parallelMappingsPerStream: 4 }, predict: (s) => Math.max(...s.map((vs) => sum(vs.map((v) => lparSeconds(v, 4))))) },
+    // All of an LPAR's mappings at once, the storage budget shared by every stream: the model is the lower bound.
+    { name: 'Lazarus', k: lazarusK, settings: { parallelMappingsPerStream: 4, mapAllAtOnce: true }, predict: (s) => lowerBound(s, lazarusK, storageLimit) },
+  ];
+  console.log(`PoD: ${fleet.hosts.length} hosts, ${failed.length} LPARs and ${sum(failed.map((l) => l.volumes.length))} volumes on ${fleet.failing[0]}, time scale ${timeScale}`);
+  const bench = await Bench.start(fleet, { hmcConcurrentOperations: 32, storageConcurrentOperations: storageLimit, storageSessions: 16 });
+  const results: Array<{ mode: Mode; run: Run; predicted: number }> = [];
+  try {
+    for (const mode of modes) {
+      const run = await bench.failover(mode.name.split(' ')[0]!.toLowerCase(), mode.settings);
+      const predicted = mode.predict(streamVolumes(run.reports[0]!));
+      results.push({ mode, run, predicted });
+      console.log(`  ${mode.name}: restart phase ${fmt(run.restartSeconds, 0)} s (model ${fmt(predicted, 0)} s), preparation ${fmt(run.preparationSeconds, 0)} s`);
+    }
+  } finally {
+    await bench.stop();
+  }
+  const serial = results[0]!;
+  const lazarus = results[3]!;
+  const paper53 = results[2]!;
+  const volumes = streamVolumes(lazarus.run.reports[0]!);
+  const bound = lowerBound(volumes, lazarusK, storageLimit);
+  lines.push(
+    `### PoD (paper §5): ${fleet.hosts.length} hosts, ${fleet.failing[0]} fails: ${failed.length} LPARs, ${sum(failed.map((l) => l.volumes.length))} volumes (1–24 each), ${streams} destination streams`,
+    '',
+    `Device limits in the configuration: storage ${storageLimit} concurrent operations (the paper modes need at most ${streams} × 4 = ${streams * 4}, so it does not bind them), 16 SSH sessions; HMC 32 concurrent operations. Simulator latency (real-device ms, scaled by ${timeScale}): ${JSON.stringify(BENCH_LATENCY)}.`,
+    '',
+    '| mode | mappings per stream | restart phase (s, real-device) | model (s) | speedup over serial | model speedup | measured / model speedup |',
+    '|---|---|---|---|---|---|---|',
+    ...results.map(({ mode, run, predicted }) => {
+      const speedup = serial.run.restartSeconds / run.restartSeconds;
+      const modelSpeedup = serial.predicted / predicted;
+      return `| ${mode.name} | ${mode.k} | ${fmt(run.restartSeconds, 0)} | ${fmt(predicted, 0)} | ${fmt(speedup)}× | ${fmt(modelSpeedup)}× | ${fmt((100 * speedup) / modelSpeedup, 0)} % |`;
+    }),
+    '',
+    `Lazarus vs §5.3: ${fmt(paper53.run.restartSeconds / lazarus.run.restartSeconds, 2)}× faster. Lower bound (${BOUND_RULE}): ${fmt(bound, 0)} s; Lazarus / bound = ${fmt(lazarus.run.restartSeconds / bound, 2)}. Confirm + fence + plan before the restart phase: ${fmt(lazarus.run.preparationSeconds, 0)} s.`,
+    '',
+  );
+}
+
+async function benchLarge(lines: string[]): Promise<void> {
+  const storageLimit = 32;
+  const fleet = generateFleet({ name: 'big', hostCount: 50, failing: 2, lparsPerHost: () => 40, minVolumes: 1, maxVolumes: 19, seed: 11 });
+  const failed = fleet.lpars.filter((l) => fleet.failing.includes(l.host));
+  const failedVolumes = sum(failed.map((l) => l.volumes.length));
+  console.log(`Large: ${fleet.hosts.length} hosts, ${fleet.lpars.length} LPARs, ${sum(fleet.lpars.map((l) => l.volumes.length))} volumes; ${fleet.failing.join(' and ')} fail (${failed.length} LPARs, ${failedVolumes} volumes)`);
+  const started = Date.now();
+  const bench = await Bench.start(fleet, { hmcConcurrentOperations: 32, storageConcurrentOperations: storageLimit, storageSessions: 8 });
+  const setupSeconds = (Date.now() - started) / 1000;
+  let run: Run;
+  try {
+    run = await bench.failover('lazarus', { parallelMappingsPerStream: 4, mapAllAtOnce: true });
+    console.log(`  restart phase ${fmt(run.restartSeconds, 0)} s`);
+  } finally {
+    await bench.stop();
+  }
+  const allStreams = run.reports.flatMap((r) => streamVolumes(r));
+  const bound = lowerBound(allStreams, storageLimit, storageLimit);
+  const streams = sum(run.reports.map((r) => r.plan!.streams.length));
+  lines.push(
+    `### Large: ${fleet.hosts.length} hosts, ${fleet.lpars.length} LPARs, ${sum(fleet.lpars.map((l) => l.volumes.length))} volumes; ${fleet.failing.join(' and ')} fail together (${failed.length} LPARs, ${failedVolumes} volumes, ${streams} streams in two failovers)`,
+    '',
+    `Storage limit ${storageLimit} concurrent operations binds (the ${streams} streams ask for up to ${failedVolumes} mappings at once). Setup (simulator, devserver, discovery of the whole fleet): ${fmt(setupSeconds, 0)} s wall clock.`,
+    '',
+    '| restart phase (s, real-device) | lower bound (s) | ratio | largest workflow history | peak worker RSS |',
+    '|---|---|---|---|---|',
+    `| ${fmt(run.restartSeconds, 0)} | ${fmt(bound, 0)} | ${fmt(run.restartSeconds / bound, 2)} | ${run.largestHistory.events} events, ${fmt(run.largestHistory.bytes / 1024, 0)} KiB (${run.largestHistory.workflowId}) | ${fmt(run.peakRssMb, 0)} MB |`,
+    '',
+    `Bound: ${BOUND_RULE} (${storageLimit} mappings at once per stream, as Lazarus asks for).`,
+    '',
+  );
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const lines = [`## ${new Date().toISOString().slice(0, 10)}: \`npm run bench:failover -- --time-scale ${timeScale}${args.only ? ` --only ${args.only}` : ''}\``, ''];
+  if (!args.only || args.only === 'pod') await benchPod(lines);
+  if (!args.only || args.only === 'large') await benchLarge(lines);
+  console.log(`\n${lines.join('\n')}`);
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  const file = join(root, `bench/results/failover${args.only ? `-${args.only}` : ''}.md`);
+  writeFileSync(file, `# bench:failover results\n\n${lines.join('\n')}\n`);
+  console.log(`written to ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
