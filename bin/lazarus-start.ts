@@ -3,8 +3,7 @@
 // examples/fleet-small.yaml, a configuration written from examples/lazarus.yaml for it, the inventory store, the
 // workers, the discovery schedules and the HTTP API. With LAZARUS_CONFIG (or --config) it runs against the
 // configured devices instead of the simulator.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -13,8 +12,9 @@ import { DeviceRegistry } from '../activities/devices.js';
 import { openInventoryStore } from '../activities/inventory/index.js';
 import { resolveCredential } from '../activities/ssh/credentials.js';
 import { createApi } from '../api/app.js';
-import { loadConfig, parseConfigText, type LazarusConfig } from '../domain/config/index.js';
-import { startSimulatedFleet, writeEndpointsFile, type SimulatedFleet } from '../simulators/index.js';
+import { loadConfig, type LazarusConfig } from '../domain/config/index.js';
+import { startSimulatedFleet, type SimulatedFleet } from '../simulators/index.js';
+import { simulatedFleetConfig } from './simulated-fleet-config.js';
 import { ensureInventorySchedules } from '../workers/inventory-schedules.js';
 import { MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
 import { chooseTemporalService, startTemporalService } from '../workers/temporal-service.js';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   } else {
     fleet = await startSimulatedFleet({ fleet: 'examples/fleet-small.yaml', timeScale, stateDir: join(home, 'sim') });
     stops.unshift(() => fleet!.stop());
-    config = simulatedFleetConfig(fleet);
+    config = configForSimulatedFleet(fleet);
   }
   process.env.LAZARUS_DATABASE_PATH ||= join(home, 'lazarus.db');
   const store = await openInventoryStore(process.env, (line) => console.log(line));
@@ -102,23 +102,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
-/** examples/lazarus.yaml pointed at the simulator: its ports, its host keys, its passwords in a secrets file. */
-function simulatedFleetConfig(fleet: SimulatedFleet): LazarusConfig {
-  writeEndpointsFile(join(home, 'endpoints.json'), fleet.endpoints);
-  const knownHosts = join(home, 'known_hosts');
-  writeFileSync(knownHosts, fleet.knownHosts(), { mode: 0o600 });
-  const secrets = join(home, 'secrets.yaml');
-  writeFileSync(secrets, fleet.endpoints.devices.map((d) => `${d.name}:\n  password: ${JSON.stringify(d.password)}\n`).join(''), { mode: 0o600 });
-  process.env.LAZARUS_SECRETS_FILE = secrets;
-  process.env.LAZARUS_API_TOKEN ||= existsSync(join(home, 'api-token')) ? readFileSync(join(home, 'api-token'), 'utf8').trim() : randomBytes(18).toString('base64url');
-  writeFileSync(join(home, 'api-token'), process.env.LAZARUS_API_TOKEN, { mode: 0o600 });
-  let text = readFileSync('examples/lazarus.yaml', 'utf8').replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${knownHosts}`);
-  for (const device of fleet.endpoints.devices) text = text.replace(new RegExp(`(name: ${device.name}\\n\\s+address: )\\S+`), `$1${device.host}:${device.port}`);
-  const file = join(home, 'lazarus.yaml');
-  writeFileSync(file, text);
+/** examples/lazarus.yaml pointed at the simulator, with what it wrote said. */
+function configForSimulatedFleet(fleet: SimulatedFleet): LazarusConfig {
+  const { config, file, secrets } = simulatedFleetConfig(fleet, home);
   console.log(`Simulated fleet examples/fleet-small.yaml (time scale ${timeScale}); configuration ${file}; secrets ${secrets}`);
   for (const device of fleet.endpoints.devices) console.log(`  ${device.kind} ${device.name} ssh://${device.user}@${device.host}:${device.port} ${device.fingerprint}`);
-  return parseConfigText(text, file);
+  return config;
 }
 
 main().catch((err: unknown) => {
