@@ -55,5 +55,6 @@ export function failoverSettings(config: LazarusConfig, groupName: string) {
     parallelMappingsPerStream: group.recovery.parallelMappingsPerStream,
     storageMaxConcurrentOperations: config.storage.find((s) => s.name === group.storage)?.limits.maxConcurrentOperations,
     mapAllAtOnce: group.recovery.mapAllAtOnce,
+    pollMs: group.recovery.pollInterval,
   };
 }

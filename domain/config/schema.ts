@@ -62,6 +62,8 @@ export const recoverySchema = z
      * parallelMappingsPerStream per stream, as in the CMS paper.
      */
     mapAllAtOnce: z.boolean().default(true),
+    /** How often waits on a device (power off, boot) poll it: each interval can add to a sequential stream's RTO. */
+    pollInterval: duration.default(2_000),
     /**
      * How long each restart step takes on these devices, measured by the operator (the planner balances the streams
      * with it). Absent: the planner's defaults, which assume boot-dominated restarts.
@@ -80,7 +82,7 @@ export const hostGroupSchema = z
     hmc: name,
     storage: name,
     hosts: z.array(name).min(2, 'a host group needs at least two hosts to back each other up'),
-    recovery: recoverySchema.default({ mode: 'advisory', approvalTimeout: 15 * 60_000, onApprovalTimeout: 'abort', rtoBudget: 30 * 60_000, parallelMappingsPerStream: 4, mapAllAtOnce: true }),
+    recovery: recoverySchema.default({ mode: 'advisory', approvalTimeout: 15 * 60_000, onApprovalTimeout: 'abort', rtoBudget: 30 * 60_000, parallelMappingsPerStream: 4, mapAllAtOnce: true, pollInterval: 2_000 }),
   })
   .strict();
 
