@@ -196,6 +196,22 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
     await assertRestartedElsewhere(report, 'dc1-s01');
   });
 
+  it('does not re-plan a failed LPAR whose volumes cannot be released from its first destination', { timeout: 120_000 }, async () => {
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+    const stream = (await dryRun('dc1-s01')).plan!.streams[0]!;
+    const victim = stream.lpars[0]!;
+    await control('POST', '/faults', { kind: 'command-fail', target: 'hmc-dc1', command: 'rrstartlpar', match: `-t ${stream.destination} -p ${victim.name}`, message: 'HSCLA319 The partition cannot be restarted on the destination managed system' });
+    await control('POST', '/faults', { kind: 'command-fail', target: 'svc-dc1', command: 'rmvdiskhostmap', match: `-host ${stream.destination} `, message: 'CMMVC6071E The virtual disk-to-host mapping was not deleted' });
+    const report = await reportOf(await start('dc1-s01', 'auto'));
+    assert.equal(report.outcome, 'partial');
+    const stuck = report.lpars.find((l) => l.lpar === victim.name)!;
+    assert.equal(stuck.step, 'failed');
+    assert.equal(stuck.attempts, 1, 'not restarted anywhere else while its disks are still visible to the first destination');
+    assert.match(stuck.error ?? '', /removing its volume mappings on .* failed .*check them/);
+    assert.ok(report.lpars.filter((l) => l.lpar !== victim.name).every((l) => l.step === 'running'), 'the others are restarted');
+    assert.deepEqual(await control('GET', '/violations'), []);
+  });
+
   it('reports what does not fit when the survivors are short of capacity, and restarts the rest', { timeout: 120_000 }, async () => {
     for (const system of ['dc1-s02', 'dc1-s03', 'dc1-s04']) await control('POST', '/actions/set-capacity', { system, memoryMb: 210_000 });
     await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });

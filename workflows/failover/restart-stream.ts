@@ -1,7 +1,8 @@
 // One destination stream (CMS paper §5.2): the LPARs planned onto one surviving host, restarted one after the other
-// in plan order (priority first). For each: its volumes mapped to the destination, a few at a time (§5.3); the
-// destination's VIOS rescanned; the LPAR remote-restarted there; then wait until it is Running. An LPAR that still
-// fails after its retries is reported back, so the parent can re-plan it elsewhere; the stream moves on.
+// in plan order (priority first). For each: its volumes mapped to the destination, a few at a time (§5.3) or all at
+// once when the storage system's queue shares its budget; the destination's VIOS rescanned; the LPAR remote-restarted
+// there; then wait until it is Running. An LPAR that still fails after its retries has its volumes released here and
+// is reported back, so the parent can re-plan it elsewhere; the stream moves on. A cancel starts nothing new.
 import { ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { FailoverActivities } from '../../activities/failover/activities.js';
 import { lparProgressSignal, type LparProgress, type LparStep, type PlannedLpar } from './messages.js';
@@ -60,13 +61,9 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
       results.push(progress);
       continue;
     }
-    const mapped: string[] = [];
     try {
       reach('mapping');
-      await inBatches(planned.volumes, input.parallelMappings, async (volume) => {
-        await storage.mapVolume({ group: input.group, volume, destination: input.destination });
-        mapped.push(volume);
-      });
+      await inBatches(planned.volumes, input.parallelMappings, (volume) => storage.mapVolume({ group: input.group, volume, destination: input.destination }));
       reach('vios');
       await hmc.configureVios({ group: input.group, destination: input.destination });
       reach('activating');
@@ -79,7 +76,7 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
         cancelled = true;
         reach('cancelled', `cancelled during ${progress.step}; on ${input.destination} it is now ${await stateOn(planned.name)}`);
       } else {
-        await settleFailure(planned.name, describe(err), mapped, progress, reach);
+        await settleFailure(planned, describe(err), progress, reach);
       }
     }
     results.push(progress);
@@ -100,40 +97,39 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
    * restart that answered with an error but happened), it must not be restarted anywhere else: it would run twice.
    * Otherwise the volumes mapped here are released and the parent re-plans it onto another host.
    */
-  async function settleFailure(lpar: string, why: string, mapped: string[], progress: LparProgress, reach: (step: LparStep, error?: string) => void): Promise<void> {
-    const state = await stateOn(lpar);
+  async function settleFailure(planned: PlannedLpar, why: string, progress: LparProgress, reach: (step: LparStep, error?: string) => void): Promise<void> {
+    const state = await stateOn(planned.name);
     if (state === 'Running') return reach('running');
     if (ACTIVE_STATES.has(state) || state.startsWith('unknown')) {
       progress.replannable = false;
       return reach('failed', `${why}; it is ${state} on ${input.destination}, so it is not restarted elsewhere (it could run twice): check it`);
     }
-    return reach('failed', `${why}${await releaseVolumes(mapped)}`);
-  }
-
-  /**
-   * A failed LPAR is re-planned onto another host, so the volumes mapped here are unmapped first: only its next
-   * destination may see them. Failing that is reported, never hidden.
-   */
-  async function releaseVolumes(volumes: string[]): Promise<string> {
     try {
-      for (const volume of volumes) await storage.unmapVolume({ group: input.group, volume, host: input.destination });
-      return volumes.length > 0 ? `; its ${volumes.length} volume mappings on ${input.destination} were removed` : '';
+      // Every volume of the LPAR, not only those known mapped: unmapping is idempotent and a lost answer is possible.
+      for (const volume of planned.volumes) await storage.unmapVolume({ group: input.group, volume, host: input.destination });
+      return reach('failed', `${why}; its volume mappings on ${input.destination} were removed`);
     } catch (err) {
-      return `; removing its volume mappings on ${input.destination} failed (${describe(err)}): check them before re-planning`;
+      progress.replannable = false;
+      return reach('failed', `${why}; removing its volume mappings on ${input.destination} failed (${describe(err)}), so it is not restarted elsewhere: check them`);
     }
   }
 }
 
-/** Runs `work` over `items`, at most `limit` at a time. */
+/**
+ * Runs `work` over `items`, at most `limit` at a time. After a failure no new item starts, and it waits for those in
+ * flight before rethrowing: nothing keeps mapping volumes to a host the stream has given up on.
+ */
 async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (next < items.length && !failure) {
       const item = items[next++]!;
-      await work(item);
+      await work(item).catch((error: unknown) => void (failure ??= { error }));
     }
-  });
-  await Promise.all(lanes);
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
+  if (failure) throw failure.error;
 }
 
 function describe(err: unknown): string {
