@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { DeviceRegistry } from '../activities/devices.js';
 import { openInventoryStore } from '../activities/inventory/index.js';
 import { resolveCredential } from '../activities/ssh/credentials.js';
@@ -17,13 +17,14 @@ import { startSimulatedFleet, type SimulatedFleet } from '../simulators/index.js
 import { simulatedFleetConfig } from './simulated-fleet-config.js';
 import { ensureInventorySchedules } from '../workers/inventory-schedules.js';
 import { MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
+import { LazarusRuntimeLogger, logLevelFrom } from '../workers/runtime-logger.js';
 import { chooseTemporalService, startTemporalService } from '../workers/temporal-service.js';
 
 const home = resolve(process.env.LAZARUS_HOME ?? '.lazarus');
 const timeScale = Number(process.env.LAZARUS_SIM_TIME_SCALE ?? 0.05);
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger((process.env.LAZARUS_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+  Runtime.install({ logger: new LazarusRuntimeLogger(logLevelFrom(process.env)) });
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const configFlag = process.argv.indexOf('--config');
   const configFile = configFlag >= 0 ? process.argv[configFlag + 1] : process.env.LAZARUS_CONFIG;
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
   console.log(`Schedules: ${schedules.join(', ')}`);
   for (const group of config.hostGroups) {
     const outcome = (await client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `discovery-${group.name}-startup`, args: [{ group: group.name }], workflowIdConflictPolicy: 'TERMINATE_EXISTING' })) as { discovery: { status: string; lpars?: number; error?: string } };
-    console.log(`Discovery ${group.name}: ${outcome.discovery.status}${outcome.discovery.lpars !== undefined ? `, ${outcome.discovery.lpars} LPARs` : ''}${outcome.discovery.error ? ` (${outcome.discovery.error})` : ''}`);
+    // A good discovery logs itself; anything else is said here, since the failover plans from the last good one.
+    if (outcome.discovery.status !== 'ok') console.log(`Discovery ${group.name}: ${outcome.discovery.status}${outcome.discovery.error ? ` (${outcome.discovery.error})` : ''}`);
   }
 
   const tokens = config.api.tokens.map((t) => {
@@ -80,13 +82,16 @@ async function main(): Promise<void> {
 
   console.log('');
   console.log(`Lazarus API ${api}  (OpenAPI: ${api}/v1/openapi.json)`);
-  console.log(`Token: ${process.env.LAZARUS_API_TOKEN}`);
   if (fleet) {
+    console.log(`Token: ${process.env.LAZARUS_API_TOKEN}  (for the curl lines below: export LAZARUS_API_TOKEN=${process.env.LAZARUS_API_TOKEN})`);
     console.log(`Simulated fleet control API ${fleet.controlUrl}  (curl ${fleet.controlUrl}/state)`);
-    console.log('Fail a host, then fail it over (advisory mode waits for an approve):');
+    console.log('Fail a host in the simulator, then fail it over ("mode":"advisory" waits for POST .../approve):');
     console.log(`  curl -X POST ${fleet.controlUrl}/faults -H 'content-type: application/json' -d '{"kind":"host-error","target":"dc1-s01"}'`);
     console.log(`  curl -X POST ${api}/v1/failovers -H "authorization: Bearer $LAZARUS_API_TOKEN" -H 'content-type: application/json' -d '{"group":"dc1-prod","host":"dc1-s01","mode":"auto"}'`);
     console.log(`  curl -H "authorization: Bearer $LAZARUS_API_TOKEN" ${api}/v1/failovers/failover%2Fdc1-prod%2Fdc1-s01`);
+  } else {
+    const names = config.api.tokens.map((t) => t.name);
+    console.log(names.length > 0 ? `API tokens: ${names.join(', ')} (api.tokens in the configuration)` : 'API tokens: none in the configuration (api.tokens), so every request but /v1/healthz and /v1/openapi.json is refused');
   }
   console.log('Lazarus is ready. Ctrl-C stops everything.');
 

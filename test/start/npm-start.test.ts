@@ -34,10 +34,12 @@ describe('npm start', () => {
       const endpoints = JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')) as { devices: unknown[] };
       assert.equal(endpoints.devices.length, 2);
       assert.match(readFileSync(join(home, 'known_hosts'), 'utf8'), /ssh-ed25519/);
-      assert.match(output, /Discovery dc1-prod: ok, 20 LPARs/);
+      assert.match(output, /discovery dc1-prod: ok, 20 LPARs/);
+      assert.doesNotMatch(output, /No workflows registered/, 'the device workers\' expected SDK warning is not shown');
       const api = /Lazarus API (http:\/\/\S+)/.exec(output)?.[1];
       const token = /Token: (\S+)/.exec(output)?.[1];
       assert.ok(api && token, 'prints the API URL and a token');
+      assert.match(output, new RegExp(`export LAZARUS_API_TOKEN=${token}`), 'says how to export the token the curl lines use');
       assert.equal((await fetch(`${api}/v1/healthz`)).status, 200);
       const lpars = (await (await fetch(`${api}/v1/lpars`, { headers: { authorization: `Bearer ${token}` } })).json()) as { lpars: unknown[] };
       assert.equal(lpars.lpars.length, 20);
