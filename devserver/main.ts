@@ -2,6 +2,7 @@
 import { parseDevserverArgs, USAGE, UsageError } from './cli.js';
 import { createLog } from './log.js';
 import { startDevserver } from './server.js';
+import { DatabaseInUseError } from './store/sqlite-store.js';
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -32,9 +33,14 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // Started by a Lazarus process (workers/temporal-service.ts): it holds our stdin open for as long as it lives.
+  if (process.env.LAZARUS_DEVSERVER_LIFELINE === 'stdin') {
+    process.stdin.once('close', () => shutdown('end of stdin (the process that started this server is gone)'));
+    process.stdin.resume();
+  }
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`temporal-dev: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(`temporal-dev: ${err instanceof DatabaseInUseError ? err.message : ((err as Error)?.stack ?? String(err))}\n`);
   process.exit(1);
 });

@@ -4,7 +4,7 @@
 //   otherwise                        → the bundled devserver (bin/temporal-dev), which takes the same arguments.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
@@ -72,7 +72,14 @@ export async function startTemporalService(options: StartOptions = {}): Promise<
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  const child = spawn(choice.executable, args, { stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'], detached: options.ownProcessGroup ?? false });
+  // stdin is the server's lifeline: when this process dies, even by kill -9, the pipe closes and the devserver stops,
+  // instead of living on and holding the database (see devserver/main.ts).
+  const child = spawn(choice.executable, args, {
+    stdio: ['pipe', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
+    detached: options.ownProcessGroup ?? false,
+    env: { ...process.env, LAZARUS_DEVSERVER_LIFELINE: 'stdin' },
+  });
+  (child.stdin as Socket | null)?.unref();
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   try {
     await waitUntilServing(address, options.readyTimeoutMs ?? 20_000, () => child.exitCode !== null || child.signalCode !== null);

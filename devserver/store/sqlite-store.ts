@@ -11,6 +11,30 @@ import type { ChangeSet, DevserverStore, LoadedRun, NamespaceRecord } from './st
 const HistoryEventType = root.lookupType('temporal.api.history.v1.HistoryEvent');
 const SCHEMA_VERSION = 1;
 
+export class DatabaseInUseError extends Error {}
+
+/**
+ * One server per database file: the state is loaded into memory and written through, so a second server on the same
+ * file (a leftover one, say) would silently diverge from it. The file is locked for as long as this server runs; the
+ * operating system releases the lock when the process dies, even by kill -9.
+ */
+function openExclusively(file: string): Database.Database {
+  const db = new Database(file, { timeout: 1_000 });
+  try {
+    // Exclusive before WAL: the WAL then needs no shared memory, and the write lock taken below is held until close.
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    db.exec('BEGIN IMMEDIATE; COMMIT');
+    return db;
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new DatabaseInUseError(`database ${file} is in use by another devserver process: stop that one first, or give this one another --db-filename`);
+    }
+    throw err;
+  }
+}
+
 export class SqliteStore implements DevserverStore {
   readonly durable = true;
   private readonly db: Database.Database;
@@ -21,8 +45,7 @@ export class SqliteStore implements DevserverStore {
   readonly schedules: ScheduleStore;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    this.db = openExclusively(file);
     this.db.pragma('synchronous = NORMAL');
     this.migrate();
     this.upsertRun = this.db.prepare('INSERT INTO runs (run_key, state) VALUES (?, ?) ON CONFLICT(run_key) DO UPDATE SET state = excluded.state');
