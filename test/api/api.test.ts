@@ -1,70 +1,30 @@
 // The HTTP API end to end: the real worker process setup (main and per-device workers), the devserver, the
 // simulated fleet; failovers triggered and approved over HTTP; validation, authentication and conflicts.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DeviceRegistry } from '../../activities/devices.js';
-import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
-import { createApi } from '../../api/app.js';
-import { parseConfigText, type LazarusConfig } from '../../domain/config/index.js';
-import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
-import { MAIN_TASK_QUEUE, startLazarusWorkers, type RunningWorkers } from '../../workers/lazarus-workers.js';
-import { ConformanceServer, eventually } from '../support/temporal.js';
-
-const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
-const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
-const TOKEN = 'test-token-0123456789';
+import type { DeviceRegistry } from '../../activities/devices.js';
+import type { InventoryStore } from '../../activities/inventory/index.js';
+import type { SimulatedFleet } from '../../simulators/index.js';
+import { eventually } from '../support/temporal.js';
+import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 
 describe('HTTP API (devserver, workers, simulated fleet)', () => {
+  let lazarus: SimulatedLazarus;
   let fleet: SimulatedFleet;
-  let server: ConformanceServer;
   let store: InventoryStore;
   let devices: DeviceRegistry;
-  let config: LazarusConfig;
-  let workers: RunningWorkers;
-  let http: Server;
   let base: string;
-  let dir: string;
+  let apiToken: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lazarus-api-'));
-    fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: 0.0005 });
-    writeFileSync(join(dir, 'known_hosts'), fleet.knownHosts());
-    let text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${join(dir, 'known_hosts')}`);
-    for (const device of fleet.endpoints.devices) {
-      const variable = `LAZARUS_TEST_API_${device.name.replace(/-/g, '_').toUpperCase()}`;
-      process.env[variable] = device.password;
-      text = text.replace(new RegExp(`(name: ${device.name}\\n\\s+address: )\\S+`), `$1${device.host}:${device.port}`).replace(`credential: secret:${device.name}`, `credential: env:${variable}`);
-    }
-    config = parseConfigText(text, 'test lazarus.yaml');
-    devices = new DeviceRegistry(config);
-    store = await openSqliteStore(join(dir, 'lazarus.db'));
-    server = await ConformanceServer.start();
-    workers = await startLazarusWorkers({ address: server.address, namespace: server.namespace, config, devices, store, log: () => undefined });
-    const app = createApi({ client: server.client, config, store, tokens: [TOKEN], log: () => undefined });
-    await new Promise<void>((resolve) => {
-      http = app.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = http.address() as { port: number };
-    base = `http://127.0.0.1:${address.port}`;
-    const discovery = (await server.client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: 'discovery-api-test', args: [{ group: 'dc1-prod' }] })) as { discovery: { status: string } };
-    assert.equal(discovery.discovery.status, 'ok');
+    lazarus = await startSimulatedLazarus({ name: 'api' });
+    ({ fleet, store, devices, token: apiToken, apiUrl: base } = lazarus);
+    assert.equal(await lazarus.discover(), 'ok');
   });
 
-  after(async () => {
-    await new Promise((resolve) => http?.close(resolve));
-    await workers?.stop();
-    await server?.stop();
-    await devices?.close();
-    await store?.close();
-    await fleet?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => lazarus?.stop());
 
-  const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
+  const call = async (method: string, path: string, body?: unknown, token: string | null = apiToken) => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -91,7 +51,7 @@ describe('HTTP API (devserver, workers, simulated fleet)', () => {
     assert.equal(bad.body.code, 'invalid_request');
     const fields = (bad.body.fields as Array<{ path: string }>).map((f) => f.path);
     assert.ok(fields.includes('host') && fields.includes('mode'), JSON.stringify(bad.body));
-    assert.equal((await call('POST', '/v1/failovers', '{"group":', TOKEN)).body.code, 'invalid_json');
+    assert.equal((await call('POST', '/v1/failovers', '{"group":', apiToken)).body.code, 'invalid_json');
     assert.equal((await call('POST', '/v1/failovers', { group: 'nope', host: 'dc1-s01' })).status, 404);
     assert.equal((await call('POST', '/v1/failovers', { group: 'dc1-prod', host: 'dc9-s01' })).body.code, 'unknown_host');
     assert.equal((await call('GET', '/v1/failovers/no-such-failover')).status, 404);

@@ -2,7 +2,7 @@
 // change made in the simulator on the next run, the previous snapshot kept during an HMC outage, the capacity check,
 // and the schedules that run it all.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,14 +11,14 @@ import { parse } from 'yaml';
 import { createDiscoveryActivities } from '../../activities/discovery/activities.js';
 import { DeviceRegistry } from '../../activities/devices.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
-import { parseConfigText, type LazarusConfig } from '../../domain/config/index.js';
+import type { LazarusConfig } from '../../domain/config/index.js';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
 import { ensureInventorySchedules } from '../../workers/inventory-schedules.js';
 import type { DiscoveryOutcome } from '../../workflows/discovery/index.js';
+import { configForSimulatedFleet } from '../support/simulated-lazarus.js';
 import { ConformanceServer, uniqueTaskQueue, uniqueWorkflowId } from '../support/temporal.js';
 
 const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
-const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
 const WORKFLOWS = new URL('../../workflows/discovery/index.ts', import.meta.url).pathname;
 
 describe('discovery of a host group (workflow on the devserver, devices simulated)', () => {
@@ -35,14 +35,7 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lazarus-discovery-'));
     fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: 0.0005 });
-    writeFileSync(join(dir, 'known_hosts'), fleet.knownHosts());
-    let text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${join(dir, 'known_hosts')}`);
-    for (const device of fleet.endpoints.devices) {
-      const variable = `LAZARUS_TEST_DISCOVERY_${device.name.replace(/-/g, '_').toUpperCase()}`;
-      process.env[variable] = device.password;
-      text = text.replace(new RegExp(`(name: ${device.name}\\n\\s+address: )\\S+`), `$1${device.host}:${device.port}`).replace(`credential: secret:${device.name}`, `credential: env:${variable}`);
-    }
-    config = parseConfigText(text, 'test lazarus.yaml');
+    ({ config } = configForSimulatedFleet(fleet, dir));
     devices = new DeviceRegistry(config);
     store = await openSqliteStore(join(dir, 'lazarus.db'));
     server = await ConformanceServer.start();

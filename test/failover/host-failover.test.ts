@@ -4,70 +4,31 @@
 // the failed host Running elsewhere, defined and mapped on one host only, the report stored, and the simulator's
 // violation log empty.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { DeviceRegistry } from '../../activities/devices.js';
-import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
-import { createApi } from '../../api/app.js';
-import { parseConfigText, type LazarusConfig } from '../../domain/config/index.js';
-import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
+import type { DeviceRegistry } from '../../activities/devices.js';
+import type { InventoryStore } from '../../activities/inventory/index.js';
+import type { SimulatedFleet } from '../../simulators/index.js';
 import type { FailoverProgress, FailoverReport } from '../../workflows/failover/messages.js';
-import { MAIN_TASK_QUEUE, startLazarusWorkers, type RunningWorkers } from '../../workers/lazarus-workers.js';
-import { ConformanceServer, eventually } from '../support/temporal.js';
+import { eventually } from '../support/temporal.js';
+import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 import { assertPlacedOnce } from './fixtures/placement-checks.js';
 
-const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
-const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
-const TOKEN = 'failover-test-token-0123456789';
 
 describe('host failover through the HTTP API (devserver + simulated fleet)', () => {
+  let lazarus: SimulatedLazarus;
   let fleet: SimulatedFleet;
-  let server: ConformanceServer;
   let store: InventoryStore;
   let devices: DeviceRegistry;
-  let config: LazarusConfig;
-  let workers: RunningWorkers;
-  let http: Server;
   let base: string;
-  let dir: string;
+  let apiToken: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lazarus-failover-'));
-    fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: 0.0005 });
-    writeFileSync(join(dir, 'known_hosts'), fleet.knownHosts());
-    let text = readFileSync(EXAMPLE_CONFIG, 'utf8')
-      .replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${join(dir, 'known_hosts')}`)
-      .replace(/pollInterval: \S+/, 'pollInterval: 50');
-    for (const device of fleet.endpoints.devices) {
-      const variable = `LAZARUS_TEST_FAILOVER_${device.name.replace(/-/g, '_').toUpperCase()}`;
-      process.env[variable] = device.password;
-      text = text.replace(new RegExp(`(name: ${device.name}\\n\\s+address: )\\S+`), `$1${device.host}:${device.port}`).replace(`credential: secret:${device.name}`, `credential: env:${variable}`);
-    }
-    config = parseConfigText(text, 'test lazarus.yaml');
-    assert.equal(config.hostGroups[0]!.recovery.pollInterval, 50);
-    devices = new DeviceRegistry(config);
-    store = await openSqliteStore(join(dir, 'lazarus.db'));
-    server = await ConformanceServer.start();
-    workers = await startLazarusWorkers({ address: server.address, namespace: server.namespace, config, devices, store, log: () => undefined });
-    const app = createApi({ client: server.client, config, store, tokens: [TOKEN], log: () => undefined });
-    await new Promise<void>((resolve) => {
-      http = app.listen(0, '127.0.0.1', () => resolve());
-    });
-    base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    lazarus = await startSimulatedLazarus({ name: 'failover', editConfig: (yaml) => yaml.replace(/pollInterval: \S+/, 'pollInterval: 50') });
+    ({ fleet, store, devices, token: apiToken, apiUrl: base } = lazarus);
+    assert.equal(lazarus.config.hostGroups[0]!.recovery.pollInterval, 50);
   });
 
-  after(async () => {
-    await new Promise((resolve) => http?.close(resolve));
-    await workers?.stop();
-    await server?.stop();
-    await devices?.close();
-    await store?.close();
-    await fleet?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => lazarus?.stop());
 
   const control = async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${fleet.controlUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -78,7 +39,7 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
   const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as T };
@@ -87,8 +48,7 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
   beforeEach(async () => {
     await control('POST', '/reset');
     await control('DELETE', '/violations');
-    const outcome = (await server.client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `discovery-${Date.now()}`, args: [{ group: 'dc1-prod' }] })) as { discovery: { status: string } };
-    assert.equal(outcome.discovery.status, 'ok');
+    assert.equal(await lazarus.discover(), 'ok');
   });
 
   /** POST /v1/failovers; the failover's path under /v1/failovers. */

@@ -3,7 +3,7 @@
 // violation log empty (nothing started twice, no volume written from two LPARs), the report stored once.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,14 +11,14 @@ import { Worker } from '@temporalio/worker';
 import { createDiscoveryActivities } from '../../activities/discovery/activities.js';
 import { DeviceRegistry } from '../../activities/devices.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
-import { parseConfigText, type LazarusConfig } from '../../domain/config/index.js';
+import type { LazarusConfig } from '../../domain/config/index.js';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
 import type { FailoverProgress, FailoverReport } from '../../workflows/failover/messages.js';
+import { configForSimulatedFleet } from '../support/simulated-lazarus.js';
 import { ConformanceServer, eventually, REPO_ROOT } from '../support/temporal.js';
 import { assertPlacedOnce, fleetState } from './fixtures/placement-checks.js';
 
 const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
-const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
 const WORKER = new URL('./fixtures/worker-process.ts', import.meta.url).pathname;
 
 describe('host failover survives the worker being killed', () => {
@@ -35,16 +35,7 @@ describe('host failover survives the worker being killed', () => {
     dir = mkdtempSync(join(tmpdir(), 'lazarus-crash-'));
     // Slower device physics than the other tests, so each phase lasts long enough to be interrupted.
     fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: 0.02 });
-    writeFileSync(join(dir, 'known_hosts'), fleet.knownHosts());
-    let text = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${join(dir, 'known_hosts')}`);
-    for (const device of fleet.endpoints.devices) {
-      const variable = `LAZARUS_TEST_CRASH_${device.name.replace(/-/g, '_').toUpperCase()}`;
-      process.env[variable] = device.password;
-      text = text.replace(new RegExp(`(name: ${device.name}\\n\\s+address: )\\S+`), `$1${device.host}:${device.port}`).replace(`credential: secret:${device.name}`, `credential: env:${variable}`);
-    }
-    configFile = join(dir, 'lazarus.yaml');
-    writeFileSync(configFile, text);
-    config = parseConfigText(text, configFile);
+    ({ config, file: configFile } = configForSimulatedFleet(fleet, dir));
     devices = new DeviceRegistry(config);
     store = await openSqliteStore(join(dir, 'lazarus.db'));
     server = await ConformanceServer.start();
