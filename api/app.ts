@@ -87,7 +87,7 @@ export function createApi(options: ApiOptions): express.Express {
     try {
       res.json({ id: handle.workflowId, status: description.status.name.toLowerCase(), report: await handle.result() });
     } catch (err) {
-      res.json({ id: handle.workflowId, status: description.status.name.toLowerCase(), error: (err as Error).message });
+      res.json({ id: handle.workflowId, status: description.status.name.toLowerCase(), error: innermostMessage(err) });
     }
   }));
 
@@ -182,4 +182,11 @@ function authenticate(tokens: string[]) {
     res.locals.caller = 'api';
     next();
   };
+}
+
+/** A failed workflow's cause as the device or activity said it, not the SDK's "Workflow execution failed". */
+function innermostMessage(err: unknown): string {
+  let inner = err as Error;
+  while (inner.cause instanceof Error) inner = inner.cause;
+  return inner?.message ?? String(err);
 }

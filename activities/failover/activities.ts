@@ -103,7 +103,8 @@ export function createFailoverActivities(deps: FailoverDependencies) {
     },
 
     async recordFailoverReport(report: FailoverReport & { startedAt: string }): Promise<void> {
-      const outcome = report.outcome === 'succeeded' || report.outcome === 'partial' || report.outcome === 'cancelled' ? report.outcome : 'failed';
+      if (report.outcome === 'dry-run') return; // a dry run changes nothing, so there is nothing to record
+      const outcome = report.outcome;
       await deps.store.saveRecoveryReport({
         workflowId: report.workflowId,
         kind: 'host-failover',

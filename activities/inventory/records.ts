@@ -68,7 +68,7 @@ export const recoveryReportSchema = z.strictObject({
   group: name,
   startedAt: timestamp,
   finishedAt: timestamp,
-  outcome: z.enum(['succeeded', 'partial', 'failed', 'cancelled']),
+  outcome: z.enum(['succeeded', 'partial', 'failed', 'cancelled', 'rejected', 'not-failed']),
   /** The workflow's final report as it returned it (per-LPAR timings, RTO, what was not restarted and why). */
   report: z.record(z.string(), z.unknown()),
 });

@@ -156,6 +156,29 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
     await assertRestartedElsewhere(report, 'dc1-s01');
   });
 
+  it('stops with a report and an alert when the storage system cannot be reached to fence, restarting nothing', { timeout: 120_000 }, async () => {
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+    const unreachable = await control<{ id: string }>('POST', '/faults', { kind: 'device-unreachable', target: 'svc-dc1' });
+    try {
+      const path = await start('dc1-s01', 'auto');
+      const report = await reportOf(path);
+      assert.equal(report.outcome, 'failed');
+      assert.match(report.stoppedBy ?? '', /^fence: Power Off confirmed, but removing the host's volume mappings failed: svc-dc1: cannot reach/, 'names the phase, what was done and the device');
+      assert.equal(report.fence, undefined, 'no fence proof');
+      assert.equal(report.plan, undefined, 'nothing planned, nothing restarted');
+      const stored = await store.recoveryReport(report.workflowId);
+      assert.equal(stored?.outcome, 'failed');
+      const alert = (await store.recentNotifications(20)).find((n) => n.kind === 'failover-stopped' && n.workflowId === report.workflowId);
+      assert.equal(alert?.severity, 'critical');
+      assert.match(alert?.message ?? '', /stopped in fence: /);
+      const state = await api<{ status: string; report: FailoverReport }>('GET', path);
+      assert.equal(state.body.report.stoppedBy, report.stoppedBy, 'GET /v1/failovers/:id shows why');
+    } finally {
+      await control('DELETE', `/faults/${unreachable.id}`);
+    }
+    assert.deepEqual(await control('GET', '/violations'), []);
+  });
+
   it('does not re-plan a failed LPAR whose volumes cannot be released from its first destination', { timeout: 120_000 }, async () => {
     await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
     const stream = (await dryRun('dc1-s01')).plan!.streams[0]!;

@@ -8,12 +8,15 @@
 //                 onto other hosts once (their volumes released first; never one the HMC still shows active);
 //   6. report   — per-LPAR steps and timings, RTO against the budget, what was not restarted and why; stored.
 // A cancel stops new work at once: the report says who cancelled, in which phase, and each LPAR's state on the HMC.
+// A step that still fails after its retries (a device unreachable, no inventory to plan from) stops the failover the
+// same way: nothing new starts, running streams finish, and the report says where and why; an operator is alerted.
 // Progress (per LPAR, step and timings) is the `progress` query; the report is the result.
 import {
   ApplicationFailure,
   CancellationScope,
   log,
   ActivityFailure,
+  ChildWorkflowFailure,
   condition,
   executeChild,
   isCancellation,
@@ -93,6 +96,7 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   const workflowId = workflowInfo().workflowId;
   const startedAt = Date.now();
   let phase: FailoverPhase = 'confirm';
+  let powerFence: Omit<FenceProof, 'unmappedVolumes'> | undefined;
   let fence: FenceProof | undefined;
   let plan: FailoverPlan | undefined;
   let approval: FailoverReport['approval'];
@@ -130,10 +134,10 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
   });
   setHandler(progressQuery, progress);
   CancellationScope.current().cancelRequested.catch(() => (cancelledDuring ??= phase));
-  const report = async (outcome: FailoverReport['outcome']): Promise<FailoverReport> => {
+  const report = async (outcome: FailoverReport['outcome'], stoppedBy?: string): Promise<FailoverReport> => {
     phase = outcome === 'not-failed' || outcome === 'rejected' || outcome === 'cancelled' ? outcome : 'done';
     const rtoMs = Date.now() - startedAt;
-    const final: FailoverReport = { ...progress(), outcome, rtoMs, withinBudget: rtoMs <= settings.rtoBudgetMs, unplaced: plan?.unplaced ?? [], approval, plan, cancelledDuring, cancelledBy };
+    const final: FailoverReport = { ...progress(), outcome, rtoMs, withinBudget: rtoMs <= settings.rtoBudgetMs, unplaced: plan?.unplaced ?? [], approval, plan, cancelledDuring, cancelledBy, stoppedBy };
     if (!input.dryRun) {
       await CancellationScope.nonCancellable(() => control.recordFailoverReport({ ...final, startedAt: new Date(startedAt).toISOString() }));
     }
@@ -148,7 +152,8 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
     // 2. fence (a dry run touches nothing)
     if (!input.dryRun) {
       phase = 'fence';
-      fence = await fenceOrWaitForOverride(control, input, settings, () => fenceOverride, (p) => (phase = p));
+      powerFence = await fenceByPowerOrWaitForOverride(control, input, settings, () => fenceOverride, (p) => (phase = p));
+      fence = { ...powerFence, unmappedVolumes: await cutStorage(input, settings) };
     }
 
     // 3. plan
@@ -192,7 +197,23 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
     return await report(outcome);
   } catch (err) {
     if (isCancellation(err)) return await reportCancelled();
+    // Only a step's failure ends the failover with a report; a bug in this code fails the workflow task instead, so
+    // Temporal retries it once the code is fixed.
+    if (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) return await reportStopped(err);
     throw err;
+  }
+
+  /** A step failed after its retries: every LPAR not yet done is reported with the step it was in, for an operator. */
+  async function reportStopped(err: ActivityFailure | ChildWorkflowFailure): Promise<FailoverReport> {
+    const stoppedBy = `${phase}: ${phase === 'fence' && powerFence && !fence ? `${powerFence.powerState} confirmed, but removing the host's volume mappings failed: ` : ''}${rootMessage(err)}`;
+    for (const l of lpars.values()) {
+      if (!UNFINISHED_STEPS.has(l.step)) continue;
+      const where = l.step === 'pending' ? 'not started' : `stopped during ${l.step} on ${l.destination}: check it on the HMC`;
+      lpars.set(l.lpar, { ...l, step: 'failed', replannable: false, error: `${where}; the failover stopped (${stoppedBy})` });
+    }
+    const outcome = totals([...lpars.values()]).running > 0 ? 'partial' : 'failed';
+    await control.notify({ severity: 'critical', kind: 'failover-stopped', message: `failover of ${input.host} stopped in ${stoppedBy}`, workflowId });
+    return report(outcome, stoppedBy);
   }
 
   /** Cancelled: nothing new was started after the request; every LPAR's last known state is in the report. */
@@ -229,26 +250,19 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
 }
 
 /**
- * Fences the host by power, or (when that cannot be proven) alerts and waits for an operator's override; then cuts
- * its storage: every volume mapping of its host object removed, through the storage system's device queue so the
- * storage limits hold across concurrent failovers.
+ * Fences the host by power: off, and Power Off confirmed by the HMC. When that cannot be proven it alerts and waits
+ * for an operator's override (who and why go into the proof); nothing is restarted meanwhile.
  */
-async function fenceOrWaitForOverride(
+async function fenceByPowerOrWaitForOverride(
   control: ControlActivities,
   input: HostFailoverInput,
   settings: HostFailoverSettings,
   override: () => OperatorDecision | undefined,
   setPhase: (phase: FailoverPhase) => void,
-): Promise<FenceProof> {
-  const storage = proxyActivities<FailoverActivities>({ taskQueue: `device/${settings.storage}`, ...activityTimeouts(settings) });
-  const cutStorage = async () => {
-    const volumes = await storage.listHostMappings({ group: input.group, host: input.host });
-    await inLanes(volumes, settings.storageMaxConcurrentOperations ?? DEFAULT_UNMAP_LANES, (volume) => storage.unmapVolume({ group: input.group, volume, host: input.host }));
-    return volumes;
-  };
+): Promise<Omit<FenceProof, 'unmappedVolumes'>> {
   try {
     const { powerState } = await control.fenceHost({ group: input.group, host: input.host, pollMs: settings.pollMs });
-    return { host: input.host, powerState, poweredOff: true, unmappedVolumes: await cutStorage() };
+    return { host: input.host, powerState, poweredOff: true };
   } catch (err) {
     if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
     const why = err.cause instanceof ApplicationFailure ? err.cause.message : String(err);
@@ -257,27 +271,55 @@ async function fenceOrWaitForOverride(
     await condition(() => override() !== undefined);
     setPhase('fence');
     const powerState = await control.hostPowerState({ group: input.group, host: input.host });
-    return { host: input.host, powerState, poweredOff: false, unmappedVolumes: await cutStorage(), override: override() };
+    return { host: input.host, powerState, poweredOff: false, override: override() };
   }
 }
 
-/** Runs `work` over `items`, at most `limit` at a time; results in the order of `items`. */
+/**
+ * Fencing's second half: every volume mapping of the host's storage host object removed, through the storage
+ * system's device queue so the storage limits hold across concurrent failovers. Returns the volumes unmapped.
+ */
+async function cutStorage(input: HostFailoverInput, settings: HostFailoverSettings): Promise<string[]> {
+  const storage = proxyActivities<FailoverActivities>({ taskQueue: `device/${settings.storage}`, ...activityTimeouts(settings) });
+  const volumes = await storage.listHostMappings({ group: input.group, host: input.host });
+  await inLanes(volumes, settings.storageMaxConcurrentOperations ?? DEFAULT_UNMAP_LANES, (volume) => storage.unmapVolume({ group: input.group, volume, host: input.host }));
+  return volumes;
+}
+
+/**
+ * Runs `work` over `items`, at most `limit` at a time; results in the order of `items`. After a failure nothing new
+ * starts, and it waits for the work in flight before rethrowing: no stream is left running unwatched.
+ */
 async function inLanes<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const lane = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const index = next++;
-      results[index] = await work(items[index]!);
+      results[index] = await work(items[index]!).catch((error: unknown) => {
+        failure ??= { error };
+        return undefined as R;
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
+  if (failure) throw failure.error;
   return results;
 }
 
+const UNFINISHED_STEPS: ReadonlySet<string> = new Set(['pending', 'mapping', 'vios', 'activating', 'waiting-running']);
+
 function totals(lpars: LparProgress[]): FailoverProgress['totals'] {
   const count = (steps: string[]) => lpars.filter((l) => steps.includes(l.step)).length;
-  return { running: count(['running']), failed: count(['failed']), unplaced: count(['unplaced']), cancelled: count(['cancelled']), pending: count(['pending', 'mapping', 'vios', 'activating', 'waiting-running']) };
+  return { running: count(['running']), failed: count(['failed']), unplaced: count(['unplaced']), cancelled: count(['cancelled']), pending: count([...UNFINISHED_STEPS]) };
+}
+
+/** The innermost message of a failure chain: what the device or the activity said, not "Activity task failed". */
+function rootMessage(err: Error): string {
+  let inner: Error = err;
+  while (inner.cause instanceof Error) inner = inner.cause;
+  return inner.message;
 }
 
 /** Signal payloads come from outside: a malformed one is logged and ignored, never allowed to fail the failover. */

@@ -74,6 +74,8 @@ export interface FailoverReport extends FailoverProgress {
   /** the phase a cancelled failover was in when the cancel request arrived */
   cancelledDuring?: FailoverPhase;
   cancelledBy?: OperatorDecision;
+  /** Why the failover stopped before its end: the phase and the step's last error (a device unreachable, no inventory). */
+  stoppedBy?: string;
 }
 
 /** The plan as the workflow executes it: per destination stream, the LPARs in order with what they need. */
