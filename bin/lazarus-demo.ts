@@ -136,6 +136,7 @@ function draw(lines: string[], shown: string[]): string[] {
 function printReport(report: FailoverReport, violations: Violation[]): void {
   say(`\nReport of ${report.workflowId}: ${report.outcome} in ${seconds(report.rtoMs)} (${report.withinBudget ? 'within' : 'over'} the RTO budget of ${seconds(report.rtoBudgetMs)})`);
   if (report.fence) say(`  fence proof: ${fenceProof(report.fence)}`);
+  if (report.stoppedBy) say(`  stopped in ${report.stoppedBy}`);
   for (const lpar of report.lpars.filter((l) => l.step !== 'unplaced')) {
     const timings = Object.entries(lpar.timings).map(([step, ms]) => `${step} ${seconds(ms)}`).join(', ');
     say(`  ${lpar.lpar.padEnd(12)} → ${(lpar.destination ?? '-').padEnd(8)} ${lpar.step.padEnd(8)} ${timings}${lpar.error ? `  (${lpar.error})` : ''}`);
