@@ -112,7 +112,7 @@ export const notificationSchema = z
     name,
     kind: z.enum(['log', 'webhook']),
     url: z.string().url().optional(),
-    events: z.array(z.enum(['failover-started', 'approval-needed', 'fence-failed', 'failover-finished', 'capacity-shortfall', 'discovery-failed'])).optional(),
+    events: z.array(z.enum(['failover-started', 'approval-needed', 'fence-failed', 'failover-finished', 'failover-stopped', 'capacity-shortfall', 'discovery-failed'])).optional(),
   })
   .strict()
   .refine((n) => n.kind !== 'webhook' || n.url !== undefined, { message: 'a webhook needs a url', path: ['url'] });

@@ -47,6 +47,10 @@ export interface SimulatedLazarus {
   /** The HTTP API's base URL, and a token it accepts. */
   apiUrl: string;
   token: string;
+  /** A call to the HTTP API with the token; the status and the JSON body. */
+  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** A call to the simulator's control API (faults, state, violations); fails the test on an error status. */
+  control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   /** A discovery of the host group run to its end; its status ('ok' when the inventory was refreshed). */
   discover(group?: string): Promise<string>;
   stop(): Promise<void>;
@@ -81,7 +85,17 @@ export async function startSimulatedLazarus(options: { name: string; timeScale?:
       const outcome = (await server.client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `discovery-${options.name}-${++discoveries}`, args: [{ group }] })) as { discovery: { status: string } };
       return outcome.discovery.status;
     };
-    return { dir, fleet, server, store, devices, config, workers, apiUrl: `http://127.0.0.1:${(http.address() as { port: number }).port}`, token, discover, stop };
+    const apiUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    const api = async <T,>(method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as T };
+    };
+    const control = async <T,>(method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${fleet.controlUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!response.ok) throw new Error(`simulator control ${method} ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    };
+    return { dir, fleet, server, store, devices, config, workers, apiUrl, token, api, control, discover, stop };
   } catch (err) {
     await stop();
     throw err;
