@@ -19,31 +19,17 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
   let fleet: SimulatedFleet;
   let store: InventoryStore;
   let devices: DeviceRegistry;
-  let base: string;
-  let apiToken: string;
 
   before(async () => {
     lazarus = await startSimulatedLazarus({ name: 'failover', editConfig: (yaml) => yaml.replace(/pollInterval: \S+/, 'pollInterval: 50') });
-    ({ fleet, store, devices, token: apiToken, apiUrl: base } = lazarus);
+    ({ fleet, store, devices } = lazarus);
     assert.equal(lazarus.config.hostGroups[0]!.recovery.pollInterval, 50);
   });
 
   after(() => lazarus?.stop());
 
-  const control = async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${fleet.controlUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    assert.ok(response.ok, `${method} ${path}: ${response.status}`);
-    return (await response.json()) as T;
-  };
-
-  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  const control = <T = unknown>(method: string, path: string, body?: unknown) => lazarus.control<T>(method, path, body);
+  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => lazarus.api<T>(method, path, body);
 
   beforeEach(async () => {
     await control('POST', '/reset');
