@@ -8,7 +8,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DeviceRegistry } from '../../activities/devices.js';
 import type { InventoryStore } from '../../activities/inventory/index.js';
 import type { SimulatedFleet } from '../../simulators/index.js';
-import type { FailoverProgress, FailoverReport } from '../../workflows/failover/messages.js';
+import { restartStreamWorkflowId, type FailoverProgress, type FailoverReport } from '../../workflows/failover/messages.js';
 import { eventually } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 import { assertPlacedOnce } from './fixtures/placement-checks.js';
@@ -162,6 +162,48 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
     } finally {
       await control('DELETE', `/faults/${unreachable.id}`);
     }
+    assert.deepEqual(await control('GET', '/violations'), []);
+  });
+
+  it('does not restart elsewhere an LPAR whose state on its destination cannot be read after a failed restart; its stream moves on', { timeout: 120_000 }, async () => {
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+    const stream = (await dryRun('dc1-s01')).plan!.streams.find((s) => s.lpars.length >= 2)!;
+    const [victim, next] = stream.lpars;
+    // The victim's restart fails, and so does every attempt to read its state on the destination afterwards.
+    await control('POST', '/faults', { kind: 'command-fail', target: 'hmc-dc1', command: 'rrstartlpar', match: `-p ${victim!.name}`, message: 'HSCLA319 The partition cannot be restarted on the destination managed system' });
+    await control('POST', '/faults', { kind: 'command-fail', target: 'hmc-dc1', command: 'lssyscfg', match: `lpar_names=${victim!.name} `, message: 'HSCL350B The managed system is busy' });
+    const report = await reportOf(await start('dc1-s01', 'auto'));
+    assert.equal(report.outcome, 'partial');
+    const failed = report.lpars.find((l) => l.lpar === victim!.name)!;
+    assert.equal(failed.step, 'failed');
+    assert.equal(failed.replannable, false);
+    assert.equal(failed.attempts, 1, 'not restarted anywhere else: it might be running where it failed');
+    assert.match(failed.error ?? '', /it is unknown .* on .*, so it is not restarted elsewhere \(it could run twice\): check it/);
+    assert.equal(report.lpars.find((l) => l.lpar === next!.name)?.step, 'running', 'the stream went on with the next LPAR');
+    assert.ok(report.lpars.filter((l) => l.lpar !== victim!.name).every((l) => l.step === 'running'));
+    assert.equal(report.stoppedBy, undefined, 'the failover itself ran to its end');
+    assert.deepEqual(await control('GET', '/violations'), []);
+  });
+
+  it('stops with a report when an operator terminates one destination stream: the others finish, its LPARs are reported where they stopped', { timeout: 120_000 }, async () => {
+    // Volume mappings hang on the storage system until released, so the stream is terminated mid-mapping.
+    const hang = await control<{ id: string }>('POST', '/faults', { kind: 'command-hang', target: 'svc-dc1', command: 'mkvdiskhostmap' });
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+    const path = await start('dc1-s01', 'auto');
+    const workflowId = decodeURIComponent(path.split('/').pop()!);
+    const inMapping = await eventually('an LPAR mid-mapping', async () => (await progress(path))?.lpars.find((l) => l.step === 'mapping'), 60_000);
+    await lazarus.server.client.workflow.getHandle(restartStreamWorkflowId(workflowId, 1, inMapping.destination!)).terminate('operator: stream stuck');
+    await control('DELETE', `/faults/${hang.id}`);
+    const report = await reportOf(path);
+    assert.equal(report.stoppedBy, `execute: restart stream ${restartStreamWorkflowId(workflowId, 1, inMapping.destination!)} ended: Terminated`);
+    const stopped = report.lpars.filter((l) => l.destination === inMapping.destination);
+    assert.ok(stopped.every((l) => l.step === 'failed' && l.replannable === false), JSON.stringify(stopped));
+    assert.match(stopped.find((l) => l.lpar === inMapping.lpar)?.error ?? '', new RegExp(`^stopped during mapping on ${inMapping.destination}: check it on the HMC`));
+    const others = report.lpars.filter((l) => l.destination !== inMapping.destination);
+    assert.ok(others.length > 0 && others.every((l) => l.step === 'running'), 'the other streams ran to their end');
+    assert.equal(report.outcome, 'partial');
+    const alert = (await store.recentNotifications(20)).find((n) => n.kind === 'failover-stopped' && n.workflowId === workflowId);
+    assert.equal(alert?.severity, 'critical');
     assert.deepEqual(await control('GET', '/violations'), []);
   });
 

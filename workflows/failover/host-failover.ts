@@ -205,7 +205,9 @@ export async function hostFailover(input: HostFailoverInput & { settings: HostFa
 
   /** A step failed after its retries: every LPAR not yet done is reported with the step it was in, for an operator. */
   async function reportStopped(err: ActivityFailure | ChildWorkflowFailure): Promise<FailoverReport> {
-    const stoppedBy = `${phase}: ${phase === 'fence' && powerFence && !fence ? `${powerFence.powerState} confirmed, but removing the host's volume mappings failed: ` : ''}${rootMessage(err)}`;
+    const done = phase === 'fence' && powerFence && !fence ? `${powerFence.powerState} confirmed, but removing the host's volume mappings failed: ` : '';
+    const which = err instanceof ChildWorkflowFailure ? `restart stream ${err.execution.workflowId} ended: ` : '';
+    const stoppedBy = `${phase}: ${done}${which}${rootMessage(err)}`;
     for (const l of lpars.values()) {
       if (!UNFINISHED_STEPS.has(l.step)) continue;
       const where = l.step === 'pending' ? 'not started' : `stopped during ${l.step} on ${l.destination}: check it on the HMC`;
