@@ -305,7 +305,23 @@ export function addMapping(storage: StorageSystem, mapping: HostMapping): void {
   indexMapping(mappingIndex(storage), mapping);
 }
 
+/**
+ * Mappings removed since the violation log last looked, per storage system: removeMapping is the only way a mapping
+ * goes (rmvdiskhostmap, the unmap-volume action), so the log sees every unmapping, whoever made it.
+ */
+const removedMappings = new WeakMap<StorageSystem, HostMapping[]>();
+
+/** The mappings removed from `storage` since the last call (oldest first); the list is emptied. */
+export function takeRemovedMappings(storage: StorageSystem): HostMapping[] {
+  const removed = removedMappings.get(storage) ?? [];
+  removedMappings.delete(storage);
+  return removed;
+}
+
 export function removeMapping(storage: StorageSystem, mapping: HostMapping): void {
+  const removed = removedMappings.get(storage);
+  if (removed) removed.push(mapping);
+  else removedMappings.set(storage, [mapping]);
   storage.mappings.splice(storage.mappings.indexOf(mapping), 1);
   const index = mappingIndex(storage);
   const hosts = index.hostsByVdisk.get(mapping.vdiskId);

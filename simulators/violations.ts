@@ -1,7 +1,21 @@
-import { type FleetModel, type ManagedSystem, hostIdsOfVdisk, isActive, isMappedToAnyOf, sharedVdiskCount, vdiskByName } from './fleet-model.js';
+import {
+  type FleetModel, type HostMapping, type ManagedSystem, type StorageSystem, hostIdsOfVdisk, isActive, isMappedToAnyOf, sharedVdiskCount,
+  takeRemovedMappings, vdiskByName,
+} from './fleet-model.js';
 import { type Physics } from './physics.js';
 
-export type ViolationKind = 'lpar-on-two-hosts' | 'volume-written-from-two-lpars' | 'started-without-disks' | 'capacity-exceeded';
+export type ViolationKind =
+  | 'lpar-on-two-hosts' | 'volume-written-from-two-lpars' | 'started-without-disks' | 'capacity-exceeded' | 'running-lpar-lost-disks';
+
+/**
+ * Partition states that do not prove the partition inactive, so unmapping its disks may pull them from under a
+ * running OS. Mirrors domain/failover/partition-states.ts (RUNNING_STATES plus MAY_BE_RUNNING_STATES: Running,
+ * Starting, Open Firmware, Error, Not Available, Shutting Down, Migrating - Running / Not Activated, …) from the
+ * other side: the simulator is an independent program and does not import domain/, and there only `Not Activated`
+ * proves a partition inactive, so everything else counts. `Not Available` is never stored: it is how the HMC shows a
+ * partition of a system in Error, which keeps its real state (usually Running) here.
+ */
+const PROVEN_INACTIVE_STATES: ReadonlySet<string> = new Set(['Not Activated']);
 
 export interface Violation {
   kind: ViolationKind;
@@ -51,6 +65,51 @@ export class ViolationLog {
       if (!this.ongoing.has(key)) this.record(breach.kind, cause, breach.detail, breach.subjects);
     }
     this.ongoing = new Set(current.keys());
+    // An unmapping is an event, not a condition that lasts: each one that hit a live partition is recorded.
+    for (const breach of this.runningLparsThatLostDisks()) this.record(breach.kind, cause, breach.detail, breach.subjects);
+  }
+
+  /**
+   * `running-lpar-lost-disks`: a volume mapping removed (rmvdiskhostmap, unmap-volume) from a host object while a
+   * partition using that volume may be running on a powered managed system behind that host object (the system's
+   * own host object, or one holding the partition's NPIV client WWPNs), and no other host object of that system still
+   * maps it. Subjects: [LPAR, managed system, `storage/volume`]. A powered-off system (Power Off, or the power lost)
+   * runs nothing, so unmapping from it is what a fence does and is not a breach.
+   */
+  private runningLparsThatLostDisks(): Omit<Violation, 'at' | 'cause'>[] {
+    const breaches: Omit<Violation, 'at' | 'cause'>[] = [];
+    for (const storage of this.model.storage.values()) {
+      for (const mapping of takeRemovedMappings(storage)) breaches.push(...this.lostDisks(storage, mapping));
+    }
+    return breaches;
+  }
+
+  private lostDisks(storage: StorageSystem, mapping: HostMapping): Omit<Violation, 'at' | 'cause'>[] {
+    const host = storage.hosts.find((h) => h.id === mapping.hostId);
+    const vdisk = storage.vdisks.find((v) => v.id === mapping.vdiskId);
+    if (!host || !vdisk) return [];
+    const breaches: Omit<Violation, 'at' | 'cause'>[] = [];
+    for (const system of this.model.systems.values()) {
+      if (system.storage !== storage.name || !system.powered) continue;
+      const systemHost = host.name === system.name || host.wwpns.some((w) => system.wwpns.includes(w));
+      const systemHostIds = this.model.hostsOfSystem(system).map((h) => h.id);
+      for (const partition of system.partitions) {
+        if (partition.env === 'vioserver' || !partition.volumes.includes(vdisk.name)) continue;
+        if (PROVEN_INACTIVE_STATES.has(partition.state)) continue;
+        const ownsWwpn = (wwpns: string[]) => partition.clientWwpns.some((pair) => pair.some((w) => wwpns.includes(w)));
+        if (!systemHost && !ownsWwpn(host.wwpns)) continue;
+        // Still reachable through another host object of the system or of the partition's NPIV adapters: no loss.
+        const reachable = new Set([...systemHostIds, ...storage.hosts.filter((h) => ownsWwpn(h.wwpns)).map((h) => h.id)]);
+        if (isMappedToAnyOf(storage, vdisk.id, reachable)) continue;
+        const shown = system.state === 'Error' ? ` (the HMC shows Not Available: ${system.name} is in Error)` : '';
+        breaches.push({
+          kind: 'running-lpar-lost-disks',
+          detail: `volume ${storage.name}/${vdisk.name} was unmapped from host ${host.name} while LPAR ${partition.name} may be running on ${system.name}: partition state ${partition.state}${shown}, system ${system.state}`,
+          subjects: [partition.name, system.name, `${storage.name}/${vdisk.name}`],
+        });
+      }
+    }
+    return breaches;
   }
 
   private activePartitions(): { system: ManagedSystem; name: string; volumes: string[] }[] {

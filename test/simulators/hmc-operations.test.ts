@@ -71,12 +71,13 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
   });
 
   it('remote restart from a system the HMC cannot reach needs --noconnection', async () => {
+    // Power first: unmapping big's volumes while it still runs on lab-s01 is itself a violation (running-lpar-lost-disks).
+    await control(fleet, 'POST', '/faults', { kind: 'host-power-loss', target: 'lab-s01' });
     for (const volume of ['big_rootvg', 'big_data']) {
       await storage(`rmvdiskhostmap -host lab-s01 ${volume}`);
       await storage(`mkvdiskhostmap -host lab-s02 ${volume}`);
     }
     await control(fleet, 'POST', '/actions/set-capacity', { system: 'lab-s02', procUnits: 4 });
-    await control(fleet, 'POST', '/faults', { kind: 'host-power-loss', target: 'lab-s01' });
     assert.match((await run('rrstartlpar -o restart -m lab-s01 -t lab-s02 -p big')).stdout, /^HSCLA9A6 .*--noconnection/);
     assert.equal((await run('rrstartlpar -o restart -m lab-s01 -t lab-s02 -p big --noconnection')).code, 0);
     await eventually(async () => (await state('lab-s02', 'big')) === 'Running', 'big Running on lab-s02');

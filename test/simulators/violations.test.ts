@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type SimulatedFleet, type Violation } from '../../simulators/index.js';
-import { DR_FLEET, control, eventually, exec, startFleet } from './helpers.js';
+import { DR_FLEET, control, eventually, exec, lparState, startFleet } from './helpers.js';
 import { labFleet } from './lab-fleet.js';
 
 async function violations(fleet: SimulatedFleet): Promise<Violation[]> {
@@ -45,12 +45,14 @@ describe('violation log', () => {
     assert.equal(found.length, 1, JSON.stringify(found));
     assert.equal(found[0]!.kind, 'volume-written-from-two-lpars');
     assert.deepEqual(found[0]!.subjects, ['svc-lab/big_data', 'lab-s01/big', 'lab-s02/small']);
-    // Unmapping one side ends the breach; mapping it again is a new breach, recorded with its command.
+    // Unmapping one side ends the breach, but pulls the disk from under the running `small` (a breach of its own);
+    // mapping it again is a new breach, recorded with its command.
     await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s02 big_data');
     await exec(fleet, 'svc-lab', 'mkvdiskhostmap -force -host lab-s02 big_data');
     const again = await violations(fleet);
-    assert.equal(again.length, 2, JSON.stringify(again));
-    assert.equal(again[1]!.cause, 'svc-lab: mkvdiskhostmap -force -host lab-s02 big_data');
+    assert.deepEqual(again.map((v) => v.kind), ['volume-written-from-two-lpars', 'running-lpar-lost-disks', 'volume-written-from-two-lpars']);
+    assert.deepEqual(again[1]!.subjects, ['small', 'lab-s02', 'svc-lab/big_data']);
+    assert.equal(again[2]!.cause, 'svc-lab: mkvdiskhostmap -force -host lab-s02 big_data');
   });
 
   it('catches an LPAR started on a host without its disks', async () => {
@@ -60,6 +62,40 @@ describe('violation log', () => {
     assert.equal(found.length, 1, JSON.stringify(found));
     assert.equal(found[0]!.kind, 'started-without-disks');
     assert.match(found[0]!.detail, /small started on lab-s01 without its disks: small_rootvg/);
+  });
+
+  it('catches a volume unmapped from under a running LPAR, by rmvdiskhostmap or any other path', async () => {
+    await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 big_data');
+    await act(fleet, 'unmap-volume', { storage: 'svc-lab', volume: 'big_rootvg', host: 'lab-s01' });
+    const found = await violations(fleet);
+    assert.deepEqual(found.map((v) => [v.kind, v.cause, ...v.subjects]), [
+      ['running-lpar-lost-disks', 'svc-lab: rmvdiskhostmap -host lab-s01 big_data', 'big', 'lab-s01', 'svc-lab/big_data'],
+      ['running-lpar-lost-disks', 'control: unmap-volume svc-lab/big_rootvg from lab-s01', 'big', 'lab-s01', 'svc-lab/big_rootvg'],
+    ]);
+    assert.match(found[0]!.detail, /^volume svc-lab\/big_data was unmapped from host lab-s01 while LPAR big may be running on lab-s01: partition state Running, system Operating$/);
+  });
+
+  it('counts an LPAR of a system in Error (the HMC shows Not Available) as may-be-running', async () => {
+    const fault = await control<{ id: string }>(fleet, 'POST', '/faults', { kind: 'host-error', target: 'lab-s01' });
+    assert.equal(await lparState(fleet, 'lab-s01', 'big'), 'Not Available');
+    await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 big_rootvg');
+    const found = await violations(fleet);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.equal(found[0]!.kind, 'running-lpar-lost-disks');
+    assert.deepEqual(found[0]!.subjects, ['big', 'lab-s01', 'svc-lab/big_rootvg']);
+    assert.match(found[0]!.detail, /the HMC shows Not Available: lab-s01 is in Error/);
+    await control(fleet, 'DELETE', `/faults/${fault.body.id}`);
+  });
+
+  it('logs nothing for an unmapping from a powered-off host, or of an LPAR that is not activated', async () => {
+    await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 small_rootvg');
+    assert.equal((await exec(fleet, 'hmc-lab', 'chsysstate -m lab-s01 -r sys -o off --immed')).code, 0);
+    await eventually(async () => (await exec(fleet, 'hmc-lab', 'lssyscfg -r sys -m lab-s01 -F state')).stdout === 'Power Off\n', 'lab-s01 Power Off');
+    await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 big_rootvg');
+    await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 big_data');
+    const state = (await control<{ storage: Array<{ mappings: Array<{ host: string }> }> }>(fleet, 'GET', '/state')).body;
+    assert.equal(state.storage[0]!.mappings.filter((m) => m.host === 'lab-s01').length, 0, 'every mapping of lab-s01 is gone');
+    assert.deepEqual(await violations(fleet), []);
   });
 
   it('catches capacity exceeded on a host, and DELETE /violations clears the log', async () => {
