@@ -1,6 +1,6 @@
 // The inventory store: what the controller remembers between runs. Async at the interface so SQLite and
 // PostgreSQL are interchangeable.
-import type { InventorySnapshot } from '../../domain/inventory/index.js';
+import type { Fleet, FleetObservations, InventorySnapshot } from '../../domain/inventory/index.js';
 import type {
   CapacityCheck, CapacityCheckInput, DiscoveryRun, DiscoveryRunInput, Notification, NotificationInput, RecoveryReport,
   VerificationResult, VerificationResultInput,
@@ -25,11 +25,32 @@ export interface InventoryStore {
   recordCapacityCheck(check: CapacityCheckInput): Promise<CapacityCheck>;
   latestCapacityCheck(group: string): Promise<CapacityCheck | undefined>;
 
-  /** Saves a recovery's final report; saving again for the same workflow id replaces it (activities are retried). */
+  /**
+   * Saves one run's final report, keyed on (workflowId, runId): every run keeps its own; saving again for the same
+   * run replaces it (activities are retried).
+   */
   saveRecoveryReport(report: RecoveryReport): Promise<void>;
-  recoveryReport(workflowId: string): Promise<RecoveryReport | undefined>;
-  /** Most recently finished first. */
+  /** The report of that run; without `runId`, of the workflow id's latest run (the newest startedAt). */
+  recoveryReport(workflowId: string, runId?: string): Promise<RecoveryReport | undefined>;
+  /** Every stored run's report of one workflow id, the newest startedAt first. */
+  recoveryReportRuns(workflowId: string, limit?: number): Promise<RecoveryReport[]>;
+  /** Most recently finished first, all workflow ids. */
   recentRecoveryReports(limit?: number): Promise<RecoveryReport[]>;
+
+  /**
+   * Records what Lazarus changed or saw itself between discoveries — a failover's write-back (where each LPAR now
+   * runs, which host it fenced) or a live read — so the next decision starts from it:
+   * `{ group, source: 'failover <workflowId>/<runId>', observedAt, hosts: [{ name, state, fenced? }], lpars: [{ name,
+   * host, state }] }`. Validated (InventoryStoreError naming the field); returns how many of each were stored.
+   */
+  recordFleetObservations(observations: FleetObservations): Promise<{ hosts: number; lpars: number }>;
+  /**
+   * The group as Lazarus knows it now: the newest good discovery merged with the observations made since (rules in
+   * domain/inventory/fleet.ts `currentFleet`): hosts `{ name, state, observedAt, source, staleReason?, describedAt?,
+   * fenced?, system? }`, LPARs (snapshot LPAR fields plus `observedAt`, `source`, `stale?`) on their current hosts,
+   * and `undescribedLpars` seen by a failover or live read but never described. Empty lists when nothing is known.
+   */
+  currentFleet(group: string): Promise<Fleet>;
 
   raiseNotification(notification: NotificationInput): Promise<Notification>;
   /** Newest first. */

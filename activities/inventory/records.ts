@@ -1,7 +1,7 @@
 // What the store keeps besides snapshots, as zod schemas: the same schemas check what callers write and what is
 // read back from the database.
 import { z } from 'zod';
-import type { InventoryChange, InventorySnapshot } from '../../domain/inventory/index.js';
+import { undescribedHostSchema, type InventoryChange, type InventorySnapshot, type UndescribedHost } from '../../domain/inventory/index.js';
 
 const name = z.string().min(1);
 const timestamp = z.iso.datetime();
@@ -15,8 +15,16 @@ export interface DiscoveryRunInput {
   finishedAt: string;
   status: DiscoveryStatus;
   error?: string;
-  /** Required when status is ok; not stored otherwise (a partial view must not pass for the fleet). */
+  /**
+   * Required when status is ok; not stored otherwise (a partial view must not pass for the fleet). It may hold only
+   * the hosts the discovery could describe: see `undescribedHosts`.
+   */
   snapshot?: InventorySnapshot;
+  /**
+   * Hosts of the group the discovery could not describe (ok runs only), each with the state the HMC lists
+   * (`unknown` when it does not) and why. The stored snapshot keeps each one's last description, marked stale.
+   */
+  undescribedHosts?: UndescribedHost[];
 }
 
 export interface DiscoveryRun {
@@ -26,6 +34,7 @@ export interface DiscoveryRun {
   finishedAt: string;
   status: DiscoveryStatus;
   error?: string;
+  /** As stored: described hosts fresh, the others carried over from the previous good snapshot with `staleReason`. */
   snapshot?: InventorySnapshot;
   /** Changes against the previous good snapshot of the group; undefined for the first good run and bad runs. */
   diff?: InventoryChange[];
@@ -39,8 +48,10 @@ export const discoveryRunInputSchema = z
     status: z.enum(DISCOVERY_STATUSES),
     error: z.string().optional(),
     snapshot: z.unknown().optional(),
+    undescribedHosts: z.array(undescribedHostSchema).optional(),
   })
-  .refine((run) => (run.status === 'ok') === (run.snapshot !== undefined), { message: 'a snapshot is required for an ok run and only for one', path: ['snapshot'] });
+  .refine((run) => (run.status === 'ok') === (run.snapshot !== undefined), { message: 'a snapshot is required for an ok run and only for one', path: ['snapshot'] })
+  .refine((run) => run.status === 'ok' || run.undescribedHosts === undefined, { message: 'only an ok run names undescribed hosts', path: ['undescribedHosts'] });
 
 export const verificationResultInputSchema = z.strictObject({
   group: name,
@@ -57,18 +68,34 @@ export const shortfallSchema = z.strictObject({
   available: z.number().nonnegative(),
   lpars: z.array(name),
 });
-export const hostFailureCheckSchema = z.strictObject({ failedHost: name, fits: z.boolean(), shortfalls: z.array(shortfallSchema) });
+/** An LPAR the what-if plan left out, with the planner's reason (capacity, anti-collocation, ...) and its detail. */
+export const unplacedCheckSchema = z.strictObject({ lpar: name, reason: name, detail: z.string() });
+export const hostFailureCheckSchema = z.strictObject({
+  failedHost: name,
+  fits: z.boolean(),
+  shortfalls: z.array(shortfallSchema),
+  unplaced: z.array(unplacedCheckSchema).optional(),
+});
 export const capacityCheckInputSchema = z.strictObject({ group: name, checkedAt: timestamp, hosts: z.array(hostFailureCheckSchema) });
 export type CapacityCheckInput = z.infer<typeof capacityCheckInputSchema>;
 export type CapacityCheck = CapacityCheckInput & { id: number };
 
+/** Final outcomes a recovery stores (a dry run stores nothing); see FailoverOutcome in domain/failover for each. */
+export const RECOVERY_OUTCOMES = ['succeeded', 'partial', 'failed', 'cancelled', 'rejected', 'not-failed', 'host-returned', 'already-recovered'] as const;
+
+/**
+ * One run's final report, keyed on (workflowId, runId): every run of `failover/<group>/<host>` keeps its own; saving
+ * again for the same run replaces it (activities are retried). Rows stored before migration 002 have runId `unknown`.
+ */
 export const recoveryReportSchema = z.strictObject({
   workflowId: name,
+  /** The Temporal run id of the workflow run that wrote the report. */
+  runId: name,
   kind: name,
   group: name,
   startedAt: timestamp,
   finishedAt: timestamp,
-  outcome: z.enum(['succeeded', 'partial', 'failed', 'cancelled', 'rejected', 'not-failed']),
+  outcome: z.enum(RECOVERY_OUTCOMES),
   /** The workflow's final report as it returned it (per-LPAR timings, RTO, what was not restarted and why). */
   report: z.record(z.string(), z.unknown()),
 });
@@ -83,3 +110,17 @@ export const notificationInputSchema = z.strictObject({
 });
 export type NotificationInput = z.infer<typeof notificationInputSchema>;
 export type Notification = NotificationInput & { id: number };
+
+const hostObservationSchema = z.strictObject({ name, state: name, fenced: z.boolean().optional() });
+const lparObservationSchema = z.strictObject({ name, host: name, state: name });
+
+/** What `recordFleetObservations` accepts: FleetObservations (domain/inventory/fleet.ts), at least one host or LPAR. */
+export const fleetObservationsSchema = z
+  .strictObject({
+    group: name,
+    source: name.max(500),
+    observedAt: timestamp,
+    hosts: z.array(hostObservationSchema).optional(),
+    lpars: z.array(lparObservationSchema).optional(),
+  })
+  .refine((o) => (o.hosts?.length ?? 0) + (o.lpars?.length ?? 0) > 0, { message: 'at least one host or LPAR observation', path: ['hosts'] });

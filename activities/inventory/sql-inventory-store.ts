@@ -1,11 +1,15 @@
 // The InventoryStore over any SqlDriver: the SQL is portable between SQLite and PostgreSQL, and every row read back
 // is validated (snapshots with the inventory schema itself).
 import { z } from 'zod';
-import { diffInventory, inventoryDiffSchema, inventorySnapshotSchema, parseInventorySnapshot } from '../../domain/inventory/index.js';
+import {
+  carryOverStaleHosts, diffInventory, inventoryDiffSchema, inventorySnapshotSchema, parseInventorySnapshot, type Fleet, type FleetObservations,
+} from '../../domain/inventory/index.js';
+import { insertObservations, readFleet } from './fleet-observations.js';
 import type { InventoryStore } from './inventory-store.js';
 import { migrate } from './migrations.js';
 import {
-  capacityCheckInputSchema, DISCOVERY_STATUSES, discoveryRunInputSchema, hostFailureCheckSchema, notificationInputSchema, recoveryReportSchema,
+  capacityCheckInputSchema, DISCOVERY_STATUSES, discoveryRunInputSchema, fleetObservationsSchema, hostFailureCheckSchema, notificationInputSchema,
+  recoveryReportSchema,
   verificationResultInputSchema, type CapacityCheck, type DiscoveryRun, type DiscoveryRunInput, type Notification, type RecoveryReport,
   type VerificationResult,
 } from './records.js';
@@ -28,11 +32,13 @@ class SqlInventoryStore implements InventoryStore {
 
   async recordDiscoveryRun(input: DiscoveryRunInput): Promise<DiscoveryRun> {
     const run = validInput(discoveryRunInputSchema, input, 'discovery run');
-    const snapshot = run.snapshot === undefined ? undefined : parseInventorySnapshot(run.snapshot, 'discovery run snapshot');
-    if (snapshot && snapshot.group !== run.group) throw new InventoryStoreError(`discovery run: snapshot.group "${snapshot.group}" is not the run's group "${run.group}"`);
-    // Locked per group, so concurrent runs of a group each diff against the one committed before them.
+    const fresh = run.snapshot === undefined ? undefined : parseInventorySnapshot(run.snapshot, 'discovery run snapshot');
+    if (fresh && fresh.group !== run.group) throw new InventoryStoreError(`discovery run: snapshot.group "${fresh.group}" is not the run's group "${run.group}"`);
+    // Locked per group, so concurrent runs of a group each diff against (and carry stale hosts over from) the one
+    // committed before them.
     return this.db.transaction(async (tx) => {
-      const previous = snapshot ? await latestGood(tx, run.group) : undefined;
+      const previous = fresh ? await latestGood(tx, run.group) : undefined;
+      const snapshot = fresh && carryOverStaleHosts(previous?.snapshot, fresh, run.undescribedHosts ?? []);
       const diff = snapshot && previous ? diffInventory(previous.snapshot, snapshot) : undefined;
       const [row] = await tx.query(
         'INSERT INTO discovery_runs (host_group, started_at, finished_at, status, error, snapshot, diff) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
@@ -94,21 +100,42 @@ class SqlInventoryStore implements InventoryStore {
   async saveRecoveryReport(input: RecoveryReport): Promise<void> {
     const report = validInput(recoveryReportSchema, input, 'recovery report');
     await this.db.query(
-      `INSERT INTO recovery_reports (workflow_id, kind, host_group, started_at, finished_at, outcome, report) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (workflow_id) DO UPDATE SET kind = excluded.kind, host_group = excluded.host_group, started_at = excluded.started_at,
+      `INSERT INTO recovery_reports (workflow_id, run_id, kind, host_group, started_at, finished_at, outcome, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (workflow_id, run_id) DO UPDATE SET kind = excluded.kind, host_group = excluded.host_group, started_at = excluded.started_at,
          finished_at = excluded.finished_at, outcome = excluded.outcome, report = excluded.report`,
-      [report.workflowId, report.kind, report.group, isoTime(report.startedAt), isoTime(report.finishedAt), report.outcome, JSON.stringify(report.report)],
+      [
+        report.workflowId, report.runId, report.kind, report.group, isoTime(report.startedAt), isoTime(report.finishedAt), report.outcome,
+        JSON.stringify(report.report),
+      ],
     );
   }
 
-  async recoveryReport(workflowId: string): Promise<RecoveryReport | undefined> {
-    const [row] = await this.db.query('SELECT * FROM recovery_reports WHERE workflow_id = ?', [workflowId]);
-    return row ? toRecoveryReport(row) : undefined;
+  async recoveryReport(workflowId: string, runId?: string): Promise<RecoveryReport | undefined> {
+    if (runId !== undefined) {
+      const [row] = await this.db.query('SELECT * FROM recovery_reports WHERE workflow_id = ? AND run_id = ?', [workflowId, runId]);
+      return row ? toRecoveryReport(row) : undefined;
+    }
+    return (await this.recoveryReportRuns(workflowId, 1))[0];
+  }
+
+  async recoveryReportRuns(workflowId: string, limit = DEFAULT_LIMIT): Promise<RecoveryReport[]> {
+    const rows = await this.db.query('SELECT * FROM recovery_reports WHERE workflow_id = ? ORDER BY started_at DESC, finished_at DESC, run_id LIMIT ?', [
+      workflowId, validLimit(limit),
+    ]);
+    return rows.map(toRecoveryReport);
   }
 
   async recentRecoveryReports(limit = DEFAULT_LIMIT): Promise<RecoveryReport[]> {
-    const rows = await this.db.query('SELECT * FROM recovery_reports ORDER BY finished_at DESC, workflow_id LIMIT ?', [validLimit(limit)]);
+    const rows = await this.db.query('SELECT * FROM recovery_reports ORDER BY finished_at DESC, workflow_id, run_id LIMIT ?', [validLimit(limit)]);
     return rows.map(toRecoveryReport);
+  }
+
+  async recordFleetObservations(input: FleetObservations): Promise<{ hosts: number; lpars: number }> {
+    return insertObservations(this.db, validInput(fleetObservationsSchema, input, 'fleet observations'));
+  }
+
+  async currentFleet(group: string): Promise<Fleet> {
+    return readFleet(this.db, group, await latestGood(this.db, group));
   }
 
   async raiseNotification(input: Omit<Notification, 'id'>): Promise<Notification> {
@@ -155,9 +182,9 @@ function toDiscoveryRun(row: SqlRow): DiscoveryRun {
 }
 
 function toRecoveryReport(row: SqlRow): RecoveryReport {
-  const r = new RowReader('recovery_reports', row, String(row.workflow_id));
+  const r = new RowReader('recovery_reports', row, `${String(row.workflow_id)} run ${String(row.run_id)}`);
   return {
-    workflowId: r.text('workflow_id'), kind: r.text('kind'), group: r.text('host_group'), startedAt: r.timestamp('started_at'),
+    workflowId: r.text('workflow_id'), runId: r.text('run_id'), kind: r.text('kind'), group: r.text('host_group'), startedAt: r.timestamp('started_at'),
     finishedAt: r.timestamp('finished_at'), outcome: r.oneOf('outcome', recoveryReportSchema.shape.outcome.options), report: r.json('report', reportBodySchema),
   };
 }

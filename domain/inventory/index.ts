@@ -2,3 +2,4 @@
 export * from './snapshot.js';
 export { diffInventory, type HostCapacity, type InventoryChange, type InventoryChangeKind, type LparMapping, type LparSize, type RemoteCopyStatus } from './diff.js';
 export { inventoryChangeSchema, inventoryDiffSchema } from './change-schema.js';
+export * from './fleet.js';

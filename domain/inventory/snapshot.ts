@@ -16,7 +16,17 @@ export const managedSystemSchema = z.strictObject({
   hmc: name,
   processorUnits: z.strictObject({ installed: nonNegative, configurable: nonNegative, available: nonNegative }),
   memoryMb: z.strictObject({ installed: nonNegative, available: nonNegative }),
+  /** When `state` was read (ISO 8601); absent: the snapshot's takenAt. */
+  observedAt: z.iso.datetime().optional(),
+  /** When capacity, LPARs and VIOS were last read; absent: the snapshot's takenAt. Older than that for a stale host. */
+  describedAt: z.iso.datetime().optional(),
+  /** Why the discovery that took the snapshot could not describe the host: its capacity, LPARs and VIOS are kept
+   * as of describedAt (e.g. "dc1-s01 is Power Off; the HMC cannot describe its partitions"). Absent: fresh. */
+  staleReason: name.optional(),
 });
+
+/** A host of the group that no discovery has described yet; `state` as the HMC lists it, `unknown` when it does not. */
+export const undescribedHostSchema = z.strictObject({ name, state: name, reason: name });
 
 export const lparVolumeSchema = z.strictObject({
   storageSystem: name,
@@ -79,6 +89,8 @@ export const inventorySnapshotSchema = z
     vios: z.array(viosSchema),
     storageSystems: z.array(storageSystemSchema),
     remoteCopyGroups: z.array(remoteCopyGroupSchema),
+    /** Hosts of the group never described (so absent from managedSystems); absent when there are none. */
+    undescribedHosts: z.array(undescribedHostSchema).optional(),
   })
   .superRefine((snapshot, ctx) => {
     // LPARs and hosts are identified by name across snapshots (an LPAR keeps its name when it moves).
@@ -106,6 +118,7 @@ export type StorageVolume = z.infer<typeof storageVolumeSchema>;
 export type StorageHost = z.infer<typeof storageHostSchema>;
 export type VolumeMapping = z.infer<typeof volumeMappingSchema>;
 export type RemoteCopyGroup = z.infer<typeof remoteCopyGroupSchema>;
+export type UndescribedHost = z.infer<typeof undescribedHostSchema>;
 export type InventorySnapshot = z.infer<typeof inventorySnapshotSchema>;
 
 export class InventoryValidationError extends Error {

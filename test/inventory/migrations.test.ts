@@ -9,7 +9,7 @@ import { openSqliteDriver } from '../../activities/inventory/sqlite-driver.js';
 test('both dialects carry the same numbered migrations', () => {
   const names = (dialect: 'sqlite' | 'postgresql') => loadMigrations(dialect).map((m) => `${m.version} ${m.name}`);
   assert.deepEqual(names('sqlite'), names('postgresql'));
-  assert.deepEqual(names('sqlite').slice(0, 1), ['1 initial']);
+  assert.deepEqual(names('sqlite'), ['1 initial', '2 report_runs_and_observations']);
 });
 
 test('a badly named or missing migration is refused naming the file or the gap', () => {

@@ -13,11 +13,11 @@ test('without LAZARUS_DATABASE_URL the store is SQLite in WAL mode at LAZARUS_DA
     const lines: string[] = [];
     const store = await openInventoryStore({ LAZARUS_DATABASE_PATH: path }, (line) => lines.push(line));
     await store.close();
-    assert.deepEqual(lines, [`inventory store: SQLite ${path} (schema version 1)`]);
+    assert.deepEqual(lines, [`inventory store: SQLite ${path} (schema version 2)`]);
     const db = new Database(path, { readonly: true });
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: 'initial' }]);
+      assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: 'initial' }, { version: 2, name: 'report_runs_and_observations' }]);
     } finally {
       db.close();
     }

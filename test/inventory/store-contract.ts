@@ -2,11 +2,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CorruptRowError, InventoryStoreError, type InventoryStore } from '../../activities/inventory/index.js';
+import { loadMigrations } from '../../activities/inventory/migrations.js';
+import type { SqlDialect } from '../../activities/inventory/sql-driver.js';
 import type { InventorySnapshot } from '../../domain/inventory/index.js';
 import { modified, sampleSnapshot } from './fixtures.js';
 
 export interface StoreHarness {
   store: InventoryStore;
+  dialect: SqlDialect;
   /** Closes the store and opens the same database again (a restart). */
   reopen(): Promise<InventoryStore>;
   /** Opens one more store on the same database (another process); closed by cleanup. */
@@ -104,18 +107,94 @@ export function storeContract(backend: StoreBackend): void {
       await assert.rejects(store.recordCapacityCheck({ group: 'prod-a', checkedAt: at(7), hosts: [{ failedHost: 'cec-1', fits: false, shortfalls: [{ resource: 'disk', needed: 1, available: 0, lpars: [] }] }] } as never), /hosts\.0\.shortfalls\.0\.resource/);
     });
 
-    withStore('recovery reports: by workflow id, saved again on retry, listed by recency', async ({ store }) => {
-      const report = (workflowId: string, finishedMinute: number, outcome: 'succeeded' | 'partial' = 'succeeded') => ({
-        workflowId, kind: 'hostFailover', group: 'prod-a', startedAt: at(0), finishedAt: at(finishedMinute), outcome, report: { rtoMs: finishedMinute * 60_000, lpars: [{ name: 'db01', ms: 1200 }] },
+    withStore('recovery reports: one per run, saved again on retry, the latest run by default, listed by recency', async ({ store }) => {
+      const report = (workflowId: string, runId: string, startedMinute: number, finishedMinute: number, outcome: 'succeeded' | 'partial' = 'succeeded') => ({
+        workflowId, runId, kind: 'hostFailover', group: 'prod-a', startedAt: at(startedMinute), finishedAt: at(finishedMinute), outcome,
+        report: { rtoMs: finishedMinute * 60_000, lpars: [{ name: 'db01', ms: 1200 }] },
       });
-      await store.saveRecoveryReport(report('failover/prod-a/cec-1', 9));
-      await store.saveRecoveryReport(report('failover/prod-a/cec-2', 4));
-      await store.saveRecoveryReport(report('failover/prod-a/cec-2', 12, 'partial'));
-      assert.deepEqual(await store.recoveryReport('failover/prod-a/cec-2'), report('failover/prod-a/cec-2', 12, 'partial'));
+      await store.saveRecoveryReport(report('failover/prod-a/cec-1', 'run-a', 0, 9));
+      await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-b', 0, 4));
+      await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-b', 0, 5, 'partial'));
+      await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-c', 20, 30));
+      assert.deepEqual(await store.recoveryReport('failover/prod-a/cec-2', 'run-b'), report('failover/prod-a/cec-2', 'run-b', 0, 5, 'partial'), 'a retry replaces its run');
+      assert.deepEqual(await store.recoveryReport('failover/prod-a/cec-2'), report('failover/prod-a/cec-2', 'run-c', 20, 30), 'a later run keeps the earlier');
+      assert.deepEqual((await store.recoveryReportRuns('failover/prod-a/cec-2')).map((r) => [r.runId, r.outcome]), [['run-c', 'succeeded'], ['run-b', 'partial']]);
+      assert.equal(await store.recoveryReport('failover/prod-a/cec-2', 'run-z'), undefined);
       assert.equal(await store.recoveryReport('failover/prod-a/cec-9'), undefined);
-      assert.deepEqual((await store.recentRecoveryReports()).map((r) => r.workflowId), ['failover/prod-a/cec-2', 'failover/prod-a/cec-1']);
-      assert.deepEqual((await store.recentRecoveryReports(1)).map((r) => r.workflowId), ['failover/prod-a/cec-2']);
+      assert.deepEqual(await store.recoveryReportRuns('failover/prod-a/cec-9'), []);
+      assert.deepEqual((await store.recentRecoveryReports()).map((r) => `${r.workflowId} ${r.runId}`), [
+        'failover/prod-a/cec-2 run-c', 'failover/prod-a/cec-1 run-a', 'failover/prod-a/cec-2 run-b',
+      ]);
+      assert.deepEqual((await store.recentRecoveryReports(1)).map((r) => r.runId), ['run-c']);
       await assert.rejects(store.recentRecoveryReports(-1), /limit must be an integer from 1 to 1000, not -1/);
+      const { runId: _none, ...withoutRun } = report('failover/prod-a/cec-3', 'x', 0, 1);
+      await assert.rejects(store.saveRecoveryReport(withoutRun as never), /invalid recovery report: runId/);
+      await store.saveRecoveryReport({ ...report('failover/prod-a/cec-3', 'run-d', 0, 1), outcome: 'already-recovered' });
+      assert.equal((await store.recoveryReport('failover/prod-a/cec-3'))?.outcome, 'already-recovered');
+    });
+
+    withStore('a discovery that cannot describe a host keeps its last description, stale, while the others update', async ({ store }) => {
+      await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
+      // cec-1 is powered off: the reading describes cec-2 only, where app01 now runs.
+      const fresh = modified((s) => {
+        s.takenAt = at(10);
+        s.managedSystems = s.managedSystems.filter((m) => m.name === 'cec-2');
+        s.lpars = [{ ...s.lpars[1]!, host: 'cec-2' }];
+        s.vios = [];
+      });
+      const run = await store.recordDiscoveryRun({ ...okRun(fresh, 10), undescribedHosts: [{ name: 'cec-1', state: 'Power Off', reason: 'cec-1 is Power Off' }] });
+      const cec1 = run.snapshot!.managedSystems.find((m) => m.name === 'cec-1')!;
+      assert.deepEqual([cec1.state, cec1.staleReason, cec1.observedAt, cec1.describedAt], ['Power Off', 'cec-1 is Power Off', at(10), at(0)]);
+      assert.deepEqual(run.snapshot!.lpars.map((l) => `${l.name}@${l.host} ${l.state}`), ['app01@cec-2 Running', 'db01@cec-1 Running'], 'db01 kept as last seen');
+      assert.deepEqual(run.snapshot!.vios.map((v) => v.name), ['vios1-cec1']);
+      assert.deepEqual(run.diff?.map((c) => c.kind), ['host-state-changed', 'lpar-moved']);
+      const fleet = await store.currentFleet('prod-a');
+      const host = fleet.hosts.find((h) => h.name === 'cec-1')!;
+      assert.deepEqual([host.state, host.staleReason, host.describedAt, host.source], ['Power Off', 'cec-1 is Power Off', at(0), `discovery run ${run.id}`]);
+      assert.deepEqual(fleet.lpars.map((l) => [l.name, l.host, l.observedAt, l.stale ?? false]), [['app01', 'cec-2', at(10), false], ['db01', 'cec-1', at(0), true]]);
+      const never = await store.recordDiscoveryRun({ ...okRun(sampleSnapshot('prod-b'), 12), undescribedHosts: [{ name: 'cec-9', state: 'unknown', reason: 'hmc-dc1 does not know managed system cec-9' }] });
+      assert.deepEqual(never.snapshot!.undescribedHosts, [{ name: 'cec-9', state: 'unknown', reason: 'hmc-dc1 does not know managed system cec-9' }]);
+      await assert.rejects(store.recordDiscoveryRun({ group: 'prod-a', startedAt: at(1), finishedAt: at(2), status: 'failed', error: 'x', undescribedHosts: [] }), /undescribedHosts: only an ok run/);
+    });
+
+    withStore('fleet observations: a failover\'s write-back moves LPARs and fences hosts; a later discovery supersedes them', async ({ store }) => {
+      const first = await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
+      const source = 'failover failover/prod-a/cec-1/run-1';
+      assert.deepEqual(
+        await store.recordFleetObservations({
+          group: 'prod-a', source, observedAt: at(5),
+          hosts: [{ name: 'cec-1', state: 'Power Off', fenced: true }], lpars: [{ name: 'db01', host: 'cec-2', state: 'Running' }, { name: 'web09', host: 'cec-2', state: 'Running' }],
+        }),
+        { hosts: 1, lpars: 2 },
+      );
+      let fleet = await store.currentFleet('prod-a');
+      assert.equal(fleet.discoveryRunId, first.id);
+      assert.deepEqual(fleet.hosts.map((h) => [h.name, h.state, h.fenced ?? false, h.source]), [
+        ['cec-1', 'Power Off', true, source], ['cec-2', 'Operating', false, `discovery run ${first.id}`],
+      ]);
+      const db01 = fleet.lpars.find((l) => l.name === 'db01')!;
+      assert.deepEqual([db01.host, db01.state, db01.observedAt, db01.source, db01.priority, db01.volumes.length], ['cec-2', 'Running', at(5), source, 'critical', 1]);
+      assert.deepEqual(fleet.lpars.find((l) => l.name === 'app01')!.host, 'cec-1', 'not observed since: where discovery saw it');
+      assert.deepEqual(fleet.undescribedLpars, [{ name: 'web09', host: 'cec-2', state: 'Running', observedAt: at(5), source }]);
+      // Discovery at minute 10: cec-1 still powered off (stale), cec-2 described without db01 and web09.
+      const fresh = modified((s) => {
+        s.takenAt = at(10);
+        s.managedSystems = s.managedSystems.filter((m) => m.name === 'cec-2');
+        s.lpars = [];
+        s.vios = [];
+      });
+      const second = await store.recordDiscoveryRun({ ...okRun(fresh, 10), undescribedHosts: [{ name: 'cec-1', state: 'Power Off', reason: 'cec-1 is Power Off' }] });
+      fleet = await store.currentFleet('prod-a');
+      assert.deepEqual(fleet.hosts.map((h) => [h.name, h.state, h.fenced ?? false, h.source]), [
+        ['cec-1', 'Power Off', true, `discovery run ${second.id}`], ['cec-2', 'Operating', false, `discovery run ${second.id}`],
+      ], 'the discovery supersedes the state; the fence holds while the host stays off');
+      assert.deepEqual(fleet.lpars.map((l) => `${l.name}@${l.host}`), ['app01@cec-1', 'db01@cec-1'], 'cec-2 was described after the write-back: db01 is not there');
+      assert.deepEqual(fleet.undescribedLpars, []);
+      await store.recordFleetObservations({ group: 'prod-a', source: 'live read', observedAt: at(12), hosts: [{ name: 'cec-1', state: 'Operating' }] });
+      assert.equal((await store.currentFleet('prod-a')).hosts[0]!.fenced, undefined, 'a host seen up again is no longer fenced');
+      assert.deepEqual(await store.currentFleet('prod-z'), { group: 'prod-z', hosts: [], lpars: [], undescribedLpars: [], vios: [], storageSystems: [], remoteCopyGroups: [] });
+      await assert.rejects(store.recordFleetObservations({ group: 'prod-a', source: 'live read', observedAt: at(1) }), /invalid fleet observations: hosts: at least one/);
+      await assert.rejects(store.recordFleetObservations({ group: 'prod-a', source: 'x', observedAt: at(1), lpars: [{ name: 'db01', state: 'Running' }] } as never), /lpars\.0\.host/);
     });
 
     withStore('notifications raised, newest first', async ({ store }) => {
@@ -129,16 +208,34 @@ export function storeContract(backend: StoreBackend): void {
 
     withStore('migrations: a restart keeps data and applies nothing twice; a newer schema is refused', async (harness) => {
       const run = await harness.store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
-      assert.equal(harness.store.schemaVersion, 1);
+      assert.equal(harness.store.schemaVersion, 2);
       const reopened = await harness.reopen();
-      assert.equal(reopened.schemaVersion, 1);
+      assert.equal(reopened.schemaVersion, 2);
       assert.equal((await reopened.latestGoodSnapshot('prod-a'))?.runId, run.id);
       await harness.sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from_the_future', '2030-01-01T00:00:00Z')");
       await assert.rejects(harness.reopen(), (error: unknown) => {
         assert.ok(error instanceof InventoryStoreError);
-        assert.match(error.message, /database schema version 99 is newer than this Lazarus knows \(1\)/);
+        assert.match(error.message, /database schema version 99 is newer than this Lazarus knows \(2\)/);
         return true;
       });
+    });
+
+    withStore('migration 002 keeps the reports stored before it, as run "unknown"', async (harness) => {
+      await harness.store.close();
+      const tables = ['discovery_runs', 'verification_results', 'capacity_checks', 'recovery_reports', 'notifications', 'fleet_observations', 'schema_migrations'];
+      await harness.sql(tables.map((t) => `DROP TABLE ${t};`).join('\n'));
+      await harness.sql(loadMigrations(harness.dialect)[0]!.sql);
+      await harness.sql(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+        INSERT INTO schema_migrations VALUES (1, 'initial', '${at(0)}');
+        INSERT INTO recovery_reports VALUES ('failover/prod-a/cec-1', 'host-failover', 'prod-a', '${at(1)}', '${at(2)}', 'succeeded', '{"rtoMs":60000}');`);
+      const upgraded = await harness.openAnother();
+      assert.equal(upgraded.schemaVersion, 2);
+      assert.deepEqual(await upgraded.recoveryReport('failover/prod-a/cec-1'), {
+        workflowId: 'failover/prod-a/cec-1', runId: 'unknown', kind: 'host-failover', group: 'prod-a', startedAt: at(1), finishedAt: at(2), outcome: 'succeeded',
+        report: { rtoMs: 60000 },
+      });
+      await upgraded.saveRecoveryReport({ ...(await upgraded.recoveryReport('failover/prod-a/cec-1'))!, runId: 'run-2', startedAt: at(3), finishedAt: at(4) });
+      assert.deepEqual((await upgraded.recoveryReportRuns('failover/prod-a/cec-1')).map((r) => r.runId), ['run-2', 'unknown']);
     });
 
     withStore('concurrent ok runs of a group each diff against the one recorded before it', async ({ store }) => {
@@ -154,10 +251,10 @@ export function storeContract(backend: StoreBackend): void {
 
     withStore('two processes opening a new database at once both end at the newest schema', async (harness) => {
       await harness.store.close();
-      const tables = ['discovery_runs', 'verification_results', 'capacity_checks', 'recovery_reports', 'notifications', 'schema_migrations'];
+      const tables = ['discovery_runs', 'verification_results', 'capacity_checks', 'recovery_reports', 'notifications', 'fleet_observations', 'schema_migrations'];
       await harness.sql(tables.map((t) => `DROP TABLE ${t};`).join('\n'));
       const stores = await Promise.all([harness.openAnother(), harness.openAnother(), harness.openAnother()]);
-      assert.deepEqual(stores.map((s) => s.schemaVersion), [1, 1, 1]);
+      assert.deepEqual(stores.map((s) => s.schemaVersion), [2, 2, 2]);
       await stores[0]!.raiseNotification({ severity: 'info', kind: 'k', message: 'written by one', raisedAt: at(0) });
       assert.equal((await stores[2]!.recentNotifications())[0]?.message, 'written by one');
     });

@@ -16,7 +16,7 @@ storeContract({
   async open() {
     const dir = mkdtempSync(join(tmpdir(), 'lazarus-inventory-'));
     const path = join(dir, 'nested', 'lazarus.db');
-    return harness(await openSqliteStore(path), () => openSqliteStore(path), async (statement) => {
+    return harness('sqlite', await openSqliteStore(path), () => openSqliteStore(path), async (statement) => {
       const db = new Database(path);
       try {
         db.exec(statement);
@@ -35,7 +35,7 @@ if ('server' in postgres) {
     name: 'PostgreSQL',
     async open() {
       const url = await server.createDatabase();
-      return harness(await openPostgresStore(url), () => openPostgresStore(url), async (statement) => {
+      return harness('postgresql', await openPostgresStore(url), () => openPostgresStore(url), async (statement) => {
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {
@@ -53,7 +53,7 @@ if ('server' in postgres) {
     const store = await openInventoryStore({ LAZARUS_DATABASE_URL: url.toString(), LAZARUS_DATABASE_PATH: '/nonexistent/never.db' }, (line) => lines.push(line));
     await store.close();
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, new RegExp(`^inventory store: PostgreSQL .*@127\\.0\\.0\\.1:${url.port}${url.pathname} \\(schema version 1\\)$`));
+    assert.match(lines[0]!, new RegExp(`^inventory store: PostgreSQL .*@127\\.0\\.0\\.1:${url.port}${url.pathname} \\(schema version 2\\)$`));
     assert.ok(!lines[0]!.includes(decodeURIComponent(url.password)), 'the log line must not contain the password');
   });
 } else if (process.env.CI) {
@@ -65,7 +65,7 @@ if ('server' in postgres) {
   describe('InventoryStore contract: PostgreSQL', { skip: postgres.unavailable }, () => undefined);
 }
 
-function harness(first: InventoryStore, openStore: () => Promise<InventoryStore>, sql: (statement: string) => Promise<void>, removeFiles: () => Promise<void>): StoreHarness {
+function harness(dialect: 'sqlite' | 'postgresql', first: InventoryStore, openStore: () => Promise<InventoryStore>, sql: (statement: string) => Promise<void>, removeFiles: () => Promise<void>): StoreHarness {
   const open = new Set<InventoryStore>([first]);
   const openAnother = async () => {
     const store = await openStore();
@@ -78,6 +78,7 @@ function harness(first: InventoryStore, openStore: () => Promise<InventoryStore>
   };
   return {
     store: first,
+    dialect,
     async reopen() {
       await closeAll();
       return openAnother();
