@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DeviceCommandError } from './command-result.js';
-import { type FleetModel, type ManagedSystem, type Partition, createServerAdapters, findPartition, mapVdisk, nextPartitionId, presentVolumes, removeMapping, vdiskByName } from './fleet-model.js';
+import { type FleetModel, type LparState, type ManagedSystem, type Partition, createServerAdapters, findPartition, mapVdisk, nextPartitionId, presentVolumes, removeMapping, vdiskByName } from './fleet-model.js';
 import { mapAllVolumes, type Physics } from './physics.js';
 import { type ViolationLog } from './violations.js';
 
@@ -15,6 +15,10 @@ const placeLpar = z.object({ lpar: z.string(), from: z.string(), to: z.string(),
 const attachVolume = z.object({ system: z.string(), lpar: z.string(), volume: z.string() }).strict();
 const setCapacity = z.object({ system: z.string(), procUnits: z.number().positive().optional(), memoryMb: z.number().int().positive().optional() }).strict();
 const unmapVolume = z.object({ storage: z.string(), volume: z.string(), host: z.string() }).strict();
+const stopLpar = z.object({ system: z.string(), lpar: z.string(), immediate: z.boolean().default(true) }).strict();
+const LPAR_STATES = ['Running', 'Starting', 'Not Activated', 'Shutting Down', 'Open Firmware', 'Error', 'Migrating - Running', 'Migrating - Not Activated'] as const satisfies readonly LparState[];
+const setLparState = z.object({ system: z.string(), lpar: z.string(), state: z.enum(LPAR_STATES) }).strict();
+const holdBoot = z.object({ lpar: z.string().min(1), hold: z.boolean().default(true) }).strict();
 
 export const ACTIONS = {
   /** Activates an LPAR directly (default: without capacity or storage checks). */
@@ -75,6 +79,46 @@ export const ACTIONS = {
     deps.model.changed(`control: unmap-volume ${storage.name}/${body.volume} from ${body.host}`);
     return { storage: storage.name, volume: body.volume, host: body.host };
   } },
+  /**
+   * An owner shuts an LPAR down (chsysstate -r lpar -o shutdown [--immed], through the simulated HMC's physics):
+   * Shutting Down, then Not Activated after the shutdown latency. Body {system, lpar, immediate = true}.
+   */
+  'stop-lpar': { schema: stopLpar, run: (deps: ActionDeps, body: z.output<typeof stopLpar>) => {
+    const { system, partition } = lookup(deps.model, body.system, body.lpar);
+    deps.physics.shutdown(system, partition, body.immediate, `control: stop-lpar ${system.name}/${partition.name}`);
+    return { lpar: partition.name, system: system.name, state: partition.state };
+  } },
+  /** Sets an LPAR's state directly, with no checks and no timers (a state the physics would not reach on its own). */
+  'set-lpar-state': { schema: setLparState, run: (deps: ActionDeps, body: z.output<typeof setLparState>) => {
+    const { system, partition } = lookup(deps.model, body.system, body.lpar);
+    partition.state = body.state;
+    partition.rmcState = body.state === 'Running' ? 'active' : 'inactive';
+    deps.model.changed(`control: set-lpar-state ${system.name}/${partition.name} ${body.state}`);
+    return { lpar: partition.name, system: system.name, state: partition.state };
+  } },
+  /**
+   * Makes the boot of every partition named `lpar` (on any system, including copies a remote restart makes later)
+   * hang in Starting, as firmware stuck before the OS comes up; {hold: false} releases it: a held partition still in
+   * Starting on an Operating system becomes Running. Cleared by POST /reset.
+   */
+  'hold-boot': { schema: holdBoot, run: (deps: ActionDeps, body: z.output<typeof holdBoot>) => {
+    const held = heldBoots(deps.model);
+    if (body.hold) {
+      held.add(body.lpar);
+      return { lpar: body.lpar, held: true };
+    }
+    held.delete(body.lpar);
+    const released: string[] = [];
+    for (const system of deps.model.systems.values()) {
+      const partition = findPartition(system, body.lpar);
+      if (!partition || partition.vios || partition.state !== 'Starting' || system.state !== 'Operating') continue;
+      partition.state = 'Running';
+      partition.rmcState = 'active';
+      released.push(system.name);
+    }
+    if (released.length > 0) deps.model.changed(`control: hold-boot released ${body.lpar} on ${released.join(', ')}`);
+    return { lpar: body.lpar, held: false, released };
+  } },
 } as const;
 
 export interface ActionDeps { model: FleetModel; physics: Physics; violations: ViolationLog }
@@ -93,6 +137,38 @@ export function runAction(deps: ActionDeps, name: string, body: unknown): unknow
     if (error instanceof DeviceCommandError) throw new ActionError(error.message);
     throw error;
   }
+}
+
+// Held boots are keyed on the model's systems map, which POST /reset replaces, so a reset ends every hold.
+const heldBootsBySystems = new WeakMap<FleetModel['systems'], Set<string>>();
+const lastSeenState = new WeakMap<Partition, string>();
+const watchedModels = new WeakSet<FleetModel>();
+
+/**
+ * The names whose boots hang. The first call installs a change listener that puts a held partition that has just
+ * gone Starting -> Running back to Starting within the same change, so no device command can see it Running.
+ */
+function heldBoots(model: FleetModel): Set<string> {
+  if (!watchedModels.has(model)) {
+    watchedModels.add(model);
+    model.onChange(() => {
+      const held = heldBootsBySystems.get(model.systems);
+      if (!held || held.size === 0) return;
+      for (const system of model.systems.values()) {
+        for (const partition of system.partitions) {
+          if (partition.vios || !held.has(partition.name)) continue;
+          if (partition.state === 'Running' && lastSeenState.get(partition) === 'Starting') {
+            partition.state = 'Starting';
+            partition.rmcState = 'inactive';
+          }
+          lastSeenState.set(partition, partition.state);
+        }
+      }
+    });
+  }
+  let held = heldBootsBySystems.get(model.systems);
+  if (!held) heldBootsBySystems.set(model.systems, (held = new Set()));
+  return held;
 }
 
 function systemNamed(model: FleetModel, name: string): ManagedSystem {
