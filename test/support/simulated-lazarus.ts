@@ -56,14 +56,18 @@ export interface SimulatedLazarus {
   stop(): Promise<void>;
 }
 
-export async function startSimulatedLazarus(options: { name: string; timeScale?: number; editConfig?: (yaml: string) => string }): Promise<SimulatedLazarus> {
+/**
+ * Starts the stack on a simulated fleet: `fleet` is a fleet YAML file (default examples/fleet-small.yaml), `timeScale`
+ * the simulator's (default 0.0005), `editConfig` changes examples/lazarus.yaml's text before it is parsed.
+ */
+export async function startSimulatedLazarus(options: { name: string; timeScale?: number; editConfig?: (yaml: string) => string; fleet?: string }): Promise<SimulatedLazarus> {
   const dir = mkdtempSync(join(tmpdir(), `lazarus-${options.name}-`));
   const stops: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
   const stop = async () => {
     for (const step of stops) await step();
   };
   try {
-    const fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: options.timeScale ?? 0.0005 });
+    const fleet = await startSimulatedFleet({ fleet: options.fleet ?? FLEET, timeScale: options.timeScale ?? 0.0005 });
     stops.unshift(() => fleet.stop());
     const { config } = configForSimulatedFleet(fleet, dir, options.editConfig);
     const devices = new DeviceRegistry(config);
