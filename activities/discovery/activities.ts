@@ -1,19 +1,26 @@
 // Discovery and capacity-check activities. Each discovery is recorded, whatever happens: ok with its snapshot (and
-// the diff against the previous good one), partial or failed with the error, in which case the last good snapshot
-// stays the one failovers plan from. Only a store that cannot record anything makes the activity fail (and retry).
-import type { InventoryChangeKind } from '../../domain/inventory/index.js';
+// the diff against the previous good one) as soon as the HMC and the storage system answer — a host they cannot
+// describe keeps its last description, marked stale with the reason, while the others update; failed with the error
+// when they do not answer, in which case the last good snapshot stays. Only a store that cannot record anything
+// makes the activity fail (and retry).
+import type { InventoryChangeKind, UndescribedHost } from '../../domain/inventory/index.js';
 import type { LazarusConfig } from '../../domain/config/index.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import type { DeviceRegistry } from '../devices.js';
-import type { InventoryStore } from '../inventory/index.js';
+import type { DiscoveryRun, InventoryStore } from '../inventory/index.js';
 import { checkCapacity } from './capacity-check.js';
-import { PartialDiscoveryError, readHostGroup } from './read-host-group.js';
+import { readHostGroup } from './read-host-group.js';
 
 export interface DiscoverySummary {
   runId: number;
   group: string;
+  /** `partial` is no longer produced (runs before per-host discovery); a stale host is listed in `staleHosts`. */
   status: 'ok' | 'partial' | 'failed';
   error?: string;
+  /** Hosts this run could not describe, with why: each keeps its last description, marked stale. */
+  staleHosts?: Array<{ host: string; state: string; reason: string }>;
+  /** What was read but left out (a partition defined on two hosts). */
+  notes?: string[];
   /** Undefined for the group's first good snapshot (nothing to compare with). */
   changes?: number;
   changeKinds?: Partial<Record<InventoryChangeKind, number>>;
@@ -49,18 +56,18 @@ export function createDiscoveryActivities(deps: DiscoveryDependencies) {
       const group = groupConfig(groupName);
       const startedAt = new Date().toISOString();
       try {
-        const snapshot = await readHostGroup(group, deps.devices.hmc(group.hmc), deps.devices.storageSystem(group.storage));
-        const run = await deps.store.recordDiscoveryRun({ group: group.name, startedAt, finishedAt: new Date().toISOString(), status: 'ok', snapshot });
-        const changeKinds: Partial<Record<InventoryChangeKind, number>> = {};
-        for (const change of run.diff ?? []) changeKinds[change.kind] = (changeKinds[change.kind] ?? 0) + 1;
-        log(`discovery ${group.name}: ok, ${snapshot.lpars.length} LPARs, ${run.diff ? `${run.diff.length} changes` : 'first snapshot'} (run ${run.id})`);
-        return { runId: run.id, group: group.name, status: 'ok', changes: run.diff?.length, changeKinds: run.diff ? changeKinds : undefined, lpars: snapshot.lpars.length };
+        const reading = await readHostGroup(group, deps.devices.hmc(group.hmc), deps.devices.storageSystem(group.storage));
+        const run = await deps.store.recordDiscoveryRun({
+          group: group.name, startedAt, finishedAt: new Date().toISOString(), status: 'ok', snapshot: reading.snapshot, undescribedHosts: reading.undescribed,
+        });
+        const summary = okSummary(run, reading.undescribed, reading.notes);
+        log(`discovery ${group.name}: ok, ${summary.lpars} LPARs, ${run.diff ? `${run.diff.length} changes` : 'first snapshot'} (run ${run.id})${staleText(summary)}`);
+        return summary;
       } catch (err) {
-        if (!(err instanceof PartialDiscoveryError) && !(err instanceof DeviceError)) throw err;
-        const status = err instanceof PartialDiscoveryError ? 'partial' : 'failed';
-        const run = await deps.store.recordDiscoveryRun({ group: group.name, startedAt, finishedAt: new Date().toISOString(), status, error: err.message });
-        log(`discovery ${group.name}: ${status}: ${err.message} (run ${run.id}; the last good snapshot is kept)`);
-        return { runId: run.id, group: group.name, status, error: err.message };
+        if (!(err instanceof DeviceError)) throw err;
+        const run = await deps.store.recordDiscoveryRun({ group: group.name, startedAt, finishedAt: new Date().toISOString(), status: 'failed', error: err.message });
+        log(`discovery ${group.name}: failed: ${err.message} (run ${run.id}; the last good snapshot is kept)`);
+        return { runId: run.id, group: group.name, status: 'failed', error: err.message };
       }
     },
 
@@ -79,6 +86,21 @@ export function createDiscoveryActivities(deps: DiscoveryDependencies) {
       return { group: groupName, checkId: check.id, hostsChecked: result.hosts.length, hostsWithShortfall: short };
     },
   };
+}
+
+function okSummary(run: DiscoveryRun, undescribed: UndescribedHost[], notes: string[]): DiscoverySummary {
+  const changeKinds: Partial<Record<InventoryChangeKind, number>> = {};
+  for (const change of run.diff ?? []) changeKinds[change.kind] = (changeKinds[change.kind] ?? 0) + 1;
+  return {
+    runId: run.id, group: run.group, status: 'ok', changes: run.diff?.length, changeKinds: run.diff ? changeKinds : undefined, lpars: run.snapshot?.lpars.length,
+    ...(undescribed.length > 0 ? { staleHosts: undescribed.map((h) => ({ host: h.name, state: h.state, reason: h.reason })) } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+}
+
+function staleText(summary: DiscoverySummary): string {
+  const stale = (summary.staleHosts ?? []).map((h) => `; ${h.reason} (last description kept, stale)`).join('');
+  return stale + (summary.notes ?? []).map((note) => `; ${note}`).join('');
 }
 
 export type DiscoveryActivities = ReturnType<typeof createDiscoveryActivities>;

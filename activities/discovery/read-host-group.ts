@@ -1,11 +1,14 @@
 // Reads one host group's inventory through its HMC and storage system: managed systems with capacity, LPARs with
 // profile sizes and priority, VIOS, which volumes each LPAR uses (vSCSI: VIOS target devices → hdisk unique_id →
 // volume UID; NPIV: the client adapter's WWPNs → the storage host object with those ports), storage volumes, hosts,
-// mappings and remote-copy groups. Any host it cannot describe makes the whole reading partial (an error).
-import type { InventorySnapshot, Lpar, ManagedSystem, StorageSystem } from '../../domain/inventory/index.js';
+// mappings and remote-copy groups. Hosts are described one by one: a host the HMC cannot describe (not Operating,
+// unknown to it, or a command on it failing) is returned as undescribed with the reason, and the others still are.
+import type { InventorySnapshot, Lpar, ManagedSystem, StorageSystem, UndescribedHost } from '../../domain/inventory/index.js';
 import type { PriorityClass } from '../../domain/config/index.js';
+import { partitionEvidence } from '../../domain/failover/partition-states.js';
 import type { HmcClient, Partition, PartitionProfile } from '../hmc/hmc-client.js';
 import { ViosClient } from '../hmc/vios.js';
+import { DeviceError } from '../ssh/device-errors.js';
 import type { SvcClient } from '../storage/svc-client.js';
 
 export interface HostGroupTarget {
@@ -15,73 +18,111 @@ export interface HostGroupTarget {
   hosts: string[];
 }
 
-export class PartialDiscoveryError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`discovery incomplete: ${problems.join('; ')}`);
-    this.name = 'PartialDiscoveryError';
-  }
+/**
+ * One discovery's reading. `snapshot` holds the described hosts only; `undescribed` the others, each with the state
+ * the HMC lists (`unknown` when it does not list the host) and why it could not be described. `notes`: what was
+ * read but left out, e.g. a partition defined on two hosts (the inactive copy a remote restart leaves on its source).
+ */
+export interface HostGroupReading {
+  snapshot: InventorySnapshot;
+  undescribed: UndescribedHost[];
+  notes: string[];
 }
 
-export async function readHostGroup(group: HostGroupTarget, hmc: HmcClient, svc: SvcClient, now: Date = new Date()): Promise<InventorySnapshot> {
+interface HostReading {
+  system: ManagedSystem;
+  lpars: Lpar[];
+  vios: InventorySnapshot['vios'];
+}
+
+/**
+ * Reads the group. Throws DeviceError only when the HMC's system list or the storage system cannot be read (nothing
+ * can be described then); a failure on one host makes that host undescribed.
+ */
+export async function readHostGroup(group: HostGroupTarget, hmc: HmcClient, svc: SvcClient, now: Date = new Date()): Promise<HostGroupReading> {
   const storage = await readStorage(svc);
-  const volumesByUid = new Map(storage.volumes.map((v) => [v.uid.toUpperCase(), v]));
   const systems = new Map((await hmc.listSystems()).map((s) => [s.name, s]));
-  const problems: string[] = [];
-  const managedSystems: ManagedSystem[] = [];
-  const lpars: Lpar[] = [];
-  const vios: InventorySnapshot['vios'] = [];
+  const undescribed: UndescribedHost[] = [];
+  const described: HostReading[] = [];
   // Hosts are read in parallel; the device pools keep the HMC and storage system inside their limits.
   await Promise.all(
     group.hosts.map(async (host) => {
       const system = systems.get(host);
-      if (!system) {
-        problems.push(`${group.hmc} does not know managed system ${host}`);
-        return;
-      }
+      if (!system) return void undescribed.push({ name: host, state: 'unknown', reason: `${group.hmc} does not know managed system ${host}` });
       if (system.state !== 'Operating') {
-        problems.push(`${host} is ${system.state}; the HMC cannot describe its partitions`);
-        return;
+        return void undescribed.push({ name: host, state: system.state, reason: `${host} is ${system.state}; the HMC cannot describe its partitions` });
       }
-      const [capacity, partitions, profileList] = await Promise.all([hmc.systemCapacity(host), hmc.listPartitions(host), hmc.profiles(host)]);
-      managedSystems.push({
-        name: host,
-        serial: system.serial,
-        typeModel: system.typeModel,
-        state: system.state,
-        hmc: group.hmc,
-        processorUnits: { installed: capacity.configurableProcUnits, configurable: capacity.configurableProcUnits, available: capacity.availableProcUnits },
-        memoryMb: { installed: capacity.configurableMemoryMb, available: capacity.availableMemoryMb },
-      });
-      const profiles = new Map(profileList.map((p) => [`${p.lparName}/${p.name}`, p]));
-      const viosPartitions = partitions.filter((p) => p.env === 'vioserver');
-      vios.push(...viosPartitions.map((v) => ({ id: v.id, name: v.name, host, state: v.state })));
-      const presented = await readViosPresentation(hmc, host, viosPartitions, volumesByUid);
-      const hostLpars: Lpar[] = [];
-      for (const partition of partitions.filter((p) => p.env !== 'vioserver')) {
-        const profile = profiles.get(`${partition.name}/${partition.currentProfile}`) ?? profileList.find((p) => p.lparName === partition.name);
-        if (!profile) {
-          problems.push(`${host}: partition ${partition.name} has no profile`);
-          continue;
-        }
-        hostLpars.push(toLpar(partition, profile, host, presented, storage));
+      try {
+        described.push(await readHost(group, hmc, system, storage));
+      } catch (err) {
+        if (!(err instanceof DeviceError) && !(err instanceof UndescribableHostError)) throw err;
+        undescribed.push({ name: host, state: system.state, reason: `${host} could not be described: ${err.message}` });
       }
-      attributeSystemHostVolumes(host, hostLpars, storage);
-      lpars.push(...hostLpars);
     }),
   );
-  problems.sort();
-  managedSystems.sort((a, b) => (a.name < b.name ? -1 : 1));
-  vios.sort((a, b) => (a.name < b.name ? -1 : 1));
-  if (problems.length > 0) throw new PartialDiscoveryError(problems);
+  const { lpars, notes } = oneDefinitionEach(described.flatMap((h) => h.lpars));
   return {
-    group: group.name,
-    takenAt: now.toISOString(),
-    managedSystems,
-    lpars: lpars.sort((a, b) => (a.name < b.name ? -1 : 1)),
-    vios,
-    storageSystems: [storage],
-    remoteCopyGroups: await readRemoteCopy(svc),
+    snapshot: {
+      group: group.name,
+      takenAt: now.toISOString(),
+      managedSystems: described.map((h) => h.system).sort(byName),
+      lpars: lpars.sort(byName),
+      vios: described.flatMap((h) => h.vios).sort(byName),
+      storageSystems: [storage],
+      remoteCopyGroups: await readRemoteCopy(svc),
+    },
+    undescribed: undescribed.sort(byName),
+    notes,
   };
+}
+
+/** A host whose partitions the HMC lists but cannot fully describe (a partition without a profile). */
+class UndescribableHostError extends Error {}
+
+async function readHost(group: HostGroupTarget, hmc: HmcClient, system: { name: string; serial: string; typeModel: string; state: string }, storage: StorageSystem): Promise<HostReading> {
+  const host = system.name;
+  const [capacity, partitions, profileList] = await Promise.all([hmc.systemCapacity(host), hmc.listPartitions(host), hmc.profiles(host)]);
+  const profiles = new Map(profileList.map((p) => [`${p.lparName}/${p.name}`, p]));
+  const viosPartitions = partitions.filter((p) => p.env === 'vioserver');
+  const volumesByUid = new Map(storage.volumes.map((v) => [v.uid.toUpperCase(), v]));
+  const presented = await readViosPresentation(hmc, host, viosPartitions, volumesByUid);
+  const lpars = partitions
+    .filter((p) => p.env !== 'vioserver')
+    .map((partition) => {
+      const profile = profiles.get(`${partition.name}/${partition.currentProfile}`) ?? profileList.find((p) => p.lparName === partition.name);
+      if (!profile) throw new UndescribableHostError(`partition ${partition.name} has no profile`);
+      return toLpar(partition, profile, host, presented, storage);
+    });
+  attributeSystemHostVolumes(host, lpars, storage);
+  return {
+    system: {
+      name: host,
+      serial: system.serial,
+      typeModel: system.typeModel,
+      state: system.state,
+      hmc: group.hmc,
+      processorUnits: { installed: capacity.configurableProcUnits, configurable: capacity.configurableProcUnits, available: capacity.availableProcUnits },
+      memoryMb: { installed: capacity.configurableMemoryMb, available: capacity.availableMemoryMb },
+    },
+    lpars,
+    vios: viosPartitions.map((v) => ({ id: v.id, name: v.name, host, state: v.state })),
+  };
+}
+
+/**
+ * A partition defined on two hosts (a remote restart leaves the source's definition until it is cleaned up) is kept
+ * where the HMC's evidence says it is most likely active: Running, then may-be-running, then not active.
+ */
+function oneDefinitionEach(lpars: Lpar[]): { lpars: Lpar[]; notes: string[] } {
+  const rank = { running: 0, 'may-be-running': 1, 'not-active': 2, absent: 3 } as const;
+  const kept = new Map<string, Lpar>();
+  const notes: string[] = [];
+  for (const lpar of [...lpars].sort((a, b) => rank[partitionEvidence(a.state)] - rank[partitionEvidence(b.state)] || byName({ name: a.host }, { name: b.host }))) {
+    const first = kept.get(lpar.name);
+    if (!first) kept.set(lpar.name, lpar);
+    else notes.push(`${lpar.name} is defined on ${first.host} (${first.state}) and ${lpar.host} (${lpar.state}); recorded on ${first.host}`);
+  }
+  return { lpars: [...kept.values()], notes: notes.sort() };
 }
 
 interface Presentation {
@@ -223,4 +264,8 @@ function capacityMb(text: string): number {
   if (!match) return 0;
   const factor = { MB: 1, GB: 1024, TB: 1024 ** 2, PB: 1024 ** 3 }[(match[2] ?? 'MB').toUpperCase() as 'MB'] ?? 1;
   return Math.round(Number(match[1]) * factor);
+}
+
+function byName<T extends { name: string }>(a: T, b: T): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }

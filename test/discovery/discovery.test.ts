@@ -1,6 +1,6 @@
 // Discovery against the simulated fleet, as a Temporal workflow on the devserver: a correct snapshot, exactly the
 // change made in the simulator on the next run, the previous snapshot kept during an HMC outage, the capacity check,
-// and the schedules that run it all.
+// hosts that cannot be described kept stale while the others update, and the schedules that run it all.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,20 +120,6 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
     }
   });
 
-  it('records a partial discovery when a host of the group cannot be described', { timeout: 60_000 }, async () => {
-    const before = (await store.latestGoodSnapshot('dc1-prod'))!;
-    const fault = await control('POST', '/faults', { kind: 'host-power-loss', target: 'dc1-s04' });
-    try {
-      const outcome = await discover();
-      assert.equal(outcome.discovery.status, 'partial');
-      assert.match(outcome.discovery.error ?? '', /dc1-s04 is No Connection/);
-      assert.equal((await store.latestGoodSnapshot('dc1-prod'))!.runId, before.runId);
-      assert.ok(before.snapshot.lpars.some((l) => l.host === 'dc1-s04'), 'a failover can still plan dc1-s04 from the last good snapshot');
-    } finally {
-      await fetch(`${fleet.controlUrl}/faults/${fault.id}`, { method: 'DELETE' });
-    }
-  });
-
   it('reports a capacity shortfall when a host\'s LPARs would no longer fit on the others', { timeout: 60_000 }, async () => {
     for (const system of ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04']) await control('POST', '/actions/set-capacity', { system, memoryMb: 200_000 });
     const outcome = await discover();
@@ -146,6 +132,42 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
     assert.ok(notifications.some((n) => n.kind === 'capacity-shortfall' && n.severity === 'warning' && n.message.includes(short.failedHost)));
     const daily = (await server.client.workflow.execute('checkHostGroupCapacity', { taskQueue, workflowId: uniqueWorkflowId('capacity'), args: [{ group: 'dc1-prod' }] })) as { hostsChecked: number };
     assert.equal(daily.hostsChecked, 4);
+  });
+
+  it('keeps each host it cannot describe (powered off, Error, no connection) as last seen, stale, while the others update', { timeout: 90_000 }, async () => {
+    const before = (await store.latestGoodSnapshot('dc1-prod'))!;
+    const hmc = devices.hmc('hmc-dc1');
+    const faults = [await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s03' }), await control('POST', '/faults', { kind: 'host-power-loss', target: 'dc1-s04' })];
+    try {
+      await hmc.powerOffSystem('dc1-s02');
+      for (let i = 0; i < 200 && (await hmc.systemState('dc1-s02')) !== 'Power Off'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await control('POST', '/actions/set-capacity', { system: 'dc1-s01', memoryMb: 300_000 });
+      const outcome = await discover();
+      assert.equal(outcome.discovery.status, 'ok', 'the others were described');
+      assert.deepEqual(outcome.discovery.staleHosts?.map((h) => [h.host, h.state]), [['dc1-s02', 'Power Off'], ['dc1-s03', 'Error'], ['dc1-s04', 'No Connection']]);
+      const latest = (await store.latestGoodSnapshot('dc1-prod'))!;
+      assert.equal(latest.runId, outcome.discovery.runId);
+      assert.equal(latest.snapshot.managedSystems.find((m) => m.name === 'dc1-s01')!.memoryMb.installed, 300_000, 'dc1-s01 updated');
+      const fleet = await store.currentFleet('dc1-prod');
+      for (const name of ['dc1-s02', 'dc1-s03', 'dc1-s04']) {
+        const host = fleet.hosts.find((h) => h.name === name)!;
+        assert.match(host.staleReason ?? '', new RegExp(`^${name} is ${host.state}`));
+        assert.equal(host.describedAt, before.snapshot.takenAt, `${name}: its description is the last one`);
+        const lastSeen = before.snapshot.lpars.filter((l) => l.host === name);
+        const kept = fleet.lpars.filter((l) => l.host === name);
+        assert.deepEqual(kept.map((l) => [l.name, l.state]), lastSeen.map((l) => [l.name, l.state]), `${name}: the LPARs last seen on it, in their last state`);
+        assert.ok(kept.every((l) => l.stale && l.observedAt === before.snapshot.takenAt));
+      }
+      assert.deepEqual(fleet.hosts.find((h) => h.name === 'dc1-s02')!.state, 'Power Off', 'a powered-off host is recorded as such');
+      assert.ok(fleet.lpars.filter((l) => l.host === 'dc1-s01').every((l) => !l.stale), 'dc1-s01 is fresh');
+    } finally {
+      for (const fault of faults) await fetch(`${fleet.controlUrl}/faults/${fault.id}`, { method: 'DELETE' });
+      await hmc.run('chsysstate -m dc1-s02 -r sys -o on');
+    }
+    for (let i = 0; i < 200 && (await hmc.systemState('dc1-s02')) !== 'Operating'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const back = await discover();
+    assert.deepEqual([back.discovery.status, back.discovery.staleHosts], ['ok', undefined], 'every host described again');
+    assert.ok((await store.currentFleet('dc1-prod')).hosts.every((h) => h.staleReason === undefined));
   });
 
   it('creates the discovery and capacity-check schedules, and updates them idempotently', { timeout: 30_000 }, async () => {

@@ -1,6 +1,7 @@
 // Discovery of one host group, on its schedule or on demand: read the inventory through the HMC and the storage
-// system and record it (a failed or partial reading is recorded too and never replaces the last good snapshot);
-// when the inventory changed, check again whether every host's LPARs would still fit on the others.
+// system and record it (a host that cannot be described keeps its last description, marked stale; a failed reading
+// is recorded too and never replaces the last good snapshot); when the inventory changed, check again whether every
+// host's LPARs would still fit on the others.
 import { proxyActivities } from '@temporalio/workflow';
 import type { CapacitySummary, DiscoveryActivities, DiscoverySummary } from '../../activities/discovery/activities.js';
 
