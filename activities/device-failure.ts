@@ -1,8 +1,11 @@
 // How device errors leave an activity: as a Temporal ApplicationFailure whose type names the device error
-// (e.g. `HmcError.HSCL0622`, `SvcError.CMMVC5754E`, `DeviceError.unreachable`) and whose nonRetryable flag says
-// whether the activity's retry policy should try again. Messages carry no secrets (drivers never put them there).
+// (e.g. `HmcError.HSCL0622`, `SvcError.CMMVC5754E`, `DeviceError.unreachable`), whose nonRetryable flag says
+// whether the activity's retry policy should try again, and whose details carry the error class (transient,
+// state-recheck, configuration, capacity, not-found, already-done, authentication, unknown) so a workflow or
+// activity can decide per step. Messages carry no secrets (drivers never put them there).
 import { ApplicationFailure } from '@temporalio/common';
 import { DeviceError } from './ssh/device-errors.js';
+import type { ErrorClass } from './ssh/error-classes.js';
 
 export function toActivityFailure(err: unknown): unknown {
   if (!(err instanceof DeviceError)) return err;
@@ -10,8 +13,15 @@ export function toActivityFailure(err: unknown): unknown {
     type: err.failureType,
     message: err.message,
     nonRetryable: !err.retryable,
-    details: [{ device: err.device, kind: err.kind, code: err.code ?? null, command: err.command ?? null }],
+    details: [{ device: err.device, kind: err.kind, code: err.code ?? null, command: err.command ?? null, errorClass: err.errorClass }],
   });
+}
+
+/** The error class an ApplicationFailure made by toActivityFailure carries, or undefined for any other failure. */
+export function errorClassOf(failure: unknown): ErrorClass | undefined {
+  const details = (failure as { details?: unknown[] } | undefined)?.details;
+  const first = Array.isArray(details) ? (details[0] as { errorClass?: ErrorClass } | undefined) : undefined;
+  return first?.errorClass;
 }
 
 /** Wraps a driver call so its DeviceErrors become classified ApplicationFailures. */

@@ -1,10 +1,12 @@
 // The HMC driver: typed reads of managed systems, partitions, profiles and capacity, and idempotent state changes
 // (power off a system, activate or shut down a partition, remote restart, Live Partition Mobility). Each command is
-// one SSH exec through the device pool; errors come back as HmcError/DeviceError with retryable set.
+// one SSH exec through the device pool; errors come back as HmcError/DeviceError with their ErrorClass and retryable.
+// Names are quoted for the HMC's rbash (names.ts), so any name the HMC allows works, spaces included.
+import { MAY_BE_RUNNING_STATES, RUNNING_STATES } from '../../domain/failover/partition-states.js';
 import type { DevicePool } from '../ssh/device-pool.js';
 import { hmcFailure } from './hmc-errors.js';
-import { numberField, parseAttributeLines, parseFieldLines, requireField } from './hmc-output.js';
-import { safeName } from './names.js';
+import { numberField, optionalNumberField, outputError, parseAttributeLines, parseFieldLines, requireField } from './hmc-output.js';
+import { shellWord } from './names.js';
 
 export interface ManagedSystem {
   name: string;
@@ -22,12 +24,21 @@ export interface Partition {
   rmcState: string;
 }
 
+/** `shared`: processing units from the shared pool; `ded`: whole dedicated cores (lssyscfg/lshwres `proc_mode`). */
+export type ProcMode = 'shared' | 'ded';
+
 export interface PartitionProfile {
   name: string;
   lparName: string;
   lparId: number;
+  procMode: ProcMode;
+  /**
+   * Processor capacity in processing units: `*_proc_units` for shared processors, `*_procs` for dedicated ones
+   * (one dedicated core = 1.0 unit), so capacity planning counts dedicated cores.
+   */
   procUnits: { min: number; desired: number; max: number };
   memoryMb: { min: number; desired: number; max: number };
+  /** desired_procs: virtual processors (shared) or dedicated cores (ded). */
   virtualProcessors: number;
   /** lpar_avail_priority: 0..255, higher restarts first (191 high, 127 medium, 63 low in the simulator). */
   availabilityPriority: number;
@@ -49,8 +60,15 @@ export interface Outcome {
   detail: string;
 }
 
-/** Partition states in which it runs (or is about to), i.e. uses resources and may write to its disks. */
-export const ACTIVE_PARTITION_STATES = new Set(['Running', 'Starting', 'Open Firmware', 'Migrating - Running', 'Shutting Down']);
+/**
+ * Partition states in which it may run, i.e. use resources and write to its disks: domain/failover/partition-states.ts
+ * (IBM HMC help: `Error` is running but needs attention; `Not Available` means its system is in Error/Recovery/
+ * Incomplete and the state is unknown). Kept under this name for the callers that import it.
+ */
+export const ACTIVE_PARTITION_STATES: ReadonlySet<string> = new Set([...RUNNING_STATES, ...MAY_BE_RUNNING_STATES]);
+/** States in which a partition is already up (or coming up) by its own activation: activate is then a no-op. */
+const UP_STATES = new Set(['Running', 'Starting', 'Open Firmware']);
+const PARTITION_FIELDS = ['name', 'lpar_id', 'state', 'lpar_env', 'curr_profile', 'rmc_state'];
 const POWERED_OFF_STATES = new Set(['Power Off']);
 
 export class HmcClient {
@@ -69,7 +87,7 @@ export class HmcClient {
   }
 
   private name(what: string, value: string): string {
-    return safeName(this.device, what, value);
+    return shellWord(this.device, what, value);
   }
 
   // ---- reads ---------------------------------------------------------------------------------------------------
@@ -84,84 +102,119 @@ export class HmcClient {
     }));
   }
 
+  /** The system's state; the HMC must answer with exactly one row, named like the system asked for. */
   async systemState(system: string): Promise<string> {
     const command = `lssyscfg -r sys -m ${this.name('managed system', system)} -F name,state --header`;
-    const [row] = parseFieldLines(this.device, command, await this.run(command), ['name', 'state']);
-    return requireField(this.device, command, row ?? {}, 'state');
+    const rows = parseFieldLines(this.device, command, await this.run(command), ['name', 'state']);
+    if (rows.length !== 1) throw outputError(this.device, command, 0, `expected one row for ${system}, got ${rows.length}`);
+    const row = rows[0]!;
+    if (row.name !== system) throw outputError(this.device, command, 2, `field name is "${row.name}", expected "${system}"`);
+    return requireField(this.device, command, row, 'state');
   }
 
   async listPartitions(system: string): Promise<Partition[]> {
-    const command = `lssyscfg -r lpar -m ${this.name('managed system', system)} -F name,lpar_id,state,lpar_env,curr_profile,rmc_state --header`;
-    return parseFieldLines(this.device, command, await this.run(command), ['name', 'lpar_id', 'state', 'lpar_env', 'curr_profile', 'rmc_state']).map((r) =>
-      toPartition(this.device, command, r),
-    );
+    const command = `lssyscfg -r lpar -m ${this.name('managed system', system)} -F ${PARTITION_FIELDS.join(',')} --header`;
+    const partitions = parseFieldLines(this.device, command, await this.run(command), PARTITION_FIELDS).map((r) => toPartition(this.device, command, r));
+    const seen = new Set<string>();
+    for (const [index, p] of partitions.entries()) {
+      if (seen.has(p.name)) throw outputError(this.device, command, index + 2, `partition name "${p.name}" appears twice`);
+      seen.add(p.name);
+    }
+    return partitions;
   }
 
-  /** The partition, or undefined when the HMC does not know it on that system (HSCL8012). */
+  /**
+   * The partition, or undefined when the system has no partition of that name (HSCL8012, or no row). Every row the
+   * HMC returns must carry that name: another partition's row is an error, never taken for this one. A name holding
+   * a comma or a double quote cannot be given to --filter (the HMC splits filter values at commas), so the system's
+   * whole list is read and the row picked by name instead.
+   */
   async partition(system: string, lpar: string): Promise<Partition | undefined> {
-    const command = `lssyscfg -r lpar -m ${this.name('managed system', system)} --filter lpar_names=${this.name('partition', lpar)} -F name,lpar_id,state,lpar_env,curr_profile,rmc_state --header`;
+    if (/[,"]/.test(lpar)) return (await this.listPartitions(system)).find((p) => p.name === lpar);
+    const filter = this.name('partition filter', `lpar_names=${lpar}`);
+    const command = `lssyscfg -r lpar -m ${this.name('managed system', system)} --filter ${filter} -F ${PARTITION_FIELDS.join(',')} --header`;
+    let rows: Array<Record<string, string>>;
     try {
-      const [row] = parseFieldLines(this.device, command, await this.run(command), ['name', 'lpar_id', 'state', 'lpar_env', 'curr_profile', 'rmc_state']);
-      return row ? toPartition(this.device, command, row) : undefined;
+      rows = parseFieldLines(this.device, command, await this.run(command), PARTITION_FIELDS);
     } catch (err) {
       if ((err as { code?: string }).code === 'HSCL8012') return undefined;
       throw err;
     }
+    for (const [index, row] of rows.entries()) {
+      if (row.name !== lpar) throw outputError(this.device, command, index + 2, `field name is "${row.name}", expected "${lpar}"`);
+    }
+    if (rows.length > 1) throw outputError(this.device, command, 0, `${rows.length} rows for partition ${lpar}`);
+    return rows[0] ? toPartition(this.device, command, rows[0]) : undefined;
   }
 
+  /**
+   * Every profile of the system. Shared-processor profiles carry min/desired/max_proc_units; dedicated ones
+   * (`proc_mode=ded`) carry only min/desired/max_procs, counted as processing units (corpus:
+   * lssyscfg-prof-dedicated-veritas.txt). lpar_avail_priority (default 127) and virtual_fc_adapters are optional:
+   * older HMCs and POWER5 systems do not print them (corpus: lssyscfg-prof-shared-power5.txt).
+   */
   async profiles(system: string): Promise<PartitionProfile[]> {
     const command = `lssyscfg -r prof -m ${this.name('managed system', system)}`;
-    return parseAttributeLines(this.device, command, await this.run(command)).map((r) => ({
-      name: requireField(this.device, command, r, 'name'),
-      lparName: requireField(this.device, command, r, 'lpar_name'),
-      lparId: numberField(this.device, command, r, 'lpar_id'),
-      procUnits: {
-        min: numberField(this.device, command, r, 'min_proc_units'),
-        desired: numberField(this.device, command, r, 'desired_proc_units'),
-        max: numberField(this.device, command, r, 'max_proc_units'),
-      },
-      memoryMb: {
-        min: numberField(this.device, command, r, 'min_mem'),
-        desired: numberField(this.device, command, r, 'desired_mem'),
-        max: numberField(this.device, command, r, 'max_mem'),
-      },
-      virtualProcessors: r.desired_procs === undefined ? 0 : numberField(this.device, command, r, 'desired_procs'),
-      availabilityPriority: r.lpar_avail_priority === undefined ? 127 : numberField(this.device, command, r, 'lpar_avail_priority'),
-      virtualScsiAdapters: adapterList(r.virtual_scsi_adapters),
-      virtualFcAdapters: adapterList(r.virtual_fc_adapters),
-    }));
+    return parseAttributeLines(this.device, command, await this.run(command)).map((r) => {
+      const num = (field: string) => numberField(this.device, command, r, field);
+      const procMode = readProcMode(this.device, command, r, 'proc_mode');
+      const units = procMode === 'ded' ? ['min_procs', 'desired_procs', 'max_procs'] : ['min_proc_units', 'desired_proc_units', 'max_proc_units'];
+      return {
+        name: requireField(this.device, command, r, 'name'),
+        lparName: requireField(this.device, command, r, 'lpar_name'),
+        lparId: num('lpar_id'),
+        procMode,
+        procUnits: { min: num(units[0]!), desired: num(units[1]!), max: num(units[2]!) },
+        memoryMb: { min: num('min_mem'), desired: num('desired_mem'), max: num('max_mem') },
+        virtualProcessors: num('desired_procs'),
+        availabilityPriority: optionalNumberField(this.device, command, r, 'lpar_avail_priority', 127),
+        virtualScsiAdapters: adapterList(r.virtual_scsi_adapters),
+        virtualFcAdapters: adapterList(r.virtual_fc_adapters),
+      };
+    });
   }
 
   async systemCapacity(system: string): Promise<SystemCapacity> {
     const sys = this.name('managed system', system);
     const procCommand = `lshwres -r proc -m ${sys} --level sys`;
     const memCommand = `lshwres -r mem -m ${sys} --level sys`;
-    const [proc] = parseAttributeLines(this.device, procCommand, await this.run(procCommand));
-    const [mem] = parseAttributeLines(this.device, memCommand, await this.run(memCommand));
+    const proc = singleRecord(this.device, procCommand, parseAttributeLines(this.device, procCommand, await this.run(procCommand)));
+    const mem = singleRecord(this.device, memCommand, parseAttributeLines(this.device, memCommand, await this.run(memCommand)));
     return {
-      configurableProcUnits: numberField(this.device, procCommand, proc ?? {}, 'configurable_sys_proc_units'),
-      availableProcUnits: numberField(this.device, procCommand, proc ?? {}, 'curr_avail_sys_proc_units'),
-      configurableMemoryMb: numberField(this.device, memCommand, mem ?? {}, 'configurable_sys_mem'),
-      availableMemoryMb: numberField(this.device, memCommand, mem ?? {}, 'curr_avail_sys_mem'),
-      firmwareMemoryMb: mem?.sys_firmware_mem === undefined ? 0 : numberField(this.device, memCommand, mem, 'sys_firmware_mem'),
+      configurableProcUnits: numberField(this.device, procCommand, proc, 'configurable_sys_proc_units'),
+      availableProcUnits: numberField(this.device, procCommand, proc, 'curr_avail_sys_proc_units'),
+      configurableMemoryMb: numberField(this.device, memCommand, mem, 'configurable_sys_mem'),
+      availableMemoryMb: numberField(this.device, memCommand, mem, 'curr_avail_sys_mem'),
+      firmwareMemoryMb: optionalNumberField(this.device, memCommand, mem, 'sys_firmware_mem', 0),
     };
   }
 
-  /** Per-partition current processing units and memory (lshwres --level lpar). */
-  async partitionResources(system: string): Promise<Map<string, { procUnits: number; memoryMb: number }>> {
+  /**
+   * Per-partition current processor capacity and memory (lshwres --level lpar). `procUnits` is curr_proc_units for
+   * shared processors and curr_procs for dedicated ones (`curr_proc_mode=ded`, one core = 1.0 unit; corpus:
+   * lshwres-proc-lpar-dedicated.txt). A partition listed twice, or missing from the memory listing, is an error.
+   */
+  async partitionResources(system: string): Promise<Map<string, { procUnits: number; memoryMb: number; procMode: ProcMode }>> {
     const sys = this.name('managed system', system);
     const procCommand = `lshwres -r proc -m ${sys} --level lpar`;
     const memCommand = `lshwres -r mem -m ${sys} --level lpar`;
-    const resources = new Map<string, { procUnits: number; memoryMb: number }>();
+    const resources = new Map<string, { procUnits: number; memoryMb: number; procMode: ProcMode }>();
     for (const r of parseAttributeLines(this.device, procCommand, await this.run(procCommand))) {
-      const procUnits = r.curr_proc_units !== undefined ? numberField(this.device, procCommand, r, 'curr_proc_units') : numberField(this.device, procCommand, r, 'curr_procs');
-      resources.set(requireField(this.device, procCommand, r, 'lpar_name'), { procUnits, memoryMb: 0 });
+      const name = requireField(this.device, procCommand, r, 'lpar_name');
+      if (resources.has(name)) throw outputError(this.device, procCommand, 0, `partition ${name} is listed twice`);
+      const procMode = readProcMode(this.device, procCommand, r, 'curr_proc_mode');
+      const procUnits = numberField(this.device, procCommand, r, procMode === 'ded' ? 'curr_procs' : 'curr_proc_units');
+      resources.set(name, { procUnits, memoryMb: Number.NaN, procMode });
     }
     for (const r of parseAttributeLines(this.device, memCommand, await this.run(memCommand))) {
       const name = requireField(this.device, memCommand, r, 'lpar_name');
-      const entry = resources.get(name) ?? { procUnits: 0, memoryMb: 0 };
+      const entry = resources.get(name);
+      if (!entry) throw outputError(this.device, memCommand, 0, `partition ${name} is not in the output of "${procCommand}"`);
+      if (!Number.isNaN(entry.memoryMb)) throw outputError(this.device, memCommand, 0, `partition ${name} is listed twice`);
       entry.memoryMb = numberField(this.device, memCommand, r, 'curr_mem');
-      resources.set(name, entry);
+    }
+    for (const [name, entry] of resources) {
+      if (Number.isNaN(entry.memoryMb)) throw outputError(this.device, memCommand, 0, `partition ${name} is missing`);
     }
     return resources;
   }
@@ -201,9 +254,7 @@ export class HmcClient {
   /** Activates a partition with a profile. Already running (or starting) is success. */
   async activatePartition(system: string, lpar: string, profile: string): Promise<Outcome> {
     const before = await this.partition(system, lpar);
-    if (before && ACTIVE_PARTITION_STATES.has(before.state) && before.state !== 'Shutting Down') {
-      return { changed: false, detail: `${lpar} is already ${before.state} on ${system}` };
-    }
+    if (before && UP_STATES.has(before.state)) return { changed: false, detail: `${lpar} is already ${before.state} on ${system}` };
     try {
       await this.run(`chsysstate -m ${this.name('managed system', system)} -r lpar -o on -n ${this.name('partition', lpar)} -f ${this.name('profile', profile)}`);
       return { changed: true, detail: `${lpar} activated on ${system} with profile ${profile}` };
@@ -252,6 +303,19 @@ export class HmcClient {
     await this.run(parts.join(' '), 4 * 3600_000);
     return { changed: true, detail: `migrlpar -o ${operation} of ${lpar} from ${source}${target ? ` to ${target}` : ''} succeeded` };
   }
+}
+
+/** proc_mode / curr_proc_mode: `shared` or `ded`; anything else is an error naming the field. */
+function readProcMode(device: string, command: string, r: Record<string, string>, field: string): ProcMode {
+  const value = requireField(device, command, r, field);
+  if (value !== 'shared' && value !== 'ded') throw outputError(device, command, 0, `field ${field}="${value}" is neither shared nor ded`);
+  return value;
+}
+
+/** The one record a `--level sys` listing prints; none or several is an error. */
+function singleRecord(device: string, command: string, records: Array<Record<string, string>>): Record<string, string> {
+  if (records.length !== 1) throw outputError(device, command, 0, `expected one record, got ${records.length}`);
+  return records[0]!;
 }
 
 function toPartition(device: string, command: string, r: Record<string, string>): Partition {

@@ -1,8 +1,11 @@
-// VIOS configuration through the HMC (`viosvrcmd -c "…"`): read the vSCSI and NPIV mappings, find the hdisk that
+// VIOS configuration through the HMC (`viosvrcmd -c '…'`): read the vSCSI and NPIV mappings, find the hdisk that
 // presents a volume, and change mappings idempotently (map what is mapped → no-op; remove what is gone → no-op).
+// `lsmap -fmt` output has several forms across VIOS levels (corpus test/fixtures/devices/vios): per virtual target
+// device 4 fields (vtd, lun, backing, backing physloc) on VIOS 1.x, 5 with the status (2.1), 6 with mirrored (2.2+);
+// NPIV rows have 12 fields; an empty field is printed as one space (IBM lsmap page).
 import type { HmcClient, Outcome } from './hmc-client.js';
-import { outputError, splitQuoted } from './hmc-output.js';
-import { safeName } from './names.js';
+import { outputError } from './hmc-output.js';
+import { safeName, shellWord } from './names.js';
 
 export interface ScsiMapping {
   vhost: string;
@@ -31,41 +34,24 @@ export class ViosClient {
     return this.hmc.device;
   }
 
-  /** Runs an ioscli command on this VIOS (no double quotes allowed inside: the HMC gets it as one quoted argument). */
+  /**
+   * Runs an ioscli command on this VIOS: the managed system and VIOS names and the command string are each quoted
+   * as one word for the HMC's shell; the command string is split again by the VIOS.
+   */
   run(ioscli: string): Promise<string> {
-    const system = safeName(this.device, 'managed system', this.system);
-    const vios = safeName(this.device, 'VIOS', this.vios);
-    return this.hmc.run(`viosvrcmd -m ${system} -p ${vios} -c "${ioscli}"`);
+    const system = shellWord(this.device, 'managed system', this.system);
+    const vios = shellWord(this.device, 'VIOS', this.vios);
+    return this.hmc.run(`viosvrcmd -m ${system} -p ${vios} -c ${shellWord(this.device, 'VIOS command', ioscli)}`);
   }
 
   async scsiMappings(): Promise<ScsiMapping[]> {
-    const command = 'lsmap -all -fmt ,';
-    const output = await this.run(command);
-    return output
-      .split(/\r?\n/)
-      .filter((line) => line.trim() !== '')
-      .map((line, index) => {
-        const fields = splitQuoted(line, ',');
-        if (fields.length < 3 || (fields.length - 3) % 6 !== 0) throw outputError(this.device, command, index + 1, `${fields.length} fields; expected 3 + 6 per target device`);
-        const targets = [];
-        for (let i = 3; i < fields.length; i += 6) {
-          targets.push({ vtd: fields[i]!, status: fields[i + 1]!, lun: fields[i + 2]!, backing: fields[i + 3]! });
-        }
-        return { vhost: fields[0]!, physloc: fields[1]!, clientId: parseInt(fields[2]!, 16), targets };
-      });
+    const command = 'lsmap -all -fmt :';
+    return parseScsiMappings(this.device, command, await this.run(command));
   }
 
   async npivMappings(): Promise<NpivMapping[]> {
-    const command = 'lsmap -all -npiv -fmt ,';
-    const output = await this.run(command);
-    return output
-      .split(/\r?\n/)
-      .filter((line) => line.trim() !== '')
-      .map((line, index) => {
-        const f = splitQuoted(line, ',');
-        if (f.length < 7) throw outputError(this.device, command, index + 1, `${f.length} fields; expected at least 7`);
-        return { vfchost: f[0]!, physloc: f[1]!, clientId: Number(f[2]), clientName: f[3]!, status: f[5]!, fcPort: f[6]!.trim() };
-      });
+    const command = 'lsmap -all -npiv -fmt :';
+    return parseNpivMappings(this.device, command, await this.run(command));
   }
 
   /** hdisk names known to this VIOS. */
@@ -119,10 +105,79 @@ export class ViosClient {
   /** Maps an NPIV server adapter to a physical FC port (or unmaps it with `fcPort` undefined). Idempotent. */
   async mapNpiv(vfchost: string, fcPort: string | undefined): Promise<Outcome> {
     const current = (await this.npivMappings()).find((m) => m.vfchost === vfchost);
-    const currentPort = current?.fcPort && current.fcPort !== ' ' ? current.fcPort : undefined;
+    const currentPort = current?.fcPort ? current.fcPort : undefined;
     if (currentPort === fcPort) return { changed: false, detail: `${vfchost} is already ${fcPort ? `mapped to ${fcPort}` : 'unmapped'} on ${this.vios}` };
     const adapter = safeName(this.device, 'adapter', vfchost);
     await this.run(fcPort ? `vfcmap -vadapter ${adapter} -fcp ${safeName(this.device, 'FC port', fcPort)}` : `vfcmap -vadapter ${adapter} -fcp`);
     return { changed: true, detail: `${vfchost} ${fcPort ? `mapped to ${fcPort}` : 'unmapped'} on ${this.vios}` };
   }
+}
+
+const LUN = /^0x[0-9a-f]{16}$/i;
+const CLIENT_ID_HEX = /^0x[0-9a-f]{8}$/i;
+
+/** Splits one `-fmt :` row; fields are trimmed, so the single space the VIOS prints for an empty field reads as ''. */
+function fmtFields(line: string): string[] {
+  return line.split(':').map((field) => field.trim());
+}
+
+/**
+ * `lsmap -all -fmt :` rows: svsa, physloc, client id (0x hex) and then one group per virtual target device of 4, 5 or
+ * 6 fields (see the header comment), the form told apart by where the LUN (0x + 16 hex digits) sits. A row that fits
+ * no form is an error naming the line.
+ */
+export function parseScsiMappings(device: string, command: string, stdout: string): ScsiMapping[] {
+  return stdout
+    .split(/\r?\n/)
+    .map((line, index) => ({ line, number: index + 1 }))
+    .filter(({ line }) => line.trim() !== '')
+    .map(({ line, number }) => {
+      const fields = fmtFields(line);
+      if (fields.length < 3 || !CLIENT_ID_HEX.test(fields[2]!)) {
+        throw outputError(device, command, number, `expected adapter, physloc and a 0x client ID, got "${line}"`);
+      }
+      const rest = fields.slice(3);
+      const size = targetGroupSize(rest);
+      if (size === undefined) throw outputError(device, command, number, `${rest.length} target fields fit no lsmap -fmt form (4, 5 or 6 per device)`);
+      const targets = [];
+      for (let i = 0; i < rest.length; i += size) {
+        const group = rest.slice(i, i + size);
+        const lunAt = size === 4 ? 1 : 2;
+        if (!LUN.test(group[lunAt]!)) throw outputError(device, command, number, `field lun="${group[lunAt]}" of ${group[0]} is not a LUN`);
+        targets.push({ vtd: group[0]!, status: size === 4 ? '' : group[1]!, lun: group[lunAt]!, backing: group[lunAt + 1]! });
+      }
+      return { vhost: fields[0]!, physloc: fields[1]!, clientId: parseInt(fields[2]!, 16), targets };
+    });
+}
+
+function targetGroupSize(rest: string[]): 4 | 5 | 6 | undefined {
+  if (rest.length === 0) return 6;
+  for (const size of [6, 5, 4] as const) {
+    if (rest.length % size !== 0) continue;
+    const lunAt = size === 4 ? 1 : 2;
+    let fits = true;
+    for (let i = 0; i < rest.length; i += size) fits &&= LUN.test(rest[i + lunAt]!);
+    if (size === 6) for (let i = 0; i < rest.length; i += size) fits &&= ['true', 'false', ''].includes(rest[i + 5]!);
+    if (fits) return size;
+  }
+  return undefined;
+}
+
+/**
+ * `lsmap -all -npiv -fmt :` rows of 12 fields: name, physloc, client id (decimal), client name, client OS, status,
+ * FC port, FC location, ports logged in, flags, VFC client name and DRC (corpus lsmap-npiv-fmt-colon-vios2.txt; no
+ * other form has been seen, so any other count is an error). An unmapped adapter shows one space for its empty
+ * client and port fields (read as '').
+ */
+export function parseNpivMappings(device: string, command: string, stdout: string): NpivMapping[] {
+  return stdout
+    .split(/\r?\n/)
+    .map((line, index) => ({ line, number: index + 1 }))
+    .filter(({ line }) => line.trim() !== '')
+    .map(({ line, number }) => {
+      const f = fmtFields(line);
+      if (f.length !== 12) throw outputError(device, command, number, `${f.length} fields; expected 12`);
+      if (!/^\d+$/.test(f[2]!)) throw outputError(device, command, number, `field clientId="${f[2]}" is not a number`);
+      return { vfchost: f[0]!, physloc: f[1]!, clientId: Number(f[2]), clientName: f[3]!, status: f[5]!, fcPort: f[6]! };
+    });
 }

@@ -24,3 +24,12 @@ export type ErrorClass =
   | 'already-done'
   | 'authentication'
   | 'unknown';
+
+/**
+ * Whether a plain retry of the same command can help: only for `transient`. `state-recheck` is re-read then decided by
+ * the caller, `unknown` is never retried blindly (an idempotent read may choose to), the others are final for this
+ * request.
+ */
+export function retryableClass(errorClass: ErrorClass): boolean {
+  return errorClass === 'transient';
+}

@@ -53,8 +53,9 @@ describe('HMC driver ↔ simulated HMC', () => {
     await assert.rejects(hmc.listPartitions('no-such-system'), (err: HmcError) => err.code === 'HSCL8015' && err.retryable === false);
   });
 
-  it('refuses names that could change the command line', async () => {
-    await assert.rejects(f.hmc().listPartitions('dc1-s01; rm -rf /'), (err: DeviceError) => err.code === 'InvalidName' && !err.retryable);
+  it('passes a name with shell metacharacters as one word: the HMC looks it up, nothing else runs', async () => {
+    await assert.rejects(f.hmc().listPartitions("dc1-s01; rm -rf / 'x'"), (err: HmcError) => err.code === 'HSCL8015' && err.errorClass === 'not-found' && err.message.includes("dc1-s01; rm -rf / 'x'"));
+    await assert.rejects(f.hmc().listPartitions('dc1-s01\nlssyscfg -r sys'), (err: DeviceError) => err.code === 'InvalidName' && err.errorClass === 'configuration');
   });
 
   it('powers a system off idempotently (fencing), then reports it Power Off', async () => {
@@ -147,8 +148,10 @@ describe('HMC driver ↔ simulated HMC', () => {
   });
 
   it('classifies faults: busy HMC retryable, unreachable retryable, hung command times out', async () => {
-    const fault = await f.control<{ id: string }>('POST', '/faults', { kind: 'command-fail', target: 'hmc-dc1', command: 'lssyscfg', times: 1 });
-    await assert.rejects(f.hmc().listSystems(), (err: HmcError) => err.retryable && /HSCL/.test(err.code ?? ''));
+    // HSCL3F01 is the simulator's "too many concurrent operations" (a guessed code, classed transient in hmc-errors.ts).
+    const message = 'HSCL3F01 The maximum number of concurrent operations (32) on this HMC has been reached. Please retry the command later.';
+    const fault = await f.control<{ id: string }>('POST', '/faults', { kind: 'command-fail', target: 'hmc-dc1', command: 'lssyscfg', times: 1, message });
+    await assert.rejects(f.hmc().listSystems(), (err: HmcError) => err.retryable && err.errorClass === 'transient' && err.code === 'HSCL3F01');
     assert.equal((await f.hmc().listSystems()).length, 4, 'the fault was for one command only');
     await f.control('DELETE', `/faults/${fault.id}`).catch(() => undefined);
 
