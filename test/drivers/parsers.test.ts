@@ -37,15 +37,16 @@ describe('HMC output parsers', () => {
     assert.equal(record.lpar_avail_priority, '191');
   });
 
-  it('classifies HSCL errors: insufficient resources is permanent, a busy HMC is retryable', () => {
+  it('classifies HSCL errors: insufficient resources is capacity, too many operations is transient, wrapped by inner code', () => {
     const noMemory = hmcFailure('hmc', 'chsysstate', { stdout: 'HSCL0623 There is not enough memory available to activate partition db01.\n', stderr: '', exitCode: 1 });
     assert.equal(noMemory?.code, 'HSCL0623');
     assert.equal(noMemory?.retryable, false);
     assert.equal(noMemory?.failureType, 'HmcError.HSCL0623');
-    const busy = hmcFailure('hmc', 'chsysstate', { stdout: 'HSCL350B The HMC is busy. Please retry.', stderr: '', exitCode: 1 });
+    assert.equal(noMemory?.errorClass, 'capacity');
+    const busy = hmcFailure('hmc', 'chsysstate', { stdout: 'HSCL3F01 The maximum number of concurrent operations (32) on this HMC has been reached.', stderr: '', exitCode: 1 });
     assert.equal(busy?.retryable, true);
     const wrapped = hmcFailure('hmc', 'chhwres', { stdout: 'HSCL127D: HSCL1288 logical port 27004002 is already assigned to the partition.', stderr: '', exitCode: 1 });
-    assert.equal(wrapped?.code, 'HSCL127D');
+    assert.equal(wrapped?.code, 'HSCL1288');
     const vios = hmcFailure('hmc', 'viosvrcmd', { stdout: '[VIOSE01040181-0181] Device "vtscsi0" is not in the device configuration database.', stderr: '', exitCode: 1 });
     assert.equal(vios?.code, 'VIOSE01040181');
     assert.equal(hmcFailure('hmc', 'lssyscfg', { stdout: 'ok', stderr: '', exitCode: 0 }), undefined);
