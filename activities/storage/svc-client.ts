@@ -1,12 +1,14 @@
 // The Spectrum Virtualize (SVC / FlashSystem) driver: volumes, hosts, volume-to-host mappings, remote-copy
 // consistency groups and relationships, FlashCopy mappings. Changes are idempotent: mapping what is mapped,
 // unmapping what is not, creating a host that exists with the same ports, starting a running group all succeed
-// with `changed: false`. Commands go through the device pool (a few connections, many channels each).
+// with `changed: false`. Commands go through the device pool (a few connections, many channels each). Listings use
+// `-delim !` and are read by column name, every field the driver needs checked (svc-output.ts); names go on the
+// command line by Spectrum Virtualize's naming rules, quoted when they hold spaces (svc-names.ts).
 import type { DevicePool } from '../ssh/device-pool.js';
-import { safeName } from '../hmc/names.js';
 import type { Outcome } from '../hmc/hmc-client.js';
-import { createdId, parseConcise, parseDetailed } from './svc-output.js';
+import { DELIMITER, type ConciseRow, createdId, parseConcise, parseDetailed } from './svc-output.js';
 import { SvcError, svcFailure } from './svc-errors.js';
+import { svcName, svcWwpn } from './svc-names.js';
 
 export interface Volume {
   id: number;
@@ -53,7 +55,35 @@ export interface FlashCopyMapping {
   copyRate: number;
 }
 
-const NOT_FOUND = new Set(['CMMVC5753E', 'CMMVC5754E', 'CMMVC5804E']);
+
+const D = `-delim ${DELIMITER}`;
+
+/** Columns each listing must have: what the driver reads (the rest may change between releases). */
+const COLUMNS = {
+  lsvdisk: ['id', 'name', 'status', 'capacity', 'vdisk_UID', 'RC_name', 'fc_map_count'],
+  lshost: ['id', 'name', 'port_count', 'status'],
+  lsvdiskhostmap: ['id', 'name', 'SCSI_id', 'host_id', 'host_name', 'vdisk_UID'],
+  lshostvdiskmap: ['id', 'name', 'SCSI_id', 'vdisk_id', 'vdisk_name', 'vdisk_UID'],
+  lsrcconsistgrp: [
+    'id', 'name', 'master_cluster_name', 'aux_cluster_name', 'primary', 'state', 'relationship_count', 'copy_type',
+  ],
+  lsrcrelationship: ['id', 'name', 'master_vdisk_name', 'aux_vdisk_name', 'primary', 'consistency_group_name', 'state'],
+  lsfcmap: ['id', 'name', 'source_vdisk_name', 'target_vdisk_name', 'status', 'progress', 'copy_rate'],
+} as const;
+
+/**
+ * A remote-copy relationship as `lsrcrelationship` prints it (field names as the device prints them);
+ * `consistency_group_name` and `primary` are blank for a stand-alone relationship and an idling one respectively.
+ */
+export interface RemoteCopyRelationship {
+  id: number;
+  name: string;
+  master_vdisk_name: string;
+  aux_vdisk_name: string;
+  primary: string;
+  consistency_group_name: string;
+  state: string;
+}
 
 export class SvcClient {
   constructor(readonly pool: DevicePool) {}
@@ -62,72 +92,112 @@ export class SvcClient {
     return this.pool.target.name;
   }
 
+  /** Runs a command; a refusal becomes an SvcError classified by its CMMVC code (svc-errors.ts). */
   async run(command: string, timeoutMs?: number): Promise<string> {
     const result = await this.pool.exec(command, timeoutMs);
     const failure = svcFailure(this.device, command, result);
-    if (failure && !(failure.code?.endsWith('W') && result.exitCode === 0)) throw failure;
+    if (failure) throw failure;
     return result.stdout;
   }
 
   private name(what: string, value: string): string {
-    return safeName(this.device, what, value);
+    return svcName(this.device, what, value);
   }
 
-  private async list(command: string): Promise<Array<Record<string, string>>> {
-    return parseConcise(this.device, command, await this.run(command));
+  /** `-filtervalue attr=NAME`, the whole word quoted when the name holds a space. */
+  private filter(attribute: string, what: string, value: string): string {
+    const word = `${attribute}=${this.name(what, value).replace(/^"|"$/g, '')}`;
+    return `-filtervalue ${word.includes(' ') ? `"${word}"` : word}`;
   }
 
-  /** Runs a lookup; an unknown object (CMMVC5753E/5754E/5804E) gives undefined. */
+  private async list(command: string, columns: readonly string[]): Promise<ConciseRow[]> {
+    return parseConcise(this.device, command, await this.run(command), columns);
+  }
+
+  /** Runs a lookup; an object that does not exist (a `not-found` code) gives undefined. */
   private async orUndefined<T>(lookup: () => Promise<T>): Promise<T | undefined> {
     try {
       return await lookup();
     } catch (err) {
-      if (err instanceof SvcError && err.code && NOT_FOUND.has(err.code)) return undefined;
+      if (err instanceof SvcError && err.errorClass === 'not-found') return undefined;
       throw err;
     }
+  }
+
+  /** Rows of a listing asked about one object must all name that object (an answer about another is an error). */
+  private ofObject(rows: ConciseRow[], field: string, expected: string, command: string): ConciseRow[] {
+    for (const row of rows) {
+      const actual = row.text(field);
+      if (actual !== expected) {
+        const text = `"${command}" line ${row.line}: field ${field} is "${actual}", expected "${expected}"`;
+        throw new SvcError(this.device, command, undefined, text, 'unknown');
+      }
+    }
+    return rows;
   }
 
   // ---- volumes and hosts ---------------------------------------------------------------------------------------
 
   async listVolumes(filter?: { name?: string }): Promise<Volume[]> {
-    const command = `lsvdisk -delim :${filter?.name ? ` -filtervalue name=${this.name('volume', filter.name)}` : ''}`;
-    return (await this.list(command)).map((r) => ({
-      id: Number(r.id),
-      name: r.name!,
-      status: r.status ?? '',
-      capacity: r.capacity ?? '',
-      uid: r.vdisk_UID ?? '',
-      rcName: r.RC_name ?? '',
-      fcMapCount: Number(r.fc_map_count ?? 0),
+    const command = `lsvdisk ${D}${filter?.name ? ` ${this.filter('name', 'volume', filter.name)}` : ''}`;
+    const rows = await this.list(command, COLUMNS.lsvdisk);
+    if (filter?.name) this.ofObject(rows, 'name', filter.name, command);
+    return rows.map((r) => ({
+      id: r.int('id'),
+      name: r.text('name'),
+      status: r.text('status'),
+      capacity: r.text('capacity'),
+      uid: r.text('vdisk_UID'),
+      rcName: r.optional('RC_name'),
+      fcMapCount: r.int('fc_map_count'),
     }));
   }
 
+  /** The volume with this name, or undefined; more than one answer is an error (names are unique). */
   async volume(name: string): Promise<Volume | undefined> {
-    const [volume] = await this.listVolumes({ name });
-    return volume;
+    const volumes = await this.listVolumes({ name });
+    if (volumes.length > 1) {
+      throw new SvcError(this.device, 'lsvdisk', undefined, `${volumes.length} volumes named ${name}`, 'unknown');
+    }
+    return volumes[0];
   }
 
   async listHosts(): Promise<StorageHost[]> {
-    return (await this.list('lshost -delim :')).map((r) => ({ id: Number(r.id), name: r.name!, portCount: Number(r.port_count ?? 0), status: r.status ?? '' }));
+    const rows = await this.list(`lshost ${D}`, COLUMNS.lshost);
+    return rows.map((r) => ({
+      id: r.int('id'),
+      name: r.text('name'),
+      portCount: r.int('port_count'),
+      status: r.text('status'),
+    }));
   }
 
-  /** A host's detail: status and WWPNs (one per port block), or undefined when unknown. */
+  /**
+   * A host's detail: status and FC WWPNs, or undefined when unknown. lshost prints `WWPN`,
+   * `node_logged_in_count` and `state` once per port (test/fixtures/devices/svc/lshost-detail-*.txt): all are kept.
+   */
   async host(name: string): Promise<{ name: string; status: string; wwpns: string[] } | undefined> {
+    const command = `lshost ${D} ${this.name('host', name)}`;
     return this.orUndefined(async () => {
-      const { fields, blocks } = parseDetailed(await this.run(`lshost -delim : ${this.name('host', name)}`));
-      const wwpns = blocks.flatMap((block) => (block.WWPN ? [block.WWPN.toUpperCase()] : []));
-      return { name: fields.name ?? name, status: fields.status ?? '', wwpns };
+      const view = parseDetailed(this.device, command, await this.run(command));
+      const actual = view.text('name');
+      if (actual !== name) {
+        throw new SvcError(this.device, command, undefined, `asked for host ${name}, got ${actual}`, 'unknown');
+      }
+      const ports = view.groups('WWPN', ['node_logged_in_count', 'state']);
+      return { name: actual, status: view.text('status'), wwpns: ports.map((port) => port.WWPN!.toUpperCase()) };
     });
   }
 
   /** Creates a host object with these FC WWPNs; one that exists with the same WWPNs is a no-op. */
   async createHost(name: string, wwpns: string[]): Promise<Outcome> {
-    const wanted = wwpns.map((w) => this.name('WWPN', w).toUpperCase());
+    const wanted = wwpns.map((w) => svcWwpn(this.device, w));
     const existing = await this.host(name);
     if (existing) {
       const same = existing.wwpns.length === wanted.length && wanted.every((w) => existing.wwpns.includes(w));
       if (same) return { changed: false, detail: `host ${name} already exists with these WWPNs` };
-      throw new SvcError(this.device, 'mkhost', 'CMMVC6035E', `host ${name} exists with other WWPNs (${existing.wwpns.join(', ')}); refusing to change it`, false);
+      const text = `host ${name} exists with other WWPNs (${existing.wwpns.join(', ')}); refusing to change it`;
+      throw new SvcError(this.device, 'mkhost', 'CMMVC6035E', text, 'configuration');
     }
     const command = `mkhost -name ${this.name('host', name)} -fcwwpn ${wanted.join(':')} -force`;
     const id = createdId(this.device, command, await this.run(command));
@@ -137,72 +207,118 @@ export class SvcClient {
   // ---- mappings ------------------------------------------------------------------------------------------------
 
   async volumeMappings(volume: string): Promise<VolumeMapping[]> {
-    const rows = await this.orUndefined(() => this.list(`lsvdiskhostmap -delim : ${this.name('volume', volume)}`));
-    if (rows === undefined) throw new SvcError(this.device, 'lsvdiskhostmap', 'CMMVC5754E', `volume ${volume} does not exist`, false);
-    return rows.map((r) => ({ volume: r.name!, volumeUid: r.vdisk_UID ?? '', host: r.host_name!, scsiId: Number(r.SCSI_id) }));
+    const command = `lsvdiskhostmap ${D} ${this.name('volume', volume)}`;
+    const rows = this.ofObject(await this.list(command, COLUMNS.lsvdiskhostmap), 'name', volume, command);
+    return rows.map((r) => ({
+      volume: r.text('name'),
+      volumeUid: r.text('vdisk_UID'),
+      host: r.text('host_name'),
+      scsiId: r.int('SCSI_id'),
+    }));
   }
 
   async hostMappings(host: string): Promise<VolumeMapping[]> {
-    const rows = await this.orUndefined(() => this.list(`lshostvdiskmap -delim : ${this.name('host', host)}`));
-    if (rows === undefined) throw new SvcError(this.device, 'lshostvdiskmap', 'CMMVC5753E', `host ${host} does not exist`, false);
-    return rows.map((r) => ({ volume: r.vdisk_name!, volumeUid: r.vdisk_UID ?? '', host: r.name!, scsiId: Number(r.SCSI_id) }));
+    const command = `lshostvdiskmap ${D} ${this.name('host', host)}`;
+    const rows = this.ofObject(await this.list(command, COLUMNS.lshostvdiskmap), 'name', host, command);
+    return rows.map((r) => ({
+      volume: r.text('vdisk_name'),
+      volumeUid: r.text('vdisk_UID'),
+      host: r.text('name'),
+      scsiId: r.int('SCSI_id'),
+    }));
   }
 
   /**
    * Maps a volume to a host. `shared` adds -force, allowing a volume that is still mapped elsewhere (the failed
-   * host's mappings are removed by fencing; a cluster's shared disks need it). Already mapped is a no-op.
+   * host's mappings are removed by fencing; a cluster's shared disks need it). Already mapped is a no-op, whether
+   * seen before the command or answered by it (CMMVC5878E, `already-done`: a retry whose first answer was lost).
    */
   async mapVolume(volume: string, host: string, options: { shared?: boolean; scsiId?: number } = {}): Promise<Outcome> {
-    const mappings = await this.volumeMappings(volume);
-    const mine = mappings.find((m) => m.host === host);
+    const mine = (await this.volumeMappings(volume)).find((m) => m.host === host);
     if (mine) return { changed: false, detail: `${volume} already mapped to ${host} (SCSI id ${mine.scsiId})` };
     const parts = ['mkvdiskhostmap'];
     if (options.shared) parts.push('-force');
     parts.push(`-host ${this.name('host', host)}`);
-    if (options.scsiId !== undefined) parts.push(`-scsi ${options.scsiId}`);
+    if (options.scsiId !== undefined) parts.push(`-scsi ${Math.trunc(options.scsiId)}`);
     parts.push(this.name('volume', volume));
     const command = parts.join(' ');
     try {
       const id = createdId(this.device, command, await this.run(command));
       return { changed: true, detail: `${volume} mapped to ${host} (map id ${id})` };
     } catch (err) {
-      // CMMVC5878E: mapped to this host meanwhile (a retry whose first answer was lost).
-      if (err instanceof SvcError && err.code === 'CMMVC5878E') return { changed: false, detail: `${volume} already mapped to ${host}` };
-      throw err;
+      if (!(err instanceof SvcError && err.errorClass === 'already-done')) throw err;
+      const now = (await this.volumeMappings(volume)).find((m) => m.host === host);
+      if (!now) throw err;
+      return { changed: false, detail: `${volume} already mapped to ${host} (${err.code})` };
     }
   }
 
-  /** Removes a volume's mapping to a host. Not mapped is a no-op. */
+  /**
+   * Removes a volume's mapping to a host. Not mapped is a no-op: a real SVC answers CMMVC5842E (issue 11; IBM's
+   * CSI driver reads it as "already unmapped"), other releases 5753E/5754E; any `not-found` answer counts once the
+   * volume and the host are seen to exist (a misspelt host must not pass for a fenced one).
+   */
   async unmapVolume(volume: string, host: string): Promise<Outcome> {
     const command = `rmvdiskhostmap -host ${this.name('host', host)} ${this.name('volume', volume)}`;
     try {
       await this.run(command);
       return { changed: true, detail: `${volume} unmapped from ${host}` };
     } catch (err) {
-      if (err instanceof SvcError && err.code && NOT_FOUND.has(err.code)) {
-        const volumeExists = await this.volume(volume);
-        if (!volumeExists) throw err;
-        return { changed: false, detail: `${volume} was not mapped to ${host}` };
-      }
-      throw err;
+      if (!(err instanceof SvcError && err.errorClass === 'not-found')) throw err;
+      if (!(await this.volume(volume)) || !(await this.host(host))) throw err;
+      return { changed: false, detail: `${volume} was not mapped to ${host} (${err.code ?? 'not found'})` };
     }
   }
 
   // ---- remote copy ---------------------------------------------------------------------------------------------
 
   async consistencyGroups(): Promise<ConsistencyGroup[]> {
-    return (await this.list('lsrcconsistgrp -delim :')).map(toGroup);
+    const rows = await this.list(`lsrcconsistgrp ${D}`, COLUMNS.lsrcconsistgrp);
+    return rows.map((r) => ({
+      id: r.int('id'),
+      name: r.text('name'),
+      masterCluster: r.text('master_cluster_name'),
+      auxCluster: r.text('aux_cluster_name'),
+      primary: r.optional('primary'),
+      state: r.text('state'),
+      relationshipCount: r.int('relationship_count'),
+      copyType: r.text('copy_type'),
+    }));
   }
 
+  /** One group's detail, or undefined when it does not exist. `primary` is blank while idling (IBM doc). */
   async consistencyGroup(name: string): Promise<ConsistencyGroup | undefined> {
+    const command = `lsrcconsistgrp ${D} ${this.name('consistency group', name)}`;
     return this.orUndefined(async () => {
-      const { fields } = parseDetailed(await this.run(`lsrcconsistgrp -delim : ${this.name('consistency group', name)}`));
-      return toGroup(fields);
+      const view = parseDetailed(this.device, command, await this.run(command));
+      const actual = view.text('name');
+      if (actual !== name) {
+        throw new SvcError(this.device, command, undefined, `asked for group ${name}, got ${actual}`, 'unknown');
+      }
+      return {
+        id: view.int('id'),
+        name: actual,
+        masterCluster: view.text('master_cluster_name'),
+        auxCluster: view.text('aux_cluster_name'),
+        primary: view.optional('primary'),
+        state: view.text('state'),
+        relationshipCount: view.int('relationship_count'),
+        copyType: view.text('copy_type'),
+      };
     });
   }
 
-  async relationships(): Promise<Array<Record<string, string>>> {
-    return this.list('lsrcrelationship -delim :');
+  async relationships(): Promise<RemoteCopyRelationship[]> {
+    const rows = await this.list(`lsrcrelationship ${D}`, COLUMNS.lsrcrelationship);
+    return rows.map((r) => ({
+      id: r.int('id'),
+      name: r.text('name'),
+      master_vdisk_name: r.text('master_vdisk_name'),
+      aux_vdisk_name: r.text('aux_vdisk_name'),
+      primary: r.optional('primary'),
+      consistency_group_name: r.optional('consistency_group_name'),
+      state: r.text('state'),
+    }));
   }
 
   /** Starts (or restarts) replication of a group. Already copying/synchronized with that primary is a no-op. */
@@ -237,21 +353,24 @@ export class SvcClient {
 
   private async requireGroup(name: string): Promise<ConsistencyGroup> {
     const group = await this.consistencyGroup(name);
-    if (!group) throw new SvcError(this.device, 'lsrcconsistgrp', 'CMMVC5804E', `consistency group ${name} does not exist`, false);
+    if (!group) {
+      throw new SvcError(this.device, 'lsrcconsistgrp', 'CMMVC5804E', `consistency group ${name} does not exist`);
+    }
     return group;
   }
 
   // ---- FlashCopy -----------------------------------------------------------------------------------------------
 
   async flashCopyMappings(): Promise<FlashCopyMapping[]> {
-    return (await this.list('lsfcmap -delim :')).map((r) => ({
-      id: Number(r.id),
-      name: r.name!,
-      source: r.source_vdisk_name!,
-      target: r.target_vdisk_name!,
-      status: r.status ?? '',
-      progress: Number(r.progress ?? 0),
-      copyRate: Number(r.copy_rate ?? 0),
+    const rows = await this.list(`lsfcmap ${D}`, COLUMNS.lsfcmap);
+    return rows.map((r) => ({
+      id: r.int('id'),
+      name: r.text('name'),
+      source: r.text('source_vdisk_name'),
+      target: r.text('target_vdisk_name'),
+      status: r.text('status'),
+      progress: r.int('progress'),
+      copyRate: r.int('copy_rate'),
     }));
   }
 
@@ -268,7 +387,7 @@ export class SvcClient {
 
   async startFlashCopy(id: number): Promise<Outcome> {
     const mapping = (await this.flashCopyMappings()).find((m) => m.id === id);
-    if (!mapping) throw new SvcError(this.device, 'startfcmap', 'CMMVC5753E', `FlashCopy mapping ${id} does not exist`, false);
+    if (!mapping) throw new SvcError(this.device, 'startfcmap', 'CMMVC5753E', `FlashCopy mapping ${id} does not exist`);
     if (mapping.status === 'copying' || mapping.status === 'preparing') return { changed: false, detail: `mapping ${id} is already ${mapping.status}` };
     await this.run(mapping.status === 'prepared' ? `startfcmap ${Math.trunc(id)}` : `startfcmap -prep ${Math.trunc(id)}`);
     return { changed: true, detail: `mapping ${id} started` };
@@ -287,17 +406,4 @@ export class SvcClient {
     await this.run(`rmfcmap -force ${Math.trunc(id)}`);
     return { changed: true, detail: `mapping ${id} removed` };
   }
-}
-
-function toGroup(r: Record<string, string>): ConsistencyGroup {
-  return {
-    id: Number(r.id),
-    name: r.name ?? '',
-    masterCluster: r.master_cluster_name ?? '',
-    auxCluster: r.aux_cluster_name ?? '',
-    primary: r.primary ?? '',
-    state: r.state ?? '',
-    relationshipCount: Number(r.relationship_count ?? 0),
-    copyType: r.copy_type ?? '',
-  };
 }

@@ -1,20 +1,16 @@
-// Spectrum Virtualize errors: `CMMVCnnnnE text` on stderr with a non-zero exit. Classified by code: what a retry
-// can fix (object not in a stable state, a LUN raced by another mapping, the replication link) and what it cannot
-// (unknown object, bad parameters, sizes that differ, a name that is not allowed).
+// Spectrum Virtualize errors: `CMMVCnnnnE text` on stderr with a non-zero exit. Classified by the table in
+// svc-error-codes.ts (each entry with its source), by the innermost error code when several are printed.
 import { DeviceError } from '../ssh/device-errors.js';
 import type { ExecResult } from '../ssh/device-pool.js';
+import { classOf, decisiveCode, isRetryableClass, svcCodes } from './svc-error-codes.js';
 
-const RETRYABLE = new Set([
-  'CMMVC5786E', // the cluster/object is not in a stable state
-  'CMMVC5879E', // that SCSI LUN was just taken on this host: pick another and retry
-  'CMMVC5982E', // not valid in the relationship's current state (e.g. link down): may become valid
-  'CMMVC5903E', // FlashCopy mapping in another state (preparing/stopping): transitional
-  'CMMVC6372W', // warning only
-]);
-
+/**
+ * A storage system's refusal. `errorClass` says what it means for idempotency and retry; `retryable` follows from
+ * it (transient and state-recheck: true; everything else, `unknown` included: false).
+ */
 export class SvcError extends DeviceError {
-  constructor(device: string, command: string, code: string | undefined, text: string, retryable: boolean) {
-    super('device', device, `${device}: ${text}`, retryable, code, command);
+  constructor(device: string, command: string, code: string | undefined, text: string, errorClass = classOf(code)) {
+    super('device', device, `${device}: ${text}`, isRetryableClass(errorClass), code, command, errorClass);
     this.name = 'SvcError';
   }
 
@@ -23,10 +19,16 @@ export class SvcError extends DeviceError {
   }
 }
 
+/**
+ * The error a command's result means, or undefined when it succeeded. Exit 0 is success; so is a non-zero exit that
+ * printed only warnings (`CMMVC…W`): IBM's CSI driver and Cinder's storwize driver both treat a warning as done.
+ * Without any code (e.g. `rbash: x: command not found`) the class is `unknown`.
+ */
 export function svcFailure(device: string, command: string, result: ExecResult): SvcError | undefined {
   if (result.exitCode === 0) return undefined;
   const text = `${result.stderr}\n${result.stdout}`.trim().replace(/\s+/g, ' ');
-  const code = /CMMVC[0-9]{4}[EW]/.exec(text)?.[0];
-  if (code) return new SvcError(device, command, code, text, RETRYABLE.has(code));
-  return new SvcError(device, command, undefined, text || `"${command}" failed with exit status ${result.exitCode}`, false);
+  const codes = svcCodes(text);
+  if (codes.length > 0 && codes.every((code) => code.endsWith('W'))) return undefined;
+  const code = decisiveCode(codes);
+  return new SvcError(device, command, code, text || `"${command}" failed with exit status ${result.exitCode}`);
 }

@@ -58,18 +58,18 @@ describe('HMC output parsers', () => {
 
 describe('SVC output parsers', () => {
   it('reads the concise view by column name, whatever the column order or count', () => {
-    const out = 'id:name:SCSI_id:host_id:host_name:vdisk_UID:IO_group_id:IO_group_name\n14:db01_data1:1:3:p9b_vios:6005076801810062E000000000000123:0:io_grp0\n';
-    const [row] = parseConcise('svc', 'lsvdiskhostmap', out);
-    assert.equal(row?.host_name, 'p9b_vios');
-    assert.equal(row?.SCSI_id, '1');
-    assert.deepEqual(parseConcise('svc', 'lsvdiskhostmap', ''), [], 'no output at all means no mappings');
+    const out = 'id!name!SCSI_id!host_id!host_name!vdisk_UID!IO_group_id!IO_group_name\n14!db01_data1!1!3!p9b_vios!6005076801810062E000000000000123!0!io_grp0\n';
+    const [row] = parseConcise('svc', 'lsvdiskhostmap', out, ['name', 'host_name', 'SCSI_id']);
+    assert.equal(row?.text('host_name'), 'p9b_vios');
+    assert.equal(row?.int('SCSI_id'), 1);
+    assert.deepEqual(parseConcise('svc', 'lsvdiskhostmap', '', ['name']), [], 'no output at all means no mappings');
   });
 
-  it('reads the detailed view with repeated port blocks', () => {
-    const out = 'id:0\nname:dc1-s01\nport_count:2\nstatus:online\n\nWWPN:C050760000000001\nnode_logged_in_count:2\nstate:active\n\nWWPN:C050760000000002\nnode_logged_in_count:2\nstate:active\n';
-    const { fields, blocks } = parseDetailed(out);
-    assert.equal(fields.name, 'dc1-s01');
-    assert.deepEqual(blocks.filter((b) => b.WWPN).map((b) => b.WWPN), ['C050760000000001', 'C050760000000002']);
+  it('reads the detailed view with repeated port lines', () => {
+    const out = 'id!0\nname!dc1-s01\nport_count!2\nstatus!online\nWWPN!C050760000000001\nnode_logged_in_count!2\nstate!active\nWWPN!C050760000000002\nnode_logged_in_count!2\nstate!active\n';
+    const view = parseDetailed('svc', 'lshost', out);
+    assert.equal(view.text('name'), 'dc1-s01');
+    assert.deepEqual(view.all('WWPN'), ['C050760000000001', 'C050760000000002']);
   });
 
   it('extracts the id of a created object and refuses anything else', () => {
