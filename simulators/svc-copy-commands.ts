@@ -31,8 +31,20 @@ function groupRow(ctx: CommandContext, g: RcConsistencyGroup): [string, string |
   ];
 }
 
+/**
+ * Whether a group's copies are identical: synchronized, or stopped/idling from there with every relationship at
+ * 100 %. The simulator models no host writes, so a group stopped while synchronized stays in sync (a guess a real
+ * system only shares until the first write).
+ */
+function inSync(g: RcConsistencyGroup): boolean {
+  if (g.linkDown || g.relationships.length === 0) return false;
+  if (g.state === 'consistent_synchronized') return true;
+  return (g.state === 'consistent_stopped' || g.state === 'idling') && g.relationships.every((r) => r.progress === 100);
+}
+
 function syncText(g: RcConsistencyGroup): string {
-  return g.state === 'consistent_synchronized' ? 'in_sync' : g.state.startsWith('consistent') ? 'out_of_sync' : '';
+  if (inSync(g)) return 'in_sync';
+  return g.state.startsWith('consistent') || g.state.startsWith('idling') ? 'out_of_sync' : '';
 }
 
 export function lsrcconsistgrp(ctx: CommandContext, args: string[]): string {
@@ -41,9 +53,11 @@ export function lsrcconsistgrp(ctx: CommandContext, args: string[]): string {
   if (ref !== undefined) {
     const g = groupRef(ctx, ref);
     return renderDetailed({
-      fields: [...groupRow(ctx, g).slice(0, 9), ['status', g.linkDown ? 'disconnected' : ''], ['sync', syncText(g)],
-        ['copy_type', g.relationships.length === 0 ? 'empty_group' : g.copyType], ['cycle_period_seconds', 300], ['cycling_mode', 'none'], ['freeze_time', '']],
-      blocks: g.relationships.map((r) => [['RC_rel_id', r.id], ['RC_rel_name', r.name]]),
+      // Key order of Cinder's storwize simulator (test_storwize_svc.py _cmd_lsrcconsistgrp); one RC_rel_id and
+      // RC_rel_name line per relationship follow without blank lines (a guess: no sample shows them).
+      fields: [...groupRow(ctx, g).slice(0, 9), ['freeze_time', ''], ['status', g.linkDown ? 'disconnected' : ''], ['sync', syncText(g)],
+        ['copy_type', g.relationships.length === 0 ? 'empty_group' : g.copyType], ['cycling_mode', 'none'], ['cycle_period_seconds', 300],
+        ...g.relationships.flatMap((r): [string, string | number][] => [['RC_rel_id', r.id], ['RC_rel_name', r.name]])],
     }, detailedViewOptions(flags));
   }
   return renderConcise(ctx.model.groupsOf(ctx.device.name).map((g) => groupRow(ctx, g)), viewOptions(flags));
@@ -115,14 +129,21 @@ function stoppedState(state: RcConsistencyGroup['state'], access: boolean): RcCo
   return undefined;
 }
 
-/** switchrcconsistgrp -primary master|aux CG: only while consistent_synchronized. */
+/**
+ * switchrcconsistgrp -primary master|aux CG. IBM's CLI reference (switchrcconsistgrp; e.g. SVC 5.1 and Storwize
+ * V5030 8.2.1 pages): the group must be ConsistentSynchronized, ConsistentStopped and synchronized, or Idling and
+ * synchronized; it is ConsistentSynchronized afterwards; the current primary again has no effect.
+ */
 export function switchrcconsistgrp(ctx: CommandContext, args: string[]): string {
   const flags = parseFlags(args, { values: ['-primary'], switches: [], positionals: 1 });
   const primary = requireValue(flags, '-primary');
   if (primary !== 'master' && primary !== 'aux') throw svcError.invalidValue(primary);
   const g = groupRef(ctx, flags.positionals[0]);
-  if (g.state !== 'consistent_synchronized' || g.linkDown) throw svcError.rcWrongState();
+  if (!inSync(g)) throw svcError.rcWrongState();
+  if (g.state === 'consistent_synchronized' && g.primary === primary) return '';
   g.primary = primary;
+  g.state = 'consistent_synchronized';
+  g.syncEpoch = (g.syncEpoch ?? 0) + 1;
   ctx.model.changed(causeOf(ctx));
   return '';
 }

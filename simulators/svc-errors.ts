@@ -1,8 +1,9 @@
 import { DeviceCommandError } from './command-result.js';
 
 /**
- * CMMVC messages the simulated storage system prints (stderr, exit 1). Codes come from power-cli.md §3.4;
- * the texts follow IBM's wording where known (see README "Behaviours we had to guess").
+ * CMMVC messages the simulated storage system prints (stderr, exit 1). Texts are the devices' own, as kept in
+ * test/fixtures/devices/svc/errors/ (each file names its source); which command answers which code is cited at the
+ * command (svc-mapping-commands.ts, svc-copy-commands.ts) or listed as a guess in the README.
  */
 export const svcError = {
   notSupportedParameter: (flag: string) => new DeviceCommandError(`CMMVC5709E [${flag}] is not a supported parameter.`),
@@ -12,6 +13,8 @@ export const svcError = {
   notSuitable: () => new DeviceCommandError('CMMVC5753E The specified object does not exist or is not a suitable candidate.'),
   doesNotExist: () => new DeviceCommandError('CMMVC5754E The specified object does not exist, or the name supplied does not meet the naming rules.'),
   objectNotFound: () => new DeviceCommandError('CMMVC5804E The action failed because an object that was specified in the command does not exist.'),
+  /** rmvdiskhostmap of a mapping that does not exist (issue 11; IBM's CSI driver: "volume already unmapped"). */
+  mappingNotFound: () => new DeviceCommandError('CMMVC5842E The action failed because an object that was specified in the command does not exist.'),
   alreadyMappedToThisHost: () => new DeviceCommandError('CMMVC5878E The virtual disk (VDisk)-to-host mapping was not created because this VDisk is already mapped to this host.'),
   lunInUse: () => new DeviceCommandError('CMMVC5879E The virtual disk-to-host mapping was not created because a VDisk is already mapped to this host with this SCSI LUN.'),
   fcWrongState: () => new DeviceCommandError('CMMVC5903E The FlashCopy mapping was not changed because the mapping or consistency group is another state.'),

@@ -85,20 +85,28 @@ export function lshost(ctx: CommandContext, args: string[]): string {
   return renderConcise(rows, viewOptions(flags));
 }
 
+/**
+ * lshost HOST: one key per line and, per port, `WWPN`, `node_logged_in_count`, `state` with no blank line between
+ * ports (IBM's CSI driver batches `lshost N;echo;` and splits hosts on blank lines; Cinder's storwize simulator
+ * prints ports the same way). Where the port lines sit among the newer fields (owner, portset) is a guess.
+ */
 function hostDetail(ctx: CommandContext, host: HostObject): SvcObject {
   const status = hostStatus(ctx, host);
+  const ports = host.wwpns.flatMap((wwpn): [string, string | number][] => [
+    ['WWPN', wwpn], ['node_logged_in_count', status === 'online' ? 2 : 0], ['state', status === 'online' ? 'active' : 'offline'],
+  ]);
   return {
     fields: [
       ['id', host.id], ['name', host.name], ['port_count', host.wwpns.length], ['type', 'generic'], ['mask', '1'.repeat(64)],
       ['iogrp_count', 4], ['status', status], ['site_id', ''], ['site_name', ''], ['host_cluster_id', ''], ['host_cluster_name', ''],
-      ['protocol', 'scsi'], ['status_policy', 'redundant'], ['status_site', 'all'], ['owner_id', ''], ['owner_name', ''],
+      ['protocol', 'scsi'], ['status_policy', 'redundant'], ['status_site', 'all'], ...ports, ['owner_id', ''], ['owner_name', ''],
       ['portset_id', 64], ['portset_name', 'portset64'],
     ],
-    blocks: host.wwpns.map((wwpn) => [['WWPN', wwpn], ['node_logged_in_count', status === 'online' ? 2 : 0], ['state', status === 'online' ? 'active' : 'offline']]),
   };
 }
 
-const HOST_NAME = /^[A-Za-z_][A-Za-z0-9 ._-]*$/;
+/** IBM's naming rules (the text of CMMVC6527E); at most 63 characters. */
+const HOST_NAME = /^[A-Za-z_][A-Za-z0-9 ._-]{0,62}$/;
 
 /** mkhost -name H -fcwwpn W1:W2 [-force] [-type T] [-iogrp G] [-site S]   (-hbawwpn is the older spelling) */
 export function mkhost(ctx: CommandContext, args: string[]): string {
@@ -158,7 +166,9 @@ export function mkvdiskhostmap(ctx: CommandContext, args: string[]): string {
   const [ref] = flags.positionals;
   if (ref === undefined) throw svcError.noObjectId();
   const vdisk = vdiskRef(storage, ref);
-  if (!host || !vdisk) throw svcError.notSuitable();
+  // IBM's CSI driver (array_mediator_svc.py map_volume) reads 5754E as the host and 5804E as the volume not found.
+  if (!host) throw svcError.doesNotExist();
+  if (!vdisk) throw svcError.objectNotFound();
   const mappings = storage.mappings.filter((m) => m.vdiskId === vdisk.id);
   if (mappings.some((m) => m.hostId === host.id)) throw svcError.alreadyMappedToThisHost();
   if (mappings.length > 0 && !flags.switches.has('-force')) throw svcError.mappedToOtherHost();
@@ -178,7 +188,10 @@ export function mkvdiskhostmap(ctx: CommandContext, args: string[]): string {
   return lines([`Virtual Disk to Host map, id [${mapping.id}], successfully created`]);
 }
 
-/** rmvdiskhostmap -host H VOL: silent; a mapping that does not exist gives CMMVC5753E. */
+/**
+ * rmvdiskhostmap -host H VOL: silent. A mapping that does not exist gives CMMVC5842E, as a real SVC answered
+ * (issue 11); IBM's CSI driver (unmap_volume) reads 5754E as the host and 5753E as the volume not existing.
+ */
 export function rmvdiskhostmap(ctx: CommandContext, args: string[]): string {
   const flags = parseFlags(args, { values: ['-host'], positionals: 1 });
   const storage = storageOf(ctx);
@@ -186,8 +199,10 @@ export function rmvdiskhostmap(ctx: CommandContext, args: string[]): string {
   const [ref] = flags.positionals;
   if (ref === undefined) throw svcError.noObjectId();
   const vdisk = vdiskRef(storage, ref);
-  const mapping = storage.mappings.find((m) => m.hostId === host?.id && m.vdiskId === vdisk?.id);
-  if (!mapping) throw svcError.notSuitable();
+  if (!host) throw svcError.doesNotExist();
+  if (!vdisk) throw svcError.notSuitable();
+  const mapping = storage.mappings.find((m) => m.hostId === host.id && m.vdiskId === vdisk.id);
+  if (!mapping) throw svcError.mappingNotFound();
   removeMapping(storage, mapping);
   ctx.model.changed(causeOf(ctx));
   return '';

@@ -31,13 +31,13 @@ describe('simulated Spectrum Virtualize: inventory and mapping', () => {
     assert.match(first!, /^0 {2}dc1-s01 4 {10}4 {11}online/);
   });
 
-  it('detailed view prints key:value lines and repeated WWPN blocks after blank lines', async () => {
+  it('detailed view prints key:value lines, one WWPN/node_logged_in_count/state group per port, no blank lines', async () => {
     const result = await exec(fleet, 'svc-dc1', 'lshost -delim : dc1-s01');
     assert.equal(result.code, 0);
-    const blocks = result.stdout.trimEnd().split('\n\n');
-    assert.equal(blocks.length, 5);
-    assert.match(blocks[0]!, /^id:0\nname:dc1-s01\nport_count:4\n/);
-    for (const block of blocks.slice(1)) assert.match(block, /^WWPN:[0-9A-F]{16}\nnode_logged_in_count:2\nstate:active$/);
+    assert.doesNotMatch(result.stdout.trimEnd(), /\n\n/);
+    assert.match(result.stdout, /^id:0\nname:dc1-s01\nport_count:4\n/);
+    const ports = result.stdout.match(/WWPN:[0-9A-F]{16}\nnode_logged_in_count:2\nstate:active\n/g);
+    assert.equal(ports?.length, 4);
   });
 
   it('lsvdisk VOL prints the detailed view with its copy block', async () => {
@@ -88,7 +88,10 @@ describe('simulated Spectrum Virtualize: inventory and mapping', () => {
     assert.match(before.stdout, /\n\d+:dc1-web01_rootvg:\d+:0:dc1-s01:[0-9A-F]{32}:0:io_grp0:/);
     assert.match((await exec(fleet, 'svc-dc1', 'mkvdiskhostmap -host dc1-s02 dc1-web01_rootvg')).stderr, /^CMMVC6071E /);
     assert.deepEqual(await exec(fleet, 'svc-dc1', 'rmvdiskhostmap -host dc1-s01 dc1-web01_rootvg'), { stdout: '', stderr: '', code: 0 });
-    assert.match((await exec(fleet, 'svc-dc1', 'rmvdiskhostmap -host dc1-s01 dc1-web01_rootvg')).stderr, /^CMMVC5753E /);
+    // A mapping that does not exist: CMMVC5842E, as a real SVC answers (issue 11); unknown host 5754E, volume 5753E.
+    assert.match((await exec(fleet, 'svc-dc1', 'rmvdiskhostmap -host dc1-s01 dc1-web01_rootvg')).stderr, /^CMMVC5842E /);
+    assert.match((await exec(fleet, 'svc-dc1', 'rmvdiskhostmap -host nosuchhost dc1-web01_rootvg')).stderr, /^CMMVC5754E /);
+    assert.match((await exec(fleet, 'svc-dc1', 'rmvdiskhostmap -host dc1-s01 nosuchvolume')).stderr, /^CMMVC5753E /);
     assert.deepEqual(await exec(fleet, 'svc-dc1', 'lsvdiskhostmap -delim : dc1-web01_rootvg'), { stdout: '', stderr: '', code: 0 });
     const mapped = await exec(fleet, 'svc-dc1', 'mkvdiskhostmap -host dc1-s02 dc1-web01_rootvg');
     assert.match(mapped.stdout, /^Virtual Disk to Host map, id \[\d+\], successfully created\n$/);
@@ -138,7 +141,7 @@ describe('simulated Spectrum Virtualize: remote copy and FlashCopy', () => {
     }
     const detail = await exec(fleet, 'svc-dc2', 'lsrcconsistgrp -delim : cg-dc1-s01');
     assert.match(detail.stdout, /\nsync:in_sync\n/);
-    assert.match(detail.stdout, /\n\nRC_rel_id:0\nRC_rel_name:rcrel0\n/);
+    assert.match(detail.stdout, /\ncycle_period_seconds:300\nRC_rel_id:0\nRC_rel_name:rcrel0\nRC_rel_id:1\n/);
     assert.match((await exec(fleet, 'svc-dc2', 'lsrcconsistgrp nosuchgroup')).stderr, /^CMMVC5804E /);
   });
 
@@ -174,11 +177,22 @@ describe('simulated Spectrum Virtualize: remote copy and FlashCopy', () => {
     await eventually(async () => (await exec(fleet, 'svc-dc1', 'lsrcconsistgrp -delim : -nohdr -filtervalue name=cg-dc1-s03')).stdout.includes(':master:consistent_synchronized:'), 'resync');
   });
 
-  it('switchrcconsistgrp swaps the primary only while consistent_synchronized', async () => {
+  it('switchrcconsistgrp: consistent_synchronized, or consistent_stopped/idling while in sync (IBM doc); else 5982E', async () => {
+    const row = async () => (await exec(fleet, 'svc-dc1', 'lsrcconsistgrp -delim : -nohdr -filtervalue name=cg-dc1-s02')).stdout;
     assert.equal((await exec(fleet, 'svc-dc1', 'switchrcconsistgrp -primary aux cg-dc1-s02')).code, 0);
-    assert.match((await exec(fleet, 'svc-dc1', 'lsrcconsistgrp -delim : -nohdr -filtervalue name=cg-dc1-s02')).stdout, /:aux:consistent_synchronized:/);
+    assert.match(await row(), /:aux:consistent_synchronized:/);
     await exec(fleet, 'svc-dc1', 'stoprcconsistgrp cg-dc1-s02');
+    assert.match((await exec(fleet, 'svc-dc1', 'lsrcconsistgrp -delim : cg-dc1-s02')).stdout, /\nstate:consistent_stopped\n[^]*\nsync:in_sync\n/);
+    assert.equal((await exec(fleet, 'svc-dc1', 'switchrcconsistgrp -primary master cg-dc1-s02')).stderr, '');
+    assert.match(await row(), /:master:consistent_synchronized:/, 'consistent_stopped and in sync: switched and synchronized');
+    await exec(fleet, 'svc-dc1', 'stoprcconsistgrp -access cg-dc1-s02');
+    assert.match(await row(), /::idling:/);
+    assert.equal((await exec(fleet, 'svc-dc1', 'switchrcconsistgrp -primary aux cg-dc1-s02')).stderr, '');
+    assert.match(await row(), /:aux:consistent_synchronized:/, 'idling and in sync: switched and synchronized');
+    await exec(fleet, 'svc-dc1', 'stoprcconsistgrp cg-dc1-s02');
+    const fault = (await control<{ id: string }>(fleet, 'POST', '/faults', { kind: 'replication-link-down', target: 'cg-dc1-s02' })).body;
     assert.match((await exec(fleet, 'svc-dc1', 'switchrcconsistgrp -primary master cg-dc1-s02')).stderr, /^CMMVC5982E /);
+    await control(fleet, 'DELETE', `/faults/${fault.id}`);
   });
 
   it('FlashCopy: mkfcmap, startfcmap -prep, lsfcmap, stopfcmap, rmfcmap and their errors', async () => {
