@@ -51,7 +51,9 @@ function buildFleet(hostCount: number, lparCount: number, seed: number): Fleet {
     host.lpars.push(lpar);
     host.freeProcUnits -= proc;
     host.freeMemoryMb -= mem;
-    if (lpar.antiCollocationGroup) (host.antiCollocationGroups ??= []).push(lpar.antiCollocationGroup);
+    // Every LPAR runs on its host: a resident there, whose groups the placement rules must respect.
+    const { name, antiCollocationGroup, collocationGroup } = lpar;
+    (host.residents ??= []).push({ name, state: 'Running', antiCollocationGroup, collocationGroup });
   }
   return { hosts };
 }
@@ -108,7 +110,7 @@ function main(): void {
   const unconstrained: Fleet = {
     hosts: fleet.hosts.map((h) => ({
       ...h,
-      antiCollocationGroups: [],
+      residents: h.residents?.map(({ name, state }) => ({ name, state })),
       lpars: h.lpars.map((l) => ({ ...l, antiCollocationGroup: undefined, collocationGroup: undefined, startAfter: undefined, exclude: false })),
     })),
   };

@@ -4,6 +4,8 @@ import type { LazarusConfig, PriorityClass, VmPolicy } from './schema.js';
 
 export interface EffectivePolicy {
   priority: PriorityClass;
+  /** Where `priority` comes from: a matching policy, the VM's own (the HMC's lpar_avail_priority), or the default. */
+  prioritySource: 'policy' | 'inventory' | 'default';
   collocationGroup?: string;
   antiCollocationGroup?: string;
   startAfter: string[];
@@ -11,11 +13,24 @@ export interface EffectivePolicy {
   allowReducedSize: boolean;
 }
 
+/**
+ * The policy of one VM: every matching entry of `config.policies` applied in order over the defaults (the VM's own
+ * priority from the inventory, else `medium`; no groups; not excluded; full size).
+ */
 export function policyFor(config: Pick<LazarusConfig, 'policies'>, vm: { name: string; group: string; tags?: string[]; priority?: PriorityClass }): EffectivePolicy {
-  const effective: EffectivePolicy = { priority: vm.priority ?? 'medium', startAfter: [], exclude: false, allowReducedSize: false };
+  const effective: EffectivePolicy = {
+    priority: vm.priority ?? 'medium',
+    prioritySource: vm.priority ? 'inventory' : 'default',
+    startAfter: [],
+    exclude: false,
+    allowReducedSize: false,
+  };
   for (const policy of config.policies) {
     if (!matches(policy, vm)) continue;
-    if (policy.priority) effective.priority = policy.priority;
+    if (policy.priority) {
+      effective.priority = policy.priority;
+      effective.prioritySource = 'policy';
+    }
     if (policy.collocationGroup) effective.collocationGroup = policy.collocationGroup;
     if (policy.antiCollocationGroup) effective.antiCollocationGroup = policy.antiCollocationGroup;
     if (policy.startAfter) effective.startAfter = [...policy.startAfter];

@@ -1,20 +1,32 @@
 // The placement planner: where each LPAR of the failed hosts restarts, in which order inside each destination
 // stream, and how long that should take. Pure and deterministic.
 //
-// Rules: capacity is never exceeded (reduced size only where allowed); anti-collocated LPARs never share a host;
-// collocated LPARs move together; LPARs are placed in priority order, so a lower priority never takes capacity a
-// higher priority needed. Among valid placements it balances the streams (longest work first onto the least
-// loaded host), since the slowest stream decides the RTO. One limit: collocation groups tied into a start-after
-// cycle between groups must be placed in an order that breaks the cycle, and there the priority rule is best effort.
+// Rules: capacity is never exceeded (reduced size only where allowed); anti-collocated LPARs never share a host, with
+// each other nor with a resident (an LPAR already running there); collocated LPARs move together, and onto a host
+// where residents of their group run when there is one (collocation is a requirement, as among the restarted LPARs:
+// a group is left out with the reason rather than split from its running members); LPARs are placed in priority
+// order, so a lower priority never takes capacity a higher priority needed. Among valid placements it balances the
+// streams (longest work first onto the least loaded host), since the slowest stream decides the RTO. One limit:
+// collocation groups tied into a start-after cycle between groups must be placed in an order that breaks the cycle,
+// and there the priority rule is best effort.
 import { estimateStreams, lparDuration } from './estimate.js';
 import { orderStream } from './order.js';
-import type { LatencyModel, Placement, Plan, PlannerHost, PlannerLpar, Unplaced } from './types.js';
+import type { LatencyModel, Placement, PlacementBlocker, Plan, PlannerHost, PlannerLpar, Unplaced } from './types.js';
+
+/** An LPAR on a host: a resident, or one this plan put there. */
+interface Occupant {
+  lpar: string;
+  resident: boolean;
+}
 
 interface HostState {
   name: string;
   freeProcUnits: number;
   freeMemoryMb: number;
-  antiGroups: Set<string>;
+  /** Anti-collocation group → the first LPAR of it on the host, resident or placed. */
+  antiGroups: Map<string, Occupant>;
+  /** Collocation group → the residents of it on the host. */
+  collocated: Map<string, string[]>;
   loadMs: number;
 }
 
@@ -26,11 +38,21 @@ interface Unit {
   wave: number;
   durationMs: number;
   antiGroups: string[];
+  /** The collocation group the unit is, if it is one. */
+  collocationGroup?: string;
   label: string;
 }
 
 const EPSILON = 1e-9;
+/** Blockers listed per unplaced LPAR: enough to act on, small enough for a report on a 500-host group. */
+const MAX_BLOCKERS = 10;
+const PLACED = ' (placed by this plan)';
 
+/**
+ * Places `lpars` (the failed hosts' LPARs) on `hosts` (the survivors, with their free capacity and residents) and
+ * orders the restart work per destination. Pure and deterministic: the same input gives the same plan. Every LPAR
+ * ends in exactly one of `placements` or `unplaced`; `estimatedRtoMs` comes from `latency`. Never throws.
+ */
 export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latency: LatencyModel): Plan {
   const unplaced: Unplaced[] = [];
   const candidates = lpars.filter((lpar) => {
@@ -38,16 +60,11 @@ export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latenc
     unplaced.push({ lpar: lpar.name, reason: 'excluded', detail: 'excluded from recovery by policy' });
     return false;
   });
-  const states: HostState[] = hosts.map((h) => ({
-    name: h.name,
-    freeProcUnits: h.freeProcUnits,
-    freeMemoryMb: h.freeMemoryMb,
-    antiGroups: new Set(h.antiCollocationGroups ?? []),
-    loadMs: 0,
-  }));
-  const placements: Placement[] = [];
   const restarting = new Set(candidates.map((l) => l.name));
-  const units = dependencyOrder(buildUnits(candidates, latency, unplaced));
+  const states = hosts.map((h) => hostState(h, restarting));
+  const placements: Placement[] = [];
+  const priority = effectivePriorities(candidates);
+  const units = dependencyOrder(buildUnits(candidates, priority, latency, unplaced));
   const failed = new Map<string, string>(unplaced.map((u) => [u.lpar, u.reason]));
   for (const unit of units) {
     const blocker = unit.members.flatMap((m) => (m.startAfter ?? []).filter((d) => restarting.has(d) && failed.has(d)))[0];
@@ -58,14 +75,14 @@ export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latenc
       }
       continue;
     }
-    const placed = placeUnit(unit, states, latency);
+    const placed = placeUnit(unit, states, priority, latency);
     if ('reason' in placed) {
       for (const m of unit.members) failed.set(m.name, placed.reason);
-      unplaced.push(...unit.members.map((m) => ({ lpar: m.name, reason: placed.reason, detail: placed.detail })));
+      const { reason, detail, blockedBy } = placed;
+      unplaced.push(...unit.members.map((m) => ({ lpar: m.name, reason, detail, ...(blockedBy && { blockedBy }) })));
     } else placements.push(...placed);
   }
   dropWhoseDependenciesAreUnplaced(placements, candidates, unplaced);
-  const priority = effectivePriorities(candidates);
   const byName = new Map(lpars.map((l) => [l.name, l]));
   const ranked = (name: string) => ({ ...byName.get(name)!, priority: priority.get(name)! });
   // One global order of every placed LPAR, dependencies first and otherwise by (effective) priority; each stream
@@ -80,17 +97,37 @@ export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latenc
   return { placements, streams: estimated, waves, estimatedRtoMs: rtoMs, unplaced };
 }
 
-function buildUnits(lpars: PlannerLpar[], latency: LatencyModel, unplaced: Unplaced[]): Unit[] {
+/** A host's starting state; residents being restarted themselves are not residents (see PlannerResident). */
+function hostState(host: PlannerHost, restarting: Set<string>): HostState {
+  const antiGroups = new Map<string, Occupant>();
+  const collocated = new Map<string, string[]>();
+  for (const resident of host.residents ?? []) {
+    if (restarting.has(resident.name)) continue;
+    const anti = resident.antiCollocationGroup;
+    if (anti && !antiGroups.has(anti)) antiGroups.set(anti, { lpar: resident.name, resident: true });
+    const group = resident.collocationGroup;
+    if (group) (collocated.get(group) ?? collocated.set(group, []).get(group)!).push(resident.name);
+  }
+  const { name, freeProcUnits, freeMemoryMb } = host;
+  return { name, freeProcUnits, freeMemoryMb, antiGroups, collocated, loadMs: 0 };
+}
+
+function buildUnits(
+  lpars: PlannerLpar[],
+  priority: Map<string, number>,
+  latency: LatencyModel,
+  unplaced: Unplaced[],
+): Unit[] {
   const groups = new Map<string, PlannerLpar[]>();
   const units: Unit[] = [];
-  const priority = effectivePriorities(lpars);
   const wave = dependencyDepths(lpars);
-  const unit = (members: PlannerLpar[], label: string): Unit => ({
+  const unit = (members: PlannerLpar[], label: string, collocationGroup?: string): Unit => ({
     members,
     priority: Math.min(...members.map((m) => priority.get(m.name)!)),
     wave: Math.max(...members.map((m) => wave.get(m.name)!)),
     durationMs: members.reduce((sum, m) => sum + lparDuration(m, latency), 0),
     antiGroups: members.flatMap((m) => (m.antiCollocationGroup ? [m.antiCollocationGroup] : [])),
+    collocationGroup,
     label,
   });
   for (const lpar of lpars) {
@@ -103,7 +140,7 @@ function buildUnits(lpars: PlannerLpar[], latency: LatencyModel, unplaced: Unpla
       for (const m of members) unplaced.push({ lpar: m.name, reason: 'anti-collocation', detail: `collocation group ${group} holds two members of one anti-collocation group` });
       continue;
     }
-    units.push(unit(members, `collocation group ${group}`));
+    units.push(unit(members, `collocation group ${group}`, group));
   }
   // Priority first; then dependencies before what depends on them; then the longest work first (LPT), which
   // balances the streams; names break ties.
@@ -189,48 +226,122 @@ function dependencyDepths(lpars: PlannerLpar[]): Map<string, number> {
   return memo;
 }
 
-function placeUnit(unit: Unit, hosts: HostState[], latency: LatencyModel): Placement[] | { reason: Unplaced['reason']; detail: string } {
+type Refusal = { reason: Unplaced['reason']; detail: string; blockedBy?: PlacementBlocker[] };
+
+/**
+ * The host for a unit: a host where residents of its collocation group run when there is one (the one with the most
+ * of them), else any; never a host where an LPAR of one of its anti-collocation groups runs or was placed; the least
+ * loaded of those with room, desired sizes before reduced ones. Otherwise why not, naming what blocked it.
+ */
+function placeUnit(
+  unit: Unit,
+  hosts: HostState[],
+  priority: Map<string, number>,
+  latency: LatencyModel,
+): Placement[] | Refusal {
   const want = (reduced: boolean) => ({
     proc: unit.members.reduce((s, m) => s + (reduced && m.allowReducedSize ? m.procUnits.min : m.procUnits.desired), 0),
     mem: unit.members.reduce((s, m) => s + (reduced && m.allowReducedSize ? m.memoryMb.min : m.memoryMb.desired), 0),
   });
+  const group = unit.collocationGroup;
+  const pinned = group ? hosts.filter((h) => h.collocated.has(group)) : [];
+  const eligible = pinned.length > 0 ? pinned : hosts;
+  const together = (host: HostState) => (group ? (host.collocated.get(group)?.length ?? 0) : 0);
   const canReduce = unit.members.some((m) => m.allowReducedSize);
-  let blockedByAnti = false;
+  const antiBlockers = new Map<string, PlacementBlocker>();
   for (const reduced of canReduce ? [false, true] : [false]) {
     const need = want(reduced);
     let best: HostState | undefined;
-    for (const host of hosts) {
-      if (unit.antiGroups.some((g) => host.antiGroups.has(g))) {
-        if (fits(host, need)) blockedByAnti = true;
+    for (const host of eligible) {
+      const clash = antiClash(unit, host);
+      if (clash) {
+        if (fits(host, need) && !antiBlockers.has(host.name)) antiBlockers.set(host.name, clash);
         continue;
       }
       if (!fits(host, need)) continue;
-      if (!best || host.loadMs < best.loadMs || (host.loadMs === best.loadMs && host.freeMemoryMb > best.freeMemoryMb)) best = host;
+      if (!best || better(host, best, together)) best = host;
     }
-    if (best) return commit(unit, best, reduced, latency);
+    if (best) return commit(unit, best, reduced, priority, latency);
   }
   if (hosts.length === 0) return { reason: 'no-surviving-host', detail: 'no surviving host in the group' };
-  if (blockedByAnti) return { reason: 'anti-collocation', detail: `every host with room already runs a member of ${unit.antiGroups.join(', ')}` };
+  const joining = pinned.flatMap((h) =>
+    h.collocated
+      .get(group!)!
+      .map((lpar): PlacementBlocker => ({ host: h.name, lpar, resident: true, rule: 'collocation', group: group! })),
+  );
+  const mustJoin = pinned.length > 0 ? `${unit.label} must join ${describe(joining, false)}; ` : '';
+  if (antiBlockers.size > 0) {
+    const blockers = [...antiBlockers.values()];
+    const where = pinned.length > 0 ? 'there' : 'every host with room';
+    const members = describe(blockers, unit.antiGroups.length > 1);
+    const detail = `${mustJoin}${where} already runs a member of ${unit.antiGroups.join(', ')}: ${members}`;
+    return { reason: 'anti-collocation', detail, blockedBy: blockers.slice(0, MAX_BLOCKERS) };
+  }
   const need = want(canReduce);
-  const detail = `needs ${round(need.proc)} processing units and ${need.mem} MB${canReduce ? ' even at reduced size' : ''}; no surviving host has that much free`;
+  const reducedToo = canReduce ? ' even at reduced size' : '';
+  const needs = `needs ${round(need.proc)} processing units and ${need.mem} MB${reducedToo}`;
+  if (pinned.length > 0) {
+    const free = pinned
+      .slice(0, MAX_BLOCKERS)
+      .map((h) => `${h.name} has ${round(h.freeProcUnits)} processing units and ${h.freeMemoryMb} MB free`)
+      .join(', ');
+    const blockedBy = joining.slice(0, MAX_BLOCKERS);
+    return { reason: 'collocation-capacity', detail: `${mustJoin}${needs}; ${free}`, blockedBy };
+  }
+  const detail = `${needs}; no surviving host has that much free`;
   return { reason: unit.members.length > 1 ? 'collocation-capacity' : 'capacity', detail: unit.members.length > 1 ? `${unit.label}: ${detail}` : detail };
+}
+
+/** The LPAR on `host` that keeps the unit off it by anti-collocation, if any. */
+function antiClash(unit: Unit, host: HostState): PlacementBlocker | undefined {
+  for (const group of unit.antiGroups) {
+    const occupant = host.antiGroups.get(group);
+    if (!occupant) continue;
+    return { host: host.name, lpar: occupant.lpar, resident: occupant.resident, rule: 'anti-collocation', group };
+  }
+  return undefined;
+}
+
+/** More of its collocation group's residents first; then the least loaded stream; then the most free memory. */
+function better(host: HostState, best: HostState, together: (host: HostState) => number): boolean {
+  const joined = together(host) - together(best);
+  if (joined !== 0) return joined > 0;
+  return host.loadMs < best.loadMs || (host.loadMs === best.loadMs && host.freeMemoryMb > best.freeMemoryMb);
+}
+
+/** "dc1-db02 on dc1-s02, dc1-db05 on dc1-s03 (placed by this plan)", at most MAX_BLOCKERS of them, then a count. */
+function describe(blockers: PlacementBlocker[], withGroup: boolean): string {
+  const shown = blockers
+    .slice(0, MAX_BLOCKERS)
+    .map((b) => `${b.lpar} on ${b.host}${withGroup ? ` (${b.group})` : ''}${b.resident ? '' : PLACED}`);
+  const more = blockers.length > MAX_BLOCKERS ? ` and ${blockers.length - MAX_BLOCKERS} more` : '';
+  return `${shown.join(', ')}${more}`;
 }
 
 function fits(host: HostState, need: { proc: number; mem: number }): boolean {
   return host.freeProcUnits + EPSILON >= need.proc && host.freeMemoryMb >= need.mem;
 }
 
-function commit(unit: Unit, host: HostState, reduced: boolean, latency: LatencyModel): Placement[] {
+function commit(
+  unit: Unit,
+  host: HostState,
+  reduced: boolean,
+  priority: Map<string, number>,
+  latency: LatencyModel,
+): Placement[] {
   return unit.members.map((m) => {
     const shrink = reduced && !!m.allowReducedSize;
     const procUnits = shrink ? m.procUnits.min : m.procUnits.desired;
     const memoryMb = shrink ? m.memoryMb.min : m.memoryMb.desired;
     host.freeProcUnits -= procUnits;
     host.freeMemoryMb -= memoryMb;
-    if (m.antiCollocationGroup) host.antiGroups.add(m.antiCollocationGroup);
+    const anti = m.antiCollocationGroup;
+    if (anti && !host.antiGroups.has(anti)) host.antiGroups.set(anti, { lpar: m.name, resident: false });
     const estimatedMs = lparDuration(m, latency);
     host.loadMs += estimatedMs;
-    return { lpar: m.name, destination: host.name, procUnits, memoryMb, reduced: shrink && (procUnits < m.procUnits.desired || memoryMb < m.memoryMb.desired), estimatedMs };
+    const smaller = shrink && (procUnits < m.procUnits.desired || memoryMb < m.memoryMb.desired);
+    const rank = priority.get(m.name)!;
+    return { lpar: m.name, destination: host.name, priority: rank, procUnits, memoryMb, reduced: smaller, estimatedMs };
   });
 }
 

@@ -10,6 +10,10 @@ export interface PlannerLpar {
   procUnits: { min: number; desired: number };
   memoryMb: { min: number; desired: number };
   volumes: number;
+  /**
+   * Its own priority rank (the policy's when one sets it, else the inventory's); the planner raises it where what
+   * waits for it matters more (see `effectivePriorities` and `Placement.priority`).
+   */
   priority: PriorityRank;
   collocationGroup?: string;
   antiCollocationGroup?: string;
@@ -19,12 +23,30 @@ export interface PlannerLpar {
   allowReducedSize?: boolean;
 }
 
+/**
+ * An LPAR that already runs, or may be running, on a destination host (a resident). Placement rules see it:
+ * anti-collocation keeps a restarted LPAR off a host where a resident of its group runs, and a collocation group
+ * joins the host where its residents run. A resident holds no capacity here: the host's free capacity already
+ * excludes it, so it is never counted twice. A resident that carries the name of an LPAR being placed is ignored
+ * (an LPAR is restarted only once the safety gates found it running nowhere).
+ */
+export interface PlannerResident {
+  name: string;
+  /** The HMC partition state it was last seen in (`Running`, `Error`, ...), for the reasons a report gives. */
+  state?: string;
+  collocationGroup?: string;
+  antiCollocationGroup?: string;
+}
+
+/** A surviving host that can take restarted LPARs. */
 export interface PlannerHost {
   name: string;
+  /** Processing units free on the host, with every resident already deducted. */
   freeProcUnits: number;
+  /** Memory (MB) free on the host, with every resident already deducted. */
   freeMemoryMb: number;
-  /** Anti-collocation groups of LPARs already running there. */
-  antiCollocationGroups?: string[];
+  /** LPARs already running (or that may be running) there; none when omitted. */
+  residents?: PlannerResident[];
 }
 
 /** How long each step takes, per LPAR, inside one destination stream. */
@@ -44,6 +66,11 @@ export const DEFAULT_LATENCY: LatencyModel = { viosConfigMs: 4000, volumeMapping
 export interface Placement {
   lpar: string;
   destination: string;
+  /**
+   * The effective priority rank the LPAR was placed and ordered with: its own (the policy's, else the inventory's),
+   * raised to that of the most important LPAR that must start after it or shares its collocation group.
+   */
+  priority: PriorityRank;
   procUnits: number;
   memoryMb: number;
   reduced: boolean;
@@ -59,10 +86,27 @@ export interface Stream {
 
 export type UnplacedReason = 'excluded' | 'capacity' | 'anti-collocation' | 'collocation-capacity' | 'dependency-unplaced' | 'no-surviving-host';
 
+/**
+ * An LPAR that kept a placement rule from being met: a resident of the destination, or an LPAR this plan placed
+ * there first. `rule` says which rule: `anti-collocation` (it runs there and is of `group`, the anti-collocation
+ * group of the LPAR left out) or `collocation` (it runs there, of collocation `group`, and that host had no room).
+ */
+export interface PlacementBlocker {
+  host: string;
+  lpar: string;
+  /** true: it was already running on the host; false: this plan put it there. */
+  resident: boolean;
+  rule: 'anti-collocation' | 'collocation';
+  group: string;
+}
+
 export interface Unplaced {
   lpar: string;
   reason: UnplacedReason;
+  /** One sentence for an operator; names the LPARs (and hosts) that blocked a rule. */
   detail: string;
+  /** What blocked it, for `anti-collocation` and for a collocation group held to its residents' hosts; at most 10. */
+  blockedBy?: PlacementBlocker[];
 }
 
 export interface Plan {
