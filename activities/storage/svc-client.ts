@@ -59,7 +59,7 @@ export interface FlashCopyMapping {
 const D = `-delim ${DELIMITER}`;
 
 /** Columns each listing must have: what the driver reads (the rest may change between releases). */
-const COLUMNS = {
+export const SVC_LISTING_COLUMNS = {
   lsvdisk: ['id', 'name', 'status', 'capacity', 'vdisk_UID', 'RC_name', 'fc_map_count'],
   lshost: ['id', 'name', 'port_count', 'status'],
   lsvdiskhostmap: ['id', 'name', 'SCSI_id', 'host_id', 'host_name', 'vdisk_UID'],
@@ -140,7 +140,7 @@ export class SvcClient {
 
   async listVolumes(filter?: { name?: string }): Promise<Volume[]> {
     const command = `lsvdisk ${D}${filter?.name ? ` ${this.filter('name', 'volume', filter.name)}` : ''}`;
-    const rows = await this.list(command, COLUMNS.lsvdisk);
+    const rows = await this.list(command, SVC_LISTING_COLUMNS.lsvdisk);
     if (filter?.name) this.ofObject(rows, 'name', filter.name, command);
     return rows.map((r) => ({
       id: r.int('id'),
@@ -163,7 +163,7 @@ export class SvcClient {
   }
 
   async listHosts(): Promise<StorageHost[]> {
-    const rows = await this.list(`lshost ${D}`, COLUMNS.lshost);
+    const rows = await this.list(`lshost ${D}`, SVC_LISTING_COLUMNS.lshost);
     return rows.map((r) => ({
       id: r.int('id'),
       name: r.text('name'),
@@ -208,7 +208,7 @@ export class SvcClient {
 
   async volumeMappings(volume: string): Promise<VolumeMapping[]> {
     const command = `lsvdiskhostmap ${D} ${this.name('volume', volume)}`;
-    const rows = this.ofObject(await this.list(command, COLUMNS.lsvdiskhostmap), 'name', volume, command);
+    const rows = this.ofObject(await this.list(command, SVC_LISTING_COLUMNS.lsvdiskhostmap), 'name', volume, command);
     return rows.map((r) => ({
       volume: r.text('name'),
       volumeUid: r.text('vdisk_UID'),
@@ -219,7 +219,7 @@ export class SvcClient {
 
   async hostMappings(host: string): Promise<VolumeMapping[]> {
     const command = `lshostvdiskmap ${D} ${this.name('host', host)}`;
-    const rows = this.ofObject(await this.list(command, COLUMNS.lshostvdiskmap), 'name', host, command);
+    const rows = this.ofObject(await this.list(command, SVC_LISTING_COLUMNS.lshostvdiskmap), 'name', host, command);
     return rows.map((r) => ({
       volume: r.text('vdisk_name'),
       volumeUid: r.text('vdisk_UID'),
@@ -273,7 +273,7 @@ export class SvcClient {
   // ---- remote copy ---------------------------------------------------------------------------------------------
 
   async consistencyGroups(): Promise<ConsistencyGroup[]> {
-    const rows = await this.list(`lsrcconsistgrp ${D}`, COLUMNS.lsrcconsistgrp);
+    const rows = await this.list(`lsrcconsistgrp ${D}`, SVC_LISTING_COLUMNS.lsrcconsistgrp);
     return rows.map((r) => ({
       id: r.int('id'),
       name: r.text('name'),
@@ -309,7 +309,7 @@ export class SvcClient {
   }
 
   async relationships(): Promise<RemoteCopyRelationship[]> {
-    const rows = await this.list(`lsrcrelationship ${D}`, COLUMNS.lsrcrelationship);
+    const rows = await this.list(`lsrcrelationship ${D}`, SVC_LISTING_COLUMNS.lsrcrelationship);
     return rows.map((r) => ({
       id: r.int('id'),
       name: r.text('name'),
@@ -362,7 +362,7 @@ export class SvcClient {
   // ---- FlashCopy -----------------------------------------------------------------------------------------------
 
   async flashCopyMappings(): Promise<FlashCopyMapping[]> {
-    const rows = await this.list(`lsfcmap ${D}`, COLUMNS.lsfcmap);
+    const rows = await this.list(`lsfcmap ${D}`, SVC_LISTING_COLUMNS.lsfcmap);
     return rows.map((r) => ({
       id: r.int('id'),
       name: r.text('name'),

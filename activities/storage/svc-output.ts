@@ -58,7 +58,7 @@ export class ConciseRow {
 }
 
 /**
- * Reads a concise view (`-delim !`): a header row, then one row per object. `columns` are the fields the caller
+ * Reads a concise view (`-delim !` unless `delimiter` says otherwise): a header row, then one row per object. `columns` are the fields the caller
  * reads; a header without one of them is an error (line 1). Columns the caller does not read may come and go
  * between releases. No output at all means no objects (the device prints no header for an empty list).
  */
@@ -67,11 +67,12 @@ export function parseConcise(
   command: string,
   stdout: string,
   columns: readonly string[],
+  delimiter = DELIMITER,
 ): ConciseRow[] {
   const lines = stdout.split(/\r?\n/);
   while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
   if (lines.length === 0) return [];
-  const header = lines[0]!.split(DELIMITER);
+  const header = lines[0]!.split(delimiter);
   const seen = new Set<string>();
   for (const name of header) {
     if (seen.has(name)) throw outputError(device, command, 1, `column ${name} appears twice in the header`);
@@ -81,7 +82,7 @@ export function parseConcise(
   if (missing.length > 0) throw outputError(device, command, 1, `header lacks field ${missing.join(', ')}`);
   return lines.slice(1).map((text, index) => {
     const line = index + 2;
-    const values = text.split(DELIMITER);
+    const values = text.split(delimiter);
     if (values.length !== header.length) {
       throw outputError(device, command, line, `${values.length} values for ${header.length} columns`);
     }
@@ -181,7 +182,7 @@ export class DetailView {
  * hold any character). Blank lines separate blocks (they are not keys). A non-blank line without the delimiter is an
  * error: it is not this format.
  */
-export function parseDetailed(device: string, command: string, stdout: string): DetailView {
+export function parseDetailed(device: string, command: string, stdout: string, delimiter = DELIMITER): DetailView {
   const lines: DetailLine[] = [];
   let block = 0;
   stdout.split(/\r?\n/).forEach((text, index) => {
@@ -189,8 +190,8 @@ export function parseDetailed(device: string, command: string, stdout: string): 
       if (lines.at(-1)?.block === block) block++;
       return;
     }
-    const at = text.indexOf(DELIMITER);
-    if (at <= 0) throw outputError(device, command, index + 1, `expected "key${DELIMITER}value", got "${text}"`);
+    const at = text.indexOf(delimiter);
+    if (at <= 0) throw outputError(device, command, index + 1, `expected "key${delimiter}value", got "${text}"`);
     lines.push({ key: text.slice(0, at), value: text.slice(at + 1), line: index + 1, block });
   });
   if (lines.length === 0) throw outputError(device, command, 1, 'no output for a detailed view');
