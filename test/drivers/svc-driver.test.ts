@@ -52,6 +52,21 @@ describe('SVC driver ↔ simulated storage system', () => {
     await assert.rejects(svc.hostMappings('no-such-host'), (err: SvcError) => !err.retryable);
   });
 
+  it('names with spaces (allowed by IBM\'s naming rules) work end to end through the device shell', async () => {
+    const svc = f.svc();
+    const name = 'dr host 1';
+    assert.equal((await svc.createHost(name, ['C050760000000081', 'C050760000000082'])).changed, true);
+    assert.deepEqual((await svc.host(name))?.wwpns, ['C050760000000081', 'C050760000000082']);
+    assert.ok((await svc.listHosts()).some((h) => h.name === name));
+    assert.equal((await svc.mapVolume('dc1-db01_rootvg', name, { shared: true })).changed, true);
+    assert.deepEqual((await svc.hostMappings(name)).map((m) => m.volume), ['dc1-db01_rootvg']);
+    assert.equal((await svc.unmapVolume('dc1-db01_rootvg', name)).changed, true);
+    const again = await svc.unmapVolume('dc1-db01_rootvg', name);
+    assert.deepEqual(again, { changed: false, detail: `dc1-db01_rootvg was not mapped to ${name} (CMMVC5842E)` });
+    await assert.rejects(svc.unmapVolume('dc1-db01_rootvg', 'no such host'), (err: SvcError) => err.errorClass === 'not-found');
+    await assert.rejects(svc.createHost('1host', ['C050760000000083']), (err: DeviceError) => err.code === 'InvalidName');
+  });
+
   it('runs an unplanned DR sequence on a consistency group: stop with access, reverse, switch back', async () => {
     const aux = f.svc('svc-dc2');
     const groups = await aux.consistencyGroups();
