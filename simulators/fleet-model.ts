@@ -13,6 +13,8 @@ export const ACTIVE_LPAR_STATES: ReadonlySet<LparState> = new Set(['Running', 'S
 
 export interface Profile {
   name: string;
+  /** `ded`: dedicated processors, the *ProcUnits figures are whole cores (one core = 1.0 unit); default shared. */
+  procMode?: 'shared' | 'ded';
   minProcUnits: number; desiredProcUnits: number; maxProcUnits: number;
   minMemMb: number; desiredMemMb: number; maxMemMb: number;
 }
@@ -242,7 +244,7 @@ function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: Stora
     const running = up && lpar.state === 'Running';
     const partition: Partition = {
       name: lpar.name, id: takeId(lpar.id), env: lpar.os,
-      profiles: [{ name: lpar.profile, minProcUnits: lpar.procUnits.min ?? lpar.procUnits.desired, desiredProcUnits: lpar.procUnits.desired, maxProcUnits: lpar.procUnits.max ?? lpar.procUnits.desired, minMemMb: lpar.memoryMb.min ?? lpar.memoryMb.desired, desiredMemMb: lpar.memoryMb.desired, maxMemMb: lpar.memoryMb.max ?? lpar.memoryMb.desired }],
+      profiles: [{ name: lpar.profile, procMode: lpar.procMode, minProcUnits: lpar.procUnits.min ?? lpar.procUnits.desired, desiredProcUnits: lpar.procUnits.desired, maxProcUnits: lpar.procUnits.max ?? lpar.procUnits.desired, minMemMb: lpar.memoryMb.min ?? lpar.memoryMb.desired, desiredMemMb: lpar.memoryMb.desired, maxMemMb: lpar.memoryMb.max ?? lpar.memoryMb.desired }],
       currentProfile: running ? lpar.profile : '', state: running ? 'Running' : 'Not Activated', rmcState: running ? 'active' : 'inactive',
       priority: lpar.priority, volumes: lpar.volumes.map(volumeName), adapter: lpar.adapter,
       clientWwpns: spec.vios.map((_, v) => [0, 1].map((i) => `C050760${hexDigest(`${spec.name}/${lpar.name}/${v}/${i}`, 9)}`)),

@@ -5,6 +5,13 @@ import { z } from 'zod';
 /** The fleet YAML: what exists and in which state when the simulator starts. */
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must start with a letter or _ and hold only letters, digits, . - _');
+/**
+ * Partition and profile names may hold what real HMC names hold, such as spaces (`p590n22 normal`, corpus
+ * lssyscfg-prof-name-with-space-p590.txt) and quotes; not commas, double quotes or control characters (the HMC's
+ * listing and filter syntax splits at commas), nor leading or trailing spaces.
+ */
+const hmcName = z.string().max(47).regex(/^[A-Za-z0-9_](?:[A-Za-z0-9_ .'+#@/-]*[A-Za-z0-9_.'+#@/-])?$/,
+  "must start with a letter, digit or _ and hold only letters, digits, spaces and _ . ' + # @ / -");
 const wwpn = z.string().regex(/^[0-9A-Fa-f]{16}$/, 'must be 16 hex digits');
 
 export const SYSTEM_STATES = ['Operating', 'Power Off', 'Power Off In Progress', 'No Connection', 'Error', 'Incomplete', 'Standby', 'Initializing'] as const;
@@ -14,9 +21,11 @@ export const RC_STATES = ['consistent_synchronized', 'consistent_stopped', 'inco
 const volumeSpec = z.union([name, z.object({ name, sizeGb: z.number().positive().default(50) }).strict()]);
 
 const lparSpec = z.object({
-  name,
+  name: hmcName,
   id: z.number().int().min(1).max(1000).optional(),
-  profile: name.default('default_profile'),
+  profile: hmcName.default('default_profile'),
+  /** `ded`: dedicated processors; procUnits are then whole cores (integers). */
+  procMode: z.enum(['shared', 'ded']).default('shared'),
   procUnits: z.object({ desired: z.number().positive(), min: z.number().positive().optional(), max: z.number().positive().optional() }).strict(),
   memoryMb: z.object({ desired: z.number().int().positive(), min: z.number().int().positive().optional(), max: z.number().int().positive().optional() }).strict(),
   priority: z.enum(PRIORITIES).default('medium'),
@@ -220,6 +229,7 @@ function checkSystems(site: SiteSpec, si: number, storageNames: Set<string>, uni
     for (const [li, lpar] of system.lpars.entries()) {
       const { min = lpar.procUnits.desired, max = lpar.procUnits.desired, desired } = lpar.procUnits;
       if (!(min <= desired && desired <= max)) return { path: [...at, 'lpars', li, 'procUnits'], message: 'must satisfy min <= desired <= max' };
+      if (lpar.procMode === 'ded' && ![min, desired, max].every(Number.isInteger)) return { path: [...at, 'lpars', li, 'procUnits'], message: 'dedicated processors are whole cores: use integers' };
       const mem = lpar.memoryMb;
       if (!((mem.min ?? mem.desired) <= mem.desired && mem.desired <= (mem.max ?? mem.desired))) return { path: [...at, 'lpars', li, 'memoryMb'], message: 'must satisfy min <= desired <= max' };
     }

@@ -1,5 +1,6 @@
 import { type ParsedFlags } from './cli-flags.js';
 import { DeviceCommandError, lines } from './command-result.js';
+import { hmcError } from './hmc-errors.js';
 
 /** One HMC object as ordered attribute pairs (the order the HMC prints them in without -F). */
 export type HmcRecord = [string, string | number][];
@@ -21,9 +22,10 @@ export function renderHmcRecords(records: HmcRecord[], flags: ParsedFlags): stri
   }
   const delimiter = fieldList.match(/[^A-Za-z0-9_]/)?.[0] ?? ',';
   const fields = fieldList.split(delimiter).filter((f) => f.length > 0);
-  const known = new Set(records[0]!.map(([key]) => key));
+  // A listing mixes record shapes (a dedicated-processor profile has no *_proc_units): any record's key is valid.
+  const known = new Set(records.flatMap((record) => record.map(([key]) => key)));
   const unknown = fields.find((f) => !known.has(f));
-  if (unknown) throw new DeviceCommandError(`HSCL0007 The attribute ${unknown} is not valid for this command. Please check your entry and retry the command.`);
+  if (unknown) throw hmcError.invalidAttribute(unknown);
   const rows = records.map((record) => {
     const byKey = new Map(record);
     return fields.map((field) => quoteIfNeeded(String(byKey.get(field) ?? ''), delimiter)).join(delimiter);

@@ -2,10 +2,20 @@ import { type ManagedSystem, type Partition, isActive } from './fleet-model.js';
 import { type HmcRecord, formatProcUnits, quoteListItem } from './hmc-output.js';
 import { type Physics } from './physics.js';
 
-/** The attribute lists the simulated HMC prints for systems, partitions, profiles and resources. */
+/**
+ * The attribute lists the simulated HMC prints for systems, partitions, profiles and resources. Layouts follow the
+ * real samples in test/fixtures/devices/hmc (field names and order; test/simulators/hmc-layouts.test.ts compares
+ * them): profiles as printed by HMC V8 (lssyscfg-prof-srr-chmod666.txt) and, for dedicated processors, V7
+ * (lssyscfg-prof-dedicated-veritas.txt); lshwres proc/mem as printed by HMC V7R7.9 (lshwres-*-power5.txt).
+ */
 
 const AVAILABILITY_PRIORITY: Record<string, number> = { high: 191, medium: 127, low: 63 };
-const UNREACHABLE_SYSTEM_STATES = new Set(['Error', 'No Connection', 'Incomplete', 'Error - Dump In Progress']);
+/**
+ * IBM HMC help (partition state `Not Available`): the partition is unavailable because its managed system is in
+ * Error, Recovery or Incomplete. No Connection and Error - Dump In Progress are added by guess (the HMC cannot
+ * reach the system either way).
+ */
+const UNREACHABLE_SYSTEM_STATES = new Set(['Error', 'Recovery', 'Incomplete', 'No Connection', 'Error - Dump In Progress']);
 
 export function displayedLparState(system: ManagedSystem, partition: Partition): string {
   return UNREACHABLE_SYSTEM_STATES.has(system.state) ? 'Not Available' : partition.state;
@@ -33,7 +43,8 @@ export function lparRecord(system: ManagedSystem, partition: Partition): HmcReco
     ['name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env], ['state', displayedLparState(system, partition)],
     ['resource_config', 1], ['os_version', os], ['logical_serial_num', `${system.serial}${partition.id.toString(16).toUpperCase()}`],
     ['default_profile', partition.profiles[0]?.name ?? ''], ['curr_profile', partition.currentProfile],
-    ['boot_mode', 'norm'], ['lpar_keylock', 'norm'], ['auto_start', partition.env === 'vioserver' ? 1 : 0],
+    ['work_group_id', 'none'], ['shared_proc_pool_util_auth', 0], ['allow_perf_collection', 0], ['power_ctrl_lpar_ids', 'none'],
+    ['boot_mode', 'norm'], ['lpar_keylock', 'norm'], ['auto_start', partition.env === 'vioserver' ? 1 : 0], ['redundant_err_path_reporting', 0],
     ['rmc_state', partition.rmcState], ['rmc_ipaddr', partition.rmcState === 'active' ? `10.1.${system.partitions.indexOf(partition)}.${partition.id}` : ''],
     ['lpar_avail_priority', AVAILABILITY_PRIORITY[partition.priority] ?? 127],
     ['curr_lpar_proc_compat_mode', 'POWER9'], ['suspend_capable', 0],
@@ -43,18 +54,41 @@ export function lparRecord(system: ManagedSystem, partition: Partition): HmcReco
   ];
 }
 
+/**
+ * A profile as `lssyscfg -r prof` prints it. Shared processors: the HMC V8 layout of lssyscfg-prof-srr-chmod666.txt;
+ * dedicated (`proc_mode=ded`: whole cores in min/desired/max_procs, no *_proc_units, no uncap_weight or pool): the
+ * layout of lssyscfg-prof-dedicated-veritas.txt. lpar_avail_priority is a partition attribute (lssyscfg -r lpar),
+ * not a profile one: no real profile sample carries it.
+ */
 export function profileRecord(system: ManagedSystem, partition: Partition, profileName: string): HmcRecord {
   const profile = partition.profiles.find((p) => p.name === profileName)!;
+  const procs = (units: number) => Math.max(1, Math.ceil(units));
+  const memory: HmcRecord = [
+    ['min_mem', profile.minMemMb], ['desired_mem', profile.desiredMemMb], ['max_mem', profile.maxMemMb],
+    ['min_num_huge_pages', 0], ['desired_num_huge_pages', 0], ['max_num_huge_pages', 0], ['mem_mode', 'ded'], ['mem_expansion', '0.0'], ['hpt_ratio', '1:128'],
+  ];
+  const head: HmcRecord = [['name', profile.name], ['lpar_name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env], ['all_resources', 0], ...memory];
+  const serial = '0/server/1/any//any/1,1/server/1/any//any/1';
+  const tail: HmcRecord = [['hca_adapters', 'none'], ['boot_mode', 'norm'], ['conn_monitoring', 1], ['auto_start', partition.env === 'vioserver' ? 1 : 0],
+    ['power_ctrl_lpar_ids', 'none'], ['work_group_id', 'none'], ['redundant_err_path_reporting', 0], ['bsr_arrays', 0]];
+  if (profile.procMode === 'ded') {
+    return [
+      ...head, ['proc_mode', 'ded'], ['min_procs', profile.minProcUnits], ['desired_procs', profile.desiredProcUnits], ['max_procs', profile.maxProcUnits],
+      ['sharing_mode', 'share_idle_procs'], ['affinity_group_id', 'none'], ['io_slots', 'none'], ['lpar_io_pool_ids', 'none'], ['max_virtual_slots', 1000],
+      ['virtual_serial_adapters', serial], ['virtual_scsi_adapters', scsiAdapterList(system, partition)], ['virtual_eth_adapters', 'none'],
+      ['vtpm_adapters', 'none'], ['virtual_fc_adapters', fcAdapterList(system, partition)], ...tail,
+      ['lhea_logical_ports', 'none'], ['lhea_capabilities', 'none'], ['lpar_proc_compat_mode', 'default'], ['electronic_err_reporting', 'null'],
+    ];
+  }
   return [
-    ['name', profile.name], ['lpar_name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env], ['all_resources', 0],
-    ['min_mem', profile.minMemMb], ['desired_mem', profile.desiredMemMb], ['max_mem', profile.maxMemMb], ['mem_mode', 'ded'],
-    ['proc_mode', 'shared'], ['min_proc_units', formatProcUnits(profile.minProcUnits)], ['desired_proc_units', formatProcUnits(profile.desiredProcUnits)],
+    ...head, ['proc_mode', 'shared'], ['min_proc_units', formatProcUnits(profile.minProcUnits)], ['desired_proc_units', formatProcUnits(profile.desiredProcUnits)],
     ['max_proc_units', formatProcUnits(profile.maxProcUnits)],
-    ['min_procs', Math.max(1, Math.ceil(profile.minProcUnits))], ['desired_procs', Math.max(1, Math.ceil(profile.desiredProcUnits))], ['max_procs', Math.max(1, Math.ceil(profile.maxProcUnits))],
-    ['sharing_mode', 'uncap'], ['uncap_weight', 128],
-    ['virtual_scsi_adapters', scsiAdapterList(system, partition)], ['virtual_fc_adapters', fcAdapterList(system, partition)],
-    ['boot_mode', 'norm'], ['conn_monitoring', 1], ['auto_start', partition.env === 'vioserver' ? 1 : 0],
-    ['lpar_avail_priority', AVAILABILITY_PRIORITY[partition.priority] ?? 127],
+    ['min_procs', procs(profile.minProcUnits)], ['desired_procs', procs(profile.desiredProcUnits)], ['max_procs', procs(profile.maxProcUnits)],
+    ['sharing_mode', 'uncap'], ['uncap_weight', 128], ['shared_proc_pool_id', 0], ['shared_proc_pool_name', 'DefaultPool'], ['affinity_group_id', 'none'],
+    ['io_slots', 'none'], ['lpar_io_pool_ids', 'none'], ['max_virtual_slots', 64],
+    ['virtual_serial_adapters', serial], ['virtual_scsi_adapters', scsiAdapterList(system, partition)], ['virtual_eth_adapters', 'none'],
+    ['virtual_eth_vsi_profiles', 'none'], ['virtual_fc_adapters', fcAdapterList(system, partition)], ['vtpm_adapters', 'none'], ...tail,
+    ['lpar_proc_compat_mode', 'default'], ['electronic_err_reporting', 'null'], ['sriov_eth_logical_ports', 'none'],
   ];
 }
 
@@ -101,10 +135,13 @@ export function fcClientAdapters(system: ManagedSystem, partition: Partition): C
 
 export function procSystemRecord(physics: Physics, system: ManagedSystem): HmcRecord {
   const available = formatProcUnits(physics.availableProcUnits(system));
+  const cores = Math.floor(system.procUnits);
   return [
     ['configurable_sys_proc_units', formatProcUnits(system.procUnits)], ['curr_avail_sys_proc_units', available],
     ['pend_avail_sys_proc_units', available], ['installed_sys_proc_units', formatProcUnits(system.procUnits)],
-    ['deconfig_sys_proc_units', 0], ['min_proc_units_per_virtual_proc', '0.05'], ['max_shared_proc_pools', 64],
+    ['deconfig_sys_proc_units', 0], ['min_proc_units_per_virtual_proc', '0.05'], ['max_virtual_procs_per_lpar', 64], ['max_procs_per_lpar', cores],
+    ['max_curr_virtual_procs_per_aixlinux_lpar', 64], ['max_curr_virtual_procs_per_vios_lpar', 64], ['max_curr_virtual_procs_per_os400_lpar', 64],
+    ['max_curr_procs_per_aixlinux_lpar', cores], ['max_curr_procs_per_vios_lpar', cores], ['max_curr_procs_per_os400_lpar', cores], ['max_shared_proc_pools', 64],
   ];
 }
 
@@ -113,31 +150,53 @@ export function memSystemRecord(physics: Physics, system: ManagedSystem): HmcRec
   return [
     ['configurable_sys_mem', system.memoryMb], ['curr_avail_sys_mem', available], ['pend_avail_sys_mem', available],
     ['installed_sys_mem', system.memoryMb], ['deconfig_sys_mem', 0], ['sys_firmware_mem', system.firmwareMemoryMb], ['mem_region_size', 256],
+    ['configurable_num_sys_huge_pages', 0], ['curr_avail_num_sys_huge_pages', 0], ['pend_avail_num_sys_huge_pages', 0], ['max_num_sys_huge_pages', 0],
+    ['requested_num_sys_huge_pages', 0], ['huge_page_size', 16384], ['max_mem_pools', 0], ['default_hpt_ratios', '1:128'], ['possible_hpt_ratios', '1:32,1:64,1:128,1:256,1:512'],
   ];
 }
 
+/**
+ * `lshwres -r proc --level lpar`: the layouts of lshwres-proc-lpar-power5.txt (shared) and
+ * lshwres-proc-lpar-dedicated.txt (ded). A partition that is not active holds nothing: every figure is 0, as the
+ * real sample shows for its Not Activated partition.
+ */
 export function procLparRecord(physics: Physics, system: ManagedSystem, partition: Partition): HmcRecord {
   const profile = physics.profileOf(partition)!;
   const running = isActive(system, partition);
-  const procs = (units: number) => Math.max(1, Math.ceil(units));
+  const held = (value: number) => (running ? value : 0);
+  const procs = (units: number) => held(Math.max(1, Math.ceil(units)));
+  if (profile.procMode === 'ded') {
+    return [
+      ['lpar_name', partition.name], ['lpar_id', partition.id], ['curr_proc_mode', 'ded'],
+      ['curr_min_procs', held(profile.minProcUnits)], ['curr_procs', held(profile.desiredProcUnits)], ['curr_max_procs', held(profile.maxProcUnits)],
+      ['curr_sharing_mode', 'share_idle_procs'], ['pend_proc_mode', 'ded'],
+      ['pend_min_procs', held(profile.minProcUnits)], ['pend_procs', held(profile.desiredProcUnits)], ['pend_max_procs', held(profile.maxProcUnits)],
+      ['pend_sharing_mode', 'share_idle_procs'], ['run_procs', held(profile.desiredProcUnits)],
+    ];
+  }
+  const units = (value: number) => formatProcUnits(held(value));
+  const current = (prefix: 'curr' | 'pend'): HmcRecord => [
+    [`${prefix}_shared_proc_pool_id`, 0], [`${prefix}_proc_mode`, 'shared'],
+    [`${prefix}_min_proc_units`, units(profile.minProcUnits)], [`${prefix}_proc_units`, units(profile.desiredProcUnits)], [`${prefix}_max_proc_units`, units(profile.maxProcUnits)],
+    [`${prefix}_min_procs`, procs(profile.minProcUnits)], [`${prefix}_procs`, procs(profile.desiredProcUnits)], [`${prefix}_max_procs`, procs(profile.maxProcUnits)],
+    [`${prefix}_sharing_mode`, 'uncap'], [`${prefix}_uncap_weight`, held(128)],
+  ];
   return [
-    ['lpar_name', partition.name], ['lpar_id', partition.id], ['curr_shared_proc_pool_id', 0], ['curr_proc_mode', 'shared'],
-    ['curr_min_proc_units', formatProcUnits(profile.minProcUnits)], ['curr_proc_units', formatProcUnits(profile.desiredProcUnits)], ['curr_max_proc_units', formatProcUnits(profile.maxProcUnits)],
-    ['curr_min_procs', procs(profile.minProcUnits)], ['curr_procs', procs(profile.desiredProcUnits)], ['curr_max_procs', procs(profile.maxProcUnits)],
-    ['curr_sharing_mode', 'uncap'], ['curr_uncap_weight', 128],
-    ['pend_proc_units', formatProcUnits(profile.desiredProcUnits)], ['pend_procs', procs(profile.desiredProcUnits)],
-    ['run_proc_units', running ? formatProcUnits(profile.desiredProcUnits) : '0.0'], ['run_procs', running ? procs(profile.desiredProcUnits) : 0], ['run_uncap_weight', running ? 128 : 0],
+    ['lpar_name', partition.name], ['lpar_id', partition.id], ...current('curr'), ...current('pend'),
+    ['run_proc_units', units(profile.desiredProcUnits)], ['run_procs', procs(profile.desiredProcUnits)], ['run_uncap_weight', held(128)],
   ];
 }
 
+/** `lshwres -r mem --level lpar`: the layout of the VIOS lines of lshwres-mem-lpar-power5.txt; 0 when not active. */
 export function memLparRecord(physics: Physics, system: ManagedSystem, partition: Partition): HmcRecord {
   const profile = physics.profileOf(partition)!;
   const running = isActive(system, partition);
+  const held = (value: number) => (running ? value : 0);
   return [
     ['lpar_name', partition.name], ['lpar_id', partition.id],
-    ['curr_min_mem', profile.minMemMb], ['curr_mem', profile.desiredMemMb], ['curr_max_mem', profile.maxMemMb],
-    ['pend_min_mem', profile.minMemMb], ['pend_mem', profile.desiredMemMb], ['pend_max_mem', profile.maxMemMb],
-    ['run_min_mem', running ? profile.minMemMb : 0], ['run_mem', running ? profile.desiredMemMb : 0], ['mem_mode', 'ded'], ['curr_hpt_ratio', '1:64'],
+    ['curr_min_mem', held(profile.minMemMb)], ['curr_mem', held(profile.desiredMemMb)], ['curr_max_mem', held(profile.maxMemMb)],
+    ['pend_min_mem', held(profile.minMemMb)], ['pend_mem', held(profile.desiredMemMb)], ['pend_max_mem', held(profile.maxMemMb)],
+    ['run_min_mem', held(profile.minMemMb)], ['run_mem', held(profile.desiredMemMb)], ['mem_mode', 'ded'], ['curr_hpt_ratio', '1:64'],
   ];
 }
 

@@ -5,6 +5,7 @@ import { removeServerAdapters } from './fleet-model.js';
 import { hmcError } from './hmc-errors.js';
 import { lparFilter, managedSystem, partitionIn } from './hmc-lookup.js';
 import { type HmcRecord, parseHmcFilter, renderHmcRecords } from './hmc-output.js';
+import { displayedLparState } from './hmc-records.js';
 
 const RR_FLAGS = {
   values: ['-o', '-m', '-t', '-p', '--id', '--ip', '-u', '--redundantvios', '--mpio', '--vlanbridge', '-f', '-i', '-w', '-d', '-r'],
@@ -58,7 +59,7 @@ export function lsrrstartlpar(ctx: CommandContext, args: string[]): string {
   const filters = parseHmcFilter(flags.values.get('--filter') ?? '', ['lpar_names', 'lpar_ids']);
   const records: HmcRecord[] = lparFilter(system, system.partitions.filter((p) => !p.vios), filters).map((p) => [
     ['lpar_name', p.name], ['lpar_id', p.id], ['simplified_remote_restart_capable', p.srrCapable ? 1 : 0],
-    ['remote_restart_status', p.remoteRestartStatus], ['state', p.state],
+    ['remote_restart_status', p.remoteRestartStatus], ['state', displayedLparState(system, p)],
   ]);
   return renderHmcRecords(records, flags);
 }

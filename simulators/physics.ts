@@ -132,6 +132,7 @@ export class Physics {
     }
     system.state = 'Power Off In Progress';
     this.model.changed(cause);
+    recordActiveAtFailure(system);
     this.later(immediate ? 'systemPowerOffImmediate' : 'systemPowerOffNormal', system, () => {
       system.state = 'Power Off';
       system.powered = false;
@@ -157,6 +158,7 @@ export class Physics {
   /** Fault: the server loses power. Everything on it dies; the HMC loses its FSP connection. */
   losePower(system: ManagedSystem, cause: string): void {
     bumpEpoch(system);
+    recordActiveAtFailure(system);
     system.powered = false;
     system.state = 'No Connection';
     this.killPartitions(system);
@@ -172,8 +174,12 @@ export class Physics {
     this.model.changed(cause);
   }
 
-  /** Fault: the system enters Error. Its partitions keep running unseen until it is fenced (the split-brain risk). */
+  /**
+   * Fault: the system enters Error. Its partitions keep running (or not) unseen: the HMC lists them as Not Available
+   * (IBM HMC help, partition states) until the system leaves Error, then shows their real state again.
+   */
   enterError(system: ManagedSystem, cause: string): void {
+    if (system.state !== 'Error') recordActiveAtFailure(system);
     system.state = 'Error';
     this.model.changed(cause);
   }
@@ -205,7 +211,11 @@ export class Physics {
       throw hmcError.remoteRestartSourceState(source.name, source.state);
     }
     if (target.state !== 'Operating') throw hmcError.remoteRestartTargetState(target.name, target.state);
+    if (partition.remoteRestartStatus === 'Source Remote Restarting') throw hmcError.remoteRestartInProgress(partition.name);
     if (!partition.srrCapable || partition.remoteRestartStatus !== 'Remote Restartable') throw hmcError.remoteRestartNotCapable(partition.name, partition.remoteRestartStatus);
+    // IBM "Remote restart states": Remote Restartable is reached once the partition is started and running; a
+    // partition that was shut down before its server failed is not restarted elsewhere (Lazarus must not revive it).
+    if (activeAtFailure.get(partition) === false) throw hmcError.remoteRestartNotRunningAtFailure(partition.name, source.name);
     if (findPartition(target, partition.name)) throw hmcError.nameInUse(partition.name, target.name);
     const profile = this.profileOf(partition) as Profile;
     const procUnits = this.availableProcUnits(target);
@@ -378,6 +388,12 @@ export function mapAllVolumes(model: FleetModel, system: ManagedSystem, partitio
     if (vdisk) mapVdisk(storage, host, vdisk);
   }
   presentVolumes(system, storage, partition);
+}
+
+/** Whether each partition was active when its system last failed (lost power, entered Error, or was powered off). */
+const activeAtFailure = new WeakMap<Partition, boolean>();
+function recordActiveAtFailure(system: ManagedSystem): void {
+  for (const partition of system.partitions) activeAtFailure.set(partition, isActive(system, partition));
 }
 
 const epochs = new WeakMap<ManagedSystem, number>();

@@ -3,6 +3,7 @@
 // one SSH exec through the device pool; errors come back as HmcError/DeviceError with their ErrorClass and retryable.
 // Names are quoted for the HMC's rbash (names.ts), so any name the HMC allows works, spaces included.
 import { MAY_BE_RUNNING_STATES, RUNNING_STATES } from '../../domain/failover/partition-states.js';
+import { DeviceError } from '../ssh/device-errors.js';
 import type { DevicePool } from '../ssh/device-pool.js';
 import { hmcFailure } from './hmc-errors.js';
 import { numberField, optionalNumberField, outputError, parseAttributeLines, parseFieldLines, requireField } from './hmc-output.js';
@@ -155,7 +156,9 @@ export class HmcClient {
    */
   async profiles(system: string): Promise<PartitionProfile[]> {
     const command = `lssyscfg -r prof -m ${this.name('managed system', system)}`;
-    return parseAttributeLines(this.device, command, await this.run(command)).map((r) => {
+    const records = parseAttributeLines(this.device, command, await this.run(command));
+    const priorities = records.some((r) => r.lpar_avail_priority === undefined) ? await this.availabilityPriorities(system) : new Map<string, number>();
+    return records.map((r) => {
       const num = (field: string) => numberField(this.device, command, r, field);
       const procMode = readProcMode(this.device, command, r, 'proc_mode');
       const units = procMode === 'ded' ? ['min_procs', 'desired_procs', 'max_procs'] : ['min_proc_units', 'desired_proc_units', 'max_proc_units'];
@@ -167,11 +170,29 @@ export class HmcClient {
         procUnits: { min: num(units[0]!), desired: num(units[1]!), max: num(units[2]!) },
         memoryMb: { min: num('min_mem'), desired: num('desired_mem'), max: num('max_mem') },
         virtualProcessors: num('desired_procs'),
-        availabilityPriority: optionalNumberField(this.device, command, r, 'lpar_avail_priority', 127),
+        availabilityPriority: optionalNumberField(this.device, command, r, 'lpar_avail_priority', priorities.get(r.lpar_name ?? '') ?? 127),
         virtualScsiAdapters: adapterList(r.virtual_scsi_adapters),
         virtualFcAdapters: adapterList(r.virtual_fc_adapters),
       };
     });
+  }
+
+  /**
+   * lpar_avail_priority per partition: a partition attribute (lssyscfg -r lpar), which no real profile listing
+   * carries (corpus lssyscfg-prof-*.txt). An HMC or system without it (POWER5) refuses the -F attribute with prose
+   * and no code; every partition then has the default 127.
+   */
+  private async availabilityPriorities(system: string): Promise<Map<string, number>> {
+    const command = `lssyscfg -r lpar -m ${this.name('managed system', system)} -F name,lpar_avail_priority --header`;
+    let output: string;
+    try {
+      output = await this.run(command);
+    } catch (err) {
+      if (err instanceof DeviceError && err.code === undefined && err.errorClass === 'configuration') return new Map();
+      throw err;
+    }
+    const rows = parseFieldLines(this.device, command, output, ['name', 'lpar_avail_priority']);
+    return new Map(rows.map((row) => [row.name!, numberField(this.device, command, row, 'lpar_avail_priority')]));
   }
 
   async systemCapacity(system: string): Promise<SystemCapacity> {

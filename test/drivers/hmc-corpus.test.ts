@@ -41,6 +41,18 @@ function cannedPool(answer: (command: string) => ExecResult): DevicePool & { com
 
 const ok = (stdout: string): ExecResult => ({ stdout, stderr: '', exitCode: 0 });
 
+/**
+ * A pool answering `lssyscfg -r prof` with a real profile sample; the partition-level lpar_avail_priority read it
+ * triggers gets what an HMC without that attribute prints (the real bad -F attribute text, exit 1), or `priorities`.
+ */
+function profilePool(sample: string, priorities?: string): DevicePool & { commands: string[] } {
+  return cannedPool((command) => {
+    if (!command.includes('lpar_avail_priority')) return ok(sample);
+    if (priorities !== undefined) return ok(priorities);
+    return { stdout: text('hmc', 'error-invalid-attribute-en.txt').replace('bogus_attr_xyz', 'lpar_avail_priority'), stderr: '', exitCode: 1 };
+  });
+}
+
 describe('HMC corpus: every sample has its provenance', () => {
   for (const dir of ['hmc', 'vios'] as const) {
     it(`${dir}: every index entry names a source and its file exists`, () => {
@@ -61,7 +73,7 @@ describe('HMC corpus: parsers', () => {
   });
 
   it('case 1: dedicated-processor profiles parse, counted as whole cores (lssyscfg -r prof, proc_mode=ded)', async () => {
-    const hmc = new HmcClient(cannedPool(() => ok(text('hmc', 'lssyscfg-prof-dedicated-veritas.txt'))));
+    const hmc = new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-dedicated-veritas.txt')));
     const [profile] = await hmc.profiles('sys');
     assert.equal(profile?.procMode, 'ded');
     assert.deepEqual(profile?.procUnits, { min: 1, desired: 1, max: 1 });
@@ -71,16 +83,19 @@ describe('HMC corpus: parsers', () => {
 
   it('case 1: every profile sample parses (shared, dedicated, VIOS, NPIV, remote restart, a name with a space)', async () => {
     for (const sample of index('hmc').filter((s) => s.parser === 'profiles')) {
-      const hmc = new HmcClient(cannedPool(() => ok(text('hmc', sample.file))));
+      const hmc = new HmcClient(profilePool(text('hmc', sample.file)));
       const profiles = await hmc.profiles('sys');
       assert.ok(profiles.length > 0, sample.file);
       for (const p of profiles) assert.ok(p.procUnits.desired > 0 && p.memoryMb.desired > 0, `${sample.file}: ${p.lparName}/${p.name}`);
     }
-    const shared = await new HmcClient(cannedPool(() => ok(text('hmc', 'lssyscfg-prof-shared-power5.txt')))).profiles('sys');
+    const shared = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-shared-power5.txt'))).profiles('sys');
     assert.deepEqual(shared.find((p) => p.lparName === 'nim1' && p.name === 'normal')?.procUnits, { min: 0.1, desired: 0.3, max: 0.8 });
-    assert.equal(shared.find((p) => p.lparName === 'nim1')?.availabilityPriority, 127, 'POWER5 prints no lpar_avail_priority');
-    const spaced = await new HmcClient(cannedPool(() => ok(text('hmc', 'lssyscfg-prof-name-with-space-p590.txt')))).profiles('sys');
+    assert.equal(shared.find((p) => p.lparName === 'nim1')?.availabilityPriority, 127, 'an HMC without lpar_avail_priority: the default');
+    const spaced = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-name-with-space-p590.txt'))).profiles('sys');
     assert.equal(spaced[0]?.name, 'p590n22 normal');
+    // No real profile carries lpar_avail_priority: it is read from the partition listing.
+    const withPriority = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-name-with-space-p590.txt'), 'name,lpar_avail_priority\np590n22,191\n')).profiles('sys');
+    assert.equal(withPriority[0]?.availabilityPriority, 191);
   });
 
   it('case 1: lshwres proc at lpar level counts dedicated cores and shared units; sys level reads the POWER5 sample', async () => {
@@ -136,9 +151,9 @@ describe('HMC corpus: parsers', () => {
     await assert.rejects(emptyId.partition('system-a', 'lpar-c'), /at line 2: field lpar_id is empty/);
     const profile = text('hmc', 'lssyscfg-prof-dedicated-veritas.txt').trim();
     assert.throws(() => parseAttributeLines('hmc-real', 'lssyscfg -r prof', `${profile},desired_mem=9999`), /at line 1: field desired_mem appears twice/);
-    const emptyMem = new HmcClient(cannedPool(() => ok(profile.replace('desired_mem=2048', 'desired_mem='))));
+    const emptyMem = new HmcClient(profilePool(profile.replace('desired_mem=2048', 'desired_mem=')));
     await assert.rejects(emptyMem.profiles('sys'), /"lssyscfg -r prof -m sys" at line 1: field desired_mem is empty/);
-    const noProcs = new HmcClient(cannedPool(() => ok(profile.replace('desired_procs=1,', ''))));
+    const noProcs = new HmcClient(profilePool(profile.replace('desired_procs=1,', '')));
     await assert.rejects(noProcs.profiles('sys'), /at line 1: field desired_procs is missing/);
   });
 

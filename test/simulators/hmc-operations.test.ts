@@ -59,7 +59,7 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.equal((await storage('rmvdiskhostmap -host lab-s01 small_rootvg')).code, 0);
     const result = await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile');
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /^HSCLA27C .*small.*storage is not available.*small_rootvg/);
+    assert.match(result.stdout, /^The partition small cannot be activated .*storage is not available.*small_rootvg/, 'no invented code: plain text');
   });
 
   it('-b sms ends in Open Firmware; osshutdown stops the partition', async () => {
@@ -118,7 +118,7 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     // big needs 2.0 units; lab-s02 has 1.5 free.
     assert.match((await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big')).stdout, /^HSCL0622 /);
     await control(fleet, 'POST', '/actions/set-capacity', { system: 'lab-s02', procUnits: 4 });
-    assert.match((await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big')).stdout, /^HSCLA27C .*big_rootvg, big_data/);
+    assert.match((await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big')).stdout, /^The partition big cannot be activated .*big_rootvg, big_data/);
     for (const volume of ['big_rootvg', 'big_data']) {
       assert.equal((await storage(`rmvdiskhostmap -host lab-s01 ${volume}`)).code, 0);
       assert.equal((await storage(`mkvdiskhostmap -host lab-s02 ${volume}`)).code, 0);
@@ -137,7 +137,7 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
   it('LPM: validate, then migrate shows Migrating - Running and ends on the target', async () => {
     await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile');
     await eventually(async () => (await state('lab-s01', 'small')) === 'Running', 'small Running');
-    assert.match((await run('migrlpar -o v -m lab-s01 -t lab-s02 -p small')).stdout, /^HSCLA27C /);
+    assert.match((await run('migrlpar -o v -m lab-s01 -t lab-s02 -p small')).stdout, /^The partition small cannot be activated /);
     assert.equal((await storage('mkvdiskhostmap -force -host lab-s02 small_rootvg')).code, 0);
     assert.equal((await run('migrlpar -o v -m lab-s01 -t lab-s02 -p small')).code, 0);
     assert.match((await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).stdout, /^vhost1:[^:]+:0x00000003:/m);
@@ -227,7 +227,7 @@ describe('simulated VIOS: NPIV', () => {
       assert.match((await vios(1, 'vfcmap -vadapter vfchost0 -fcp fcs9')).stdout, /^\[VIOSE\d+-\d+\] .*fcs9/);
       await run('chsysstate -m dc1-s01 -r lpar -o shutdown --immed -n dc1-batch01');
       await eventually(async () => (await run('lssyscfg -r lpar -m dc1-s01 --filter lpar_names=dc1-batch01 -F state')).stdout === 'Not Activated\n', 'batch01 stopped');
-      assert.match((await run('chsysstate -m dc1-s01 -r lpar -o on -n dc1-batch01 -f default_profile')).stdout, /^HSCLA27C /);
+      assert.match((await run('chsysstate -m dc1-s01 -r lpar -o on -n dc1-batch01 -f default_profile')).stdout, /^The partition dc1-batch01 cannot be activated /);
       assert.equal((await vios(2, 'vfcmap -vadapter vfchost0 -fcp fcs1')).code, 0);
       assert.equal((await run('chsysstate -m dc1-s01 -r lpar -o on -n dc1-batch01 -f default_profile')).code, 0);
     } finally {

@@ -3,7 +3,9 @@ import { type FleetSpec } from '../../simulators/index.js';
 /**
  * A two-server lab small enough to reason about capacity by hand:
  * lab-s01: 4.0 units, 64 GB; VIOS 0.5/4 GB; `big` (2.0, 16 GB, running), `small` (0.5, 8 GB, never activated).
- * lab-s02: 2.0 units, 32 GB; VIOS 0.5/4 GB; so 1.5 units and 24 GB free (firmware takes 4 GB).
+ * lab-s02: 2.0 units, 32 GB; VIOS 0.5/4 GB; so 1.5 units and 24 GB free (firmware takes 4 GB). It also holds
+ * `lab erp` (never activated, so it uses nothing): dedicated processors (1 core) and names with spaces, as real HMCs
+ * allow (LPAR `lab erp`, profile `lab erp normal`); NPIV, so lab-s02's VIOS has no vSCSI adapter.
  */
 export function labFleet(): FleetSpec {
   return {
@@ -20,7 +22,11 @@ export function labFleet(): FleetSpec {
             { name: 'small', procUnits: { desired: 0.5 }, memoryMb: { desired: 8192 }, volumes: ['small_rootvg'], state: 'Not Activated' },
           ],
         },
-        { name: 'lab-s02', procUnits: 2, memoryMb: 32768, storage: 'svc-lab', vios: [{ name: 'lab-s02-vios1', procUnits: 0.5, memoryMb: 4096 }] },
+        {
+          name: 'lab-s02', procUnits: 2, memoryMb: 32768, storage: 'svc-lab',
+          vios: [{ name: 'lab-s02-vios1', procUnits: 0.5, memoryMb: 4096 }],
+          lpars: [{ name: 'lab erp', profile: 'lab erp normal', procMode: 'ded', procUnits: { desired: 1 }, memoryMb: { desired: 4096 }, adapter: 'npiv', state: 'Not Activated' }],
+        },
       ],
     }],
   };

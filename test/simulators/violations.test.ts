@@ -151,7 +151,7 @@ describe('violation log across sites', () => {
   it('a replicated volume written on both sites is a split brain; a secondary cannot be started on before -access', async () => {
     // fleet-dr.yaml defines dc1-web01's shadow on dc2-s01, on the aux copy dc2r-web01_rootvg (mapped and presented).
     const refused = await exec(fleet, 'hmc-dc2', 'chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile');
-    assert.match(refused.stdout, /^HSCLA27C .*dc2r-web01_rootvg/);
+    assert.match(refused.stdout, /^The partition .*storage is not available.*dc2r-web01_rootvg/);
     assert.deepEqual((await control<Violation[]>(fleet, 'GET', '/violations')).body, []);
     // Make the aux writable while the production LPAR still runs on dc1, then start the shadow: a split brain.
     assert.equal((await exec(fleet, 'svc-dc2', 'stoprcconsistgrp -access cg-dc1-s01')).code, 0);
