@@ -52,6 +52,18 @@ describe('SVC driver ↔ simulated storage system', () => {
     await assert.rejects(svc.hostMappings('no-such-host'), (err: SvcError) => !err.retryable);
   });
 
+  it('an "already mapped" answer counts as done only if the mapping is there when read again', async () => {
+    const message = 'CMMVC5878E The virtual disk (VDisk)-to-host mapping was not created because this VDisk is '
+      + 'already mapped to this host.';
+    const spec = { kind: 'command-fail', target: 'svc-dc1', command: 'mkvdiskhostmap', message, times: 1 };
+    const fault = await f.control<{ id: string }>('POST', '/faults', spec);
+    await assert.rejects(
+      f.svc().mapVolume('dc1-db01_rootvg', 'dc1-s02', { shared: true }),
+      (err: SvcError) => err.code === 'CMMVC5878E' && err.errorClass === 'already-done',
+    );
+    await f.control('DELETE', `/faults/${fault.id}`).catch(() => undefined);
+  });
+
   it('names with spaces (allowed by IBM\'s naming rules) work end to end through the device shell', async () => {
     const svc = f.svc();
     const name = 'dr host 1';
@@ -63,7 +75,8 @@ describe('SVC driver ↔ simulated storage system', () => {
     assert.equal((await svc.unmapVolume('dc1-db01_rootvg', name)).changed, true);
     const again = await svc.unmapVolume('dc1-db01_rootvg', name);
     assert.deepEqual(again, { changed: false, detail: `dc1-db01_rootvg was not mapped to ${name} (CMMVC5842E)` });
-    await assert.rejects(svc.unmapVolume('dc1-db01_rootvg', 'no such host'), (err: SvcError) => err.errorClass === 'not-found');
+    const misspelt = svc.unmapVolume('dc1-db01_rootvg', 'no such host');
+    await assert.rejects(misspelt, (err: SvcError) => err.errorClass === 'not-found');
     await assert.rejects(svc.createHost('1host', ['C050760000000083']), (err: DeviceError) => err.code === 'InvalidName');
   });
 
