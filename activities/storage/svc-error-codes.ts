@@ -72,7 +72,9 @@ export const SVC_ERROR_CODES: Readonly<Record<string, SvcCodeEntry>> = {
   CMMVC5786E: {
     errorClass: 'transient',
     meaning: 'the cluster is not in a stable state',
-    source: 'cinder (storwize driver retries it); doc',
+    // Not confirmed by a public sample: it is the simulator's busy answer; one unofficial table gives this code
+    // another meaning (maximum number of volumes). Kept transient so a busy cluster is retried; revisit with a capture.
+    source: 'unconfirmed (IBM message reference wording, no public sample found)',
   },
   CMMVC5879E: {
     errorClass: 'transient',

@@ -272,7 +272,7 @@ function f2(f: CorpusFile, edit: (line: string, n: number) => string): string {
 }
 
 describe('SVC corpus: names Spectrum Virtualize allows go through its shell unchanged', () => {
-  it('accepts the names the naming rules allow, quotes spaces, refuses the rest', () => {
+  it('accepts the names the naming rules allow, quotes spaces, refuses the rest', async () => {
     const rules = byName('docs/naming-rules.txt').body;
     assert.match(rules, /letters, numbers, spaces, periods, dashes, and underscores/);
     for (const name of ['p590 normal', 'dr host 1', '_x', 'a.b-c_d', 'x'.repeat(63), 'Vol 1.2-3_4']) {
@@ -280,6 +280,9 @@ describe('SVC corpus: names Spectrum Virtualize allows go through its shell unch
       const line = `lshost -delim ! ${svcName('svc', 'host', name)}`;
       assert.deepEqual(splitShellWords(line), ['lshost', '-delim', '!', name], line);
     }
+    const { svc, sent } = clientAnswering([['lsvdisk', ok('')]]);
+    await svc.volume('my vol 1');
+    assert.deepEqual(splitShellWords(sent[0]!), ['lsvdisk', '-delim', '!', '-filtervalue', 'name=my vol 1']);
     for (const name of ['1host', ' lead', 'trail ', 'semi;colon', "quo'te", 'x'.repeat(64), '', 'a:b', 'dollar$']) {
       assert.throws(
         () => svcName('svc', 'host', name),
