@@ -7,12 +7,21 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DeviceError } from './ssh/device-errors.js';
 import type { ErrorClass } from './ssh/error-classes.js';
 
-export function toActivityFailure(err: unknown): unknown {
+/**
+ * How a step treats an error class its driver did not mark retryable: `retryUnknown` lets an idempotent read retry
+ * an `unknown` code (reading twice harms nothing); a change never does (its effect is unknown).
+ */
+export interface FailurePolicy {
+  retryUnknown?: boolean;
+}
+
+export function toActivityFailure(err: unknown, policy: FailurePolicy = {}): unknown {
   if (!(err instanceof DeviceError)) return err;
+  const retryable = err.retryable || (policy.retryUnknown === true && err.errorClass === 'unknown');
   return ApplicationFailure.create({
     type: err.failureType,
     message: err.message,
-    nonRetryable: !err.retryable,
+    nonRetryable: !retryable,
     details: [{ device: err.device, kind: err.kind, code: err.code ?? null, command: err.command ?? null, errorClass: err.errorClass }],
   });
 }
@@ -24,11 +33,11 @@ export function errorClassOf(failure: unknown): ErrorClass | undefined {
   return first?.errorClass;
 }
 
-/** Wraps a driver call so its DeviceErrors become classified ApplicationFailures. */
-export async function deviceCall<T>(call: () => Promise<T>): Promise<T> {
+/** Wraps a driver call so its DeviceErrors become classified ApplicationFailures (see FailurePolicy). */
+export async function deviceCall<T>(call: () => Promise<T>, policy: FailurePolicy = {}): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw toActivityFailure(err);
+    throw toActivityFailure(err, policy);
   }
 }

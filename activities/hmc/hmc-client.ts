@@ -2,7 +2,7 @@
 // (power off a system, activate or shut down a partition, remote restart, Live Partition Mobility). Each command is
 // one SSH exec through the device pool; errors come back as HmcError/DeviceError with their ErrorClass and retryable.
 // Names are quoted for the HMC's rbash (names.ts), so any name the HMC allows works, spaces included.
-import { MAY_BE_RUNNING_STATES, RUNNING_STATES } from '../../domain/failover/partition-states.js';
+import { HOST_POWERED_OFF_STATE, MAY_BE_RUNNING_STATES, RUNNING_STATES } from '../../domain/failover/partition-states.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import type { DevicePool } from '../ssh/device-pool.js';
 import { hmcFailure } from './hmc-errors.js';
@@ -70,7 +70,7 @@ export const ACTIVE_PARTITION_STATES: ReadonlySet<string> = new Set([...RUNNING_
 /** States in which a partition is already up (or coming up) by its own activation: activate is then a no-op. */
 const UP_STATES = new Set(['Running', 'Starting', 'Open Firmware']);
 const PARTITION_FIELDS = ['name', 'lpar_id', 'state', 'lpar_env', 'curr_profile', 'rmc_state'];
-const POWERED_OFF_STATES = new Set(['Power Off']);
+const POWERED_OFF_STATES = new Set([HOST_POWERED_OFF_STATE]);
 
 export class HmcClient {
   constructor(readonly pool: DevicePool) {}
@@ -308,7 +308,16 @@ export class HmcClient {
     if (options.target) parts.push(`-t ${this.name('managed system', options.target)}`);
     parts.push(`-p ${this.name('partition', lpar)}`);
     if (options.noConnection) parts.push('--noconnection');
-    await this.run(parts.join(' '));
+    try {
+      await this.run(parts.join(' '));
+    } catch (err) {
+      // HSCLA9A4: a remote restart of this partition is already in progress (a retry after a lost answer, or
+      // another HMC session): re-check the target; running there is this restart's success, anything else stands.
+      if (operation !== 'restart' || !options.target || (err as { code?: string }).code !== 'HSCLA9A4') throw err;
+      const onTarget = await this.partition(options.target, lpar);
+      if (onTarget && UP_STATES.has(onTarget.state)) return { changed: false, detail: `${lpar} already ${onTarget.state} on ${options.target}` };
+      throw err;
+    }
     return { changed: true, detail: `rrstartlpar ${operation} of ${lpar} from ${source}${options.target ? ` to ${options.target}` : ''} succeeded` };
   }
 

@@ -5,6 +5,7 @@
 import { type ErrorClass, retryableClass } from '../ssh/error-classes.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import type { ExecResult } from '../ssh/device-pool.js';
+import { LOCALE_FIX } from './hmc-output.js';
 
 /** One entry of the HMC/VIOS code table: its class, what it means, and where that meaning comes from. */
 export interface CodeEntry {
@@ -86,5 +87,8 @@ export function hmcFailure(device: string, command: string, result: ExecResult):
   const text = `${result.stdout}\n${result.stderr}`.trim().replace(/\s+/g, ' ');
   const code = innermostCode(text);
   if (code) return new HmcError(device, command, code, text, classOfCode(code));
-  return new HmcError(device, command, undefined, text || `"${command}" failed with exit status ${result.exitCode}`, 'configuration');
+  // Prose in another language (corpus error-invalid-attribute-pl.txt): name the locale fix as well.
+  const localized = /[^\x20-\x7e]/.test(text) ? ` (the HMC answers in a language other than English: ${LOCALE_FIX})` : '';
+  const message = text ? `${text}${localized}` : `"${command}" failed with exit status ${result.exitCode}`;
+  return new HmcError(device, command, undefined, message, 'configuration');
 }

@@ -10,6 +10,8 @@ import { HmcClient } from '../../activities/hmc/hmc-client.js';
 import { parseAttributeLines, parseFieldLines } from '../../activities/hmc/hmc-output.js';
 import { shellWord } from '../../activities/hmc/names.js';
 import { ViosClient, parseNpivMappings, parseScsiMappings } from '../../activities/hmc/vios.js';
+import type { ApplicationFailure } from '@temporalio/common';
+import { errorClassOf, toActivityFailure } from '../../activities/device-failure.js';
 import { DeviceError } from '../../activities/ssh/device-errors.js';
 import type { DevicePool, ExecResult } from '../../activities/ssh/device-pool.js';
 import { splitShellWords } from '../../simulators/shell-words.js';
@@ -182,6 +184,38 @@ describe('HMC corpus: error classification', () => {
     assert.match(unknown!.message, /Something Lazarus has never seen/);
     assert.equal(hmcFailure('hmc-real', 'rrstartlpar', { stdout: 'HSCLA9A4 remote restart in progress', stderr: '', exitCode: 1 })?.errorClass, 'state-recheck');
     for (const [code, entry] of Object.entries(HMC_ERROR_CODES)) assert.ok(entry.source.length > 5, `${code} names its source`);
+  });
+});
+
+describe('HMC corpus: classes reach the activities', () => {
+  it('the ApplicationFailure carries the class; only an idempotent read may retry an unknown code', () => {
+    const real = hmcFailure('hmc-real', 'chhwres', { stdout: text('hmc', 'error-HSCL127D-HSCL1288.txt'), stderr: '', exitCode: 1 });
+    const failure = toActivityFailure(real) as ApplicationFailure;
+    assert.equal(failure.type, 'HmcError.HSCL1288');
+    assert.equal(failure.nonRetryable, true);
+    assert.equal(errorClassOf(failure), 'configuration');
+    const unknown = hmcFailure('hmc-real', 'lssyscfg', { stdout: 'HSCLFFFF never seen', stderr: '', exitCode: 1 });
+    assert.equal((toActivityFailure(unknown) as ApplicationFailure).nonRetryable, true, 'a change: not retried blindly');
+    assert.equal((toActivityFailure(unknown, { retryUnknown: true }) as ApplicationFailure).nonRetryable, false, 'an idempotent read may retry');
+    assert.equal((toActivityFailure(real, { retryUnknown: true }) as ApplicationFailure).nonRetryable, true, 'a known final class stays final');
+  });
+
+  it('a bad -F attribute in Polish is configuration, and its message names the locale fix', () => {
+    const failure = hmcFailure('hmc-real', 'lssyscfg', { stdout: text('hmc', 'error-invalid-attribute-pl.txt'), stderr: '', exitCode: 1 });
+    assert.equal(failure?.errorClass, 'configuration');
+    assert.match(failure!.message, /Niepoprawnym atrybutem jest type_serial.*language other than English.*chhmc -c locale/);
+  });
+
+  it('HSCLA9A4 (restart already in progress) re-checks the target: running there is success (crafted answer)', async () => {
+    const running = 'name,lpar_id,state,lpar_env,curr_profile,rmc_state\nlpar-c,3,Running,aixlinux,default_profile,active\n';
+    let restarts = 0;
+    const hmc = new HmcClient(cannedPool((command) => {
+      if (!command.startsWith('rrstartlpar')) return ok(restarts === 0 ? 'No results were found.\n' : running);
+      restarts++;
+      return { stdout: 'HSCLA9A4 A remote restart operation is already in progress for partition lpar-c.', stderr: '', exitCode: 1 };
+    }));
+    const outcome = await hmc.remoteRestart('restart', 'failed-sys', 'lpar-c', { target: 'system-a' });
+    assert.deepEqual(outcome, { changed: false, detail: 'lpar-c already Running on system-a' });
   });
 });
 
