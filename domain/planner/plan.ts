@@ -54,18 +54,67 @@ const PLACED = ' (placed by this plan)';
  * ends in exactly one of `placements` or `unplaced`; `estimatedRtoMs` comes from `latency`. Never throws.
  */
 export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latency: LatencyModel): Plan {
-  const unplaced: Unplaced[] = [];
+  const excluded: Unplaced[] = [];
   const candidates = lpars.filter((lpar) => {
     if (!lpar.exclude) return true;
-    unplaced.push({ lpar: lpar.name, reason: 'excluded', detail: 'excluded from recovery by policy' });
+    excluded.push({ lpar: lpar.name, reason: 'excluded', detail: 'excluded from recovery by policy' });
     return false;
   });
+  const priority = effectivePriorities(candidates);
+  // A unit knotted into a start-after cycle is placed before everything it waits for is decided; if that then cannot
+  // be restarted, its LPARs are dropped, and the room they held was lost to the units placed after them. So the
+  // placement runs again with them left out from the start. Each round leaves out more, so this ends; without
+  // knots there is one round.
+  const dropped = new Map<string, Unplaced>();
+  let round = placeAll(candidates, hosts, priority, dropped, latency);
+  while (round.dropped.length > 0) {
+    for (const u of round.dropped) dropped.set(u.lpar, u);
+    round = placeAll(candidates, hosts, priority, dropped, latency);
+  }
+  const { placements } = round;
+  const byName = new Map(lpars.map((l) => [l.name, l]));
+  const refreshed = (u: Unplaced) =>
+    dropped.has(u.lpar) ? whyDropped(byName.get(u.lpar)!, placements, candidates) : u;
+  const unplaced = [...excluded, ...round.unplaced.map(refreshed)];
+  const ranked = (name: string) => ({ ...byName.get(name)!, priority: priority.get(name)! });
+  // One global order of every placed LPAR, dependencies first and otherwise by (effective) priority; each stream
+  // takes its LPARs in that order. A stream thus never waits for something another stream reaches only after
+  // waiting for it, and never starts a lower priority before a higher one that is free to start.
+  const global = orderStream(placements.map((p) => ranked(p.lpar)));
+  const position = new Map(global.map((name, i) => [name, i]));
+  const streams = hosts
+    .map((h) => ({
+      host: h.name,
+      order: placements
+        .filter((p) => p.destination === h.name)
+        .map((p) => p.lpar)
+        .sort((a, b) => position.get(a)! - position.get(b)!),
+    }))
+    .filter((s) => s.order.length > 0);
+  const { streams: estimated, waves, rtoMs } = estimateStreams(streams, placements, byName, latency);
+  return { placements, streams: estimated, waves, estimatedRtoMs: rtoMs, unplaced };
+}
+
+/**
+ * One placement round: every unit in placement order onto fresh host states, `dropped` LPARs left out from the start.
+ * Returns the placements, every candidate left out, and the placed LPARs dropped at the end for a dependency.
+ */
+function placeAll(
+  candidates: PlannerLpar[],
+  hosts: PlannerHost[],
+  priority: Map<string, number>,
+  dropped: Map<string, Unplaced>,
+  latency: LatencyModel,
+): { placements: Placement[]; unplaced: Unplaced[]; dropped: Unplaced[] } {
+  const unplaced: Unplaced[] = [...dropped.values()];
   const restarting = new Set(candidates.map((l) => l.name));
   const states = hosts.map((h) => hostState(h, restarting));
   const placements: Placement[] = [];
-  const priority = effectivePriorities(candidates);
-  const units = dependencyOrder(buildUnits(candidates, priority, latency, unplaced));
-  const failed = new Map<string, string>(unplaced.map((u) => [u.lpar, u.reason]));
+  const kept = candidates.filter((l) => !dropped.has(l.name));
+  const units = dependencyOrder(buildUnits(kept, priority, latency, unplaced));
+  // LPARs dropped in an earlier round block nothing up front: what waits for them is placed, and dropped in turn,
+  // so a unit that fails on its own (say, for room) is reported for that and not for the cycle it is part of.
+  const failed = new Map<string, string>(unplaced.filter((u) => !dropped.has(u.lpar)).map((u) => [u.lpar, u.reason]));
   for (const unit of units) {
     const blocker = unit.members.flatMap((m) => (m.startAfter ?? []).filter((d) => restarting.has(d) && failed.has(d)))[0];
     if (blocker) {
@@ -82,19 +131,24 @@ export function planPlacement(lpars: PlannerLpar[], hosts: PlannerHost[], latenc
       unplaced.push(...unit.members.map((m) => ({ lpar: m.name, reason, detail, ...(blockedBy && { blockedBy }) })));
     } else placements.push(...placed);
   }
+  const late = unplaced.length;
   dropWhoseDependenciesAreUnplaced(placements, candidates, unplaced);
-  const byName = new Map(lpars.map((l) => [l.name, l]));
-  const ranked = (name: string) => ({ ...byName.get(name)!, priority: priority.get(name)! });
-  // One global order of every placed LPAR, dependencies first and otherwise by (effective) priority; each stream
-  // takes its LPARs in that order. A stream thus never waits for something another stream reaches only after
-  // waiting for it, and never starts a lower priority before a higher one that is free to start.
-  const global = orderStream(placements.map((p) => ranked(p.lpar)));
-  const position = new Map(global.map((name, i) => [name, i]));
-  const streams = hosts
-    .map((h) => ({ host: h.name, order: placements.filter((p) => p.destination === h.name).map((p) => p.lpar).sort((a, b) => position.get(a)! - position.get(b)!) }))
-    .filter((s) => s.order.length > 0);
-  const { streams: estimated, waves, rtoMs } = estimateStreams(streams, placements, byName, latency);
-  return { placements, streams: estimated, waves, estimatedRtoMs: rtoMs, unplaced };
+  return { placements, unplaced, dropped: unplaced.slice(late) };
+}
+
+/**
+ * Why an LPAR left out by an earlier round is not restarted, as the final plan has it: a dependency that is still
+ * not placed, or (rarely: only where the next round found room for that dependency after all) the cycle breaking.
+ */
+function whyDropped(lpar: PlannerLpar, placements: Placement[], candidates: PlannerLpar[]): Unplaced {
+  const placed = new Set(placements.map((p) => p.lpar));
+  const restarting = new Set(candidates.map((l) => l.name));
+  const deps = (lpar.startAfter ?? []).filter((d) => restarting.has(d));
+  const missing = deps.find((d) => !placed.has(d));
+  const detail = missing
+    ? `must start after ${missing}, which cannot be restarted`
+    : `left out to break a start-after cycle between collocation groups (it waits for ${deps.join(', ')})`;
+  return { lpar: lpar.name, reason: 'dependency-unplaced', detail };
 }
 
 /** A host's starting state; residents being restarted themselves are not residents (see PlannerResident). */
