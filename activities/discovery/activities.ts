@@ -79,7 +79,7 @@ export function createDiscoveryActivities(deps: DiscoveryDependencies) {
       const check = await deps.store.recordCapacityCheck(result);
       const short = result.hosts.filter((h) => !h.fits).map((h) => h.failedHost);
       if (short.length > 0) {
-        const message = `capacity check ${groupName}: if ${short.join(' or ')} failed, some LPARs could not be restarted: ${result.hosts.filter((h) => !h.fits).map((h) => `${h.failedHost}: ${h.shortfalls[0]?.lpars.join(', ')}`).join('; ')}`;
+        const message = `capacity check ${groupName}: if ${short.join(' or ')} failed, some LPARs could not be restarted: ${result.hosts.filter((h) => !h.fits).map((h) => `${h.failedHost}: ${(h.unplaced ?? []).map((u) => `${u.lpar} (${u.reason})`).join(', ')}`).join('; ')}`;
         await deps.store.raiseNotification({ severity: 'warning', kind: 'capacity-shortfall', message, raisedAt: new Date().toISOString() });
         log(message);
       }
