@@ -26,6 +26,11 @@ export function errorHandler(log: (line: string) => void) {
       res.status(err.status).json({ code: err.code, message: err.message, ...err.extra });
       return;
     }
+    if (err instanceof URIError) {
+      // The router could not percent-decode a path parameter (`%`, `%zz`, an overlong UTF-8 `%c0%af`).
+      res.status(400).json({ code: 'invalid_path', message: `the path is not valid percent-encoding: ${err.message}` });
+      return;
+    }
     const bodyError = err as { type?: string; status?: number };
     if (bodyError?.type === 'entity.parse.failed') {
       res.status(400).json({ code: 'invalid_json', message: 'the request body is not valid JSON' });

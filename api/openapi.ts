@@ -1,7 +1,10 @@
 // The OpenAPI document, generated from the same zod schemas that validate requests.
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { acceptedResponse, decisionBody, errorResponse, failoverResponse, overrideFenceBody, startFailoverBody } from './schemas.js';
+import {
+  acceptedResponse, decisionBody, errorResponse, failoverListQuery, failoverListResponse, failoverResponse, failoverRunQuery, hostsResponse,
+  lparsResponse, overrideFenceBody, startFailoverBody,
+} from './schemas.js';
 
 let cached: ReturnType<OpenApiGeneratorV3['generateDocument']> | undefined;
 
@@ -11,17 +14,36 @@ export function openApiDocument() {
   const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const security = [{ [bearer.name]: [] }];
   const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
-  const errors = { 400: json(errorResponse, 'invalid request'), 401: json(errorResponse, 'missing or wrong token'), 404: json(errorResponse, 'not found') };
-  const id = z.object({ id: z.string().openapi({ description: 'the failover workflow id, URL-encoded (failover%2F<group>%2F<host>)' }) });
-  registry.registerPath({ method: 'post', path: '/v1/failovers', security, request: { body: { content: { 'application/json': { schema: startFailoverBody } } } }, responses: { 202: json(acceptedResponse, 'failover started'), 200: json(failoverResponse, 'dry run: the plan'), 409: json(errorResponse, 'a failover of that host is already running'), ...errors } });
-  registry.registerPath({ method: 'get', path: '/v1/failovers', security, responses: { 200: json(z.object({ failovers: z.array(z.record(z.string(), z.unknown())) }), 'recent failovers'), ...errors } });
-  registry.registerPath({ method: 'get', path: '/v1/failovers/{id}', security, request: { params: id }, responses: { 200: json(failoverResponse, 'progress while running, the report when done'), ...errors } });
+  const errors = {
+    400: json(errorResponse, 'invalid request (a field, a query parameter, or percent-encoding in the path)'),
+    401: json(errorResponse, 'missing or wrong token'),
+    404: json(errorResponse, 'not found: no such route, run or failover; an id that is not failover/<group>/<host> (a stream, a dry run)'),
+  };
+  const id = z.object({
+    id: z.string().openapi({ description: 'a failover id failover/<group>/<host> of a configured group and host, URL-encoded (failover%2F<group>%2F<host>)' }),
+  });
+  registry.registerPath({
+    method: 'post', path: '/v1/failovers', security, request: { body: { content: { 'application/json': { schema: startFailoverBody } } } },
+    responses: { 202: json(acceptedResponse, 'failover started'), 200: json(z.record(z.string(), z.unknown()), 'dry run: the plan'), 409: json(errorResponse, 'a failover of that host is already running'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get', path: '/v1/failovers', security, request: { query: failoverListQuery },
+    responses: { 200: json(failoverListResponse, 'failover runs, newest first, one page (limit + cursor)'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get', path: '/v1/failovers/{id}', security, request: { params: id, query: failoverRunQuery },
+    responses: { 200: json(failoverResponse, 'the latest run (or ?runId=): progress while running, its report when done'), ...errors },
+  });
   for (const [action, body] of [['approve', decisionBody], ['reject', decisionBody], ['cancel', decisionBody], ['override-fence', overrideFenceBody]] as const) {
-    registry.registerPath({ method: 'post', path: `/v1/failovers/{id}/${action}`, security, request: { params: id, body: { content: { 'application/json': { schema: body } } } }, responses: { 202: json(acceptedResponse, `${action} accepted`), 409: json(errorResponse, 'the failover is not running'), ...errors } });
+    const conflict = action === 'override-fence' ? 'the failover is not running (not_running) or its fence is not blocked (fence_not_blocked)' : 'the failover is not running';
+    registry.registerPath({
+      method: 'post', path: `/v1/failovers/{id}/${action}`, security, request: { params: id, body: { content: { 'application/json': { schema: body } } } },
+      responses: { 202: json(acceptedResponse, `${action} accepted`), 409: json(errorResponse, conflict), ...errors },
+    });
   }
-  registry.registerPath({ method: 'get', path: '/v1/hosts', security, responses: { 200: json(z.object({ hosts: z.array(z.record(z.string(), z.unknown())) }), 'hosts from the last good inventory'), ...errors } });
-  registry.registerPath({ method: 'get', path: '/v1/lpars', security, responses: { 200: json(z.object({ lpars: z.array(z.record(z.string(), z.unknown())) }), 'LPARs from the last good inventory'), ...errors } });
+  registry.registerPath({ method: 'get', path: '/v1/hosts', security, responses: { 200: json(hostsResponse, 'hosts as known now, with age and source; stale ones marked'), ...errors } });
+  registry.registerPath({ method: 'get', path: '/v1/lpars', security, responses: { 200: json(lparsResponse, 'LPARs where and as last observed, with age and source'), ...errors } });
   registry.registerPath({ method: 'get', path: '/v1/healthz', responses: { 200: json(z.object({ status: z.string() }), 'healthy'), 503: json(z.object({ status: z.string() }), 'degraded') } });
-  cached = new OpenApiGeneratorV3(registry.definitions).generateDocument({ openapi: '3.0.3', info: { title: 'Lazarus API', version: '0.1.0' }, servers: [{ url: '/' }] });
+  cached = new OpenApiGeneratorV3(registry.definitions).generateDocument({ openapi: '3.0.3', info: { title: 'Lazarus API', version: '0.2.0' }, servers: [{ url: '/' }] });
   return cached;
 }

@@ -58,11 +58,13 @@ describe('HTTP API (devserver, workers, simulated fleet)', () => {
     assert.equal((await call('GET', '/v1/nothing')).status, 404);
   });
 
-  it('serves hosts and LPARs from the inventory', async () => {
-    const hosts = await call('GET', '/v1/hosts');
-    assert.equal((hosts.body.hosts as unknown[]).length, 4);
-    const lpars = await call('GET', '/v1/lpars');
-    assert.equal((lpars.body.lpars as unknown[]).length, 20);
+  it('serves hosts and LPARs from the inventory, with the age and source of each', async () => {
+    const hosts = (await call('GET', '/v1/hosts')).body.hosts as Array<{ state: string; source: string; ageSeconds: number; stale: boolean }>;
+    assert.equal(hosts.length, 4);
+    assert.ok(hosts.every((h) => h.state === 'Operating' && /^discovery run \d+$/.test(h.source) && h.ageSeconds >= 0 && !h.stale), JSON.stringify(hosts[0]));
+    const lpars = (await call('GET', '/v1/lpars')).body.lpars as Array<{ observedAt: string; source: string; stale: boolean }>;
+    assert.equal(lpars.length, 20);
+    assert.ok(lpars.every((l) => !Number.isNaN(Date.parse(l.observedAt)) && l.source === hosts[0]!.source && !l.stale));
   });
 
   it('runs an advisory failover approved over HTTP, with 409 for a second one on the same host', { timeout: 120_000 }, async () => {
