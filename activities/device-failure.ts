@@ -22,7 +22,12 @@ export function toActivityFailure(err: unknown, policy: FailurePolicy = {}): unk
     type: err.failureType,
     message: err.message,
     nonRetryable: !retryable,
-    details: [{ device: err.device, kind: err.kind, code: err.code ?? null, command: err.command ?? null, errorClass: err.errorClass }],
+    details: [
+      {
+        device: err.device, kind: err.kind, code: err.code ?? null, command: err.command ?? null,
+        errorClass: err.errorClass,
+      },
+    ],
   });
 }
 

@@ -229,7 +229,9 @@ function checkSystems(site: SiteSpec, si: number, storageNames: Set<string>, uni
     for (const [li, lpar] of system.lpars.entries()) {
       const { min = lpar.procUnits.desired, max = lpar.procUnits.desired, desired } = lpar.procUnits;
       if (!(min <= desired && desired <= max)) return { path: [...at, 'lpars', li, 'procUnits'], message: 'must satisfy min <= desired <= max' };
-      if (lpar.procMode === 'ded' && ![min, desired, max].every(Number.isInteger)) return { path: [...at, 'lpars', li, 'procUnits'], message: 'dedicated processors are whole cores: use integers' };
+      if (lpar.procMode === 'ded' && ![min, desired, max].every(Number.isInteger)) {
+        return { path: [...at, 'lpars', li, 'procUnits'], message: 'dedicated processors are whole cores: use integers' };
+      }
       const mem = lpar.memoryMb;
       if (!((mem.min ?? mem.desired) <= mem.desired && mem.desired <= (mem.max ?? mem.desired))) return { path: [...at, 'lpars', li, 'memoryMb'], message: 'must satisfy min <= desired <= max' };
     }

@@ -15,7 +15,9 @@ const AVAILABILITY_PRIORITY: Record<string, number> = { high: 191, medium: 127, 
  * Error, Recovery or Incomplete. No Connection and Error - Dump In Progress are added by guess (the HMC cannot
  * reach the system either way).
  */
-const UNREACHABLE_SYSTEM_STATES = new Set(['Error', 'Recovery', 'Incomplete', 'No Connection', 'Error - Dump In Progress']);
+const UNREACHABLE_SYSTEM_STATES = new Set([
+  'Error', 'Recovery', 'Incomplete', 'No Connection', 'Error - Dump In Progress',
+]);
 
 export function displayedLparState(system: ManagedSystem, partition: Partition): string {
   return UNREACHABLE_SYSTEM_STATES.has(system.state) ? 'Not Available' : partition.state;
@@ -40,12 +42,17 @@ export function systemRecord(system: ManagedSystem): HmcRecord {
 export function lparRecord(system: ManagedSystem, partition: Partition): HmcRecord {
   const os = partition.env === 'vioserver' ? 'VIOS 3.1.4.10' : partition.env === 'os400' ? 'IBM i 7.5' : 'AIX 7.3 7300-02-01-2346';
   return [
-    ['name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env], ['state', displayedLparState(system, partition)],
-    ['resource_config', 1], ['os_version', os], ['logical_serial_num', `${system.serial}${partition.id.toString(16).toUpperCase()}`],
+    ['name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env],
+    ['state', displayedLparState(system, partition)],
+    ['resource_config', 1], ['os_version', os],
+    ['logical_serial_num', `${system.serial}${partition.id.toString(16).toUpperCase()}`],
     ['default_profile', partition.profiles[0]?.name ?? ''], ['curr_profile', partition.currentProfile],
-    ['work_group_id', 'none'], ['shared_proc_pool_util_auth', 0], ['allow_perf_collection', 0], ['power_ctrl_lpar_ids', 'none'],
-    ['boot_mode', 'norm'], ['lpar_keylock', 'norm'], ['auto_start', partition.env === 'vioserver' ? 1 : 0], ['redundant_err_path_reporting', 0],
-    ['rmc_state', partition.rmcState], ['rmc_ipaddr', partition.rmcState === 'active' ? `10.1.${system.partitions.indexOf(partition)}.${partition.id}` : ''],
+    ['work_group_id', 'none'], ['shared_proc_pool_util_auth', 0], ['allow_perf_collection', 0],
+    ['power_ctrl_lpar_ids', 'none'],
+    ['boot_mode', 'norm'], ['lpar_keylock', 'norm'], ['auto_start', partition.env === 'vioserver' ? 1 : 0],
+    ['redundant_err_path_reporting', 0],
+    ['rmc_state', partition.rmcState],
+    ['rmc_ipaddr', partition.rmcState === 'active' ? `10.1.${system.partitions.indexOf(partition)}.${partition.id}` : ''],
     ['lpar_avail_priority', AVAILABILITY_PRIORITY[partition.priority] ?? 127],
     ['curr_lpar_proc_compat_mode', 'POWER9'], ['suspend_capable', 0],
     ['remote_restart_capable', 0], ['simplified_remote_restart_capable', partition.srrCapable ? 1 : 0],
@@ -65,29 +72,42 @@ export function profileRecord(system: ManagedSystem, partition: Partition, profi
   const procs = (units: number) => Math.max(1, Math.ceil(units));
   const memory: HmcRecord = [
     ['min_mem', profile.minMemMb], ['desired_mem', profile.desiredMemMb], ['max_mem', profile.maxMemMb],
-    ['min_num_huge_pages', 0], ['desired_num_huge_pages', 0], ['max_num_huge_pages', 0], ['mem_mode', 'ded'], ['mem_expansion', '0.0'], ['hpt_ratio', '1:128'],
+    ['min_num_huge_pages', 0], ['desired_num_huge_pages', 0], ['max_num_huge_pages', 0], ['mem_mode', 'ded'],
+    ['mem_expansion', '0.0'], ['hpt_ratio', '1:128'],
   ];
-  const head: HmcRecord = [['name', profile.name], ['lpar_name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env], ['all_resources', 0], ...memory];
+  const head: HmcRecord = [
+    ['name', profile.name], ['lpar_name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env],
+    ['all_resources', 0], ...memory];
   const serial = '0/server/1/any//any/1,1/server/1/any//any/1';
-  const tail: HmcRecord = [['hca_adapters', 'none'], ['boot_mode', 'norm'], ['conn_monitoring', 1], ['auto_start', partition.env === 'vioserver' ? 1 : 0],
+  const tail: HmcRecord = [
+    ['hca_adapters', 'none'], ['boot_mode', 'norm'], ['conn_monitoring', 1], ['auto_start', partition.env === 'vioserver' ? 1 : 0],
     ['power_ctrl_lpar_ids', 'none'], ['work_group_id', 'none'], ['redundant_err_path_reporting', 0], ['bsr_arrays', 0]];
   if (profile.procMode === 'ded') {
     return [
-      ...head, ['proc_mode', 'ded'], ['min_procs', profile.minProcUnits], ['desired_procs', profile.desiredProcUnits], ['max_procs', profile.maxProcUnits],
-      ['sharing_mode', 'share_idle_procs'], ['affinity_group_id', 'none'], ['io_slots', 'none'], ['lpar_io_pool_ids', 'none'], ['max_virtual_slots', 1000],
-      ['virtual_serial_adapters', serial], ['virtual_scsi_adapters', scsiAdapterList(system, partition)], ['virtual_eth_adapters', 'none'],
+      ...head, ['proc_mode', 'ded'], ['min_procs', profile.minProcUnits], ['desired_procs', profile.desiredProcUnits],
+      ['max_procs', profile.maxProcUnits],
+      ['sharing_mode', 'share_idle_procs'], ['affinity_group_id', 'none'], ['io_slots', 'none'],
+      ['lpar_io_pool_ids', 'none'], ['max_virtual_slots', 1000],
+      ['virtual_serial_adapters', serial], ['virtual_scsi_adapters', scsiAdapterList(system, partition)],
+      ['virtual_eth_adapters', 'none'],
       ['vtpm_adapters', 'none'], ['virtual_fc_adapters', fcAdapterList(system, partition)], ...tail,
-      ['lhea_logical_ports', 'none'], ['lhea_capabilities', 'none'], ['lpar_proc_compat_mode', 'default'], ['electronic_err_reporting', 'null'],
+      ['lhea_logical_ports', 'none'], ['lhea_capabilities', 'none'], ['lpar_proc_compat_mode', 'default'],
+      ['electronic_err_reporting', 'null'],
     ];
   }
   return [
-    ...head, ['proc_mode', 'shared'], ['min_proc_units', formatProcUnits(profile.minProcUnits)], ['desired_proc_units', formatProcUnits(profile.desiredProcUnits)],
+    ...head, ['proc_mode', 'shared'], ['min_proc_units', formatProcUnits(profile.minProcUnits)],
+    ['desired_proc_units', formatProcUnits(profile.desiredProcUnits)],
     ['max_proc_units', formatProcUnits(profile.maxProcUnits)],
-    ['min_procs', procs(profile.minProcUnits)], ['desired_procs', procs(profile.desiredProcUnits)], ['max_procs', procs(profile.maxProcUnits)],
-    ['sharing_mode', 'uncap'], ['uncap_weight', 128], ['shared_proc_pool_id', 0], ['shared_proc_pool_name', 'DefaultPool'], ['affinity_group_id', 'none'],
+    ['min_procs', procs(profile.minProcUnits)], ['desired_procs', procs(profile.desiredProcUnits)],
+    ['max_procs', procs(profile.maxProcUnits)],
+    ['sharing_mode', 'uncap'], ['uncap_weight', 128], ['shared_proc_pool_id', 0],
+    ['shared_proc_pool_name', 'DefaultPool'], ['affinity_group_id', 'none'],
     ['io_slots', 'none'], ['lpar_io_pool_ids', 'none'], ['max_virtual_slots', 64],
-    ['virtual_serial_adapters', serial], ['virtual_scsi_adapters', scsiAdapterList(system, partition)], ['virtual_eth_adapters', 'none'],
-    ['virtual_eth_vsi_profiles', 'none'], ['virtual_fc_adapters', fcAdapterList(system, partition)], ['vtpm_adapters', 'none'], ...tail,
+    ['virtual_serial_adapters', serial], ['virtual_scsi_adapters', scsiAdapterList(system, partition)],
+    ['virtual_eth_adapters', 'none'],
+    ['virtual_eth_vsi_profiles', 'none'], ['virtual_fc_adapters', fcAdapterList(system, partition)],
+    ['vtpm_adapters', 'none'], ...tail,
     ['lpar_proc_compat_mode', 'default'], ['electronic_err_reporting', 'null'], ['sriov_eth_logical_ports', 'none'],
   ];
 }
@@ -139,9 +159,12 @@ export function procSystemRecord(physics: Physics, system: ManagedSystem): HmcRe
   return [
     ['configurable_sys_proc_units', formatProcUnits(system.procUnits)], ['curr_avail_sys_proc_units', available],
     ['pend_avail_sys_proc_units', available], ['installed_sys_proc_units', formatProcUnits(system.procUnits)],
-    ['deconfig_sys_proc_units', 0], ['min_proc_units_per_virtual_proc', '0.05'], ['max_virtual_procs_per_lpar', 64], ['max_procs_per_lpar', cores],
-    ['max_curr_virtual_procs_per_aixlinux_lpar', 64], ['max_curr_virtual_procs_per_vios_lpar', 64], ['max_curr_virtual_procs_per_os400_lpar', 64],
-    ['max_curr_procs_per_aixlinux_lpar', cores], ['max_curr_procs_per_vios_lpar', cores], ['max_curr_procs_per_os400_lpar', cores], ['max_shared_proc_pools', 64],
+    ['deconfig_sys_proc_units', 0], ['min_proc_units_per_virtual_proc', '0.05'], ['max_virtual_procs_per_lpar', 64],
+    ['max_procs_per_lpar', cores],
+    ['max_curr_virtual_procs_per_aixlinux_lpar', 64], ['max_curr_virtual_procs_per_vios_lpar', 64],
+    ['max_curr_virtual_procs_per_os400_lpar', 64],
+    ['max_curr_procs_per_aixlinux_lpar', cores], ['max_curr_procs_per_vios_lpar', cores],
+    ['max_curr_procs_per_os400_lpar', cores], ['max_shared_proc_pools', 64],
   ];
 }
 
@@ -149,9 +172,12 @@ export function memSystemRecord(physics: Physics, system: ManagedSystem): HmcRec
   const available = physics.availableMemoryMb(system);
   return [
     ['configurable_sys_mem', system.memoryMb], ['curr_avail_sys_mem', available], ['pend_avail_sys_mem', available],
-    ['installed_sys_mem', system.memoryMb], ['deconfig_sys_mem', 0], ['sys_firmware_mem', system.firmwareMemoryMb], ['mem_region_size', 256],
-    ['configurable_num_sys_huge_pages', 0], ['curr_avail_num_sys_huge_pages', 0], ['pend_avail_num_sys_huge_pages', 0], ['max_num_sys_huge_pages', 0],
-    ['requested_num_sys_huge_pages', 0], ['huge_page_size', 16384], ['max_mem_pools', 0], ['default_hpt_ratios', '1:128'], ['possible_hpt_ratios', '1:32,1:64,1:128,1:256,1:512'],
+    ['installed_sys_mem', system.memoryMb], ['deconfig_sys_mem', 0], ['sys_firmware_mem', system.firmwareMemoryMb],
+    ['mem_region_size', 256],
+    ['configurable_num_sys_huge_pages', 0], ['curr_avail_num_sys_huge_pages', 0], ['pend_avail_num_sys_huge_pages', 0],
+    ['max_num_sys_huge_pages', 0],
+    ['requested_num_sys_huge_pages', 0], ['huge_page_size', 16384], ['max_mem_pools', 0],
+    ['default_hpt_ratios', '1:128'], ['possible_hpt_ratios', '1:32,1:64,1:128,1:256,1:512'],
   ];
 }
 
@@ -168,22 +194,28 @@ export function procLparRecord(physics: Physics, system: ManagedSystem, partitio
   if (profile.procMode === 'ded') {
     return [
       ['lpar_name', partition.name], ['lpar_id', partition.id], ['curr_proc_mode', 'ded'],
-      ['curr_min_procs', held(profile.minProcUnits)], ['curr_procs', held(profile.desiredProcUnits)], ['curr_max_procs', held(profile.maxProcUnits)],
+      ['curr_min_procs', held(profile.minProcUnits)], ['curr_procs', held(profile.desiredProcUnits)],
+      ['curr_max_procs', held(profile.maxProcUnits)],
       ['curr_sharing_mode', 'share_idle_procs'], ['pend_proc_mode', 'ded'],
-      ['pend_min_procs', held(profile.minProcUnits)], ['pend_procs', held(profile.desiredProcUnits)], ['pend_max_procs', held(profile.maxProcUnits)],
+      ['pend_min_procs', held(profile.minProcUnits)], ['pend_procs', held(profile.desiredProcUnits)],
+      ['pend_max_procs', held(profile.maxProcUnits)],
       ['pend_sharing_mode', 'share_idle_procs'], ['run_procs', held(profile.desiredProcUnits)],
     ];
   }
   const units = (value: number) => formatProcUnits(held(value));
   const current = (prefix: 'curr' | 'pend'): HmcRecord => [
     [`${prefix}_shared_proc_pool_id`, 0], [`${prefix}_proc_mode`, 'shared'],
-    [`${prefix}_min_proc_units`, units(profile.minProcUnits)], [`${prefix}_proc_units`, units(profile.desiredProcUnits)], [`${prefix}_max_proc_units`, units(profile.maxProcUnits)],
-    [`${prefix}_min_procs`, procs(profile.minProcUnits)], [`${prefix}_procs`, procs(profile.desiredProcUnits)], [`${prefix}_max_procs`, procs(profile.maxProcUnits)],
+    [`${prefix}_min_proc_units`, units(profile.minProcUnits)],
+    [`${prefix}_proc_units`, units(profile.desiredProcUnits)],
+    [`${prefix}_max_proc_units`, units(profile.maxProcUnits)],
+    [`${prefix}_min_procs`, procs(profile.minProcUnits)], [`${prefix}_procs`, procs(profile.desiredProcUnits)],
+    [`${prefix}_max_procs`, procs(profile.maxProcUnits)],
     [`${prefix}_sharing_mode`, 'uncap'], [`${prefix}_uncap_weight`, held(128)],
   ];
   return [
     ['lpar_name', partition.name], ['lpar_id', partition.id], ...current('curr'), ...current('pend'),
-    ['run_proc_units', units(profile.desiredProcUnits)], ['run_procs', procs(profile.desiredProcUnits)], ['run_uncap_weight', held(128)],
+    ['run_proc_units', units(profile.desiredProcUnits)], ['run_procs', procs(profile.desiredProcUnits)],
+    ['run_uncap_weight', held(128)],
   ];
 }
 
@@ -194,9 +226,12 @@ export function memLparRecord(physics: Physics, system: ManagedSystem, partition
   const held = (value: number) => (running ? value : 0);
   return [
     ['lpar_name', partition.name], ['lpar_id', partition.id],
-    ['curr_min_mem', held(profile.minMemMb)], ['curr_mem', held(profile.desiredMemMb)], ['curr_max_mem', held(profile.maxMemMb)],
-    ['pend_min_mem', held(profile.minMemMb)], ['pend_mem', held(profile.desiredMemMb)], ['pend_max_mem', held(profile.maxMemMb)],
-    ['run_min_mem', held(profile.minMemMb)], ['run_mem', held(profile.desiredMemMb)], ['mem_mode', 'ded'], ['curr_hpt_ratio', '1:64'],
+    ['curr_min_mem', held(profile.minMemMb)], ['curr_mem', held(profile.desiredMemMb)],
+    ['curr_max_mem', held(profile.maxMemMb)],
+    ['pend_min_mem', held(profile.minMemMb)], ['pend_mem', held(profile.desiredMemMb)],
+    ['pend_max_mem', held(profile.maxMemMb)],
+    ['run_min_mem', held(profile.minMemMb)], ['run_mem', held(profile.desiredMemMb)], ['mem_mode', 'ded'],
+    ['curr_hpt_ratio', '1:64'],
   ];
 }
 
@@ -204,12 +239,15 @@ export function virtualScsiRecords(system: ManagedSystem): HmcRecord[] {
   return system.partitions.flatMap((partition): HmcRecord[] => {
     if (partition.vios) {
       return partition.vios.scsiAdapters.map((a) => [
-        ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', a.slot], ['state', 1], ['is_required', 0], ['adapter_type', 'server'],
-        ['remote_lpar_id', a.clientId], ['remote_lpar_name', a.clientName], ['remote_slot_num', clientSlot(system, partition)],
+        ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', a.slot], ['state', 1],
+        ['is_required', 0], ['adapter_type', 'server'],
+        ['remote_lpar_id', a.clientId], ['remote_lpar_name', a.clientName],
+        ['remote_slot_num', clientSlot(system, partition)],
       ]);
     }
     return scsiClientAdapters(system, partition).map((c) => [
-      ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', c.slot], ['state', 1], ['is_required', 1], ['adapter_type', 'client'],
+      ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', c.slot], ['state', 1], ['is_required', 1],
+      ['adapter_type', 'client'],
       ['remote_lpar_id', c.vios.id], ['remote_lpar_name', c.vios.name], ['remote_slot_num', c.remoteSlot],
     ]);
   });
@@ -219,13 +257,17 @@ export function virtualFcRecords(system: ManagedSystem): HmcRecord[] {
   return system.partitions.flatMap((partition): HmcRecord[] => {
     if (partition.vios) {
       return partition.vios.fcAdapters.map((a) => [
-        ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', a.slot], ['adapter_type', 'server'], ['state', 1], ['is_required', 0],
-        ['remote_lpar_id', a.clientId], ['remote_lpar_name', a.clientName], ['remote_slot_num', clientSlot(system, partition, 20)], ['wwpns', ''],
+        ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', a.slot], ['adapter_type', 'server'],
+        ['state', 1], ['is_required', 0],
+        ['remote_lpar_id', a.clientId], ['remote_lpar_name', a.clientName],
+        ['remote_slot_num', clientSlot(system, partition, 20)], ['wwpns', ''],
       ]);
     }
     return fcClientAdapters(system, partition).map((c) => [
-      ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', c.slot], ['adapter_type', 'client'], ['state', 1], ['is_required', 1],
-      ['remote_lpar_id', c.vios.id], ['remote_lpar_name', c.vios.name], ['remote_slot_num', c.remoteSlot], ['wwpns', wwpnPair(partition, c.slot - 20)],
+      ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', c.slot], ['adapter_type', 'client'],
+      ['state', 1], ['is_required', 1],
+      ['remote_lpar_id', c.vios.id], ['remote_lpar_name', c.vios.name], ['remote_slot_num', c.remoteSlot],
+      ['wwpns', wwpnPair(partition, c.slot - 20)],
     ]);
   });
 }

@@ -211,11 +211,15 @@ export class Physics {
       throw hmcError.remoteRestartSourceState(source.name, source.state);
     }
     if (target.state !== 'Operating') throw hmcError.remoteRestartTargetState(target.name, target.state);
-    if (partition.remoteRestartStatus === 'Source Remote Restarting') throw hmcError.remoteRestartInProgress(partition.name);
+    if (partition.remoteRestartStatus === 'Source Remote Restarting') {
+      throw hmcError.remoteRestartInProgress(partition.name);
+    }
     if (!partition.srrCapable || partition.remoteRestartStatus !== 'Remote Restartable') throw hmcError.remoteRestartNotCapable(partition.name, partition.remoteRestartStatus);
     // IBM "Remote restart states": Remote Restartable is reached once the partition is started and running; a
     // partition that was shut down before its server failed is not restarted elsewhere (Lazarus must not revive it).
-    if (activeAtFailure.get(partition) === false) throw hmcError.remoteRestartNotRunningAtFailure(partition.name, source.name);
+    if (activeAtFailure.get(partition) === false) {
+      throw hmcError.remoteRestartNotRunningAtFailure(partition.name, source.name);
+    }
     if (findPartition(target, partition.name)) throw hmcError.nameInUse(partition.name, target.name);
     const profile = this.profileOf(partition) as Profile;
     const procUnits = this.availableProcUnits(target);

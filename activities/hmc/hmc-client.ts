@@ -2,11 +2,15 @@
 // (power off a system, activate or shut down a partition, remote restart, Live Partition Mobility). Each command is
 // one SSH exec through the device pool; errors come back as HmcError/DeviceError with their ErrorClass and retryable.
 // Names are quoted for the HMC's rbash (names.ts), so any name the HMC allows works, spaces included.
-import { HOST_POWERED_OFF_STATE, MAY_BE_RUNNING_STATES, RUNNING_STATES } from '../../domain/failover/partition-states.js';
+import {
+  HOST_POWERED_OFF_STATE, MAY_BE_RUNNING_STATES, RUNNING_STATES,
+} from '../../domain/failover/partition-states.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import type { DevicePool } from '../ssh/device-pool.js';
 import { hmcFailure } from './hmc-errors.js';
-import { numberField, optionalNumberField, outputError, parseAttributeLines, parseFieldLines, requireField } from './hmc-output.js';
+import {
+  numberField, optionalNumberField, outputError, parseAttributeLines, parseFieldLines, requireField,
+} from './hmc-output.js';
 import { shellWord } from './names.js';
 
 export interface ManagedSystem {
@@ -45,6 +49,13 @@ export interface PartitionProfile {
   availabilityPriority: number;
   virtualScsiAdapters: string[];
   virtualFcAdapters: string[];
+}
+
+/** One partition's current processors and memory (lshwres --level lpar); procUnits counts a dedicated core as 1.0. */
+export interface PartitionResources {
+  procUnits: number;
+  memoryMb: number;
+  procMode: ProcMode;
 }
 
 export interface SystemCapacity {
@@ -107,18 +118,26 @@ export class HmcClient {
   async systemState(system: string): Promise<string> {
     const command = `lssyscfg -r sys -m ${this.name('managed system', system)} -F name,state --header`;
     const rows = parseFieldLines(this.device, command, await this.run(command), ['name', 'state']);
-    if (rows.length !== 1) throw outputError(this.device, command, 0, `expected one row for ${system}, got ${rows.length}`);
+    if (rows.length !== 1) {
+      throw outputError(this.device, command, 0, `expected one row for ${system}, got ${rows.length}`);
+    }
     const row = rows[0]!;
-    if (row.name !== system) throw outputError(this.device, command, 2, `field name is "${row.name}", expected "${system}"`);
+    if (row.name !== system) {
+      throw outputError(this.device, command, 2, `field name is "${row.name}", expected "${system}"`);
+    }
     return requireField(this.device, command, row, 'state');
   }
 
   async listPartitions(system: string): Promise<Partition[]> {
-    const command = `lssyscfg -r lpar -m ${this.name('managed system', system)} -F ${PARTITION_FIELDS.join(',')} --header`;
-    const partitions = parseFieldLines(this.device, command, await this.run(command), PARTITION_FIELDS).map((r) => toPartition(this.device, command, r));
+    const fields = PARTITION_FIELDS.join(',');
+    const command = `lssyscfg -r lpar -m ${this.name('managed system', system)} -F ${fields} --header`;
+    const rows = parseFieldLines(this.device, command, await this.run(command), PARTITION_FIELDS);
+    const partitions = rows.map((r) => toPartition(this.device, command, r));
     const seen = new Set<string>();
     for (const [index, p] of partitions.entries()) {
-      if (seen.has(p.name)) throw outputError(this.device, command, index + 2, `partition name "${p.name}" appears twice`);
+      if (seen.has(p.name)) {
+        throw outputError(this.device, command, index + 2, `partition name "${p.name}" appears twice`);
+      }
       seen.add(p.name);
     }
     return partitions;
@@ -133,7 +152,8 @@ export class HmcClient {
   async partition(system: string, lpar: string): Promise<Partition | undefined> {
     if (/[,"]/.test(lpar)) return (await this.listPartitions(system)).find((p) => p.name === lpar);
     const filter = this.name('partition filter', `lpar_names=${lpar}`);
-    const command = `lssyscfg -r lpar -m ${this.name('managed system', system)} --filter ${filter} -F ${PARTITION_FIELDS.join(',')} --header`;
+    const sys = this.name('managed system', system);
+    const command = `lssyscfg -r lpar -m ${sys} --filter ${filter} -F ${PARTITION_FIELDS.join(',')} --header`;
     let rows: Array<Record<string, string>>;
     try {
       rows = parseFieldLines(this.device, command, await this.run(command), PARTITION_FIELDS);
@@ -142,7 +162,9 @@ export class HmcClient {
       throw err;
     }
     for (const [index, row] of rows.entries()) {
-      if (row.name !== lpar) throw outputError(this.device, command, index + 2, `field name is "${row.name}", expected "${lpar}"`);
+      if (row.name !== lpar) {
+        throw outputError(this.device, command, index + 2, `field name is "${row.name}", expected "${lpar}"`);
+      }
     }
     if (rows.length > 1) throw outputError(this.device, command, 0, `${rows.length} rows for partition ${lpar}`);
     return rows[0] ? toPartition(this.device, command, rows[0]) : undefined;
@@ -157,11 +179,16 @@ export class HmcClient {
   async profiles(system: string): Promise<PartitionProfile[]> {
     const command = `lssyscfg -r prof -m ${this.name('managed system', system)}`;
     const records = parseAttributeLines(this.device, command, await this.run(command));
-    const priorities = records.some((r) => r.lpar_avail_priority === undefined) ? await this.availabilityPriorities(system) : new Map<string, number>();
+    const priorities = records.some((r) => r.lpar_avail_priority === undefined)
+      ? await this.availabilityPriorities(system)
+      : new Map<string, number>();
     return records.map((r) => {
       const num = (field: string) => numberField(this.device, command, r, field);
       const procMode = readProcMode(this.device, command, r, 'proc_mode');
-      const units = procMode === 'ded' ? ['min_procs', 'desired_procs', 'max_procs'] : ['min_proc_units', 'desired_proc_units', 'max_proc_units'];
+      const units = procMode === 'ded'
+        ? ['min_procs', 'desired_procs', 'max_procs']
+        : ['min_proc_units', 'desired_proc_units', 'max_proc_units'];
+      const priority = priorities.get(r.lpar_name ?? '') ?? 127;
       return {
         name: requireField(this.device, command, r, 'name'),
         lparName: requireField(this.device, command, r, 'lpar_name'),
@@ -170,7 +197,7 @@ export class HmcClient {
         procUnits: { min: num(units[0]!), desired: num(units[1]!), max: num(units[2]!) },
         memoryMb: { min: num('min_mem'), desired: num('desired_mem'), max: num('max_mem') },
         virtualProcessors: num('desired_procs'),
-        availabilityPriority: optionalNumberField(this.device, command, r, 'lpar_avail_priority', priorities.get(r.lpar_name ?? '') ?? 127),
+        availabilityPriority: optionalNumberField(this.device, command, r, 'lpar_avail_priority', priority),
         virtualScsiAdapters: adapterList(r.virtual_scsi_adapters),
         virtualFcAdapters: adapterList(r.virtual_fc_adapters),
       };
@@ -199,8 +226,10 @@ export class HmcClient {
     const sys = this.name('managed system', system);
     const procCommand = `lshwres -r proc -m ${sys} --level sys`;
     const memCommand = `lshwres -r mem -m ${sys} --level sys`;
-    const proc = singleRecord(this.device, procCommand, parseAttributeLines(this.device, procCommand, await this.run(procCommand)));
-    const mem = singleRecord(this.device, memCommand, parseAttributeLines(this.device, memCommand, await this.run(memCommand)));
+    const read = async (command: string) =>
+      singleRecord(this.device, command, parseAttributeLines(this.device, command, await this.run(command)));
+    const proc = await read(procCommand);
+    const mem = await read(memCommand);
     return {
       configurableProcUnits: numberField(this.device, procCommand, proc, 'configurable_sys_proc_units'),
       availableProcUnits: numberField(this.device, procCommand, proc, 'curr_avail_sys_proc_units'),
@@ -215,11 +244,11 @@ export class HmcClient {
    * shared processors and curr_procs for dedicated ones (`curr_proc_mode=ded`, one core = 1.0 unit; corpus:
    * lshwres-proc-lpar-dedicated.txt). A partition listed twice, or missing from the memory listing, is an error.
    */
-  async partitionResources(system: string): Promise<Map<string, { procUnits: number; memoryMb: number; procMode: ProcMode }>> {
+  async partitionResources(system: string): Promise<Map<string, PartitionResources>> {
     const sys = this.name('managed system', system);
     const procCommand = `lshwres -r proc -m ${sys} --level lpar`;
     const memCommand = `lshwres -r mem -m ${sys} --level lpar`;
-    const resources = new Map<string, { procUnits: number; memoryMb: number; procMode: ProcMode }>();
+    const resources = new Map<string, PartitionResources>();
     for (const r of parseAttributeLines(this.device, procCommand, await this.run(procCommand))) {
       const name = requireField(this.device, procCommand, r, 'lpar_name');
       if (resources.has(name)) throw outputError(this.device, procCommand, 0, `partition ${name} is listed twice`);
@@ -230,8 +259,12 @@ export class HmcClient {
     for (const r of parseAttributeLines(this.device, memCommand, await this.run(memCommand))) {
       const name = requireField(this.device, memCommand, r, 'lpar_name');
       const entry = resources.get(name);
-      if (!entry) throw outputError(this.device, memCommand, 0, `partition ${name} is not in the output of "${procCommand}"`);
-      if (!Number.isNaN(entry.memoryMb)) throw outputError(this.device, memCommand, 0, `partition ${name} is listed twice`);
+      if (!entry) {
+        throw outputError(this.device, memCommand, 0, `partition ${name} is not in the output of "${procCommand}"`);
+      }
+      if (!Number.isNaN(entry.memoryMb)) {
+        throw outputError(this.device, memCommand, 0, `partition ${name} is listed twice`);
+      }
       entry.memoryMb = numberField(this.device, memCommand, r, 'curr_mem');
     }
     for (const [name, entry] of resources) {
@@ -275,7 +308,9 @@ export class HmcClient {
   /** Activates a partition with a profile. Already running (or starting) is success. */
   async activatePartition(system: string, lpar: string, profile: string): Promise<Outcome> {
     const before = await this.partition(system, lpar);
-    if (before && UP_STATES.has(before.state)) return { changed: false, detail: `${lpar} is already ${before.state} on ${system}` };
+    if (before && UP_STATES.has(before.state)) {
+      return { changed: false, detail: `${lpar} is already ${before.state} on ${system}` };
+    }
     try {
       await this.run(`chsysstate -m ${this.name('managed system', system)} -r lpar -o on -n ${this.name('partition', lpar)} -f ${this.name('profile', profile)}`);
       return { changed: true, detail: `${lpar} activated on ${system} with profile ${profile}` };
@@ -315,7 +350,9 @@ export class HmcClient {
       // another HMC session): re-check the target; running there is this restart's success, anything else stands.
       if (operation !== 'restart' || !options.target || (err as { code?: string }).code !== 'HSCLA9A4') throw err;
       const onTarget = await this.partition(options.target, lpar);
-      if (onTarget && UP_STATES.has(onTarget.state)) return { changed: false, detail: `${lpar} already ${onTarget.state} on ${options.target}` };
+      if (onTarget && UP_STATES.has(onTarget.state)) {
+        return { changed: false, detail: `${lpar} already ${onTarget.state} on ${options.target}` };
+      }
       throw err;
     }
     return { changed: true, detail: `rrstartlpar ${operation} of ${lpar} from ${source}${options.target ? ` to ${options.target}` : ''} succeeded` };
@@ -338,7 +375,9 @@ export class HmcClient {
 /** proc_mode / curr_proc_mode: `shared` or `ded`; anything else is an error naming the field. */
 function readProcMode(device: string, command: string, r: Record<string, string>, field: string): ProcMode {
   const value = requireField(device, command, r, field);
-  if (value !== 'shared' && value !== 'ded') throw outputError(device, command, 0, `field ${field}="${value}" is neither shared nor ded`);
+  if (value !== 'shared' && value !== 'ded') {
+    throw outputError(device, command, 0, `field ${field}="${value}" is neither shared nor ded`);
+  }
   return value;
 }
 

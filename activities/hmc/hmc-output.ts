@@ -15,7 +15,8 @@ export const NO_RESULTS = 'No results were found.';
  * changes it); lpar2rrd instead runs each command with `LANG=en_US LC_ALL=en_US` in front.
  */
 export const LOCALE_FIX =
-  'set the HMC locale to English (lshmc -L lists the locales; chhmc -c locale -s modify -l en_US, then reboot the HMC), ' +
+  'set the HMC locale to English (lshmc -L lists the locales; chhmc -c locale -s modify -l en_US, then reboot ' +
+  'the HMC), ' +
   "or give the Lazarus HMC user an English session (LANG=en_US), as IBM's 'Change Language and Locale' task describes";
 
 /** The line (1-based) each parsed record came from, so field errors can name it. */
@@ -42,7 +43,9 @@ export function splitQuoted(line: string, delimiter: string): string[] {
         }
         value += line[i++];
       }
-      if (i < line.length && !line.startsWith(delimiter, i)) throw new Error(`unexpected text after a quoted value in: ${line}`);
+      if (i < line.length && !line.startsWith(delimiter, i)) {
+        throw new Error(`unexpected text after a quoted value in: ${line}`);
+      }
     } else {
       const end = line.indexOf(delimiter, i);
       value = end < 0 ? line.slice(i) : line.slice(i, end);
@@ -86,7 +89,8 @@ export function proseError(device: string, command: string, line: number, text: 
   const problem = localized
     ? `the HMC answered in a language other than English ("${text.trim()}"); ${LOCALE_FIX}`
     : `expected records, got "${text.trim()}"`;
-  return new DeviceError('output', device, `${device}: cannot read the output of "${command}" at line ${line}: ${problem}`, false, undefined, command, 'configuration');
+  const message = `${device}: cannot read the output of "${command}" at line ${line}: ${problem}`;
+  return new DeviceError('output', device, message, false, undefined, command, 'configuration');
 }
 
 /** Output of a listing without -F: one `key=value,…` record per line. */
@@ -107,7 +111,14 @@ export function parseAttributeLines(device: string, command: string, stdout: str
 }
 
 /** Output of `-F f1,f2 --header` (or without --header, when `fields` gives the names). */
-export function parseFieldLines(device: string, command: string, stdout: string, fields: string[], delimiter = ',', header = true): Array<Record<string, string>> {
+export function parseFieldLines(
+  device: string,
+  command: string,
+  stdout: string,
+  fields: string[],
+  delimiter = ',',
+  header = true,
+): Array<Record<string, string>> {
   const rows = numberedLines(stdout);
   if (rows.length === 0 || isNoResults(rows)) return [];
   let names = fields;
@@ -118,7 +129,9 @@ export function parseFieldLines(device: string, command: string, stdout: string,
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
     if (duplicate) throw outputError(device, command, rows[0]!.line, `field ${duplicate} appears twice in the header`);
     const missing = fields.filter((f) => !names.includes(f));
-    if (missing.length === fields.length && rows.length === 1) throw proseError(device, command, rows[0]!.line, rows[0]!.text);
+    if (missing.length === fields.length && rows.length === 1) {
+      throw proseError(device, command, rows[0]!.line, rows[0]!.text);
+    }
     if (missing.length > 0) throw outputError(device, command, rows[0]!.line, `header lacks ${missing.join(', ')}`);
   }
   return rows.slice(start).map(({ text, line }) => {
@@ -140,13 +153,16 @@ export function parseFieldLines(device: string, command: string, stdout: string,
 
 export function outputError(device: string, command: string, line: number, problem: string): DeviceError {
   const where = line > 0 ? ` at line ${line}` : '';
-  return new DeviceError('output', device, `${device}: cannot read the output of "${command}"${where}: ${problem}`, false, undefined, command);
+  const message = `${device}: cannot read the output of "${command}"${where}: ${problem}`;
+  return new DeviceError('output', device, message, false, undefined, command);
 }
 
 /** The field's value; an error naming the command, the record's line and the field when it is missing. */
 export function requireField(device: string, command: string, record: Record<string, string>, field: string): string {
   const value = record[field];
-  if (value === undefined) throw outputError(device, command, recordLines.get(record) ?? 0, `field ${field} is missing`);
+  if (value === undefined) {
+    throw outputError(device, command, recordLines.get(record) ?? 0, `field ${field} is missing`);
+  }
   return value;
 }
 
@@ -156,11 +172,19 @@ export function numberField(device: string, command: string, record: Record<stri
   const line = recordLines.get(record) ?? 0;
   if (text === '') throw outputError(device, command, line, `field ${field} is empty`);
   const value = Number(text);
-  if (!Number.isFinite(value)) throw outputError(device, command, line, `field ${field}="${record[field]}" is not a number`);
+  if (!Number.isFinite(value)) {
+    throw outputError(device, command, line, `field ${field}="${record[field]}" is not a number`);
+  }
   return value;
 }
 
-/** An optional numeric field (absent on older HMCs by IBM's documentation): `fallback` when absent, else as numberField. */
-export function optionalNumberField(device: string, command: string, record: Record<string, string>, field: string, fallback: number): number {
+/** An optional numeric field (absent on older HMCs): `fallback` when absent, else as numberField. */
+export function optionalNumberField(
+  device: string,
+  command: string,
+  record: Record<string, string>,
+  field: string,
+  fallback: number,
+): number {
   return record[field] === undefined ? fallback : numberField(device, command, record, field);
 }

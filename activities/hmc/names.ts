@@ -13,7 +13,9 @@ const PLAIN_WORD = /^[A-Za-z0-9_.,:=/@+-]+$/;
  */
 export function safeName(device: string, what: string, value: string): string {
   if (!SAFE_NAME.test(value)) {
-    throw new DeviceError('device', device, `${device}: ${what} "${value}" contains characters Lazarus does not send to a device (allowed: letters, digits, _ . - :)`, false, 'InvalidName', undefined, 'configuration');
+    const allowed = 'allowed: letters, digits, _ . - :';
+    const message = `${device}: ${what} "${value}" contains characters Lazarus does not send to a device (${allowed})`;
+    throw new DeviceError('device', device, message, false, 'InvalidName', undefined, 'configuration');
   }
   return value;
 }
@@ -26,7 +28,8 @@ export function safeName(device: string, what: string, value: string): string {
 export function shellWord(device: string, what: string, value: string): string {
   // eslint-disable-next-line no-control-regex
   if (value === '' || /[\x00-\x1f\x7f]/.test(value)) {
-    throw new DeviceError('device', device, `${device}: ${what} ${JSON.stringify(value)} is empty or holds control characters`, false, 'InvalidName', undefined, 'configuration');
+    const message = `${device}: ${what} ${JSON.stringify(value)} is empty or holds control characters`;
+    throw new DeviceError('device', device, message, false, 'InvalidName', undefined, 'configuration');
   }
   if (PLAIN_WORD.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;

@@ -138,13 +138,19 @@ export function parseScsiMappings(device: string, command: string, stdout: strin
       }
       const rest = fields.slice(3);
       const size = targetGroupSize(rest);
-      if (size === undefined) throw outputError(device, command, number, `${rest.length} target fields fit no lsmap -fmt form (4, 5 or 6 per device)`);
+      if (size === undefined) {
+        const problem = `${rest.length} target fields fit no lsmap -fmt form (4, 5 or 6 per device)`;
+        throw outputError(device, command, number, problem);
+      }
       const targets = [];
       for (let i = 0; i < rest.length; i += size) {
         const group = rest.slice(i, i + size);
         const lunAt = size === 4 ? 1 : 2;
-        if (!LUN.test(group[lunAt]!)) throw outputError(device, command, number, `field lun="${group[lunAt]}" of ${group[0]} is not a LUN`);
-        targets.push({ vtd: group[0]!, status: size === 4 ? '' : group[1]!, lun: group[lunAt]!, backing: group[lunAt + 1]! });
+        if (!LUN.test(group[lunAt]!)) {
+          throw outputError(device, command, number, `field lun="${group[lunAt]}" of ${group[0]} is not a LUN`);
+        }
+        const status = size === 4 ? '' : group[1]!;
+        targets.push({ vtd: group[0]!, status, lun: group[lunAt]!, backing: group[lunAt + 1]! });
       }
       return { vhost: fields[0]!, physloc: fields[1]!, clientId: parseInt(fields[2]!, 16), targets };
     });
@@ -178,6 +184,8 @@ export function parseNpivMappings(device: string, command: string, stdout: strin
       const f = fmtFields(line);
       if (f.length !== 12) throw outputError(device, command, number, `${f.length} fields; expected 12`);
       if (!/^\d+$/.test(f[2]!)) throw outputError(device, command, number, `field clientId="${f[2]}" is not a number`);
-      return { vfchost: f[0]!, physloc: f[1]!, clientId: Number(f[2]), clientName: f[3]!, status: f[5]!, fcPort: f[6]! };
+      return {
+        vfchost: f[0]!, physloc: f[1]!, clientId: Number(f[2]), clientName: f[3]!, status: f[5]!, fcPort: f[6]!,
+      };
     });
 }

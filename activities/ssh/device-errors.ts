@@ -42,8 +42,10 @@ export const unreachable = (device: string, detail: string) =>
 export const commandTimeout = (device: string, command: string, ms: number) =>
   new DeviceError('timeout', device, `${device}: no answer to "${command}" within ${ms} ms`, true, undefined, command);
 
-/** The class of an error whose driver gave none: connection problems are transient, credential problems are
- * authentication, unreadable output and uncoded device answers are unknown unless the driver said retryable. */
+/**
+ * The class of an error whose driver gave none: connection problems are transient, credential problems are
+ * authentication, unreadable output and uncoded device answers are unknown unless the driver said retryable.
+ */
 function defaultClass(kind: DeviceErrorKind, retryable: boolean): ErrorClass {
   if (kind === 'unreachable' || kind === 'timeout') return 'transient';
   if (kind === 'host-key' || kind === 'auth' || kind === 'credential') return 'authentication';
