@@ -170,6 +170,16 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
     assert.ok((await store.currentFleet('dc1-prod')).hosts.every((h) => h.staleReason === undefined));
   });
 
+  it('records a partition defined on two hosts where it runs, and says so', { timeout: 60_000 }, async () => {
+    // A remote restart leaves the partition's definition on its source (Not Activated) until it is cleaned up.
+    await control('POST', '/actions/place-lpar', { lpar: 'dc1-web01', from: 'dc1-s01', to: 'dc1-s03', mapVolumes: false, start: false });
+    const outcome = await discover();
+    assert.equal(outcome.discovery.status, 'ok');
+    assert.deepEqual(outcome.discovery.notes, ['dc1-web01 is defined on dc1-s01 (Running) and dc1-s03 (Not Activated); recorded on dc1-s01']);
+    const web = (await store.latestGoodSnapshot('dc1-prod'))!.snapshot.lpars.filter((l) => l.name === 'dc1-web01');
+    assert.deepEqual(web.map((l) => [l.host, l.state]), [['dc1-s01', 'Running']]);
+  });
+
   it('creates the discovery and capacity-check schedules, and updates them idempotently', { timeout: 30_000 }, async () => {
     const ids = await ensureInventorySchedules(server.client, config, taskQueue);
     assert.deepEqual(ids, ['discovery/dc1-prod', 'capacity-check/dc1-prod']);
