@@ -91,8 +91,15 @@ describe('HMC corpus: parsers', () => {
       for (const p of profiles) assert.ok(p.procUnits.desired > 0 && p.memoryMb.desired > 0, `${sample.file}: ${p.lparName}/${p.name}`);
     }
     const shared = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-shared-power5.txt'))).profiles('sys');
-    assert.deepEqual(shared.find((p) => p.lparName === 'nim1' && p.name === 'normal')?.procUnits, { min: 0.1, desired: 0.3, max: 0.8 });
-    assert.equal(shared.find((p) => p.lparName === 'nim1')?.availabilityPriority, 127, 'an HMC without lpar_avail_priority: the default');
+    assert.deepEqual(
+      shared.find((p) => p.lparName === 'nim1' && p.name === 'normal')?.procUnits,
+      { min: 0.1, desired: 0.3, max: 0.8 },
+    );
+    assert.equal(
+      shared.find((p) => p.lparName === 'nim1')?.availabilityPriority,
+      127,
+      'an HMC without lpar_avail_priority: the default',
+    );
     const spaced = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-name-with-space-p590.txt'))).profiles('sys');
     assert.equal(spaced[0]?.name, 'p590n22 normal');
     // No real profile carries lpar_avail_priority: it is read from the partition listing.
@@ -116,16 +123,32 @@ describe('HMC corpus: parsers', () => {
     const hmc = new HmcClient(cannedPool((c) => ok(power5[c] ?? '')));
     const shared = await hmc.partitionResources('sys');
     assert.deepEqual(shared.get('nim1'), { procUnits: 0.3, memoryMb: 6144, procMode: 'shared' });
-    assert.deepEqual(shared.get('dump'), { procUnits: 0, memoryMb: 0, procMode: 'shared' }, 'a Not Activated partition holds nothing');
-    assert.deepEqual(await hmc.systemCapacity('sys'), { configurableProcUnits: 2, availableProcUnits: 1.1, configurableMemoryMb: 32768, availableMemoryMb: 13696, firmwareMemoryMb: 640 });
+    assert.deepEqual(
+      shared.get('dump'),
+      { procUnits: 0, memoryMb: 0, procMode: 'shared' },
+      'a Not Activated partition holds nothing',
+    );
+    assert.deepEqual(
+      await hmc.systemCapacity('sys'),
+      { configurableProcUnits: 2, availableProcUnits: 1.1, configurableMemoryMb: 32768, availableMemoryMb: 13696, firmwareMemoryMb: 640 },
+    );
   });
 
   it('case 5: a non-English HMC is refused with the fix named, on its localized "no results"', async () => {
     const polish = text('hmc', 'no-results-pl.txt');
-    assert.throws(() => parseFieldLines('hmc-real', 'lssyscfg -r frame', polish, ['name']), (err: DeviceError) => /language other than English/.test(err.message) && /locale/.test(err.message) && err.errorClass === 'configuration');
-    assert.throws(() => parseAttributeLines('hmc-real', 'lssyscfg -r frame', polish), /language other than English.*chhmc -c locale/);
+    assert.throws(
+      () => parseFieldLines('hmc-real', 'lssyscfg -r frame', polish, ['name']),
+      (err: DeviceError) => /language other than English/.test(err.message) && /locale/.test(err.message) && err.errorClass === 'configuration',
+    );
+    assert.throws(
+      () => parseAttributeLines('hmc-real', 'lssyscfg -r frame', polish),
+      /language other than English.*chhmc -c locale/,
+    );
     const hmc = new HmcClient(cannedPool(() => ok(polish)));
-    await assert.rejects(hmc.listPartitions('sys'), /at line 1: the HMC answered in a language other than English \("Nie znaleziono wyników\."\)/);
+    await assert.rejects(
+      hmc.listPartitions('sys'),
+      /at line 1: the HMC answered in a language other than English \("Nie znaleziono wyników\."\)/,
+    );
     assert.deepEqual(parseFieldLines('hmc-real', 'x', '', ['name']), [], 'empty output is no rows');
     assert.deepEqual(parseFieldLines('hmc-real', 'x', 'No results were found.\n', ['name']), []);
   });
@@ -148,11 +171,17 @@ describe('HMC corpus: parsers', () => {
     await assert.rejects(hmc.partition('system-a', 'lpar-d'), /at line 2: field name is "lpar-c", expected "lpar-d"/);
     const system = new HmcClient(cannedPool(() => ok('name,state\np5-server-a,Operating\n')));
     assert.equal(await system.systemState('p5-server-a'), 'Operating');
-    await assert.rejects(system.systemState('p5-server-b'), /"lssyscfg -r sys -m p5-server-b -F name,state --header" at line 2: field name is "p5-server-a"/);
+    await assert.rejects(
+      system.systemState('p5-server-b'),
+      /"lssyscfg -r sys -m p5-server-b -F name,state --header" at line 2: field name is "p5-server-a"/,
+    );
     const emptyId = new HmcClient(cannedPool(() => ok(sample.replace('lpar-c,3,', 'lpar-c,,'))));
     await assert.rejects(emptyId.partition('system-a', 'lpar-c'), /at line 2: field lpar_id is empty/);
     const profile = text('hmc', 'lssyscfg-prof-dedicated-veritas.txt').trim();
-    assert.throws(() => parseAttributeLines('hmc-real', 'lssyscfg -r prof', `${profile},desired_mem=9999`), /at line 1: field desired_mem appears twice/);
+    assert.throws(
+      () => parseAttributeLines('hmc-real', 'lssyscfg -r prof', `${profile},desired_mem=9999`),
+      /at line 1: field desired_mem appears twice/,
+    );
     const emptyMem = new HmcClient(profilePool(profile.replace('desired_mem=2048', 'desired_mem=')));
     await assert.rejects(emptyMem.profiles('sys'), /"lssyscfg -r prof -m sys" at line 1: field desired_mem is empty/);
     const noProcs = new HmcClient(profilePool(profile.replace('desired_procs=1,', '')));
@@ -160,7 +189,14 @@ describe('HMC corpus: parsers', () => {
   });
 
   it('reads -F output without a header (lssyscfg -r sys -F name,serial_num,state)', () => {
-    const rows = parseFieldLines('hmc-real', 'lssyscfg -r sys -F name,serial_num,state', text('hmc', 'lssyscfg-sys-F-name-serial-state-power5.txt'), ['name', 'serial_num', 'state'], ',', false);
+    const rows = parseFieldLines(
+      'hmc-real',
+      'lssyscfg -r sys -F name,serial_num,state',
+      text('hmc', 'lssyscfg-sys-F-name-serial-state-power5.txt'),
+      ['name', 'serial_num', 'state'],
+      ',',
+      false,
+    );
     assert.deepEqual(rows, [{ name: 'p5-server-a', serial_num: 'SN00001', state: 'Operating' }]);
   });
 });
@@ -168,42 +204,83 @@ describe('HMC corpus: parsers', () => {
 describe('HMC corpus: error classification', () => {
   it('cases 3 and 4: every error sample gets its code (innermost when wrapped) and class', () => {
     for (const sample of index('hmc').filter((s) => s.parser === 'error')) {
-      const failure = hmcFailure('hmc-real', sample.command, { stdout: text('hmc', sample.file), stderr: '', exitCode: sample.exitCode });
+      const failure = hmcFailure(
+        'hmc-real',
+        sample.command,
+        { stdout: text('hmc', sample.file), stderr: '', exitCode: sample.exitCode },
+      );
       assert.ok(failure, sample.file);
       assert.equal(failure.code ?? null, sample.expect!.code, `${sample.file}: code`);
       assert.equal(failure.errorClass, sample.expect!.class, `${sample.file}: class`);
-      assert.equal(failure.retryable, sample.expect!.class === 'transient', `${sample.file}: retryable follows the class`);
-      assert.ok(failure.message.includes(text('hmc', sample.file).trim().slice(0, 30)), `${sample.file}: the text is surfaced`);
+      assert.equal(
+        failure.retryable,
+        sample.expect!.class === 'transient',
+        `${sample.file}: retryable follows the class`,
+      );
+      assert.ok(
+        failure.message.includes(text('hmc', sample.file).trim().slice(0, 30)),
+        `${sample.file}: the text is surfaced`,
+      );
     }
   });
 
   it('an unknown code is unknown and not retried; HSCLA9A4 (remote restart in progress) is re-checked, not final', () => {
-    const unknown = hmcFailure('hmc-real', 'chsysstate', { stdout: 'HSCLFFFF Something Lazarus has never seen.', stderr: '', exitCode: 1 });
+    const unknown = hmcFailure(
+      'hmc-real',
+      'chsysstate',
+      { stdout: 'HSCLFFFF Something Lazarus has never seen.', stderr: '', exitCode: 1 },
+    );
     assert.equal(unknown?.errorClass, 'unknown');
     assert.equal(unknown?.retryable, false);
     assert.match(unknown!.message, /Something Lazarus has never seen/);
-    assert.equal(hmcFailure('hmc-real', 'rrstartlpar', { stdout: 'HSCLA9A4 remote restart in progress', stderr: '', exitCode: 1 })?.errorClass, 'state-recheck');
+    assert.equal(
+      hmcFailure('hmc-real', 'rrstartlpar', { stdout: 'HSCLA9A4 remote restart in progress', stderr: '', exitCode: 1 })?.errorClass,
+      'state-recheck',
+    );
     for (const [code, entry] of Object.entries(HMC_ERROR_CODES)) assert.ok(entry.source.length > 5, `${code} names its source`);
   });
 });
 
 describe('HMC corpus: classes reach the activities', () => {
   it('the ApplicationFailure carries the class; only an idempotent read may retry an unknown code', () => {
-    const real = hmcFailure('hmc-real', 'chhwres', { stdout: text('hmc', 'error-HSCL127D-HSCL1288.txt'), stderr: '', exitCode: 1 });
+    const real = hmcFailure(
+      'hmc-real',
+      'chhwres',
+      { stdout: text('hmc', 'error-HSCL127D-HSCL1288.txt'), stderr: '', exitCode: 1 },
+    );
     const failure = toActivityFailure(real) as ApplicationFailure;
     assert.equal(failure.type, 'HmcError.HSCL1288');
     assert.equal(failure.nonRetryable, true);
     assert.equal(errorClassOf(failure), 'configuration');
     const unknown = hmcFailure('hmc-real', 'lssyscfg', { stdout: 'HSCLFFFF never seen', stderr: '', exitCode: 1 });
-    assert.equal((toActivityFailure(unknown) as ApplicationFailure).nonRetryable, true, 'a change: not retried blindly');
-    assert.equal((toActivityFailure(unknown, { retryUnknown: true }) as ApplicationFailure).nonRetryable, false, 'an idempotent read may retry');
-    assert.equal((toActivityFailure(real, { retryUnknown: true }) as ApplicationFailure).nonRetryable, true, 'a known final class stays final');
+    assert.equal(
+      (toActivityFailure(unknown) as ApplicationFailure).nonRetryable,
+      true,
+      'a change: not retried blindly',
+    );
+    assert.equal(
+      (toActivityFailure(unknown, { retryUnknown: true }) as ApplicationFailure).nonRetryable,
+      false,
+      'an idempotent read may retry',
+    );
+    assert.equal(
+      (toActivityFailure(real, { retryUnknown: true }) as ApplicationFailure).nonRetryable,
+      true,
+      'a known final class stays final',
+    );
   });
 
   it('a bad -F attribute in Polish is configuration, and its message names the locale fix', () => {
-    const failure = hmcFailure('hmc-real', 'lssyscfg', { stdout: text('hmc', 'error-invalid-attribute-pl.txt'), stderr: '', exitCode: 1 });
+    const failure = hmcFailure(
+      'hmc-real',
+      'lssyscfg',
+      { stdout: text('hmc', 'error-invalid-attribute-pl.txt'), stderr: '', exitCode: 1 },
+    );
     assert.equal(failure?.errorClass, 'configuration');
-    assert.match(failure!.message, /Niepoprawnym atrybutem jest type_serial.*language other than English.*chhmc -c locale/);
+    assert.match(
+      failure!.message,
+      /Niepoprawnym atrybutem jest type_serial.*language other than English.*chhmc -c locale/,
+    );
   });
 
   it('HSCLA9A4 (restart already in progress) re-checks the target: running there is success (crafted answer)', async () => {
@@ -227,14 +304,27 @@ describe('VIOS corpus: lsmap forms', () => {
       assert.ok(rows.length > 0, sample.file);
     }
     const [newer] = parseScsiMappings('vios', 'lsmap -all -fmt :', text('vios', 'lsmap-fmt-colon-vios22.txt'));
-    assert.deepEqual(newer, { vhost: 'vhost0', physloc: 'U7778.23X.0000003-V1-C11', clientId: 6, targets: [{ vtd: 'vd_sys_ene', status: 'Available', lun: '0x8100000000000000', backing: 'hdisk1' }] });
+    assert.deepEqual(
+      newer,
+      { vhost: 'vhost0', physloc: 'U7778.23X.0000003-V1-C11', clientId: 6, targets: [{ vtd: 'vd_sys_ene', status: 'Available', lun: '0x8100000000000000', backing: 'hdisk1' }] },
+    );
     const [older] = parseScsiMappings('vios', 'lsmap -all -fmt :', text('vios', 'lsmap-fmt-colon-older-derived.txt'));
     assert.deepEqual(older?.targets.map((t) => t.backing), ['hdisk2', 'hdisk3', 'hdisk4']);
     const npiv = parseNpivMappings('vios', 'lsmap -all -npiv -fmt :', text('vios', 'lsmap-npiv-fmt-colon-vios2.txt'));
-    assert.deepEqual(npiv.map((m) => [m.vfchost, m.clientId, m.clientName, m.fcPort]).slice(0, 2), [['vfchost0', 5, 'nim1', 'fcs0'], ['vfchost1', 5, 'nim1', 'fcs1']]);
+    assert.deepEqual(
+      npiv.map((m) => [m.vfchost, m.clientId, m.clientName, m.fcPort]).slice(0, 2),
+      [['vfchost0', 5, 'nim1', 'fcs0'], ['vfchost1', 5, 'nim1', 'fcs1']],
+    );
     const [unmapped] = parseNpivMappings('vios', 'lsmap -all -npiv -fmt :', text('vios', 'lsmap-npiv-fmt-colon-unmapped-derived.txt'));
-    assert.deepEqual([unmapped?.clientName, unmapped?.fcPort, unmapped?.status], ['', '', 'NOT_LOGGED_IN'], 'a space is an empty field');
-    assert.throws(() => parseScsiMappings('vios', 'lsmap -all -fmt :', 'vhost0:U1-V1-C5:0x00000005:vtscsi0:Available'), /at line 1: 2 target fields fit no lsmap -fmt form/);
+    assert.deepEqual(
+      [unmapped?.clientName, unmapped?.fcPort, unmapped?.status],
+      ['', '', 'NOT_LOGGED_IN'],
+      'a space is an empty field',
+    );
+    assert.throws(
+      () => parseScsiMappings('vios', 'lsmap -all -fmt :', 'vhost0:U1-V1-C5:0x00000005:vtscsi0:Available'),
+      /at line 1: 2 target fields fit no lsmap -fmt form/,
+    );
   });
 
   it('an unmapped NPIV adapter (space-filled port) is mapped by mapNpiv, a mapped one is a no-op', async () => {
@@ -242,14 +332,21 @@ describe('VIOS corpus: lsmap forms', () => {
     const pool = cannedPool(answers);
     const vios = new ViosClient(new HmcClient(pool), 'p590 frame', 'vios 1');
     assert.equal((await vios.mapNpiv('vfchost4', 'fcs0')).changed, true);
-    assert.deepEqual(splitShellWords(pool.commands.at(-1)!), ['viosvrcmd', '-m', 'p590 frame', '-p', 'vios 1', '-c', 'vfcmap -vadapter vfchost4 -fcp fcs0']);
+    assert.deepEqual(
+      splitShellWords(pool.commands.at(-1)!),
+      ['viosvrcmd', '-m', 'p590 frame', '-p', 'vios 1', '-c', 'vfcmap -vadapter vfchost4 -fcp fcs0'],
+    );
   });
 });
 
 describe('names: quoting for the HMC shell', () => {
   it('case 6: any name the HMC allows comes back as one word from the simulator shell parser', () => {
     for (const name of ['p590n22 normal', "it's", 'a"b', 'tab\tname'.replace('\t', ' '), '$(reboot)', 'semi;colon', 'back\\slash', 'plain-name_1.2']) {
-      assert.deepEqual(splitShellWords(`chsysstate -f ${shellWord('hmc', 'profile', name)}`), ['chsysstate', '-f', name], name);
+      assert.deepEqual(
+        splitShellWords(`chsysstate -f ${shellWord('hmc', 'profile', name)}`),
+        ['chsysstate', '-f', name],
+        name,
+      );
     }
     assert.throws(() => shellWord('hmc', 'profile', 'two\nlines'), /control characters/);
     assert.throws(() => shellWord('hmc', 'profile', ''), /empty/);

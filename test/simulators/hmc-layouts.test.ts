@@ -42,19 +42,40 @@ describe('simulated HMC layouts = real HMC layouts', () => {
     assert.deepEqual(keysOf(shared), keysOf(corpus('hmc/lssyscfg-prof-srr-chmod666.txt')));
     const ded = lineOf(await hmc('lssyscfg -r prof -m lab-s02'), 'lpar_name', 'lab erp');
     assert.deepEqual(keysOf(ded), keysOf(corpus('hmc/lssyscfg-prof-dedicated-veritas.txt')));
-    assert.match(ded, /^name=lab erp normal,lpar_name=lab erp,.*,proc_mode=ded,min_procs=1,desired_procs=1,max_procs=1,sharing_mode=share_idle_procs,/);
+    assert.match(
+      ded,
+      /^name=lab erp normal,lpar_name=lab erp,.*,proc_mode=ded,min_procs=1,desired_procs=1,max_procs=1,sharing_mode=share_idle_procs,/,
+    );
   });
 
   it('lshwres proc/mem at sys and lpar level: the fields of the real POWER5 and dedicated samples, in order', async () => {
-    assert.deepEqual(keysOf(await hmc('lshwres -r proc -m lab-s01 --level sys')), keysOf(corpus('hmc/lshwres-proc-sys-power5.txt')));
-    assert.deepEqual(keysOf(await hmc('lshwres -r mem -m lab-s01 --level sys')), keysOf(corpus('hmc/lshwres-mem-sys-power5.txt')));
+    assert.deepEqual(
+      keysOf(await hmc('lshwres -r proc -m lab-s01 --level sys')),
+      keysOf(corpus('hmc/lshwres-proc-sys-power5.txt')),
+    );
+    assert.deepEqual(
+      keysOf(await hmc('lshwres -r mem -m lab-s01 --level sys')),
+      keysOf(corpus('hmc/lshwres-mem-sys-power5.txt')),
+    );
     const realShared = lineOf(corpus('hmc/lshwres-proc-lpar-power5.txt'), 'lpar_name', 'nim1');
-    assert.deepEqual(keysOf(lineOf(await hmc('lshwres -r proc -m lab-s01 --level lpar'), 'lpar_name', 'big')), keysOf(realShared));
-    assert.deepEqual(keysOf(lineOf(await hmc('lshwres -r proc -m lab-s02 --level lpar'), 'lpar_name', 'lab erp')), keysOf(corpus('hmc/lshwres-proc-lpar-dedicated.txt')));
+    assert.deepEqual(
+      keysOf(lineOf(await hmc('lshwres -r proc -m lab-s01 --level lpar'), 'lpar_name', 'big')),
+      keysOf(realShared),
+    );
+    assert.deepEqual(
+      keysOf(lineOf(await hmc('lshwres -r proc -m lab-s02 --level lpar'), 'lpar_name', 'lab erp')),
+      keysOf(corpus('hmc/lshwres-proc-lpar-dedicated.txt')),
+    );
     const realMem = lineOf(corpus('hmc/lshwres-mem-lpar-power5.txt'), 'lpar_name', 'vios1');
-    assert.deepEqual(keysOf(lineOf(await hmc('lshwres -r mem -m lab-s01 --level lpar'), 'lpar_name', 'lab-s01-vios1')), keysOf(realMem));
+    assert.deepEqual(
+      keysOf(lineOf(await hmc('lshwres -r mem -m lab-s01 --level lpar'), 'lpar_name', 'lab-s01-vios1')),
+      keysOf(realMem),
+    );
     // As the real sample's Not Activated partition: nothing held.
-    assert.match(lineOf(await hmc('lshwres -r proc -m lab-s01 --level lpar'), 'lpar_name', 'small'), /curr_proc_units=0\.0,/);
+    assert.match(
+      lineOf(await hmc('lshwres -r proc -m lab-s01 --level lpar'), 'lpar_name', 'small'),
+      /curr_proc_units=0\.0,/,
+    );
   });
 
   it('lssyscfg -r lpar: every field of the real V7 listing is printed, in the same order (newer fields in between)', async () => {
@@ -75,7 +96,11 @@ describe('simulated HMC layouts = real HMC layouts', () => {
     const vscsi = (await hmc('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).trim().split('\n')[0]!.split(':');
     const real = corpus('vios/lsmap-fmt-colon-vios22.txt').trim().split(':');
     assert.equal((vscsi.length - 3) % 6, 0);
-    assert.deepEqual([vscsi[4], vscsi[5]!.length, vscsi.at(-1)], [real[4], real[5]!.length, real.at(-1)], 'status, LUN width, mirrored');
+    assert.deepEqual(
+      [vscsi[4], vscsi[5]!.length, vscsi.at(-1)],
+      [real[4], real[5]!.length, real.at(-1)],
+      'status, LUN width, mirrored',
+    );
     await hmc('viosvrcmd -m lab-s02 -p lab-s02-vios1 -c "vfcmap -vadapter vfchost0 -fcp"');
     const npiv = (await hmc('viosvrcmd -m lab-s02 -p lab-s02-vios1 -c "lsmap -all -npiv -fmt :"')).trim().split(':');
     assert.equal(npiv.length, corpus('vios/lsmap-npiv-fmt-colon-vios2.txt').split('\n')[0]!.split(':').length);
@@ -96,7 +121,10 @@ describe('simulated HMC: partition state meanings and remote restart (IBM HMC he
     assert.deepEqual([await shown('big'), await shown('small')], ['Not Available', 'Not Available']);
     assert.match((await run('lsrrstartlpar -r lpar -m lab-s01 -F lpar_name,state')).stdout, /^big,Not Available\n/);
     const partitions = fleet.model.system('lab-s01')!.partitions;
-    assert.deepEqual(['big', 'small'].map((n) => partitions.find((p) => p.name === n)!.state), ['Running', 'Not Activated']);
+    assert.deepEqual(
+      ['big', 'small'].map((n) => partitions.find((p) => p.name === n)!.state),
+      ['Running', 'Not Activated'],
+    );
     await control(fleet, 'DELETE', `/faults/${fault.body.id}`);
     assert.deepEqual([await shown('big'), await shown('small')], ['Running', 'Not Activated']);
   });
@@ -108,13 +136,23 @@ describe('simulated HMC: partition state meanings and remote restart (IBM HMC he
     await eventually(async () => (await shown('small')) === 'Running', 'small Running');
     assert.equal((await run('chsysstate -m lab-s01 -r lpar -o shutdown --immed -n small')).code, 0);
     await eventually(async () => (await shown('small')) === 'Not Activated', 'small Not Activated');
-    assert.match((await run('lsrrstartlpar -r lpar -m lab-s01 -F lpar_name,remote_restart_status')).stdout, /small,Remote Restartable/);
+    assert.match(
+      (await run('lsrrstartlpar -r lpar -m lab-s01 -F lpar_name,remote_restart_status')).stdout,
+      /small,Remote Restartable/,
+    );
     await control(fleet, 'POST', '/faults', { kind: 'host-error', target: 'lab-s01' });
     const refused = await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p small');
     assert.equal(refused.code, 1);
-    assert.equal(refused.stdout, 'The partition small cannot be remote restarted because it was not running when the managed system lab-s01 failed.\n');
+    assert.equal(
+      refused.stdout,
+      'The partition small cannot be remote restarted because it was not running when the managed system lab-s01 failed.\n',
+    );
     const running = await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big');
-    assert.doesNotMatch(running.stdout, /was not running/, 'big ran at the failure: refused only for its unmapped storage');
+    assert.doesNotMatch(
+      running.stdout,
+      /was not running/,
+      'big ran at the failure: refused only for its unmapped storage',
+    );
     const wrongState = await run('migrlpar -o v -m lab-s02 -t lab-s01 -p lab erp'.replace('lab erp', "'lab erp'"));
     assert.doesNotMatch(wrongState.stdout, /HSCLA319/, 'HSCLA319 is the NPIV hosting failure, not a state refusal');
   });
@@ -136,7 +174,11 @@ describe('names with spaces end to end: the driver against the simulated HMC', (
     assert.equal((await hmc.partition('lab-s02', 'lab erp'))?.state, 'Not Activated');
     assert.equal((await hmc.activatePartition('lab-s02', 'lab erp', 'lab erp normal')).changed, true);
     const resources = await hmc.partitionResources('lab-s02');
-    assert.deepEqual(resources.get('lab erp'), { procUnits: 1, memoryMb: 4096, procMode: 'ded' }, 'a dedicated core counts 1.0 unit');
+    assert.deepEqual(
+      resources.get('lab erp'),
+      { procUnits: 1, memoryMb: 4096, procMode: 'ded' },
+      'a dedicated core counts 1.0 unit',
+    );
     assert.equal((await hmc.systemCapacity('lab-s02')).availableProcUnits, 0.5, '2.0 - VIOS 0.5 - 1 dedicated core');
     assert.equal((await hmc.shutdownPartition('lab-s02', 'lab erp')).changed, true);
     assert.equal(shellWord('hmc', 'partition', 'lab erp'), "'lab erp'");
