@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { HMC_ERROR_CODES, hmcFailure } from '../../activities/hmc/hmc-errors.js';
-import { HmcClient } from '../../activities/hmc/hmc-client.js';
+import { ACTIVE_PARTITION_STATES, HmcClient } from '../../activities/hmc/hmc-client.js';
 import { parseAttributeLines, parseFieldLines } from '../../activities/hmc/hmc-output.js';
 import { shellWord } from '../../activities/hmc/names.js';
 import { ViosClient, parseNpivMappings, parseScsiMappings } from '../../activities/hmc/vios.js';
@@ -198,6 +198,16 @@ describe('HMC corpus: parsers', () => {
       false,
     );
     assert.deepEqual(rows, [{ name: 'p5-server-a', serial_num: 'SN00001', state: 'Operating' }]);
+  });
+});
+
+describe('HMC corpus: partition state meanings', () => {
+  it('case 7: Error (running, needs attention) and Not Available (state unknown) may be running; Not Activated is off', () => {
+    const help = text('hmc', 'help-partition-states.txt');
+    assert.match(help, /^Error\nThe logical partition is running, but it requires attention\./m);
+    assert.match(help, /^Not Available\nThe logical partition is unavailable because the state of the managed system is Error/m);
+    for (const state of ['Error', 'Not Available']) assert.ok(ACTIVE_PARTITION_STATES.has(state), state);
+    assert.equal(ACTIVE_PARTITION_STATES.has('Not Activated'), false);
   });
 });
 
