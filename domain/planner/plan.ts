@@ -23,10 +23,10 @@ interface HostState {
   name: string;
   freeProcUnits: number;
   freeMemoryMb: number;
-  /** Anti-collocation group → the first LPAR of it on the host, resident or placed. */
-  antiGroups: Map<string, Occupant>;
-  /** Collocation group → the residents of it on the host. */
-  collocated: Map<string, string[]>;
+  /** Anti-collocation group → the first LPAR of it on the host, resident or placed; created when needed. */
+  antiGroups?: Map<string, Occupant>;
+  /** Collocation group → the residents of it on the host; created when needed. */
+  collocated?: Map<string, string[]>;
   loadMs: number;
 }
 
@@ -153,17 +153,24 @@ function whyDropped(lpar: PlannerLpar, placements: Placement[], candidates: Plan
 
 /** A host's starting state; residents being restarted themselves are not residents (see PlannerResident). */
 function hostState(host: PlannerHost, restarting: Set<string>): HostState {
-  const antiGroups = new Map<string, Occupant>();
-  const collocated = new Map<string, string[]>();
-  for (const resident of host.residents ?? []) {
-    if (restarting.has(resident.name)) continue;
-    const anti = resident.antiCollocationGroup;
-    if (anti && !antiGroups.has(anti)) antiGroups.set(anti, { lpar: resident.name, resident: true });
-    const group = resident.collocationGroup;
-    if (group) (collocated.get(group) ?? collocated.set(group, []).get(group)!).push(resident.name);
-  }
   const { name, freeProcUnits, freeMemoryMb } = host;
-  return { name, freeProcUnits, freeMemoryMb, antiGroups, collocated, loadMs: 0 };
+  const state: HostState = { name, freeProcUnits, freeMemoryMb, loadMs: 0 };
+  // Runs for every survivor in every what-if of the daily capacity check: most residents have no group, so they
+  // cost two reads and no allocation.
+  for (const resident of host.residents ?? []) {
+    const anti = resident.antiCollocationGroup;
+    const group = resident.collocationGroup;
+    if ((!anti && !group) || restarting.has(resident.name)) continue;
+    if (anti) {
+      const antiGroups = (state.antiGroups ??= new Map());
+      if (!antiGroups.has(anti)) antiGroups.set(anti, { lpar: resident.name, resident: true });
+    }
+    if (group) {
+      const collocated = (state.collocated ??= new Map());
+      (collocated.get(group) ?? collocated.set(group, []).get(group)!).push(resident.name);
+    }
+  }
+  return state;
 }
 
 function buildUnits(
@@ -298,9 +305,9 @@ function placeUnit(
     mem: unit.members.reduce((s, m) => s + (reduced && m.allowReducedSize ? m.memoryMb.min : m.memoryMb.desired), 0),
   });
   const group = unit.collocationGroup;
-  const pinned = group ? hosts.filter((h) => h.collocated.has(group)) : [];
+  const pinned = group ? hosts.filter((h) => h.collocated?.has(group)) : [];
   const eligible = pinned.length > 0 ? pinned : hosts;
-  const together = (host: HostState) => (group ? (host.collocated.get(group)?.length ?? 0) : 0);
+  const together = (host: HostState) => (group ? (host.collocated?.get(group)?.length ?? 0) : 0);
   const canReduce = unit.members.some((m) => m.allowReducedSize);
   const antiBlockers = new Map<string, PlacementBlocker>();
   for (const reduced of canReduce ? [false, true] : [false]) {
@@ -319,7 +326,7 @@ function placeUnit(
   }
   if (hosts.length === 0) return { reason: 'no-surviving-host', detail: 'no surviving host in the group' };
   const joining = pinned.flatMap((h) =>
-    h.collocated
+    h.collocated!
       .get(group!)!
       .map((lpar): PlacementBlocker => ({ host: h.name, lpar, resident: true, rule: 'collocation', group: group! })),
   );
@@ -349,7 +356,7 @@ function placeUnit(
 /** The LPAR on `host` that keeps the unit off it by anti-collocation, if any. */
 function antiClash(unit: Unit, host: HostState): PlacementBlocker | undefined {
   for (const group of unit.antiGroups) {
-    const occupant = host.antiGroups.get(group);
+    const occupant = host.antiGroups?.get(group);
     if (!occupant) continue;
     return { host: host.name, lpar: occupant.lpar, resident: occupant.resident, rule: 'anti-collocation', group };
   }
@@ -390,7 +397,10 @@ function commit(
     host.freeProcUnits -= procUnits;
     host.freeMemoryMb -= memoryMb;
     const anti = m.antiCollocationGroup;
-    if (anti && !host.antiGroups.has(anti)) host.antiGroups.set(anti, { lpar: m.name, resident: false });
+    if (anti) {
+      const antiGroups = (host.antiGroups ??= new Map());
+      if (!antiGroups.has(anti)) antiGroups.set(anti, { lpar: m.name, resident: false });
+    }
     const estimatedMs = lparDuration(m, latency);
     host.loadMs += estimatedMs;
     const smaller = shrink && (procUnits < m.procUnits.desired || memoryMb < m.memoryMb.desired);
