@@ -8,7 +8,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LATENCY, lparDuration, planPlacement, rtoLowerBound, type LatencyModel, type PlannerHost, type PlannerLpar } from '../domain/planner/index.js';
+import {
+  DEFAULT_LATENCY,
+  lparDuration,
+  planPlacement,
+  rtoLowerBound,
+  type LatencyModel,
+  type PlannerHost,
+  type PlannerLpar,
+} from '../domain/planner/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -29,7 +37,12 @@ interface Fleet {
 
 function buildFleet(hostCount: number, lparCount: number, seed: number): Fleet {
   const next = random(seed);
-  const hosts: Fleet['hosts'] = Array.from({ length: hostCount }, (_, i) => ({ name: `host${String(i).padStart(3, '0')}`, freeProcUnits: 64, freeMemoryMb: 2_048 * 1024, lpars: [] }));
+  const hosts: Fleet['hosts'] = Array.from({ length: hostCount }, (_, i) => ({
+    name: `host${String(i).padStart(3, '0')}`,
+    freeProcUnits: 64,
+    freeMemoryMb: 2_048 * 1024,
+    lpars: [],
+  }));
   for (let i = 0; i < lparCount; i++) {
     const host = hosts[i % hostCount]!;
     const proc = [0.5, 1, 2, 4][Math.floor(next() * 4)]!;
@@ -80,13 +93,19 @@ function timed<T>(work: () => T): { value: T; ms: number } {
 function scenario(label: string, fleet: Fleet, failed: string[], latency: LatencyModel): string {
   const failedSet = new Set(failed);
   const lpars = fleet.hosts.filter((h) => failedSet.has(h.name)).flatMap((h) => h.lpars);
-  const survivors: PlannerHost[] = fleet.hosts.filter((h) => !failedSet.has(h.name)).map(({ lpars: _unused, ...host }) => host);
+  const survivors: PlannerHost[] = fleet.hosts
+    .filter((h) => !failedSet.has(h.name))
+    .map(({ lpars: _unused, ...host }) => host);
   planPlacement(lpars, survivors, latency); // warm-up (JIT)
   const { value: plan, ms } = timed(() => planPlacement(lpars, survivors, latency));
   const placed = plan.placements.map((p) => lpars.find((l) => l.name === p.lpar)!);
   const streams = Math.min(survivors.length, placed.length);
   const bound = rtoLowerBound(placed, streams, latency);
-  const naive = firstFitRto(lpars.filter((l) => !l.exclude), survivors, latency);
+  const naive = firstFitRto(
+    lpars.filter((l) => !l.exclude),
+    survivors,
+    latency,
+  );
   const s = (n: number) => `${(n / 1000).toFixed(1)} s`;
   return `| ${label} | ${lpars.length} | ${survivors.length} | ${plan.placements.length} / ${plan.unplaced.length} | ${ms.toFixed(1)} ms | ${s(plan.estimatedRtoMs)} | ${s(naive)} (${(naive / plan.estimatedRtoMs).toFixed(2)}×) | ${s(bound)} | ${(plan.estimatedRtoMs / bound).toFixed(3)} |`;
 }
@@ -111,27 +130,59 @@ function main(): void {
     hosts: fleet.hosts.map((h) => ({
       ...h,
       residents: h.residents?.map(({ name, state }) => ({ name, state })),
-      lpars: h.lpars.map((l) => ({ ...l, antiCollocationGroup: undefined, collocationGroup: undefined, startAfter: undefined, exclude: false })),
+      lpars: h.lpars.map((l) => ({
+        ...l,
+        antiCollocationGroup: undefined,
+        collocationGroup: undefined,
+        startAfter: undefined,
+        exclude: false,
+      })),
     })),
   };
   const rows = [
     scenario('10,000 LPARs on 500 hosts, 2 hosts fail', fleet, ['host000', 'host001'], latency),
     scenario('the same, without placement constraints', unconstrained, ['host000', 'host001'], latency),
-    scenario('stress: 200 of 500 hosts fail (4,000 LPARs move)', fleet, fleet.hosts.slice(0, 200).map((h) => h.name), latency),
-    scenario('stress: 10,000 LPARs onto 500 empty hosts', {
-      hosts: [
-        { name: 'failed', freeProcUnits: 0, freeMemoryMb: 0, lpars: fleet.hosts.flatMap((h) => h.lpars) },
-        ...Array.from({ length: 500 }, (_, i) => ({ name: `spare${i}`, freeProcUnits: 64, freeMemoryMb: 2_048 * 1024, lpars: [] })),
-      ],
-    }, ['failed'], latency),
-    scenario('stress: 10,000 LPARs onto 500 empty hosts, no constraints', {
-      hosts: [
-        { name: 'failed', freeProcUnits: 0, freeMemoryMb: 0, lpars: unconstrained.hosts.flatMap((h) => h.lpars) },
-        ...Array.from({ length: 500 }, (_, i) => ({ name: `spare${i}`, freeProcUnits: 64, freeMemoryMb: 2_048 * 1024, lpars: [] })),
-      ],
-    }, ['failed'], latency),
+    scenario(
+      'stress: 200 of 500 hosts fail (4,000 LPARs move)',
+      fleet,
+      fleet.hosts.slice(0, 200).map((h) => h.name),
+      latency,
+    ),
+    scenario(
+      'stress: 10,000 LPARs onto 500 empty hosts',
+      {
+        hosts: [
+          { name: 'failed', freeProcUnits: 0, freeMemoryMb: 0, lpars: fleet.hosts.flatMap((h) => h.lpars) },
+          ...Array.from({ length: 500 }, (_, i) => ({
+            name: `spare${i}`,
+            freeProcUnits: 64,
+            freeMemoryMb: 2_048 * 1024,
+            lpars: [],
+          })),
+        ],
+      },
+      ['failed'],
+      latency,
+    ),
+    scenario(
+      'stress: 10,000 LPARs onto 500 empty hosts, no constraints',
+      {
+        hosts: [
+          { name: 'failed', freeProcUnits: 0, freeMemoryMb: 0, lpars: unconstrained.hosts.flatMap((h) => h.lpars) },
+          ...Array.from({ length: 500 }, (_, i) => ({
+            name: `spare${i}`,
+            freeProcUnits: 64,
+            freeMemoryMb: 2_048 * 1024,
+            lpars: [],
+          })),
+        ],
+      },
+      ['failed'],
+      latency,
+    ),
   ];
-  const header = '| scenario | LPARs to place | surviving hosts | placed / not placed | planning time | estimated RTO | first-fit RTO (Lazarus speedup) | lower bound | RTO / bound |\n|---|---|---|---|---|---|---|---|---|';
+  const header =
+    '| scenario | LPARs to place | surviving hosts | placed / not placed | planning time | estimated RTO | first-fit RTO (Lazarus speedup) | lower bound | RTO / bound |\n|---|---|---|---|---|---|---|---|---|';
   const capacity = capacityCheck(fleet, latency);
   const text = [
     '# Placement planner benchmark',

@@ -148,10 +148,21 @@ export function checkCapacity(
       available: sum(available),
       lpars: names,
     });
-    const shortfalls = short.length === 0 ? [] : [
-      shortfall('processorUnits', short.map((l) => l.procUnits.desired), survivors.map((s) => s.freeProcUnits)),
-      shortfall('memoryMb', short.map((l) => l.memoryMb.desired), survivors.map((s) => s.freeMemoryMb)),
-    ];
+    const shortfalls =
+      short.length === 0
+        ? []
+        : [
+            shortfall(
+              'processorUnits',
+              short.map((l) => l.procUnits.desired),
+              survivors.map((s) => s.freeProcUnits),
+            ),
+            shortfall(
+              'memoryMb',
+              short.map((l) => l.memoryMb.desired),
+              survivors.map((s) => s.freeMemoryMb),
+            ),
+          ];
     const unplaced = plan.unplaced.map(({ lpar, reason, detail }) => ({ lpar, reason, detail }));
     return { failedHost: failed.name, fits: plan.unplaced.length === 0, shortfalls, unplaced };
   });

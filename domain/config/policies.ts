@@ -17,7 +17,10 @@ export interface EffectivePolicy {
  * The policy of one VM: every matching entry of `config.policies` applied in order over the defaults (the VM's own
  * priority from the inventory, else `medium`; no groups; not excluded; full size).
  */
-export function policyFor(config: Pick<LazarusConfig, 'policies'>, vm: { name: string; group: string; tags?: string[]; priority?: PriorityClass }): EffectivePolicy {
+export function policyFor(
+  config: Pick<LazarusConfig, 'policies'>,
+  vm: { name: string; group: string; tags?: string[]; priority?: PriorityClass },
+): EffectivePolicy {
   const effective: EffectivePolicy = {
     priority: vm.priority ?? 'medium',
     prioritySource: vm.priority ? 'inventory' : 'default',
@@ -49,5 +52,10 @@ function matches(policy: VmPolicy, vm: { name: string; group: string; tags?: str
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }

@@ -4,7 +4,9 @@
 import type { LatencyModel, Placement, PlannerLpar, Stream } from './types.js';
 
 export function preparationMs(lpar: Pick<PlannerLpar, 'volumes'>, latency: LatencyModel): number {
-  return latency.viosConfigMs + Math.ceil(lpar.volumes / Math.max(1, latency.parallelMappings)) * latency.volumeMappingMs;
+  return (
+    latency.viosConfigMs + Math.ceil(lpar.volumes / Math.max(1, latency.parallelMappings)) * latency.volumeMappingMs
+  );
 }
 
 export function lparDuration(lpar: Pick<PlannerLpar, 'volumes'>, latency: LatencyModel): number {
@@ -15,14 +17,21 @@ export function lparDuration(lpar: Pick<PlannerLpar, 'volumes'>, latency: Latenc
  * The lower bound of any plan: all work spread evenly over the streams; no less than the longest LPAR; and no less
  * than the longest start-after chain (each LPAR of a chain boots only once the previous one runs).
  */
-export function rtoLowerBound(lpars: Array<Pick<PlannerLpar, 'volumes'> & { name?: string; startAfter?: string[] }>, streams: number, latency: LatencyModel): number {
+export function rtoLowerBound(
+  lpars: Array<Pick<PlannerLpar, 'volumes'> & { name?: string; startAfter?: string[] }>,
+  streams: number,
+  latency: LatencyModel,
+): number {
   if (lpars.length === 0) return 0;
   const durations = lpars.map((l) => lparDuration(l, latency));
   const total = durations.reduce((a, b) => a + b, 0);
   return Math.max(total / Math.max(1, streams), Math.max(...durations), dependencyCriticalPath(lpars, latency));
 }
 
-function dependencyCriticalPath(lpars: Array<Pick<PlannerLpar, 'volumes'> & { name?: string; startAfter?: string[] }>, latency: LatencyModel): number {
+function dependencyCriticalPath(
+  lpars: Array<Pick<PlannerLpar, 'volumes'> & { name?: string; startAfter?: string[] }>,
+  latency: LatencyModel,
+): number {
   const byName = new Map(lpars.flatMap((l) => (l.name ? [[l.name, l] as const] : [])));
   const running = new Map<string, number>();
   const runningAt = (name: string, trail: Set<string>): number => {

@@ -46,7 +46,7 @@ class Heap<T> {
   push(item: T): void {
     const items = this.items;
     items.push(item);
-    for (let i = items.length - 1; i > 0; ) {
+    for (let i = items.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (this.less(items[i]!, items[parent]!) >= 0) break;
       [items[i], items[parent]] = [items[parent]!, items[i]!];
@@ -59,7 +59,7 @@ class Heap<T> {
     const last = items.pop();
     if (items.length > 0 && last !== undefined) {
       items[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let best = i;

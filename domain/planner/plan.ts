@@ -116,11 +116,17 @@ function placeAll(
   // so a unit that fails on its own (say, for room) is reported for that and not for the cycle it is part of.
   const failed = new Map<string, string>(unplaced.filter((u) => !dropped.has(u.lpar)).map((u) => [u.lpar, u.reason]));
   for (const unit of units) {
-    const blocker = unit.members.flatMap((m) => (m.startAfter ?? []).filter((d) => restarting.has(d) && failed.has(d)))[0];
+    const blocker = unit.members.flatMap((m) =>
+      (m.startAfter ?? []).filter((d) => restarting.has(d) && failed.has(d)),
+    )[0];
     if (blocker) {
       for (const m of unit.members) {
         failed.set(m.name, 'dependency');
-        unplaced.push({ lpar: m.name, reason: 'dependency-unplaced', detail: `must start after ${blocker}, which cannot be restarted` });
+        unplaced.push({
+          lpar: m.name,
+          reason: 'dependency-unplaced',
+          detail: `must start after ${blocker}, which cannot be restarted`,
+        });
       }
       continue;
     }
@@ -198,14 +204,21 @@ function buildUnits(
   for (const [group, members] of groups) {
     const anti = members.flatMap((m) => (m.antiCollocationGroup ? [m.antiCollocationGroup] : []));
     if (new Set(anti).size < anti.length) {
-      for (const m of members) unplaced.push({ lpar: m.name, reason: 'anti-collocation', detail: `collocation group ${group} holds two members of one anti-collocation group` });
+      for (const m of members)
+        unplaced.push({
+          lpar: m.name,
+          reason: 'anti-collocation',
+          detail: `collocation group ${group} holds two members of one anti-collocation group`,
+        });
       continue;
     }
     units.push(unit(members, `collocation group ${group}`, group));
   }
   // Priority first; then dependencies before what depends on them; then the longest work first (LPT), which
   // balances the streams; names break ties.
-  return units.sort((a, b) => a.priority - b.priority || a.wave - b.wave || b.durationMs - a.durationMs || (a.label < b.label ? -1 : 1));
+  return units.sort(
+    (a, b) => a.priority - b.priority || a.wave - b.wave || b.durationMs - a.durationMs || (a.label < b.label ? -1 : 1),
+  );
 }
 
 /**
@@ -219,10 +232,11 @@ function dependencyOrder(units: Unit[]): Unit[] {
   const waitsFor = new Map<Unit, Set<Unit>>();
   for (const unit of units) {
     const deps = new Set<Unit>();
-    for (const m of unit.members) for (const d of m.startAfter ?? []) {
-      const other = unitOf.get(d);
-      if (other && other !== unit) deps.add(other);
-    }
+    for (const m of unit.members)
+      for (const d of m.startAfter ?? []) {
+        const other = unitOf.get(d);
+        if (other && other !== unit) deps.add(other);
+      }
     waitsFor.set(unit, deps);
   }
   const ordered: Unit[] = [];
@@ -250,8 +264,9 @@ function dependencyOrder(units: Unit[]): Unit[] {
 export function effectivePriorities(lpars: PlannerLpar[]): Map<string, number> {
   const rank = new Map(lpars.map((l) => [l.name, l.priority]));
   const groups = new Map<string, string[]>();
-  for (const l of lpars) if (l.collocationGroup) groups.set(l.collocationGroup, [...(groups.get(l.collocationGroup) ?? []), l.name]);
-  for (let changed = true; changed; ) {
+  for (const l of lpars)
+    if (l.collocationGroup) groups.set(l.collocationGroup, [...(groups.get(l.collocationGroup) ?? []), l.name]);
+  for (let changed = true; changed;) {
     changed = false;
     const lower = (name: string, value: number) => {
       if (value < rank.get(name)!) {
@@ -326,8 +341,8 @@ function placeUnit(
   }
   if (hosts.length === 0) return { reason: 'no-surviving-host', detail: 'no surviving host in the group' };
   const joining = pinned.flatMap((h) =>
-    h.collocated!
-      .get(group!)!
+    h
+      .collocated!.get(group!)!
       .map((lpar): PlacementBlocker => ({ host: h.name, lpar, resident: true, rule: 'collocation', group: group! })),
   );
   const mustJoin = pinned.length > 0 ? `${unit.label} must join ${describe(joining, false)}; ` : '';
@@ -350,7 +365,10 @@ function placeUnit(
     return { reason: 'collocation-capacity', detail: `${mustJoin}${needs}; ${free}`, blockedBy };
   }
   const detail = `${needs}; no surviving host has that much free`;
-  return { reason: unit.members.length > 1 ? 'collocation-capacity' : 'capacity', detail: unit.members.length > 1 ? `${unit.label}: ${detail}` : detail };
+  return {
+    reason: unit.members.length > 1 ? 'collocation-capacity' : 'capacity',
+    detail: unit.members.length > 1 ? `${unit.label}: ${detail}` : detail,
+  };
 }
 
 /** The LPAR on `host` that keeps the unit off it by anti-collocation, if any. */
@@ -413,7 +431,7 @@ function commit(
 function dropWhoseDependenciesAreUnplaced(placements: Placement[], lpars: PlannerLpar[], unplaced: Unplaced[]): void {
   const restarting = new Set(lpars.map((l) => l.name));
   const byName = new Map(lpars.map((l) => [l.name, l]));
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     const placed = new Set(placements.map((p) => p.lpar));
     for (let i = placements.length - 1; i >= 0; i--) {
@@ -421,7 +439,11 @@ function dropWhoseDependenciesAreUnplaced(placements: Placement[], lpars: Planne
       const missing = (lpar.startAfter ?? []).find((dep) => restarting.has(dep) && !placed.has(dep));
       if (!missing) continue;
       placements.splice(i, 1);
-      unplaced.push({ lpar: lpar.name, reason: 'dependency-unplaced', detail: `must start after ${missing}, which cannot be restarted` });
+      unplaced.push({
+        lpar: lpar.name,
+        reason: 'dependency-unplaced',
+        detail: `must start after ${missing}, which cannot be restarted`,
+      });
       changed = true;
     }
   }

@@ -61,7 +61,13 @@ export interface LatencyModel {
   bootMs: number;
 }
 
-export const DEFAULT_LATENCY: LatencyModel = { viosConfigMs: 4000, volumeMappingMs: 2250, parallelMappings: 4, activateMs: 1500, bootMs: 60_000 };
+export const DEFAULT_LATENCY: LatencyModel = {
+  viosConfigMs: 4000,
+  volumeMappingMs: 2250,
+  parallelMappings: 4,
+  activateMs: 1500,
+  bootMs: 60_000,
+};
 
 export interface Placement {
   lpar: string;
@@ -84,7 +90,8 @@ export interface Stream {
   estimatedMs: number;
 }
 
-export type UnplacedReason = 'excluded' | 'capacity' | 'anti-collocation' | 'collocation-capacity' | 'dependency-unplaced' | 'no-surviving-host';
+export type UnplacedReason =
+  'excluded' | 'capacity' | 'anti-collocation' | 'collocation-capacity' | 'dependency-unplaced' | 'no-surviving-host';
 
 /**
  * An LPAR that kept a placement rule from being met: a resident of the destination, or an LPAR this plan placed
