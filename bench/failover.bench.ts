@@ -29,7 +29,7 @@ import { DeviceRegistry } from '../activities/devices.js';
 import { openSqliteStore } from '../activities/inventory/index.js';
 import { parseConfigText } from '../domain/config/index.js';
 import type { FleetEndpoints } from '../simulators/index.js';
-import type { FailoverReport } from '../workflows/failover/messages.js';
+import type { FailoverPolicy, FailoverReport } from '../domain/failover/index.js';
 import { failoverSettings, MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
 import { startTemporalService } from '../workers/temporal-service.js';
 import { BENCH_LATENCY, benchConfig, generateFleet, STEP_COST, type BenchFleet, type BenchLimits } from './failover/fleet.js';
@@ -118,12 +118,17 @@ class Bench {
     await this.control('POST', '/reset');
     await this.control('DELETE', '/violations');
     for (const host of this.fleet.failing) await this.control('POST', '/faults', { kind: 'host-error', target: host });
-    const base = { ...failoverSettings(this.config, this.fleet.name)!, mapAllAtOnce: false, pollMs: 20, ...settings };
+    const policy = failoverSettings(this.config, this.fleet.name)!;
+    const base: FailoverPolicy = {
+      ...policy,
+      concurrency: { ...policy.concurrency, mapAllAtOnce: settings.mapAllAtOnce ?? false, mappingsPerStream: settings.parallelMappingsPerStream, maxParallelStreams: settings.maxParallelStreams },
+      timing: { ...policy.timing, pollMs: 20 },
+    };
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
     try {
       const handles = await Promise.all(this.fleet.failing.map((host) =>
-        this.client.workflow.start('hostFailover', { taskQueue: MAIN_TASK_QUEUE, workflowId: `failover/${this.fleet.name}/${host}/${label}`, args: [{ group: this.fleet.name, host, mode: 'auto', requestedBy: 'bench', settings: base }] }),
+        this.client.workflow.start('hostFailover', { taskQueue: MAIN_TASK_QUEUE, workflowId: `failover/${this.fleet.name}/${host}/${label}`, args: [{ group: this.fleet.name, host, mode: 'auto', requestedBy: 'bench', policy: base }] }),
       ));
       const reports = (await Promise.all(handles.map((h) => h.result()))) as FailoverReport[];
       for (const report of reports) {

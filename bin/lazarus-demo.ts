@@ -13,7 +13,8 @@ import { DeviceRegistry } from '../activities/devices.js';
 import { openSqliteStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { startSimulatedFleet, type SimulatedFleet, type Violation } from '../simulators/index.js';
-import { hostFailoverWorkflowId, progressQuery, type FailoverProgress, type FailoverReport, type FenceProof, type LparProgress } from '../workflows/failover/messages.js';
+import type { FailoverProgress, FailoverReport, FenceProof, LparProgress } from '../domain/failover/index.js';
+import { hostFailoverWorkflowId, progressQuery } from '../workflows/failover/messages.js';
 import { failoverSettings, MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
 import { startTemporalService } from '../workers/temporal-service.js';
 import { simulatedFleetConfig } from './simulated-fleet-config.js';
@@ -82,7 +83,7 @@ async function startLazarus(): Promise<{ fleet: SimulatedFleet; config: LazarusC
 
 /** hostFailover of dc1-s01 in auto mode, started as POST /v1/failovers starts it. */
 function startFailover(client: Client, config: LazarusConfig): Promise<WorkflowHandle> {
-  const args = [{ group: GROUP, host: FAILED_HOST, mode: 'auto', requestedBy: 'npm run demo', settings: failoverSettings(config, GROUP) }];
+  const args = [{ group: GROUP, host: FAILED_HOST, mode: 'auto', requestedBy: 'npm run demo', policy: failoverSettings(config, GROUP) }];
   return client.workflow.start('hostFailover', { taskQueue: MAIN_TASK_QUEUE, workflowId: hostFailoverWorkflowId(GROUP, FAILED_HOST), args, workflowIdConflictPolicy: 'FAIL' });
 }
 

@@ -1,12 +1,15 @@
 // The Lazarus worker process: the workflows and control activities on the `lazarus` task queue, and one worker
 // per device (`device/<name>`) whose concurrency limit is the device's management-interface limit, so that the
-// limit holds across every concurrent recovery. Graceful shutdown drains in-flight work.
+// limit holds across every concurrent recovery. Each worker registers only its own queue's activities, so a call
+// routed to the wrong queue fails at once instead of escaping the device's limit. Graceful shutdown drains in-flight
+// work.
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDiscoveryActivities } from '../activities/discovery/activities.js';
-import { createFailoverActivities } from '../activities/failover/activities.js';
+import { createFailoverActivities } from '../activities/failover/index.js';
 import type { DeviceRegistry } from '../activities/devices.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
+import { failoverPolicy, type FailoverPolicy } from '../domain/failover/index.js';
 
 export const MAIN_TASK_QUEUE = 'lazarus';
 const WORKFLOWS = new URL('../workflows/index.ts', import.meta.url).pathname;
@@ -25,12 +28,14 @@ export async function startLazarusWorkers(options: {
 }): Promise<RunningWorkers> {
   const connection = await NativeConnection.connect({ address: options.address });
   const deps = { config: options.config, devices: options.devices, store: options.store, log: options.log };
-  const activities = { ...createDiscoveryActivities(deps), ...createFailoverActivities(deps) };
-  const base = { connection, namespace: options.namespace, activities, shutdownGraceTime: '10s' };
+  const failover = createFailoverActivities(deps);
+  const base = { connection, namespace: options.namespace, shutdownGraceTime: '10s' };
+  const device = (name: string, limit: number, activities: object) =>
+    Worker.create({ ...base, taskQueue: `device/${name}`, activities, maxConcurrentActivityTaskExecutions: limit });
   const workers = [
-    await Worker.create({ ...base, taskQueue: MAIN_TASK_QUEUE, workflowsPath: WORKFLOWS }),
-    ...(await Promise.all(options.config.hmcs.map((hmc) => Worker.create({ ...base, taskQueue: `device/${hmc.name}`, maxConcurrentActivityTaskExecutions: hmc.limits.maxConcurrentOperations })))),
-    ...(await Promise.all(options.config.storage.map((s) => Worker.create({ ...base, taskQueue: `device/${s.name}`, maxConcurrentActivityTaskExecutions: s.limits.maxConcurrentOperations })))),
+    await Worker.create({ ...base, taskQueue: MAIN_TASK_QUEUE, workflowsPath: WORKFLOWS, activities: { ...createDiscoveryActivities(deps), ...failover.control } }),
+    ...(await Promise.all(options.config.hmcs.map((hmc) => device(hmc.name, hmc.limits.maxConcurrentOperations, failover.hmc)))),
+    ...(await Promise.all(options.config.storage.map((s) => device(s.name, s.limits.maxConcurrentOperations, failover.storage)))),
   ];
   const running = workers.map((w) => w.run());
   return {
@@ -42,19 +47,7 @@ export async function startLazarusWorkers(options: {
   };
 }
 
-/** The hostFailover settings a group's configuration implies (device names and recovery policy only). */
-export function failoverSettings(config: LazarusConfig, groupName: string) {
-  const group = config.hostGroups.find((g) => g.name === groupName);
-  if (!group) return undefined;
-  return {
-    hmc: group.hmc,
-    storage: group.storage,
-    approvalTimeoutMs: group.recovery.approvalTimeout,
-    onApprovalTimeout: group.recovery.onApprovalTimeout,
-    rtoBudgetMs: group.recovery.rtoBudget,
-    parallelMappingsPerStream: group.recovery.parallelMappingsPerStream,
-    storageMaxConcurrentOperations: config.storage.find((s) => s.name === group.storage)?.limits.maxConcurrentOperations,
-    mapAllAtOnce: group.recovery.mapAllAtOnce,
-    pollMs: group.recovery.pollInterval,
-  };
+/** The hostFailover policy a group's configuration implies (device names and recovery policy only). */
+export function failoverSettings(config: LazarusConfig, groupName: string): FailoverPolicy | undefined {
+  return failoverPolicy(config, groupName);
 }

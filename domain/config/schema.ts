@@ -72,8 +72,32 @@ export const recoverySchema = z
       .object({ viosConfig: duration, volumeMapping: duration, activate: duration, boot: duration })
       .strict()
       .optional(),
+    /**
+     * How long fencing may keep retrying transient device errors (busy, lock, timeout, connection) before it blocks
+     * and alerts an operator. Default 3m.
+     */
+    fenceDeadline: duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+    /**
+     * Per-LPAR step deadlines, retries included, each shorter than rtoBudget: a hung step holds the LPARs behind it
+     * no longer than this. Defaults: mapping 5m, remoteRestart 5m, boot 15m (each capped at rtoBudget).
+     */
+    stepTimeouts: z
+      .object({
+        mapping: duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+        remoteRestart: duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+        boot: duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((recovery, ctx) => {
+    for (const [step, ms] of Object.entries(recovery.stepTimeouts ?? {})) {
+      if (ms !== undefined && ms >= recovery.rtoBudget) {
+        ctx.addIssue({ code: 'custom', path: ['stepTimeouts', step], message: `must be shorter than rtoBudget (${recovery.rtoBudget} ms)` });
+      }
+    }
+  });
 
 export const hostGroupSchema = z
   .object({

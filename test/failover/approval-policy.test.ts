@@ -2,7 +2,7 @@
 // and when the host turns out not to be down: through the HTTP API on the simulated fleet.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { FailoverReport } from '../../workflows/failover/messages.js';
+import type { FailoverReport } from '../../domain/failover/index.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 import { eventually } from '../support/temporal.js';
 import { assertPlacedOnce, fleetState } from './fixtures/placement-checks.js';

@@ -8,7 +8,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DeviceRegistry } from '../../activities/devices.js';
 import type { InventoryStore } from '../../activities/inventory/index.js';
 import type { SimulatedFleet } from '../../simulators/index.js';
-import { restartStreamWorkflowId, type FailoverProgress, type FailoverReport } from '../../workflows/failover/messages.js';
+import type { FailoverProgress, FailoverReport } from '../../domain/failover/index.js';
+import { restartStreamWorkflowId } from '../../workflows/failover/messages.js';
 import { eventually } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 import { assertPlacedOnce } from './fixtures/placement-checks.js';
@@ -21,7 +22,7 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
   let devices: DeviceRegistry;
 
   before(async () => {
-    lazarus = await startSimulatedLazarus({ name: 'failover', editConfig: (yaml) => yaml.replace(/pollInterval: \S+/, 'pollInterval: 50') });
+    lazarus = await startSimulatedLazarus({ name: 'failover', editConfig: (yaml) => yaml.replace(/pollInterval: \S+/, 'pollInterval: 50').replace(/fenceDeadline: \S+/, 'fenceDeadline: 3s') });
     ({ fleet, store, devices } = lazarus);
     assert.equal(lazarus.config.hostGroups[0]!.recovery.pollInterval, 50);
   });

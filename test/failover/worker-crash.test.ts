@@ -13,7 +13,8 @@ import { DeviceRegistry } from '../../activities/devices.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import type { LazarusConfig } from '../../domain/config/index.js';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
-import type { FailoverProgress, FailoverReport } from '../../workflows/failover/messages.js';
+import { failoverPolicy, type FailoverPolicy, type FailoverProgress, type FailoverReport } from '../../domain/failover/index.js';
+import { hostFailover } from '../../workflows/failover/index.js';
 import { configForSimulatedFleet } from '../support/simulated-lazarus.js';
 import { ConformanceServer, eventually, REPO_ROOT } from '../support/temporal.js';
 import { assertPlacedOnce, fleetState } from './fixtures/placement-checks.js';
@@ -66,8 +67,10 @@ describe('host failover survives the worker being killed', () => {
   it('completes after SIGKILL mid-fence, mid-mapping and mid-boot, with no violation', { timeout: 300_000 }, async () => {
     await fetch(`${fleet.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'host-error', target: 'dc1-s01' }) });
     let worker = await startWorker();
-    const settings = { hmc: 'hmc-dc1', storage: 'svc-dc1', approvalTimeoutMs: 60_000, onApprovalTimeout: 'abort', rtoBudgetMs: 600_000, parallelMappingsPerStream: 4, pollMs: 100, activityTimeoutMs: 8_000, heartbeatTimeoutMs: 2_000 };
-    const handle = await server.client.workflow.start('hostFailover', { taskQueue: 'lazarus', workflowId: 'failover/dc1-prod/dc1-s01', args: [{ group: 'dc1-prod', host: 'dc1-s01', mode: 'auto', requestedBy: 'test', settings }] });
+    // Short heartbeats so a killed worker's activities are retried within seconds.
+    const configured = failoverPolicy(config, 'dc1-prod')!;
+    const policy: FailoverPolicy = { ...configured, timing: { ...configured.timing, pollMs: 100, heartbeatMs: 2_000 } };
+    const handle = await server.client.workflow.start(hostFailover, { taskQueue: 'lazarus', workflowId: 'failover/dc1-prod/dc1-s01', args: [{ group: 'dc1-prod', host: 'dc1-s01', mode: 'auto', requestedBy: 'test', policy }] });
     const progress = () => handle.query<FailoverProgress>('progress');
     // Where the failover is, from its progress query or, for boots (a second or so each here), from the simulator.
     const booting = async () => {

@@ -1,320 +1,382 @@
 // Host failover, the runbook (DESIGN.md "How a host failover runs"):
-//   1. confirm  — the HMC still says the host is down (a host that came back is left alone);
-//   2. fence    — power it off and see Power Off, then cut its volume mappings; no proof, no restart: without
-//                 proof the workflow alerts and waits for an operator's audited override;
-//   3. plan     — the planner places its LPARs on the surviving hosts of the group, from the last good inventory;
-//   4. approve  — in advisory mode, wait for approve or reject (the group's timeout policy decides otherwise);
-//   5. execute  — one child workflow per destination stream, all in parallel; LPARs that failed are re-planned
-//                 onto other hosts once (their volumes released first; never one the HMC still shows active);
-//   6. report   — per-LPAR steps and timings, RTO against the budget, what was not restarted and why; stored.
-// A cancel stops new work at once: the report says who cancelled, in which phase, and each LPAR's state on the HMC.
-// A step that still fails after its retries (a device unreachable, no inventory to plan from) stops the failover the
-// same way: nothing new starts, running streams finish, and the report says where and why; an operator is alerted.
-// Progress (per LPAR, step and timings) is the `progress` query; the report is the result.
+//   1. confirm   — the HMC still says the host is down (a host that came back is left alone);
+//   2. roster    — every LPAR known to have been on the host: the inventory united with the HMC's live listing;
+//                  if all of them already run elsewhere, nothing is done (`already-recovered`);
+//   3. approve   — in advisory mode, the dry plan goes to an operator before anything is touched;
+//   4. fence     — power off with Power Off confirmed, transient errors retried until the fence deadline; without
+//                  proof it blocks, alerts and waits for an audited override; a host that is back is left alone;
+//   5. gate      — per LPAR, from what the HMC shows on every host: restart only what provably runs nowhere; leave
+//                  what was not running before (owner's intent); block what may be running; then cut storage
+//                  (every mapping of a host proven off, else only those of LPARs proven not active there);
+//   6. execute   — one child stream per destination, in parallel; what failed is re-planned, each LPAR away from the
+//                  host that failed for it;
+//   7. report    — the HMC is read again, and only what it shows running counts; the inventory learns where each LPAR
+//                  runs now; the report is stored per run.
+// A cancel or a step that fails after its retries stops new work; the report says where and why. The RTO budget is
+// watched from the start: an alert fires the moment it is exceeded.
 import {
-  ApplicationFailure,
-  CancellationScope,
-  log,
   ActivityFailure,
+  CancellationScope,
   ChildWorkflowFailure,
-  condition,
   executeChild,
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FailoverActivities } from '../../activities/failover/activities.js';
+import type { ControlActivities, HmcActivities, StorageActivities } from '../../activities/failover/index.js';
 import {
-  approveSignal,
-  cancelRequestedSignal,
-  lparProgressSignal,
-  overrideFenceSignal,
-  progressQuery,
-  rejectSignal,
-  restartStreamWorkflowId,
-  type FailoverPhase,
+  HOST_UP_STATES,
+  gateVerdict,
+  isUnfinished,
+  restartOutcome,
+  type FailoverOutcome,
   type FailoverPlan,
-  type FailoverProgress,
+  type FailoverPolicy,
   type FailoverReport,
-  type FenceProof,
+  type GroupEvidence,
   type HostFailoverInput,
-  type LparProgress,
-  type OperatorDecision,
-} from './messages.js';
+  type RosterLpar,
+} from '../../domain/failover/index.js';
+import { controlOptions, deviceQueue, stepOptions } from '../shared/activity-options.js';
+import { boundedParallel } from '../shared/bounded-parallel.js';
+import { lparProgressSignal, progressQuery, restartStreamWorkflowId } from './messages.js';
+import { OperatorGates } from './operator-gates.js';
 import { restartStream, type StreamResult } from './restart-stream.js';
+import { FailoverRun } from './run-state.js';
 
-export interface HostFailoverSettings {
-  hmc: string;
-  storage: string;
-  approvalTimeoutMs: number;
-  onApprovalTimeout: 'proceed' | 'abort';
-  rtoBudgetMs: number;
-  /** Volume mappings in flight per stream: at least this many (CMS paper §5.3: 4). */
-  parallelMappingsPerStream: number;
-  /** The storage system's concurrent-operation budget (its device queue's limit); fencing unmaps this many at once. */
-  storageMaxConcurrentOperations?: number;
-  /**
-   * A stream asks for all of an LPAR's mappings at once (up to the storage budget) instead of
-   * parallelMappingsPerStream: the storage system's device queue shares the budget among all streams and failovers,
-   * so the storage system stays busy until the last volume while its limit still holds. Off: the paper's fixed K.
-   */
-  mapAllAtOnce?: boolean;
-  /** Destination streams run at once (default: all of them; 1 restarts one destination after the other). */
-  maxParallelStreams?: number;
-  /** How often device waits poll (tests use short ones). */
-  pollMs?: number;
-  /**
-   * How long a device activity may run, and may go without a heartbeat, before another worker retries it (after a
-   * worker crash, this is how soon the failover resumes). Defaults: 10 minutes and 30 seconds.
-   */
-  activityTimeoutMs?: number;
-  heartbeatTimeoutMs?: number;
-}
+/** Restart rounds at most: the first plan, then re-plans of what failed, each away from the hosts that failed it. */
+const MAX_ROUNDS = 3;
 
-type ControlActivities = ReturnType<typeof controlActivities>;
+export type HostFailoverArgs = HostFailoverInput & { policy: FailoverPolicy };
 
-/** Unmappings at once while fencing when the storage budget is not given. */
-const DEFAULT_UNMAP_LANES = 8;
-
-/** Device activities heartbeat while they wait on the device, so a crashed worker costs one heartbeat timeout. */
-function activityTimeouts(settings: Pick<HostFailoverSettings, 'activityTimeoutMs' | 'heartbeatTimeoutMs'>) {
-  return {
-    startToCloseTimeout: settings.activityTimeoutMs ?? 600_000,
-    heartbeatTimeout: settings.heartbeatTimeoutMs ?? 30_000,
-    retry: { initialInterval: '2s', maximumAttempts: 3 },
-  };
-}
-
-function controlActivities(settings: Pick<HostFailoverSettings, 'activityTimeoutMs' | 'heartbeatTimeoutMs'>) {
-  return proxyActivities<FailoverActivities>(activityTimeouts(settings));
-}
-
-export async function hostFailover(input: HostFailoverInput & { settings: HostFailoverSettings }): Promise<FailoverReport> {
-  const { settings } = input;
-  const control = controlActivities(settings);
-  const workflowId = workflowInfo().workflowId;
-  const startedAt = Date.now();
-  let phase: FailoverPhase = 'confirm';
-  let powerFence: Omit<FenceProof, 'unmappedVolumes'> | undefined;
-  let fence: FenceProof | undefined;
-  let plan: FailoverPlan | undefined;
-  let approval: FailoverReport['approval'];
-  let fenceOverride: OperatorDecision | undefined;
-  let decision: { approved: boolean; by: string; reason?: string } | undefined;
-  let cancelledDuring: FailoverPhase | undefined;
-  let cancelledBy: OperatorDecision | undefined;
-  const lpars = new Map<string, LparProgress>();
-
-  setHandler(approveSignal, (d) => {
-    if (validDecision('approve', d)) decision ??= { approved: true, by: d.by.trim(), reason: d.reason };
+export async function hostFailover(input: HostFailoverArgs): Promise<FailoverReport> {
+  const run = new FailoverRun(workflowInfo().workflowId, input, Date.now(), input.policy.rtoBudgetMs);
+  const failover = new Failover(run, input, new OperatorGates(run));
+  setHandler(progressQuery, () => run.progress());
+  setHandler(lparProgressSignal, (p) => {
+    // A late signal from an earlier round's stream must not overwrite the LPAR's newer round.
+    if (p.destination === undefined || run.lpar(p.lpar)?.destination === p.destination) run.setLpar(p.lpar, p.step, p);
   });
-  setHandler(rejectSignal, (d) => {
-    if (validDecision('reject', d)) decision ??= { approved: false, by: d.by.trim(), reason: d.reason };
-  });
-  setHandler(overrideFenceSignal, (d) => {
-    if (validDecision('overrideFence', d) && typeof d.reason === 'string' && d.reason.trim() !== '') fenceOverride ??= { by: d.by.trim(), reason: d.reason.trim() };
-    else log.warn('overrideFence ignored: it needs "by" and a "reason" for the audit trail');
-  });
-  setHandler(cancelRequestedSignal, (d) => {
-    if (validDecision('cancelRequested', d)) cancelledBy ??= { by: d.by.trim(), reason: d.reason };
-  });
-  setHandler(lparProgressSignal, (p) => void lpars.set(p.lpar, p));
-  const progress = (): FailoverProgress => ({
-    workflowId,
-    group: input.group,
-    host: input.host,
-    phase,
-    elapsedMs: Date.now() - startedAt,
-    rtoBudgetMs: settings.rtoBudgetMs,
-    fence,
-    planSummary: plan && { placed: plan.streams.reduce((n, s) => n + s.lpars.length, 0), unplaced: plan.unplaced.length, streams: plan.streams.length, estimatedRtoMs: plan.estimatedRtoMs },
-    lpars: [...lpars.values()],
-    totals: totals([...lpars.values()]),
-  });
-  setHandler(progressQuery, progress);
-  CancellationScope.current().cancelRequested.catch(() => (cancelledDuring ??= phase));
-  const report = async (outcome: FailoverReport['outcome'], stoppedBy?: string): Promise<FailoverReport> => {
-    phase = outcome === 'not-failed' || outcome === 'rejected' || outcome === 'cancelled' ? outcome : 'done';
-    const rtoMs = Date.now() - startedAt;
-    const final: FailoverReport = { ...progress(), outcome, rtoMs, withinBudget: rtoMs <= settings.rtoBudgetMs, unplaced: plan?.unplaced ?? [], approval, plan, cancelledDuring, cancelledBy, stoppedBy };
-    if (!input.dryRun) {
-      await CancellationScope.nonCancellable(() => control.recordFailoverReport({ ...final, startedAt: new Date(startedAt).toISOString() }));
-    }
-    return final;
-  };
-
+  CancellationScope.current().cancelRequested.catch(() => (run.cancelledDuring ??= run.phase));
+  failover.watchRtoBudget();
   try {
-    // 1. confirm
-    const confirmed = await control.confirmHostFailure({ group: input.group, host: input.host });
-    if (!confirmed.failed) return await report('not-failed');
-
-    // 2. fence (a dry run touches nothing)
-    if (!input.dryRun) {
-      phase = 'fence';
-      powerFence = await fenceByPowerOrWaitForOverride(control, input, settings, () => fenceOverride, (p) => (phase = p));
-      fence = { ...powerFence, unmappedVolumes: await cutStorage(input, settings) };
-    }
-
-    // 3. plan
-    phase = 'plan';
-    plan = await control.planFailover({ group: input.group, host: input.host });
-    for (const stream of plan.streams) for (const l of stream.lpars) lpars.set(l.name, { lpar: l.name, destination: stream.destination, step: 'pending', attempts: 0, timings: {} });
-    for (const u of plan.unplaced) lpars.set(u.lpar, { lpar: u.lpar, step: 'unplaced', attempts: 0, timings: {}, error: `${u.reason}: ${u.detail}` });
-    if (input.dryRun) return await report('dry-run');
-
-    // 4. approve
-    if (input.mode === 'advisory') {
-      phase = 'approve';
-      await control.notify({ severity: 'warning', kind: 'approval-needed', message: `failover of ${input.host} (${input.group}) waits for approval: ${plan.streams.length} streams, ${plan.unplaced.length} LPARs cannot be placed`, workflowId });
-      const answered = await condition(() => decision !== undefined, settings.approvalTimeoutMs);
-      if (!answered) {
-        approval = { decision: 'timed-out' };
-        if (settings.onApprovalTimeout === 'abort') return await report('rejected');
-      } else {
-        approval = { decision: decision!.approved ? 'approved' : 'rejected', by: decision!.by, reason: decision!.reason };
-        if (!decision!.approved) return await report('rejected');
-      }
-    }
-
-    // 5. execute: one stream per destination, all in parallel; then one re-plan round for what failed
-    phase = 'execute';
-    await runStreams(input, settings, plan, 1, startedAt);
-    const failedHere = [...lpars.values()].filter((l) => l.step === 'failed' && l.replannable !== false);
-    const failed = failedHere.map((l) => l.lpar);
-    if (failed.length > 0) {
-      const failedDestinations = [...new Set(failedHere.map((l) => l.destination!))];
-      const replan = await control.planFailover({ group: input.group, host: input.host, lpars: failed, excludeDestinations: failedDestinations });
-      for (const u of replan.unplaced) lpars.set(u.lpar, { ...lpars.get(u.lpar)!, step: 'failed', error: `${lpars.get(u.lpar)?.error ?? ''}; re-plan: ${u.reason}: ${u.detail}` });
-      await runStreams(input, settings, replan, 2, startedAt);
-    }
-
-    // 6. report
-    phase = 'report';
-    const t = totals([...lpars.values()]);
-    const outcome = t.failed === 0 && t.unplaced === 0 ? 'succeeded' : t.running > 0 ? 'partial' : 'failed';
-    await control.notify({ severity: outcome === 'succeeded' ? 'info' : 'critical', kind: 'failover-finished', message: `failover of ${input.host}: ${outcome}, ${t.running} running, ${t.failed} failed, ${t.unplaced} not placed`, workflowId });
-    return await report(outcome);
+    return await failover.runbook();
   } catch (err) {
-    if (isCancellation(err)) return await reportCancelled();
+    if (isCancellation(err)) return CancellationScope.nonCancellable(() => failover.finishCancelled());
     // Only a step's failure ends the failover with a report; a bug in this code fails the workflow task instead, so
     // Temporal retries it once the code is fixed.
-    if (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) return await reportStopped(err);
+    if (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) return failover.finishStopped(err);
     throw err;
   }
+}
 
-  /** A step failed after its retries: every LPAR not yet done is reported with the step it was in, for an operator. */
-  async function reportStopped(err: ActivityFailure | ChildWorkflowFailure): Promise<FailoverReport> {
-    const done = phase === 'fence' && powerFence && !fence ? `${powerFence.powerState} confirmed, but removing the host's volume mappings failed: ` : '';
-    const which = err instanceof ChildWorkflowFailure ? `restart stream ${err.execution.workflowId} ended: ` : '';
-    const stoppedBy = `${phase}: ${done}${which}${rootMessage(err)}`;
-    for (const l of lpars.values()) {
-      if (!UNFINISHED_STEPS.has(l.step)) continue;
-      const where = l.step === 'pending' ? 'not started' : `stopped during ${l.step} on ${l.destination}: check it on the HMC`;
-      lpars.set(l.lpar, { ...l, step: 'failed', replannable: false, error: `${where}; the failover stopped (${stoppedBy})` });
+class Failover {
+  private readonly control: ControlActivities;
+  private readonly power: HmcActivities;
+  private readonly storage: StorageActivities;
+  private roster: RosterLpar[] = [];
+  /** What the HMC showed when the gate let LPARs through: the first plan's residents. */
+  private gateEvidence?: GroupEvidence;
+  private finished = false;
+
+  constructor(
+    private readonly run: FailoverRun,
+    private readonly input: HostFailoverArgs,
+    private readonly gates: OperatorGates,
+  ) {
+    const { devices, timing } = input.policy;
+    this.control = proxyActivities<ControlActivities>(controlOptions(timing.heartbeatMs));
+    this.power = proxyActivities<HmcActivities>(stepOptions(timing.fenceDeadlineMs, timing.heartbeatMs, deviceQueue(devices.hmc)));
+    this.storage = proxyActivities<StorageActivities>(stepOptions(timing.steps.mappingMs, timing.heartbeatMs, deviceQueue(devices.storage)));
+  }
+
+  private get where() {
+    return { group: this.input.group, host: this.input.host };
+  }
+
+  async runbook(): Promise<FailoverReport> {
+    if (!(await this.confirmDown())) return this.finish('not-failed');
+    const before = await this.takeRoster();
+    if (this.roster.length > 0 && this.roster.every((l) => this.runningElsewhere(l, before))) {
+      for (const l of this.roster) this.run.setLpar(l.name, 'running', { destination: this.runningElsewhere(l, before), priority: l.priority });
+      return this.finish('already-recovered');
     }
-    const outcome = totals([...lpars.values()]).running > 0 ? 'partial' : 'failed';
-    await control.notify({ severity: 'critical', kind: 'failover-stopped', message: `failover of ${input.host} stopped in ${stoppedBy}`, workflowId });
-    return report(outcome, stoppedBy);
+    if (this.input.dryRun || this.input.mode === 'advisory') {
+      this.run.plan = await this.dryPlan(before);
+      if (this.input.dryRun) return this.finish('dry-run');
+      if (!(await this.approved())) return this.finish('rejected');
+    }
+    if ((await this.fence()) === 'host-returned') return this.finish('host-returned');
+    const restartable = await this.gate();
+    await this.cutStorage(restartable);
+    await this.restartAll(restartable);
+    return this.finish(await this.verify());
   }
 
-  /** Cancelled: nothing new was started after the request; every LPAR's last known state is in the report. */
-  async function reportCancelled(): Promise<FailoverReport> {
-    cancelledDuring ??= phase;
-    for (const l of lpars.values()) if (l.step === 'pending') lpars.set(l.lpar, { ...l, step: 'cancelled', error: 'not started: the failover was cancelled' });
-    return report('cancelled');
+  /** 1. The HMC still says the host is down. */
+  private async confirmDown(): Promise<boolean> {
+    this.run.enterPhase('confirm');
+    return !HOST_UP_STATES.has(await this.control.hostState(this.where));
   }
 
-  async function runStreams(i: HostFailoverInput, s: HostFailoverSettings, p: FailoverPlan, round: number, started: number): Promise<void> {
-    const parallelMappings = s.mapAllAtOnce ? Math.max(s.parallelMappingsPerStream, s.storageMaxConcurrentOperations ?? 0) : s.parallelMappingsPerStream;
-    const results = await inLanes(p.streams, s.maxParallelStreams ?? p.streams.length, (stream) =>
+  /** 2. Every LPAR known to have been on the host, each with the step it starts from. */
+  private async takeRoster(): Promise<GroupEvidence> {
+    this.run.enterPhase('inventory');
+    const evidence = await this.control.groupEvidence({ group: this.input.group });
+    this.roster = await this.control.failoverRoster({ ...this.where, evidence });
+    for (const l of this.roster) this.run.setLpar(l.name, 'pending', { priority: l.priority });
+    return evidence;
+  }
+
+  private runningElsewhere(lpar: RosterLpar, evidence: GroupEvidence): string | undefined {
+    const verdict = gateVerdict(lpar, evidence, this.input.host, { sourcePoweredOff: true, overridden: false });
+    return verdict.kind === 'running-elsewhere' ? verdict.host : undefined;
+  }
+
+  /** The plan as it would be if the host were fenced now: what an advisory approval and a dry run show. */
+  private async dryPlan(evidence: GroupEvidence): Promise<FailoverPlan> {
+    this.run.enterPhase('plan');
+    const names = this.roster.filter((l) => gateVerdict(l, evidence, this.input.host, { sourcePoweredOff: true, overridden: false }).kind === 'restart');
+    return this.control.planFailover({ ...this.where, evidence, lpars: names.map((l) => ({ name: l.name, excludeHosts: [] })) });
+  }
+
+  /** 3. Advisory: the dry plan goes out; nothing is touched until an operator approves (or the policy says proceed). */
+  private async approved(): Promise<boolean> {
+    this.run.enterPhase('approve');
+    const plan = this.run.plan!;
+    const streams = plan.streams.map((s) => `${s.destination}: ${s.lpars.map((l) => l.name).join(', ')}`).join('; ');
+    const unplaced = plan.unplaced.map((u) => `${u.lpar} (${u.reason})`).join(', ');
+    await this.notify('warning', 'approval-needed', `failover of ${this.input.host} (${this.input.group}) waits for approval; nothing was touched yet. Plan: ${streams || 'nothing to restart'}${unplaced ? `; cannot place: ${unplaced}` : ''}`);
+    const decision = await this.gates.approval(this.input.policy.approval.timeoutMs);
+    if (!decision) {
+      this.run.approval = { decision: 'timed-out' };
+      return this.input.policy.approval.onTimeout === 'proceed';
+    }
+    this.run.approval = { decision: decision.approved ? 'approved' : 'rejected', by: decision.by, reason: decision.reason };
+    return decision.approved;
+  }
+
+  /**
+   * 4. Power off and see Power Off, transient errors retried until the fence deadline. No proof: block, alert, wait
+   * for an override. Either way the host's state is read again before anything is cut: a host that is back is left
+   * alone.
+   */
+  private async fence(): Promise<'fenced' | 'host-returned'> {
+    this.run.enterPhase('fence');
+    const { pollMs, fenceDeadlineMs } = this.input.policy.timing;
+    const deadline = Date.now() + fenceDeadlineMs;
+    try {
+      await this.power.powerOffHost(this.where);
+      const timeoutMs = Math.max(pollMs, deadline - Date.now());
+      const powerState = await this.control.waitHostPowerOff({ ...this.where, pollMs, timeoutMs });
+      this.run.fence = { host: this.input.host, powerState, poweredOff: true, unmappedVolumes: [] };
+    } catch (err) {
+      if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+      const override = await this.waitForOverride(rootMessage(err));
+      const powerState = await this.control.hostState(this.where);
+      this.run.fence = { host: this.input.host, powerState, poweredOff: powerState === 'Power Off', unmappedVolumes: [], override };
+    }
+    const now = await this.control.hostState(this.where);
+    if (HOST_UP_STATES.has(now)) return 'host-returned';
+    if (now === 'Power Off') this.run.fence = { ...this.run.fence, poweredOff: true, powerState: now };
+    return 'fenced';
+  }
+
+  private async waitForOverride(why: string) {
+    this.run.enterPhase('fence-blocked');
+    await this.notify('critical', 'fence-failed', `cannot fence ${this.input.host}: ${why}. Nothing is restarted until an operator overrides the fence.`);
+    const override = await this.gates.fenceOverride();
+    this.run.enterPhase('fence');
+    return override;
+  }
+
+  /**
+   * 5. The per-LPAR safety gate, on what the HMC shows now on every host of the group. Returns the LPARs to restart;
+   * every other one gets its final step and reason here.
+   */
+  private async gate(): Promise<RosterLpar[]> {
+    const evidence = await this.control.groupEvidence({ group: this.input.group });
+    const fence = { sourcePoweredOff: this.run.fence!.poweredOff, overridden: this.run.fence!.override !== undefined };
+    const restartable: RosterLpar[] = [];
+    for (const lpar of this.roster) {
+      const verdict = gateVerdict(lpar, evidence, this.input.host, fence);
+      if (verdict.kind === 'restart') restartable.push(lpar);
+      else if (verdict.kind === 'running-elsewhere') this.run.setLpar(lpar.name, 'running', { destination: verdict.host });
+      else this.run.setLpar(lpar.name, verdict.kind, { error: verdict.reason });
+    }
+    this.gateEvidence = evidence;
+    return restartable;
+  }
+
+  /**
+   * Storage fencing: every mapping of a host proven powered off; otherwise (an override) only the volumes of the LPARs
+   * the gate let through, each proven not active there or vouched for by the operator.
+   */
+  private async cutStorage(restartable: RosterLpar[]): Promise<void> {
+    const fence = this.run.fence!;
+    const volumes = fence.poweredOff
+      ? await this.storage.listHostMappings(this.where)
+      : [...new Set(restartable.flatMap((l) => l.volumes))];
+    const lanes = this.input.policy.concurrency.storageOperations;
+    await boundedParallel(volumes, lanes, (volume) => this.storage.unmapVolume({ group: this.input.group, volume, host: this.input.host }));
+    this.run.fence = { ...fence, unmappedVolumes: volumes };
+  }
+
+  /** 6. Restart rounds: plan, one stream per destination, then re-plan what failed away from where it failed. */
+  private async restartAll(restartable: RosterLpar[]): Promise<void> {
+    this.run.enterPhase('execute');
+    const failedOn = new Map<string, string[]>(restartable.map((l) => [l.name, []]));
+    let evidence = this.gateEvidence!;
+    let todo = restartable.map((l) => l.name);
+    for (let round = 1; round <= MAX_ROUNDS && todo.length > 0; round++) {
+      if (round > 1) ({ evidence, restartable: todo } = await this.regate(todo));
+      const lpars = todo.map((name) => ({ name, excludeHosts: failedOn.get(name) ?? [] }));
+      const plan = await this.control.planFailover({ ...this.where, evidence, lpars });
+      this.adoptPlan(plan, round);
+      await this.runStreams(plan, round);
+      todo = this.run.lparsAt('failed').filter((l) => l.replannable !== false && failedOn.has(l.lpar)).map((l) => l.lpar);
+      for (const name of todo) failedOn.get(name)!.push(this.run.lpar(name)!.destination!);
+    }
+  }
+
+  /** Before a re-plan, the gate again: an LPAR that now shows signs of life anywhere is not restarted. */
+  private async regate(candidates: string[]): Promise<{ evidence: GroupEvidence; restartable: string[] }> {
+    const evidence = await this.control.groupEvidence({ group: this.input.group });
+    const restartable: string[] = [];
+    const fence = { sourcePoweredOff: this.run.fence!.poweredOff, overridden: this.run.fence!.override !== undefined };
+    for (const lpar of this.roster.filter((l) => candidates.includes(l.name))) {
+      const verdict = gateVerdict(lpar, evidence, this.input.host, fence);
+      const previous = this.run.lpar(lpar.name)?.error;
+      if (verdict.kind === 'restart') restartable.push(lpar.name);
+      else if (verdict.kind === 'running-elsewhere') this.run.setLpar(lpar.name, 'running', { destination: verdict.host, reopen: true });
+      else this.run.setLpar(lpar.name, verdict.kind, { error: `${previous}; before a re-plan: ${verdict.reason}` });
+    }
+    return { evidence, restartable };
+  }
+
+  private adoptPlan(plan: FailoverPlan, round: number): void {
+    if (round === 1) this.run.plan = plan;
+    for (const stream of plan.streams) {
+      for (const l of stream.lpars) {
+        this.run.setLpar(l.name, 'pending', { destination: stream.destination, attempts: round, priority: l.priority, reopen: true, replannable: undefined });
+      }
+    }
+    for (const u of plan.unplaced) {
+      const previous = this.run.lpar(u.lpar)?.error;
+      const why = `${u.reason}: ${u.detail}`;
+      this.run.setLpar(u.lpar, round === 1 ? 'unplaced' : 'failed', { error: previous ? `${previous}; re-plan: ${why}` : why });
+    }
+  }
+
+  private async runStreams(plan: FailoverPlan, round: number): Promise<void> {
+    const { devices, concurrency, timing } = this.input.policy;
+    const results = await boundedParallel(plan.streams, concurrency.maxParallelStreams ?? plan.streams.length, (stream) =>
       executeChild(restartStream, {
-        workflowId: restartStreamWorkflowId(workflowId, round, stream.destination),
+        workflowId: restartStreamWorkflowId(this.run.workflowId, round, stream.destination),
         args: [{
-          parentWorkflowId: workflowId,
-          group: i.group,
-          source: i.host,
+          parentWorkflowId: this.run.workflowId,
+          group: this.input.group,
+          source: this.input.host,
           destination: stream.destination,
+          round,
           lpars: stream.lpars,
-          parallelMappings,
-          hmcQueue: `device/${s.hmc}`,
-          storageQueue: `device/${s.storage}`,
-          startedAt: started,
-          pollMs: s.pollMs,
-          activityTimeoutMs: s.activityTimeoutMs,
-          heartbeatTimeoutMs: s.heartbeatTimeoutMs,
+          policy: { devices, concurrency, timing },
+          startedAt: this.run.startedAtMs,
         }],
       }),
     );
     // The children's own results are authoritative (a progress signal may still be in flight).
-    for (const result of results as StreamResult[]) for (const l of result.lpars) lpars.set(l.lpar, { ...l, attempts: round });
+    for (const result of results as StreamResult[]) for (const l of result.lpars) this.run.takeFromStream(l);
   }
-}
 
-/**
- * Fences the host by power: off, and Power Off confirmed by the HMC. When that cannot be proven it alerts and waits
- * for an operator's override (who and why go into the proof); nothing is restarted meanwhile.
- */
-async function fenceByPowerOrWaitForOverride(
-  control: ControlActivities,
-  input: HostFailoverInput,
-  settings: HostFailoverSettings,
-  override: () => OperatorDecision | undefined,
-  setPhase: (phase: FailoverPhase) => void,
-): Promise<Omit<FenceProof, 'unmappedVolumes'>> {
-  try {
-    const { powerState } = await control.fenceHost({ group: input.group, host: input.host, pollMs: settings.pollMs });
-    return { host: input.host, powerState, poweredOff: true };
-  } catch (err) {
-    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
-    const why = err.cause instanceof ApplicationFailure ? err.cause.message : String(err);
-    setPhase('fence-blocked');
-    await control.notify({ severity: 'critical', kind: 'fence-failed', message: `cannot fence ${input.host}: ${why}. Nothing is restarted until an operator overrides the fence.`, workflowId: workflowInfo().workflowId });
-    await condition(() => override() !== undefined);
-    setPhase('fence');
-    const powerState = await control.hostPowerState({ group: input.group, host: input.host });
-    return { host: input.host, powerState, poweredOff: false, override: override() };
-  }
-}
-
-/**
- * Fencing's second half: every volume mapping of the host's storage host object removed, through the storage
- * system's device queue so the storage limits hold across concurrent failovers. Returns the volumes unmapped.
- */
-async function cutStorage(input: HostFailoverInput, settings: HostFailoverSettings): Promise<string[]> {
-  const storage = proxyActivities<FailoverActivities>({ taskQueue: `device/${settings.storage}`, ...activityTimeouts(settings) });
-  const volumes = await storage.listHostMappings({ group: input.group, host: input.host });
-  await inLanes(volumes, settings.storageMaxConcurrentOperations ?? DEFAULT_UNMAP_LANES, (volume) => storage.unmapVolume({ group: input.group, volume, host: input.host }));
-  return volumes;
-}
-
-/**
- * Runs `work` over `items`, at most `limit` at a time; results in the order of `items`. After a failure nothing new
- * starts, and it waits for the work in flight before rethrowing: no stream is left running unwatched.
- */
-async function inLanes<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async () => {
-    while (next < items.length && !failure) {
-      const index = next++;
-      results[index] = await work(items[index]!).catch((error: unknown) => {
-        failure ??= { error };
-        return undefined as R;
-      });
+  /**
+   * 7. What the HMC shows at the end decides: an LPAR counts as running only if it runs on exactly one host, the one
+   * the failover put it on. The inventory learns where each LPAR runs now.
+   */
+  private async verify(): Promise<FailoverOutcome> {
+    this.run.enterPhase('verify');
+    const evidence = await this.control.groupEvidence({ group: this.input.group });
+    for (const l of this.run.lparsAt('running')) {
+      const runningOn = evidence.hosts.filter((h) => h.partitions?.[l.lpar] === 'Running').map((h) => h.host);
+      if (runningOn.length === 1 && runningOn[0] === l.destination) continue;
+      const seen = evidence.hosts.filter((h) => h.partitions?.[l.lpar] !== undefined).map((h) => `${h.partitions![l.lpar]} on ${h.host}`);
+      this.run.setLpar(l.lpar, 'failed', { error: `reported running on ${l.destination}, but at the end the HMC shows ${seen.join(', ') || 'it nowhere'}` });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
-  if (failure) throw failure.error;
-  return results;
-}
+    await this.writeBack(evidence);
+    return restartOutcome(this.run.allLpars());
+  }
 
-const UNFINISHED_STEPS: ReadonlySet<string> = new Set(['pending', 'mapping', 'vios', 'activating', 'waiting-running']);
+  private async writeBack(evidence: GroupEvidence): Promise<void> {
+    const lpars = this.roster.flatMap((l) => {
+      const where = evidence.hosts.find((h) => h.partitions?.[l.name] === 'Running');
+      return where ? [{ name: l.name, host: where.host, state: 'Running' }] : [];
+    });
+    const hostState = evidence.hosts.find((h) => h.host === this.input.host)?.state ?? 'unknown';
+    await this.control.recordFailoverObservations({ ...this.where, workflowId: this.run.workflowId, fenced: true, hostState, lpars });
+  }
 
-function totals(lpars: LparProgress[]): FailoverProgress['totals'] {
-  const count = (steps: string[]) => lpars.filter((l) => steps.includes(l.step)).length;
-  return { running: count(['running']), failed: count(['failed']), unplaced: count(['unplaced']), cancelled: count(['cancelled']), pending: count([...UNFINISHED_STEPS]) };
+  /** Fires an alert the moment the RTO budget is exceeded, not only in the final report. */
+  watchRtoBudget(): void {
+    const budget = this.input.policy.rtoBudgetMs;
+    if (this.input.dryRun) return;
+    sleep(budget)
+      .then(async () => {
+        if (this.finished) return;
+        const t = this.run.progress().totals;
+        await this.notify('critical', 'rto-exceeded', `failover of ${this.input.host} exceeded its RTO budget of ${budget / 1000} s in phase ${this.run.phase}: ${t.running} running, ${t.pending} still in progress`);
+      })
+      .catch(() => undefined);
+  }
+
+  private async finish(outcome: FailoverOutcome): Promise<FailoverReport> {
+    this.finished = true;
+    const report = this.run.report(outcome);
+    if (this.input.dryRun) return report;
+    await CancellationScope.nonCancellable(async () => {
+      if (!['not-failed', 'dry-run'].includes(outcome)) await this.notifyFinished(report);
+      await this.control.recordFailoverReport(report);
+    });
+    return report;
+  }
+
+  private notifyFinished(report: FailoverReport) {
+    const t = report.totals;
+    const fine = report.outcome === 'succeeded' || report.outcome === 'already-recovered';
+    const kind = report.stoppedBy ? 'failover-stopped' : 'failover-finished';
+    return this.notify(fine ? 'info' : 'critical', kind, `failover of ${this.input.host}: ${report.outcome}, ${t.running} running, ${t.failed} failed, ${t.blocked} blocked, ${t.notRestarted} not restarted, ${t.unplaced} not placed${report.stoppedBy ? ` (stopped in ${report.stoppedBy})` : ''}`);
+  }
+
+  /** Cancelled: nothing new was started after the request; every LPAR's last known state is in the report. */
+  finishCancelled(): Promise<FailoverReport> {
+    this.run.cancelledDuring ??= this.run.phase;
+    for (const l of this.run.lparsAt('pending')) this.run.setLpar(l.lpar, 'cancelled', { error: 'not started: the failover was cancelled' });
+    return this.finish('cancelled');
+  }
+
+  /** A step failed after its retries: every LPAR not yet done is reported with the step it was in, for an operator. */
+  finishStopped(err: ActivityFailure | ChildWorkflowFailure): Promise<FailoverReport> {
+    const which = err instanceof ChildWorkflowFailure ? `restart stream ${err.execution.workflowId} ended: ` : '';
+    this.run.stoppedBy = `${this.run.phase}: ${this.fenceSoFar()}${which}${rootMessage(err)}`;
+    for (const l of this.run.allLpars().filter((l) => isUnfinished(l.step))) {
+      const where = l.step === 'pending' ? 'not started' : `stopped during ${l.step} on ${l.destination}: check it on the HMC`;
+      this.run.setLpar(l.lpar, 'failed', { replannable: false, error: `${where}; the failover stopped (${this.run.stoppedBy})` });
+    }
+    return this.finish(restartOutcome(this.run.allLpars()));
+  }
+
+  /** What the fence had achieved when a step failed during it, so the operator knows the host's situation. */
+  private fenceSoFar(): string {
+    const fence = this.run.fence;
+    if (this.run.phase !== 'fence' || !fence) return '';
+    const proof = fence.poweredOff ? `${fence.powerState} confirmed` : `fence overridden by ${fence.override?.by}`;
+    return `${proof}, but removing the host's volume mappings failed: `;
+  }
+
+  private notify(severity: 'info' | 'warning' | 'critical', kind: string, message: string) {
+    return this.control.notify({ severity, kind, message, workflowId: this.run.workflowId });
+  }
 }
 
 /** The innermost message of a failure chain: what the device or the activity said, not "Activity task failed". */
@@ -322,12 +384,4 @@ function rootMessage(err: Error): string {
   let inner: Error = err;
   while (inner.cause instanceof Error) inner = inner.cause;
   return inner.message;
-}
-
-/** Signal payloads come from outside: a malformed one is logged and ignored, never allowed to fail the failover. */
-function validDecision(signal: string, decision: unknown): decision is OperatorDecision {
-  const d = decision as Partial<OperatorDecision> | undefined;
-  const ok = typeof d?.by === 'string' && d.by.trim() !== '' && d.by.length <= 200 && (d.reason === undefined || typeof d.reason === 'string');
-  if (!ok) log.warn(`${signal} ignored: it needs "by" (the operator's name) and an optional string "reason"`);
-  return ok;
 }

@@ -1,2 +1,2 @@
-export { hostFailover, type HostFailoverSettings } from './host-failover.js';
+export { hostFailover, type HostFailoverArgs } from './host-failover.js';
 export { restartStream } from './restart-stream.js';

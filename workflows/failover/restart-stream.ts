@@ -1,26 +1,40 @@
 // One destination stream (CMS paper §5.2): the LPARs planned onto one surviving host, restarted one after the other
 // in plan order (priority first). For each: its volumes mapped to the destination, a few at a time (§5.3) or all at
 // once when the storage system's queue shares its budget; the destination's VIOS rescanned; the LPAR remote-restarted
-// there; then wait until it is Running. An LPAR that still fails after its retries has its volumes released here and
-// is reported back, so the parent can re-plan it elsewhere; the stream moves on. A cancel starts nothing new.
-import { ActivityFailure, ApplicationFailure, CancellationScope, getExternalWorkflowHandle, isCancellation, proxyActivities } from '@temporalio/workflow';
-import type { FailoverActivities } from '../../activities/failover/activities.js';
-import { lparProgressSignal, type LparProgress, type LparStep, type PlannedLpar } from './messages.js';
+// there; then wait until it is Running. Every step has a deadline, so a hung LPAR holds the ones behind it no longer
+// than that. An LPAR whose step failed is settled by what the HMC shows on the destination: running after all;
+// proven not active (its volumes there are released and the parent may re-plan it elsewhere); or anything that may be
+// running, which blocks it for an operator. A cancel starts nothing new.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { ControlActivities, HmcActivities, StorageActivities } from '../../activities/failover/index.js';
+import {
+  partitionEvidence,
+  type FailoverPolicy,
+  type LparProgress,
+  type LparStep,
+  type PlannedLpar,
+} from '../../domain/failover/index.js';
+import { controlOptions, deviceQueue, stepOptions } from '../shared/activity-options.js';
+import { boundedParallel } from '../shared/bounded-parallel.js';
+import { lparProgressSignal } from './messages.js';
 
 export interface RestartStreamInput {
   parentWorkflowId: string;
   group: string;
   source: string;
   destination: string;
+  round: number;
   lpars: PlannedLpar[];
-  parallelMappings: number;
-  /** Task queues of the devices, so their workers bound concurrency across every failover. */
-  hmcQueue: string;
-  storageQueue: string;
+  policy: Pick<FailoverPolicy, 'devices' | 'concurrency' | 'timing'>;
+  /** The failover's start (epoch ms), so step timings read as offsets from it. */
   startedAt: number;
-  pollMs?: number;
-  activityTimeoutMs?: number;
-  heartbeatTimeoutMs?: number;
 }
 
 export interface StreamResult {
@@ -28,86 +42,79 @@ export interface StreamResult {
   lpars: LparProgress[];
 }
 
-/** States in which an LPAR may be using its disks on the destination. */
-const ACTIVE_STATES = new Set(['Running', 'Starting', 'Open Firmware', 'Migrating - Running', 'Shutting Down']);
-
-const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 };
-
 export async function restartStream(input: RestartStreamInput): Promise<StreamResult> {
-  // Device activities heartbeat while they wait on the device, so a crashed worker costs one heartbeat timeout.
-  const timeouts = { startToCloseTimeout: input.activityTimeoutMs ?? 600_000, heartbeatTimeout: input.heartbeatTimeoutMs ?? 30_000, retry };
-  const hmc = proxyActivities<FailoverActivities>({ taskQueue: input.hmcQueue, ...timeouts });
-  const storage = proxyActivities<FailoverActivities>({ taskQueue: input.storageQueue, ...timeouts });
-  // Waiting for a boot only lists partitions, which the HMC's concurrent-operation limit does not count: it runs on
-  // this workflow's own queue, so a long boot never holds one of the device queue's slots.
-  const watch = proxyActivities<FailoverActivities>(timeouts);
+  const steps = stepActivities(input);
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
+  const signals: Array<Promise<void>> = [];
   const results: LparProgress[] = [];
   let cancelled = false;
-  const signals: Array<Promise<void>> = [];
+  CancellationScope.current().cancelRequested.catch(() => (cancelled = true));
 
   for (const planned of input.lpars) {
-    const progress: LparProgress = { lpar: planned.name, destination: input.destination, step: 'pending', attempts: 1, timings: {} };
-    // Progress goes to the parent without waiting for it (a signal costs round trips the restart need not wait for),
-    // and even while this stream is being cancelled, so the parent's report knows every LPAR's state.
+    const progress: LparProgress = { lpar: planned.name, destination: input.destination, step: 'pending', attempts: input.round, timings: {}, priority: planned.priority };
+    // Progress goes to the parent without waiting for it, even while this stream is being cancelled, so the parent's
+    // report knows every LPAR's state; the result below stays authoritative.
     const reach = (step: LparStep, error?: string): void => {
       progress.step = step;
       progress.timings[step] = Date.now() - input.startedAt;
       if (error) progress.error = error;
-      signals.push(CancellationScope.nonCancellable(() => parent.signal(lparProgressSignal, { ...progress, timings: { ...progress.timings } })));
+      const copy = { ...progress, timings: { ...progress.timings } };
+      signals.push(CancellationScope.nonCancellable(() => parent.signal(lparProgressSignal, copy)));
     };
-    if (cancelled) {
-      reach('cancelled', 'not started: the failover was cancelled');
-      results.push(progress);
-      continue;
-    }
-    try {
-      reach('mapping');
-      await inBatches(planned.volumes, input.parallelMappings, (volume) => storage.mapVolume({ group: input.group, volume, destination: input.destination }));
-      reach('vios');
-      await hmc.configureVios({ group: input.group, destination: input.destination });
-      reach('activating');
-      await hmc.restartLpar({ group: input.group, source: input.source, destination: input.destination, lpar: planned.name });
-      reach('waiting-running');
-      await watch.waitLparRunning({ group: input.group, destination: input.destination, lpar: planned.name, pollMs: input.pollMs });
-      reach('running');
-    } catch (err) {
-      if (isCancellation(err)) {
-        cancelled = true;
-        reach('cancelled', `cancelled during ${progress.step}; on ${input.destination} it is now ${await stateOn(planned.name)}`);
-      } else {
-        await settleFailure(planned, describe(err), progress, reach);
-      }
-    }
+    if (cancelled) reach('cancelled', 'not started: the failover was cancelled');
+    else await restartOne(planned, progress, reach);
     results.push(progress);
   }
-  // Progress signals are only progress: the result below is authoritative, so a failed one is not fatal.
   await Promise.allSettled(signals);
   return { destination: input.destination, lpars: results };
 
+  async function restartOne(planned: PlannedLpar, progress: LparProgress, reach: (step: LparStep, error?: string) => void) {
+    try {
+      reach('mapping');
+      await boundedParallel(planned.volumes, mappingLanes(input), (volume) => steps.storage.mapVolume({ group: input.group, volume, destination: input.destination }));
+      reach('vios');
+      await steps.vios.configureVios({ group: input.group, destination: input.destination });
+      reach('activating');
+      await steps.restart.restartLpar({ group: input.group, source: input.source, destination: input.destination, lpar: planned.name });
+      reach('waiting-running');
+      const { pollMs, steps: deadlines } = input.policy.timing;
+      await steps.boot.waitLparRunning({ group: input.group, destination: input.destination, lpar: planned.name, pollMs, timeoutMs: deadlines.bootMs });
+      reach('running');
+    } catch (err) {
+      if (!isCancellation(err)) return settleFailure(planned, describe(err), progress, reach);
+      cancelled = true;
+      reach('cancelled', `cancelled during ${progress.step}; on ${input.destination} it is now ${await stateOnDestination(planned.name)}`);
+    }
+  }
+
   /** The LPAR's state on the destination as the HMC reports it now, asked even while the stream is cancelled. */
-  function stateOn(lpar: string): Promise<string> {
+  function stateOnDestination(lpar: string): Promise<string> {
     return CancellationScope.nonCancellable(() =>
-      watch.lparState({ group: input.group, host: input.destination, lpar }).catch((err: unknown) => `unknown (${describe(err)})`),
+      steps.read.lparState({ group: input.group, host: input.destination, lpar }).catch((err: unknown) => `unknown (${describe(err)})`),
     );
   }
 
   /**
-   * An LPAR whose steps failed after their retries. If the HMC shows it active on the destination after all (e.g. a
-   * restart that answered with an error but happened), it must not be restarted anywhere else: it would run twice.
-   * Otherwise the volumes mapped here are released and the parent re-plans it onto another host.
+   * A step failed after its retries or its deadline. What the HMC shows on the destination decides: Running after all
+   * (a restart that answered with an error but happened); proven not active (its volumes there are released, and the
+   * parent may re-plan it onto another host); or a state that may be running or cannot be read: blocked, since a
+   * restart elsewhere could run it twice and releasing its volumes could cut the disks under it.
    */
-  async function settleFailure(planned: PlannedLpar, why: string, progress: LparProgress, reach: (step: LparStep, error?: string) => void): Promise<void> {
-    const state = await stateOn(planned.name);
-    if (state === 'Running') return reach('running');
-    if (ACTIVE_STATES.has(state) || state.startsWith('unknown')) {
+  async function settleFailure(planned: PlannedLpar, why: string, progress: LparProgress, reach: (step: LparStep, error?: string) => void) {
+    const state = await stateOnDestination(planned.name);
+    const seen = partitionEvidence(state.startsWith('unknown') ? 'unknown' : state);
+    if (seen === 'running') return reach('running');
+    if (seen === 'may-be-running') {
       progress.replannable = false;
-      return reach('failed', `${why}; it is ${state} on ${input.destination}, so it is not restarted elsewhere (it could run twice): check it`);
+      return reach('blocked', `${why}; it is ${state} on ${input.destination}, so it is neither restarted elsewhere nor are its disks released: check it`);
     }
     try {
       // Every volume of the LPAR, not only those known mapped: unmapping is idempotent and a lost answer is possible.
-      for (const volume of planned.volumes) await storage.unmapVolume({ group: input.group, volume, host: input.destination });
-      return reach('failed', `${why}; its volume mappings on ${input.destination} were removed`);
+      // A cancel arriving meanwhile lets the release finish: it is cleanup, and the next LPAR is not started anyway.
+      await CancellationScope.nonCancellable(() =>
+        boundedParallel(planned.volumes, mappingLanes(input), (volume) => steps.storage.unmapVolume({ group: input.group, volume, host: input.destination })),
+      );
+      return reach('failed', `${why}; it is ${state} on ${input.destination} and its volume mappings there were removed`);
     } catch (err) {
       progress.replannable = false;
       return reach('failed', `${why}; removing its volume mappings on ${input.destination} failed (${describe(err)}), so it is not restarted elsewhere: check them`);
@@ -115,25 +122,30 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
   }
 }
 
-/**
- * Runs `work` over `items`, at most `limit` at a time. After a failure no new item starts, and it waits for those in
- * flight before rethrowing: nothing keeps mapping volumes to a host the stream has given up on.
- */
-async function inBatches<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async () => {
-    while (next < items.length && !failure) {
-      const item = items[next++]!;
-      await work(item).catch((error: unknown) => void (failure ??= { error }));
-    }
+/** One proxy per step, each with its deadline and on its device's queue (the compiler checks the routing). */
+function stepActivities(input: RestartStreamInput) {
+  const { devices, timing } = input.policy;
+  const beat = timing.heartbeatMs;
+  return {
+    storage: proxyActivities<StorageActivities>(stepOptions(timing.steps.mappingMs, beat, deviceQueue(devices.storage))),
+    vios: proxyActivities<HmcActivities>(stepOptions(timing.steps.mappingMs, beat, deviceQueue(devices.hmc))),
+    restart: proxyActivities<HmcActivities>(stepOptions(timing.steps.remoteRestartMs, beat, deviceQueue(devices.hmc))),
+    // Waiting for a boot only lists partitions, which the HMC's operation limit does not count: it runs on the main
+    // queue, so a long boot never holds one of the device queue's slots.
+    boot: proxyActivities<ControlActivities>({ ...stepOptions(timing.steps.bootMs + 30_000, beat), retry: { maximumAttempts: 2 } }),
+    read: proxyActivities<ControlActivities>(controlOptions(beat)),
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
-  if (failure) throw failure.error;
+}
+
+/** Mappings in flight for one LPAR: all of them (the storage queue shares its budget) or the paper's fixed K. */
+function mappingLanes(input: RestartStreamInput): number {
+  const { mapAllAtOnce, mappingsPerStream, storageOperations } = input.policy.concurrency;
+  return mapAllAtOnce ? Math.max(mappingsPerStream, storageOperations) : mappingsPerStream;
 }
 
 function describe(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return `${err.cause.type ?? 'error'}: ${err.cause.message}`;
+  if (err instanceof ActivityFailure && err.cause) return `${err.cause.name}: ${err.cause.message}`;
   if (err instanceof Error) return err.cause instanceof Error ? err.cause.message : err.message;
   return String(err);
 }

@@ -1,0 +1,127 @@
+// Planning a failover at failure time: the LPARs to restart (with their sizes and volumes from the inventory), the
+// surviving hosts as the HMC shows them now (state, free capacity, and the LPARs already running there, so placement
+// rules see the residents), and the planner. Re-plans exclude, per LPAR, only the hosts that failed for it.
+import { policyFor, type HostGroupConfig, type LazarusConfig } from '../../domain/config/index.js';
+import { partitionEvidence, type FailoverPlan, type GroupEvidence } from '../../domain/failover/index.js';
+import type { Lpar } from '../../domain/inventory/index.js';
+import { DEFAULT_LATENCY, planPlacement, type LatencyModel, type PlannerHost, type PlannerLpar } from '../../domain/planner/index.js';
+import { plannerLpars } from '../discovery/capacity-check.js';
+
+const PRIORITY_CLASS = ['critical', 'high', 'medium', 'low'] as const;
+
+export interface PlanRequest {
+  group: HostGroupConfig;
+  config: LazarusConfig;
+  failedHost: string;
+  /** The LPARs to place, each with the hosts it must not go to (those that already failed for it). */
+  lpars: Array<{ name: string; excludeHosts: string[] }>;
+  /** The inventory's record of each LPAR by name (sizes, volumes, priority), wherever it was last seen. */
+  known: Map<string, Lpar>;
+  /** Operating survivors with their free capacity, read from the HMC now. */
+  survivors: Array<{ name: string; freeProcUnits: number; freeMemoryMb: number }>;
+  evidence: GroupEvidence;
+}
+
+/**
+ * Places the requested LPARs. LPARs with the same exclusions are planned together; groups with other exclusions are
+ * planned after them on what is left (capacity used and LPARs placed count as residents for the next group).
+ */
+export function planFailover(request: PlanRequest): FailoverPlan {
+  const unknown = request.lpars.filter((l) => !request.known.has(l.name));
+  const byExclusion = new Map<string, Array<{ name: string; excludeHosts: string[] }>>();
+  for (const lpar of request.lpars.filter((l) => request.known.has(l.name))) {
+    const key = [...lpar.excludeHosts].sort().join(',');
+    byExclusion.set(key, [...(byExclusion.get(key) ?? []), lpar]);
+  }
+  let hosts = survivorHosts(request);
+  const streams = new Map<string, FailoverPlan['streams'][number]>();
+  const plan: FailoverPlan = { streams: [], estimatedRtoMs: 0, unplaced: unknown.map((l) => notInInventory(l.name)) };
+  for (const [key, members] of [...byExclusion.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const excluded = new Set(key.split(',').filter(Boolean));
+    const part = planOnce(request, members.map((m) => m.name), hosts.filter((h) => !excluded.has(h.name)));
+    plan.unplaced.push(...part.plan.unplaced);
+    plan.estimatedRtoMs = Math.max(plan.estimatedRtoMs, part.plan.estimatedRtoMs);
+    for (const stream of part.plan.streams) {
+      const merged = streams.get(stream.destination) ?? { destination: stream.destination, lpars: [], estimatedMs: 0 };
+      merged.lpars.push(...stream.lpars);
+      merged.estimatedMs += stream.estimatedMs;
+      streams.set(stream.destination, merged);
+    }
+    hosts = part.hostsAfter;
+  }
+  plan.streams = [...streams.values()];
+  return plan;
+}
+
+function planOnce(request: PlanRequest, names: string[], hosts: PlannerHost[]): { plan: FailoverPlan; hostsAfter: PlannerHost[] } {
+  const lpars = plannerInputs(request, names);
+  const result = planPlacement(lpars, hosts, latencyOf(request.group));
+  const placement = new Map(result.placements.map((p) => [p.lpar, p]));
+  const plan: FailoverPlan = {
+    streams: result.streams.map((s) => ({
+      destination: s.host,
+      estimatedMs: s.estimatedMs,
+      lpars: s.order.map((name) => ({
+        name,
+        priority: PRIORITY_CLASS[placement.get(name)?.priority ?? 2] ?? 'medium',
+        volumes: request.known.get(name)?.volumes.map((v) => v.vdiskName) ?? [],
+        reduced: placement.get(name)?.reduced ?? false,
+      })),
+    })),
+    unplaced: result.unplaced.map((u) => ({ lpar: u.lpar, reason: u.reason, detail: u.detail })),
+    estimatedRtoMs: result.estimatedRtoMs,
+  };
+  const hostsAfter = hosts.map((h) => {
+    const placed = result.placements.filter((p) => p.destination === h.name);
+    return {
+      ...h,
+      freeProcUnits: h.freeProcUnits - placed.reduce((n, p) => n + p.procUnits, 0),
+      freeMemoryMb: h.freeMemoryMb - placed.reduce((n, p) => n + p.memoryMb, 0),
+      residents: [...(h.residents ?? []), ...placed.map((p) => resident(request, p.lpar, 'Running'))],
+    };
+  });
+  return { plan, hostsAfter };
+}
+
+/**
+ * The planner's view of each LPAR: sizes from the inventory, the effective (policy) priority and placement rules.
+ * Restarting at a reduced size needs the LPAR's profile changed on the HMC first (chsyscfg), which the driver does
+ * not do yet; until it does, the plan only uses desired sizes, so it never plans a restart that must fail.
+ */
+function plannerInputs(request: PlanRequest, names: string[]): PlannerLpar[] {
+  const lpars = names.map((name) => ({ ...request.known.get(name)!, host: request.failedHost }));
+  const snapshot = { group: request.group.name, lpars } as unknown as Parameters<typeof plannerLpars>[0];
+  return plannerLpars(snapshot, request.config, request.failedHost).map((l) => ({ ...l, allowReducedSize: false }));
+}
+
+function survivorHosts(request: PlanRequest): PlannerHost[] {
+  return request.survivors.map((s) => {
+    const listed = request.evidence.hosts.find((h) => h.host === s.name)?.partitions ?? {};
+    const residents = Object.entries(listed)
+      .filter(([, state]) => partitionEvidence(state) !== 'not-active' && partitionEvidence(state) !== 'absent')
+      .map(([name, state]) => resident(request, name, state));
+    return { ...s, residents };
+  });
+}
+
+function resident(request: PlanRequest, name: string, state: string) {
+  const policy = policyFor(request.config, { name, group: request.group.name });
+  return { name, state, collocationGroup: policy.collocationGroup, antiCollocationGroup: policy.antiCollocationGroup };
+}
+
+function latencyOf(group: HostGroupConfig): LatencyModel {
+  const measured = group.recovery.stepDurations;
+  return {
+    ...DEFAULT_LATENCY,
+    ...(measured && { viosConfigMs: measured.viosConfig, volumeMappingMs: measured.volumeMapping, activateMs: measured.activate, bootMs: measured.boot }),
+    parallelMappings: group.recovery.parallelMappingsPerStream,
+  };
+}
+
+function notInInventory(name: string) {
+  return {
+    lpar: name,
+    reason: 'not-in-inventory',
+    detail: 'the HMC lists it on the failed host but the inventory has no record of its sizes and volumes: run discovery',
+  };
+}

@@ -1,0 +1,4 @@
+export * from './contracts.js';
+export * from './outcome.js';
+export * from './partition-states.js';
+export * from './policy.js';

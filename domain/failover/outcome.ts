@@ -1,0 +1,86 @@
+// Pure helpers over a failover's LPARs: totals, the outcome they add up to, and the safety gate's verdict from the
+// HMC's evidence. The workflow and the tests share them, so a report and its check cannot disagree.
+import type { FailoverOutcome, GroupEvidence, LparProgress, LparStep, LparTotals, RosterLpar } from './contracts.js';
+import { partitionEvidence } from './partition-states.js';
+
+const UNFINISHED: ReadonlySet<LparStep> = new Set(['pending', 'mapping', 'vios', 'activating', 'waiting-running']);
+
+export function isUnfinished(step: LparStep): boolean {
+  return UNFINISHED.has(step);
+}
+
+export function totals(lpars: LparProgress[]): LparTotals {
+  const count = (test: (step: LparStep) => boolean) => lpars.filter((l) => test(l.step)).length;
+  return {
+    running: count((s) => s === 'running'),
+    failed: count((s) => s === 'failed'),
+    unplaced: count((s) => s === 'unplaced'),
+    cancelled: count((s) => s === 'cancelled'),
+    blocked: count((s) => s === 'blocked'),
+    notRestarted: count((s) => s === 'not-restarted'),
+    pending: count(isUnfinished),
+  };
+}
+
+/** `succeeded` only when every LPAR runs; `partial` when some do; `failed` when none does (or there were none). */
+export function restartOutcome(lpars: LparProgress[]): Extract<FailoverOutcome, 'succeeded' | 'partial' | 'failed'> {
+  const running = lpars.filter((l) => l.step === 'running').length;
+  if (running === lpars.length) return 'succeeded';
+  return running > 0 ? 'partial' : 'failed';
+}
+
+/** The gate's verdict for one LPAR of the failed host, from what the HMC shows on every host of the group. */
+export type GateVerdict =
+  | { kind: 'restart' }
+  | { kind: 'running-elsewhere'; host: string }
+  | { kind: 'not-restarted'; reason: string }
+  | { kind: 'blocked'; reason: string };
+
+/**
+ * The per-LPAR safety gate (DESIGN.md invariants): an LPAR is restarted elsewhere only with evidence it runs nowhere.
+ * `sourcePoweredOff`: the failed host's Power Off was confirmed (its partitions cannot run). Without it, the source's
+ * own listing must prove the LPAR not active — unless the HMC cannot list the source at all and an operator overrode
+ * the fence (`overridden`): the override stands in for the missing power proof, never for evidence of life.
+ */
+export function gateVerdict(
+  lpar: RosterLpar,
+  evidence: GroupEvidence,
+  source: string,
+  fence: { sourcePoweredOff: boolean; overridden: boolean },
+): GateVerdict {
+  const elsewhere = otherHostsVerdict(lpar.name, evidence, source);
+  if (elsewhere) return elsewhere;
+  if (!fence.sourcePoweredOff) {
+    const verdict = sourceVerdict(lpar.name, evidence, source, fence.overridden);
+    if (verdict) return verdict;
+  }
+  if (partitionEvidence(lpar.lastKnownState) === 'not-active') {
+    return { kind: 'not-restarted', reason: `it was ${lpar.lastKnownState} before the failure (${lpar.source})` };
+  }
+  return { kind: 'restart' };
+}
+
+function otherHostsVerdict(name: string, evidence: GroupEvidence, source: string): GateVerdict | undefined {
+  for (const host of evidence.hosts.filter((h) => h.host !== source)) {
+    // A host the HMC cannot list is not evidence of life for every LPAR of the group: only a definition counts.
+    if (!host.partitions) continue;
+    const state = host.partitions[name];
+    if (state === undefined) continue;
+    const seen = partitionEvidence(state);
+    if (seen === 'running') return { kind: 'running-elsewhere', host: host.host };
+    if (seen === 'may-be-running') return { kind: 'blocked', reason: `it is ${state} on ${host.host}` };
+  }
+  return undefined;
+}
+
+function sourceVerdict(name: string, evidence: GroupEvidence, source: string, overridden: boolean): GateVerdict | undefined {
+  const host = evidence.hosts.find((h) => h.host === source);
+  if (!host?.partitions) {
+    if (overridden) return undefined;
+    return { kind: 'blocked', reason: `${source} is not proven powered off and the HMC cannot list it (${host?.error ?? host?.state})` };
+  }
+  const state = host.partitions[name] ?? 'absent';
+  const seen = partitionEvidence(state);
+  if (seen === 'not-active' || seen === 'absent') return undefined;
+  return { kind: 'blocked', reason: `it is ${state} on ${source}, which is not proven powered off` };
+}
