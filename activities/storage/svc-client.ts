@@ -6,7 +6,9 @@
 // command line by Spectrum Virtualize's naming rules, quoted when they hold spaces (svc-names.ts).
 import type { DevicePool } from '../ssh/device-pool.js';
 import type { Outcome } from '../hmc/hmc-client.js';
-import { DELIMITER, type ConciseRow, createdId, parseConcise, parseDetailed } from './svc-output.js';
+import {
+  DELIMITER, type ConciseRow, type DetailView, createdId, outputError, parseConcise, parseDetailed,
+} from './svc-output.js';
 import { SvcError, svcFailure } from './svc-errors.js';
 import { svcName, svcWwpn } from './svc-names.js';
 
@@ -54,7 +56,6 @@ export interface FlashCopyMapping {
   progress: number;
   copyRate: number;
 }
-
 
 const D = `-delim ${DELIMITER}`;
 
@@ -128,12 +129,20 @@ export class SvcClient {
   private ofObject(rows: ConciseRow[], field: string, expected: string, command: string): ConciseRow[] {
     for (const row of rows) {
       const actual = row.text(field);
-      if (actual !== expected) {
-        const text = `"${command}" line ${row.line}: field ${field} is "${actual}", expected "${expected}"`;
-        throw new SvcError(this.device, command, undefined, text, 'unknown');
-      }
+      if (actual === expected) continue;
+      throw outputError(this.device, command, row.line, `field ${field} is "${actual}", expected "${expected}"`);
     }
     return rows;
+  }
+
+  /** A detailed view must be about the object asked for (its `name` line). */
+  private ofNamed(view: DetailView, expected: string, command: string): string {
+    const actual = view.text('name');
+    const line = view.lines.find((l) => l.key === 'name')!.line;
+    if (actual !== expected) {
+      throw outputError(this.device, command, line, `field name is "${actual}", expected "${expected}"`);
+    }
+    return actual;
   }
 
   // ---- volumes and hosts ---------------------------------------------------------------------------------------
@@ -180,10 +189,7 @@ export class SvcClient {
     const command = `lshost ${D} ${this.name('host', name)}`;
     return this.orUndefined(async () => {
       const view = parseDetailed(this.device, command, await this.run(command));
-      const actual = view.text('name');
-      if (actual !== name) {
-        throw new SvcError(this.device, command, undefined, `asked for host ${name}, got ${actual}`, 'unknown');
-      }
+      const actual = this.ofNamed(view, name, command);
       const ports = view.groups('WWPN', ['node_logged_in_count', 'state']);
       return { name: actual, status: view.text('status'), wwpns: ports.map((port) => port.WWPN!.toUpperCase()) };
     });
@@ -291,10 +297,7 @@ export class SvcClient {
     const command = `lsrcconsistgrp ${D} ${this.name('consistency group', name)}`;
     return this.orUndefined(async () => {
       const view = parseDetailed(this.device, command, await this.run(command));
-      const actual = view.text('name');
-      if (actual !== name) {
-        throw new SvcError(this.device, command, undefined, `asked for group ${name}, got ${actual}`, 'unknown');
-      }
+      const actual = this.ofNamed(view, name, command);
       return {
         id: view.int('id'),
         name: actual,

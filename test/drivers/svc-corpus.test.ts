@@ -253,7 +253,8 @@ describe('SVC corpus: the cases of issue 11, on corpus text', () => {
     const expected = /line 2: field name is "vol_app02_lun1", expected "vol_app02_lun3"/;
     await assert.rejects(svc.volume('vol_app02_lun3'), expected);
     const other = withBang(host).replace('name!HOST', 'name!OTHER');
-    await assert.rejects(clientAnswering([['lshost', ok(other)]]).svc.host('HOST'), /asked for host HOST, got OTHER/);
+    const read = clientAnswering([['lshost', ok(other)]]).svc.host('HOST');
+    await assert.rejects(read, /"lshost -delim ! HOST" at line 2: field name is "OTHER", expected "HOST"/);
   });
 
   it('case 3 (SVC side): the innermost error code decides, warnings alone succeed, unknown is not retried', () => {
