@@ -1,11 +1,15 @@
 import {
-  type FleetModel, type HostMapping, type ManagedSystem, type StorageSystem, hostIdsOfVdisk, isActive, isMappedToAnyOf, sharedVdiskCount,
-  takeRemovedMappings, vdiskByName,
+  type FleetModel, type HostMapping, type ManagedSystem, type StorageSystem, hostIdsOfVdisk, isActive, isMappedToAnyOf,
+  sharedVdiskCount, takeRemovedMappings, vdiskByName,
 } from './fleet-model.js';
 import { type Physics } from './physics.js';
 
 export type ViolationKind =
-  | 'lpar-on-two-hosts' | 'volume-written-from-two-lpars' | 'started-without-disks' | 'capacity-exceeded' | 'running-lpar-lost-disks';
+  | 'lpar-on-two-hosts'
+  | 'volume-written-from-two-lpars'
+  | 'started-without-disks'
+  | 'capacity-exceeded'
+  | 'running-lpar-lost-disks';
 
 /**
  * Partition states that do not prove the partition inactive, so unmapping its disks may pull them from under a
@@ -66,7 +70,9 @@ export class ViolationLog {
     }
     this.ongoing = new Set(current.keys());
     // An unmapping is an event, not a condition that lasts: each one that hit a live partition is recorded.
-    for (const breach of this.runningLparsThatLostDisks()) this.record(breach.kind, cause, breach.detail, breach.subjects);
+    for (const breach of this.runningLparsThatLostDisks()) {
+      this.record(breach.kind, cause, breach.detail, breach.subjects);
+    }
   }
 
   /**
@@ -99,12 +105,15 @@ export class ViolationLog {
         const ownsWwpn = (wwpns: string[]) => partition.clientWwpns.some((pair) => pair.some((w) => wwpns.includes(w)));
         if (!systemHost && !ownsWwpn(host.wwpns)) continue;
         // Still reachable through another host object of the system or of the partition's NPIV adapters: no loss.
-        const reachable = new Set([...systemHostIds, ...storage.hosts.filter((h) => ownsWwpn(h.wwpns)).map((h) => h.id)]);
+        const npivHostIds = storage.hosts.filter((h) => ownsWwpn(h.wwpns)).map((h) => h.id);
+        const reachable = new Set([...systemHostIds, ...npivHostIds]);
         if (isMappedToAnyOf(storage, vdisk.id, reachable)) continue;
         const shown = system.state === 'Error' ? ` (the HMC shows Not Available: ${system.name} is in Error)` : '';
         breaches.push({
           kind: 'running-lpar-lost-disks',
-          detail: `volume ${storage.name}/${vdisk.name} was unmapped from host ${host.name} while LPAR ${partition.name} may be running on ${system.name}: partition state ${partition.state}${shown}, system ${system.state}`,
+          detail: `volume ${storage.name}/${vdisk.name} was unmapped from host ${host.name} `
+            + `while LPAR ${partition.name} may be running on ${system.name}: `
+            + `partition state ${partition.state}${shown}, system ${system.state}`,
           subjects: [partition.name, system.name, `${storage.name}/${vdisk.name}`],
         });
       }
