@@ -50,11 +50,6 @@ export class ConciseRow {
     if (!/^[0-9]+$/.test(value)) throw this.fail(field, `is not a number: "${value}"`);
     return Number(value);
   }
-
-  /** A non-negative integer that may be blank by IBM's documentation (undefined then). */
-  optionalInt(field: string): number | undefined {
-    return this.optional(field) === '' ? undefined : this.int(field);
-  }
 }
 
 /**
