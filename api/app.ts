@@ -29,18 +29,34 @@ export function createApi(options: ApiOptions): express.Express {
   app.use((req, res, next) => {
     res.locals.requestId = randomUUID().slice(0, 8);
     const started = Date.now();
-    res.on('finish', () => log(`api ${res.locals.requestId} ${req.method} ${req.path} ${res.statusCode} ${Date.now() - started}ms`));
+    res.on('finish', () =>
+      log(`api ${res.locals.requestId} ${req.method} ${req.path} ${res.statusCode} ${Date.now() - started}ms`),
+    );
     next();
   });
-  app.get('/v1/healthz', asyncRoute(async (_req, res) => {
-    const checks = { temporal: await ok(() => options.client.workflowService.getSystemInfo({})), inventory: await ok(() => options.store.recentNotifications(1)) };
-    res.status(checks.temporal && checks.inventory ? 200 : 503).json({ status: checks.temporal && checks.inventory ? 'ok' : 'degraded', checks });
-  }));
+  app.get(
+    '/v1/healthz',
+    asyncRoute(async (_req, res) => {
+      const checks = {
+        temporal: await ok(() => options.client.workflowService.getSystemInfo({})),
+        inventory: await ok(() => options.store.recentNotifications(1)),
+      };
+      res
+        .status(checks.temporal && checks.inventory ? 200 : 503)
+        .json({ status: checks.temporal && checks.inventory ? 'ok' : 'degraded', checks });
+    }),
+  );
   app.get('/v1/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.use('/v1', authenticate(options.tokens));
   app.use(express.json({ limit: '64kb' }));
 
-  failoverRoutes(app, { client: options.client, config: options.config, store: options.store, log, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
+  failoverRoutes(app, {
+    client: options.client,
+    config: options.config,
+    store: options.store,
+    log,
+    taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE,
+  });
   inventoryRoutes(app, options);
 
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
@@ -63,7 +79,8 @@ function authenticate(tokens: string[]) {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer (\S+)$/.exec(header);
     const presented = match ? Buffer.from(match[1]!) : undefined;
-    const valid = presented !== undefined && expected.some((e) => e.length === presented.length && timingSafeEqual(e, presented));
+    const valid =
+      presented !== undefined && expected.some((e) => e.length === presented.length && timingSafeEqual(e, presented));
     if (!valid) {
       next(new ApiError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)'));
       return;

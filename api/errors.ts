@@ -15,8 +15,16 @@ export class ApiError extends Error {
 }
 
 export function validationError(error: ZodError, where: string): ApiError {
-  const fields = error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || where, message: issue.message }));
-  return new ApiError(400, 'invalid_request', `invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, { fields });
+  const fields = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || where,
+    message: issue.message,
+  }));
+  return new ApiError(
+    400,
+    'invalid_request',
+    `invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`,
+    { fields },
+  );
 }
 
 export function errorHandler(log: (line: string) => void) {

@@ -3,13 +3,23 @@
 import { randomUUID } from 'node:crypto';
 import type express from 'express';
 import type { ZodType } from 'zod';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { failoverSettings } from '../workers/lazarus-workers.js';
 import {
-  approveSignal, cancelRequestedSignal, hostFailoverWorkflowId, overrideFenceSignal, progressQuery, rejectSignal,
+  approveSignal,
+  cancelRequestedSignal,
+  hostFailoverWorkflowId,
+  overrideFenceSignal,
+  progressQuery,
+  rejectSignal,
 } from '../workflows/failover/messages.js';
 import { ApiError } from './errors.js';
 import { failoverIds, failoverTarget } from './failover-ids.js';
@@ -50,71 +60,111 @@ const STATUS = proto.temporal.api.enums.v1.WorkflowExecutionStatus;
 export function failoverRoutes(app: express.Express, options: FailoverRouteOptions): void {
   const { client, config, store, log } = options;
 
-  app.post('/v1/failovers', asyncRoute(async (req, res) => {
-    const body = parse(startFailoverBody, req.body, 'body');
-    const policy = failoverSettings(config, body.group);
-    if (!policy) throw new ApiError(404, 'unknown_group', `host group ${body.group} is not in the configuration`);
-    if (!config.hostGroups.find((g) => g.name === body.group)!.hosts.includes(body.host)) {
-      throw new ApiError(404, 'unknown_host', `host ${body.host} is not in host group ${body.group}`);
-    }
-    const args = [{ group: body.group, host: body.host, mode: body.mode, dryRun: body.dryRun, requestedBy: String(res.locals.caller), policy }];
-    if (body.dryRun) {
-      const workflowId = `dry-run/${body.group}/${body.host}/${randomUUID()}`;
-      res.status(200).json(await client.workflow.execute('hostFailover', { taskQueue: options.taskQueue, workflowId, args }));
-      return;
-    }
-    const id = hostFailoverWorkflowId(body.group, body.host);
-    try {
-      await client.workflow.start('hostFailover', { taskQueue: options.taskQueue, workflowId: id, args, workflowIdConflictPolicy: 'FAIL' });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ApiError(409, 'failover_running', `a failover of ${body.host} is already running`, { id });
-      throw err;
-    }
-    res.status(202).location(`/v1/failovers/${encodeURIComponent(id)}`).json({ id, status: 'started' });
-  }));
+  app.post(
+    '/v1/failovers',
+    asyncRoute(async (req, res) => {
+      const body = parse(startFailoverBody, req.body, 'body');
+      const policy = failoverSettings(config, body.group);
+      if (!policy) throw new ApiError(404, 'unknown_group', `host group ${body.group} is not in the configuration`);
+      if (!config.hostGroups.find((g) => g.name === body.group)!.hosts.includes(body.host)) {
+        throw new ApiError(404, 'unknown_host', `host ${body.host} is not in host group ${body.group}`);
+      }
+      const args = [
+        {
+          group: body.group,
+          host: body.host,
+          mode: body.mode,
+          dryRun: body.dryRun,
+          requestedBy: String(res.locals.caller),
+          policy,
+        },
+      ];
+      if (body.dryRun) {
+        const workflowId = `dry-run/${body.group}/${body.host}/${randomUUID()}`;
+        res
+          .status(200)
+          .json(await client.workflow.execute('hostFailover', { taskQueue: options.taskQueue, workflowId, args }));
+        return;
+      }
+      const id = hostFailoverWorkflowId(body.group, body.host);
+      try {
+        await client.workflow.start('hostFailover', {
+          taskQueue: options.taskQueue,
+          workflowId: id,
+          args,
+          workflowIdConflictPolicy: 'FAIL',
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          throw new ApiError(409, 'failover_running', `a failover of ${body.host} is already running`, { id });
+        throw err;
+      }
+      res
+        .status(202)
+        .location(`/v1/failovers/${encodeURIComponent(id)}`)
+        .json({ id, status: 'started' });
+    }),
+  );
 
-  app.get('/v1/failovers', asyncRoute(async (req, res) => {
-    res.json(await listRuns(options, parse(failoverListQuery, req.query, 'query')));
-  }));
+  app.get(
+    '/v1/failovers',
+    asyncRoute(async (req, res) => {
+      res.json(await listRuns(options, parse(failoverListQuery, req.query, 'query')));
+    }),
+  );
 
-  app.get('/v1/failovers/:id', asyncRoute(async (req, res) => {
-    const target = failoverTarget(config, String(req.params.id));
-    const { runId } = parse(failoverRunQuery, req.query, 'query');
-    const description = await describeRun(client.workflow.getHandle(target.id, runId), target.id, runId);
-    const handle = client.workflow.getHandle(target.id, description.runId);
-    const run = { id: target.id, runId: description.runId, status: description.status.name.toLowerCase() };
-    if (description.status.name === 'RUNNING') {
-      res.json({ ...run, progress: liveProgress((await handle.query(progressQuery)) as unknown as ProgressView) });
-      return;
-    }
-    const stored = await store.recoveryReport(target.id, description.runId);
-    if (stored) {
-      res.json({ ...run, report: stored.report });
-      return;
-    }
-    try {
-      res.json({ ...run, report: await handle.result() });
-    } catch (err) {
-      res.json({ ...run, error: innermostMessage(err) });
-    }
-  }));
-
-  const signalRoute = (action: string, send: (handle: WorkflowHandle, decision: OperatorDecision) => Promise<void>, schema: ZodType<OperatorDecision> = decisionBody) =>
-    app.post(`/v1/failovers/:id/${action}`, asyncRoute(async (req, res) => {
+  app.get(
+    '/v1/failovers/:id',
+    asyncRoute(async (req, res) => {
       const target = failoverTarget(config, String(req.params.id));
-      const body = parse(schema, req.body ?? {}, 'body');
-      const handle = client.workflow.getHandle(target.id);
-      await requireRunning(handle, target.id);
-      await send(handle, body);
-      log(`failover ${target.id}: ${action} by ${body.by}${body.reason ? ` (${body.reason})` : ''}`);
-      res.status(202).json({ id: target.id, status: `${action} ${action === 'cancel' ? 'requested' : 'sent'}` });
-    }));
+      const { runId } = parse(failoverRunQuery, req.query, 'query');
+      const description = await describeRun(client.workflow.getHandle(target.id, runId), target.id, runId);
+      const handle = client.workflow.getHandle(target.id, description.runId);
+      const run = { id: target.id, runId: description.runId, status: description.status.name.toLowerCase() };
+      if (description.status.name === 'RUNNING') {
+        res.json({ ...run, progress: liveProgress((await handle.query(progressQuery)) as unknown as ProgressView) });
+        return;
+      }
+      const stored = await store.recoveryReport(target.id, description.runId);
+      if (stored) {
+        res.json({ ...run, report: stored.report });
+        return;
+      }
+      try {
+        res.json({ ...run, report: await handle.result() });
+      } catch (err) {
+        res.json({ ...run, error: innermostMessage(err) });
+      }
+    }),
+  );
+
+  const signalRoute = (
+    action: string,
+    send: (handle: WorkflowHandle, decision: OperatorDecision) => Promise<void>,
+    schema: ZodType<OperatorDecision> = decisionBody,
+  ) =>
+    app.post(
+      `/v1/failovers/:id/${action}`,
+      asyncRoute(async (req, res) => {
+        const target = failoverTarget(config, String(req.params.id));
+        const body = parse(schema, req.body ?? {}, 'body');
+        const handle = client.workflow.getHandle(target.id);
+        await requireRunning(handle, target.id);
+        await send(handle, body);
+        log(`failover ${target.id}: ${action} by ${body.by}${body.reason ? ` (${body.reason})` : ''}`);
+        res.status(202).json({ id: target.id, status: `${action} ${action === 'cancel' ? 'requested' : 'sent'}` });
+      }),
+    );
   signalRoute('approve', (handle, decision) => handle.signal(approveSignal, decision));
   signalRoute('reject', (handle, decision) => handle.signal(rejectSignal, decision));
-  signalRoute('override-fence', async (handle, decision) => {
-    await requireFenceBlocked(handle);
-    await handle.signal(overrideFenceSignal, decision);
-  }, overrideFenceBody);
+  signalRoute(
+    'override-fence',
+    async (handle, decision) => {
+      await requireFenceBlocked(handle);
+      await handle.signal(overrideFenceSignal, decision);
+    },
+    overrideFenceBody,
+  );
   signalRoute('cancel', async (handle, decision) => {
     await handle.signal(cancelRequestedSignal, decision);
     await handle.cancel();
@@ -125,33 +175,49 @@ export function failoverRoutes(app: express.Express, options: FailoverRouteOptio
  * One page of failover runs, newest start first, from Temporal's visibility: only `failover/<group>/<host>` ids
  * of the configuration (of `group` and/or `host` when given). `nextCursor` is Temporal's page token, base64url.
  */
-async function listRuns(options: FailoverRouteOptions, query: { limit: number; cursor?: string; group?: string; host?: string }) {
+async function listRuns(
+  options: FailoverRouteOptions,
+  query: { limit: number; cursor?: string; group?: string; host?: string },
+) {
   const ids = failoverIds(options.config, query);
   const visibility = `WorkflowType = 'hostFailover' AND WorkflowId IN (${ids.map((id) => `'${id}'`).join(', ')})`;
   let page;
   try {
     page = await options.client.workflowService.listWorkflowExecutions({
-      namespace: options.client.options.namespace, query: visibility, pageSize: query.limit,
+      namespace: options.client.options.namespace,
+      query: visibility,
+      pageSize: query.limit,
       nextPageToken: query.cursor ? Buffer.from(query.cursor, 'base64url') : undefined,
     });
   } catch (err) {
-    if ((err as { code?: number }).code === 3) throw new ApiError(400, 'invalid_cursor', 'cursor: not a cursor this API returned (ask again without it)');
+    if ((err as { code?: number }).code === 3)
+      throw new ApiError(400, 'invalid_cursor', 'cursor: not a cursor this API returned (ask again without it)');
     throw err;
   }
   const failovers = await Promise.all((page.executions ?? []).map((execution) => toRun(options.store, execution)));
-  const next = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : undefined;
+  const next =
+    page.nextPageToken && page.nextPageToken.length > 0
+      ? Buffer.from(page.nextPageToken).toString('base64url')
+      : undefined;
   return { failovers, ...(next ? { nextCursor: next } : {}) };
 }
 
-async function toRun(store: InventoryStore, execution: proto.temporal.api.workflow.v1.IWorkflowExecutionInfo): Promise<FailoverRun> {
+async function toRun(
+  store: InventoryStore,
+  execution: proto.temporal.api.workflow.v1.IWorkflowExecutionInfo,
+): Promise<FailoverRun> {
   const id = execution.execution?.workflowId ?? '';
   const runId = execution.execution?.runId ?? '';
-  const status = (STATUS[execution.status ?? 0] ?? 'WORKFLOW_EXECUTION_STATUS_UNSPECIFIED').replace('WORKFLOW_EXECUTION_STATUS_', '').toLowerCase();
+  const status = (STATUS[execution.status ?? 0] ?? 'WORKFLOW_EXECUTION_STATUS_UNSPECIFIED')
+    .replace('WORKFLOW_EXECUTION_STATUS_', '')
+    .toLowerCase();
   const started = timestampMs(execution.startTime);
   const closed = timestampMs(execution.closeTime);
   const outcome = closed === undefined ? undefined : (await store.recoveryReport(id, runId))?.outcome;
   return {
-    id, runId, status,
+    id,
+    runId,
+    status,
     ...(started !== undefined ? { startedAt: new Date(started).toISOString() } : {}),
     ...(closed !== undefined ? { closedAt: new Date(closed).toISOString() } : {}),
     ...(outcome ? { outcome } : {}),
@@ -176,20 +242,30 @@ async function describeRun(handle: WorkflowHandle, id: string, runId: string | u
     return await handle.describe();
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    throw new ApiError(404, 'not_found', runId ? `failover ${id} has no run ${runId}` : `no failover ${id} has run yet`);
+    throw new ApiError(
+      404,
+      'not_found',
+      runId ? `failover ${id} has no run ${runId}` : `no failover ${id} has run yet`,
+    );
   }
 }
 
 async function requireRunning(handle: WorkflowHandle, id: string): Promise<void> {
   const description = await describeRun(handle, id, undefined);
-  if (description.status.name !== 'RUNNING') throw new ApiError(409, 'not_running', `failover ${id} is ${description.status.name.toLowerCase()}`);
+  if (description.status.name !== 'RUNNING')
+    throw new ApiError(409, 'not_running', `failover ${id} is ${description.status.name.toLowerCase()}`);
 }
 
 /** An override stands in for a power proof that cannot be had; it is accepted only while the fence waits for one. */
 async function requireFenceBlocked(handle: WorkflowHandle): Promise<void> {
   const { phase } = (await handle.query(progressQuery)) as unknown as ProgressView;
   if (phase !== 'fence-blocked') {
-    throw new ApiError(409, 'fence_not_blocked', `failover ${handle.workflowId} is in phase ${phase ?? 'unknown'}; override-fence is accepted only while the fence is blocked (phase fence-blocked)`);
+    throw new ApiError(
+      409,
+      'fence_not_blocked',
+      `failover ${handle.workflowId} is in phase ${phase ?? 'unknown'}; ` +
+        'override-fence is accepted only while the fence is blocked (phase fence-blocked)',
+    );
   }
 }
 

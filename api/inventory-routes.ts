@@ -9,19 +9,25 @@ import { ageSeconds, asyncRoute } from './routing.js';
 
 export function inventoryRoutes(app: express.Express, options: { config: LazarusConfig; store: InventoryStore }): void {
   const fleets = () => Promise.all(options.config.hostGroups.map((g) => options.store.currentFleet(g.name)));
-  app.get('/v1/hosts', asyncRoute(async (_req, res) => {
-    const now = Date.now();
-    res.json({ hosts: (await fleets()).flatMap((fleet) => fleet.hosts.map((host) => hostView(fleet, host, now))) });
-  }));
-  app.get('/v1/lpars', asyncRoute(async (_req, res) => {
-    const now = Date.now();
-    res.json({
-      lpars: (await fleets()).flatMap((fleet) => [
-        ...fleet.lpars.map((lpar) => lparView(fleet, lpar, now)),
-        ...fleet.undescribedLpars.map((lpar) => undescribedLparView(fleet, lpar, now)),
-      ]),
-    });
-  }));
+  app.get(
+    '/v1/hosts',
+    asyncRoute(async (_req, res) => {
+      const now = Date.now();
+      res.json({ hosts: (await fleets()).flatMap((fleet) => fleet.hosts.map((host) => hostView(fleet, host, now))) });
+    }),
+  );
+  app.get(
+    '/v1/lpars',
+    asyncRoute(async (_req, res) => {
+      const now = Date.now();
+      res.json({
+        lpars: (await fleets()).flatMap((fleet) => [
+          ...fleet.lpars.map((lpar) => lparView(fleet, lpar, now)),
+          ...fleet.undescribedLpars.map((lpar) => undescribedLparView(fleet, lpar, now)),
+        ]),
+      });
+    }),
+  );
 }
 
 /**
@@ -31,23 +37,43 @@ export function inventoryRoutes(app: express.Express, options: { config: Lazarus
 function hostView(fleet: Fleet, host: FleetHost, now: number) {
   const { serial, typeModel, hmc, processorUnits, memoryMb } = host.system ?? {};
   return {
-    group: fleet.group, name: host.name, state: host.state, observedAt: host.observedAt, ageSeconds: ageSeconds(host.observedAt, now), source: host.source,
-    stale: host.staleReason !== undefined, ...(host.staleReason ? { staleReason: host.staleReason } : {}),
-    ...(host.describedAt ? { describedAt: host.describedAt } : {}), fenced: host.fenced ?? false,
+    group: fleet.group,
+    name: host.name,
+    state: host.state,
+    observedAt: host.observedAt,
+    ageSeconds: ageSeconds(host.observedAt, now),
+    source: host.source,
+    stale: host.staleReason !== undefined,
+    ...(host.staleReason ? { staleReason: host.staleReason } : {}),
+    ...(host.describedAt ? { describedAt: host.describedAt } : {}),
+    fenced: host.fenced ?? false,
     ...(host.system ? { serial, typeModel, hmc, processorUnits, memoryMb } : {}),
   };
 }
 
-/** `{ group, name, host, state, priority?, processorUnits, memoryMb, volumes (names), observedAt, ageSeconds, source, stale, described }` */
+/**
+ * `{ group, name, host, state, priority?, processorUnits, memoryMb, volumes (names), observedAt, ageSeconds, source,
+ * stale, described }`
+ */
 function lparView(fleet: Fleet, lpar: FleetLpar, now: number) {
   return {
-    group: fleet.group, name: lpar.name, host: lpar.host, state: lpar.state, priority: lpar.priority, processorUnits: lpar.processorUnits,
-    memoryMb: lpar.memoryMb, volumes: lpar.volumes.map((v) => v.vdiskName), observedAt: lpar.observedAt, ageSeconds: ageSeconds(lpar.observedAt, now),
-    source: lpar.source, stale: lpar.stale ?? false, described: true,
+    group: fleet.group,
+    name: lpar.name,
+    host: lpar.host,
+    state: lpar.state,
+    priority: lpar.priority,
+    processorUnits: lpar.processorUnits,
+    memoryMb: lpar.memoryMb,
+    volumes: lpar.volumes.map((v) => v.vdiskName),
+    observedAt: lpar.observedAt,
+    ageSeconds: ageSeconds(lpar.observedAt, now),
+    source: lpar.source,
+    stale: lpar.stale ?? false,
+    described: true,
   };
 }
 
-/** An LPAR a failover or live read saw that no discovery has described: no sizes or volumes known (`described: false`). */
+/** An LPAR a failover or live read saw that no discovery described: no sizes or volumes known (`described: false`). */
 function undescribedLparView(fleet: Fleet, lpar: ObservedLpar, now: number) {
   return { group: fleet.group, ...lpar, ageSeconds: ageSeconds(lpar.observedAt, now), stale: false, described: false };
 }

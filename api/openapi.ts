@@ -2,8 +2,17 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
-  acceptedResponse, decisionBody, errorResponse, failoverListQuery, failoverListResponse, failoverResponse, failoverRunQuery, hostsResponse,
-  lparsResponse, overrideFenceBody, startFailoverBody,
+  acceptedResponse,
+  decisionBody,
+  errorResponse,
+  failoverListQuery,
+  failoverListResponse,
+  failoverResponse,
+  failoverRunQuery,
+  hostsResponse,
+  lparsResponse,
+  overrideFenceBody,
+  startFailoverBody,
 } from './schemas.js';
 
 let cached: ReturnType<OpenApiGeneratorV3['generateDocument']> | undefined;
@@ -13,37 +22,94 @@ export function openApiDocument() {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const security = [{ [bearer.name]: [] }];
-  const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+  const json = (schema: z.ZodType, description: string) => ({
+    description,
+    content: { 'application/json': { schema } },
+  });
   const errors = {
     400: json(errorResponse, 'invalid request (a field, a query parameter, or percent-encoding in the path)'),
     401: json(errorResponse, 'missing or wrong token'),
-    404: json(errorResponse, 'not found: no such route, run or failover; an id that is not failover/<group>/<host> (a stream, a dry run)'),
+    404: json(
+      errorResponse,
+      'not found: no such route, run or failover; an id that is not failover/<group>/<host> (a stream, a dry run)',
+    ),
   };
   const id = z.object({
-    id: z.string().openapi({ description: 'a failover id failover/<group>/<host> of a configured group and host, URL-encoded (failover%2F<group>%2F<host>)' }),
+    id: z.string().openapi({
+      description: 'failover/<group>/<host> of a configured group and host, URL-encoded (failover%2F<group>%2F<host>)',
+    }),
   });
   registry.registerPath({
-    method: 'post', path: '/v1/failovers', security, request: { body: { content: { 'application/json': { schema: startFailoverBody } } } },
-    responses: { 202: json(acceptedResponse, 'failover started'), 200: json(z.record(z.string(), z.unknown()), 'dry run: the plan'), 409: json(errorResponse, 'a failover of that host is already running'), ...errors },
+    method: 'post',
+    path: '/v1/failovers',
+    security,
+    request: { body: { content: { 'application/json': { schema: startFailoverBody } } } },
+    responses: {
+      202: json(acceptedResponse, 'failover started'),
+      200: json(z.record(z.string(), z.unknown()), 'dry run: the plan'),
+      409: json(errorResponse, 'a failover of that host is already running'),
+      ...errors,
+    },
   });
   registry.registerPath({
-    method: 'get', path: '/v1/failovers', security, request: { query: failoverListQuery },
+    method: 'get',
+    path: '/v1/failovers',
+    security,
+    request: { query: failoverListQuery },
     responses: { 200: json(failoverListResponse, 'failover runs, newest first, one page (limit + cursor)'), ...errors },
   });
   registry.registerPath({
-    method: 'get', path: '/v1/failovers/{id}', security, request: { params: id, query: failoverRunQuery },
-    responses: { 200: json(failoverResponse, 'the latest run (or ?runId=): progress while running, its report when done'), ...errors },
+    method: 'get',
+    path: '/v1/failovers/{id}',
+    security,
+    request: { params: id, query: failoverRunQuery },
+    responses: {
+      200: json(failoverResponse, 'the latest run (or ?runId=): progress while running, its report when done'),
+      ...errors,
+    },
   });
-  for (const [action, body] of [['approve', decisionBody], ['reject', decisionBody], ['cancel', decisionBody], ['override-fence', overrideFenceBody]] as const) {
-    const conflict = action === 'override-fence' ? 'the failover is not running (not_running) or its fence is not blocked (fence_not_blocked)' : 'the failover is not running';
+  for (const [action, body] of [
+    ['approve', decisionBody],
+    ['reject', decisionBody],
+    ['cancel', decisionBody],
+    ['override-fence', overrideFenceBody],
+  ] as const) {
+    const conflict =
+      action === 'override-fence'
+        ? 'the failover is not running (not_running) or its fence is not blocked (fence_not_blocked)'
+        : 'the failover is not running';
     registry.registerPath({
-      method: 'post', path: `/v1/failovers/{id}/${action}`, security, request: { params: id, body: { content: { 'application/json': { schema: body } } } },
+      method: 'post',
+      path: `/v1/failovers/{id}/${action}`,
+      security,
+      request: { params: id, body: { content: { 'application/json': { schema: body } } } },
       responses: { 202: json(acceptedResponse, `${action} accepted`), 409: json(errorResponse, conflict), ...errors },
     });
   }
-  registry.registerPath({ method: 'get', path: '/v1/hosts', security, responses: { 200: json(hostsResponse, 'hosts as known now, with age and source; stale ones marked'), ...errors } });
-  registry.registerPath({ method: 'get', path: '/v1/lpars', security, responses: { 200: json(lparsResponse, 'LPARs where and as last observed, with age and source'), ...errors } });
-  registry.registerPath({ method: 'get', path: '/v1/healthz', responses: { 200: json(z.object({ status: z.string() }), 'healthy'), 503: json(z.object({ status: z.string() }), 'degraded') } });
-  cached = new OpenApiGeneratorV3(registry.definitions).generateDocument({ openapi: '3.0.3', info: { title: 'Lazarus API', version: '0.2.0' }, servers: [{ url: '/' }] });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/hosts',
+    security,
+    responses: { 200: json(hostsResponse, 'hosts as known now, with age and source; stale ones marked'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/lpars',
+    security,
+    responses: { 200: json(lparsResponse, 'LPARs where and as last observed, with age and source'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/healthz',
+    responses: {
+      200: json(z.object({ status: z.string() }), 'healthy'),
+      503: json(z.object({ status: z.string() }), 'degraded'),
+    },
+  });
+  cached = new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: { title: 'Lazarus API', version: '0.2.0' },
+    servers: [{ url: '/' }],
+  });
   return cached;
 }

@@ -8,7 +8,7 @@ export function asyncRoute(handler: (req: Request, res: Response) => Promise<voi
   return (req: Request, res: Response, next: NextFunction) => void handler(req, res).catch(next);
 }
 
-/** `value` parsed with `schema`; a 400 `invalid_request` naming each bad field under `where` (body, query) otherwise. */
+/** `value` parsed with `schema`; else a 400 `invalid_request` naming each bad field under `where` (body, query). */
 export function parse<T>(schema: ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (!result.success) throw validationError(result.error, where);

@@ -4,7 +4,10 @@ import { z } from 'zod';
 
 extendZodWithOpenApi(z);
 
-const name = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only').max(128);
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only')
+  .max(128);
 
 export const startFailoverBody = z
   .strictObject({
@@ -22,12 +25,16 @@ export const decisionBody = z
   })
   .openapi('OperatorDecision');
 
-export const overrideFenceBody = decisionBody.extend({ reason: z.string().trim().min(1, 'why the fence may be overridden').max(2000) }).openapi('FenceOverride');
+export const overrideFenceBody = decisionBody
+  .extend({ reason: z.string().trim().min(1, 'why the fence may be overridden').max(2000) })
+  .openapi('FenceOverride');
 
 export const failoverIdParam = z.object({ id: z.string().min(1).max(300) });
 
 /** A Temporal run id: a UUID (8-4-4-4-12 hex digits). */
-const runId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a Temporal run id (a UUID)');
+const runId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a Temporal run id (a UUID)');
 
 export const failoverRunQuery = z
   .strictObject({ runId: runId.optional().openapi({ description: 'one run of the failover; absent: the latest run' }) })
@@ -35,8 +42,19 @@ export const failoverRunQuery = z
 
 export const failoverListQuery = z
   .strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: 'runs per page (1-100, default 20)' }),
-    cursor: z.string().regex(/^[A-Za-z0-9_-]+$/, 'the nextCursor of a previous page').max(4096).optional().openapi({ description: 'nextCursor of the previous page' }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(20)
+      .openapi({ description: 'runs per page (1-100, default 20)' }),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'the nextCursor of a previous page')
+      .max(4096)
+      .optional()
+      .openapi({ description: 'nextCursor of the previous page' }),
     group: name.optional().openapi({ description: 'only failovers of this host group' }),
     host: name.optional().openapi({ description: 'only failovers of this host' }),
   })
@@ -57,8 +75,14 @@ export const failoverResponse = z
     id: z.string().openapi({ example: 'failover/dc1-prod/dc1-s01' }),
     runId: z.string(),
     status: z.string().openapi({ description: 'running, completed, failed, canceled, terminated, timed_out' }),
-    progress: z.record(z.string(), z.unknown()).optional().openapi({ description: 'while running; elapsedMs computed from progress.startedAt at the time of the request' }),
-    report: z.record(z.string(), z.unknown()).optional().openapi({ description: "when closed: this run's stored report" }),
+    progress: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'while running; elapsedMs computed from progress.startedAt at the time of the request' }),
+    report: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: "when closed: this run's stored report" }),
     error: z.string().optional().openapi({ description: 'when closed without a report: why' }),
   })
   .openapi('FailoverRun');
@@ -67,29 +91,48 @@ export const failoverListResponse = z
   .object({
     failovers: z.array(
       z.object({
-        id: z.string(), runId: z.string(), status: z.string(), startedAt: z.string().optional(), closedAt: z.string().optional(),
+        id: z.string(),
+        runId: z.string(),
+        status: z.string(),
+        startedAt: z.string().optional(),
+        closedAt: z.string().optional(),
         outcome: z.string().optional().openapi({ description: "the stored report's outcome, once closed" }),
       }),
     ),
-    nextCursor: z.string().optional().openapi({ description: 'pass as cursor for the next page; absent on the last page' }),
+    nextCursor: z
+      .string()
+      .optional()
+      .openapi({ description: 'pass as cursor for the next page; absent on the last page' }),
   })
   .openapi('FailoverRuns');
 
 const provenance = {
   observedAt: z.string().openapi({ description: 'when the state was observed (ISO 8601)' }),
   ageSeconds: z.number().int().openapi({ description: 'seconds since observedAt, at the time of the request' }),
-  source: z.string().openapi({ example: 'discovery run 12', description: "'discovery run N', 'failover <id>/<runId>' or 'live read'" }),
-  stale: z.boolean().openapi({ description: 'the newest discovery could not describe it: what is shown is its last description' }),
+  source: z
+    .string()
+    .openapi({ example: 'discovery run 12', description: "'discovery run N', 'failover <id>/<runId>' or 'live read'" }),
+  stale: z
+    .boolean()
+    .openapi({ description: 'the newest discovery could not describe it: what is shown is its last description' }),
 };
 
 export const hostsResponse = z
   .object({
     hosts: z.array(
       z.object({
-        group: z.string(), name: z.string(), state: z.string(), ...provenance,
-        staleReason: z.string().optional(), describedAt: z.string().optional().openapi({ description: 'when capacity and LPARs were last read' }),
-        fenced: z.boolean(), serial: z.string().optional(), typeModel: z.string().optional(), hmc: z.string().optional(),
-        processorUnits: z.record(z.string(), z.number()).optional(), memoryMb: z.record(z.string(), z.number()).optional(),
+        group: z.string(),
+        name: z.string(),
+        state: z.string(),
+        ...provenance,
+        staleReason: z.string().optional(),
+        describedAt: z.string().optional().openapi({ description: 'when capacity and LPARs were last read' }),
+        fenced: z.boolean(),
+        serial: z.string().optional(),
+        typeModel: z.string().optional(),
+        hmc: z.string().optional(),
+        processorUnits: z.record(z.string(), z.number()).optional(),
+        memoryMb: z.record(z.string(), z.number()).optional(),
       }),
     ),
   })
@@ -99,9 +142,17 @@ export const lparsResponse = z
   .object({
     lpars: z.array(
       z.object({
-        group: z.string(), name: z.string(), host: z.string(), state: z.string(), ...provenance,
-        described: z.boolean().openapi({ description: 'false: seen by a failover or live read only; no sizes or volumes known' }),
-        priority: z.string().optional(), processorUnits: z.record(z.string(), z.number()).optional(), memoryMb: z.record(z.string(), z.number()).optional(),
+        group: z.string(),
+        name: z.string(),
+        host: z.string(),
+        state: z.string(),
+        ...provenance,
+        described: z
+          .boolean()
+          .openapi({ description: 'false: seen by a failover or live read only; no sizes or volumes known' }),
+        priority: z.string().optional(),
+        processorUnits: z.record(z.string(), z.number()).optional(),
+        memoryMb: z.record(z.string(), z.number()).optional(),
         volumes: z.array(z.string()).optional(),
       }),
     ),

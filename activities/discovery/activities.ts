@@ -56,16 +56,32 @@ export function createDiscoveryActivities(deps: DiscoveryDependencies) {
       const group = groupConfig(groupName);
       const startedAt = new Date().toISOString();
       try {
-        const reading = await readHostGroup(group, deps.devices.hmc(group.hmc), deps.devices.storageSystem(group.storage));
+        const reading = await readHostGroup(
+          group,
+          deps.devices.hmc(group.hmc),
+          deps.devices.storageSystem(group.storage),
+        );
         const run = await deps.store.recordDiscoveryRun({
-          group: group.name, startedAt, finishedAt: new Date().toISOString(), status: 'ok', snapshot: reading.snapshot, undescribedHosts: reading.undescribed,
+          group: group.name,
+          startedAt,
+          finishedAt: new Date().toISOString(),
+          status: 'ok',
+          snapshot: reading.snapshot,
+          undescribedHosts: reading.undescribed,
         });
         const summary = okSummary(run, reading.undescribed, reading.notes);
-        log(`discovery ${group.name}: ok, ${summary.lpars} LPARs, ${run.diff ? `${run.diff.length} changes` : 'first snapshot'} (run ${run.id})${staleText(summary)}`);
+        const changes = run.diff ? `${run.diff.length} changes` : 'first snapshot';
+        log(`discovery ${group.name}: ok, ${summary.lpars} LPARs, ${changes} (run ${run.id})${staleText(summary)}`);
         return summary;
       } catch (err) {
         if (!(err instanceof DeviceError)) throw err;
-        const run = await deps.store.recordDiscoveryRun({ group: group.name, startedAt, finishedAt: new Date().toISOString(), status: 'failed', error: err.message });
+        const run = await deps.store.recordDiscoveryRun({
+          group: group.name,
+          startedAt,
+          finishedAt: new Date().toISOString(),
+          status: 'failed',
+          error: err.message,
+        });
         log(`discovery ${group.name}: failed: ${err.message} (run ${run.id}; the last good snapshot is kept)`);
         return { runId: run.id, group: group.name, status: 'failed', error: err.message };
       }
@@ -74,13 +90,25 @@ export function createDiscoveryActivities(deps: DiscoveryDependencies) {
     async checkGroupCapacity(groupName: string): Promise<CapacitySummary> {
       groupConfig(groupName);
       const latest = await deps.store.latestGoodSnapshot(groupName);
-      if (!latest) return { group: groupName, hostsChecked: 0, hostsWithShortfall: [], skipped: 'no good inventory snapshot yet' };
+      if (!latest) {
+        return { group: groupName, hostsChecked: 0, hostsWithShortfall: [], skipped: 'no good inventory snapshot yet' };
+      }
       const result = checkCapacity(latest.snapshot, deps.config, new Date());
       const check = await deps.store.recordCapacityCheck(result);
       const short = result.hosts.filter((h) => !h.fits).map((h) => h.failedHost);
       if (short.length > 0) {
-        const message = `capacity check ${groupName}: if ${short.join(' or ')} failed, some LPARs could not be restarted: ${result.hosts.filter((h) => !h.fits).map((h) => `${h.failedHost}: ${(h.unplaced ?? []).map((u) => `${u.lpar} (${u.reason})`).join(', ')}`).join('; ')}`;
-        await deps.store.raiseNotification({ severity: 'warning', kind: 'capacity-shortfall', message, raisedAt: new Date().toISOString() });
+        const leftOut = result.hosts
+          .filter((h) => !h.fits)
+          .map((h) => `${h.failedHost}: ${(h.unplaced ?? []).map((u) => `${u.lpar} (${u.reason})`).join(', ')}`);
+        const message =
+          `capacity check ${groupName}: if ${short.join(' or ')} failed, ` +
+          `some LPARs could not be restarted: ${leftOut.join('; ')}`;
+        await deps.store.raiseNotification({
+          severity: 'warning',
+          kind: 'capacity-shortfall',
+          message,
+          raisedAt: new Date().toISOString(),
+        });
         log(message);
       }
       return { group: groupName, checkId: check.id, hostsChecked: result.hosts.length, hostsWithShortfall: short };
@@ -92,8 +120,15 @@ function okSummary(run: DiscoveryRun, undescribed: UndescribedHost[], notes: str
   const changeKinds: Partial<Record<InventoryChangeKind, number>> = {};
   for (const change of run.diff ?? []) changeKinds[change.kind] = (changeKinds[change.kind] ?? 0) + 1;
   return {
-    runId: run.id, group: run.group, status: 'ok', changes: run.diff?.length, changeKinds: run.diff ? changeKinds : undefined, lpars: run.snapshot?.lpars.length,
-    ...(undescribed.length > 0 ? { staleHosts: undescribed.map((h) => ({ host: h.name, state: h.state, reason: h.reason })) } : {}),
+    runId: run.id,
+    group: run.group,
+    status: 'ok',
+    changes: run.diff?.length,
+    changeKinds: run.diff ? changeKinds : undefined,
+    lpars: run.snapshot?.lpars.length,
+    ...(undescribed.length > 0
+      ? { staleHosts: undescribed.map((h) => ({ host: h.name, state: h.state, reason: h.reason })) }
+      : {}),
     ...(notes.length > 0 ? { notes } : {}),
   };
 }

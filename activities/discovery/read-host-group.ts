@@ -3,7 +3,13 @@
 // volume UID; NPIV: the client adapter's WWPNs → the storage host object with those ports), storage volumes, hosts,
 // mappings and remote-copy groups. Hosts are described one by one: a host the HMC cannot describe (not Operating,
 // unknown to it, or a command on it failing) is returned as undescribed with the reason, and the others still are.
-import type { InventorySnapshot, Lpar, ManagedSystem, StorageSystem, UndescribedHost } from '../../domain/inventory/index.js';
+import type {
+  InventorySnapshot,
+  Lpar,
+  ManagedSystem,
+  StorageSystem,
+  UndescribedHost,
+} from '../../domain/inventory/index.js';
 import type { PriorityClass } from '../../domain/config/index.js';
 import { partitionEvidence } from '../../domain/failover/partition-states.js';
 import type { HmcClient, Partition, PartitionProfile } from '../hmc/hmc-client.js';
@@ -39,7 +45,12 @@ interface HostReading {
  * Reads the group. Throws DeviceError only when the HMC's system list or the storage system cannot be read (nothing
  * can be described then); a failure on one host makes that host undescribed.
  */
-export async function readHostGroup(group: HostGroupTarget, hmc: HmcClient, svc: SvcClient, now: Date = new Date()): Promise<HostGroupReading> {
+export async function readHostGroup(
+  group: HostGroupTarget,
+  hmc: HmcClient,
+  svc: SvcClient,
+  now: Date = new Date(),
+): Promise<HostGroupReading> {
   const storage = await readStorage(svc);
   const systems = new Map((await hmc.listSystems()).map((s) => [s.name, s]));
   const undescribed: UndescribedHost[] = [];
@@ -48,9 +59,18 @@ export async function readHostGroup(group: HostGroupTarget, hmc: HmcClient, svc:
   await Promise.all(
     group.hosts.map(async (host) => {
       const system = systems.get(host);
-      if (!system) return void undescribed.push({ name: host, state: 'unknown', reason: `${group.hmc} does not know managed system ${host}` });
+      if (!system)
+        return void undescribed.push({
+          name: host,
+          state: 'unknown',
+          reason: `${group.hmc} does not know managed system ${host}`,
+        });
       if (system.state !== 'Operating') {
-        return void undescribed.push({ name: host, state: system.state, reason: `${host} is ${system.state}; the HMC cannot describe its partitions` });
+        return void undescribed.push({
+          name: host,
+          state: system.state,
+          reason: `${host} is ${system.state}; the HMC cannot describe its partitions`,
+        });
       }
       try {
         described.push(await readHost(group, hmc, system, storage));
@@ -79,9 +99,18 @@ export async function readHostGroup(group: HostGroupTarget, hmc: HmcClient, svc:
 /** A host whose partitions the HMC lists but cannot fully describe (a partition without a profile). */
 class UndescribableHostError extends Error {}
 
-async function readHost(group: HostGroupTarget, hmc: HmcClient, system: { name: string; serial: string; typeModel: string; state: string }, storage: StorageSystem): Promise<HostReading> {
+async function readHost(
+  group: HostGroupTarget,
+  hmc: HmcClient,
+  system: { name: string; serial: string; typeModel: string; state: string },
+  storage: StorageSystem,
+): Promise<HostReading> {
   const host = system.name;
-  const [capacity, partitions, profileList] = await Promise.all([hmc.systemCapacity(host), hmc.listPartitions(host), hmc.profiles(host)]);
+  const [capacity, partitions, profileList] = await Promise.all([
+    hmc.systemCapacity(host),
+    hmc.listPartitions(host),
+    hmc.profiles(host),
+  ]);
   const profiles = new Map(profileList.map((p) => [`${p.lparName}/${p.name}`, p]));
   const viosPartitions = partitions.filter((p) => p.env === 'vioserver');
   const volumesByUid = new Map(storage.volumes.map((v) => [v.uid.toUpperCase(), v]));
@@ -89,7 +118,9 @@ async function readHost(group: HostGroupTarget, hmc: HmcClient, system: { name: 
   const lpars = partitions
     .filter((p) => p.env !== 'vioserver')
     .map((partition) => {
-      const profile = profiles.get(`${partition.name}/${partition.currentProfile}`) ?? profileList.find((p) => p.lparName === partition.name);
+      const profile =
+        profiles.get(`${partition.name}/${partition.currentProfile}`) ??
+        profileList.find((p) => p.lparName === partition.name);
       if (!profile) throw new UndescribableHostError(`partition ${partition.name} has no profile`);
       return toLpar(partition, profile, host, presented, storage);
     });
@@ -101,7 +132,11 @@ async function readHost(group: HostGroupTarget, hmc: HmcClient, system: { name: 
       typeModel: system.typeModel,
       state: system.state,
       hmc: group.hmc,
-      processorUnits: { installed: capacity.configurableProcUnits, configurable: capacity.configurableProcUnits, available: capacity.availableProcUnits },
+      processorUnits: {
+        installed: capacity.configurableProcUnits,
+        configurable: capacity.configurableProcUnits,
+        available: capacity.availableProcUnits,
+      },
       memoryMb: { installed: capacity.configurableMemoryMb, available: capacity.availableMemoryMb },
     },
     lpars,
@@ -117,10 +152,16 @@ function oneDefinitionEach(lpars: Lpar[]): { lpars: Lpar[]; notes: string[] } {
   const rank = { running: 0, 'may-be-running': 1, 'not-active': 2, absent: 3 } as const;
   const kept = new Map<string, Lpar>();
   const notes: string[] = [];
-  for (const lpar of [...lpars].sort((a, b) => rank[partitionEvidence(a.state)] - rank[partitionEvidence(b.state)] || byName({ name: a.host }, { name: b.host }))) {
+  const likeliestActive = (a: Lpar, b: Lpar) =>
+    rank[partitionEvidence(a.state)] - rank[partitionEvidence(b.state)] || byName({ name: a.host }, { name: b.host });
+  for (const lpar of [...lpars].sort(likeliestActive)) {
     const first = kept.get(lpar.name);
-    if (!first) kept.set(lpar.name, lpar);
-    else notes.push(`${lpar.name} is defined on ${first.host} (${first.state}) and ${lpar.host} (${lpar.state}); recorded on ${first.host}`);
+    if (!first) {
+      kept.set(lpar.name, lpar);
+      continue;
+    }
+    const where = `${first.host} (${first.state}) and ${lpar.host} (${lpar.state})`;
+    notes.push(`${lpar.name} is defined on ${where}; recorded on ${first.host}`);
   }
   return { lpars: [...kept.values()], notes: notes.sort() };
 }
@@ -132,7 +173,12 @@ interface Presentation {
   npiv: Map<string, Array<{ vios: string; vfchost: string }>>;
 }
 
-async function readViosPresentation(hmc: HmcClient, host: string, viosPartitions: Partition[], volumesByUid: Map<string, unknown>): Promise<Presentation> {
+async function readViosPresentation(
+  hmc: HmcClient,
+  host: string,
+  viosPartitions: Partition[],
+  volumesByUid: Map<string, unknown>,
+): Promise<Presentation> {
   const presentation: Presentation = { vscsi: new Map(), npiv: new Map() };
   await Promise.all(
     viosPartitions
@@ -152,7 +198,12 @@ async function readViosPresentation(hmc: HmcClient, host: string, viosPartitions
         for (const mapping of scsi) {
           const list = presentation.vscsi.get(mapping.clientId) ?? [];
           for (const target of mapping.targets) {
-            list.push({ vios: partition.name, vhost: mapping.vhost, backingDevice: target.backing, volumeUid: uidOfDisk.get(target.backing) });
+            list.push({
+              vios: partition.name,
+              vhost: mapping.vhost,
+              backingDevice: target.backing,
+              volumeUid: uidOfDisk.get(target.backing),
+            });
           }
           presentation.vscsi.set(mapping.clientId, list);
         }
@@ -164,20 +215,38 @@ async function readViosPresentation(hmc: HmcClient, host: string, viosPartitions
         }
       }),
   );
-  for (const list of presentation.vscsi.values()) list.sort((a, b) => (a.vios + a.backingDevice < b.vios + b.backingDevice ? -1 : 1));
+  for (const list of presentation.vscsi.values())
+    list.sort((a, b) => (a.vios + a.backingDevice < b.vios + b.backingDevice ? -1 : 1));
   for (const list of presentation.npiv.values()) list.sort((a, b) => (a.vios < b.vios ? -1 : 1));
   return presentation;
 }
 
-function toLpar(partition: Partition, profile: PartitionProfile, host: string, presented: Presentation, storage: StorageSystem): Lpar {
+function toLpar(
+  partition: Partition,
+  profile: PartitionProfile,
+  host: string,
+  presented: Presentation,
+  storage: StorageSystem,
+): Lpar {
   const vscsi = presented.vscsi.get(partition.id) ?? [];
   const wwpnsByVios = new Map<string, string[]>();
   for (const adapter of profile.virtualFcAdapters) {
     // slot/client/remote-id/remote-vios/remote-slot/wwpn1,wwpn2/required
     const fields = adapter.split('/');
-    if (fields[1] === 'client' && fields[3]) wwpnsByVios.set(fields[3], (fields[5] ?? '').split(',').filter(Boolean).map((w) => w.toUpperCase()));
+    if (fields[1] === 'client' && fields[3])
+      wwpnsByVios.set(
+        fields[3],
+        (fields[5] ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((w) => w.toUpperCase()),
+      );
   }
-  const npiv = (presented.npiv.get(partition.name) ?? []).map((m) => ({ vios: m.vios, vfchost: m.vfchost, wwpns: wwpnsByVios.get(m.vios) ?? [] }));
+  const npiv = (presented.npiv.get(partition.name) ?? []).map((m) => ({
+    vios: m.vios,
+    vfchost: m.vfchost,
+    wwpns: wwpnsByVios.get(m.vios) ?? [],
+  }));
   const volumeIds = new Set<string>();
   for (const m of vscsi) {
     const volume = storage.volumes.find((v) => v.uid.toUpperCase() === m.volumeUid);
@@ -185,7 +254,8 @@ function toLpar(partition: Partition, profile: PartitionProfile, host: string, p
   }
   const npivWwpns = new Set(npiv.flatMap((m) => m.wwpns));
   for (const hostObject of storage.hosts.filter((h) => h.wwpns.some((w) => npivWwpns.has(w.toUpperCase())))) {
-    for (const mapping of storage.mappings.filter((m) => m.storageHost === hostObject.name)) volumeIds.add(mapping.vdiskId);
+    for (const mapping of storage.mappings.filter((m) => m.storageHost === hostObject.name))
+      volumeIds.add(mapping.vdiskId);
   }
   return {
     id: partition.id,
@@ -215,7 +285,9 @@ function attributeSystemHostVolumes(host: string, lpars: Lpar[], storage: Storag
   const npivLpars = lpars.filter((l) => l.npivMappings.length > 0 && l.volumes.length === 0);
   if (npivLpars.length !== 1) return;
   const presented = new Set(lpars.flatMap((l) => l.volumes.map((v) => v.vdiskId)));
-  const leftover = storage.mappings.filter((m) => m.storageHost === host && !presented.has(m.vdiskId)).map((m) => m.vdiskId);
+  const leftover = storage.mappings
+    .filter((m) => m.storageHost === host && !presented.has(m.vdiskId))
+    .map((m) => m.vdiskId);
   npivLpars[0]!.volumes = storage.volumes
     .filter((v) => leftover.includes(v.id))
     .map((v) => ({ storageSystem: storage.name, vdiskId: v.id, vdiskName: v.name, uid: v.uid }))
@@ -231,7 +303,12 @@ export function priorityClass(availabilityPriority: number): PriorityClass {
 }
 
 async function readStorage(svc: SvcClient): Promise<StorageSystem> {
-  const volumes = (await svc.listVolumes()).map((v) => ({ id: String(v.id), name: v.name, uid: v.uid, capacityMb: capacityMb(v.capacity) }));
+  const volumes = (await svc.listVolumes()).map((v) => ({
+    id: String(v.id),
+    name: v.name,
+    uid: v.uid,
+    capacityMb: capacityMb(v.capacity),
+  }));
   const hosts = [];
   const mappings = [];
   for (const host of await svc.listHosts()) {
@@ -239,7 +316,11 @@ async function readStorage(svc: SvcClient): Promise<StorageSystem> {
     hosts.push({ id: String(host.id), name: host.name, wwpns: detail?.wwpns ?? [] });
     const byName = new Map(volumes.map((v) => [v.name, v.id]));
     for (const mapping of await svc.hostMappings(host.name)) {
-      mappings.push({ storageHost: host.name, vdiskId: byName.get(mapping.volume) ?? mapping.volume, scsiId: mapping.scsiId });
+      mappings.push({
+        storageHost: host.name,
+        vdiskId: byName.get(mapping.volume) ?? mapping.volume,
+        scsiId: mapping.scsiId,
+      });
     }
   }
   return { name: svc.device, volumes, hosts, mappings };
@@ -254,7 +335,10 @@ async function readRemoteCopy(svc: SvcClient): Promise<InventorySnapshot['remote
     storageSystem: svc.device,
     state: g.state,
     primary: g.primary === 'master' || g.primary === 'aux' ? g.primary : undefined,
-    relationships: relationships.filter((r) => r.consistency_group_name === g.name).map((r) => r.name!).sort(),
+    relationships: relationships
+      .filter((r) => r.consistency_group_name === g.name)
+      .map((r) => r.name!)
+      .sort(),
   }));
 }
 

@@ -2,8 +2,15 @@
 // PostgreSQL are interchangeable.
 import type { Fleet, FleetObservations, InventorySnapshot } from '../../domain/inventory/index.js';
 import type {
-  CapacityCheck, CapacityCheckInput, DiscoveryRun, DiscoveryRunInput, Notification, NotificationInput, RecoveryReport,
-  VerificationResult, VerificationResultInput,
+  CapacityCheck,
+  CapacityCheckInput,
+  DiscoveryRun,
+  DiscoveryRunInput,
+  Notification,
+  NotificationInput,
+  RecoveryReport,
+  VerificationResult,
+  VerificationResultInput,
 } from './records.js';
 
 export interface InventoryStore {

@@ -1,7 +1,12 @@
 // What the store keeps besides snapshots, as zod schemas: the same schemas check what callers write and what is
 // read back from the database.
 import { z } from 'zod';
-import { undescribedHostSchema, type InventoryChange, type InventorySnapshot, type UndescribedHost } from '../../domain/inventory/index.js';
+import {
+  undescribedHostSchema,
+  type InventoryChange,
+  type InventorySnapshot,
+  type UndescribedHost,
+} from '../../domain/inventory/index.js';
 
 const name = z.string().min(1);
 const timestamp = z.iso.datetime();
@@ -50,8 +55,14 @@ export const discoveryRunInputSchema = z
     snapshot: z.unknown().optional(),
     undescribedHosts: z.array(undescribedHostSchema).optional(),
   })
-  .refine((run) => (run.status === 'ok') === (run.snapshot !== undefined), { message: 'a snapshot is required for an ok run and only for one', path: ['snapshot'] })
-  .refine((run) => run.status === 'ok' || run.undescribedHosts === undefined, { message: 'only an ok run names undescribed hosts', path: ['undescribedHosts'] });
+  .refine((run) => (run.status === 'ok') === (run.snapshot !== undefined), {
+    message: 'a snapshot is required for an ok run and only for one',
+    path: ['snapshot'],
+  })
+  .refine((run) => run.status === 'ok' || run.undescribedHosts === undefined, {
+    message: 'only an ok run names undescribed hosts',
+    path: ['undescribedHosts'],
+  });
 
 export const verificationResultInputSchema = z.strictObject({
   group: name,
@@ -76,12 +87,25 @@ export const hostFailureCheckSchema = z.strictObject({
   shortfalls: z.array(shortfallSchema),
   unplaced: z.array(unplacedCheckSchema).optional(),
 });
-export const capacityCheckInputSchema = z.strictObject({ group: name, checkedAt: timestamp, hosts: z.array(hostFailureCheckSchema) });
+export const capacityCheckInputSchema = z.strictObject({
+  group: name,
+  checkedAt: timestamp,
+  hosts: z.array(hostFailureCheckSchema),
+});
 export type CapacityCheckInput = z.infer<typeof capacityCheckInputSchema>;
 export type CapacityCheck = CapacityCheckInput & { id: number };
 
 /** Final outcomes a recovery stores (a dry run stores nothing); see FailoverOutcome in domain/failover for each. */
-export const RECOVERY_OUTCOMES = ['succeeded', 'partial', 'failed', 'cancelled', 'rejected', 'not-failed', 'host-returned', 'already-recovered'] as const;
+export const RECOVERY_OUTCOMES = [
+  'succeeded',
+  'partial',
+  'failed',
+  'cancelled',
+  'rejected',
+  'not-failed',
+  'host-returned',
+  'already-recovered',
+] as const;
 
 /**
  * One run's final report, keyed on (workflowId, runId): every run of `failover/<group>/<host>` keeps its own; saving
@@ -123,4 +147,7 @@ export const fleetObservationsSchema = z
     hosts: z.array(hostObservationSchema).optional(),
     lpars: z.array(lparObservationSchema).optional(),
   })
-  .refine((o) => (o.hosts?.length ?? 0) + (o.lpars?.length ?? 0) > 0, { message: 'at least one host or LPAR observation', path: ['hosts'] });
+  .refine((o) => (o.hosts?.length ?? 0) + (o.lpars?.length ?? 0) > 0, {
+    message: 'at least one host or LPAR observation',
+    path: ['hosts'],
+  });

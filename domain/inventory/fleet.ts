@@ -85,7 +85,11 @@ export interface Fleet {
  * fresh reading found on another host moved there and is not carried over. A host never described is listed in
  * `undescribedHosts`. With hosts carried over, the result is sorted by name like a fresh snapshot.
  */
-export function carryOverStaleHosts(previous: InventorySnapshot | undefined, fresh: InventorySnapshot, undescribed: UndescribedHost[]): InventorySnapshot {
+export function carryOverStaleHosts(
+  previous: InventorySnapshot | undefined,
+  fresh: InventorySnapshot,
+  undescribed: UndescribedHost[],
+): InventorySnapshot {
   if (undescribed.length === 0) return fresh;
   const seen = new Set(fresh.lpars.map((l) => l.name));
   const managedSystems = [...fresh.managedSystems];
@@ -131,7 +135,11 @@ function staleHost(last: ManagedSystem, previousTakenAt: string, now: string, ho
  *   observation older than the newest description of its host is superseded (the discovery listed that host then);
  * - LPARs of a stale host not observed since are `stale`.
  */
-export function currentFleet(group: string, latest: { runId: number; snapshot: InventorySnapshot } | undefined, observed: { hosts: ObservedHost[]; lpars: ObservedLpar[] }): Fleet {
+export function currentFleet(
+  group: string,
+  latest: { runId: number; snapshot: InventorySnapshot } | undefined,
+  observed: { hosts: ObservedHost[]; lpars: ObservedLpar[] },
+): Fleet {
   const source = latest ? `discovery run ${latest.runId}` : '';
   const snapshot = latest?.snapshot;
   const hosts = new Map((snapshot ? snapshotHosts(snapshot, source) : []).map((h) => [h.name, h]));
@@ -167,7 +175,9 @@ export function fleetSnapshot(fleet: Fleet): InventorySnapshot {
   return {
     group: fleet.group,
     takenAt: times.at(-1) ?? new Date(0).toISOString(),
-    managedSystems: fleet.hosts.flatMap((h) => (h.system ? [{ ...h.system, state: h.state, observedAt: h.observedAt }] : [])),
+    managedSystems: fleet.hosts.flatMap((h) =>
+      h.system ? [{ ...h.system, state: h.state, observedAt: h.observedAt }] : [],
+    ),
     lpars: fleet.lpars.map(({ observedAt: _at, source: _source, stale: _stale, ...lpar }) => lpar),
     vios: fleet.vios,
     storageSystems: fleet.storageSystems,
@@ -179,11 +189,22 @@ function snapshotHosts(snapshot: InventorySnapshot, source: string): FleetHost[]
   const described = snapshot.managedSystems.map((m): FleetHost => {
     const { observedAt, describedAt, staleReason, ...system } = m;
     return {
-      name: m.name, state: m.state, observedAt: observedAt ?? snapshot.takenAt, source, describedAt: describedAt ?? snapshot.takenAt,
-      ...(staleReason ? { staleReason } : {}), system,
+      name: m.name,
+      state: m.state,
+      observedAt: observedAt ?? snapshot.takenAt,
+      source,
+      describedAt: describedAt ?? snapshot.takenAt,
+      ...(staleReason ? { staleReason } : {}),
+      system,
     };
   });
-  const never = (snapshot.undescribedHosts ?? []).map((h): FleetHost => ({ name: h.name, state: h.state, observedAt: snapshot.takenAt, source, staleReason: h.reason }));
+  const never = (snapshot.undescribedHosts ?? []).map((h): FleetHost => ({
+    name: h.name,
+    state: h.state,
+    observedAt: snapshot.takenAt,
+    source,
+    staleReason: h.reason,
+  }));
   return [...described, ...never];
 }
 
@@ -194,15 +215,27 @@ function snapshotLpar(lpar: Lpar, snapshot: InventorySnapshot, source: string): 
 }
 
 function applyHost(hosts: Map<string, FleetHost>, seen: ObservedHost): void {
-  const known = hosts.get(seen.name) ?? { name: seen.name, state: seen.state, observedAt: seen.observedAt, source: seen.source };
+  const known = hosts.get(seen.name) ?? {
+    name: seen.name,
+    state: seen.state,
+    observedAt: seen.observedAt,
+    source: seen.source,
+  };
   if (isLater(known.observedAt, seen.observedAt)) {
     // A later discovery supersedes the state; an explicit fence still counts unless the discovery saw the host up.
-    if (seen.fenced !== undefined && !HOST_UP_STATES.has(known.state)) hosts.set(seen.name, withFenced(known, seen.fenced));
+    if (seen.fenced !== undefined && !HOST_UP_STATES.has(known.state))
+      hosts.set(seen.name, withFenced(known, seen.fenced));
     return;
   }
   const fenced = seen.fenced ?? (HOST_UP_STATES.has(seen.state) ? false : known.fenced);
   const { fenced: _old, ...rest } = known;
-  hosts.set(seen.name, { ...rest, state: seen.state, observedAt: seen.observedAt, source: seen.source, ...(fenced ? { fenced } : {}) });
+  hosts.set(seen.name, {
+    ...rest,
+    state: seen.state,
+    observedAt: seen.observedAt,
+    source: seen.source,
+    ...(fenced ? { fenced } : {}),
+  });
 }
 
 function withFenced(host: FleetHost, fenced: boolean): FleetHost {
@@ -213,18 +246,33 @@ function withFenced(host: FleetHost, fenced: boolean): FleetHost {
 function applyLpar(lpars: Map<string, FleetLpar>, undescribed: Map<string, ObservedLpar>, seen: ObservedLpar): void {
   const known = lpars.get(seen.name);
   if (!known) {
-    undescribed.set(seen.name, { name: seen.name, host: seen.host, state: seen.state, observedAt: seen.observedAt, source: seen.source });
+    undescribed.set(seen.name, {
+      name: seen.name,
+      host: seen.host,
+      state: seen.state,
+      observedAt: seen.observedAt,
+      source: seen.source,
+    });
     return;
   }
   if (isLater(known.observedAt, seen.observedAt)) return;
   const { stale: _stale, ...rest } = known;
-  lpars.set(seen.name, { ...rest, host: seen.host, state: seen.state, observedAt: seen.observedAt, source: seen.source });
+  lpars.set(seen.name, {
+    ...rest,
+    host: seen.host,
+    state: seen.state,
+    observedAt: seen.observedAt,
+    source: seen.source,
+  });
 }
 
 /** Oldest first; observations of one moment keep their given (recording) order. */
 function chronological<T extends Provenance>(items: T[]): T[] {
   const time = (item: T) => Date.parse(item.observedAt);
-  return items.map((item, index) => ({ item, index })).sort((a, b) => time(a.item) - time(b.item) || a.index - b.index).map((e) => e.item);
+  return items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => time(a.item) - time(b.item) || a.index - b.index)
+    .map((e) => e.item);
 }
 
 /** Timestamps compared as times, whatever ISO 8601 spelling they came in. */

@@ -62,7 +62,11 @@ export const storageVolumeSchema = z.strictObject({
   capacityMb: nonNegative,
 });
 export const storageHostSchema = z.strictObject({ id: name, name, wwpns: z.array(name) });
-export const volumeMappingSchema = z.strictObject({ storageHost: name, vdiskId: name, scsiId: z.number().int().nonnegative() });
+export const volumeMappingSchema = z.strictObject({
+  storageHost: name,
+  vdiskId: name,
+  scsiId: z.number().int().nonnegative(),
+});
 
 export const storageSystemSchema = z.strictObject({
   name,
@@ -94,9 +98,21 @@ export const inventorySnapshotSchema = z
   })
   .superRefine((snapshot, ctx) => {
     // LPARs and hosts are identified by name across snapshots (an LPAR keeps its name when it moves).
-    reportDuplicates(snapshot.managedSystems.map((m) => m.name), 'managedSystems', ctx);
-    reportDuplicates(snapshot.lpars.map((l) => l.name), 'lpars', ctx);
-    reportDuplicates(snapshot.storageSystems.map((s) => s.name), 'storageSystems', ctx);
+    reportDuplicates(
+      snapshot.managedSystems.map((m) => m.name),
+      'managedSystems',
+      ctx,
+    );
+    reportDuplicates(
+      snapshot.lpars.map((l) => l.name),
+      'lpars',
+      ctx,
+    );
+    reportDuplicates(
+      snapshot.storageSystems.map((s) => s.name),
+      'storageSystems',
+      ctx,
+    );
   });
 
 function reportDuplicates(names: string[], field: string, ctx: z.RefinementCtx): void {
@@ -122,7 +138,10 @@ export type UndescribedHost = z.infer<typeof undescribedHostSchema>;
 export type InventorySnapshot = z.infer<typeof inventorySnapshotSchema>;
 
 export class InventoryValidationError extends Error {
-  constructor(readonly source: string, readonly problems: string[]) {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
     super(`${source}: invalid inventory snapshot: ${problems.join('; ')}`);
     this.name = 'InventoryValidationError';
   }
@@ -132,10 +151,15 @@ export class InventoryValidationError extends Error {
 export function parseInventorySnapshot(value: unknown, source: string): InventorySnapshot {
   const result = inventorySnapshotSchema.safeParse(value);
   if (result.success) return result.data;
-  throw new InventoryValidationError(source, result.error.issues.slice(0, 5).map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`));
+  throw new InventoryValidationError(
+    source,
+    result.error.issues.slice(0, 5).map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`),
+  );
 }
 
 function formatIssuePath(path: PropertyKey[]): string {
   if (path.length === 0) return '(snapshot)';
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join('');
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join('');
 }

@@ -60,10 +60,18 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
   });
 
   const discover = () =>
-    server.client.workflow.execute('discoverHostGroup', { taskQueue, workflowId: uniqueWorkflowId('discovery'), args: [{ group: 'dc1-prod' }] }) as Promise<DiscoveryOutcome>;
+    server.client.workflow.execute('discoverHostGroup', {
+      taskQueue,
+      workflowId: uniqueWorkflowId('discovery'),
+      args: [{ group: 'dc1-prod' }],
+    }) as Promise<DiscoveryOutcome>;
 
   const control = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${fleet.controlUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${fleet.controlUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     assert.ok(response.ok, `${method} ${path}: ${response.status}`);
     return response.json() as Promise<{ id: string }>;
   };
@@ -75,10 +83,24 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
     assert.equal(outcome.capacity?.hostsChecked, 4);
     const latest = (await store.latestGoodSnapshot('dc1-prod'))!;
     assert.equal(latest.runId, outcome.discovery.runId);
-    const spec = parse(readFileSync(FLEET, 'utf8')) as { sites: Array<{ systems: Array<{ name: string; lpars: Array<{ name: string; volumes: string[]; priority: string }> }> }> };
-    const expected = spec.sites[0]!.systems.flatMap((s) => s.lpars.map((l) => ({ name: l.name, host: s.name, volumes: [...l.volumes].sort(), priority: l.priority })));
-    const actual = latest.snapshot.lpars.map((l) => ({ name: l.name, host: l.host, volumes: l.volumes.map((v) => v.vdiskName).sort(), priority: l.priority }));
-    assert.deepEqual(actual.sort((a, b) => (a.name < b.name ? -1 : 1)), expected.sort((a, b) => (a.name < b.name ? -1 : 1)));
+    const spec = parse(readFileSync(FLEET, 'utf8')) as {
+      sites: Array<{
+        systems: Array<{ name: string; lpars: Array<{ name: string; volumes: string[]; priority: string }> }>;
+      }>;
+    };
+    const expected = spec.sites[0]!.systems.flatMap((s) =>
+      s.lpars.map((l) => ({ name: l.name, host: s.name, volumes: [...l.volumes].sort(), priority: l.priority })),
+    );
+    const actual = latest.snapshot.lpars.map((l) => ({
+      name: l.name,
+      host: l.host,
+      volumes: l.volumes.map((v) => v.vdiskName).sort(),
+      priority: l.priority,
+    }));
+    assert.deepEqual(
+      actual.sort((a, b) => (a.name < b.name ? -1 : 1)),
+      expected.sort((a, b) => (a.name < b.name ? -1 : 1)),
+    );
     assert.equal(latest.snapshot.managedSystems.length, 4);
     assert.equal(latest.snapshot.vios.length, 8);
     const db = latest.snapshot.lpars.find((l) => l.name === 'dc1-db01')!;
@@ -87,7 +109,10 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
     const batch = latest.snapshot.lpars.find((l) => l.name === 'dc1-batch01')!;
     assert.equal(batch.npivMappings.length, 2, 'one NPIV server adapter per VIOS');
     assert.equal(batch.volumes.length, 2, 'its volumes: on the system host object, presented by no VIOS');
-    assert.ok(batch.npivMappings.every((m) => m.wwpns.length === 2), 'with the client adapter WWPNs from the profile');
+    assert.ok(
+      batch.npivMappings.every((m) => m.wwpns.length === 2),
+      'with the client adapter WWPNs from the profile',
+    );
     assert.ok(await store.latestCapacityCheck('dc1-prod'));
   });
 
@@ -97,97 +122,177 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
     assert.equal(outcome.discovery.status, 'ok');
     assert.equal(outcome.discovery.changes, 1);
     const run = (await store.discoveryRun(outcome.discovery.runId))!;
-    assert.deepEqual(run.diff?.map((c) => c.kind), ['host-capacity-changed']);
+    assert.deepEqual(
+      run.diff?.map((c) => c.kind),
+      ['host-capacity-changed'],
+    );
     assert.equal((run.diff![0] as { host: string }).host, 'dc1-s03');
     const unchanged = await discover();
     assert.equal(unchanged.discovery.changes, 0, 'nothing changed since');
     assert.equal(unchanged.capacity, undefined, 'no capacity check without a change');
   });
 
-  it('keeps the previous snapshot when the HMC is unreachable, and records the failed run', { timeout: 60_000 }, async () => {
-    const before = (await store.latestGoodSnapshot('dc1-prod'))!;
-    const fault = await control('POST', '/faults', { kind: 'device-unreachable', target: 'hmc-dc1' });
-    try {
-      const outcome = await discover();
-      assert.equal(outcome.discovery.status, 'failed');
-      assert.match(outcome.discovery.error ?? '', /hmc-dc1: cannot reach the device/);
-      const failedRun = (await store.discoveryRun(outcome.discovery.runId))!;
-      assert.equal(failedRun.status, 'failed');
-      assert.equal(failedRun.snapshot, undefined);
-      assert.equal((await store.latestGoodSnapshot('dc1-prod'))!.runId, before.runId, 'the last good snapshot stays');
-    } finally {
-      await fetch(`${fleet.controlUrl}/faults/${fault.id}`, { method: 'DELETE' });
-    }
-  });
-
-  it('reports a capacity shortfall when a host\'s LPARs would no longer fit on the others', { timeout: 60_000 }, async () => {
-    for (const system of ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04']) await control('POST', '/actions/set-capacity', { system, memoryMb: 200_000 });
-    const outcome = await discover();
-    assert.equal(outcome.discovery.status, 'ok');
-    assert.ok(outcome.capacity && outcome.capacity.hostsWithShortfall.length > 0, 'the inventory changed, so capacity was checked, and it is short');
-    const check = (await store.latestCapacityCheck('dc1-prod'))!;
-    const short = check.hosts.find((h) => !h.fits)!;
-    assert.ok(short.shortfalls.some((s) => s.resource === 'memoryMb' && s.lpars.length > 0));
-    const notifications = await store.recentNotifications(5);
-    assert.ok(notifications.some((n) => n.kind === 'capacity-shortfall' && n.severity === 'warning' && n.message.includes(short.failedHost)));
-    const daily = (await server.client.workflow.execute('checkHostGroupCapacity', { taskQueue, workflowId: uniqueWorkflowId('capacity'), args: [{ group: 'dc1-prod' }] })) as { hostsChecked: number };
-    assert.equal(daily.hostsChecked, 4);
-  });
-
-  it('keeps each host it cannot describe (powered off, Error, no connection) as last seen, stale, while the others update', { timeout: 90_000 }, async () => {
-    const before = (await store.latestGoodSnapshot('dc1-prod'))!;
-    const hmc = devices.hmc('hmc-dc1');
-    const faults = [await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s03' }), await control('POST', '/faults', { kind: 'host-power-loss', target: 'dc1-s04' })];
-    try {
-      await hmc.powerOffSystem('dc1-s02');
-      for (let i = 0; i < 200 && (await hmc.systemState('dc1-s02')) !== 'Power Off'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-      await control('POST', '/actions/set-capacity', { system: 'dc1-s01', memoryMb: 300_000 });
-      const outcome = await discover();
-      assert.equal(outcome.discovery.status, 'ok', 'the others were described');
-      assert.deepEqual(outcome.discovery.staleHosts?.map((h) => [h.host, h.state]), [['dc1-s02', 'Power Off'], ['dc1-s03', 'Error'], ['dc1-s04', 'No Connection']]);
-      const latest = (await store.latestGoodSnapshot('dc1-prod'))!;
-      assert.equal(latest.runId, outcome.discovery.runId);
-      assert.equal(latest.snapshot.managedSystems.find((m) => m.name === 'dc1-s01')!.memoryMb.installed, 300_000, 'dc1-s01 updated');
-      const fleet = await store.currentFleet('dc1-prod');
-      for (const name of ['dc1-s02', 'dc1-s03', 'dc1-s04']) {
-        const host = fleet.hosts.find((h) => h.name === name)!;
-        assert.match(host.staleReason ?? '', new RegExp(`^${name} is ${host.state}`));
-        assert.equal(host.describedAt, before.snapshot.takenAt, `${name}: its description is the last one`);
-        const lastSeen = before.snapshot.lpars.filter((l) => l.host === name);
-        const kept = fleet.lpars.filter((l) => l.host === name);
-        assert.deepEqual(kept.map((l) => [l.name, l.state]), lastSeen.map((l) => [l.name, l.state]), `${name}: the LPARs last seen on it, in their last state`);
-        assert.ok(kept.every((l) => l.stale && l.observedAt === before.snapshot.takenAt));
+  it(
+    'keeps the previous snapshot when the HMC is unreachable, and records the failed run',
+    { timeout: 60_000 },
+    async () => {
+      const before = (await store.latestGoodSnapshot('dc1-prod'))!;
+      const fault = await control('POST', '/faults', { kind: 'device-unreachable', target: 'hmc-dc1' });
+      try {
+        const outcome = await discover();
+        assert.equal(outcome.discovery.status, 'failed');
+        assert.match(outcome.discovery.error ?? '', /hmc-dc1: cannot reach the device/);
+        const failedRun = (await store.discoveryRun(outcome.discovery.runId))!;
+        assert.equal(failedRun.status, 'failed');
+        assert.equal(failedRun.snapshot, undefined);
+        assert.equal((await store.latestGoodSnapshot('dc1-prod'))!.runId, before.runId, 'the last good snapshot stays');
+      } finally {
+        await fetch(`${fleet.controlUrl}/faults/${fault.id}`, { method: 'DELETE' });
       }
-      assert.deepEqual(fleet.hosts.find((h) => h.name === 'dc1-s02')!.state, 'Power Off', 'a powered-off host is recorded as such');
-      assert.ok(fleet.lpars.filter((l) => l.host === 'dc1-s01').every((l) => !l.stale), 'dc1-s01 is fresh');
-    } finally {
-      for (const fault of faults) await fetch(`${fleet.controlUrl}/faults/${fault.id}`, { method: 'DELETE' });
-      await hmc.run('chsysstate -m dc1-s02 -r sys -o on');
-    }
-    for (let i = 0; i < 200 && (await hmc.systemState('dc1-s02')) !== 'Operating'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    const back = await discover();
-    assert.deepEqual([back.discovery.status, back.discovery.staleHosts], ['ok', undefined], 'every host described again');
-    assert.ok((await store.currentFleet('dc1-prod')).hosts.every((h) => h.staleReason === undefined));
-  });
+    },
+  );
+
+  it(
+    "reports a capacity shortfall when a host's LPARs would no longer fit on the others",
+    { timeout: 60_000 },
+    async () => {
+      for (const system of ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04'])
+        await control('POST', '/actions/set-capacity', { system, memoryMb: 200_000 });
+      const outcome = await discover();
+      assert.equal(outcome.discovery.status, 'ok');
+      assert.ok(
+        outcome.capacity && outcome.capacity.hostsWithShortfall.length > 0,
+        'the inventory changed, so capacity was checked, and it is short',
+      );
+      const check = (await store.latestCapacityCheck('dc1-prod'))!;
+      const short = check.hosts.find((h) => !h.fits)!;
+      assert.ok(short.shortfalls.some((s) => s.resource === 'memoryMb' && s.lpars.length > 0));
+      const notifications = await store.recentNotifications(5);
+      assert.ok(
+        notifications.some(
+          (n) => n.kind === 'capacity-shortfall' && n.severity === 'warning' && n.message.includes(short.failedHost),
+        ),
+      );
+      const daily = (await server.client.workflow.execute('checkHostGroupCapacity', {
+        taskQueue,
+        workflowId: uniqueWorkflowId('capacity'),
+        args: [{ group: 'dc1-prod' }],
+      })) as { hostsChecked: number };
+      assert.equal(daily.hostsChecked, 4);
+    },
+  );
+
+  it(
+    'keeps each host it cannot describe (powered off, Error, no connection) as last seen, stale; the others update',
+    { timeout: 90_000 },
+    async () => {
+      const before = (await store.latestGoodSnapshot('dc1-prod'))!;
+      const hmc = devices.hmc('hmc-dc1');
+      const faults = [
+        await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s03' }),
+        await control('POST', '/faults', { kind: 'host-power-loss', target: 'dc1-s04' }),
+      ];
+      try {
+        await hmc.powerOffSystem('dc1-s02');
+        for (let i = 0; i < 200 && (await hmc.systemState('dc1-s02')) !== 'Power Off'; i++)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        await control('POST', '/actions/set-capacity', { system: 'dc1-s01', memoryMb: 300_000 });
+        const outcome = await discover();
+        assert.equal(outcome.discovery.status, 'ok', 'the others were described');
+        assert.deepEqual(
+          outcome.discovery.staleHosts?.map((h) => [h.host, h.state]),
+          [
+            ['dc1-s02', 'Power Off'],
+            ['dc1-s03', 'Error'],
+            ['dc1-s04', 'No Connection'],
+          ],
+        );
+        const latest = (await store.latestGoodSnapshot('dc1-prod'))!;
+        assert.equal(latest.runId, outcome.discovery.runId);
+        assert.equal(
+          latest.snapshot.managedSystems.find((m) => m.name === 'dc1-s01')!.memoryMb.installed,
+          300_000,
+          'dc1-s01 updated',
+        );
+        const fleet = await store.currentFleet('dc1-prod');
+        for (const name of ['dc1-s02', 'dc1-s03', 'dc1-s04']) {
+          const host = fleet.hosts.find((h) => h.name === name)!;
+          assert.match(host.staleReason ?? '', new RegExp(`^${name} is ${host.state}`));
+          assert.equal(host.describedAt, before.snapshot.takenAt, `${name}: its description is the last one`);
+          const lastSeen = before.snapshot.lpars.filter((l) => l.host === name);
+          const kept = fleet.lpars.filter((l) => l.host === name);
+          assert.deepEqual(
+            kept.map((l) => [l.name, l.state]),
+            lastSeen.map((l) => [l.name, l.state]),
+            `${name}: the LPARs last seen on it, in their last state`,
+          );
+          assert.ok(kept.every((l) => l.stale && l.observedAt === before.snapshot.takenAt));
+        }
+        assert.deepEqual(
+          fleet.hosts.find((h) => h.name === 'dc1-s02')!.state,
+          'Power Off',
+          'a powered-off host is recorded as such',
+        );
+        assert.ok(
+          fleet.lpars.filter((l) => l.host === 'dc1-s01').every((l) => !l.stale),
+          'dc1-s01 is fresh',
+        );
+      } finally {
+        for (const fault of faults) await fetch(`${fleet.controlUrl}/faults/${fault.id}`, { method: 'DELETE' });
+        await hmc.run('chsysstate -m dc1-s02 -r sys -o on');
+      }
+      for (let i = 0; i < 200 && (await hmc.systemState('dc1-s02')) !== 'Operating'; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const back = await discover();
+      assert.deepEqual(
+        [back.discovery.status, back.discovery.staleHosts],
+        ['ok', undefined],
+        'every host described again',
+      );
+      assert.ok((await store.currentFleet('dc1-prod')).hosts.every((h) => h.staleReason === undefined));
+    },
+  );
 
   it('records a partition defined on two hosts where it runs, and says so', { timeout: 60_000 }, async () => {
     // A remote restart leaves the partition's definition on its source (Not Activated) until it is cleaned up.
-    await control('POST', '/actions/place-lpar', { lpar: 'dc1-web01', from: 'dc1-s01', to: 'dc1-s03', mapVolumes: false, start: false });
+    await control('POST', '/actions/place-lpar', {
+      lpar: 'dc1-web01',
+      from: 'dc1-s01',
+      to: 'dc1-s03',
+      mapVolumes: false,
+      start: false,
+    });
     const outcome = await discover();
     assert.equal(outcome.discovery.status, 'ok');
-    assert.deepEqual(outcome.discovery.notes, ['dc1-web01 is defined on dc1-s01 (Running) and dc1-s03 (Not Activated); recorded on dc1-s01']);
+    assert.deepEqual(outcome.discovery.notes, [
+      'dc1-web01 is defined on dc1-s01 (Running) and dc1-s03 (Not Activated); recorded on dc1-s01',
+    ]);
     const web = (await store.latestGoodSnapshot('dc1-prod'))!.snapshot.lpars.filter((l) => l.name === 'dc1-web01');
-    assert.deepEqual(web.map((l) => [l.host, l.state]), [['dc1-s01', 'Running']]);
+    assert.deepEqual(
+      web.map((l) => [l.host, l.state]),
+      [['dc1-s01', 'Running']],
+    );
   });
 
-  it('creates the discovery and capacity-check schedules, and updates them idempotently', { timeout: 30_000 }, async () => {
-    const ids = await ensureInventorySchedules(server.client, config, taskQueue);
-    assert.deepEqual(ids, ['discovery/dc1-prod', 'capacity-check/dc1-prod']);
-    assert.deepEqual(await ensureInventorySchedules(server.client, { ...config, discovery: { ...config.discovery, interval: 600_000 } }, taskQueue), ids);
-    const discovery = await server.client.schedule.getHandle('discovery/dc1-prod').describe();
-    assert.equal(discovery.spec.intervals?.[0]?.every, 600_000);
-    const capacity = await server.client.schedule.getHandle('capacity-check/dc1-prod').describe();
-    assert.equal(capacity.info.nextActionTimes[0]?.getUTCHours(), 3);
-    for (const id of ids) await server.client.schedule.getHandle(id).delete();
-  });
+  it(
+    'creates the discovery and capacity-check schedules, and updates them idempotently',
+    { timeout: 30_000 },
+    async () => {
+      const ids = await ensureInventorySchedules(server.client, config, taskQueue);
+      assert.deepEqual(ids, ['discovery/dc1-prod', 'capacity-check/dc1-prod']);
+      assert.deepEqual(
+        await ensureInventorySchedules(
+          server.client,
+          { ...config, discovery: { ...config.discovery, interval: 600_000 } },
+          taskQueue,
+        ),
+        ids,
+      );
+      const discovery = await server.client.schedule.getHandle('discovery/dc1-prod').describe();
+      assert.equal(discovery.spec.intervals?.[0]?.every, 600_000);
+      const capacity = await server.client.schedule.getHandle('capacity-check/dc1-prod').describe();
+      assert.equal(capacity.info.nextActionTimes[0]?.getUTCHours(), 3);
+      for (const id of ids) await server.client.schedule.getHandle(id).delete();
+    },
+  );
 });

@@ -17,7 +17,10 @@ test('a badly named or missing migration is refused naming the file or the gap',
   try {
     writeFileSync(join(dir, '001_initial.sql'), 'SELECT 1;');
     writeFileSync(join(dir, '003_later.sql'), 'SELECT 1;');
-    assert.throws(() => loadMigrations('sqlite', dir), new RegExp(`migrations in ${dir}: expected version 2, found 3 \\(later\\)`));
+    assert.throws(
+      () => loadMigrations('sqlite', dir),
+      new RegExp(`migrations in ${dir}: expected version 2, found 3 \\(later\\)`),
+    );
     writeFileSync(join(dir, '2-oops.sql'), 'SELECT 1;');
     assert.throws(() => loadMigrations('sqlite', dir), /2-oops\.sql: name must be NNN_name\.sql/);
   } finally {

@@ -17,7 +17,10 @@ test('without LAZARUS_DATABASE_URL the store is SQLite in WAL mode at LAZARUS_DA
     const db = new Database(path, { readonly: true });
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: 'initial' }, { version: 2, name: 'report_runs_and_observations' }]);
+      assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [
+        { version: 1, name: 'initial' },
+        { version: 2, name: 'report_runs_and_observations' },
+      ]);
     } finally {
       db.close();
     }
@@ -27,19 +30,30 @@ test('without LAZARUS_DATABASE_URL the store is SQLite in WAL mode at LAZARUS_DA
 });
 
 test('a PostgreSQL URL is described without its password', () => {
-  assert.equal(describePostgresUrl('postgres://lazarus:s3cret@db.example:6543/inventory?sslmode=require'), 'lazarus@db.example:6543/inventory');
+  assert.equal(
+    describePostgresUrl('postgres://lazarus:s3cret@db.example:6543/inventory?sslmode=require'),
+    'lazarus@db.example:6543/inventory',
+  );
   assert.equal(describePostgresUrl('postgresql://127.0.0.1/lazarus'), '127.0.0.1:5432/lazarus');
-  assert.throws(() => describePostgresUrl('mysql://u:p@h/db'), /LAZARUS_DATABASE_URL: scheme must be postgres: or postgresql:, not mysql:/);
+  assert.throws(
+    () => describePostgresUrl('mysql://u:p@h/db'),
+    /LAZARUS_DATABASE_URL: scheme must be postgres: or postgresql:, not mysql:/,
+  );
   assert.throws(() => describePostgresUrl('not a url'), /LAZARUS_DATABASE_URL: not a URL/);
 });
 
 test('an unreachable PostgreSQL server is an error naming it, never the password', async () => {
   const lines: string[] = [];
-  await assert.rejects(openInventoryStore({ LAZARUS_DATABASE_URL: 'postgres://lazarus:s3cret@127.0.0.1:1/lazarus' }, (line) => lines.push(line)), (error: unknown) => {
-    assert.ok(error instanceof InventoryStoreError);
-    assert.match(error.message, /^PostgreSQL lazarus@127\.0\.0\.1:1\/lazarus: .*ECONNREFUSED/);
-    assert.doesNotMatch(error.message, /s3cret/);
-    return true;
-  });
+  await assert.rejects(
+    openInventoryStore({ LAZARUS_DATABASE_URL: 'postgres://lazarus:s3cret@127.0.0.1:1/lazarus' }, (line) =>
+      lines.push(line),
+    ),
+    (error: unknown) => {
+      assert.ok(error instanceof InventoryStoreError);
+      assert.match(error.message, /^PostgreSQL lazarus@127\.0\.0\.1:1\/lazarus: .*ECONNREFUSED/);
+      assert.doesNotMatch(error.message, /s3cret/);
+      return true;
+    },
+  );
   assert.deepEqual(lines, []);
 });

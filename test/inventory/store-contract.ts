@@ -27,7 +27,13 @@ export interface StoreBackend {
 }
 
 const at = (minute: number) => `2026-11-24T12:${String(minute).padStart(2, '0')}:00.000Z`;
-const okRun = (snapshot: InventorySnapshot, minute: number) => ({ group: snapshot.group, startedAt: at(minute), finishedAt: at(minute + 1), status: 'ok' as const, snapshot });
+const okRun = (snapshot: InventorySnapshot, minute: number) => ({
+  group: snapshot.group,
+  startedAt: at(minute),
+  finishedAt: at(minute + 1),
+  status: 'ok' as const,
+  snapshot,
+});
 
 export function storeContract(backend: StoreBackend): void {
   describe(`InventoryStore contract: ${backend.name}`, () => {
@@ -55,20 +61,46 @@ export function storeContract(backend: StoreBackend): void {
       assert.deepEqual(await store.latestGoodSnapshot('prod-a'), { runId: second.id, snapshot: moved });
     });
 
-    withStore('partial and failed runs never replace the last good snapshot, and the next diff skips them', async ({ store }) => {
-      const good = await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
-      await store.recordDiscoveryRun({ group: 'prod-a', startedAt: at(10), finishedAt: at(11), status: 'partial', error: 'hmc-dc1: connection reset' });
-      await store.recordDiscoveryRun({ group: 'prod-a', startedAt: at(20), finishedAt: at(21), status: 'failed', error: 'svc-dc1: host key mismatch' });
-      assert.equal((await store.latestGoodSnapshot('prod-a'))?.runId, good.id);
-      const runs = await store.discoveryRuns('prod-a');
-      assert.deepEqual(runs.map((r) => [r.status, r.error ?? null, r.snapshot === undefined]), [
-        ['failed', 'svc-dc1: host key mismatch', true],
-        ['partial', 'hmc-dc1: connection reset', true],
-        ['ok', null, false],
-      ]);
-      const next = await store.recordDiscoveryRun(okRun(modified((s) => (s.lpars[0]!.state = 'Not Activated')), 30));
-      assert.deepEqual(next.diff?.map((c) => c.kind), ['lpar-state-changed']);
-    });
+    withStore(
+      'partial and failed runs never replace the last good snapshot, and the next diff skips them',
+      async ({ store }) => {
+        const good = await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
+        await store.recordDiscoveryRun({
+          group: 'prod-a',
+          startedAt: at(10),
+          finishedAt: at(11),
+          status: 'partial',
+          error: 'hmc-dc1: connection reset',
+        });
+        await store.recordDiscoveryRun({
+          group: 'prod-a',
+          startedAt: at(20),
+          finishedAt: at(21),
+          status: 'failed',
+          error: 'svc-dc1: host key mismatch',
+        });
+        assert.equal((await store.latestGoodSnapshot('prod-a'))?.runId, good.id);
+        const runs = await store.discoveryRuns('prod-a');
+        assert.deepEqual(
+          runs.map((r) => [r.status, r.error ?? null, r.snapshot === undefined]),
+          [
+            ['failed', 'svc-dc1: host key mismatch', true],
+            ['partial', 'hmc-dc1: connection reset', true],
+            ['ok', null, false],
+          ],
+        );
+        const next = await store.recordDiscoveryRun(
+          okRun(
+            modified((s) => (s.lpars[0]!.state = 'Not Activated')),
+            30,
+          ),
+        );
+        assert.deepEqual(
+          next.diff?.map((c) => c.kind),
+          ['lpar-state-changed'],
+        );
+      },
+    );
 
     withStore('host groups are kept apart', async ({ store }) => {
       await store.recordDiscoveryRun(okRun(sampleSnapshot('prod-a'), 0));
@@ -79,182 +111,429 @@ export function storeContract(backend: StoreBackend): void {
     });
 
     withStore('bad discovery runs are refused naming the field', async ({ store }) => {
-      await assert.rejects(store.recordDiscoveryRun({ group: 'prod-a', startedAt: at(0), finishedAt: at(1), status: 'ok' }), /invalid discovery run: snapshot: a snapshot is required/);
-      await assert.rejects(store.recordDiscoveryRun({ ...okRun(sampleSnapshot(), 0), status: 'failed' }), /snapshot: a snapshot is required for an ok run and only for one/);
-      await assert.rejects(store.recordDiscoveryRun({ ...okRun(sampleSnapshot(), 0), group: 'prod-b' }), /snapshot.group "prod-a" is not the run's group "prod-b"/);
+      await assert.rejects(
+        store.recordDiscoveryRun({ group: 'prod-a', startedAt: at(0), finishedAt: at(1), status: 'ok' }),
+        /invalid discovery run: snapshot: a snapshot is required/,
+      );
+      await assert.rejects(
+        store.recordDiscoveryRun({ ...okRun(sampleSnapshot(), 0), status: 'failed' }),
+        /snapshot: a snapshot is required for an ok run and only for one/,
+      );
+      await assert.rejects(
+        store.recordDiscoveryRun({ ...okRun(sampleSnapshot(), 0), group: 'prod-b' }),
+        /snapshot.group "prod-a" is not the run's group "prod-b"/,
+      );
       const broken = modified((s) => ((s.managedSystems[0] as { hmc: unknown }).hmc = 7));
       await assert.rejects(store.recordDiscoveryRun(okRun(broken, 0)), /managedSystems\[0\]\.hmc/);
-      await assert.rejects(store.recordDiscoveryRun({ ...okRun(sampleSnapshot(), 0), startedAt: 'yesterday' }), /startedAt/);
+      await assert.rejects(
+        store.recordDiscoveryRun({ ...okRun(sampleSnapshot(), 0), startedAt: 'yesterday' }),
+        /startedAt/,
+      );
       assert.deepEqual(await store.discoveryRuns('prod-a'), []);
     });
 
     withStore('verification results and capacity checks, newest first', async ({ store }) => {
       await store.recordVerification({ group: 'prod-a', verifiedAt: at(0), ok: true, findings: [] });
       const failing = await store.recordVerification({
-        group: 'prod-a', verifiedAt: at(5), ok: false, findings: [{ severity: 'error', subject: 'db01', message: 'volume 12 is not replicated' }],
+        group: 'prod-a',
+        verifiedAt: at(5),
+        ok: false,
+        findings: [{ severity: 'error', subject: 'db01', message: 'volume 12 is not replicated' }],
       });
-      assert.deepEqual(await store.verifications('prod-a'), [failing, { id: failing.id - 1, group: 'prod-a', verifiedAt: at(0), ok: true, findings: [] }]);
+      assert.deepEqual(await store.verifications('prod-a'), [
+        failing,
+        { id: failing.id - 1, group: 'prod-a', verifiedAt: at(0), ok: true, findings: [] },
+      ]);
       assert.equal(await store.latestCapacityCheck('prod-a'), undefined);
       await store.recordCapacityCheck({ group: 'prod-a', checkedAt: at(0), hosts: [] });
       const check = await store.recordCapacityCheck({
-        group: 'prod-a', checkedAt: at(6),
+        group: 'prod-a',
+        checkedAt: at(6),
         hosts: [
-          { failedHost: 'cec-1', fits: false, shortfalls: [{ resource: 'memoryMb', needed: 81920, available: 40000, lpars: ['db01'] }] },
+          {
+            failedHost: 'cec-1',
+            fits: false,
+            shortfalls: [{ resource: 'memoryMb', needed: 81920, available: 40000, lpars: ['db01'] }],
+          },
           { failedHost: 'cec-2', fits: true, shortfalls: [] },
         ],
       });
       assert.deepEqual(await store.latestCapacityCheck('prod-a'), check);
-      await assert.rejects(store.recordCapacityCheck({ group: 'prod-a', checkedAt: at(7), hosts: [{ failedHost: 'cec-1', fits: false, shortfalls: [{ resource: 'disk', needed: 1, available: 0, lpars: [] }] }] } as never), /hosts\.0\.shortfalls\.0\.resource/);
-    });
-
-    withStore('recovery reports: one per run, saved again on retry, the latest run by default, listed by recency', async ({ store }) => {
-      const report = (workflowId: string, runId: string, startedMinute: number, finishedMinute: number, outcome: 'succeeded' | 'partial' = 'succeeded') => ({
-        workflowId, runId, kind: 'hostFailover', group: 'prod-a', startedAt: at(startedMinute), finishedAt: at(finishedMinute), outcome,
-        report: { rtoMs: finishedMinute * 60_000, lpars: [{ name: 'db01', ms: 1200 }] },
-      });
-      await store.saveRecoveryReport(report('failover/prod-a/cec-1', 'run-a', 0, 9));
-      await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-b', 0, 4));
-      await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-b', 0, 5, 'partial'));
-      await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-c', 20, 30));
-      assert.deepEqual(await store.recoveryReport('failover/prod-a/cec-2', 'run-b'), report('failover/prod-a/cec-2', 'run-b', 0, 5, 'partial'), 'a retry replaces its run');
-      assert.deepEqual(await store.recoveryReport('failover/prod-a/cec-2'), report('failover/prod-a/cec-2', 'run-c', 20, 30), 'a later run keeps the earlier');
-      assert.deepEqual((await store.recoveryReportRuns('failover/prod-a/cec-2')).map((r) => [r.runId, r.outcome]), [['run-c', 'succeeded'], ['run-b', 'partial']]);
-      assert.equal(await store.recoveryReport('failover/prod-a/cec-2', 'run-z'), undefined);
-      assert.equal(await store.recoveryReport('failover/prod-a/cec-9'), undefined);
-      assert.deepEqual(await store.recoveryReportRuns('failover/prod-a/cec-9'), []);
-      assert.deepEqual((await store.recentRecoveryReports()).map((r) => `${r.workflowId} ${r.runId}`), [
-        'failover/prod-a/cec-2 run-c', 'failover/prod-a/cec-1 run-a', 'failover/prod-a/cec-2 run-b',
-      ]);
-      assert.deepEqual((await store.recentRecoveryReports(1)).map((r) => r.runId), ['run-c']);
-      await assert.rejects(store.recentRecoveryReports(-1), /limit must be an integer from 1 to 1000, not -1/);
-      const { runId: _none, ...withoutRun } = report('failover/prod-a/cec-3', 'x', 0, 1);
-      await assert.rejects(store.saveRecoveryReport(withoutRun as never), /invalid recovery report: runId/);
-      await store.saveRecoveryReport({ ...report('failover/prod-a/cec-3', 'run-d', 0, 1), outcome: 'already-recovered' });
-      assert.equal((await store.recoveryReport('failover/prod-a/cec-3'))?.outcome, 'already-recovered');
-    });
-
-    withStore('a discovery that cannot describe a host keeps its last description, stale, while the others update', async ({ store }) => {
-      await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
-      // cec-1 is powered off: the reading describes cec-2 only, where app01 now runs.
-      const fresh = modified((s) => {
-        s.takenAt = at(10);
-        s.managedSystems = s.managedSystems.filter((m) => m.name === 'cec-2');
-        s.lpars = [{ ...s.lpars[1]!, host: 'cec-2' }];
-        s.vios = [];
-      });
-      const run = await store.recordDiscoveryRun({ ...okRun(fresh, 10), undescribedHosts: [{ name: 'cec-1', state: 'Power Off', reason: 'cec-1 is Power Off' }] });
-      const cec1 = run.snapshot!.managedSystems.find((m) => m.name === 'cec-1')!;
-      assert.deepEqual([cec1.state, cec1.staleReason, cec1.observedAt, cec1.describedAt], ['Power Off', 'cec-1 is Power Off', at(10), at(0)]);
-      assert.deepEqual(run.snapshot!.lpars.map((l) => `${l.name}@${l.host} ${l.state}`), ['app01@cec-2 Running', 'db01@cec-1 Running'], 'db01 kept as last seen');
-      assert.deepEqual(run.snapshot!.vios.map((v) => v.name), ['vios1-cec1']);
-      assert.deepEqual(run.diff?.map((c) => c.kind), ['host-state-changed', 'lpar-moved']);
-      const fleet = await store.currentFleet('prod-a');
-      const host = fleet.hosts.find((h) => h.name === 'cec-1')!;
-      assert.deepEqual([host.state, host.staleReason, host.describedAt, host.source], ['Power Off', 'cec-1 is Power Off', at(0), `discovery run ${run.id}`]);
-      assert.deepEqual(fleet.lpars.map((l) => [l.name, l.host, l.observedAt, l.stale ?? false]), [['app01', 'cec-2', at(10), false], ['db01', 'cec-1', at(0), true]]);
-      const never = await store.recordDiscoveryRun({ ...okRun(sampleSnapshot('prod-b'), 12), undescribedHosts: [{ name: 'cec-9', state: 'unknown', reason: 'hmc-dc1 does not know managed system cec-9' }] });
-      assert.deepEqual(never.snapshot!.undescribedHosts, [{ name: 'cec-9', state: 'unknown', reason: 'hmc-dc1 does not know managed system cec-9' }]);
-      await assert.rejects(store.recordDiscoveryRun({ group: 'prod-a', startedAt: at(1), finishedAt: at(2), status: 'failed', error: 'x', undescribedHosts: [] }), /undescribedHosts: only an ok run/);
-    });
-
-    withStore('fleet observations: a failover\'s write-back moves LPARs and fences hosts; a later discovery supersedes them', async ({ store }) => {
-      const first = await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
-      const source = 'failover failover/prod-a/cec-1/run-1';
-      assert.deepEqual(
-        await store.recordFleetObservations({
-          group: 'prod-a', source, observedAt: at(5),
-          hosts: [{ name: 'cec-1', state: 'Power Off', fenced: true }], lpars: [{ name: 'db01', host: 'cec-2', state: 'Running' }, { name: 'web09', host: 'cec-2', state: 'Running' }],
-        }),
-        { hosts: 1, lpars: 2 },
+      await assert.rejects(
+        store.recordCapacityCheck({
+          group: 'prod-a',
+          checkedAt: at(7),
+          hosts: [
+            {
+              failedHost: 'cec-1',
+              fits: false,
+              shortfalls: [{ resource: 'disk', needed: 1, available: 0, lpars: [] }],
+            },
+          ],
+        } as never),
+        /hosts\.0\.shortfalls\.0\.resource/,
       );
-      let fleet = await store.currentFleet('prod-a');
-      assert.equal(fleet.discoveryRunId, first.id);
-      assert.deepEqual(fleet.hosts.map((h) => [h.name, h.state, h.fenced ?? false, h.source]), [
-        ['cec-1', 'Power Off', true, source], ['cec-2', 'Operating', false, `discovery run ${first.id}`],
-      ]);
-      const db01 = fleet.lpars.find((l) => l.name === 'db01')!;
-      assert.deepEqual([db01.host, db01.state, db01.observedAt, db01.source, db01.priority, db01.volumes.length], ['cec-2', 'Running', at(5), source, 'critical', 1]);
-      assert.deepEqual(fleet.lpars.find((l) => l.name === 'app01')!.host, 'cec-1', 'not observed since: where discovery saw it');
-      assert.deepEqual(fleet.undescribedLpars, [{ name: 'web09', host: 'cec-2', state: 'Running', observedAt: at(5), source }]);
-      // Discovery at minute 10: cec-1 still powered off (stale), cec-2 described without db01 and web09.
-      const fresh = modified((s) => {
-        s.takenAt = at(10);
-        s.managedSystems = s.managedSystems.filter((m) => m.name === 'cec-2');
-        s.lpars = [];
-        s.vios = [];
-      });
-      const second = await store.recordDiscoveryRun({ ...okRun(fresh, 10), undescribedHosts: [{ name: 'cec-1', state: 'Power Off', reason: 'cec-1 is Power Off' }] });
-      fleet = await store.currentFleet('prod-a');
-      assert.deepEqual(fleet.hosts.map((h) => [h.name, h.state, h.fenced ?? false, h.source]), [
-        ['cec-1', 'Power Off', true, `discovery run ${second.id}`], ['cec-2', 'Operating', false, `discovery run ${second.id}`],
-      ], 'the discovery supersedes the state; the fence holds while the host stays off');
-      assert.deepEqual(fleet.lpars.map((l) => `${l.name}@${l.host}`), ['app01@cec-1', 'db01@cec-1'], 'cec-2 was described after the write-back: db01 is not there');
-      assert.deepEqual(fleet.undescribedLpars, []);
-      await store.recordFleetObservations({ group: 'prod-a', source: 'live read', observedAt: at(12), hosts: [{ name: 'cec-1', state: 'Operating' }] });
-      assert.equal((await store.currentFleet('prod-a')).hosts[0]!.fenced, undefined, 'a host seen up again is no longer fenced');
-      assert.deepEqual(await store.currentFleet('prod-z'), { group: 'prod-z', hosts: [], lpars: [], undescribedLpars: [], vios: [], storageSystems: [], remoteCopyGroups: [] });
-      await assert.rejects(store.recordFleetObservations({ group: 'prod-a', source: 'live read', observedAt: at(1) }), /invalid fleet observations: hosts: at least one/);
-      await assert.rejects(store.recordFleetObservations({ group: 'prod-a', source: 'x', observedAt: at(1), lpars: [{ name: 'db01', state: 'Running' }] } as never), /lpars\.0\.host/);
     });
+
+    withStore(
+      'recovery reports: one per run, saved again on retry, the latest run by default, listed by recency',
+      async ({ store }) => {
+        const report = (
+          workflowId: string,
+          runId: string,
+          startedMinute: number,
+          finishedMinute: number,
+          outcome: 'succeeded' | 'partial' = 'succeeded',
+        ) => ({
+          workflowId,
+          runId,
+          kind: 'hostFailover',
+          group: 'prod-a',
+          startedAt: at(startedMinute),
+          finishedAt: at(finishedMinute),
+          outcome,
+          report: { rtoMs: finishedMinute * 60_000, lpars: [{ name: 'db01', ms: 1200 }] },
+        });
+        await store.saveRecoveryReport(report('failover/prod-a/cec-1', 'run-a', 0, 9));
+        await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-b', 0, 4));
+        await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-b', 0, 5, 'partial'));
+        await store.saveRecoveryReport(report('failover/prod-a/cec-2', 'run-c', 20, 30));
+        assert.deepEqual(
+          await store.recoveryReport('failover/prod-a/cec-2', 'run-b'),
+          report('failover/prod-a/cec-2', 'run-b', 0, 5, 'partial'),
+          'a retry replaces its run',
+        );
+        assert.deepEqual(
+          await store.recoveryReport('failover/prod-a/cec-2'),
+          report('failover/prod-a/cec-2', 'run-c', 20, 30),
+          'a later run keeps the earlier',
+        );
+        assert.deepEqual(
+          (await store.recoveryReportRuns('failover/prod-a/cec-2')).map((r) => [r.runId, r.outcome]),
+          [
+            ['run-c', 'succeeded'],
+            ['run-b', 'partial'],
+          ],
+        );
+        assert.equal(await store.recoveryReport('failover/prod-a/cec-2', 'run-z'), undefined);
+        assert.equal(await store.recoveryReport('failover/prod-a/cec-9'), undefined);
+        assert.deepEqual(await store.recoveryReportRuns('failover/prod-a/cec-9'), []);
+        assert.deepEqual(
+          (await store.recentRecoveryReports()).map((r) => `${r.workflowId} ${r.runId}`),
+          ['failover/prod-a/cec-2 run-c', 'failover/prod-a/cec-1 run-a', 'failover/prod-a/cec-2 run-b'],
+        );
+        assert.deepEqual(
+          (await store.recentRecoveryReports(1)).map((r) => r.runId),
+          ['run-c'],
+        );
+        await assert.rejects(store.recentRecoveryReports(-1), /limit must be an integer from 1 to 1000, not -1/);
+        const { runId: _none, ...withoutRun } = report('failover/prod-a/cec-3', 'x', 0, 1);
+        await assert.rejects(store.saveRecoveryReport(withoutRun as never), /invalid recovery report: runId/);
+        await store.saveRecoveryReport({
+          ...report('failover/prod-a/cec-3', 'run-d', 0, 1),
+          outcome: 'already-recovered',
+        });
+        assert.equal((await store.recoveryReport('failover/prod-a/cec-3'))?.outcome, 'already-recovered');
+      },
+    );
+
+    withStore(
+      'a discovery that cannot describe a host keeps its last description, stale, while the others update',
+      async ({ store }) => {
+        await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
+        // cec-1 is powered off: the reading describes cec-2 only, where app01 now runs.
+        const fresh = modified((s) => {
+          s.takenAt = at(10);
+          s.managedSystems = s.managedSystems.filter((m) => m.name === 'cec-2');
+          s.lpars = [{ ...s.lpars[1]!, host: 'cec-2' }];
+          s.vios = [];
+        });
+        const run = await store.recordDiscoveryRun({
+          ...okRun(fresh, 10),
+          undescribedHosts: [{ name: 'cec-1', state: 'Power Off', reason: 'cec-1 is Power Off' }],
+        });
+        const cec1 = run.snapshot!.managedSystems.find((m) => m.name === 'cec-1')!;
+        assert.deepEqual(
+          [cec1.state, cec1.staleReason, cec1.observedAt, cec1.describedAt],
+          ['Power Off', 'cec-1 is Power Off', at(10), at(0)],
+        );
+        assert.deepEqual(
+          run.snapshot!.lpars.map((l) => `${l.name}@${l.host} ${l.state}`),
+          ['app01@cec-2 Running', 'db01@cec-1 Running'],
+          'db01 kept as last seen',
+        );
+        assert.deepEqual(
+          run.snapshot!.vios.map((v) => v.name),
+          ['vios1-cec1'],
+        );
+        assert.deepEqual(
+          run.diff?.map((c) => c.kind),
+          ['host-state-changed', 'lpar-moved'],
+        );
+        const fleet = await store.currentFleet('prod-a');
+        const host = fleet.hosts.find((h) => h.name === 'cec-1')!;
+        assert.deepEqual(
+          [host.state, host.staleReason, host.describedAt, host.source],
+          ['Power Off', 'cec-1 is Power Off', at(0), `discovery run ${run.id}`],
+        );
+        assert.deepEqual(
+          fleet.lpars.map((l) => [l.name, l.host, l.observedAt, l.stale ?? false]),
+          [
+            ['app01', 'cec-2', at(10), false],
+            ['db01', 'cec-1', at(0), true],
+          ],
+        );
+        const never = await store.recordDiscoveryRun({
+          ...okRun(sampleSnapshot('prod-b'), 12),
+          undescribedHosts: [{ name: 'cec-9', state: 'unknown', reason: 'hmc-dc1 does not know managed system cec-9' }],
+        });
+        assert.deepEqual(never.snapshot!.undescribedHosts, [
+          { name: 'cec-9', state: 'unknown', reason: 'hmc-dc1 does not know managed system cec-9' },
+        ]);
+        await assert.rejects(
+          store.recordDiscoveryRun({
+            group: 'prod-a',
+            startedAt: at(1),
+            finishedAt: at(2),
+            status: 'failed',
+            error: 'x',
+            undescribedHosts: [],
+          }),
+          /undescribedHosts: only an ok run/,
+        );
+      },
+    );
+
+    withStore(
+      "fleet observations: a failover's write-back moves LPARs and fences hosts; a later discovery supersedes them",
+      async ({ store }) => {
+        const first = await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
+        const source = 'failover failover/prod-a/cec-1/run-1';
+        assert.deepEqual(
+          await store.recordFleetObservations({
+            group: 'prod-a',
+            source,
+            observedAt: at(5),
+            hosts: [{ name: 'cec-1', state: 'Power Off', fenced: true }],
+            lpars: [
+              { name: 'db01', host: 'cec-2', state: 'Running' },
+              { name: 'web09', host: 'cec-2', state: 'Running' },
+            ],
+          }),
+          { hosts: 1, lpars: 2 },
+        );
+        let fleet = await store.currentFleet('prod-a');
+        assert.equal(fleet.discoveryRunId, first.id);
+        assert.deepEqual(
+          fleet.hosts.map((h) => [h.name, h.state, h.fenced ?? false, h.source]),
+          [
+            ['cec-1', 'Power Off', true, source],
+            ['cec-2', 'Operating', false, `discovery run ${first.id}`],
+          ],
+        );
+        const db01 = fleet.lpars.find((l) => l.name === 'db01')!;
+        assert.deepEqual(
+          [db01.host, db01.state, db01.observedAt, db01.source, db01.priority, db01.volumes.length],
+          ['cec-2', 'Running', at(5), source, 'critical', 1],
+        );
+        assert.deepEqual(
+          fleet.lpars.find((l) => l.name === 'app01')!.host,
+          'cec-1',
+          'not observed since: where discovery saw it',
+        );
+        assert.deepEqual(fleet.undescribedLpars, [
+          { name: 'web09', host: 'cec-2', state: 'Running', observedAt: at(5), source },
+        ]);
+        // Discovery at minute 10: cec-1 still powered off (stale), cec-2 described without db01 and web09.
+        const fresh = modified((s) => {
+          s.takenAt = at(10);
+          s.managedSystems = s.managedSystems.filter((m) => m.name === 'cec-2');
+          s.lpars = [];
+          s.vios = [];
+        });
+        const second = await store.recordDiscoveryRun({
+          ...okRun(fresh, 10),
+          undescribedHosts: [{ name: 'cec-1', state: 'Power Off', reason: 'cec-1 is Power Off' }],
+        });
+        fleet = await store.currentFleet('prod-a');
+        assert.deepEqual(
+          fleet.hosts.map((h) => [h.name, h.state, h.fenced ?? false, h.source]),
+          [
+            ['cec-1', 'Power Off', true, `discovery run ${second.id}`],
+            ['cec-2', 'Operating', false, `discovery run ${second.id}`],
+          ],
+          'the discovery supersedes the state; the fence holds while the host stays off',
+        );
+        assert.deepEqual(
+          fleet.lpars.map((l) => `${l.name}@${l.host}`),
+          ['app01@cec-1', 'db01@cec-1'],
+          'cec-2 was described after the write-back: db01 is not there',
+        );
+        assert.deepEqual(fleet.undescribedLpars, []);
+        await store.recordFleetObservations({
+          group: 'prod-a',
+          source: 'live read',
+          observedAt: at(12),
+          hosts: [{ name: 'cec-1', state: 'Operating' }],
+        });
+        assert.equal(
+          (await store.currentFleet('prod-a')).hosts[0]!.fenced,
+          undefined,
+          'a host seen up again is no longer fenced',
+        );
+        assert.deepEqual(await store.currentFleet('prod-z'), {
+          group: 'prod-z',
+          hosts: [],
+          lpars: [],
+          undescribedLpars: [],
+          vios: [],
+          storageSystems: [],
+          remoteCopyGroups: [],
+        });
+        await assert.rejects(
+          store.recordFleetObservations({ group: 'prod-a', source: 'live read', observedAt: at(1) }),
+          /invalid fleet observations: hosts: at least one/,
+        );
+        await assert.rejects(
+          store.recordFleetObservations({
+            group: 'prod-a',
+            source: 'x',
+            observedAt: at(1),
+            lpars: [{ name: 'db01', state: 'Running' }],
+          } as never),
+          /lpars\.0\.host/,
+        );
+      },
+    );
 
     withStore('notifications raised, newest first', async ({ store }) => {
-      await store.raiseNotification({ severity: 'warning', kind: 'capacity', message: 'cec-1 cannot be covered', raisedAt: at(1) });
-      const critical = await store.raiseNotification({ severity: 'critical', kind: 'fence-failed', message: 'cec-2 did not power off', raisedAt: at(2), workflowId: 'failover/prod-a/cec-2' });
+      await store.raiseNotification({
+        severity: 'warning',
+        kind: 'capacity',
+        message: 'cec-1 cannot be covered',
+        raisedAt: at(1),
+      });
+      const critical = await store.raiseNotification({
+        severity: 'critical',
+        kind: 'fence-failed',
+        message: 'cec-2 did not power off',
+        raisedAt: at(2),
+        workflowId: 'failover/prod-a/cec-2',
+      });
       const listed = await store.recentNotifications();
       assert.deepEqual(listed[0], critical);
-      assert.deepEqual(listed.map((n) => n.kind), ['fence-failed', 'capacity']);
-      await assert.rejects(store.raiseNotification({ severity: 'loud', kind: 'x', message: 'y', raisedAt: at(3) } as never), /severity/);
+      assert.deepEqual(
+        listed.map((n) => n.kind),
+        ['fence-failed', 'capacity'],
+      );
+      await assert.rejects(
+        store.raiseNotification({ severity: 'loud', kind: 'x', message: 'y', raisedAt: at(3) } as never),
+        /severity/,
+      );
     });
 
-    withStore('migrations: a restart keeps data and applies nothing twice; a newer schema is refused', async (harness) => {
-      const run = await harness.store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
-      assert.equal(harness.store.schemaVersion, 2);
-      const reopened = await harness.reopen();
-      assert.equal(reopened.schemaVersion, 2);
-      assert.equal((await reopened.latestGoodSnapshot('prod-a'))?.runId, run.id);
-      await harness.sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'from_the_future', '2030-01-01T00:00:00Z')");
-      await assert.rejects(harness.reopen(), (error: unknown) => {
-        assert.ok(error instanceof InventoryStoreError);
-        assert.match(error.message, /database schema version 99 is newer than this Lazarus knows \(2\)/);
-        return true;
-      });
-    });
+    withStore(
+      'migrations: a restart keeps data and applies nothing twice; a newer schema is refused',
+      async (harness) => {
+        const run = await harness.store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
+        assert.equal(harness.store.schemaVersion, 2);
+        const reopened = await harness.reopen();
+        assert.equal(reopened.schemaVersion, 2);
+        assert.equal((await reopened.latestGoodSnapshot('prod-a'))?.runId, run.id);
+        await harness.sql(
+          'INSERT INTO schema_migrations (version, name, applied_at) ' +
+            "VALUES (99, 'from_the_future', '2030-01-01T00:00:00Z')",
+        );
+        await assert.rejects(harness.reopen(), (error: unknown) => {
+          assert.ok(error instanceof InventoryStoreError);
+          assert.match(error.message, /database schema version 99 is newer than this Lazarus knows \(2\)/);
+          return true;
+        });
+      },
+    );
 
     withStore('migration 002 keeps the reports stored before it, as run "unknown"', async (harness) => {
       await harness.store.close();
-      const tables = ['discovery_runs', 'verification_results', 'capacity_checks', 'recovery_reports', 'notifications', 'fleet_observations', 'schema_migrations'];
+      const tables = [
+        'discovery_runs',
+        'verification_results',
+        'capacity_checks',
+        'recovery_reports',
+        'notifications',
+        'fleet_observations',
+        'schema_migrations',
+      ];
       await harness.sql(tables.map((t) => `DROP TABLE ${t};`).join('\n'));
       await harness.sql(loadMigrations(harness.dialect)[0]!.sql);
-      await harness.sql(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
+      await harness.sql(`
+        CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
         INSERT INTO schema_migrations VALUES (1, 'initial', '${at(0)}');
-        INSERT INTO recovery_reports VALUES ('failover/prod-a/cec-1', 'host-failover', 'prod-a', '${at(1)}', '${at(2)}', 'succeeded', '{"rtoMs":60000}');`);
+        INSERT INTO recovery_reports VALUES ('failover/prod-a/cec-1', 'host-failover', 'prod-a',
+          '${at(1)}', '${at(2)}', 'succeeded', '{"rtoMs":60000}');`);
       const upgraded = await harness.openAnother();
       assert.equal(upgraded.schemaVersion, 2);
       assert.deepEqual(await upgraded.recoveryReport('failover/prod-a/cec-1'), {
-        workflowId: 'failover/prod-a/cec-1', runId: 'unknown', kind: 'host-failover', group: 'prod-a', startedAt: at(1), finishedAt: at(2), outcome: 'succeeded',
+        workflowId: 'failover/prod-a/cec-1',
+        runId: 'unknown',
+        kind: 'host-failover',
+        group: 'prod-a',
+        startedAt: at(1),
+        finishedAt: at(2),
+        outcome: 'succeeded',
         report: { rtoMs: 60000 },
       });
-      await upgraded.saveRecoveryReport({ ...(await upgraded.recoveryReport('failover/prod-a/cec-1'))!, runId: 'run-2', startedAt: at(3), finishedAt: at(4) });
-      assert.deepEqual((await upgraded.recoveryReportRuns('failover/prod-a/cec-1')).map((r) => r.runId), ['run-2', 'unknown']);
+      await upgraded.saveRecoveryReport({
+        ...(await upgraded.recoveryReport('failover/prod-a/cec-1'))!,
+        runId: 'run-2',
+        startedAt: at(3),
+        finishedAt: at(4),
+      });
+      assert.deepEqual(
+        (await upgraded.recoveryReportRuns('failover/prod-a/cec-1')).map((r) => r.runId),
+        ['run-2', 'unknown'],
+      );
     });
 
     withStore('concurrent ok runs of a group each diff against the one recorded before it', async ({ store }) => {
       const states = ['Running', 'Not Activated', 'Starting', 'Running', 'Error'];
-      const runs = await Promise.all(states.map((state, i) => store.recordDiscoveryRun(okRun(modified((s) => (s.lpars[0]!.state = state)), i * 2))));
+      const runs = await Promise.all(
+        states.map((state, i) =>
+          store.recordDiscoveryRun(
+            okRun(
+              modified((s) => (s.lpars[0]!.state = state)),
+              i * 2,
+            ),
+          ),
+        ),
+      );
       const byId = [...runs].sort((a, b) => a.id - b.id);
       byId.slice(1).forEach((run, i) => {
         const before = byId[i]!.snapshot!.lpars[0]!.state;
         const now = run.snapshot!.lpars[0]!.state;
-        assert.deepEqual(run.diff, before === now ? [] : [{ kind: 'lpar-state-changed', lpar: 'db01', from: before, to: now }]);
+        assert.deepEqual(
+          run.diff,
+          before === now ? [] : [{ kind: 'lpar-state-changed', lpar: 'db01', from: before, to: now }],
+        );
       });
     });
 
     withStore('two processes opening a new database at once both end at the newest schema', async (harness) => {
       await harness.store.close();
-      const tables = ['discovery_runs', 'verification_results', 'capacity_checks', 'recovery_reports', 'notifications', 'fleet_observations', 'schema_migrations'];
+      const tables = [
+        'discovery_runs',
+        'verification_results',
+        'capacity_checks',
+        'recovery_reports',
+        'notifications',
+        'fleet_observations',
+        'schema_migrations',
+      ];
       await harness.sql(tables.map((t) => `DROP TABLE ${t};`).join('\n'));
       const stores = await Promise.all([harness.openAnother(), harness.openAnother(), harness.openAnother()]);
-      assert.deepEqual(stores.map((s) => s.schemaVersion), [2, 2, 2]);
+      assert.deepEqual(
+        stores.map((s) => s.schemaVersion),
+        [2, 2, 2],
+      );
       await stores[0]!.raiseNotification({ severity: 'info', kind: 'k', message: 'written by one', raisedAt: at(0) });
       assert.equal((await stores[2]!.recentNotifications())[0]?.message, 'written by one');
     });
@@ -270,7 +549,10 @@ export function storeContract(backend: StoreBackend): void {
       });
       const n = await store.raiseNotification({ severity: 'info', kind: 'k', message: 'm', raisedAt: at(0) });
       await sql(`UPDATE notifications SET severity = 'shouting' WHERE id = ${n.id}`);
-      await assert.rejects(store.recentNotifications(), new RegExp(`notifications id ${n.id}: corrupt row: severity: "shouting" is not one of`));
+      await assert.rejects(
+        store.recentNotifications(),
+        new RegExp(`notifications id ${n.id}: corrupt row: severity: "shouting" is not one of`),
+      );
     });
   });
 }
