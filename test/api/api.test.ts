@@ -139,12 +139,44 @@ describe('HTTP API (devserver, workers, simulated fleet)', () => {
         },
         90_000,
       );
-      const report = done.body.report as { outcome: string; approval: { by: string } };
+      const report = done.body.report as {
+        outcome: string;
+        approval: { by: string };
+        lpars: Array<{ lpar: string; destination?: string }>;
+      };
       assert.equal(report.outcome, 'succeeded');
       assert.equal(report.approval.by, 'carol');
       assert.equal((await call('POST', `${path}/approve`, { by: 'carol' })).status, 409, 'nothing to approve any more');
       const list = await call('GET', '/v1/failovers');
-      assert.ok((list.body.failovers as Array<{ id: string }>).some((f) => f.id === id));
+      const run = (list.body.failovers as Array<{ id: string; runId: string; outcome?: string }>).find(
+        (f) => f.id === id,
+      )!;
+      assert.equal(run.outcome, 'succeeded', 'the list shows the stored outcome');
+      // Issue 10 case 1: the inventory shows where the failover put each LPAR, and that it fenced the host.
+      const source = `failover ${id}/${run.runId}`;
+      const hosts = (await call('GET', '/v1/hosts')).body.hosts as Array<{
+        name: string;
+        fenced: boolean;
+        source: string;
+      }>;
+      assert.deepEqual(
+        hosts.filter((h) => h.name === 'dc1-s01').map((h) => [h.fenced, h.source]),
+        [[true, source]],
+      );
+      const lpars = (await call('GET', '/v1/lpars')).body.lpars as Array<{
+        name: string;
+        host: string;
+        source: string;
+      }>;
+      const shown = lpars.filter((l) => report.lpars.some((r) => r.lpar === l.name));
+      assert.deepEqual(
+        shown.map((l) => `${l.name}@${l.host}`).sort(),
+        report.lpars.map((l) => `${l.lpar}@${l.destination}`).sort(),
+      );
+      assert.ok(
+        shown.every((l) => l.source === source),
+        JSON.stringify(shown[0]),
+      );
     },
   );
 
