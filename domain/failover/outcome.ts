@@ -73,14 +73,18 @@ function otherHostsVerdict(name: string, evidence: GroupEvidence, source: string
   return undefined;
 }
 
+/**
+ * Without a power proof, the source's own listing decides. An operator's override stands in for what the HMC cannot
+ * see because it lost the host (`No Connection`, or no listing at all, where every partition reads `Not Available`);
+ * it never overrules a state the HMC does see on a host it still talks to (a host in Error whose partitions may run).
+ */
 function sourceVerdict(name: string, evidence: GroupEvidence, source: string, overridden: boolean): GateVerdict | undefined {
   const host = evidence.hosts.find((h) => h.host === source);
-  if (!host?.partitions) {
-    if (overridden) return undefined;
-    return { kind: 'blocked', reason: `${source} is not proven powered off and the HMC cannot list it (${host?.error ?? host?.state})` };
-  }
-  const state = host.partitions[name] ?? 'absent';
+  const lostContact = !host?.partitions || host.state === 'No Connection';
+  const state = host?.partitions?.[name] ?? (host?.partitions ? 'absent' : 'unknown');
   const seen = partitionEvidence(state);
   if (seen === 'not-active' || seen === 'absent') return undefined;
-  return { kind: 'blocked', reason: `it is ${state} on ${source}, which is not proven powered off` };
+  if (overridden && lostContact && (state === 'unknown' || state === 'Not Available')) return undefined;
+  const where = host?.partitions ? `it is ${state} on ${source}` : `the HMC cannot list ${source} (${host?.error ?? host?.state})`;
+  return { kind: 'blocked', reason: `${where}, which is not proven powered off` };
 }

@@ -35,6 +35,7 @@ import {
   type FailoverPlan,
   type FailoverPolicy,
   type FailoverReport,
+  type FenceProof,
   type GroupEvidence,
   type HostFailoverInput,
   type RosterLpar,
@@ -74,11 +75,13 @@ export async function hostFailover(input: HostFailoverArgs): Promise<FailoverRep
 
 class Failover {
   private readonly control: ControlActivities;
-  private readonly power: HmcActivities;
+  private readonly hmc: HmcActivities;
   private readonly storage: StorageActivities;
   private roster: RosterLpar[] = [];
   /** What the HMC showed when the gate let LPARs through: the first plan's residents. */
   private gateEvidence?: GroupEvidence;
+  /** The fence's power half; the run's fence proof is written only once storage is cut too. */
+  private power?: Omit<FenceProof, 'unmappedVolumes'>;
   private finished = false;
 
   constructor(
@@ -88,8 +91,9 @@ class Failover {
   ) {
     const { devices, timing } = input.policy;
     this.control = proxyActivities<ControlActivities>(controlOptions(timing.heartbeatMs));
-    this.power = proxyActivities<HmcActivities>(stepOptions(timing.fenceDeadlineMs, timing.heartbeatMs, deviceQueue(devices.hmc)));
-    this.storage = proxyActivities<StorageActivities>(stepOptions(timing.steps.mappingMs, timing.heartbeatMs, deviceQueue(devices.storage)));
+    this.hmc = proxyActivities<HmcActivities>(stepOptions(timing.fenceDeadlineMs, timing.heartbeatMs, deviceQueue(devices.hmc)));
+    // Cutting storage is the fence's second half: bounded by the same deadline.
+    this.storage = proxyActivities<StorageActivities>(stepOptions(timing.fenceDeadlineMs, timing.heartbeatMs, deviceQueue(devices.storage)));
   }
 
   private get where() {
@@ -168,19 +172,19 @@ class Failover {
     const { pollMs, fenceDeadlineMs } = this.input.policy.timing;
     const deadline = Date.now() + fenceDeadlineMs;
     try {
-      await this.power.powerOffHost(this.where);
+      await this.hmc.powerOffHost(this.where);
       const timeoutMs = Math.max(pollMs, deadline - Date.now());
       const powerState = await this.control.waitHostPowerOff({ ...this.where, pollMs, timeoutMs });
-      this.run.fence = { host: this.input.host, powerState, poweredOff: true, unmappedVolumes: [] };
+      this.power = { host: this.input.host, powerState, poweredOff: true };
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       const override = await this.waitForOverride(rootMessage(err));
       const powerState = await this.control.hostState(this.where);
-      this.run.fence = { host: this.input.host, powerState, poweredOff: powerState === 'Power Off', unmappedVolumes: [], override };
+      this.power = { host: this.input.host, powerState, poweredOff: powerState === 'Power Off', override };
     }
     const now = await this.control.hostState(this.where);
     if (HOST_UP_STATES.has(now)) return 'host-returned';
-    if (now === 'Power Off') this.run.fence = { ...this.run.fence, poweredOff: true, powerState: now };
+    if (now === 'Power Off') this.power = { ...this.power!, poweredOff: true, powerState: now };
     return 'fenced';
   }
 
@@ -198,7 +202,7 @@ class Failover {
    */
   private async gate(): Promise<RosterLpar[]> {
     const evidence = await this.control.groupEvidence({ group: this.input.group });
-    const fence = { sourcePoweredOff: this.run.fence!.poweredOff, overridden: this.run.fence!.override !== undefined };
+    const fence = { sourcePoweredOff: this.power!.poweredOff, overridden: this.power!.override !== undefined };
     const restartable: RosterLpar[] = [];
     for (const lpar of this.roster) {
       const verdict = gateVerdict(lpar, evidence, this.input.host, fence);
@@ -215,13 +219,13 @@ class Failover {
    * the gate let through, each proven not active there or vouched for by the operator.
    */
   private async cutStorage(restartable: RosterLpar[]): Promise<void> {
-    const fence = this.run.fence!;
-    const volumes = fence.poweredOff
+    const power = this.power!;
+    const volumes = power.poweredOff
       ? await this.storage.listHostMappings(this.where)
       : [...new Set(restartable.flatMap((l) => l.volumes))];
     const lanes = this.input.policy.concurrency.storageOperations;
     await boundedParallel(volumes, lanes, (volume) => this.storage.unmapVolume({ group: this.input.group, volume, host: this.input.host }));
-    this.run.fence = { ...fence, unmappedVolumes: volumes };
+    this.run.fence = { ...power, unmappedVolumes: volumes };
   }
 
   /** 6. Restart rounds: plan, one stream per destination, then re-plan what failed away from where it failed. */
@@ -368,9 +372,9 @@ class Failover {
 
   /** What the fence had achieved when a step failed during it, so the operator knows the host's situation. */
   private fenceSoFar(): string {
-    const fence = this.run.fence;
-    if (this.run.phase !== 'fence' || !fence) return '';
-    const proof = fence.poweredOff ? `${fence.powerState} confirmed` : `fence overridden by ${fence.override?.by}`;
+    const power = this.power;
+    if (this.run.phase !== 'fence' || !power || this.run.fence) return '';
+    const proof = power.poweredOff ? `${power.powerState} confirmed` : `fence overridden by ${power.override?.by}`;
     return `${proof}, but removing the host's volume mappings failed: `;
   }
 
