@@ -5,7 +5,6 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   HOST_POWERED_OFF_STATE,
-  partitionEvidence,
   type FailoverPlan,
   type FailoverReport,
   type GroupEvidence,
@@ -168,11 +167,11 @@ export function createControlActivities(ctx: FailoverContext) {
     const live = input.evidence.hosts.find((h) => h.host === input.host)?.partitions ?? {};
     for (const name of Object.keys(live)) {
       if (byName.has(name)) continue;
-      // Listed on the failed host but last seen elsewhere (or never): a stale definition of an LPAR that moved away
-      // is not on the roster; one the inventory does not place anywhere else is.
+      // Listed on the failed host but last seen elsewhere (moved after the last discovery, or a stale definition of
+      // one a failover moved away): it is on the roster with what is known of it, and the gate decides from where it
+      // runs now. One the inventory never saw is on the roster too, to be reported, never dropped.
       const record = known.get(name);
-      if (record && record.lpar.host !== input.host && partitionEvidence(live[name]!) === 'not-active') continue;
-      byName.set(name, record ? rosterEntry(input.group, record.lpar, 'unknown', 'live read', input.evidence.readAt) : unknownEntry(name, input.evidence.readAt));
+      byName.set(name, record ? rosterEntry(input.group, record.lpar, record.lpar.state, record.source, record.observedAt) : unknownEntry(name, input.evidence.readAt));
     }
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
