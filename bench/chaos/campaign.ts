@@ -114,6 +114,8 @@ class Campaign {
   private readonly injected: InjectedFailure[] = [];
   private readonly runningAtFailure = new Map<string, string[]>();
   private readonly returned = new Set<string>();
+  /** LPAR → host, for every LPAR running when the storm began */
+  private readonly runningBefore = new Map<string, string>();
   private settling = false;
   private aborted = false;
   stage = 'starting the stack';
@@ -153,7 +155,7 @@ class Campaign {
     const discovered = await stack.discover(GROUP);
     if (discovered !== 'ok') this.fail(`discovery before the storm ended '${discovered}', not 'ok'`);
     const before = await this.state();
-    const runningBefore = new Map<string, string>();
+    const runningBefore = this.runningBefore;
     const notRunningBefore: string[] = [];
     for (const system of before.systems) {
       for (const p of system.partitions.filter((q) => q.env !== 'vioserver')) {
@@ -505,7 +507,9 @@ class Campaign {
       const system = state.systems.find((s) => s.name === host)!;
       if (system.state !== 'Operating') continue;
       this.returned.delete(host);
-      for (const p of system.partitions.filter((q) => q.env !== 'vioserver' && q.state === 'Not Activated')) {
+      // Only what ran before the storm: an LPAR its owner had stopped stays stopped.
+      const down = system.partitions.filter((q) => q.state === 'Not Activated' && this.runningBefore.has(q.name));
+      for (const p of down) {
         if (whereActive(state, p.name).length > 0) continue;
         try {
           const outcome = await this.stack!.devices.hmc(HMC).activatePartition(host, p.name, 'default_profile');
@@ -536,7 +540,9 @@ class Campaign {
     for (const [host, failure] of this.hostFaults) {
       const runs = this.runs.filter((r) => r.host === host && r.startedAt >= failure.at);
       const last = runs.at(-1);
-      if (last && last.report && !['rejected', 'cancelled'].includes(last.report.outcome)) continue;
+      // An operator asks again after a reject, a cancel or a failover that stopped early once the devices are back.
+      if (last && last.report && !['rejected', 'cancelled'].includes(last.report.outcome) && !last.report.stoppedBy)
+        continue;
       await this.request(host, 'auto', 'settle:');
     }
     await this.loop(true);

@@ -128,13 +128,15 @@ export function checkAdvisoryOrder(run: RunRecord, phases: string[]): string[] {
 }
 
 const OUTCOMES_WITH_LPAR_REASONS = new Set(['succeeded', 'partial', 'failed', 'cancelled']);
+/** Outcomes after which every LPAR of the failed host is restarted or named with its reason (issue 10 contract). */
+const OUTCOMES_NAMING_EVERY_LPAR = new Set(['succeeded', 'partial', 'failed']);
 
 /**
- * (c) A report agrees with the devices when the campaign reads them right after the run closed: `succeeded` ⇒ every
- * LPAR it names is running exactly once at its destination, none is left out of those that ran on the host when it
- * failed, and none is anything but running; `partial` ⇒ some running, some not; `failed` ⇒ none running; every LPAR
- * not running names its reason (`error`, or an `unplaced` entry). A destination failure injected after the run closed
- * (less REPORT_WRITE_MARGIN_MS) excuses a running LPAR that is no longer running.
+ * (c) A report agrees with the devices when the campaign reads them right after the run closed: every LPAR it says
+ * is running runs exactly once at its destination; `succeeded` ⇒ none is anything but running; `succeeded`, `partial`
+ * and `failed` name every LPAR that ran on the host when it failed; `partial` ⇒ some running, some not; `failed` ⇒
+ * none running; every LPAR not running names its reason (`error`, or an `unplaced` entry). A destination failure
+ * injected after the run closed (less REPORT_WRITE_MARGIN_MS) excuses a running LPAR that is no longer running.
  */
 export function checkReport(run: RunRecord, state: SimState, failures: InjectedFailure[]): string[] {
   const report = run.report;
@@ -160,7 +162,9 @@ export function checkReport(run: RunRecord, state: SimState, failures: InjectedF
     for (const entry of notRunning)
       found.push(`${name}: ${entry.lpar} is ${entry.step}${entry.error ? ` (${entry.error})` : ''}`);
     for (const u of unplaced.values()) found.push(`${name}: ${u.lpar} is unplaced (${u.reason})`);
-    const named = new Set(report.lpars.map((l) => l.lpar));
+  }
+  if (OUTCOMES_NAMING_EVERY_LPAR.has(report.outcome)) {
+    const named = new Set([...report.lpars.map((l) => l.lpar), ...unplaced.keys()]);
     for (const lpar of run.runningOnHostAtFailure) {
       if (!named.has(lpar))
         found.push(

@@ -117,6 +117,11 @@ describe('chaos checks', () => {
       [],
     );
     assert.match(failed.join('\n'), /outcome failed\): failed, but dc1-db01 running/);
+    const silent = checkReport(run('failed', [], { report: undefined }), fleet(), []).length;
+    assert.equal(silent, 1, 'a run without a report is one failure');
+    const stopped = checkReport(run('failed', []), fleet(), []);
+    assert.equal(stopped.length, 3, `a failed report must name the host's LPARs: ${stopped.join('\n')}`);
+    assert.match(stopped[0]!, /dc1-db01 was running on dc1-s01 when it failed but the report does not name it/);
     assert.match(
       checkReport({ ...run('x', []), report: undefined, endedWithout: 'FAILED: boom' }, fleet(), [])[0]!,
       /ended without a report: FAILED: boom/,
