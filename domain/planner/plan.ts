@@ -160,7 +160,15 @@ function whyDropped(lpar: PlannerLpar, placements: Placement[], candidates: Plan
 /** A host's starting state; residents being restarted themselves are not residents (see PlannerResident). */
 function hostState(host: PlannerHost, restarting: Set<string>): HostState {
   const { name, freeProcUnits, freeMemoryMb } = host;
-  const state: HostState = { name, freeProcUnits, freeMemoryMb, loadMs: 0 };
+  // Every field set here, maps too, so all host states share one shape (V8 keeps the hot loops monomorphic).
+  const state: HostState = {
+    name,
+    freeProcUnits,
+    freeMemoryMb,
+    antiGroups: undefined,
+    collocated: undefined,
+    loadMs: 0,
+  };
   // Runs for every survivor in every what-if of the daily capacity check: most residents have no group, so they
   // cost two reads and no allocation.
   for (const resident of host.residents ?? []) {
