@@ -164,6 +164,11 @@ export function createControlActivities(ctx: FailoverContext) {
     for (const { lpar, source, observedAt } of lastSeenHere) {
       byName.set(lpar.name, rosterEntry(input.group, lpar, lpar.state, source, observedAt));
     }
+    // Seen on the host by a failover or a live read but never described by a discovery: sizes and volumes unknown,
+    // so it cannot be placed, but it is reported.
+    for (const seen of await undescribedLparsOn(input.group, input.host)) {
+      if (!byName.has(seen.name)) byName.set(seen.name, { ...unknownEntry(seen.name, seen.observedAt), lastKnownState: seen.state, source: seen.source });
+    }
     const live = input.evidence.hosts.find((h) => h.host === input.host)?.partitions ?? {};
     for (const name of Object.keys(live)) {
       if (byName.has(name)) continue;
@@ -210,6 +215,10 @@ export function createControlActivities(ctx: FailoverContext) {
     const fleet = await ctx.deps.store.currentFleet(group);
     if (fleet.discoveryRunId === undefined) throw ApplicationFailure.nonRetryable(`no inventory of ${group} yet: run discovery first`, 'NoInventory');
     return new Map(fleet.lpars.map(({ observedAt, source, stale: _stale, ...lpar }) => [lpar.name, { lpar, source, observedAt }]));
+  }
+
+  async function undescribedLparsOn(group: string, host: string) {
+    return (await ctx.deps.store.currentFleet(group)).undescribedLpars.filter((l) => l.host === host);
   }
 
   async function waitRunning(input: { group: string; destination: string; lpar: string; pollMs: number; timeoutMs: number }): Promise<string> {
