@@ -1,6 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Dependencies point one way (docs/DESIGN.md): api, workers → workflows, activities → domain. Workflows import
+// activity types only; activities never import workflows; domain imports nothing of ours outside domain.
+const OURS_OUTSIDE_DOMAIN = ['activities', 'workflows', 'workers', 'api', 'simulators', 'devserver', 'bin', 'bench', 'test'];
+const upTo = (dir) => [`../${dir}`, `../${dir}/**`, `../../${dir}`, `../../${dir}/**`, `../../../${dir}/**`];
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.lazarus/', 'coverage/'] },
   js.configs.recommended,
@@ -16,9 +21,25 @@ export default tseslint.config(
     // Workflow code must stay deterministic: no I/O, clocks or randomness outside Temporal's APIs.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [
         { group: ['node:*', 'fs', 'path', 'child_process', 'net', 'crypto', 'ssh2', 'pg', 'better-sqlite3', 'express'], message: 'workflows must be deterministic: do I/O in activities' },
-        { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'workflows import activity types only' },
+        { group: upTo('activities'), allowTypeImports: true, message: 'workflows import activity types only' },
+      ] }],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [
+        { group: [...upTo('workflows'), ...upTo('api'), ...upTo('workers')], message: 'activities depend on domain only: shared contracts belong in domain/' },
+      ] }],
+    },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [
+        { group: OURS_OUTSIDE_DOMAIN.flatMap(upTo), message: 'domain is pure: it imports nothing of ours outside domain/' },
       ] }],
     },
   },
