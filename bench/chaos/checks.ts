@@ -128,6 +128,8 @@ export function checkAdvisoryOrder(run: RunRecord, phases: string[]): string[] {
 }
 
 const OUTCOMES_WITH_LPAR_REASONS = new Set(['succeeded', 'partial', 'failed', 'cancelled']);
+/** LPAR steps that claim the LPAR is not running (blocked / not-restarted / cancelled describe a decision instead). */
+const STEPS_THAT_SAY_DOWN = new Set(['failed', 'unplaced']);
 /** Outcomes after which every LPAR of the failed host is restarted or named with its reason (issue 10 contract). */
 const OUTCOMES_NAMING_EVERY_LPAR = new Set(['succeeded', 'partial', 'failed']);
 
@@ -135,7 +137,8 @@ const OUTCOMES_NAMING_EVERY_LPAR = new Set(['succeeded', 'partial', 'failed']);
  * (c) A report agrees with the devices when the campaign reads them right after the run closed: every LPAR it says
  * is running runs exactly once at its destination; `succeeded` ⇒ none is anything but running; `succeeded`, `partial`
  * and `failed` name every LPAR that ran on the host when it failed; `partial` ⇒ some running, some not; `failed` ⇒
- * none running; every LPAR not running names its reason (`error`, or an `unplaced` entry). A destination failure
+ * none running; an LPAR reported failed or unplaced is not running once elsewhere; every LPAR not running names its
+ * reason (`error`, or an `unplaced` entry). A destination failure
  * injected after the run closed (less REPORT_WRITE_MARGIN_MS) excuses a running LPAR that is no longer running.
  */
 export function checkReport(run: RunRecord, state: SimState, failures: InjectedFailure[]): string[] {
@@ -180,6 +183,14 @@ export function checkReport(run: RunRecord, state: SimState, failures: InjectedF
   }
   if (report.outcome === 'failed' && running.length > 0) {
     found.push(`${name}: failed, but ${running.map((l) => l.lpar).join(', ')} running`);
+  }
+  // The other direction: an LPAR reported failed or unplaced that the devices show running once elsewhere (a late
+  // duplicate request that re-planned LPARs already recovered; a boot that ended after its step gave up).
+  for (const entry of notRunning.filter((l) => STEPS_THAT_SAY_DOWN.has(l.step))) {
+    const active = whereActive(state, entry.lpar);
+    if (runningOnce(state, entry.lpar) && active[0]!.host !== run.host) {
+      found.push(`${name} says ${entry.lpar} is ${entry.step}; the devices say ${describeLpar(state, entry.lpar)}`);
+    }
   }
   if (OUTCOMES_WITH_LPAR_REASONS.has(report.outcome)) {
     for (const entry of notRunning) {

@@ -122,6 +122,22 @@ describe('chaos checks', () => {
     const stopped = checkReport(run('failed', []), fleet(), []);
     assert.equal(stopped.length, 3, `a failed report must name the host's LPARs: ${stopped.join('\n')}`);
     assert.match(stopped[0]!, /dc1-db01 was running on dc1-s01 when it failed but the report does not name it/);
+    // A late duplicate that re-plans LPARs already running elsewhere and calls them failed (issue 10 case 8).
+    const duplicate = checkReport(
+      run('failed', [
+        { lpar: 'dc1-db01', destination: 'dc1-s03', step: 'failed', error: 'HSCLA9A2 not in a restartable state' },
+        { lpar: 'dc1-app01', destination: 'dc1-s03', step: 'failed', error: 'HSCLA9A2 not in a restartable state' },
+        { lpar: 'dc1-web01', destination: 'dc1-s02', step: 'failed', error: 'HSCLA9A2 not in a restartable state' },
+      ]),
+      fleet(),
+      [],
+    );
+    assert.deepEqual(duplicate, [
+      'report of failover/dc1-prod/dc1-s01 (run run-0001, outcome failed) ' +
+        'says dc1-db01 is failed; the devices say Running on dc1-s02',
+      'report of failover/dc1-prod/dc1-s01 (run run-0001, outcome failed) ' +
+        'says dc1-web01 is failed; the devices say Running on dc1-s03',
+    ]);
     assert.match(
       checkReport({ ...run('x', []), report: undefined, endedWithout: 'FAILED: boom' }, fleet(), [])[0]!,
       /ended without a report: FAILED: boom/,
