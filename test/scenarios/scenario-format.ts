@@ -90,7 +90,10 @@ const notificationExpectationSchema = z
     /** false: no such notification may exist */
     present: z.boolean().default(true),
     /** It must have been seen while that failover's progress was in one of these phases (not only at the end). */
-    seenDuring: z.object({ failover: z.string(), phases: z.array(phase).min(1) }).strict().optional(),
+    seenDuring: z
+      .object({ failover: z.string(), phases: z.array(phase).min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -125,14 +128,22 @@ export const expectationsSchema = z
     /** The simulator's violation log: [] = none; otherwise each listed kind must be there (with count if given). */
     violations: z.array(z.object({ kind: z.string().min(1), count: matcherSchema.optional() }).strict()).optional(),
     devices: z
-      .object({ lpars: z.record(z.string(), deviceLparSchema).optional(), hosts: z.record(z.string(), deviceHostSchema).optional() })
+      .object({
+        lpars: z.record(z.string(), deviceLparSchema).optional(),
+        hosts: z.record(z.string(), deviceHostSchema).optional(),
+      })
       .strict()
       .optional(),
   })
   .strict();
 export type Expectations = z.infer<typeof expectationsSchema>;
 
-const decision = { failover: z.string().min(1), by: z.string().default('scenario'), reason: z.string().optional(), expectStatus: z.union([z.number().int(), z.array(z.number().int())]).optional() };
+const decision = {
+  failover: z.string().min(1),
+  by: z.string().default('scenario'),
+  reason: z.string().optional(),
+  expectStatus: z.union([z.number().int(), z.array(z.number().int())]).optional(),
+};
 
 /** Steps: each is an object with exactly one of these keys (plus `as`, `note`), run in order. */
 const stepBodies = {
@@ -179,15 +190,30 @@ const stepBodies = {
       lpar: z.string().optional(),
       step: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
       completed: z.literal(true).optional(),
-      device: z.object({ lpar: z.string().min(1), state: z.union([z.string(), z.array(z.string()).min(1)]), on: z.string().optional() }).strict().optional(),
+      device: z
+        .object({
+          lpar: z.string().min(1),
+          state: z.union([z.string(), z.array(z.string()).min(1)]),
+          on: z.string().optional(),
+        })
+        .strict()
+        .optional(),
       timeout: duration.default(60_000),
     })
     .strict()
     .superRefine((w, ctx) => {
-      const kinds = [w.phase !== undefined, w.lpar !== undefined, w.completed !== undefined, w.device !== undefined].filter(Boolean).length;
-      if (kinds !== 1) ctx.addIssue({ code: 'custom', message: 'give exactly one of phase, lpar (with step), completed, device' });
-      if ((w.phase !== undefined || w.lpar !== undefined || w.completed !== undefined) && w.failover === undefined) ctx.addIssue({ code: 'custom', path: ['failover'], message: 'required with phase, lpar or completed' });
-      if (w.lpar !== undefined && w.step === undefined) ctx.addIssue({ code: 'custom', path: ['step'], message: 'required with lpar' });
+      const kinds = [
+        w.phase !== undefined,
+        w.lpar !== undefined,
+        w.completed !== undefined,
+        w.device !== undefined,
+      ].filter(Boolean).length;
+      if (kinds !== 1)
+        ctx.addIssue({ code: 'custom', message: 'give exactly one of phase, lpar (with step), completed, device' });
+      if ((w.phase !== undefined || w.lpar !== undefined || w.completed !== undefined) && w.failover === undefined)
+        ctx.addIssue({ code: 'custom', path: ['failover'], message: 'required with phase, lpar or completed' });
+      if (w.lpar !== undefined && w.step === undefined)
+        ctx.addIssue({ code: 'custom', path: ['step'], message: 'required with lpar' });
     }),
   /** Two readings of a running failover's progress `over` apart: elapsedMs must have moved by at least half of it. */
   'elapsed-moves': z.object({ failover: z.string().min(1), over: duration.default(1_000) }).strict(),
@@ -198,24 +224,30 @@ export type StepKind = keyof typeof stepBodies;
 type StepBody<K extends StepKind> = z.output<(typeof stepBodies)[K]>;
 export type Step = { [K in StepKind]: { kind: K; body: StepBody<K>; as?: string; note?: string } }[StepKind];
 
-const stepSchema = z
-  .record(z.string(), z.unknown())
-  .transform((raw, ctx): Step => {
-    const keys = Object.keys(raw).filter((k) => k !== 'as' && k !== 'note');
-    if (keys.length !== 1 || !(keys[0]! in stepBodies)) {
-      ctx.addIssue({ code: 'custom', message: `a step has exactly one of ${Object.keys(stepBodies).join(', ')} (plus as, note); got ${keys.join(', ') || 'none'}` });
-      return z.NEVER;
-    }
-    const kind = keys[0] as StepKind;
-    if (raw.as !== undefined && typeof raw.as !== 'string') ctx.addIssue({ code: 'custom', path: ['as'], message: 'must be a name' });
-    if (raw.note !== undefined && typeof raw.note !== 'string') ctx.addIssue({ code: 'custom', path: ['note'], message: 'must be text' });
-    const parsed = stepBodies[kind].safeParse(raw[kind]);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: [kind, ...issue.path], message: issue.message });
-      return z.NEVER;
-    }
-    return { kind, body: parsed.data, as: raw.as as string | undefined, note: raw.note as string | undefined } as Step;
-  });
+const stepSchema = z.record(z.string(), z.unknown()).transform((raw, ctx): Step => {
+  const keys = Object.keys(raw).filter((k) => k !== 'as' && k !== 'note');
+  if (keys.length !== 1 || !(keys[0]! in stepBodies)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        `a step has exactly one of ${Object.keys(stepBodies).join(', ')} (plus as, note); ` +
+        `got ${keys.join(', ') || 'none'}`,
+    });
+    return z.NEVER;
+  }
+  const kind = keys[0] as StepKind;
+  if (raw.as !== undefined && typeof raw.as !== 'string')
+    ctx.addIssue({ code: 'custom', path: ['as'], message: 'must be a name' });
+  if (raw.note !== undefined && typeof raw.note !== 'string')
+    ctx.addIssue({ code: 'custom', path: ['note'], message: 'must be text' });
+  const parsed = stepBodies[kind].safeParse(raw[kind]);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      ctx.addIssue({ code: 'custom', path: [kind, ...issue.path], message: issue.message });
+    return z.NEVER;
+  }
+  return { kind, body: parsed.data, as: raw.as as string | undefined, note: raw.note as string | undefined } as Step;
+});
 
 export const scenarioSchema = z
   .object({
