@@ -1,13 +1,11 @@
 // Planning a failover at failure time: the LPARs to restart (with their sizes and volumes from the inventory), the
 // surviving hosts as the HMC shows them now (state, free capacity, and the LPARs already running there, so placement
 // rules see the residents), and the planner. Re-plans exclude, per LPAR, only the hosts that failed for it.
-import { policyFor, type HostGroupConfig, type LazarusConfig } from '../../domain/config/index.js';
-import { partitionEvidence, type FailoverPlan, type GroupEvidence } from '../../domain/failover/index.js';
+import type { HostGroupConfig, LazarusConfig } from '../../domain/config/index.js';
+import type { FailoverPlan, GroupEvidence } from '../../domain/failover/index.js';
 import type { Lpar } from '../../domain/inventory/index.js';
 import { DEFAULT_LATENCY, planPlacement, type LatencyModel, type PlannerHost, type PlannerLpar } from '../../domain/planner/index.js';
-import { plannerLpars } from '../discovery/capacity-check.js';
-
-const PRIORITY_CLASS = ['critical', 'high', 'medium', 'low'] as const;
+import { plannerLpars, plannerResidents, priorityClassOf } from '../discovery/capacity-check.js';
 
 export interface PlanRequest {
   group: HostGroupConfig;
@@ -63,7 +61,7 @@ function planOnce(request: PlanRequest, names: string[], hosts: PlannerHost[]): 
       estimatedMs: s.estimatedMs,
       lpars: s.order.map((name) => ({
         name,
-        priority: PRIORITY_CLASS[placement.get(name)?.priority ?? 2] ?? 'medium',
+        priority: priorityClassOf(placement.get(name)!.priority),
         volumes: request.known.get(name)?.volumes.map((v) => v.vdiskName) ?? [],
         reduced: placement.get(name)?.reduced ?? false,
       })),
@@ -71,13 +69,18 @@ function planOnce(request: PlanRequest, names: string[], hosts: PlannerHost[]): 
     unplaced: result.unplaced.map((u) => ({ lpar: u.lpar, reason: u.reason, detail: u.detail })),
     estimatedRtoMs: result.estimatedRtoMs,
   };
+  const placedAsResidents = plannerResidents(
+    result.placements.map((p) => ({ name: p.lpar, host: p.destination, state: 'Running' })),
+    request.config,
+    request.group.name,
+  );
   const hostsAfter = hosts.map((h) => {
     const placed = result.placements.filter((p) => p.destination === h.name);
     return {
       ...h,
       freeProcUnits: h.freeProcUnits - placed.reduce((n, p) => n + p.procUnits, 0),
       freeMemoryMb: h.freeMemoryMb - placed.reduce((n, p) => n + p.memoryMb, 0),
-      residents: [...(h.residents ?? []), ...placed.map((p) => resident(request, p.lpar, 'Running'))],
+      residents: [...(h.residents ?? []), ...(placedAsResidents.get(h.name) ?? [])],
     };
   });
   return { plan, hostsAfter };
@@ -90,23 +93,17 @@ function planOnce(request: PlanRequest, names: string[], hosts: PlannerHost[]): 
  */
 function plannerInputs(request: PlanRequest, names: string[]): PlannerLpar[] {
   const lpars = names.map((name) => ({ ...request.known.get(name)!, host: request.failedHost }));
-  const snapshot = { group: request.group.name, lpars } as unknown as Parameters<typeof plannerLpars>[0];
-  return plannerLpars(snapshot, request.config, request.failedHost).map((l) => ({ ...l, allowReducedSize: false }));
+  return plannerLpars({ group: request.group.name, lpars }, request.config, request.failedHost).map((l) => ({
+    ...l,
+    allowReducedSize: false,
+  }));
 }
 
+/** The survivors with what the HMC shows may be running on each (the residents placement rules respect). */
 function survivorHosts(request: PlanRequest): PlannerHost[] {
-  return request.survivors.map((s) => {
-    const listed = request.evidence.hosts.find((h) => h.host === s.name)?.partitions ?? {};
-    const residents = Object.entries(listed)
-      .filter(([, state]) => partitionEvidence(state) !== 'not-active' && partitionEvidence(state) !== 'absent')
-      .map(([name, state]) => resident(request, name, state));
-    return { ...s, residents };
-  });
-}
-
-function resident(request: PlanRequest, name: string, state: string) {
-  const policy = policyFor(request.config, { name, group: request.group.name });
-  return { name, state, collocationGroup: policy.collocationGroup, antiCollocationGroup: policy.antiCollocationGroup };
+  const seen = request.evidence.hosts.flatMap((h) => Object.entries(h.partitions ?? {}).map(([name, state]) => ({ name, host: h.host, state })));
+  const residents = plannerResidents(seen, request.config, request.group.name);
+  return request.survivors.map((s) => ({ ...s, residents: residents.get(s.name) ?? [] }));
 }
 
 function latencyOf(group: HostGroupConfig): LatencyModel {
