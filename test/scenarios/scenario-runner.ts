@@ -238,12 +238,13 @@ class ScenarioRun {
         if (first.status !== 'running' || second.status !== 'running')
           throw new Error(`${body.failover} was not running for both readings (${first.status}, ${second.status})`);
         const moved = (second.progress?.elapsedMs ?? 0) - (first.progress?.elapsedMs ?? 0);
-        if (moved < body.over / 2) {
+        this.softly(() => {
+          if (moved >= body.over / 2) return;
           throw new Error(
             `progress.elapsedMs moved ${moved} ms in ${body.over} ms of wall time ` +
               `(phase ${second.progress?.phase}): it must move while a step runs`,
           );
-        }
+        });
         return;
       }
       case 'sleep':
