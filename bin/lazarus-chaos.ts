@@ -56,6 +56,8 @@ try {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
   process.exit(2);
 }
+// Exit through process.exit so the stack's exit handlers kill the worker process (the devserver follows its stdin).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const write = (line: string) => process.stdout.write(`${line}\n`);
 const failed: number[] = [];
 const started = Date.now();

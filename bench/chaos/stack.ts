@@ -146,6 +146,10 @@ async function startWorkerProcess(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // A campaign stopped by a signal must not leave a worker process polling a devserver that is gone.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.off('exit', orphanGuard));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2_000)));
   await new Promise<void>((resolve, reject) => {
