@@ -170,6 +170,7 @@ class Campaign {
 
     this.stage = 'storm';
     this.t0 = Date.now();
+    this.note('the storm begins (times from here)');
     for (const event of this.schedule.events) this.later(event.at, describeEvent(event), () => this.fire(event));
     await this.loop(false);
 
