@@ -340,6 +340,28 @@ class Campaign {
           : `no LPAR in flight after 1.5 s: ${host} fails instead`,
       );
     }
+    if (host === 'recipient') {
+      const state = await this.state();
+      const up = HOSTS.filter((h) => !this.hostFaults.has(h));
+      const landed = this.runs
+        .filter((r) => r.closedAt !== undefined)
+        .flatMap((r) => r.report?.lpars.filter((l) => l.step === 'running' && l.destination) ?? [])
+        .filter((l) => up.includes(l.destination as (typeof HOSTS)[number]))
+        .filter((l) => whereActive(state, l.lpar).some((a) => a.host === l.destination && a.state === 'Running'));
+      const waited = Date.now() - this.t0 - event.at;
+      if (landed.length === 0 && waited < 1_500) {
+        this.later(POLL_MS, 'fail a host that received LPARs', () => this.failHost(event));
+        return;
+      }
+      if (landed.length === 0 && up.length === 0) return this.note('recipient failure: no host left up, skipped');
+      const target = landed.length > 0 ? this.rng.pick(landed) : undefined;
+      host = target?.destination ?? this.rng.pick(up);
+      this.note(
+        target
+          ? `${host} fails, where a finished failover restarted ${target.lpar}`
+          : `no LPAR restarted by a finished failover after 1.5 s: ${host} fails instead`,
+      );
+    }
     if (this.hostFaults.has(host)) return this.note(`${host} is already failed, ${event.fault} skipped`);
     const state = await this.state();
     this.runningAtFailure.set(

@@ -19,7 +19,10 @@ export type ChaosEvent =
   | {
       at: number;
       kind: 'host-failure';
-      /** a host name, or `destination`: whichever host an executing failover is restarting an LPAR on at that time */
+      /**
+       * a host name; `destination`: whichever host an executing failover is restarting an LPAR on at that time;
+       * `recipient`: a host where a finished failover restarted an LPAR that still runs there (issue 10 case 1)
+       */
       host: string;
       fault: HostFault;
       /** the failover request, this long after the failure (none: the host is failed over in the settle phase) */
@@ -74,8 +77,10 @@ export function chaosSchedule(seed: number, windowMs = 3_000): ChaosSchedule {
   const named = [...HOSTS];
   for (let i = 0; i < failures; i++) {
     const at = i === 0 ? rng.int(0, 200) : rng.int(300, windowMs);
-    const destination = i > 0 && rng.chance(0.5);
-    const host = destination ? 'destination' : named.splice(rng.int(0, named.length - 1), 1)[0]!;
+    // One draw, as many as before `recipient` existed, so the rest of every seed's schedule stayed the same.
+    const draw = i > 0 ? rng.next() : 1;
+    const chosen = draw < 0.25 ? 'destination' : draw < 0.5 ? 'recipient' : undefined;
+    const host = chosen ?? named.splice(rng.int(0, named.length - 1), 1)[0]!;
     const fault: HostFault = rng.chance(0.5) ? 'host-power-loss' : 'host-error';
     const request = rng.chance(0.9)
       ? { afterMs: rng.int(0, 300), mode: rng.chance(0.7) ? ('auto' as const) : ('advisory' as const) }
