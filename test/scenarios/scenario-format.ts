@@ -217,6 +217,11 @@ const stepBodies = {
     }),
   /** Two readings of a running failover's progress `over` apart: elapsedMs must have moved by at least half of it. */
   'elapsed-moves': z.object({ failover: z.string().min(1), over: duration.default(1_000) }).strict(),
+  /**
+   * The device runs no command for `over` (its commandsRun counter in the simulator's GET /state): nothing of a
+   * finished failover still polls it.
+   */
+  quiet: z.object({ device: z.string().min(1), over: duration.default(2_000) }).strict(),
   sleep: duration,
   check: expectationsSchema,
 } as const;

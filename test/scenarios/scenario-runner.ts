@@ -45,6 +45,7 @@ interface FleetState {
     partitions: Array<{ name: string; state: string; volumes: string[]; vios?: unknown }>;
   }>;
   storage: Array<{ name: string; mappings: Array<{ host?: string; vdisk?: string }> }>;
+  devices: Array<{ name: string; counters?: { commandsRun?: number } }>;
 }
 
 /**
@@ -244,6 +245,19 @@ class ScenarioRun {
             `progress.elapsedMs moved ${moved} ms in ${body.over} ms of wall time ` +
               `(phase ${second.progress?.phase}): it must move while a step runs`,
           );
+        });
+        return;
+      }
+      case 'quiet': {
+        const body = this.resolve(step.body);
+        const commands = async () => (await this.state()).devices.find((d) => d.name === body.device)?.counters;
+        const before = await commands();
+        if (before?.commandsRun === undefined) throw new Error(`no command counter for device ${body.device}`);
+        await sleep(body.over);
+        const ran = ((await commands())?.commandsRun ?? 0) - before.commandsRun;
+        this.softly(() => {
+          if (ran > 0)
+            throw new Error(`${body.device} ran ${ran} command(s) in ${body.over} ms; nothing should use it now`);
         });
         return;
       }

@@ -23,13 +23,17 @@ describe('failover scenarios (issue 10)', () => {
   const files = readdirSync(DIR)
     .filter((f) => f.endsWith('.yaml'))
     .sort();
-  it('finds one scenario per case of issue 10', () => {
-    const cases = files
-      .map((f) => loadScenarioFile(join(DIR, f)))
-      .filter((s) => s.issue === 10)
-      .map((s) => s.case)
-      .sort((a, b) => a - b);
-    assert.deepEqual(cases, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  it('finds at least one scenario per case of issue 10', () => {
+    const cases = new Set(
+      files
+        .map((f) => loadScenarioFile(join(DIR, f)))
+        .filter((s) => s.issue === 10)
+        .map((s) => s.case),
+    );
+    assert.deepEqual(
+      [...cases].sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
   });
   for (const file of files) {
     const scenario = loadScenarioFile(join(DIR, file));
