@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { withDeviceCancellation } from './ssh/cancellation.js';
 
 /**
  * Runs `work` while heartbeating a few times per heartbeat timeout, and gives up on it the moment the activity is
@@ -12,7 +13,7 @@ export async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
   const timeoutMs = context.info.heartbeatTimeoutMs;
   const timer = timeoutMs ? setInterval(() => context.heartbeat(), Math.max(50, timeoutMs / 3)) : undefined;
   try {
-    return await Promise.race([work(), context.cancelled]);
+    return await Promise.race([withDeviceCancellation(context.cancellationSignal, work), context.cancelled]);
   } finally {
     if (timer) clearInterval(timer);
   }

@@ -11,7 +11,8 @@ export type DeviceErrorKind =
   | 'host-key' // the device's host key is unknown or does not match known_hosts
   | 'auth' // the credentials were refused
   | 'credential' // the credential reference cannot be resolved in this process
-  | 'output'; // the device's output could not be understood
+  | 'output' // the device's output could not be understood
+  | 'cancelled'; // the activity was cancelled or timed out before the command was sent
 
 export class DeviceError extends Error {
   constructor(

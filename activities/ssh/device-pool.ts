@@ -2,6 +2,7 @@
 // stays inside the device's management-interface limits: at most `maxConnections` sessions, at most
 // `maxNewConnectionsPerSecond` new connections in any second, a few handshakes at a time, several channels per
 // connection. Connections are verified against known_hosts, kept alive, reopened after a drop, closed when idle.
+import { assertNotCancelled } from './cancellation.js';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { resolveCredential, CredentialError } from './credentials.js';
 import { DeviceError, commandTimeout, unreachable } from './device-errors.js';
@@ -88,8 +89,11 @@ export class DevicePool {
 
   /** Runs one command; resolves with its output and exit code whatever the exit code is. */
   async exec(command: string, timeoutMs = this.limits.commandTimeoutMs): Promise<ExecResult> {
+    assertNotCancelled(this.target.name, command);
     const connection = await this.acquire();
     try {
+      // Waiting for a slot or a connection can take long (a device that was unreachable): check again.
+      assertNotCancelled(this.target.name, command);
       return await this.runOnChannel(connection, command, timeoutMs);
     } finally {
       this.release(connection);

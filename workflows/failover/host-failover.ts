@@ -16,6 +16,7 @@
 // watched from the start: an alert fires the moment it is exceeded.
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
   executeChild,
@@ -80,6 +81,8 @@ class Failover {
   private roster: RosterLpar[] = [];
   /** What the HMC showed when the gate let LPARs through: the first plan's residents. */
   private gateEvidence?: GroupEvidence;
+  /** When the host was last seen down before storage is cut (workflow time, epoch ms). */
+  private hostDownAt?: number;
   /** The fence's power half; the run's fence proof is written only once storage is cut too. */
   private power?: Omit<FenceProof, 'unmappedVolumes'>;
   private finished = false;
@@ -114,7 +117,7 @@ class Failover {
     }
     if ((await this.fence()) === 'host-returned') return this.finish('host-returned');
     const restartable = await this.gate();
-    await this.cutStorage(restartable);
+    if ((await this.cutStorage(restartable)) === 'host-returned') return this.finish('host-returned');
     await this.restartAll(restartable);
     return this.finish(await this.verify());
   }
@@ -184,6 +187,7 @@ class Failover {
     }
     const now = await this.control.hostState(this.where);
     if (HOST_UP_STATES.has(now)) return 'host-returned';
+    this.hostDownAt = Date.now();
     if (now === 'Power Off') this.power = { ...this.power!, poweredOff: true, powerState: now };
     return 'fenced';
   }
@@ -218,14 +222,21 @@ class Failover {
    * Storage fencing: every mapping of a host proven powered off; otherwise (an override) only the volumes of the LPARs
    * the gate let through, each proven not active there or vouched for by the operator.
    */
-  private async cutStorage(restartable: RosterLpar[]): Promise<void> {
+  private async cutStorage(restartable: RosterLpar[]): Promise<'cut' | 'host-returned'> {
     const power = this.power!;
     const volumes = power.poweredOff
       ? await this.storage.listHostMappings(this.where)
       : [...new Set(restartable.flatMap((l) => l.volumes))];
     const lanes = this.input.policy.concurrency.storageOperations;
-    await boundedParallel(volumes, lanes, (volume) => this.storage.unmapVolume({ group: this.input.group, volume, host: this.input.host }));
+    const hostDownAt = this.hostDownAt;
+    try {
+      await boundedParallel(volumes, lanes, (volume) => this.storage.unmapVolume({ group: this.input.group, volume, host: this.input.host, hostDownAt }));
+    } catch (err) {
+      if (failureType(err) === 'HostReturned') return 'host-returned';
+      throw err;
+    }
     this.run.fence = { ...power, unmappedVolumes: volumes };
+    return 'cut';
   }
 
   /** 6. Restart rounds: plan, one stream per destination, then re-plan what failed away from where it failed. */
@@ -367,7 +378,8 @@ class Failover {
       const where = l.step === 'pending' ? 'not started' : `stopped during ${l.step} on ${l.destination}: check it on the HMC`;
       this.run.setLpar(l.lpar, 'failed', { replannable: false, error: `${where}; the failover stopped (${this.run.stoppedBy})` });
     }
-    return this.finish(restartOutcome(this.run.allLpars()));
+    // A failover that stopped did not finish its work: never `succeeded`, even when nothing was left to restart.
+    return this.finish(this.run.lparsAt('running').length > 0 ? 'partial' : 'failed');
   }
 
   /** What the fence had achieved when a step failed during it, so the operator knows the host's situation. */
@@ -381,6 +393,13 @@ class Failover {
   private notify(severity: 'info' | 'warning' | 'critical', kind: string, message: string) {
     return this.control.notify({ severity, kind, message, workflowId: this.run.workflowId });
   }
+}
+
+/** The type of the innermost ApplicationFailure of a failure chain, e.g. `HostReturned`. */
+function failureType(err: unknown): string | undefined {
+  let inner: unknown = err;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof ApplicationFailure ? (inner.type ?? undefined) : undefined;
 }
 
 /** The innermost message of a failure chain: what the device or the activity said, not "Activity task failed". */
