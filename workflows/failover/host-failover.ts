@@ -21,6 +21,7 @@ import {
   ChildWorkflowFailure,
   executeChild,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   sleep,
@@ -371,15 +372,30 @@ class Failover {
   }
 
   /** A step failed after its retries: every LPAR not yet done is reported with the step it was in, for an operator. */
-  finishStopped(err: ActivityFailure | ChildWorkflowFailure): Promise<FailoverReport> {
+  async finishStopped(err: ActivityFailure | ChildWorkflowFailure): Promise<FailoverReport> {
     const which = err instanceof ChildWorkflowFailure ? `restart stream ${err.execution.workflowId} ended: ` : '';
     this.run.stoppedBy = `${this.run.phase}: ${this.fenceSoFar()}${which}${rootMessage(err)}`;
+    if (this.roster.length === 0) await this.rosterFromInventory();
     for (const l of this.run.allLpars().filter((l) => isUnfinished(l.step))) {
       const where = l.step === 'pending' ? 'not started' : `stopped during ${l.step} on ${l.destination}: check it on the HMC`;
       this.run.setLpar(l.lpar, 'failed', { replannable: false, error: `${where}; the failover stopped (${this.run.stoppedBy})` });
     }
     // A failover that stopped did not finish its work: never `succeeded`, even when nothing was left to restart.
     return this.finish(this.run.lparsAt('running').length > 0 ? 'partial' : 'failed');
+  }
+
+  /**
+   * Stopped before the roster was taken (the HMC failed at the first step): the inventory alone still says which
+   * LPARs were on the host, so the report names them instead of saying nothing. Best effort: the store may fail too.
+   */
+  private async rosterFromInventory(): Promise<void> {
+    try {
+      const noLiveRead: GroupEvidence = { readAt: new Date().toISOString(), hosts: [] };
+      this.roster = await this.control.failoverRoster({ ...this.where, evidence: noLiveRead });
+      for (const l of this.roster) this.run.setLpar(l.name, 'pending', { priority: l.priority });
+    } catch (err) {
+      log.warn(`failover ${this.run.workflowId}: the inventory could not name the host's LPARs: ${rootMessage(err as Error)}`);
+    }
   }
 
   /** What the fence had achieved when a step failed during it, so the operator knows the host's situation. */
