@@ -43,7 +43,7 @@ describe('HMC record rendering', () => {
 
   it('--header without -F and an unknown -F field are device errors', () => {
     assert.throws(() => renderHmcRecords(records, flags({}, ['--header'])), /--header is only valid with -F/);
-    assert.throws(() => renderHmcRecords(records, flags({ '-F': 'name,colour' })), /^Error: An invalid attribute was entered\.  The invalid attribute is colour\./);
+    assert.throws(() => renderHmcRecords(records, flags({ '-F': 'name,colour' })), /^Error: An invalid attribute was entered\. {2}The invalid attribute is colour\./);
   });
 
   it('--filter values: lists, quoted lists and several filters', () => {
