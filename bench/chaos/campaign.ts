@@ -86,6 +86,8 @@ const WAITING_PHASES = new Set(['fence-blocked', 'approve']);
 const TICK_MS = 25;
 const POLL_MS = 100;
 const SETTLE_BOOT_MS = 5_000;
+/** How often the operator tries to start one LPAR on a returned host during the storm (once more when settled). */
+const START_ATTEMPTS = 3;
 
 interface TrackedRun extends RunRecord {
   phase?: string;
@@ -114,6 +116,7 @@ class Campaign {
   private readonly injected: InjectedFailure[] = [];
   private readonly runningAtFailure = new Map<string, string[]>();
   private readonly returned = new Set<string>();
+  private readonly startAttempts = new Map<string, number>();
   /** LPAR → host, for every LPAR running when the storm began */
   private readonly runningBefore = new Map<string, string>();
   private settling = false;
@@ -522,27 +525,34 @@ class Campaign {
    * A host that got its power back comes up with its LPARs Not Activated; the operator starts those that run nowhere
    * else, through the HMC, while no failover is acting (one may wait in fence-blocked or approve: issue 10 case 3).
    */
-  private async startOnReturnedHosts(): Promise<void> {
+  private async startOnReturnedHosts(final = false): Promise<void> {
     if (this.returned.size === 0) return;
     if (this.runs.some((r) => r.closedAt === undefined && !(r.phase && WAITING_PHASES.has(r.phase)))) return;
     const state = await this.state();
     for (const host of [...this.returned]) {
       const system = state.systems.find((s) => s.name === host)!;
       if (system.state !== 'Operating') continue;
-      this.returned.delete(host);
       // Only what ran before the storm: an LPAR its owner had stopped stays stopped.
       const down = system.partitions.filter((q) => q.state === 'Not Activated' && this.runningBefore.has(q.name));
+      let left = 0;
       for (const p of down) {
         if (whereActive(state, p.name).length > 0) continue;
+        // The campaign's own busy and hung commands hit the operator too: try again on later ticks, and once more
+        // after the settle phase removed them.
+        const attempts = this.startAttempts.get(p.name) ?? 0;
+        if (attempts >= START_ATTEMPTS && !final) continue;
+        this.startAttempts.set(p.name, attempts + 1);
         try {
           const outcome = await this.stack!.devices.hmc(HMC).activatePartition(host, p.name, 'default_profile');
           this.note(`operator starts ${p.name} on returned ${host}: ${outcome.detail}`);
         } catch (err) {
+          left++;
           this.note(
             `operator cannot start ${p.name} on returned ${host}: ${err instanceof Error ? err.message : String(err)}`,
           );
         }
       }
+      if (left === 0 || final) this.returned.delete(host);
     }
   }
 
@@ -569,7 +579,7 @@ class Campaign {
       await this.request(host, 'auto', 'settle:');
     }
     await this.loop(true);
-    await this.startOnReturnedHosts();
+    await this.startOnReturnedHosts(true);
     const until = Date.now() + SETTLE_BOOT_MS;
     while (
       Date.now() < until &&

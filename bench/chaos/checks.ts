@@ -68,7 +68,10 @@ export function whereActive(state: SimState, lpar: string): Array<{ host: string
 /** "Running on dc1-s03" / "not active anywhere (defined on dc1-s01: Not Activated, system Power Off)". */
 export function describeLpar(state: SimState, lpar: string): string {
   const active = whereActive(state, lpar);
-  if (active.length > 0) return active.map((a) => `${a.state} on ${a.host}`).join(' and ');
+  // A system in Error keeps its partitions running, but the HMC shows them Not Available: say both.
+  const shown = (host: string) =>
+    state.systems.find((s) => s.name === host)?.state === 'Error' ? ` (HMC: Not Available, ${host} in Error)` : '';
+  if (active.length > 0) return active.map((a) => `${a.state} on ${a.host}${shown(a.host)}`).join(' and ');
   const defined = state.systems
     .filter((s) => s.partitions.some((p) => p.name === lpar))
     .map(
@@ -135,7 +138,8 @@ const OUTCOMES_NAMING_EVERY_LPAR = new Set(['succeeded', 'partial', 'failed']);
 
 /**
  * (c) A report agrees with the devices when the campaign reads them right after the run closed: every LPAR it says
- * is running runs exactly once at its destination; `succeeded` ⇒ none is anything but running; `succeeded`, `partial`
+ * is running runs exactly once at its destination; `succeeded` ⇒ none is anything but running and the run did not
+ * stop early (`stoppedBy`); `succeeded`, `partial`
  * and `failed` name every LPAR that ran on the host when it failed; `partial` ⇒ some running, some not; `failed` ⇒
  * none running; an LPAR reported failed or unplaced is not running once elsewhere; every LPAR not running names its
  * reason (`error`, or an `unplaced` entry). A destination failure
@@ -160,6 +164,9 @@ export function checkReport(run: RunRecord, state: SimState, failures: InjectedF
         `${name} says ${entry.lpar} is running on ${entry.destination}; ` +
           `the devices say ${describeLpar(state, entry.lpar)}`,
       );
+  }
+  if (report.outcome === 'succeeded' && report.stoppedBy) {
+    found.push(`${name}: succeeded, but the run stopped early: ${report.stoppedBy}`);
   }
   if (report.outcome === 'succeeded') {
     for (const entry of notRunning)

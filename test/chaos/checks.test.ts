@@ -83,6 +83,26 @@ describe('chaos checks', () => {
     assert.match(found[0]!, /dc1-app01 was running on dc1-s01 when it failed but the report does not name it/);
   });
 
+  it('(c) a run that stopped early is not succeeded; an LPAR of a system in Error says what the HMC shows', () => {
+    const stopped = run('succeeded', [], { runningOnHostAtFailure: [] });
+    stopped.report!.stoppedBy =
+      'confirm: hmc-dc1: HSCL350B The managed system is busy, please retry the operation later.';
+    assert.deepEqual(checkReport(stopped, fleet(), []), [
+      'report of failover/dc1-prod/dc1-s01 (run run-0001, outcome succeeded): succeeded, but the run stopped early: ' +
+        'confirm: hmc-dc1: HSCL350B The managed system is busy, please retry the operation later.',
+    ]);
+    const error = fleet();
+    error.systems.find((s) => s.name === 'dc1-s03')!.state = 'Error';
+    const failed = run('partial', [
+      { lpar: 'dc1-db01', destination: 'dc1-s02', step: 'running' },
+      { lpar: 'dc1-web01', destination: 'dc1-s03', step: 'failed', error: 'boot did not finish' },
+    ]);
+    assert.match(
+      checkReport(failed, error, []).join('\n'),
+      /says dc1-web01 is failed; the devices say Running on dc1-s03 \(HMC: Not Available, dc1-s03 in Error\)/,
+    );
+  });
+
   it('(c) a destination that failed after the run closed excuses the report; one that failed before does not', () => {
     const state = fleet({ 'dc1-s03': [{ name: 'dc1-web01', state: 'Not Activated' }] });
     const report = run('partial', [
