@@ -8,7 +8,8 @@ export interface SimState {
     name: string;
     state: string;
     powered: boolean;
-    partitions: Array<{ name: string; env: string; state: string }>;
+    /** `volumes`: the partition's volumes (absent in hand-made states) */
+    partitions: Array<{ name: string; env: string; state: string; volumes?: string[] }>;
   }>;
   storage: Array<{ name: string; mappings: Array<{ host: string; vdisk: string }> }>;
 }
@@ -74,11 +75,22 @@ export function describeLpar(state: SimState, lpar: string): string {
   if (active.length > 0) return active.map((a) => `${a.state} on ${a.host}${shown(a.host)}`).join(' and ');
   const defined = state.systems
     .filter((s) => s.partitions.some((p) => p.name === lpar))
-    .map(
-      (s) =>
-        `${s.name}: ${s.partitions.find((p) => p.name === lpar)!.state}, ` +
-        `system ${s.state}${s.powered ? '' : ' (no power)'}`,
-    );
+    .map((s) => {
+      const partition = s.partitions.find((p) => p.name === lpar)!;
+      // Whether it could start there: how many of its volumes that system's host object still maps.
+      const mapped = new Set(
+        state.storage.flatMap((st) => st.mappings.filter((m) => m.host === s.name).map((m) => m.vdisk)),
+      );
+      const volumes = partition.volumes ?? [];
+      const missing = volumes.filter((v) => !mapped.has(v)).length;
+      const disks =
+        volumes.length === 0
+          ? ''
+          : missing === 0
+            ? ', volumes mapped'
+            : `, ${missing} of ${volumes.length} volumes unmapped`;
+      return `${s.name}: ${partition.state}, system ${s.state}${s.powered ? '' : ' (no power)'}${disks}`;
+    });
   return `not active anywhere (defined on ${defined.join('; ') || 'no system'})`;
 }
 

@@ -22,6 +22,8 @@ const FLEET = join(REPO_ROOT, 'examples', 'fleet-small.yaml');
 const WORKER_PROCESS = join(REPO_ROOT, 'test', 'failover', 'fixtures', 'worker-process.ts');
 /** How long a new worker process may take to start polling (tsx compiles it on 2 busy cores). */
 const WORKER_READY_MS = 60_000;
+/** An API call that takes longer than this is a failure of the API (an operator would give up too). */
+const API_TIMEOUT_MS = 10_000;
 
 export interface ChaosStack {
   fleet: SimulatedFleet;
@@ -90,7 +92,13 @@ export async function startChaosStack(options: {
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.timeout(API_TIMEOUT_MS),
+        }).catch((err: unknown) => {
+          const timedOut = err instanceof Error && err.name === 'TimeoutError';
+          throw new Error(
+            `API ${method} ${path} ` +
+              (timedOut ? `did not answer within ${API_TIMEOUT_MS} ms` : `failed: ${String(err)}`),
+          );
         });
         const text = await response.text();
         let parsed: unknown;

@@ -197,6 +197,20 @@ describe('chaos checks', () => {
     );
   });
 
+  it('(b) an LPAR down on a host that is back says whether its storage was cut', () => {
+    const state = fleet();
+    const s01 = state.systems.find((s) => s.name === 'dc1-s01')!;
+    Object.assign(s01, { state: 'Operating', powered: true });
+    s01.partitions.find((p) => p.name === 'dc1-app01')!.volumes = ['dc1-app01_rootvg', 'dc1-app01_data1'];
+    state.storage = [{ name: 'svc-dc1', mappings: [{ host: 'dc1-s01', vdisk: 'dc1-app01_data1' }] }];
+    const returned = run('host-returned', [{ lpar: 'dc1-app01', step: 'pending' }]);
+    assert.deepEqual(checkLpars(new Map([['dc1-app01', 'dc1-s01']]), [], [returned], state), [
+      'dc1-app01 is not active anywhere ' +
+        '(defined on dc1-s01: Not Activated, system Operating, 1 of 2 volumes unmapped), and the latest report ' +
+        'naming it (failover/dc1-prod/dc1-s01 run run-0001, outcome host-returned) has it pending with no reason',
+    ]);
+  });
+
   it('(b) an LPAR its owner had shut down must not be running at the end (issue 10 case 5)', () => {
     const state = fleet({ 'dc1-s03': [{ name: 'dc1-web01', state: 'Running' }] });
     assert.deepEqual(checkLpars(new Map(), ['dc1-web01'], [], state), [
