@@ -176,7 +176,8 @@ export function createControlActivities(ctx: FailoverContext) {
       // one a failover moved away): it is on the roster with what is known of it, and the gate decides from where it
       // runs now. One the inventory never saw is on the roster too, to be reported, never dropped.
       const record = known.get(name);
-      byName.set(name, record ? rosterEntry(input.group, record.lpar, record.lpar.state, record.source, record.observedAt) : unknownEntry(name, input.evidence.readAt));
+      const entry = record && rosterEntry(input.group, record.lpar, record.lpar.state, record.source, record.observedAt);
+      byName.set(name, entry ? { ...entry, lastKnownHost: record.lpar.host } : unknownEntry(name, input.evidence.readAt));
     }
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }

@@ -170,6 +170,11 @@ export interface RosterLpar {
   lastKnownState: string;
   /** Where that observation came from (discovery run, failover, live read) and when (ISO 8601). */
   source: string;
+  /**
+   * The host Lazarus last knew it on, when that is not the failed host (the HMC still lists a definition of it
+   * there: one a remote restart left behind, or a move Lazarus never saw). Absent: last known on the failed host.
+   */
+  lastKnownHost?: string;
   observedAt?: string;
   volumes: string[];
   priority: string;

@@ -54,6 +54,13 @@ export function gateVerdict(
     const verdict = sourceVerdict(lpar.name, evidence, source, fence.overridden);
     if (verdict) return verdict;
   }
+  if (lpar.lastKnownHost !== undefined && lpar.lastKnownHost !== source) {
+    // Two failovers must never both restart one LPAR: it belongs to the host Lazarus last knew it on.
+    return {
+      kind: 'not-restarted',
+      reason: `Lazarus last knew it on ${lpar.lastKnownHost} (${lpar.source}), not on ${source}: a failover of that host restarts it`,
+    };
+  }
   if (partitionEvidence(lpar.lastKnownState) === 'not-active') {
     return { kind: 'not-restarted', reason: `it was ${lpar.lastKnownState} before the failure (${lpar.source})` };
   }

@@ -107,3 +107,19 @@ describe('the outcome of the restarts', () => {
     }
   });
 });
+
+describe('one LPAR, one failover', () => {
+  it('leaves an LPAR Lazarus last knew on another host to that host, even if the failed host still lists it', () => {
+    const seen = evidence({ 'dc1-s04': { state: 'Error', partitions: { app04: 'Not Available' } }, 'dc1-s03': { state: 'Power Off', partitions: { app04: 'Not Activated' } } });
+    const moved = { ...lpar('app04'), lastKnownHost: 'dc1-s03', source: 'failover failover/g/dc1-s04/run-1' };
+    const verdict = gateVerdict(moved, seen, 'dc1-s04', { sourcePoweredOff: true, overridden: false });
+    assert.equal(verdict.kind, 'not-restarted');
+    assert.match((verdict as { reason: string }).reason, /last knew it on dc1-s03 .*: a failover of that host restarts it/);
+  });
+
+  it('still reports it running where it runs', () => {
+    const seen = evidence({ 'dc1-s04': { state: 'Power Off', partitions: { app04: 'Not Activated' } }, 'dc1-s03': { state: 'Operating', partitions: { app04: 'Running' } } });
+    const moved = { ...lpar('app04'), lastKnownHost: 'dc1-s03' };
+    assert.deepEqual(gateVerdict(moved, seen, 'dc1-s04', { sourcePoweredOff: true, overridden: false }), { kind: 'running-elsewhere', host: 'dc1-s03' });
+  });
+});

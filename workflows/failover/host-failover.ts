@@ -32,6 +32,7 @@ import {
   HOST_UP_STATES,
   gateVerdict,
   isUnfinished,
+  partitionEvidence,
   restartOutcome,
   type FailoverOutcome,
   type FailoverPlan,
@@ -318,7 +319,11 @@ class Failover {
       const runningOn = evidence.hosts.filter((h) => h.partitions?.[l.lpar] === 'Running').map((h) => h.host);
       if (runningOn.length === 1 && runningOn[0] === l.destination) continue;
       const seen = evidence.hosts.filter((h) => h.partitions?.[l.lpar] !== undefined).map((h) => `${h.partitions![l.lpar]} on ${h.host}`);
-      this.run.setLpar(l.lpar, 'failed', { error: `reported running on ${l.destination}, but at the end the HMC shows ${seen.join(', ') || 'it nowhere'}` });
+      const there = evidence.hosts.find((h) => h.host === l.destination);
+      const stateThere = there?.partitions?.[l.lpar] ?? (there?.partitions ? 'absent' : 'unknown');
+      // Not Available (its host went into Error) or unreadable: it may still run there; only proof of absence fails it.
+      const step = partitionEvidence(stateThere) === 'may-be-running' ? 'blocked' : 'failed';
+      this.run.setLpar(l.lpar, step, { error: `reported running on ${l.destination}, but at the end the HMC shows ${seen.join(', ') || 'it nowhere'}${step === 'blocked' ? ': it may still run there, check it' : ''}` });
     }
     await this.writeBack(evidence);
     return restartOutcome(this.run.allLpars());
