@@ -117,9 +117,11 @@ class Failover {
       if (this.input.dryRun) return this.finish('dry-run');
       if (!(await this.approved())) return this.finish('rejected');
     }
-    if ((await this.fence()) === 'host-returned') return this.finish('host-returned');
+    if ((await this.fence()) === 'host-returned') return this.hostReturned('before its storage was cut: nothing was cut');
     const restartable = await this.gate();
-    if ((await this.cutStorage(restartable)) === 'host-returned') return this.finish('host-returned');
+    if ((await this.cutStorage(restartable)) === 'host-returned') {
+      return this.hostReturned('while its storage was being cut: some of its volume mappings there may be gone, check them before starting it');
+    }
     await this.restartAll(restartable);
     return this.finish(await this.verify());
   }
@@ -239,6 +241,21 @@ class Failover {
     }
     this.run.fence = { ...power, unmappedVolumes: volumes };
     return 'cut';
+  }
+
+  /**
+   * The host is back: the failover stops touching it, and every LPAR it had not settled stays where the HMC shows it,
+   * with the reason, for an operator (`when` says what the fence had done by then).
+   */
+  private async hostReturned(when: string): Promise<FailoverReport> {
+    const evidence = await this.control.groupEvidence({ group: this.input.group }).catch(() => undefined);
+    const here = evidence?.hosts.find((h) => h.host === this.input.host);
+    for (const l of this.run.allLpars().filter((l) => isUnfinished(l.step))) {
+      const state = here?.partitions?.[l.lpar] ?? 'unknown';
+      const why = `not restarted: ${this.input.host} came back (${here?.state ?? 'up'}) ${when}; it is ${state} there`;
+      this.run.setLpar(l.lpar, state === 'Running' ? 'running' : 'not-restarted', { destination: this.input.host, error: why });
+    }
+    return this.finish('host-returned');
   }
 
   /** 6. Restart rounds: plan, one stream per destination, then re-plan what failed away from where it failed. */
