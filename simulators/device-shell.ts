@@ -8,7 +8,8 @@ import { svcFailure, runSvcCommand } from './svc-cli.js';
 
 /** Default texts of an injected command-fail fault, in each device's own error format. */
 const DEFAULT_FAULT_MESSAGE = {
-  hmc: 'HSCL350B The command failed because the managed system is busy. Please retry the operation.',
+  // A transient code (too many concurrent operations): HSCL350B, used here before, is an authority error on a real HMC.
+  hmc: 'HSCL3F01 Too many concurrent operations are running on the HMC, please retry the operation later.',
   svc: 'CMMVC5786E The action failed because the cluster is not in a stable state.',
 };
 

@@ -9,8 +9,12 @@ export const GROUP = 'dc1-prod';
 export const HOSTS = ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04'] as const;
 export const HMC = 'hmc-dc1';
 export const STORAGE = 'svc-dc1';
-/** The HMC's transient "busy" answer the fence must retry (issue 10 case 2); wording as captured from an HMC V9. */
-export const HMC_BUSY = 'HSCL350B The managed system is busy, please retry the operation later.';
+/**
+ * A transient HMC answer the fence must retry (issue 10 case 2). The issue quoted HSCL350B, but on a real HMC that
+ * code means "the user does not have the appropriate authority" (IBM's ansible power_hmc collection), which is not
+ * retried; HSCL3F01 is the code activities/hmc/hmc-errors.ts classes transient (too many concurrent operations).
+ */
+export const HMC_BUSY = 'HSCL3F01 Too many concurrent operations are running on the HMC, please retry the operation later.';
 
 export type HostFault = 'host-power-loss' | 'host-error';
 

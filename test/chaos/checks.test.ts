@@ -86,10 +86,10 @@ describe('chaos checks', () => {
   it('(c) a run that stopped early is not succeeded; an LPAR of a system in Error says what the HMC shows', () => {
     const stopped = run('succeeded', [], { runningOnHostAtFailure: [] });
     stopped.report!.stoppedBy =
-      'confirm: hmc-dc1: HSCL350B The managed system is busy, please retry the operation later.';
+      'confirm: hmc-dc1: HSCL3F01 Too many concurrent operations are running on the HMC, please retry the operation later.';
     assert.deepEqual(checkReport(stopped, fleet(), []), [
       'report of failover/dc1-prod/dc1-s01 (run run-0001, outcome succeeded): succeeded, but the run stopped early: ' +
-        'confirm: hmc-dc1: HSCL350B The managed system is busy, please retry the operation later.',
+        'confirm: hmc-dc1: HSCL3F01 Too many concurrent operations are running on the HMC, please retry the operation later.',
     ]);
     const error = fleet();
     error.systems.find((s) => s.name === 'dc1-s03')!.state = 'Error';
