@@ -24,7 +24,10 @@ export function toActivityFailure(err: unknown, policy: FailurePolicy = {}): unk
     nonRetryable: !retryable,
     details: [
       {
-        device: err.device, kind: err.kind, code: err.code ?? null, command: err.command ?? null,
+        device: err.device,
+        kind: err.kind,
+        code: err.code ?? null,
+        command: err.command ?? null,
         errorClass: err.errorClass,
       },
     ],

@@ -15,20 +15,36 @@ export class DeviceRegistry {
     const knownHostsFor = (device: { name: string; address: string; hostKey?: string }) => {
       if (device.hostKey) {
         const { host, port } = splitAddress(device.address);
-        return KnownHosts.parse(`${port === 22 ? host : `[${host}]:${port}`} ${device.hostKey}\n`, `hostKey of ${device.name}`);
+        return KnownHosts.parse(
+          `${port === 22 ? host : `[${host}]:${port}`} ${device.hostKey}\n`,
+          `hostKey of ${device.name}`,
+        );
       }
       return shared!;
     };
     for (const hmc of config.hmcs) {
       const { host, port } = splitAddress(hmc.address);
-      const pool = new DevicePool({ name: hmc.name, host, port, user: hmc.user, credential: hmc.credential, knownHosts: knownHostsFor(hmc) }, { maxConnections: hmc.limits.maxConnections });
+      const pool = new DevicePool(
+        { name: hmc.name, host, port, user: hmc.user, credential: hmc.credential, knownHosts: knownHostsFor(hmc) },
+        { maxConnections: hmc.limits.maxConnections },
+      );
       this.hmcs.set(hmc.name, new HmcClient(pool));
     }
     for (const system of config.storage) {
       const { host, port } = splitAddress(system.address);
       const pool = new DevicePool(
-        { name: system.name, host, port, user: system.user, credential: system.credential, knownHosts: knownHostsFor(system) },
-        { maxConnections: system.limits.maxSessions, maxNewConnectionsPerSecond: system.limits.maxNewConnectionsPerSecond },
+        {
+          name: system.name,
+          host,
+          port,
+          user: system.user,
+          credential: system.credential,
+          knownHosts: knownHostsFor(system),
+        },
+        {
+          maxConnections: system.limits.maxSessions,
+          maxNewConnectionsPerSecond: system.limits.maxNewConnectionsPerSecond,
+        },
       );
       this.storage.set(system.name, new SvcClient(pool));
     }

@@ -35,11 +35,20 @@ async function main(): Promise<void> {
   const native = await NativeConnection.connect({ address: service.address });
   const connection = await Connection.connect({ address: service.address });
   const client = new Client({ connection, namespace: service.namespace });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: join(here, 'devserver', 'workflows.ts'), logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: join(here, 'devserver', 'workflows.ts'),
+    logger: new DefaultLogger('WARN'),
+  });
   const activities = { noop: async (i: number) => i };
   const run = (taskQueue: string, cached: boolean, body: () => Promise<void>) =>
-    Worker.create({ connection: native, namespace: service.namespace, taskQueue, workflowBundle, activities, ...(cached ? {} : { maxCachedWorkflows: 0 }) })
-      .then((worker) => worker.runUntil(body()));
+    Worker.create({
+      connection: native,
+      namespace: service.namespace,
+      taskQueue,
+      workflowBundle,
+      activities,
+      ...(cached ? {} : { maxCachedWorkflows: 0 }),
+    }).then((worker) => worker.runUntil(body()));
   const lines: string[] = [];
   const report = (line: string) => {
     console.log(line);
@@ -48,33 +57,67 @@ async function main(): Promise<void> {
   try {
     await run('bench', true, async () => {
       const id = `bench-${Date.now()}`;
-      await client.workflow.execute('sequentialActivities', { taskQueue: 'bench', workflowId: `${id}-warmup`, args: [50] });
+      await client.workflow.execute('sequentialActivities', {
+        taskQueue: 'bench',
+        workflowId: `${id}-warmup`,
+        args: [50],
+      });
 
       let started = Date.now();
-      await Promise.all(Array.from({ length: EMPTY_WORKFLOWS }, (_, i) =>
-        client.workflow.execute('sequentialActivities', { taskQueue: 'bench', workflowId: `${id}-empty-${i}`, args: [0] })));
+      await Promise.all(
+        Array.from({ length: EMPTY_WORKFLOWS }, (_, i) =>
+          client.workflow.execute('sequentialActivities', {
+            taskQueue: 'bench',
+            workflowId: `${id}-empty-${i}`,
+            args: [0],
+          }),
+        ),
+      );
       const workflowsPerSecond = EMPTY_WORKFLOWS / ((Date.now() - started) / 1000);
 
       started = Date.now();
-      await Promise.all(Array.from({ length: CONCURRENT_WORKFLOWS }, (_, i) =>
-        client.workflow.execute('sequentialActivities', { taskQueue: 'bench', workflowId: `${id}-concurrent-${i}`, args: [ACTIVITIES_PER_WORKFLOW] })));
+      await Promise.all(
+        Array.from({ length: CONCURRENT_WORKFLOWS }, (_, i) =>
+          client.workflow.execute('sequentialActivities', {
+            taskQueue: 'bench',
+            workflowId: `${id}-concurrent-${i}`,
+            args: [ACTIVITIES_PER_WORKFLOW],
+          }),
+        ),
+      );
       const roundTrips = CONCURRENT_WORKFLOWS * ACTIVITIES_PER_WORKFLOW;
       const roundTripsPerSecond = roundTrips / ((Date.now() - started) / 1000);
 
       started = Date.now();
-      const latencies = (await client.workflow.execute('sequentialActivities', { taskQueue: 'bench', workflowId: `${id}-sequential`, args: [SEQUENTIAL] })) as number[];
+      const latencies = (await client.workflow.execute('sequentialActivities', {
+        taskQueue: 'bench',
+        workflowId: `${id}-sequential`,
+        args: [SEQUENTIAL],
+      })) as number[];
       const sequentialPerSecond = SEQUENTIAL / ((Date.now() - started) / 1000);
       const { first, last } = tenths(latencies);
 
       report(`| workflows/s (${EMPTY_WORKFLOWS} concurrent empty workflows) | ${workflowsPerSecond.toFixed(0)} | — |`);
-      report(`| activity round trips/s (${CONCURRENT_WORKFLOWS} workflows × ${ACTIVITIES_PER_WORKFLOW} sequential activities) | ${roundTripsPerSecond.toFixed(0)} | target ≥ 300: ${(roundTripsPerSecond / 300).toFixed(2)}× the target |`);
-      report(`| activity round trips/s (one workflow, ${SEQUENTIAL} sequential activities) | ${sequentialPerSecond.toFixed(0)} | latency-bound: one activity at a time |`);
-      report(`| per-activity ms, first / last tenth of ${SEQUENTIAL} sequential (sticky) | ${first.toFixed(2)} / ${last.toFixed(2)} | last/first = ${(last / first).toFixed(2)} (target ≤ 1.5) |`);
+      report(
+        `| activity round trips/s (${CONCURRENT_WORKFLOWS} workflows × ${ACTIVITIES_PER_WORKFLOW} sequential activities) | ${roundTripsPerSecond.toFixed(0)} | target ≥ 300: ${(roundTripsPerSecond / 300).toFixed(2)}× the target |`,
+      );
+      report(
+        `| activity round trips/s (one workflow, ${SEQUENTIAL} sequential activities) | ${sequentialPerSecond.toFixed(0)} | latency-bound: one activity at a time |`,
+      );
+      report(
+        `| per-activity ms, first / last tenth of ${SEQUENTIAL} sequential (sticky) | ${first.toFixed(2)} / ${last.toFixed(2)} | last/first = ${(last / first).toFixed(2)} (target ≤ 1.5) |`,
+      );
     });
     await run('bench-nocache', false, async () => {
-      const latencies = (await client.workflow.execute('sequentialActivities', { taskQueue: 'bench-nocache', workflowId: `bench-nocache-${Date.now()}`, args: [BASELINE_SEQUENTIAL] })) as number[];
+      const latencies = (await client.workflow.execute('sequentialActivities', {
+        taskQueue: 'bench-nocache',
+        workflowId: `bench-nocache-${Date.now()}`,
+        args: [BASELINE_SEQUENTIAL],
+      })) as number[];
       const { first, last } = tenths(latencies);
-      report(`| baseline: per-activity ms, first / last tenth of ${BASELINE_SEQUENTIAL} sequential, worker cache off (full history every task) | ${first.toFixed(2)} / ${last.toFixed(2)} | last/first = ${(last / first).toFixed(2)} |`);
+      report(
+        `| baseline: per-activity ms, first / last tenth of ${BASELINE_SEQUENTIAL} sequential, worker cache off (full history every task) | ${first.toFixed(2)} / ${last.toFixed(2)} | last/first = ${(last / first).toFixed(2)} |`,
+      );
     });
   } finally {
     await connection.close();
@@ -99,7 +142,10 @@ async function main(): Promise<void> {
   console.log(`\nwritten to bench/results/devserver.md`);
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -32,7 +32,14 @@ import type { FleetEndpoints } from '../simulators/index.js';
 import type { FailoverPolicy, FailoverReport } from '../domain/failover/index.js';
 import { failoverSettings, MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
 import { startTemporalService } from '../workers/temporal-service.js';
-import { BENCH_LATENCY, benchConfig, generateFleet, STEP_COST, type BenchFleet, type BenchLimits } from './failover/fleet.js';
+import {
+  BENCH_LATENCY,
+  benchConfig,
+  generateFleet,
+  STEP_COST,
+  type BenchFleet,
+  type BenchLimits,
+} from './failover/fleet.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: { 'time-scale': { type: 'string' }, only: { type: 'string' } } });
@@ -86,20 +93,35 @@ class Bench {
     const simulator = await startSimulator(join(dir, 'fleet.yaml'), join(dir, 'endpoints.json'), timeScale);
     stops.unshift(async () => simulator.process.kill('SIGTERM'));
     writeFileSync(join(dir, 'known_hosts'), simulator.endpoints.knownHosts);
-    const config = parseConfigText(benchConfig(fleet, simulator.endpoints, join(dir, 'known_hosts'), limits), `${fleet.name} bench config`);
+    const config = parseConfigText(
+      benchConfig(fleet, simulator.endpoints, join(dir, 'known_hosts'), limits),
+      `${fleet.name} bench config`,
+    );
     const service = await startTemporalService({ logLevel: 'warn' });
     stops.unshift(() => service.stop());
     const store = await openSqliteStore(join(dir, 'lazarus.db'));
     stops.unshift(() => store.close());
     const devices = new DeviceRegistry(config);
     stops.unshift(() => devices.close());
-    const workers = await startLazarusWorkers({ address: service.address, namespace: service.namespace, config, devices, store, log: () => undefined });
+    const workers = await startLazarusWorkers({
+      address: service.address,
+      namespace: service.namespace,
+      config,
+      devices,
+      store,
+      log: () => undefined,
+    });
     stops.unshift(() => workers.stop());
     const connection = await Connection.connect({ address: service.address });
     stops.unshift(() => connection.close());
     const client = new Client({ connection, namespace: service.namespace });
-    const discovered = (await client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `bench-discovery-${fleet.name}`, args: [{ group: fleet.name }] })) as { discovery: { status: string; lpars?: number; error?: string } };
-    if (discovered.discovery.status !== 'ok') throw new Error(`discovery of ${fleet.name}: ${discovered.discovery.status} ${discovered.discovery.error ?? ''}`);
+    const discovered = (await client.workflow.execute('discoverHostGroup', {
+      taskQueue: MAIN_TASK_QUEUE,
+      workflowId: `bench-discovery-${fleet.name}`,
+      args: [{ group: fleet.name }],
+    })) as { discovery: { status: string; lpars?: number; error?: string } };
+    if (discovered.discovery.status !== 'ok')
+      throw new Error(`discovery of ${fleet.name}: ${discovered.discovery.status} ${discovered.discovery.error ?? ''}`);
     return new Bench(fleet, client, simulator.endpoints.control, config, timeScale, stops);
   }
 
@@ -108,7 +130,11 @@ class Bench {
   }
 
   private async control(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${this.controlUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${this.controlUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
     return response.json();
   }
@@ -121,21 +147,36 @@ class Bench {
     const policy = failoverSettings(this.config, this.fleet.name)!;
     const base: FailoverPolicy = {
       ...policy,
-      concurrency: { ...policy.concurrency, mapAllAtOnce: settings.mapAllAtOnce ?? false, mappingsPerStream: settings.parallelMappingsPerStream, maxParallelStreams: settings.maxParallelStreams },
+      concurrency: {
+        ...policy.concurrency,
+        mapAllAtOnce: settings.mapAllAtOnce ?? false,
+        mappingsPerStream: settings.parallelMappingsPerStream,
+        maxParallelStreams: settings.maxParallelStreams,
+      },
       timing: { ...policy.timing, pollMs: 20 },
     };
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
     try {
-      const handles = await Promise.all(this.fleet.failing.map((host) =>
-        this.client.workflow.start('hostFailover', { taskQueue: MAIN_TASK_QUEUE, workflowId: `failover/${this.fleet.name}/${host}/${label}`, args: [{ group: this.fleet.name, host, mode: 'auto', requestedBy: 'bench', policy: base }] }),
-      ));
+      const handles = await Promise.all(
+        this.fleet.failing.map((host) =>
+          this.client.workflow.start('hostFailover', {
+            taskQueue: MAIN_TASK_QUEUE,
+            workflowId: `failover/${this.fleet.name}/${host}/${label}`,
+            args: [{ group: this.fleet.name, host, mode: 'auto', requestedBy: 'bench', policy: base }],
+          }),
+        ),
+      );
       const reports = (await Promise.all(handles.map((h) => h.result()))) as FailoverReport[];
       for (const report of reports) {
-        if (report.outcome !== 'succeeded') throw new Error(`${label}: ${report.workflowId} ${report.outcome}: ${JSON.stringify(report.lpars.filter((l) => l.step !== 'running').slice(0, 3))}`);
+        if (report.outcome !== 'succeeded')
+          throw new Error(
+            `${label}: ${report.workflowId} ${report.outcome}: ${JSON.stringify(report.lpars.filter((l) => l.step !== 'running').slice(0, 3))}`,
+          );
       }
       const violations = (await this.control('GET', '/violations')) as unknown[];
-      if (violations.length > 0) throw new Error(`${label}: ${violations.length} safety violations, e.g. ${JSON.stringify(violations[0])}`);
+      if (violations.length > 0)
+        throw new Error(`${label}: ${violations.length} safety violations, e.g. ${JSON.stringify(violations[0])}`);
       const starts = await Promise.all(handles.map(async (h) => (await h.describe()).startTime.getTime()));
       const t0 = Math.min(...starts);
       const at = (report: FailoverReport, step: 'mapping' | 'running', pick: (xs: number[]) => number) =>
@@ -156,7 +197,10 @@ class Bench {
 
   private async largestHistory(reports: FailoverReport[]): Promise<Run['largestHistory']> {
     let largest = { workflowId: '', events: 0, bytes: 0 };
-    const ids = reports.flatMap((r) => [r.workflowId, ...(r.plan?.streams ?? []).map((s) => `${r.workflowId}/round-1/stream/${s.destination}`)]);
+    const ids = reports.flatMap((r) => [
+      r.workflowId,
+      ...(r.plan?.streams ?? []).map((s) => `${r.workflowId}/round-1/stream/${s.destination}`),
+    ]);
     for (const workflowId of ids) {
       const history = await this.client.workflow.getHandle(workflowId).fetchHistory();
       const bytes = proto.temporal.api.history.v1.History.encode(history).finish().length;
@@ -166,8 +210,28 @@ class Bench {
   }
 }
 
-async function startSimulator(fleetFile: string, endpointsFile: string, timeScale: number): Promise<{ process: ChildProcess; endpoints: FleetEndpoints }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'simulators/main.ts'), '--fleet', fleetFile, '--endpoints', endpointsFile, '--time-scale', String(timeScale), '--latency', JSON.stringify(BENCH_LATENCY)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startSimulator(
+  fleetFile: string,
+  endpointsFile: string,
+  timeScale: number,
+): Promise<{ process: ChildProcess; endpoints: FleetEndpoints }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'simulators/main.ts'),
+      '--fleet',
+      fleetFile,
+      '--endpoints',
+      endpointsFile,
+      '--time-scale',
+      String(timeScale),
+      '--latency',
+      JSON.stringify(BENCH_LATENCY),
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -194,7 +258,8 @@ const MACHINE_NOTE = [
   'of wall time per activity, so the more the simulated devices are compressed, the more it weighs in these ratios.',
 ].join('\n');
 
-const BOUND_RULE = 'the largest of: total work / streams, the longest LPAR, every mapping through the storage slots followed by one VIOS configuration, restart and boot';
+const BOUND_RULE =
+  'the largest of: total work / streams, the longest LPAR, every mapping through the storage slots followed by one VIOS configuration, restart and boot';
 
 /** No schedule of these streams can be faster, given the latency model and the storage system's limit (real-device s). */
 function lowerBound(streams: number[][], k: number, storageLimit: number): number {
@@ -210,26 +275,62 @@ const fmt = (x: number, digits = 1) => x.toFixed(digits);
 
 async function benchPod(lines: string[]): Promise<void> {
   const storageLimit = 64;
-  const fleet = generateFleet({ name: 'pod', hostCount: 12, failing: 1, lparsPerHost: (i) => (i === 0 ? 55 : 2), minVolumes: 1, maxVolumes: 24, seed: 5 });
+  const fleet = generateFleet({
+    name: 'pod',
+    hostCount: 12,
+    failing: 1,
+    lparsPerHost: (i) => (i === 0 ? 55 : 2),
+    minVolumes: 1,
+    maxVolumes: 24,
+    seed: 5,
+  });
   const failed = fleet.lpars.filter((l) => l.host === fleet.failing[0]);
   const streams = fleet.hosts.length - 1;
   const lazarusK = storageLimit;
   const modes: Mode[] = [
-    { name: 'serial', k: 1, settings: { parallelMappingsPerStream: 1, maxParallelStreams: 1 }, predict: (s) => sum(s.flat().map((v) => lparSeconds(v, 1))) },
-    { name: 'streams (§5.2)', k: 1, settings: { parallelMappingsPerStream: 1 }, predict: (s) => Math.max(...s.map((vs) => sum(vs.map((v) => lparSeconds(v, 1))))) },
-    { name: 'streams + 4 mappings (§5.3)', k: 4, settings: { parallelMappingsPerStream: 4 }, predict: (s) => Math.max(...s.map((vs) => sum(vs.map((v) => lparSeconds(v, 4))))) },
+    {
+      name: 'serial',
+      k: 1,
+      settings: { parallelMappingsPerStream: 1, maxParallelStreams: 1 },
+      predict: (s) => sum(s.flat().map((v) => lparSeconds(v, 1))),
+    },
+    {
+      name: 'streams (§5.2)',
+      k: 1,
+      settings: { parallelMappingsPerStream: 1 },
+      predict: (s) => Math.max(...s.map((vs) => sum(vs.map((v) => lparSeconds(v, 1))))),
+    },
+    {
+      name: 'streams + 4 mappings (§5.3)',
+      k: 4,
+      settings: { parallelMappingsPerStream: 4 },
+      predict: (s) => Math.max(...s.map((vs) => sum(vs.map((v) => lparSeconds(v, 4))))),
+    },
     // All of an LPAR's mappings at once, the storage budget shared by every stream: the model is the lower bound.
-    { name: 'Lazarus', k: lazarusK, settings: { parallelMappingsPerStream: 4, mapAllAtOnce: true }, predict: (s) => lowerBound(s, lazarusK, storageLimit) },
+    {
+      name: 'Lazarus',
+      k: lazarusK,
+      settings: { parallelMappingsPerStream: 4, mapAllAtOnce: true },
+      predict: (s) => lowerBound(s, lazarusK, storageLimit),
+    },
   ];
-  console.log(`PoD: ${fleet.hosts.length} hosts, ${failed.length} LPARs and ${sum(failed.map((l) => l.volumes.length))} volumes on ${fleet.failing[0]}, time scale ${POD_TIME_SCALE}`);
-  const bench = await Bench.start(fleet, { hmcConcurrentOperations: 32, storageConcurrentOperations: storageLimit, storageSessions: 16 }, POD_TIME_SCALE);
+  console.log(
+    `PoD: ${fleet.hosts.length} hosts, ${failed.length} LPARs and ${sum(failed.map((l) => l.volumes.length))} volumes on ${fleet.failing[0]}, time scale ${POD_TIME_SCALE}`,
+  );
+  const bench = await Bench.start(
+    fleet,
+    { hmcConcurrentOperations: 32, storageConcurrentOperations: storageLimit, storageSessions: 16 },
+    POD_TIME_SCALE,
+  );
   const results: Array<{ mode: Mode; run: Run; predicted: number }> = [];
   try {
     for (const mode of modes) {
       const run = await bench.failover(mode.name.split(' ')[0]!.toLowerCase(), mode.settings);
       const predicted = mode.predict(streamVolumes(run.reports[0]!));
       results.push({ mode, run, predicted });
-      console.log(`  ${mode.name}: restart phase ${fmt(run.restartSeconds, 0)} s (model ${fmt(predicted, 0)} s), preparation ${fmt(run.preparationSeconds, 0)} s`);
+      console.log(
+        `  ${mode.name}: restart phase ${fmt(run.restartSeconds, 0)} s (model ${fmt(predicted, 0)} s), preparation ${fmt(run.preparationSeconds, 0)} s`,
+      );
     }
   } finally {
     await bench.stop();
@@ -257,10 +358,22 @@ async function benchPod(lines: string[]): Promise<void> {
     'Targets:',
     ...results.slice(1, 3).map(({ mode, run, predicted }) => {
       const share = serial.run.restartSeconds / run.restartSeconds / (serial.predicted / predicted);
-      return target(`${mode.name} reaches ≥ 90 % of the speedup the model predicts`, `${fmt(100 * share, 0)} %`, share >= 0.9);
+      return target(
+        `${mode.name} reaches ≥ 90 % of the speedup the model predicts`,
+        `${fmt(100 * share, 0)} %`,
+        share >= 0.9,
+      );
     }),
-    target('Lazarus at least as fast as §5.3', `${fmt(paper53.run.restartSeconds / lazarus.run.restartSeconds, 2)}×`, lazarus.run.restartSeconds <= paper53.run.restartSeconds),
-    target('Lazarus within 1.2× of the lower bound', fmt(lazarus.run.restartSeconds / bound, 2), lazarus.run.restartSeconds / bound <= 1.2),
+    target(
+      'Lazarus at least as fast as §5.3',
+      `${fmt(paper53.run.restartSeconds / lazarus.run.restartSeconds, 2)}×`,
+      lazarus.run.restartSeconds <= paper53.run.restartSeconds,
+    ),
+    target(
+      'Lazarus within 1.2× of the lower bound',
+      fmt(lazarus.run.restartSeconds / bound, 2),
+      lazarus.run.restartSeconds / bound <= 1.2,
+    ),
     '',
   );
 }
@@ -272,12 +385,26 @@ function target(what: string, figure: string, met: boolean): string {
 
 async function benchLarge(lines: string[]): Promise<void> {
   const storageLimit = 32;
-  const fleet = generateFleet({ name: 'big', hostCount: 50, failing: 2, lparsPerHost: () => 40, minVolumes: 1, maxVolumes: 19, seed: 11 });
+  const fleet = generateFleet({
+    name: 'big',
+    hostCount: 50,
+    failing: 2,
+    lparsPerHost: () => 40,
+    minVolumes: 1,
+    maxVolumes: 19,
+    seed: 11,
+  });
   const failed = fleet.lpars.filter((l) => fleet.failing.includes(l.host));
   const failedVolumes = sum(failed.map((l) => l.volumes.length));
-  console.log(`Large: ${fleet.hosts.length} hosts, ${fleet.lpars.length} LPARs, ${sum(fleet.lpars.map((l) => l.volumes.length))} volumes; ${fleet.failing.join(' and ')} fail (${failed.length} LPARs, ${failedVolumes} volumes)`);
+  console.log(
+    `Large: ${fleet.hosts.length} hosts, ${fleet.lpars.length} LPARs, ${sum(fleet.lpars.map((l) => l.volumes.length))} volumes; ${fleet.failing.join(' and ')} fail (${failed.length} LPARs, ${failedVolumes} volumes)`,
+  );
   const started = Date.now();
-  const bench = await Bench.start(fleet, { hmcConcurrentOperations: 32, storageConcurrentOperations: storageLimit, storageSessions: 8 }, LARGE_TIME_SCALE);
+  const bench = await Bench.start(
+    fleet,
+    { hmcConcurrentOperations: 32, storageConcurrentOperations: storageLimit, storageSessions: 8 },
+    LARGE_TIME_SCALE,
+  );
   const setupSeconds = (Date.now() - started) / 1000;
   let run: Run;
   try {
@@ -307,8 +434,13 @@ async function benchLarge(lines: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const flags = [args['time-scale'] ? `--time-scale ${args['time-scale']}` : '', args.only ? `--only ${args.only}` : ''].filter(Boolean).join(' ');
-  const lines = [`## ${new Date().toISOString().slice(0, 10)}: \`npm run bench:failover${flags ? ` -- ${flags}` : ''}\``, ''];
+  const flags = [args['time-scale'] ? `--time-scale ${args['time-scale']}` : '', args.only ? `--only ${args.only}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const lines = [
+    `## ${new Date().toISOString().slice(0, 10)}: \`npm run bench:failover${flags ? ` -- ${flags}` : ''}\``,
+    '',
+  ];
   if (!args.only || args.only === 'pod') await benchPod(lines);
   if (!args.only || args.only === 'large') await benchLarge(lines);
   console.log(`\n${lines.join('\n')}`);

@@ -59,7 +59,9 @@ async function main(): Promise<number> {
 
 /** The devserver, the simulated fleet, the store, the workers and a first discovery of the group, in a temporary home. */
 async function startLazarus(): Promise<{ fleet: SimulatedFleet; config: LazarusConfig; client: Client }> {
-  say('Starting a Temporal dev server, the simulated fleet (examples/fleet-small.yaml), the workers and a first discovery…');
+  say(
+    'Starting a Temporal dev server, the simulated fleet (examples/fleet-small.yaml), the workers and a first discovery…',
+  );
   const home = mkdtempSync(join(tmpdir(), 'lazarus-demo-'));
   started(async () => rmSync(home, { recursive: true, force: true }));
   const temporal = await startTemporalService({ env: { ...process.env, TEMPORAL_ADDRESS: '' }, ownProcessGroup: true });
@@ -71,20 +73,44 @@ async function startLazarus(): Promise<{ fleet: SimulatedFleet; config: LazarusC
   started(() => store.close());
   const devices = new DeviceRegistry(config);
   started(() => devices.close());
-  const workers = await startLazarusWorkers({ address: temporal.address, namespace: temporal.namespace, config, devices, store, log: () => undefined });
+  const workers = await startLazarusWorkers({
+    address: temporal.address,
+    namespace: temporal.namespace,
+    config,
+    devices,
+    store,
+    log: () => undefined,
+  });
   started(() => workers.stop());
   const connection = await Connection.connect({ address: temporal.address });
   started(() => connection.close());
   const client = new Client({ connection, namespace: temporal.namespace });
-  await client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `discovery-${GROUP}-demo`, args: [{ group: GROUP }] });
+  await client.workflow.execute('discoverHostGroup', {
+    taskQueue: MAIN_TASK_QUEUE,
+    workflowId: `discovery-${GROUP}-demo`,
+    args: [{ group: GROUP }],
+  });
   giveWayToCtrlC();
   return { fleet, config, client };
 }
 
 /** hostFailover of dc1-s01 in auto mode, started as POST /v1/failovers starts it. */
 function startFailover(client: Client, config: LazarusConfig): Promise<WorkflowHandle> {
-  const args = [{ group: GROUP, host: FAILED_HOST, mode: 'auto', requestedBy: 'npm run demo', policy: failoverSettings(config, GROUP) }];
-  return client.workflow.start('hostFailover', { taskQueue: MAIN_TASK_QUEUE, workflowId: hostFailoverWorkflowId(GROUP, FAILED_HOST), args, workflowIdConflictPolicy: 'FAIL' });
+  const args = [
+    {
+      group: GROUP,
+      host: FAILED_HOST,
+      mode: 'auto',
+      requestedBy: 'npm run demo',
+      policy: failoverSettings(config, GROUP),
+    },
+  ];
+  return client.workflow.start('hostFailover', {
+    taskQueue: MAIN_TASK_QUEUE,
+    workflowId: hostFailoverWorkflowId(GROUP, FAILED_HOST),
+    args,
+    workflowIdConflictPolicy: 'FAIL',
+  });
 }
 
 /** Draws the progress about four times a second until the failover ends, then returns its report. */
@@ -104,9 +130,12 @@ async function watch(handle: WorkflowHandle): Promise<FailoverReport> {
 
 /** The phase and the clock, the fence proof once known, then one line per destination stream. */
 function render(progress: FailoverProgress): string[] {
-  const lines = [`phase ${progress.phase}  elapsed ${seconds(progress.elapsedMs)} of an RTO budget of ${seconds(progress.rtoBudgetMs)}`];
+  const lines = [
+    `phase ${progress.phase}  elapsed ${seconds(progress.elapsedMs)} of an RTO budget of ${seconds(progress.rtoBudgetMs)}`,
+  ];
   if (progress.fence) lines.push(`  fence proof: ${fenceProof(progress.fence)}`);
-  for (const [destination, lpars] of streams(progress.lpars)) lines.push(`  stream → ${destination.padEnd(8)}  ${lpars.map((l) => `${l.lpar} ${l.step}`).join(', ')}`);
+  for (const [destination, lpars] of streams(progress.lpars))
+    lines.push(`  stream → ${destination.padEnd(8)}  ${lpars.map((l) => `${l.lpar} ${l.step}`).join(', ')}`);
   const { running, pending, failed, unplaced } = progress.totals;
   lines.push(`  running ${running}, in progress ${pending}, failed ${failed}, unplaced ${unplaced}`);
   return lines;
@@ -135,21 +164,31 @@ function draw(lines: string[], shown: string[]): string[] {
 }
 
 function printReport(report: FailoverReport, violations: Violation[]): void {
-  say(`\nReport of ${report.workflowId}: ${report.outcome} in ${seconds(report.rtoMs)} (${report.withinBudget ? 'within' : 'over'} the RTO budget of ${seconds(report.rtoBudgetMs)})`);
+  say(
+    `\nReport of ${report.workflowId}: ${report.outcome} in ${seconds(report.rtoMs)} (${report.withinBudget ? 'within' : 'over'} the RTO budget of ${seconds(report.rtoBudgetMs)})`,
+  );
   if (report.fence) say(`  fence proof: ${fenceProof(report.fence)}`);
   if (report.stoppedBy) say(`  stopped in ${report.stoppedBy}`);
   for (const lpar of report.lpars.filter((l) => l.step !== 'unplaced')) {
-    const timings = Object.entries(lpar.timings).map(([step, ms]) => `${step} ${seconds(ms)}`).join(', ');
-    say(`  ${lpar.lpar.padEnd(12)} → ${(lpar.destination ?? '-').padEnd(8)} ${lpar.step.padEnd(8)} ${timings}${lpar.error ? `  (${lpar.error})` : ''}`);
+    const timings = Object.entries(lpar.timings)
+      .map(([step, ms]) => `${step} ${seconds(ms)}`)
+      .join(', ');
+    say(
+      `  ${lpar.lpar.padEnd(12)} → ${(lpar.destination ?? '-').padEnd(8)} ${lpar.step.padEnd(8)} ${timings}${lpar.error ? `  (${lpar.error})` : ''}`,
+    );
   }
   for (const u of report.unplaced) say(`  ${u.lpar.padEnd(12)} unplaced: ${u.reason}: ${u.detail}`);
   say(`  simulator safety violations: ${violations.length}`);
   for (const v of violations) say(`    ${v.kind}: ${v.detail} (${v.cause})`);
-  say(`  (the simulated devices run ${Math.round(1 / timeScale)}× faster than real ones: LAZARUS_SIM_TIME_SCALE=${timeScale})`);
+  say(
+    `  (the simulated devices run ${Math.round(1 / timeScale)}× faster than real ones: LAZARUS_SIM_TIME_SCALE=${timeScale})`,
+  );
 }
 
 function fenceProof(fence: FenceProof): string {
-  const override = fence.override ? `; fence overridden by ${fence.override.by}${fence.override.reason ? `: ${fence.override.reason}` : ''}` : '';
+  const override = fence.override
+    ? `; fence overridden by ${fence.override.by}${fence.override.reason ? `: ${fence.override.reason}` : ''}`
+    : '';
   return `${fence.host} ${fence.powerState}${fence.poweredOff ? ' (confirmed)' : ' (not confirmed off)'}, ${fence.unmappedVolumes.length} volume mappings removed${override}`;
 }
 
@@ -157,7 +196,11 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function postJson(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
 }
 

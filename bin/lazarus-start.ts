@@ -50,7 +50,13 @@ async function main(): Promise<void> {
   stops.unshift(() => store.close());
   const devices = new DeviceRegistry(config);
   stops.unshift(() => devices.close());
-  const workers = await startLazarusWorkers({ address: temporal.address, namespace: temporal.namespace, config, devices, store });
+  const workers = await startLazarusWorkers({
+    address: temporal.address,
+    namespace: temporal.namespace,
+    config,
+    devices,
+    store,
+  });
   stops.unshift(() => workers.stop());
 
   const connection = await Connection.connect({ address: temporal.address });
@@ -59,9 +65,17 @@ async function main(): Promise<void> {
   const schedules = await ensureInventorySchedules(client, config, MAIN_TASK_QUEUE);
   console.log(`Schedules: ${schedules.join(', ')}`);
   for (const group of config.hostGroups) {
-    const outcome = (await client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `discovery-${group.name}-startup`, args: [{ group: group.name }], workflowIdConflictPolicy: 'TERMINATE_EXISTING' })) as { discovery: { status: string; lpars?: number; error?: string } };
+    const outcome = (await client.workflow.execute('discoverHostGroup', {
+      taskQueue: MAIN_TASK_QUEUE,
+      workflowId: `discovery-${group.name}-startup`,
+      args: [{ group: group.name }],
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+    })) as { discovery: { status: string; lpars?: number; error?: string } };
     // A good discovery logs itself; anything else is said here, since the failover plans from the last good one.
-    if (outcome.discovery.status !== 'ok') console.log(`Discovery ${group.name}: ${outcome.discovery.status}${outcome.discovery.error ? ` (${outcome.discovery.error})` : ''}`);
+    if (outcome.discovery.status !== 'ok')
+      console.log(
+        `Discovery ${group.name}: ${outcome.discovery.status}${outcome.discovery.error ? ` (${outcome.discovery.error})` : ''}`,
+      );
   }
 
   const tokens = config.api.tokens.map((t) => {
@@ -83,15 +97,27 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`Lazarus API ${api}  (OpenAPI: ${api}/v1/openapi.json)`);
   if (fleet) {
-    console.log(`Token: ${process.env.LAZARUS_API_TOKEN}  (for the curl lines below: export LAZARUS_API_TOKEN=${process.env.LAZARUS_API_TOKEN})`);
+    console.log(
+      `Token: ${process.env.LAZARUS_API_TOKEN}  (for the curl lines below: export LAZARUS_API_TOKEN=${process.env.LAZARUS_API_TOKEN})`,
+    );
     console.log(`Simulated fleet control API ${fleet.controlUrl}  (curl ${fleet.controlUrl}/state)`);
     console.log('Fail a host in the simulator, then fail it over ("mode":"advisory" waits for POST .../approve):');
-    console.log(`  curl -X POST ${fleet.controlUrl}/faults -H 'content-type: application/json' -d '{"kind":"host-error","target":"dc1-s01"}'`);
-    console.log(`  curl -X POST ${api}/v1/failovers -H "authorization: Bearer $LAZARUS_API_TOKEN" -H 'content-type: application/json' -d '{"group":"dc1-prod","host":"dc1-s01","mode":"auto"}'`);
-    console.log(`  curl -H "authorization: Bearer $LAZARUS_API_TOKEN" ${api}/v1/failovers/failover%2Fdc1-prod%2Fdc1-s01`);
+    console.log(
+      `  curl -X POST ${fleet.controlUrl}/faults -H 'content-type: application/json' -d '{"kind":"host-error","target":"dc1-s01"}'`,
+    );
+    console.log(
+      `  curl -X POST ${api}/v1/failovers -H "authorization: Bearer $LAZARUS_API_TOKEN" -H 'content-type: application/json' -d '{"group":"dc1-prod","host":"dc1-s01","mode":"auto"}'`,
+    );
+    console.log(
+      `  curl -H "authorization: Bearer $LAZARUS_API_TOKEN" ${api}/v1/failovers/failover%2Fdc1-prod%2Fdc1-s01`,
+    );
   } else {
     const names = config.api.tokens.map((t) => t.name);
-    console.log(names.length > 0 ? `API tokens: ${names.join(', ')} (api.tokens in the configuration)` : 'API tokens: none in the configuration (api.tokens), so every request but /v1/healthz and /v1/openapi.json is refused');
+    console.log(
+      names.length > 0
+        ? `API tokens: ${names.join(', ')} (api.tokens in the configuration)`
+        : 'API tokens: none in the configuration (api.tokens), so every request but /v1/healthz and /v1/openapi.json is refused',
+    );
   }
   console.log('Lazarus is ready. Ctrl-C stops everything.');
 
@@ -110,8 +136,13 @@ async function main(): Promise<void> {
 /** examples/lazarus.yaml pointed at the simulator, with what it wrote said. */
 function configForSimulatedFleet(fleet: SimulatedFleet): LazarusConfig {
   const { config, file, secrets } = simulatedFleetConfig(fleet, home);
-  console.log(`Simulated fleet examples/fleet-small.yaml (time scale ${timeScale}); configuration ${file}; secrets ${secrets}`);
-  for (const device of fleet.endpoints.devices) console.log(`  ${device.kind} ${device.name} ssh://${device.user}@${device.host}:${device.port} ${device.fingerprint}`);
+  console.log(
+    `Simulated fleet examples/fleet-small.yaml (time scale ${timeScale}); configuration ${file}; secrets ${secrets}`,
+  );
+  for (const device of fleet.endpoints.devices)
+    console.log(
+      `  ${device.kind} ${device.name} ssh://${device.user}@${device.host}:${device.port} ${device.fingerprint}`,
+    );
   return config;
 }
 

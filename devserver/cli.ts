@@ -32,7 +32,18 @@ options:
 `;
 
 const SEARCH_ATTRIBUTE_TYPES = new Set(['Text', 'Keyword', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList']);
-const IGNORED_WITH_VALUE = new Set(['--ui-port', '--ui-ip', '--metrics-port', '--http-port', '--sqlite-pragma', '--ui-public-path', '--ui-asset-path', '--config', '--env', '--log-config']);
+const IGNORED_WITH_VALUE = new Set([
+  '--ui-port',
+  '--ui-ip',
+  '--metrics-port',
+  '--http-port',
+  '--sqlite-pragma',
+  '--ui-public-path',
+  '--ui-asset-path',
+  '--config',
+  '--env',
+  '--log-config',
+]);
 const IGNORED_FLAGS = new Set(['--headless', '--ui-codec-endpoint', '--tls', '--color']);
 
 export function parseDevserverArgs(argv: string[]): DevserverArgs {
@@ -76,19 +87,22 @@ export function parseDevserverArgs(argv: string[]): DevserverArgs {
         break;
       case '--log-level': {
         const level = value();
-        if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level: expected debug, info, warn or error, got "${level}"`);
+        if (!['debug', 'info', 'warn', 'error'].includes(level))
+          throw new UsageError(`--log-level: expected debug, info, warn or error, got "${level}"`);
         args.logLevel = level as DevserverArgs['logLevel'];
         break;
       }
       case '--log-format': {
         const format = value();
-        if (format !== 'pretty' && format !== 'json') throw new UsageError(`--log-format: expected pretty or json, got "${format}"`);
+        if (format !== 'pretty' && format !== 'json')
+          throw new UsageError(`--log-format: expected pretty or json, got "${format}"`);
         args.logFormat = format;
         break;
       }
       case '--search-attribute': {
         const [name, type] = keyValue(flag, value());
-        if (!SEARCH_ATTRIBUTE_TYPES.has(type)) throw new UsageError(`--search-attribute ${name}: unknown type "${type}"`);
+        if (!SEARCH_ATTRIBUTE_TYPES.has(type))
+          throw new UsageError(`--search-attribute ${name}: unknown type "${type}"`);
         args.searchAttributes.set(name, type);
         break;
       }

@@ -35,8 +35,13 @@ export class RpcError extends Error {
     } catch {
       return metadata; // an unknown detail type must not turn an answer into a crash
     }
-    const any = { type_url: `type.googleapis.com/${this.detail.type}`, value: detailType.encode(detailType.fromObject(this.detail.value)).finish() };
-    const encoded = StatusType.encode(StatusType.fromObject({ code: this.code, message: this.message, details: [any] })).finish();
+    const any = {
+      type_url: `type.googleapis.com/${this.detail.type}`,
+      value: detailType.encode(detailType.fromObject(this.detail.value)).finish(),
+    };
+    const encoded = StatusType.encode(
+      StatusType.fromObject({ code: this.code, message: this.message, details: [any] }),
+    ).finish();
     metadata.set('grpc-status-details-bin', Buffer.from(encoded));
     return metadata;
   }
@@ -52,7 +57,12 @@ export const notFound = (message: string) => new RpcError(status.NOT_FOUND, mess
 export const alreadyExists = (message: string, failure?: string, value: Record<string, unknown> = {}) =>
   new RpcError(status.ALREADY_EXISTS, message, failure ? detail(failure, value) : undefined);
 export const namespaceNotFound = (namespace: string) =>
-  new RpcError(status.NOT_FOUND, `Namespace ${namespace} is not found.`, detail('NamespaceNotFoundFailure', { namespace }));
-export const unimplemented = (method: string) => new RpcError(status.UNIMPLEMENTED, `unknown method ${method}: not implemented by the Lazarus devserver`);
+  new RpcError(
+    status.NOT_FOUND,
+    `Namespace ${namespace} is not found.`,
+    detail('NamespaceNotFoundFailure', { namespace }),
+  );
+export const unimplemented = (method: string) =>
+  new RpcError(status.UNIMPLEMENTED, `unknown method ${method}: not implemented by the Lazarus devserver`);
 export const deadlineExceeded = (message: string) => new RpcError(status.DEADLINE_EXCEEDED, message);
 export const internal = (message: string) => new RpcError(status.INTERNAL, message);

@@ -43,17 +43,24 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<{ ser
   }
   server.addService(definition as grpc.ServiceDefinition, implementation);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
   });
   return { server, port };
 }
 
-function unaryHandler(name: string, handler: Handler | undefined, log: EngineLog): grpc.handleUnaryCall<object, object> {
+function unaryHandler(
+  name: string,
+  handler: Handler | undefined,
+  log: EngineLog,
+): grpc.handleUnaryCall<object, object> {
   return (call, callback) => {
     const abort = callAbort(call);
     const fail = (err: unknown) => {
       const rpcError = err instanceof RpcError ? err : internal(`${name}: ${(err as Error)?.message ?? String(err)}`);
-      if (!(err instanceof RpcError)) log.error(`${name} failed unexpectedly`, { err: String((err as Error)?.stack ?? err) });
+      if (!(err instanceof RpcError))
+        log.error(`${name} failed unexpectedly`, { err: String((err as Error)?.stack ?? err) });
       else log.debug(`${name} rejected`, { code: rpcError.code, message: rpcError.message });
       let metadata: grpc.Metadata | undefined;
       try {
@@ -65,7 +72,10 @@ function unaryHandler(name: string, handler: Handler | undefined, log: EngineLog
     };
     if (!handler) return fail(unimplemented(name));
     try {
-      Promise.resolve(handler(call.request, abort)).then((response) => callback(null, (response ?? {}) as object), fail);
+      Promise.resolve(handler(call.request, abort)).then(
+        (response) => callback(null, (response ?? {}) as object),
+        fail,
+      );
     } catch (err) {
       fail(err);
     }

@@ -20,16 +20,25 @@ async function main(argv: string[]): Promise<void> {
   const log = createLog(args.logLevel, args.logFormat);
   for (const key of args.dynamicConfig.keys()) log.debug('dynamic config value accepted and ignored', { key });
   // A bug in one request's path must not take every workflow down with it: log it loudly and keep serving.
-  process.on('uncaughtException', (err) => log.error('uncaught exception (the server keeps running)', { err: String(err?.stack ?? err) }));
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection (the server keeps running)', { err: String((err as Error)?.stack ?? err) }));
+  process.on('uncaughtException', (err) =>
+    log.error('uncaught exception (the server keeps running)', { err: String(err?.stack ?? err) }),
+  );
+  process.on('unhandledRejection', (err) =>
+    log.error('unhandled rejection (the server keeps running)', { err: String((err as Error)?.stack ?? err) }),
+  );
   const server = await startDevserver(args, log);
   const storage = args.dbFilename ? `database ${args.dbFilename}` : 'in memory';
-  process.stdout.write(`Lazarus devserver (Temporal API) serving on ${server.address}, namespaces ${[...new Set(['default', ...args.namespaces])].join(', ')}, ${storage}\n`);
+  process.stdout.write(
+    `Lazarus devserver (Temporal API) serving on ${server.address}, namespaces ${[...new Set(['default', ...args.namespaces])].join(', ')}, ${storage}\n`,
+  );
   const shutdown = (signal: string) => {
     log.info(`received ${signal}; shutting down`);
     const force = setTimeout(() => process.exit(0), 3000);
     force.unref();
-    server.stop().then(() => process.exit(0), () => process.exit(1));
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
@@ -41,6 +50,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`temporal-dev: ${err instanceof DatabaseInUseError ? err.message : ((err as Error)?.stack ?? String(err))}\n`);
+  process.stderr.write(
+    `temporal-dev: ${err instanceof DatabaseInUseError ? err.message : ((err as Error)?.stack ?? String(err))}\n`,
+  );
   process.exit(1);
 });

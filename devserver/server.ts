@@ -30,10 +30,16 @@ export async function startDevserver(args: DevserverArgs, log: EngineLog): Promi
   }
   const engine = new Engine({ store, log, namespaces: args.namespaces, searchAttributes: args.searchAttributes });
   const openRuns = restoreRuns(engine);
-  if (engine.runs.size > 0) log.info('restored executions from the database', { runs: engine.runs.size, open: openRuns });
+  if (engine.runs.size > 0)
+    log.info('restored executions from the database', { runs: engine.runs.size, open: openRuns });
   const schedules = createSchedules(engine, store, log);
   engine.onRunClosed = (run) => schedules.workflowClosed(run.state.namespace, run.state.workflowId, run.state.runId);
-  const { server, port } = await startGrpcServer({ host: args.ip, port: args.port, handlers: workflowServiceHandlers(engine, () => schedules), log });
+  const { server, port } = await startGrpcServer({
+    host: args.ip,
+    port: args.port,
+    handlers: workflowServiceHandlers(engine, () => schedules),
+    log,
+  });
   schedules.start();
   let stopped = false;
   return {
@@ -59,7 +65,8 @@ function createSchedules(engine: Engine, store: DevserverStore, log: EngineLog):
       const outcome = startWorkflow(engine, { ...request, namespace });
       return { runId: outcome.runId };
     },
-    isRunning: (namespace, workflowId, runId) => engine.findRun(namespace, workflowId, runId)?.state.status === WorkflowExecutionStatus.RUNNING,
+    isRunning: (namespace, workflowId, runId) =>
+      engine.findRun(namespace, workflowId, runId)?.state.status === WorkflowExecutionStatus.RUNNING,
     terminateWorkflow: async (namespace, workflowId, runId, reason) => {
       const run = engine.findRun(namespace, workflowId, runId);
       if (run?.open) engine.transaction(() => terminateRun(engine, run, reason, 'lazarus-devserver-schedules'));

@@ -24,7 +24,12 @@ import {
 import { queryWorkflow, respondQueryTask } from './engine/queries.js';
 import { TaskQueues, type PollAbort, type QueueTask } from './engine/task-queues.js';
 import { countExecutions, describeExecution, listExecutions } from './engine/visibility.js';
-import { completeWorkflowTask, dispatchWorkflowQueueTask, failWorkflowTask, shutdownWorker } from './engine/workflow-tasks.js';
+import {
+  completeWorkflowTask,
+  dispatchWorkflowQueueTask,
+  failWorkflowTask,
+  shutdownWorker,
+} from './engine/workflow-tasks.js';
 import { duration, durationMs } from './engine/values.js';
 import type { ScheduleService } from './schedules/types.js';
 
@@ -35,7 +40,10 @@ export type Handler = (request: Request, abort: PollAbort) => unknown;
 export const SERVER_VERSION = '1.27.0';
 const HISTORY_LONG_POLL_MS = 20_000;
 
-export function workflowServiceHandlers(engine: Engine, schedules: () => ScheduleService | undefined): Record<string, Handler> {
+export function workflowServiceHandlers(
+  engine: Engine,
+  schedules: () => ScheduleService | undefined,
+): Record<string, Handler> {
   const ns = (request: { namespace?: string | null }) => ensureNamespace(engine, request.namespace);
   const scheduleRpc = (name: keyof ScheduleService) => (request: Request) => {
     const service = schedules();
@@ -44,10 +52,16 @@ export function workflowServiceHandlers(engine: Engine, schedules: () => Schedul
     return (service[name] as (r: Request) => Promise<unknown>).call(service, request);
   };
 
-  const namedRun = (namespace: string, execution: { workflowId?: string | null; runId?: string | null } | null | undefined) => {
+  const namedRun = (
+    namespace: string,
+    execution: { workflowId?: string | null; runId?: string | null } | null | undefined,
+  ) => {
     if (!execution?.workflowId) throw invalidArgument('WorkflowId is not set on request.');
     const run = engine.findRun(namespace, execution.workflowId, execution.runId);
-    if (!run) throw notFound(`workflow execution not found: ${execution.workflowId}${execution.runId ? ` (run ${execution.runId})` : ''}`);
+    if (!run)
+      throw notFound(
+        `workflow execution not found: ${execution.workflowId}${execution.runId ? ` (run ${execution.runId})` : ''}`,
+      );
     return run;
   };
 
@@ -76,10 +90,14 @@ export function workflowServiceHandlers(engine: Engine, schedules: () => Schedul
       if (!record) throw namespaceNotFound(request.namespace || request.id || '');
       return namespaceDescription(record);
     },
-    ListNamespaces: () => ({ namespaces: [...engine.namespaces.values()].map(namespaceDescription), nextPageToken: Buffer.alloc(0) }),
+    ListNamespaces: () => ({
+      namespaces: [...engine.namespaces.values()].map(namespaceDescription),
+      nextPageToken: Buffer.alloc(0),
+    }),
     RegisterNamespace: (request: P<temporal.api.workflowservice.v1.IRegisterNamespaceRequest>) => {
       if (!request.namespace) throw invalidArgument('Namespace is not set on request.');
-      if (engine.namespaces.has(request.namespace)) throw alreadyExists('Namespace already exists.', 'NamespaceAlreadyExistsFailure');
+      if (engine.namespaces.has(request.namespace))
+        throw alreadyExists('Namespace already exists.', 'NamespaceAlreadyExistsFailure');
       const days = Math.max(1, Math.round(durationMs(request.workflowExecutionRetentionPeriod) / 86_400_000) || 3);
       engine.transaction(() => engine.registerNamespace(request.namespace!, request.description ?? '', days));
       return {};
@@ -89,9 +107,16 @@ export function workflowServiceHandlers(engine: Engine, schedules: () => Schedul
       const outcome = startWorkflow(engine, request);
       return { runId: outcome.runId, started: outcome.started };
     },
-    SignalWithStartWorkflowExecution: (request: P<temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest>) => {
+    SignalWithStartWorkflowExecution: (
+      request: P<temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest>,
+    ) => {
       if (!request.signalName) throw invalidArgument('SignalName is not set on request.');
-      const signal = signalEvent({ signalName: request.signalName, input: request.signalInput, header: request.header, identity: request.identity });
+      const signal = signalEvent({
+        signalName: request.signalName,
+        input: request.signalInput,
+        header: request.header,
+        identity: request.identity,
+      });
       const outcome = startWorkflow(engine, request, [signal], WorkflowIdConflictPolicy.USE_EXISTING as number);
       return { runId: outcome.runId, started: outcome.started };
     },
@@ -100,15 +125,23 @@ export function workflowServiceHandlers(engine: Engine, schedules: () => Schedul
       if (!request.signalName) throw invalidArgument('SignalName is not set on request.');
       engine.transaction(() => {
         const run = openRun(engine, namespace, request.workflowExecution);
-        signalRun(engine, run, { signalName: request.signalName!, input: request.input, header: request.header, identity: request.identity });
+        signalRun(engine, run, {
+          signalName: request.signalName!,
+          input: request.input,
+          header: request.header,
+          identity: request.identity,
+        });
       });
       return {};
     },
-    RequestCancelWorkflowExecution: (request: P<temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest>) => {
+    RequestCancelWorkflowExecution: (
+      request: P<temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest>,
+    ) => {
       const namespace = ns(request);
       engine.transaction(() => {
         const run = openRun(engine, namespace, request.workflowExecution);
-        if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId) throw notFound('workflow execution not found');
+        if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId)
+          throw notFound('workflow execution not found');
         requestCancelRun(engine, run, request.reason ?? '', request.identity ?? '');
       });
       return {};
@@ -117,45 +150,66 @@ export function workflowServiceHandlers(engine: Engine, schedules: () => Schedul
       const namespace = ns(request);
       engine.transaction(() => {
         const run = openRun(engine, namespace, request.workflowExecution);
-        if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId) throw notFound('workflow execution not found');
+        if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId)
+          throw notFound('workflow execution not found');
         terminateRun(engine, run, request.reason ?? '', request.identity ?? '', request.details);
       });
       return {};
     },
-    QueryWorkflow: (request: P<temporal.api.workflowservice.v1.IQueryWorkflowRequest>) => queryWorkflow(engine, ns(request), request),
+    QueryWorkflow: (request: P<temporal.api.workflowservice.v1.IQueryWorkflowRequest>) =>
+      queryWorkflow(engine, ns(request), request),
     DescribeWorkflowExecution: (request: P<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest>) => {
       const run = namedRun(ns(request), request.execution);
       return describeExecution(run);
     },
-    GetWorkflowExecutionHistory: async (request: P<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest>, abort: PollAbort) => {
+    GetWorkflowExecutionHistory: async (
+      request: P<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest>,
+      abort: PollAbort,
+    ) => {
       const run = namedRun(ns(request), request.execution);
       if (request.historyEventFilterType === HistoryEventFilterType.CLOSE_EVENT) {
         if (run.open && request.waitNewEvent) {
           const deadline = Date.now() + HISTORY_LONG_POLL_MS;
-          while (run.open && Date.now() < deadline && !abort.cancelled) await engine.waitForHistoryChange(run, deadline - Date.now());
+          while (run.open && Date.now() < deadline && !abort.cancelled)
+            await engine.waitForHistoryChange(run, deadline - Date.now());
         }
         const last = run.events[run.events.length - 1];
         return { history: { events: run.open || !last ? [] : [last] }, nextPageToken: Buffer.alloc(0) };
       }
       return { history: { events: run.events }, nextPageToken: Buffer.alloc(0) };
     },
-    GetWorkflowExecutionHistoryReverse: (request: P<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest>) => {
+    GetWorkflowExecutionHistoryReverse: (
+      request: P<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest>,
+    ) => {
       const run = namedRun(ns(request), request.execution);
       return { history: { events: [...run.events].reverse() }, nextPageToken: Buffer.alloc(0) };
     },
-    ListWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest>) => listExecutions(engine, ns(request), request),
+    ListWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest>) =>
+      listExecutions(engine, ns(request), request),
     ListOpenWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.IListOpenWorkflowExecutionsRequest>) =>
-      listExecutions(engine, ns(request), { query: "ExecutionStatus = 'Running'", pageSize: request.maximumPageSize, nextPageToken: request.nextPageToken }),
-    CountWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest>) => countExecutions(engine, ns(request), request),
-    GetSearchAttributes: () => ({ keys: Object.fromEntries([...engine.searchAttributeTypes].map(([name, type]) => [name, indexedValueType(type)])) }),
+      listExecutions(engine, ns(request), {
+        query: "ExecutionStatus = 'Running'",
+        pageSize: request.maximumPageSize,
+        nextPageToken: request.nextPageToken,
+      }),
+    CountWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest>) =>
+      countExecutions(engine, ns(request), request),
+    GetSearchAttributes: () => ({
+      keys: Object.fromEntries([...engine.searchAttributeTypes].map(([name, type]) => [name, indexedValueType(type)])),
+    }),
 
-    PollWorkflowTaskQueue: (request: P<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest>, abort: PollAbort) => {
+    PollWorkflowTaskQueue: (
+      request: P<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest>,
+      abort: PollAbort,
+    ) => {
       const namespace = ns(request);
       if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
       const key = TaskQueues.key(namespace, 'workflow', request.taskQueue.name);
       return pollLoop(engine, key, abort, (task) => dispatchWorkflowQueueTask(engine, task, request));
     },
-    RespondWorkflowTaskCompleted: (request: P<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest>) => {
+    RespondWorkflowTaskCompleted: (
+      request: P<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest>,
+    ) => {
       ns(request);
       return completeWorkflowTask(engine, request);
     },
@@ -168,40 +222,109 @@ export function workflowServiceHandlers(engine: Engine, schedules: () => Schedul
       respondQueryTask(engine, request);
       return {};
     },
-    PollActivityTaskQueue: (request: P<temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest>, abort: PollAbort) => {
+    PollActivityTaskQueue: (
+      request: P<temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest>,
+      abort: PollAbort,
+    ) => {
       const namespace = ns(request);
       if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
       const key = TaskQueues.key(namespace, 'activity', request.taskQueue.name);
       return pollLoop(engine, key, abort, (task) => dispatchActivityTask(engine, task, request));
     },
-    RespondActivityTaskCompleted: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest>) => {
-      completeActivity(engine, { namespace: ns(request), token: request.taskToken }, request.result, request.identity ?? '');
+    RespondActivityTaskCompleted: (
+      request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest>,
+    ) => {
+      completeActivity(
+        engine,
+        { namespace: ns(request), token: request.taskToken },
+        request.result,
+        request.identity ?? '',
+      );
       return {};
     },
-    RespondActivityTaskCompletedById: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest>) => {
-      completeActivity(engine, { namespace: ns(request), workflowId: request.workflowId, runId: request.runId, activityId: request.activityId }, request.result, request.identity ?? '');
+    RespondActivityTaskCompletedById: (
+      request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest>,
+    ) => {
+      completeActivity(
+        engine,
+        {
+          namespace: ns(request),
+          workflowId: request.workflowId,
+          runId: request.runId,
+          activityId: request.activityId,
+        },
+        request.result,
+        request.identity ?? '',
+      );
       return {};
     },
     RespondActivityTaskFailed: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest>) => {
-      failActivity(engine, { namespace: ns(request), token: request.taskToken }, request.failure, request.lastHeartbeatDetails, request.identity ?? '');
+      failActivity(
+        engine,
+        { namespace: ns(request), token: request.taskToken },
+        request.failure,
+        request.lastHeartbeatDetails,
+        request.identity ?? '',
+      );
       return {};
     },
-    RespondActivityTaskFailedById: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest>) => {
-      failActivity(engine, { namespace: ns(request), workflowId: request.workflowId, runId: request.runId, activityId: request.activityId }, request.failure, request.lastHeartbeatDetails, request.identity ?? '');
+    RespondActivityTaskFailedById: (
+      request: P<temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest>,
+    ) => {
+      failActivity(
+        engine,
+        {
+          namespace: ns(request),
+          workflowId: request.workflowId,
+          runId: request.runId,
+          activityId: request.activityId,
+        },
+        request.failure,
+        request.lastHeartbeatDetails,
+        request.identity ?? '',
+      );
       return {};
     },
     RespondActivityTaskCanceled: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest>) => {
-      cancelActivity(engine, { namespace: ns(request), token: request.taskToken }, request.details, request.identity ?? '');
+      cancelActivity(
+        engine,
+        { namespace: ns(request), token: request.taskToken },
+        request.details,
+        request.identity ?? '',
+      );
       return {};
     },
-    RespondActivityTaskCanceledById: (request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest>) => {
-      cancelActivity(engine, { namespace: ns(request), workflowId: request.workflowId, runId: request.runId, activityId: request.activityId }, request.details, request.identity ?? '');
+    RespondActivityTaskCanceledById: (
+      request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest>,
+    ) => {
+      cancelActivity(
+        engine,
+        {
+          namespace: ns(request),
+          workflowId: request.workflowId,
+          runId: request.runId,
+          activityId: request.activityId,
+        },
+        request.details,
+        request.identity ?? '',
+      );
       return {};
     },
     RecordActivityTaskHeartbeat: (request: P<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest>) =>
       heartbeat(engine, { namespace: ns(request), token: request.taskToken }, request.details),
-    RecordActivityTaskHeartbeatById: (request: P<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest>) =>
-      heartbeat(engine, { namespace: ns(request), workflowId: request.workflowId, runId: request.runId, activityId: request.activityId }, request.details),
+    RecordActivityTaskHeartbeatById: (
+      request: P<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest>,
+    ) =>
+      heartbeat(
+        engine,
+        {
+          namespace: ns(request),
+          workflowId: request.workflowId,
+          runId: request.runId,
+          activityId: request.activityId,
+        },
+        request.details,
+      ),
     ShutdownWorker: (request: P<temporal.api.workflowservice.v1.IShutdownWorkerRequest>) => {
       shutdownWorker(engine, ns(request), request.stickyTaskQueue ?? '');
       return {};
@@ -224,7 +347,12 @@ export function workflowServiceHandlers(engine: Engine, schedules: () => Schedul
 }
 
 /** Long-polls a queue until a task that is still current can be handed out, or the poll ends empty. */
-async function pollLoop<T>(engine: Engine, key: string, abort: PollAbort, dispatch: (task: QueueTask) => T | undefined): Promise<T | object> {
+async function pollLoop<T>(
+  engine: Engine,
+  key: string,
+  abort: PollAbort,
+  dispatch: (task: QueueTask) => T | undefined,
+): Promise<T | object> {
   for (;;) {
     const task = await engine.queues.poll(key, abort);
     if (!task) return {};
@@ -266,6 +394,14 @@ function namespaceDescription(record: { name: string; id: string; description: s
   };
 }
 
-const INDEXED_VALUE_TYPES: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+const INDEXED_VALUE_TYPES: Record<string, number> = {
+  Text: 1,
+  Keyword: 2,
+  Int: 3,
+  Double: 4,
+  Bool: 5,
+  Datetime: 6,
+  KeywordList: 7,
+};
 export const indexedValueType = (name: string): number => INDEXED_VALUE_TYPES[name] ?? 0;
 export const isKnownSearchAttributeType = (name: string): boolean => name in INDEXED_VALUE_TYPES;

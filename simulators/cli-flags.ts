@@ -13,7 +13,10 @@ export interface ParsedFlags {
 }
 
 export class FlagError extends Error {
-  constructor(readonly flag: string, readonly reason: 'unknown' | 'missing-value' | 'extra-positional') {
+  constructor(
+    readonly flag: string,
+    readonly reason: 'unknown' | 'missing-value' | 'extra-positional',
+  ) {
     super(`${reason}: ${flag}`);
   }
 }

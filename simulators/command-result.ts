@@ -11,7 +11,10 @@ export function succeed(stdout = ''): CommandResult {
 
 /** A device refusing a command; each CLI renders it its own way (HMC: stdout, SVC: stderr). */
 export class DeviceCommandError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }

@@ -35,10 +35,15 @@ export class ControlApi {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
       const body = await readJson(request);
-      const { status, payload } = this.route(request.method ?? 'GET', new URL(request.url ?? '/', 'http://localhost').pathname, body);
+      const { status, payload } = this.route(
+        request.method ?? 'GET',
+        new URL(request.url ?? '/', 'http://localhost').pathname,
+        body,
+      );
       send(response, status, payload);
     } catch (error) {
-      if (error instanceof BadRequest || error instanceof ActionError || error instanceof FaultTargetError) send(response, 400, { error: error.message });
+      if (error instanceof BadRequest || error instanceof ActionError || error instanceof FaultTargetError)
+        send(response, 400, { error: error.message });
       else send(response, 500, { error: error instanceof Error ? error.message : String(error) });
     }
   }
@@ -61,7 +66,9 @@ export class ControlApi {
     }
     const faultId = /^\/faults\/([^/]+)$/.exec(path)?.[1];
     if (method === 'DELETE' && faultId) {
-      return core.faults.remove(decodeURIComponent(faultId)) ? ok({ recovered: faultId }) : { status: 404, payload: { error: `no fault with id ${faultId}` } };
+      return core.faults.remove(decodeURIComponent(faultId))
+        ? ok({ recovered: faultId })
+        : { status: 404, payload: { error: `no fault with id ${faultId}` } };
     }
     if (key === 'POST /reset') return ok((core.reset(), { reset: true }));
     const action = /^\/actions\/([a-z-]+)$/.exec(path)?.[1];

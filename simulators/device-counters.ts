@@ -38,10 +38,17 @@ export class DeviceCounters {
 
   snapshot() {
     return {
-      sessions: this.sessions, peakSessions: this.peakSessions, connectionsAccepted: this.connectionsAccepted,
-      peakConnectionsPerSecond: this.peakConnectionsPerSecond, refusedConnections: this.refusedConnections,
-      refusedSessions: this.refusedSessions, authFailures: this.authFailures, commandsRun: this.commandsRun, commandsFailed: this.commandsFailed,
-      peakChannelsPerConnection: this.peakChannelsPerConnection, refusedChannels: this.refusedChannels,
+      sessions: this.sessions,
+      peakSessions: this.peakSessions,
+      connectionsAccepted: this.connectionsAccepted,
+      peakConnectionsPerSecond: this.peakConnectionsPerSecond,
+      refusedConnections: this.refusedConnections,
+      refusedSessions: this.refusedSessions,
+      authFailures: this.authFailures,
+      commandsRun: this.commandsRun,
+      commandsFailed: this.commandsFailed,
+      peakChannelsPerConnection: this.peakChannelsPerConnection,
+      refusedChannels: this.refusedChannels,
     };
   }
 

@@ -17,7 +17,11 @@ const DEFAULT_FAULT_MESSAGE = {
  * The device's restricted shell: splits the line like a shell, applies command-fail/command-hang
  * faults, then runs the command. `aborted` settles when the client goes away (a hung command stops).
  */
-export async function runDeviceLine(ctx: CommandContext, faults: FaultRegistry, aborted: Promise<void>): Promise<CommandResult> {
+export async function runDeviceLine(
+  ctx: CommandContext,
+  faults: FaultRegistry,
+  aborted: Promise<void>,
+): Promise<CommandResult> {
   let words: string[];
   try {
     words = splitShellWords(ctx.line);
@@ -27,9 +31,13 @@ export async function runDeviceLine(ctx: CommandContext, faults: FaultRegistry, 
   }
   if (words.length === 0) return { stdout: '', stderr: '', exitCode: 0 };
   const effect = faults.commandEffect(ctx.device.name, commandName(ctx.device, words), ctx.line);
-  if (effect?.kind === 'fail') return failure(ctx.device, new DeviceCommandError(effect.message ?? DEFAULT_FAULT_MESSAGE[ctx.device.kind]));
+  if (effect?.kind === 'fail')
+    return failure(ctx.device, new DeviceCommandError(effect.message ?? DEFAULT_FAULT_MESSAGE[ctx.device.kind]));
   if (effect?.kind === 'hang') {
-    const outcome = await Promise.race([effect.released.then(() => 'released' as const), aborted.then(() => 'aborted' as const)]);
+    const outcome = await Promise.race([
+      effect.released.then(() => 'released' as const),
+      aborted.then(() => 'aborted' as const),
+    ]);
     if (outcome === 'aborted') return { stdout: '', stderr: '', exitCode: 255 };
   }
   if (ctx.device.kind === 'hmc') return runHmcCommand(ctx, words[0]!, words.slice(1));

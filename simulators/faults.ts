@@ -3,26 +3,45 @@ import { z } from 'zod';
 import { type FleetModel, type RcConsistencyGroup } from './fleet-model.js';
 import { type Physics } from './physics.js';
 
-export const FAULT_KINDS = ['host-power-loss', 'host-error', 'device-unreachable', 'command-fail', 'command-hang', 'slow', 'replication-link-down'] as const;
+export const FAULT_KINDS = [
+  'host-power-loss',
+  'host-error',
+  'device-unreachable',
+  'command-fail',
+  'command-hang',
+  'slow',
+  'replication-link-down',
+] as const;
 
-export const faultRequestSchema = z.object({
-  kind: z.enum(FAULT_KINDS),
-  target: z.string().min(1),
-  command: z.string().min(1).optional(),
-  match: z.string().min(1).optional(),
-  times: z.number().int().positive().optional(),
-  factor: z.number().positive().optional(),
-  message: z.string().min(1).optional(),
-  /** device-unreachable only: `refuse` (default) resets connections; `blackhole` leaves them silent, as a lost network does. */
-  mode: z.enum(['refuse', 'blackhole']).optional(),
-}).strict().refine((f) => f.mode === undefined || f.kind === 'device-unreachable', { path: ['mode'], message: 'only device-unreachable takes a mode' });
+export const faultRequestSchema = z
+  .object({
+    kind: z.enum(FAULT_KINDS),
+    target: z.string().min(1),
+    command: z.string().min(1).optional(),
+    match: z.string().min(1).optional(),
+    times: z.number().int().positive().optional(),
+    factor: z.number().positive().optional(),
+    message: z.string().min(1).optional(),
+    /** device-unreachable only: `refuse` (default) resets connections; `blackhole` leaves them silent, as a lost network does. */
+    mode: z.enum(['refuse', 'blackhole']).optional(),
+  })
+  .strict()
+  .refine((f) => f.mode === undefined || f.kind === 'device-unreachable', {
+    path: ['mode'],
+    message: 'only device-unreachable takes a mode',
+  });
 
 export type FaultRequest = z.infer<typeof faultRequestSchema>;
-export interface Fault extends FaultRequest { id: string; createdAt: string; triggered: number }
+export interface Fault extends FaultRequest {
+  id: string;
+  createdAt: string;
+  triggered: number;
+}
 
 export class FaultTargetError extends Error {}
 
-export type CommandFaultEffect = { kind: 'fail'; message: string | undefined } | { kind: 'hang'; released: Promise<void> };
+export type CommandFaultEffect =
+  { kind: 'fail'; message: string | undefined } | { kind: 'hang'; released: Promise<void> };
 
 /** Active faults, their effects on the fleet, and their recovery when deleted. */
 export class FaultRegistry {
@@ -30,7 +49,10 @@ export class FaultRegistry {
   private releases = new Map<string, () => void>();
   private reachabilityListeners: ((device: string) => void)[] = [];
 
-  constructor(private readonly model: FleetModel, private readonly physics: () => Physics) {}
+  constructor(
+    private readonly model: FleetModel,
+    private readonly physics: () => Physics,
+  ) {}
 
   list(): Fault[] {
     return [...this.faults.values()];
@@ -49,7 +71,8 @@ export class FaultRegistry {
     const physics = this.physics();
     if (fault.kind === 'host-power-loss') physics.losePower(this.system(fault.target), cause);
     if (fault.kind === 'host-error') physics.enterError(this.system(fault.target), cause);
-    if (fault.kind === 'replication-link-down') for (const group of this.groups(fault.target)) physics.disconnectReplication(group, cause);
+    if (fault.kind === 'replication-link-down')
+      for (const group of this.groups(fault.target)) physics.disconnectReplication(group, cause);
     if (fault.kind === 'device-unreachable') for (const listener of this.reachabilityListeners) listener(fault.target);
     if (fault.kind === 'command-hang') this.releases.set(fault.id, () => undefined);
     return fault;
@@ -62,10 +85,13 @@ export class FaultRegistry {
     this.faults.delete(id);
     const cause = `control: recovery from ${fault.kind} on ${fault.target}`;
     const physics = this.physics();
-    if (fault.kind === 'host-power-loss' && !this.active('host-power-loss', fault.target)) physics.restorePower(this.system(fault.target), cause);
-    if (fault.kind === 'host-error' && !this.active('host-error', fault.target)) physics.leaveError(this.system(fault.target), cause);
+    if (fault.kind === 'host-power-loss' && !this.active('host-power-loss', fault.target))
+      physics.restorePower(this.system(fault.target), cause);
+    if (fault.kind === 'host-error' && !this.active('host-error', fault.target))
+      physics.leaveError(this.system(fault.target), cause);
     if (fault.kind === 'replication-link-down') {
-      for (const group of this.groups(fault.target)) if (!this.linkFaultCovers(group)) physics.reconnectReplication(group, cause);
+      for (const group of this.groups(fault.target))
+        if (!this.linkFaultCovers(group)) physics.reconnectReplication(group, cause);
     }
     if (fault.kind === 'device-unreachable') for (const listener of this.reachabilityListeners) listener(fault.target);
     this.releases.get(id)?.();
@@ -93,14 +119,21 @@ export class FaultRegistry {
 
   /** Product of the factors of `slow` faults aimed at any of the targets. */
   slowFactor(targets: string[]): number {
-    return this.list().filter((f) => f.kind === 'slow' && targets.includes(f.target)).reduce((product, f) => product * (f.factor ?? 10), 1);
+    return this.list()
+      .filter((f) => f.kind === 'slow' && targets.includes(f.target))
+      .reduce((product, f) => product * (f.factor ?? 10), 1);
   }
 
   /** The effect, if any, of command-fail/command-hang faults on one command line run on a device. */
   commandEffect(device: string, commandName: string, line: string): CommandFaultEffect | undefined {
     for (const fault of this.faults.values()) {
       if (fault.kind !== 'command-fail' && fault.kind !== 'command-hang') continue;
-      if (fault.target !== device || (fault.command && fault.command !== commandName) || (fault.match && !line.includes(fault.match))) continue;
+      if (
+        fault.target !== device ||
+        (fault.command && fault.command !== commandName) ||
+        (fault.match && !line.includes(fault.match))
+      )
+        continue;
       if (fault.times !== undefined && fault.triggered >= fault.times) continue;
       fault.triggered++;
       // A spent command-fail fault disappears; a command-hang fault stays so DELETE can release its hung commands.
@@ -129,7 +162,9 @@ export class FaultRegistry {
   }
 
   private linkFaultCovers(group: RcConsistencyGroup): boolean {
-    return this.list().some((f) => f.kind === 'replication-link-down' && [group.name, group.master, group.aux].includes(f.target));
+    return this.list().some(
+      (f) => f.kind === 'replication-link-down' && [group.name, group.master, group.aux].includes(f.target),
+    );
   }
 
   private system(name: string) {
@@ -148,13 +183,24 @@ export class FaultRegistry {
     const isDevice = this.model.devices.has(target);
     const isGroup = this.model.consistencyGroups.some((g) => g.name === target);
     const ok = {
-      'host-power-loss': isSystem, 'host-error': isSystem,
-      'device-unreachable': isDevice, 'command-fail': isDevice, 'command-hang': isDevice,
+      'host-power-loss': isSystem,
+      'host-error': isSystem,
+      'device-unreachable': isDevice,
+      'command-fail': isDevice,
+      'command-hang': isDevice,
       slow: isDevice || isSystem || isGroup,
       'replication-link-down': isGroup || (isDevice && this.groups(target).length > 0),
     }[kind];
     if (!ok) {
-      const expected = { 'host-power-loss': 'a managed system', 'host-error': 'a managed system', 'device-unreachable': 'a device (HMC or storage system)', 'command-fail': 'a device', 'command-hang': 'a device', slow: 'a device, managed system or consistency group', 'replication-link-down': 'a consistency group or a storage system with consistency groups' }[kind];
+      const expected = {
+        'host-power-loss': 'a managed system',
+        'host-error': 'a managed system',
+        'device-unreachable': 'a device (HMC or storage system)',
+        'command-fail': 'a device',
+        'command-hang': 'a device',
+        slow: 'a device, managed system or consistency group',
+        'replication-link-down': 'a consistency group or a storage system with consistency groups',
+      }[kind];
       throw new FaultTargetError(`target: "${target}" is not ${expected}`);
     }
   }

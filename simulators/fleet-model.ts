@@ -1,27 +1,85 @@
 import { createHash } from 'node:crypto';
-import { FleetSpecError, type ParsedFleetSpec, type SystemSpec, type VolumeSpec, volumeName, volumeSizeGb } from './fleet-spec.js';
+import {
+  FleetSpecError,
+  type ParsedFleetSpec,
+  type SystemSpec,
+  type VolumeSpec,
+  volumeName,
+  volumeSizeGb,
+} from './fleet-spec.js';
 
 /** The in-memory fleet every simulated device reads and changes. Plain data; behaviour lives in the command and physics modules. */
 
-export type SystemState = 'Operating' | 'Power Off' | 'Power Off In Progress' | 'No Connection' | 'Error' | 'Incomplete' | 'Standby' | 'Initializing';
-export type LparState = 'Running' | 'Starting' | 'Not Activated' | 'Shutting Down' | 'Open Firmware' | 'Error' | 'Migrating - Running' | 'Migrating - Not Activated';
-export type RcState = 'consistent_synchronized' | 'consistent_stopped' | 'consistent_disconnected' | 'inconsistent_stopped' | 'inconsistent_copying' | 'inconsistent_disconnected' | 'idling' | 'idling_disconnected' | 'empty';
+export type SystemState =
+  | 'Operating'
+  | 'Power Off'
+  | 'Power Off In Progress'
+  | 'No Connection'
+  | 'Error'
+  | 'Incomplete'
+  | 'Standby'
+  | 'Initializing';
+export type LparState =
+  | 'Running'
+  | 'Starting'
+  | 'Not Activated'
+  | 'Shutting Down'
+  | 'Open Firmware'
+  | 'Error'
+  | 'Migrating - Running'
+  | 'Migrating - Not Activated';
+export type RcState =
+  | 'consistent_synchronized'
+  | 'consistent_stopped'
+  | 'consistent_disconnected'
+  | 'inconsistent_stopped'
+  | 'inconsistent_copying'
+  | 'inconsistent_disconnected'
+  | 'idling'
+  | 'idling_disconnected'
+  | 'empty';
 export type FcStatus = 'idle_or_copied' | 'preparing' | 'prepared' | 'copying' | 'stopping' | 'stopped';
 
 /** Partition states in which the LPAR holds processors and memory and may write its disks. */
-export const ACTIVE_LPAR_STATES: ReadonlySet<LparState> = new Set(['Running', 'Starting', 'Open Firmware', 'Shutting Down', 'Migrating - Running']);
+export const ACTIVE_LPAR_STATES: ReadonlySet<LparState> = new Set([
+  'Running',
+  'Starting',
+  'Open Firmware',
+  'Shutting Down',
+  'Migrating - Running',
+]);
 
 export interface Profile {
   name: string;
   /** `ded`: dedicated processors, the *ProcUnits figures are whole cores (one core = 1.0 unit); default shared. */
   procMode?: 'shared' | 'ded';
-  minProcUnits: number; desiredProcUnits: number; maxProcUnits: number;
-  minMemMb: number; desiredMemMb: number; maxMemMb: number;
+  minProcUnits: number;
+  desiredProcUnits: number;
+  maxProcUnits: number;
+  minMemMb: number;
+  desiredMemMb: number;
+  maxMemMb: number;
 }
 
-export interface VirtualTargetDevice { name: string; backingHdisk: string; lun: number }
-export interface ScsiServerAdapter { name: string; slot: number; clientId: number; clientName: string; targets: VirtualTargetDevice[] }
-export interface FcServerAdapter { name: string; slot: number; clientId: number; clientName: string; fcPort: string | undefined }
+export interface VirtualTargetDevice {
+  name: string;
+  backingHdisk: string;
+  lun: number;
+}
+export interface ScsiServerAdapter {
+  name: string;
+  slot: number;
+  clientId: number;
+  clientName: string;
+  targets: VirtualTargetDevice[];
+}
+export interface FcServerAdapter {
+  name: string;
+  slot: number;
+  clientId: number;
+  clientName: string;
+  fcPort: string | undefined;
+}
 
 export interface ViosConfig {
   hdisks: Map<string, string>; // hdisk name -> vdisk UID
@@ -51,22 +109,48 @@ export interface Partition {
 }
 
 export interface ManagedSystem {
-  name: string; site: string; hmc: string;
-  typeModel: string; serial: string;
+  name: string;
+  site: string;
+  hmc: string;
+  typeModel: string;
+  serial: string;
   state: SystemState;
   /** False once the server lost power: nothing on it runs, whatever the HMC shows. */
   powered: boolean;
-  procUnits: number; memoryMb: number; firmwareMemoryMb: number;
+  procUnits: number;
+  memoryMb: number;
+  firmwareMemoryMb: number;
   storage: string;
   wwpns: string[];
   partitions: Partition[];
 }
 
-export interface Vdisk { id: number; name: string; uid: string; capacityBytes: number }
-export interface HostObject { id: number; name: string; wwpns: string[] }
-export interface HostMapping { id: number; hostId: number; vdiskId: number; scsiId: number }
+export interface Vdisk {
+  id: number;
+  name: string;
+  uid: string;
+  capacityBytes: number;
+}
+export interface HostObject {
+  id: number;
+  name: string;
+  wwpns: string[];
+}
+export interface HostMapping {
+  id: number;
+  hostId: number;
+  vdiskId: number;
+  scsiId: number;
+}
 export interface FlashCopyMap {
-  id: number; name: string; sourceVdiskId: number; targetVdiskId: number; status: FcStatus; progress: number; copyRate: number; autoDelete: boolean;
+  id: number;
+  name: string;
+  sourceVdiskId: number;
+  targetVdiskId: number;
+  status: FcStatus;
+  progress: number;
+  copyRate: number;
+  autoDelete: boolean;
   /** SVC time stamp (YYMMDDhhmmss) of the last start. */
   startTime?: string;
   /** Bumped by every stop/remove so a pending timed transition knows it is stale. */
@@ -74,14 +158,31 @@ export interface FlashCopyMap {
 }
 
 export interface StorageSystem {
-  name: string; site: string; clusterId: string;
-  vdisks: Vdisk[]; hosts: HostObject[]; mappings: HostMapping[]; fcMaps: FlashCopyMap[];
-  nextVdiskId: number; nextHostId: number; nextMappingId: number; nextFcMapId: number;
+  name: string;
+  site: string;
+  clusterId: string;
+  vdisks: Vdisk[];
+  hosts: HostObject[];
+  mappings: HostMapping[];
+  fcMaps: FlashCopyMap[];
+  nextVdiskId: number;
+  nextHostId: number;
+  nextMappingId: number;
+  nextFcMapId: number;
 }
 
-export interface RcRelationship { id: number; name: string; masterVdisk: string; auxVdisk: string; progress: number }
+export interface RcRelationship {
+  id: number;
+  name: string;
+  masterVdisk: string;
+  auxVdisk: string;
+  progress: number;
+}
 export interface RcConsistencyGroup {
-  id: number; name: string; master: string; aux: string;
+  id: number;
+  name: string;
+  master: string;
+  aux: string;
   copyType: 'metro' | 'global';
   state: RcState;
   primary: 'master' | 'aux' | '';
@@ -91,10 +192,24 @@ export interface RcConsistencyGroup {
   syncEpoch?: number;
 }
 
-export interface DeviceAccess { name: string; site: string; user: string; password: string; authorizedKeys: string[]; maxChannelsPerConnection: number }
-export interface HmcDevice extends DeviceAccess { kind: 'hmc'; systems: string[]; maxConcurrentOperations: number }
+export interface DeviceAccess {
+  name: string;
+  site: string;
+  user: string;
+  password: string;
+  authorizedKeys: string[];
+  maxChannelsPerConnection: number;
+}
+export interface HmcDevice extends DeviceAccess {
+  kind: 'hmc';
+  systems: string[];
+  maxConcurrentOperations: number;
+}
 export interface StorageDevice extends DeviceAccess {
-  kind: 'svc'; maxSessions: number; maxNewConnectionsPerSecond: number; maxUnauthenticatedConnections: number;
+  kind: 'svc';
+  maxSessions: number;
+  maxNewConnectionsPerSecond: number;
+  maxUnauthenticatedConnections: number;
 }
 export type Device = HmcDevice | StorageDevice;
 
@@ -105,7 +220,10 @@ export class FleetModel {
   consistencyGroups: RcConsistencyGroup[] = [];
   private listeners: ((cause: string) => void)[] = [];
 
-  constructor(spec: ParsedFleetSpec, readonly source = 'fleet') {
+  constructor(
+    spec: ParsedFleetSpec,
+    readonly source = 'fleet',
+  ) {
     this.load(spec);
   }
 
@@ -151,9 +269,16 @@ export class FleetModel {
 
   /** A remote-copy secondary is read-only until its group is stopped with -access (idling). */
   isReadOnlySecondary(storageName: string, volume: string): boolean {
-    return this.groupsOf(storageName).some((g) => !g.state.startsWith('idling') && g.state !== 'empty' && g.relationships.some((r) => (
-      (g.primary !== 'aux' && g.aux === storageName && r.auxVdisk === volume) || (g.primary === 'aux' && g.master === storageName && r.masterVdisk === volume)
-    )));
+    return this.groupsOf(storageName).some(
+      (g) =>
+        !g.state.startsWith('idling') &&
+        g.state !== 'empty' &&
+        g.relationships.some(
+          (r) =>
+            (g.primary !== 'aux' && g.aux === storageName && r.auxVdisk === volume) ||
+            (g.primary === 'aux' && g.master === storageName && r.masterVdisk === volume),
+        ),
+    );
   }
 }
 
@@ -184,25 +309,63 @@ export function nextPartitionId(system: ManagedSystem): number {
 // ---- building from the spec ----
 
 interface BuiltFleet {
-  systems: Map<string, ManagedSystem>; storage: Map<string, StorageSystem>; devices: Map<string, Device>; consistencyGroups: RcConsistencyGroup[];
+  systems: Map<string, ManagedSystem>;
+  storage: Map<string, StorageSystem>;
+  devices: Map<string, Device>;
+  consistencyGroups: RcConsistencyGroup[];
 }
 
 function buildFleet(spec: ParsedFleetSpec, source: string): BuiltFleet {
   const fleet: BuiltFleet = { systems: new Map(), storage: new Map(), devices: new Map(), consistencyGroups: [] };
   for (const site of spec.sites) {
     for (const hmc of site.hmcs) {
-      fleet.devices.set(hmc.name, { kind: 'hmc', name: hmc.name, site: site.name, user: hmc.user, password: hmc.password, authorizedKeys: hmc.authorizedKeys, maxChannelsPerConnection: hmc.maxChannelsPerConnection, systems: hmc.systems, maxConcurrentOperations: hmc.maxConcurrentOperations });
+      fleet.devices.set(hmc.name, {
+        kind: 'hmc',
+        name: hmc.name,
+        site: site.name,
+        user: hmc.user,
+        password: hmc.password,
+        authorizedKeys: hmc.authorizedKeys,
+        maxChannelsPerConnection: hmc.maxChannelsPerConnection,
+        systems: hmc.systems,
+        maxConcurrentOperations: hmc.maxConcurrentOperations,
+      });
     }
     for (const st of site.storage) {
-      fleet.devices.set(st.name, { kind: 'svc', name: st.name, site: site.name, user: st.user, password: st.password, authorizedKeys: st.authorizedKeys, maxChannelsPerConnection: st.maxChannelsPerConnection, maxSessions: st.maxSessions, maxNewConnectionsPerSecond: st.maxNewConnectionsPerSecond, maxUnauthenticatedConnections: st.maxUnauthenticatedConnections });
-      const storage: StorageSystem = { name: st.name, site: site.name, clusterId: st.clusterId ?? hexDigest(st.name, 16), vdisks: [], hosts: [], mappings: [], fcMaps: [], nextVdiskId: 0, nextHostId: 0, nextMappingId: 0, nextFcMapId: 0 };
+      fleet.devices.set(st.name, {
+        kind: 'svc',
+        name: st.name,
+        site: site.name,
+        user: st.user,
+        password: st.password,
+        authorizedKeys: st.authorizedKeys,
+        maxChannelsPerConnection: st.maxChannelsPerConnection,
+        maxSessions: st.maxSessions,
+        maxNewConnectionsPerSecond: st.maxNewConnectionsPerSecond,
+        maxUnauthenticatedConnections: st.maxUnauthenticatedConnections,
+      });
+      const storage: StorageSystem = {
+        name: st.name,
+        site: site.name,
+        clusterId: st.clusterId ?? hexDigest(st.name, 16),
+        vdisks: [],
+        hosts: [],
+        mappings: [],
+        fcMaps: [],
+        nextVdiskId: 0,
+        nextHostId: 0,
+        nextMappingId: 0,
+        nextFcMapId: 0,
+      };
       for (const volume of st.volumes) ensureVdisk(storage, volume);
       fleet.storage.set(st.name, storage);
     }
   }
   for (const site of spec.sites) {
     for (const systemSpec of site.systems) {
-      const hmc = site.hmcs.find((h) => h.systems.includes(systemSpec.name)) ?? spec.sites.flatMap((s) => s.hmcs).find((h) => h.systems.includes(systemSpec.name));
+      const hmc =
+        site.hmcs.find((h) => h.systems.includes(systemSpec.name)) ??
+        spec.sites.flatMap((s) => s.hmcs).find((h) => h.systems.includes(systemSpec.name));
       const storage = fleet.storage.get(systemSpec.storage) as StorageSystem;
       fleet.systems.set(systemSpec.name, buildSystem(systemSpec, site.name, hmc?.name ?? '', storage));
     }
@@ -214,14 +377,25 @@ function buildFleet(spec: ParsedFleetSpec, source: string): BuiltFleet {
 function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: StorageSystem): ManagedSystem {
   const wwpns = spec.wwpns ?? [0, 1, 2, 3].map((i) => `C050760${hexDigest(`${spec.name}/${i}`, 9)}`);
   const system: ManagedSystem = {
-    name: spec.name, site, hmc, typeModel: spec.typeModel, serial: spec.serial ?? hexDigest(spec.name, 7).toUpperCase(),
-    state: spec.state, powered: !['Power Off', 'No Connection'].includes(spec.state),
-    procUnits: spec.procUnits, memoryMb: spec.memoryMb, firmwareMemoryMb: spec.firmwareMemoryMb,
-    storage: storage.name, wwpns, partitions: [],
+    name: spec.name,
+    site,
+    hmc,
+    typeModel: spec.typeModel,
+    serial: spec.serial ?? hexDigest(spec.name, 7).toUpperCase(),
+    state: spec.state,
+    powered: !['Power Off', 'No Connection'].includes(spec.state),
+    procUnits: spec.procUnits,
+    memoryMb: spec.memoryMb,
+    firmwareMemoryMb: spec.firmwareMemoryMb,
+    storage: storage.name,
+    wwpns,
+    partitions: [],
   };
   const host: HostObject = { id: storage.nextHostId++, name: spec.name, wwpns };
   storage.hosts.push(host);
-  const usedIds = new Set([...spec.vios, ...spec.lpars].map((p) => p.id).filter((id): id is number => id !== undefined));
+  const usedIds = new Set(
+    [...spec.vios, ...spec.lpars].map((p) => p.id).filter((id): id is number => id !== undefined),
+  );
   const takeId = (wanted: number | undefined) => {
     if (wanted !== undefined) return wanted;
     let id = 1;
@@ -232,10 +406,20 @@ function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: Stora
   const up = system.state === 'Operating';
   for (const vios of spec.vios) {
     system.partitions.push({
-      name: vios.name, id: takeId(vios.id), env: 'vioserver',
-      profiles: [flatProfile('default_profile', vios.procUnits, vios.memoryMb)], currentProfile: 'default_profile',
-      state: up ? 'Running' : 'Not Activated', rmcState: up ? 'active' : 'inactive', priority: 'high', volumes: [], adapter: 'vscsi',
-      clientWwpns: [], srrCapable: false, remoteRestartStatus: 'Invalid', migrationState: 'Not Migrating',
+      name: vios.name,
+      id: takeId(vios.id),
+      env: 'vioserver',
+      profiles: [flatProfile('default_profile', vios.procUnits, vios.memoryMb)],
+      currentProfile: 'default_profile',
+      state: up ? 'Running' : 'Not Activated',
+      rmcState: up ? 'active' : 'inactive',
+      priority: 'high',
+      volumes: [],
+      adapter: 'vscsi',
+      clientWwpns: [],
+      srrCapable: false,
+      remoteRestartStatus: 'Invalid',
+      migrationState: 'Not Migrating',
       vios: { hdisks: new Map(), scsiAdapters: [], fcAdapters: [], fcPorts: ['fcs0', 'fcs1'], nextVtd: 0 },
     });
   }
@@ -243,36 +427,76 @@ function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: Stora
   for (const lpar of spec.lpars) {
     const running = up && lpar.state === 'Running';
     const partition: Partition = {
-      name: lpar.name, id: takeId(lpar.id), env: lpar.os,
-      profiles: [{ name: lpar.profile, procMode: lpar.procMode, minProcUnits: lpar.procUnits.min ?? lpar.procUnits.desired, desiredProcUnits: lpar.procUnits.desired, maxProcUnits: lpar.procUnits.max ?? lpar.procUnits.desired, minMemMb: lpar.memoryMb.min ?? lpar.memoryMb.desired, desiredMemMb: lpar.memoryMb.desired, maxMemMb: lpar.memoryMb.max ?? lpar.memoryMb.desired }],
-      currentProfile: running ? lpar.profile : '', state: running ? 'Running' : 'Not Activated', rmcState: running ? 'active' : 'inactive',
-      priority: lpar.priority, volumes: lpar.volumes.map(volumeName), adapter: lpar.adapter,
-      clientWwpns: spec.vios.map((_, v) => [0, 1].map((i) => `C050760${hexDigest(`${spec.name}/${lpar.name}/${v}/${i}`, 9)}`)),
-      srrCapable: lpar.simplifiedRemoteRestartCapable, remoteRestartStatus: running ? 'Remote Restartable' : 'Invalid', migrationState: 'Not Migrating',
+      name: lpar.name,
+      id: takeId(lpar.id),
+      env: lpar.os,
+      profiles: [
+        {
+          name: lpar.profile,
+          procMode: lpar.procMode,
+          minProcUnits: lpar.procUnits.min ?? lpar.procUnits.desired,
+          desiredProcUnits: lpar.procUnits.desired,
+          maxProcUnits: lpar.procUnits.max ?? lpar.procUnits.desired,
+          minMemMb: lpar.memoryMb.min ?? lpar.memoryMb.desired,
+          desiredMemMb: lpar.memoryMb.desired,
+          maxMemMb: lpar.memoryMb.max ?? lpar.memoryMb.desired,
+        },
+      ],
+      currentProfile: running ? lpar.profile : '',
+      state: running ? 'Running' : 'Not Activated',
+      rmcState: running ? 'active' : 'inactive',
+      priority: lpar.priority,
+      volumes: lpar.volumes.map(volumeName),
+      adapter: lpar.adapter,
+      clientWwpns: spec.vios.map((_, v) =>
+        [0, 1].map((i) => `C050760${hexDigest(`${spec.name}/${lpar.name}/${v}/${i}`, 9)}`),
+      ),
+      srrCapable: lpar.simplifiedRemoteRestartCapable,
+      remoteRestartStatus: running ? 'Remote Restartable' : 'Invalid',
+      migrationState: 'Not Migrating',
     };
     system.partitions.push(partition);
     for (const volume of lpar.volumes) {
       // The host is new, so its LUNs are simply numbered in order (mapVdisk would rescan every mapping).
       const vdisk = ensureVdisk(storage, volume);
       if (mappedAtBuild.has(vdisk.id)) continue;
-      addMapping(storage, { id: storage.nextMappingId++, hostId: host.id, vdiskId: vdisk.id, scsiId: mappedAtBuild.size });
+      addMapping(storage, {
+        id: storage.nextMappingId++,
+        hostId: host.id,
+        vdiskId: vdisk.id,
+        scsiId: mappedAtBuild.size,
+      });
       mappedAtBuild.add(vdisk.id);
     }
   }
   discoverHdisks(system, storage, [host]);
-  for (const lpar of system.partitions.filter((p) => p.env !== 'vioserver')) presentVolumes(system, storage, lpar, { discover: false });
+  for (const lpar of system.partitions.filter((p) => p.env !== 'vioserver'))
+    presentVolumes(system, storage, lpar, { discover: false });
   return system;
 }
 
 function flatProfile(name: string, procUnits: number, memMb: number): Profile {
-  return { name, minProcUnits: procUnits, desiredProcUnits: procUnits, maxProcUnits: procUnits, minMemMb: memMb, desiredMemMb: memMb, maxMemMb: memMb };
+  return {
+    name,
+    minProcUnits: procUnits,
+    desiredProcUnits: procUnits,
+    maxProcUnits: procUnits,
+    minMemMb: memMb,
+    desiredMemMb: memMb,
+    maxMemMb: memMb,
+  };
 }
 
 export function ensureVdisk(storage: StorageSystem, volume: VolumeSpec): Vdisk {
   const existing = vdiskByName(storage, volumeName(volume));
   if (existing) return existing;
   const id = storage.nextVdiskId++;
-  const vdisk: Vdisk = { id, name: volumeName(volume), uid: `60050768${hexDigest(`${storage.name}/${volumeName(volume)}`, 24)}`.toUpperCase(), capacityBytes: volumeSizeGb(volume) * 1024 ** 3 };
+  const vdisk: Vdisk = {
+    id,
+    name: volumeName(volume),
+    uid: `60050768${hexDigest(`${storage.name}/${volumeName(volume)}`, 24)}`.toUpperCase(),
+    capacityBytes: volumeSizeGb(volume) * 1024 ** 3,
+  };
   storage.vdisks.push(vdisk);
   vdiskIndex.get(storage)?.set(vdisk.name, vdisk);
   return vdisk;
@@ -282,7 +506,10 @@ export function ensureVdisk(storage: StorageSystem, volume: VolumeSpec): Vdisk {
  * Host ids per vdisk id, per storage system, kept up to date by addMapping/removeMapping (the only
  * writers of storage.mappings) so the violation check and storage checks stay cheap at 48,000 mappings.
  */
-interface MappingIndex { hostsByVdisk: Map<number, Set<number>>; sharedVdisks: number }
+interface MappingIndex {
+  hostsByVdisk: Map<number, Set<number>>;
+  sharedVdisks: number;
+}
 const mappingIndexes = new WeakMap<StorageSystem, MappingIndex>();
 
 function mappingIndex(storage: StorageSystem): MappingIndex {
@@ -361,7 +588,10 @@ export function mapVdisk(storage: StorageSystem, host: HostObject, vdisk: Vdisk,
 export function discoverHdisks(system: ManagedSystem, storage: StorageSystem, hostsOfSystem: HostObject[]): void {
   const hostIds = new Set(hostsOfSystem.map((h) => h.id));
   const uidById = new Map(storage.vdisks.map((v) => [v.id, v.uid]));
-  const uids = storage.mappings.filter((m) => hostIds.has(m.hostId)).map((m) => uidById.get(m.vdiskId)).filter((u): u is string => !!u);
+  const uids = storage.mappings
+    .filter((m) => hostIds.has(m.hostId))
+    .map((m) => uidById.get(m.vdiskId))
+    .filter((u): u is string => !!u);
   for (const vios of system.partitions) {
     if (!vios.vios) continue;
     const known = new Set(vios.vios.hdisks.values());
@@ -383,10 +613,22 @@ export function createServerAdapters(system: ManagedSystem, lpar: Partition): vo
     const slot = 10 + config.scsiAdapters.length + config.fcAdapters.length;
     const owned = (a: { clientId: number; clientName: string }) => a.clientId === lpar.id && a.clientName === lpar.name;
     if (lpar.adapter === 'npiv' && !config.fcAdapters.some(owned)) {
-      config.fcAdapters.push({ name: `vfchost${config.fcAdapters.length}`, slot, clientId: lpar.id, clientName: lpar.name, fcPort: config.fcPorts[0] });
+      config.fcAdapters.push({
+        name: `vfchost${config.fcAdapters.length}`,
+        slot,
+        clientId: lpar.id,
+        clientName: lpar.name,
+        fcPort: config.fcPorts[0],
+      });
     }
     if (lpar.adapter === 'vscsi' && !config.scsiAdapters.some(owned)) {
-      config.scsiAdapters.push({ name: `vhost${config.scsiAdapters.length}`, slot, clientId: lpar.id, clientName: lpar.name, targets: [] });
+      config.scsiAdapters.push({
+        name: `vhost${config.scsiAdapters.length}`,
+        slot,
+        clientId: lpar.id,
+        clientName: lpar.name,
+        targets: [],
+      });
     }
   }
 }
@@ -403,8 +645,18 @@ export function removeServerAdapters(system: ManagedSystem, lpar: Partition): vo
 }
 
 /** What the HMC does for a remote restart or LPM (and the YAML loader for the initial state): adapters and target devices on every VIOS. */
-export function presentVolumes(system: ManagedSystem, storage: StorageSystem, lpar: Partition, options = { discover: true }): void {
-  if (options.discover) discoverHdisks(system, storage, storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w))));
+export function presentVolumes(
+  system: ManagedSystem,
+  storage: StorageSystem,
+  lpar: Partition,
+  options = { discover: true },
+): void {
+  if (options.discover)
+    discoverHdisks(
+      system,
+      storage,
+      storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w))),
+    );
   createServerAdapters(system, lpar);
   if (lpar.adapter === 'npiv') return;
   for (const vios of system.partitions) {
@@ -428,23 +680,55 @@ function buildReplication(spec: ParsedFleetSpec, fleet: BuiltFleet, source: stri
     const aux = fleet.storage.get(groupSpec.aux) as StorageSystem;
     const relationships = groupSpec.relationships.map((r, ri) => {
       const masterVdisk = vdiskByName(master, r.master);
-      if (!masterVdisk) throw new FleetSpecError(source, ['remoteCopy', 'consistencyGroups', gi, 'relationships', ri, 'master'], `volume "${r.master}" does not exist on ${master.name}`);
+      if (!masterVdisk)
+        throw new FleetSpecError(
+          source,
+          ['remoteCopy', 'consistencyGroups', gi, 'relationships', ri, 'master'],
+          `volume "${r.master}" does not exist on ${master.name}`,
+        );
       ensureVdisk(aux, { name: r.aux, sizeGb: masterVdisk.capacityBytes / 1024 ** 3 });
       const id = relationshipId++;
-      return { id, name: r.name ?? `rcrel${id}`, masterVdisk: r.master, auxVdisk: r.aux, progress: groupSpec.state === 'consistent_synchronized' ? 100 : 0 };
+      return {
+        id,
+        name: r.name ?? `rcrel${id}`,
+        masterVdisk: r.master,
+        auxVdisk: r.aux,
+        progress: groupSpec.state === 'consistent_synchronized' ? 100 : 0,
+      };
     });
     fleet.consistencyGroups.push({
-      id: gi, name: groupSpec.name, master: groupSpec.master, aux: groupSpec.aux, copyType: groupSpec.copyType,
-      state: relationships.length === 0 ? 'empty' : groupSpec.state, primary: groupSpec.state === 'idling' ? '' : 'master', linkDown: false, relationships,
+      id: gi,
+      name: groupSpec.name,
+      master: groupSpec.master,
+      aux: groupSpec.aux,
+      copyType: groupSpec.copyType,
+      state: relationships.length === 0 ? 'empty' : groupSpec.state,
+      primary: groupSpec.state === 'idling' ? '' : 'master',
+      linkDown: false,
+      relationships,
     });
   }
   for (const [fi, fcSpec] of spec.flashCopy.entries()) {
     const storage = fleet.storage.get(fcSpec.storage) as StorageSystem;
     const sourceVdisk = vdiskByName(storage, fcSpec.source);
-    if (!sourceVdisk) throw new FleetSpecError(source, ['flashCopy', fi, 'source'], `volume "${fcSpec.source}" does not exist on ${storage.name}`);
+    if (!sourceVdisk)
+      throw new FleetSpecError(
+        source,
+        ['flashCopy', fi, 'source'],
+        `volume "${fcSpec.source}" does not exist on ${storage.name}`,
+      );
     const target = ensureVdisk(storage, { name: fcSpec.target, sizeGb: sourceVdisk.capacityBytes / 1024 ** 3 });
     const id = storage.nextFcMapId++;
-    storage.fcMaps.push({ id, name: fcSpec.name ?? `fcmap${id}`, sourceVdiskId: sourceVdisk.id, targetVdiskId: target.id, status: 'idle_or_copied', progress: 0, copyRate: fcSpec.copyRate, autoDelete: false });
+    storage.fcMaps.push({
+      id,
+      name: fcSpec.name ?? `fcmap${id}`,
+      sourceVdiskId: sourceVdisk.id,
+      targetVdiskId: target.id,
+      status: 'idle_or_copied',
+      progress: 0,
+      copyRate: fcSpec.copyRate,
+      autoDelete: false,
+    });
   }
 }
 

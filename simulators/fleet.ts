@@ -31,7 +31,11 @@ export interface DeviceEndpoint {
   fingerprint: string;
 }
 
-export interface FleetEndpoints { control: string; devices: DeviceEndpoint[]; knownHosts: string }
+export interface FleetEndpoints {
+  control: string;
+  devices: DeviceEndpoint[];
+  knownHosts: string;
+}
 
 export interface SimulatedFleet {
   endpoints: FleetEndpoints;
@@ -65,7 +69,11 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
   const endpoints = buildEndpoints(core, `http://127.0.0.1:${control.port}`);
   let stopped = false;
   return {
-    endpoints, controlUrl: endpoints.control, knownHosts: () => endpoints.knownHosts, model: core.model, core,
+    endpoints,
+    controlUrl: endpoints.control,
+    knownHosts: () => endpoints.knownHosts,
+    model: core.model,
+    core,
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -96,7 +104,16 @@ async function listenPreferring(server: DeviceSshServer, port: number | undefine
 function buildEndpoints(core: SimulatorCore, control: string): FleetEndpoints {
   const devices = [...core.servers.values()].map((server): DeviceEndpoint => {
     const device = server.device;
-    return { kind: device.kind, name: device.name, host: '127.0.0.1', port: server.port, user: device.user, password: device.password, hostKey: server.publicKeyLine(), fingerprint: server.fingerprint() };
+    return {
+      kind: device.kind,
+      name: device.name,
+      host: '127.0.0.1',
+      port: server.port,
+      user: device.user,
+      password: device.password,
+      hostKey: server.publicKeyLine(),
+      fingerprint: server.fingerprint(),
+    };
   });
   const knownHosts = devices.map((d) => `[127.0.0.1]:${d.port} ${d.hostKey}\n`).join('');
   return { control, devices, knownHosts };
@@ -117,7 +134,8 @@ class StateDir {
   hostKey(device: string): HostKey {
     const privatePath = join(this.dir, `${device}.key`);
     const publicPath = join(this.dir, `${device}.pub`);
-    if (existsSync(privatePath) && existsSync(publicPath)) return { privateKey: readFileSync(privatePath, 'utf8'), publicKey: readFileSync(publicPath, 'utf8') };
+    if (existsSync(privatePath) && existsSync(publicPath))
+      return { privateKey: readFileSync(privatePath, 'utf8'), publicKey: readFileSync(publicPath, 'utf8') };
     const key = generateHostKey();
     writeFileSync(privatePath, key.privateKey, { mode: 0o600 });
     writeFileSync(publicPath, key.publicKey, { mode: 0o644 });
@@ -136,6 +154,9 @@ class StateDir {
   }
 
   savePorts(servers: Map<string, DeviceSshServer>): void {
-    writeFileSync(join(this.dir, 'ports.json'), `${JSON.stringify(Object.fromEntries([...servers].map(([name, s]) => [name, s.port])), null, 2)}\n`);
+    writeFileSync(
+      join(this.dir, 'ports.json'),
+      `${JSON.stringify(Object.fromEntries([...servers].map(([name, s]) => [name, s.port])), null, 2)}\n`,
+    );
   }
 }

@@ -13,7 +13,11 @@ import { runIoscli } from './vios-commands.js';
 
 type HmcHandler = (ctx: CommandContext, args: string[]) => string | Promise<string>;
 
-interface HmcCommand { handler: HmcHandler; latency: LatencyOperation; changesState: boolean }
+interface HmcCommand {
+  handler: HmcHandler;
+  latency: LatencyOperation;
+  changesState: boolean;
+}
 
 const COMMANDS: Record<string, HmcCommand> = {
   lssyscfg: { handler: lssyscfg, latency: 'hmcQuery', changesState: false },
@@ -40,7 +44,8 @@ export async function runHmcCommand(ctx: CommandContext, name: string, args: str
   if (!command) return { stdout: '', stderr: `rbash: ${name}: command not found\n`, exitCode: 127 };
   const hmc = ctx.device as HmcDevice;
   const busy = running.get(hmc) ?? 0;
-  if (command.changesState && busy >= hmc.maxConcurrentOperations) return hmcFailure(hmcError.tooManyOperations(hmc.maxConcurrentOperations));
+  if (command.changesState && busy >= hmc.maxConcurrentOperations)
+    return hmcFailure(hmcError.tooManyOperations(hmc.maxConcurrentOperations));
   if (command.changesState) running.set(hmc, busy + 1);
   try {
     await ctx.physics.sleep(ctx.physics.duration(command.latency, [hmc.name]));
@@ -65,7 +70,8 @@ function viosvrcmd(ctx: CommandContext, args: string[]): string {
   const vios = partitionIn(system, flags, '-p');
   const commandLine = flags.values.get('-c');
   if (commandLine === undefined) throw hmcError.missingParameter('-c');
-  if (!vios.vios) throw new DeviceCommandError(`HSCL2971 The partition ${vios.name} is not a Virtual I/O Server partition.`);
+  if (!vios.vios)
+    throw new DeviceCommandError(`HSCL2971 The partition ${vios.name} is not a Virtual I/O Server partition.`);
   if (system.state !== 'Operating') throw hmcError.systemNotOperating(system.name, system.state);
   if (vios.state !== 'Running' || vios.rmcState !== 'active') throw hmcError.rmcInactive(vios.name);
   return runIoscli(ctx, system, vios, commandLine);

@@ -21,16 +21,22 @@ export function partitionIn(system: ManagedSystem, flags: ParsedFlags, nameFlag:
   const name = flags.values.get(nameFlag);
   const id = flags.values.get('--id');
   if (name === undefined && id === undefined) throw hmcError.missingParameter(`${nameFlag} or --id`);
-  const partition = name !== undefined
-    ? system.partitions.find((p) => p.name === name)
-    : system.partitions.find((p) => String(p.id) === id);
+  const partition =
+    name !== undefined
+      ? system.partitions.find((p) => p.name === name)
+      : system.partitions.find((p) => String(p.id) === id);
   if (!partition) throw hmcError.partitionNotFound(name ?? `with ID ${id}`, system.name);
   return partition;
 }
 
-export function lparFilter(system: ManagedSystem, partitions: Partition[], filters: Map<string, string[]>): Partition[] {
+export function lparFilter(
+  system: ManagedSystem,
+  partitions: Partition[],
+  filters: Map<string, string[]>,
+): Partition[] {
   const names = filters.get('lpar_names');
   const ids = filters.get('lpar_ids');
-  for (const name of names ?? []) if (!partitions.some((p) => p.name === name)) throw hmcError.partitionNotFound(name, system.name);
+  for (const name of names ?? [])
+    if (!partitions.some((p) => p.name === name)) throw hmcError.partitionNotFound(name, system.name);
   return partitions.filter((p) => (!names || names.includes(p.name)) && (!ids || ids.includes(String(p.id))));
 }

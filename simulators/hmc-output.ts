@@ -15,10 +15,13 @@ export const NO_RESULTS = 'No results were found.\n';
 export function renderHmcRecords(records: HmcRecord[], flags: ParsedFlags): string {
   const fieldList = flags.values.get('-F');
   const header = flags.switches.has('--header');
-  if (header && fieldList === undefined) throw new DeviceCommandError('An invalid parameter was entered: --header is only valid with -F');
+  if (header && fieldList === undefined)
+    throw new DeviceCommandError('An invalid parameter was entered: --header is only valid with -F');
   if (records.length === 0) return NO_RESULTS;
   if (fieldList === undefined) {
-    return lines(records.map((record) => record.map(([key, value]) => quoteIfNeeded(`${key}=${value}`, ',')).join(',')));
+    return lines(
+      records.map((record) => record.map(([key, value]) => quoteIfNeeded(`${key}=${value}`, ',')).join(',')),
+    );
   }
   const delimiter = fieldList.match(/[^A-Za-z0-9_]/)?.[0] ?? ',';
   const fields = fieldList.split(delimiter).filter((f) => f.length > 0);
@@ -54,14 +57,26 @@ export function parseHmcFilter(text: string, allowed: string[]): Map<string, str
     const unquoted = word.replace(/^"(.*)"$/s, '$1');
     const eq = unquoted.indexOf('=');
     if (eq < 0) {
-      if (!lastKey) throw new DeviceCommandError(`HSCL0008 The filter ${text} is not valid. Please check your entry and retry the command.`);
+      if (!lastKey)
+        throw new DeviceCommandError(
+          `HSCL0008 The filter ${text} is not valid. Please check your entry and retry the command.`,
+        );
       filters.get(lastKey)!.push(unquoted);
       continue;
     }
     const key = unquoted.slice(0, eq);
-    if (!allowed.includes(key)) throw new DeviceCommandError(`HSCL0008 The filter ${key} is not valid for this command. Valid filters are: ${allowed.join(', ')}.`);
+    if (!allowed.includes(key))
+      throw new DeviceCommandError(
+        `HSCL0008 The filter ${key} is not valid for this command. Valid filters are: ${allowed.join(', ')}.`,
+      );
     lastKey = key;
-    filters.set(key, unquoted.slice(eq + 1).split(',').filter((v) => v.length > 0));
+    filters.set(
+      key,
+      unquoted
+        .slice(eq + 1)
+        .split(',')
+        .filter((v) => v.length > 0),
+    );
   }
   return filters;
 }

@@ -8,7 +8,10 @@ import { managedSystem, partitionIn } from './hmc-lookup.js';
  * Returns at once with no output; the state then changes over the modelled time.
  */
 export function chsysstate(ctx: CommandContext, args: string[]): string {
-  const flags = parseFlags(args, { values: ['-m', '-r', '-o', '-n', '--id', '-f', '-b', '-k'], switches: ['--immed', '--restart', '--force', '--all'] });
+  const flags = parseFlags(args, {
+    values: ['-m', '-r', '-o', '-n', '--id', '-f', '-b', '-k'],
+    switches: ['--immed', '--restart', '--force', '--all'],
+  });
   const resource = flags.values.get('-r');
   const operation = flags.values.get('-o');
   if (resource === undefined) throw hmcError.missingParameter('-r');
@@ -25,7 +28,8 @@ export function chsysstate(ctx: CommandContext, args: string[]): string {
   const partition = partitionIn(system, flags, '-n');
   if (operation === 'on') {
     const profile = flags.values.get('-f') ?? (partition.currentProfile || undefined);
-    if (profile === undefined) throw hmcError.profileNotFound('(none given; the first activation must name a profile with -f)', partition.name);
+    if (profile === undefined)
+      throw hmcError.profileNotFound('(none given; the first activation must name a profile with -f)', partition.name);
     const bootMode = flags.values.get('-b') ?? 'norm';
     if (!['norm', 'sms', 'dd', 'ds', 'of'].includes(bootMode)) throw hmcError.invalidParameter(`-b ${bootMode}`);
     ctx.physics.activate(system, partition, { profile, sms: bootMode === 'sms', cause: causeOf(ctx) });

@@ -16,7 +16,11 @@ const AVAILABILITY_PRIORITY: Record<string, number> = { high: 191, medium: 127, 
  * reach the system either way).
  */
 const UNREACHABLE_SYSTEM_STATES = new Set([
-  'Error', 'Recovery', 'Incomplete', 'No Connection', 'Error - Dump In Progress',
+  'Error',
+  'Recovery',
+  'Incomplete',
+  'No Connection',
+  'Error - Dump In Progress',
 ]);
 
 export function displayedLparState(system: ManagedSystem, partition: Partition): string {
@@ -29,35 +33,64 @@ export function physicalLocation(system: ManagedSystem, partitionId: number, slo
 
 export function systemRecord(system: ManagedSystem): HmcRecord {
   return [
-    ['name', system.name], ['type_model', system.typeModel], ['serial_num', system.serial],
-    ['ipaddr', `10.${system.site.length}.0.${system.serial.charCodeAt(0)}`], ['state', system.state],
+    ['name', system.name],
+    ['type_model', system.typeModel],
+    ['serial_num', system.serial],
+    ['ipaddr', `10.${system.site.length}.0.${system.serial.charCodeAt(0)}`],
+    ['state', system.state],
     ['detailed_state', system.state === 'Operating' ? 'None' : system.state],
-    ['active_lpar_mobility_capable', 1], ['inactive_lpar_mobility_capable', 1],
-    ['remote_restart_capable', 0], ['simplified_remote_restart_capable', 1],
-    ['capabilities', 'active_lpar_mobility_capable,inactive_lpar_mobility_capable,powervm_lpar_simplified_remote_restart_capable'],
-    ['max_lpars', 1000], ['service_lpar_id', 'none'],
+    ['active_lpar_mobility_capable', 1],
+    ['inactive_lpar_mobility_capable', 1],
+    ['remote_restart_capable', 0],
+    ['simplified_remote_restart_capable', 1],
+    [
+      'capabilities',
+      'active_lpar_mobility_capable,inactive_lpar_mobility_capable,powervm_lpar_simplified_remote_restart_capable',
+    ],
+    ['max_lpars', 1000],
+    ['service_lpar_id', 'none'],
   ];
 }
 
 export function lparRecord(system: ManagedSystem, partition: Partition): HmcRecord {
-  const os = partition.env === 'vioserver' ? 'VIOS 3.1.4.10' : partition.env === 'os400' ? 'IBM i 7.5' : 'AIX 7.3 7300-02-01-2346';
+  const os =
+    partition.env === 'vioserver'
+      ? 'VIOS 3.1.4.10'
+      : partition.env === 'os400'
+        ? 'IBM i 7.5'
+        : 'AIX 7.3 7300-02-01-2346';
   return [
-    ['name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env],
+    ['name', partition.name],
+    ['lpar_id', partition.id],
+    ['lpar_env', partition.env],
     ['state', displayedLparState(system, partition)],
-    ['resource_config', 1], ['os_version', os],
+    ['resource_config', 1],
+    ['os_version', os],
     ['logical_serial_num', `${system.serial}${partition.id.toString(16).toUpperCase()}`],
-    ['default_profile', partition.profiles[0]?.name ?? ''], ['curr_profile', partition.currentProfile],
-    ['work_group_id', 'none'], ['shared_proc_pool_util_auth', 0], ['allow_perf_collection', 0],
+    ['default_profile', partition.profiles[0]?.name ?? ''],
+    ['curr_profile', partition.currentProfile],
+    ['work_group_id', 'none'],
+    ['shared_proc_pool_util_auth', 0],
+    ['allow_perf_collection', 0],
     ['power_ctrl_lpar_ids', 'none'],
-    ['boot_mode', 'norm'], ['lpar_keylock', 'norm'], ['auto_start', partition.env === 'vioserver' ? 1 : 0],
+    ['boot_mode', 'norm'],
+    ['lpar_keylock', 'norm'],
+    ['auto_start', partition.env === 'vioserver' ? 1 : 0],
     ['redundant_err_path_reporting', 0],
     ['rmc_state', partition.rmcState],
-    ['rmc_ipaddr', partition.rmcState === 'active' ? `10.1.${system.partitions.indexOf(partition)}.${partition.id}` : ''],
+    [
+      'rmc_ipaddr',
+      partition.rmcState === 'active' ? `10.1.${system.partitions.indexOf(partition)}.${partition.id}` : '',
+    ],
     ['lpar_avail_priority', AVAILABILITY_PRIORITY[partition.priority] ?? 127],
-    ['curr_lpar_proc_compat_mode', 'POWER9'], ['suspend_capable', 0],
-    ['remote_restart_capable', 0], ['simplified_remote_restart_capable', partition.srrCapable ? 1 : 0],
+    ['curr_lpar_proc_compat_mode', 'POWER9'],
+    ['suspend_capable', 0],
+    ['remote_restart_capable', 0],
+    ['simplified_remote_restart_capable', partition.srrCapable ? 1 : 0],
     ['remote_restart_status', partition.env === 'vioserver' ? '' : partition.remoteRestartStatus],
-    ['sync_curr_profile', 0], ['affinity_group_id', 'none'], ['vtpm_enabled', 0],
+    ['sync_curr_profile', 0],
+    ['affinity_group_id', 'none'],
+    ['vtpm_enabled', 0],
   ];
 }
 
@@ -71,59 +104,111 @@ export function profileRecord(system: ManagedSystem, partition: Partition, profi
   const profile = partition.profiles.find((p) => p.name === profileName)!;
   const procs = (units: number) => Math.max(1, Math.ceil(units));
   const memory: HmcRecord = [
-    ['min_mem', profile.minMemMb], ['desired_mem', profile.desiredMemMb], ['max_mem', profile.maxMemMb],
-    ['min_num_huge_pages', 0], ['desired_num_huge_pages', 0], ['max_num_huge_pages', 0], ['mem_mode', 'ded'],
-    ['mem_expansion', '0.0'], ['hpt_ratio', '1:128'],
+    ['min_mem', profile.minMemMb],
+    ['desired_mem', profile.desiredMemMb],
+    ['max_mem', profile.maxMemMb],
+    ['min_num_huge_pages', 0],
+    ['desired_num_huge_pages', 0],
+    ['max_num_huge_pages', 0],
+    ['mem_mode', 'ded'],
+    ['mem_expansion', '0.0'],
+    ['hpt_ratio', '1:128'],
   ];
   const head: HmcRecord = [
-    ['name', profile.name], ['lpar_name', partition.name], ['lpar_id', partition.id], ['lpar_env', partition.env],
-    ['all_resources', 0], ...memory];
+    ['name', profile.name],
+    ['lpar_name', partition.name],
+    ['lpar_id', partition.id],
+    ['lpar_env', partition.env],
+    ['all_resources', 0],
+    ...memory,
+  ];
   const serial = '0/server/1/any//any/1,1/server/1/any//any/1';
   const tail: HmcRecord = [
-    ['hca_adapters', 'none'], ['boot_mode', 'norm'], ['conn_monitoring', 1], ['auto_start', partition.env === 'vioserver' ? 1 : 0],
-    ['power_ctrl_lpar_ids', 'none'], ['work_group_id', 'none'], ['redundant_err_path_reporting', 0], ['bsr_arrays', 0]];
+    ['hca_adapters', 'none'],
+    ['boot_mode', 'norm'],
+    ['conn_monitoring', 1],
+    ['auto_start', partition.env === 'vioserver' ? 1 : 0],
+    ['power_ctrl_lpar_ids', 'none'],
+    ['work_group_id', 'none'],
+    ['redundant_err_path_reporting', 0],
+    ['bsr_arrays', 0],
+  ];
   if (profile.procMode === 'ded') {
     return [
-      ...head, ['proc_mode', 'ded'], ['min_procs', profile.minProcUnits], ['desired_procs', profile.desiredProcUnits],
+      ...head,
+      ['proc_mode', 'ded'],
+      ['min_procs', profile.minProcUnits],
+      ['desired_procs', profile.desiredProcUnits],
       ['max_procs', profile.maxProcUnits],
-      ['sharing_mode', 'share_idle_procs'], ['affinity_group_id', 'none'], ['io_slots', 'none'],
-      ['lpar_io_pool_ids', 'none'], ['max_virtual_slots', 1000],
-      ['virtual_serial_adapters', serial], ['virtual_scsi_adapters', scsiAdapterList(system, partition)],
+      ['sharing_mode', 'share_idle_procs'],
+      ['affinity_group_id', 'none'],
+      ['io_slots', 'none'],
+      ['lpar_io_pool_ids', 'none'],
+      ['max_virtual_slots', 1000],
+      ['virtual_serial_adapters', serial],
+      ['virtual_scsi_adapters', scsiAdapterList(system, partition)],
       ['virtual_eth_adapters', 'none'],
-      ['vtpm_adapters', 'none'], ['virtual_fc_adapters', fcAdapterList(system, partition)], ...tail,
-      ['lhea_logical_ports', 'none'], ['lhea_capabilities', 'none'], ['lpar_proc_compat_mode', 'default'],
+      ['vtpm_adapters', 'none'],
+      ['virtual_fc_adapters', fcAdapterList(system, partition)],
+      ...tail,
+      ['lhea_logical_ports', 'none'],
+      ['lhea_capabilities', 'none'],
+      ['lpar_proc_compat_mode', 'default'],
       ['electronic_err_reporting', 'null'],
     ];
   }
   return [
-    ...head, ['proc_mode', 'shared'], ['min_proc_units', formatProcUnits(profile.minProcUnits)],
+    ...head,
+    ['proc_mode', 'shared'],
+    ['min_proc_units', formatProcUnits(profile.minProcUnits)],
     ['desired_proc_units', formatProcUnits(profile.desiredProcUnits)],
     ['max_proc_units', formatProcUnits(profile.maxProcUnits)],
-    ['min_procs', procs(profile.minProcUnits)], ['desired_procs', procs(profile.desiredProcUnits)],
+    ['min_procs', procs(profile.minProcUnits)],
+    ['desired_procs', procs(profile.desiredProcUnits)],
     ['max_procs', procs(profile.maxProcUnits)],
-    ['sharing_mode', 'uncap'], ['uncap_weight', 128], ['shared_proc_pool_id', 0],
-    ['shared_proc_pool_name', 'DefaultPool'], ['affinity_group_id', 'none'],
-    ['io_slots', 'none'], ['lpar_io_pool_ids', 'none'], ['max_virtual_slots', 64],
-    ['virtual_serial_adapters', serial], ['virtual_scsi_adapters', scsiAdapterList(system, partition)],
+    ['sharing_mode', 'uncap'],
+    ['uncap_weight', 128],
+    ['shared_proc_pool_id', 0],
+    ['shared_proc_pool_name', 'DefaultPool'],
+    ['affinity_group_id', 'none'],
+    ['io_slots', 'none'],
+    ['lpar_io_pool_ids', 'none'],
+    ['max_virtual_slots', 64],
+    ['virtual_serial_adapters', serial],
+    ['virtual_scsi_adapters', scsiAdapterList(system, partition)],
     ['virtual_eth_adapters', 'none'],
-    ['virtual_eth_vsi_profiles', 'none'], ['virtual_fc_adapters', fcAdapterList(system, partition)],
-    ['vtpm_adapters', 'none'], ...tail,
-    ['lpar_proc_compat_mode', 'default'], ['electronic_err_reporting', 'null'], ['sriov_eth_logical_ports', 'none'],
+    ['virtual_eth_vsi_profiles', 'none'],
+    ['virtual_fc_adapters', fcAdapterList(system, partition)],
+    ['vtpm_adapters', 'none'],
+    ...tail,
+    ['lpar_proc_compat_mode', 'default'],
+    ['electronic_err_reporting', 'null'],
+    ['sriov_eth_logical_ports', 'none'],
   ];
 }
 
 /** slot/type/remote_lpar_id/remote_lpar_name/remote_slot/required, comma-separated; `none` when empty. */
 function scsiAdapterList(system: ManagedSystem, partition: Partition): string {
   const items = partition.vios
-    ? partition.vios.scsiAdapters.map((a) => `${a.slot}/server/${a.clientId}/${a.clientName}/${clientSlot(system, partition)}/0`)
-    : scsiClientAdapters(system, partition).map((c) => `${c.slot}/client/${c.vios.id}/${c.vios.name}/${c.remoteSlot}/1`);
+    ? partition.vios.scsiAdapters.map(
+        (a) => `${a.slot}/server/${a.clientId}/${a.clientName}/${clientSlot(system, partition)}/0`,
+      )
+    : scsiClientAdapters(system, partition).map(
+        (c) => `${c.slot}/client/${c.vios.id}/${c.vios.name}/${c.remoteSlot}/1`,
+      );
   return items.length === 0 ? 'none' : items.join(',');
 }
 
 function fcAdapterList(system: ManagedSystem, partition: Partition): string {
   const items = partition.vios
-    ? partition.vios.fcAdapters.map((a) => `${a.slot}/server/${a.clientId}/${a.clientName}/${clientSlot(system, partition, 20)}//0`)
-    : fcClientAdapters(system, partition).map((c) => quoteListItem(`${c.slot}/client/${c.vios.id}/${c.vios.name}/${c.remoteSlot}/${wwpnPair(partition, c.slot - 20)}/1`));
+    ? partition.vios.fcAdapters.map(
+        (a) => `${a.slot}/server/${a.clientId}/${a.clientName}/${clientSlot(system, partition, 20)}//0`,
+      )
+    : fcClientAdapters(system, partition).map((c) =>
+        quoteListItem(
+          `${c.slot}/client/${c.vios.id}/${c.vios.name}/${c.remoteSlot}/${wwpnPair(partition, c.slot - 20)}/1`,
+        ),
+      );
   return items.length === 0 ? 'none' : items.join(',');
 }
 
@@ -137,47 +222,73 @@ function clientSlot(system: ManagedSystem, vios: Partition, base = 2): number {
   return base + Math.max(0, system.partitions.filter((p) => p.vios).indexOf(vios));
 }
 
-export interface ClientAdapter { slot: number; vios: Partition; remoteSlot: number }
+export interface ClientAdapter {
+  slot: number;
+  vios: Partition;
+  remoteSlot: number;
+}
 
 export function scsiClientAdapters(system: ManagedSystem, partition: Partition): ClientAdapter[] {
-  return system.partitions.filter((p) => p.vios).flatMap((vios, i) => {
-    const adapter = vios.vios!.scsiAdapters.find((a) => a.clientId === partition.id && a.clientName === partition.name);
-    return adapter ? [{ slot: 2 + i, vios, remoteSlot: adapter.slot }] : [];
-  });
+  return system.partitions
+    .filter((p) => p.vios)
+    .flatMap((vios, i) => {
+      const adapter = vios.vios!.scsiAdapters.find(
+        (a) => a.clientId === partition.id && a.clientName === partition.name,
+      );
+      return adapter ? [{ slot: 2 + i, vios, remoteSlot: adapter.slot }] : [];
+    });
 }
 
 export function fcClientAdapters(system: ManagedSystem, partition: Partition): ClientAdapter[] {
-  return system.partitions.filter((p) => p.vios).flatMap((vios, i) => {
-    const adapter = vios.vios!.fcAdapters.find((a) => a.clientId === partition.id && a.clientName === partition.name);
-    return adapter ? [{ slot: 20 + i, vios, remoteSlot: adapter.slot }] : [];
-  });
+  return system.partitions
+    .filter((p) => p.vios)
+    .flatMap((vios, i) => {
+      const adapter = vios.vios!.fcAdapters.find((a) => a.clientId === partition.id && a.clientName === partition.name);
+      return adapter ? [{ slot: 20 + i, vios, remoteSlot: adapter.slot }] : [];
+    });
 }
 
 export function procSystemRecord(physics: Physics, system: ManagedSystem): HmcRecord {
   const available = formatProcUnits(physics.availableProcUnits(system));
   const cores = Math.floor(system.procUnits);
   return [
-    ['configurable_sys_proc_units', formatProcUnits(system.procUnits)], ['curr_avail_sys_proc_units', available],
-    ['pend_avail_sys_proc_units', available], ['installed_sys_proc_units', formatProcUnits(system.procUnits)],
-    ['deconfig_sys_proc_units', 0], ['min_proc_units_per_virtual_proc', '0.05'], ['max_virtual_procs_per_lpar', 64],
+    ['configurable_sys_proc_units', formatProcUnits(system.procUnits)],
+    ['curr_avail_sys_proc_units', available],
+    ['pend_avail_sys_proc_units', available],
+    ['installed_sys_proc_units', formatProcUnits(system.procUnits)],
+    ['deconfig_sys_proc_units', 0],
+    ['min_proc_units_per_virtual_proc', '0.05'],
+    ['max_virtual_procs_per_lpar', 64],
     ['max_procs_per_lpar', cores],
-    ['max_curr_virtual_procs_per_aixlinux_lpar', 64], ['max_curr_virtual_procs_per_vios_lpar', 64],
+    ['max_curr_virtual_procs_per_aixlinux_lpar', 64],
+    ['max_curr_virtual_procs_per_vios_lpar', 64],
     ['max_curr_virtual_procs_per_os400_lpar', 64],
-    ['max_curr_procs_per_aixlinux_lpar', cores], ['max_curr_procs_per_vios_lpar', cores],
-    ['max_curr_procs_per_os400_lpar', cores], ['max_shared_proc_pools', 64],
+    ['max_curr_procs_per_aixlinux_lpar', cores],
+    ['max_curr_procs_per_vios_lpar', cores],
+    ['max_curr_procs_per_os400_lpar', cores],
+    ['max_shared_proc_pools', 64],
   ];
 }
 
 export function memSystemRecord(physics: Physics, system: ManagedSystem): HmcRecord {
   const available = physics.availableMemoryMb(system);
   return [
-    ['configurable_sys_mem', system.memoryMb], ['curr_avail_sys_mem', available], ['pend_avail_sys_mem', available],
-    ['installed_sys_mem', system.memoryMb], ['deconfig_sys_mem', 0], ['sys_firmware_mem', system.firmwareMemoryMb],
+    ['configurable_sys_mem', system.memoryMb],
+    ['curr_avail_sys_mem', available],
+    ['pend_avail_sys_mem', available],
+    ['installed_sys_mem', system.memoryMb],
+    ['deconfig_sys_mem', 0],
+    ['sys_firmware_mem', system.firmwareMemoryMb],
     ['mem_region_size', 256],
-    ['configurable_num_sys_huge_pages', 0], ['curr_avail_num_sys_huge_pages', 0], ['pend_avail_num_sys_huge_pages', 0],
+    ['configurable_num_sys_huge_pages', 0],
+    ['curr_avail_num_sys_huge_pages', 0],
+    ['pend_avail_num_sys_huge_pages', 0],
     ['max_num_sys_huge_pages', 0],
-    ['requested_num_sys_huge_pages', 0], ['huge_page_size', 16384], ['max_mem_pools', 0],
-    ['default_hpt_ratios', '1:128'], ['possible_hpt_ratios', '1:32,1:64,1:128,1:256,1:512'],
+    ['requested_num_sys_huge_pages', 0],
+    ['huge_page_size', 16384],
+    ['max_mem_pools', 0],
+    ['default_hpt_ratios', '1:128'],
+    ['possible_hpt_ratios', '1:32,1:64,1:128,1:256,1:512'],
   ];
 }
 
@@ -193,28 +304,41 @@ export function procLparRecord(physics: Physics, system: ManagedSystem, partitio
   const procs = (units: number) => held(Math.max(1, Math.ceil(units)));
   if (profile.procMode === 'ded') {
     return [
-      ['lpar_name', partition.name], ['lpar_id', partition.id], ['curr_proc_mode', 'ded'],
-      ['curr_min_procs', held(profile.minProcUnits)], ['curr_procs', held(profile.desiredProcUnits)],
+      ['lpar_name', partition.name],
+      ['lpar_id', partition.id],
+      ['curr_proc_mode', 'ded'],
+      ['curr_min_procs', held(profile.minProcUnits)],
+      ['curr_procs', held(profile.desiredProcUnits)],
       ['curr_max_procs', held(profile.maxProcUnits)],
-      ['curr_sharing_mode', 'share_idle_procs'], ['pend_proc_mode', 'ded'],
-      ['pend_min_procs', held(profile.minProcUnits)], ['pend_procs', held(profile.desiredProcUnits)],
+      ['curr_sharing_mode', 'share_idle_procs'],
+      ['pend_proc_mode', 'ded'],
+      ['pend_min_procs', held(profile.minProcUnits)],
+      ['pend_procs', held(profile.desiredProcUnits)],
       ['pend_max_procs', held(profile.maxProcUnits)],
-      ['pend_sharing_mode', 'share_idle_procs'], ['run_procs', held(profile.desiredProcUnits)],
+      ['pend_sharing_mode', 'share_idle_procs'],
+      ['run_procs', held(profile.desiredProcUnits)],
     ];
   }
   const units = (value: number) => formatProcUnits(held(value));
   const current = (prefix: 'curr' | 'pend'): HmcRecord => [
-    [`${prefix}_shared_proc_pool_id`, 0], [`${prefix}_proc_mode`, 'shared'],
+    [`${prefix}_shared_proc_pool_id`, 0],
+    [`${prefix}_proc_mode`, 'shared'],
     [`${prefix}_min_proc_units`, units(profile.minProcUnits)],
     [`${prefix}_proc_units`, units(profile.desiredProcUnits)],
     [`${prefix}_max_proc_units`, units(profile.maxProcUnits)],
-    [`${prefix}_min_procs`, procs(profile.minProcUnits)], [`${prefix}_procs`, procs(profile.desiredProcUnits)],
+    [`${prefix}_min_procs`, procs(profile.minProcUnits)],
+    [`${prefix}_procs`, procs(profile.desiredProcUnits)],
     [`${prefix}_max_procs`, procs(profile.maxProcUnits)],
-    [`${prefix}_sharing_mode`, 'uncap'], [`${prefix}_uncap_weight`, held(128)],
+    [`${prefix}_sharing_mode`, 'uncap'],
+    [`${prefix}_uncap_weight`, held(128)],
   ];
   return [
-    ['lpar_name', partition.name], ['lpar_id', partition.id], ...current('curr'), ...current('pend'),
-    ['run_proc_units', units(profile.desiredProcUnits)], ['run_procs', procs(profile.desiredProcUnits)],
+    ['lpar_name', partition.name],
+    ['lpar_id', partition.id],
+    ...current('curr'),
+    ...current('pend'),
+    ['run_proc_units', units(profile.desiredProcUnits)],
+    ['run_procs', procs(profile.desiredProcUnits)],
     ['run_uncap_weight', held(128)],
   ];
 }
@@ -225,12 +349,17 @@ export function memLparRecord(physics: Physics, system: ManagedSystem, partition
   const running = isActive(system, partition);
   const held = (value: number) => (running ? value : 0);
   return [
-    ['lpar_name', partition.name], ['lpar_id', partition.id],
-    ['curr_min_mem', held(profile.minMemMb)], ['curr_mem', held(profile.desiredMemMb)],
+    ['lpar_name', partition.name],
+    ['lpar_id', partition.id],
+    ['curr_min_mem', held(profile.minMemMb)],
+    ['curr_mem', held(profile.desiredMemMb)],
     ['curr_max_mem', held(profile.maxMemMb)],
-    ['pend_min_mem', held(profile.minMemMb)], ['pend_mem', held(profile.desiredMemMb)],
+    ['pend_min_mem', held(profile.minMemMb)],
+    ['pend_mem', held(profile.desiredMemMb)],
     ['pend_max_mem', held(profile.maxMemMb)],
-    ['run_min_mem', held(profile.minMemMb)], ['run_mem', held(profile.desiredMemMb)], ['mem_mode', 'ded'],
+    ['run_min_mem', held(profile.minMemMb)],
+    ['run_mem', held(profile.desiredMemMb)],
+    ['mem_mode', 'ded'],
     ['curr_hpt_ratio', '1:64'],
   ];
 }
@@ -239,16 +368,27 @@ export function virtualScsiRecords(system: ManagedSystem): HmcRecord[] {
   return system.partitions.flatMap((partition): HmcRecord[] => {
     if (partition.vios) {
       return partition.vios.scsiAdapters.map((a) => [
-        ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', a.slot], ['state', 1],
-        ['is_required', 0], ['adapter_type', 'server'],
-        ['remote_lpar_id', a.clientId], ['remote_lpar_name', a.clientName],
+        ['lpar_name', partition.name],
+        ['lpar_id', partition.id],
+        ['slot_num', a.slot],
+        ['state', 1],
+        ['is_required', 0],
+        ['adapter_type', 'server'],
+        ['remote_lpar_id', a.clientId],
+        ['remote_lpar_name', a.clientName],
         ['remote_slot_num', clientSlot(system, partition)],
       ]);
     }
     return scsiClientAdapters(system, partition).map((c) => [
-      ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', c.slot], ['state', 1], ['is_required', 1],
+      ['lpar_name', partition.name],
+      ['lpar_id', partition.id],
+      ['slot_num', c.slot],
+      ['state', 1],
+      ['is_required', 1],
       ['adapter_type', 'client'],
-      ['remote_lpar_id', c.vios.id], ['remote_lpar_name', c.vios.name], ['remote_slot_num', c.remoteSlot],
+      ['remote_lpar_id', c.vios.id],
+      ['remote_lpar_name', c.vios.name],
+      ['remote_slot_num', c.remoteSlot],
     ]);
   });
 }
@@ -257,16 +397,28 @@ export function virtualFcRecords(system: ManagedSystem): HmcRecord[] {
   return system.partitions.flatMap((partition): HmcRecord[] => {
     if (partition.vios) {
       return partition.vios.fcAdapters.map((a) => [
-        ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', a.slot], ['adapter_type', 'server'],
-        ['state', 1], ['is_required', 0],
-        ['remote_lpar_id', a.clientId], ['remote_lpar_name', a.clientName],
-        ['remote_slot_num', clientSlot(system, partition, 20)], ['wwpns', ''],
+        ['lpar_name', partition.name],
+        ['lpar_id', partition.id],
+        ['slot_num', a.slot],
+        ['adapter_type', 'server'],
+        ['state', 1],
+        ['is_required', 0],
+        ['remote_lpar_id', a.clientId],
+        ['remote_lpar_name', a.clientName],
+        ['remote_slot_num', clientSlot(system, partition, 20)],
+        ['wwpns', ''],
       ]);
     }
     return fcClientAdapters(system, partition).map((c) => [
-      ['lpar_name', partition.name], ['lpar_id', partition.id], ['slot_num', c.slot], ['adapter_type', 'client'],
-      ['state', 1], ['is_required', 1],
-      ['remote_lpar_id', c.vios.id], ['remote_lpar_name', c.vios.name], ['remote_slot_num', c.remoteSlot],
+      ['lpar_name', partition.name],
+      ['lpar_id', partition.id],
+      ['slot_num', c.slot],
+      ['adapter_type', 'client'],
+      ['state', 1],
+      ['is_required', 1],
+      ['remote_lpar_id', c.vios.id],
+      ['remote_lpar_name', c.vios.name],
+      ['remote_slot_num', c.remoteSlot],
       ['wwpns', wwpnPair(partition, c.slot - 20)],
     ]);
   });

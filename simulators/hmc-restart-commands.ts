@@ -8,7 +8,23 @@ import { type HmcRecord, parseHmcFilter, renderHmcRecords } from './hmc-output.j
 import { displayedLparState } from './hmc-records.js';
 
 const RR_FLAGS = {
-  values: ['-o', '-m', '-t', '-p', '--id', '--ip', '-u', '--redundantvios', '--mpio', '--vlanbridge', '-f', '-i', '-w', '-d', '-r'],
+  values: [
+    '-o',
+    '-m',
+    '-t',
+    '-p',
+    '--id',
+    '--ip',
+    '-u',
+    '--redundantvios',
+    '--mpio',
+    '--vlanbridge',
+    '-f',
+    '-i',
+    '-w',
+    '-d',
+    '-r',
+  ],
   switches: ['--retaindev', '--usecurrdata', '--noconnection', '--force', '-v'],
 };
 
@@ -22,7 +38,8 @@ export async function rrstartlpar(ctx: CommandContext, args: string[]): Promise<
   const targets = [source.name, source.hmc];
   if (operation === 'cleanup') {
     if (!['Operating', 'Standby'].includes(source.state)) throw hmcError.cleanupState(source.name, source.state);
-    if (partition.remoteRestartStatus !== 'Remote Restarted') throw hmcError.remoteRestartNotCapable(partition.name, partition.remoteRestartStatus);
+    if (partition.remoteRestartStatus !== 'Remote Restarted')
+      throw hmcError.remoteRestartNotCapable(partition.name, partition.remoteRestartStatus);
     await ctx.physics.sleep(ctx.physics.duration('remoteRestartCleanup', targets));
     source.partitions.splice(source.partitions.indexOf(partition), 1);
     removeServerAdapters(source, partition);
@@ -32,7 +49,9 @@ export async function rrstartlpar(ctx: CommandContext, args: string[]): Promise<
   if (operation !== 'validate' && operation !== 'restart') throw hmcError.invalidParameter(`-o ${operation}`);
   const target = managedSystem(ctx, flags, '-t');
   if (source.state === 'No Connection' && !flags.switches.has('--noconnection')) {
-    throw new DeviceCommandError(`HSCLA9A6 The source managed system ${source.name} is in the No Connection state. Use the --noconnection option to restart partitions from a system the HMC cannot reach.`);
+    throw new DeviceCommandError(
+      `HSCLA9A6 The source managed system ${source.name} is in the No Connection state. Use the --noconnection option to restart partitions from a system the HMC cannot reach.`,
+    );
   }
   ctx.physics.remoteRestartCheck(source, target, partition);
   if (operation === 'validate') {
@@ -53,14 +72,30 @@ export async function rrstartlpar(ctx: CommandContext, args: string[]): Promise<
 export function lsrrstartlpar(ctx: CommandContext, args: string[]): string {
   const flags = parseFlags(args, { values: ['-r', '-m', '-F', '--filter'], switches: ['--header'] });
   const resource = flags.values.get('-r');
-  if (resource === 'mc') return renderHmcRecords([[['auto_cleanup_enabled', 0], ['max_num_rr', 32]]], flags);
-  if (resource !== 'lpar') throw resource === undefined ? hmcError.missingParameter('-r') : hmcError.invalidParameter(`-r ${resource}`);
+  if (resource === 'mc')
+    return renderHmcRecords(
+      [
+        [
+          ['auto_cleanup_enabled', 0],
+          ['max_num_rr', 32],
+        ],
+      ],
+      flags,
+    );
+  if (resource !== 'lpar')
+    throw resource === undefined ? hmcError.missingParameter('-r') : hmcError.invalidParameter(`-r ${resource}`);
   const system = managedSystem(ctx, flags);
   const filters = parseHmcFilter(flags.values.get('--filter') ?? '', ['lpar_names', 'lpar_ids']);
-  const records: HmcRecord[] = lparFilter(system, system.partitions.filter((p) => !p.vios), filters).map((p) => [
-    ['lpar_name', p.name], ['lpar_id', p.id], ['simplified_remote_restart_capable', p.srrCapable ? 1 : 0],
-    ['remote_restart_status', p.remoteRestartStatus], ['state', displayedLparState(system, p)],
+  const records: HmcRecord[] = lparFilter(
+    system,
+    system.partitions.filter((p) => !p.vios),
+    filters,
+  ).map((p) => [
+    ['lpar_name', p.name],
+    ['lpar_id', p.id],
+    ['simplified_remote_restart_capable', p.srrCapable ? 1 : 0],
+    ['remote_restart_status', p.remoteRestartStatus],
+    ['state', displayedLparState(system, p)],
   ]);
   return renderHmcRecords(records, flags);
 }
-

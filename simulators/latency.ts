@@ -48,8 +48,13 @@ export class LatencyModel {
   private readonly random: (() => number) | undefined;
 
   /** With a seed, every duration varies by up to ±20 % from a reproducible pseudo-random sequence. */
-  constructor(readonly timeScale: number, overrides: LatencyOverrides = {}, seed?: number) {
-    if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${timeScale}`);
+  constructor(
+    readonly timeScale: number,
+    overrides: LatencyOverrides = {},
+    seed?: number,
+  ) {
+    if (!(timeScale >= 0) || !Number.isFinite(timeScale))
+      throw new Error(`timeScale must be a finite number >= 0, got ${timeScale}`);
     this.table = { ...DEFAULT_LATENCY_MS, ...overrides };
     this.random = seed === undefined ? undefined : mulberry32(seed);
   }

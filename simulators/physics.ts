@@ -1,8 +1,21 @@
 import { hmcError } from './hmc-errors.js';
 import { type LatencyModel, type LatencyOperation } from './latency.js';
 import {
-  type FleetModel, type FlashCopyMap, type ManagedSystem, type Partition, type Profile, type RcConsistencyGroup, type StorageSystem,
-  findPartition, isActive, isMappedToAnyOf, mapVdisk, nextPartitionId, presentVolumes, removeServerAdapters, vdiskByName,
+  type FleetModel,
+  type FlashCopyMap,
+  type ManagedSystem,
+  type Partition,
+  type Profile,
+  type RcConsistencyGroup,
+  type StorageSystem,
+  findPartition,
+  isActive,
+  isMappedToAnyOf,
+  mapVdisk,
+  nextPartitionId,
+  presentVolumes,
+  removeServerAdapters,
+  vdiskByName,
 } from './fleet-model.js';
 import { type TimerSet } from './timers.js';
 
@@ -39,15 +52,21 @@ export class Physics {
 
   profileOf(partition: Partition, name?: string): Profile | undefined {
     const wanted = name ?? partition.currentProfile;
-    return partition.profiles.find((p) => p.name === wanted) ?? (name === undefined ? partition.profiles[0] : undefined);
+    return (
+      partition.profiles.find((p) => p.name === wanted) ?? (name === undefined ? partition.profiles[0] : undefined)
+    );
   }
 
   usedProcUnits(system: ManagedSystem): number {
-    return system.partitions.filter((p) => isActive(system, p)).reduce((sum, p) => sum + (this.profileOf(p)?.desiredProcUnits ?? 0), 0);
+    return system.partitions
+      .filter((p) => isActive(system, p))
+      .reduce((sum, p) => sum + (this.profileOf(p)?.desiredProcUnits ?? 0), 0);
   }
 
   usedMemoryMb(system: ManagedSystem): number {
-    return system.partitions.filter((p) => isActive(system, p)).reduce((sum, p) => sum + (this.profileOf(p)?.desiredMemMb ?? 0), 0);
+    return system.partitions
+      .filter((p) => isActive(system, p))
+      .reduce((sum, p) => sum + (this.profileOf(p)?.desiredMemMb ?? 0), 0);
   }
 
   availableProcUnits(system: ManagedSystem): number {
@@ -68,15 +87,22 @@ export class Physics {
       if (!vdisk || !isMappedToAnyOf(storage, vdisk.id, hostIds)) return true;
       if (this.model.isReadOnlySecondary(storage.name, volume)) return true;
       if (partition.adapter === 'npiv') {
-        return !vioses.some((v) => v.vios?.fcAdapters.some((a) => a.clientId === partition.id && a.fcPort !== undefined));
+        return !vioses.some((v) =>
+          v.vios?.fcAdapters.some((a) => a.clientId === partition.id && a.fcPort !== undefined),
+        );
       }
-      return !vioses.some((v) => v.vios?.scsiAdapters.some((a) => a.clientId === partition.id && a.targets.some((t) => v.vios?.hdisks.get(t.backingHdisk) === vdisk.uid)));
+      return !vioses.some((v) =>
+        v.vios?.scsiAdapters.some(
+          (a) => a.clientId === partition.id && a.targets.some((t) => v.vios?.hdisks.get(t.backingHdisk) === vdisk.uid),
+        ),
+      );
     });
   }
 
   private assertCanActivate(system: ManagedSystem, partition: Partition, profile: Profile): void {
     const procUnits = this.availableProcUnits(system);
-    if (procUnits + 1e-9 < profile.desiredProcUnits) throw hmcError.insufficientProcessors(partition.name, profile.desiredProcUnits, procUnits);
+    if (procUnits + 1e-9 < profile.desiredProcUnits)
+      throw hmcError.insufficientProcessors(partition.name, profile.desiredProcUnits, procUnits);
     const memory = this.availableMemoryMb(system);
     if (memory < profile.desiredMemMb) throw hmcError.insufficientMemory(partition.name, profile.desiredMemMb, memory);
     const missing = this.missingVolumes(system, partition);
@@ -90,8 +116,19 @@ export class Physics {
    * With bypassChecks (test-only control action) it starts even without capacity or disks, and
    * the violation log records what that broke.
    */
-  activate(system: ManagedSystem, partition: Partition, options: { profile?: string; sms?: boolean; bypassChecks?: boolean; cause: string; onStartedWithoutDisks?: (missing: string[]) => void }): void {
-    if (system.state !== 'Operating' && !options.bypassChecks) throw hmcError.systemNotOperating(system.name, system.state);
+  activate(
+    system: ManagedSystem,
+    partition: Partition,
+    options: {
+      profile?: string;
+      sms?: boolean;
+      bypassChecks?: boolean;
+      cause: string;
+      onStartedWithoutDisks?: (missing: string[]) => void;
+    },
+  ): void {
+    if (system.state !== 'Operating' && !options.bypassChecks)
+      throw hmcError.systemNotOperating(system.name, system.state);
     if (partition.state !== 'Not Activated') throw hmcError.partitionWrongState(partition.name, partition.state);
     const profile = this.profileOf(partition, options.profile);
     if (!profile) throw hmcError.profileNotFound(options.profile ?? '', partition.name);
@@ -112,7 +149,8 @@ export class Physics {
 
   shutdown(system: ManagedSystem, partition: Partition, immediate: boolean, cause: string): void {
     if (system.state !== 'Operating') throw hmcError.systemNotOperating(system.name, system.state);
-    if (!['Running', 'Starting', 'Open Firmware'].includes(partition.state)) throw hmcError.partitionWrongState(partition.name, partition.state);
+    if (!['Running', 'Starting', 'Open Firmware'].includes(partition.state))
+      throw hmcError.partitionWrongState(partition.name, partition.state);
     partition.state = 'Shutting Down';
     this.model.changed(cause);
     this.later(immediate ? 'lparShutdownImmediate' : 'lparShutdownDelayed', system, () => {
@@ -207,14 +245,24 @@ export class Physics {
   // ---- remote restart and mobility ----
 
   remoteRestartCheck(source: ManagedSystem, target: ManagedSystem, partition: Partition): Profile {
-    if (!['Power Off In Progress', 'Power Off', 'Error', 'Error - Dump In Progress', 'Initializing', 'No Connection'].includes(source.state)) {
+    if (
+      ![
+        'Power Off In Progress',
+        'Power Off',
+        'Error',
+        'Error - Dump In Progress',
+        'Initializing',
+        'No Connection',
+      ].includes(source.state)
+    ) {
       throw hmcError.remoteRestartSourceState(source.name, source.state);
     }
     if (target.state !== 'Operating') throw hmcError.remoteRestartTargetState(target.name, target.state);
     if (partition.remoteRestartStatus === 'Source Remote Restarting') {
       throw hmcError.remoteRestartInProgress(partition.name);
     }
-    if (!partition.srrCapable || partition.remoteRestartStatus !== 'Remote Restartable') throw hmcError.remoteRestartNotCapable(partition.name, partition.remoteRestartStatus);
+    if (!partition.srrCapable || partition.remoteRestartStatus !== 'Remote Restartable')
+      throw hmcError.remoteRestartNotCapable(partition.name, partition.remoteRestartStatus);
     // IBM "Remote restart states": Remote Restartable is reached once the partition is started and running; a
     // partition that was shut down before its server failed is not restarted elsewhere (Lazarus must not revive it).
     if (activeAtFailure.get(partition) === false) {
@@ -223,7 +271,8 @@ export class Physics {
     if (findPartition(target, partition.name)) throw hmcError.nameInUse(partition.name, target.name);
     const profile = this.profileOf(partition) as Profile;
     const procUnits = this.availableProcUnits(target);
-    if (procUnits + 1e-9 < profile.desiredProcUnits) throw hmcError.insufficientProcessors(partition.name, profile.desiredProcUnits, procUnits);
+    if (procUnits + 1e-9 < profile.desiredProcUnits)
+      throw hmcError.insufficientProcessors(partition.name, profile.desiredProcUnits, procUnits);
     const memory = this.availableMemoryMb(target);
     if (memory < profile.desiredMemMb) throw hmcError.insufficientMemory(partition.name, profile.desiredMemMb, memory);
     const unmapped = this.unmappedVolumes(target, partition);
@@ -253,8 +302,14 @@ export class Physics {
 
   private copyPartition(target: ManagedSystem, partition: Partition, profile: Profile): Partition {
     const copy: Partition = {
-      ...partition, id: nextPartitionId(target), profiles: partition.profiles.map((p) => ({ ...p })), currentProfile: profile.name,
-      state: 'Not Activated', rmcState: 'inactive', volumes: [...partition.volumes], clientWwpns: partition.clientWwpns.map((pair) => [...pair]),
+      ...partition,
+      id: nextPartitionId(target),
+      profiles: partition.profiles.map((p) => ({ ...p })),
+      currentProfile: profile.name,
+      state: 'Not Activated',
+      rmcState: 'inactive',
+      volumes: [...partition.volumes],
+      clientWwpns: partition.clientWwpns.map((pair) => [...pair]),
       migrationState: 'Not Migrating',
     };
     target.partitions.push(copy);
@@ -264,23 +319,35 @@ export class Physics {
   migrationCheck(source: ManagedSystem, target: ManagedSystem, partition: Partition): void {
     if (source.state !== 'Operating') throw hmcError.systemNotOperating(source.name, source.state);
     if (target.state !== 'Operating') throw hmcError.systemNotOperating(target.name, target.state);
-    if (partition.env === 'vioserver' || !['Running', 'Not Activated'].includes(partition.state) || partition.migrationState !== 'Not Migrating') {
+    if (
+      partition.env === 'vioserver' ||
+      !['Running', 'Not Activated'].includes(partition.state) ||
+      partition.migrationState !== 'Not Migrating'
+    ) {
       throw hmcError.migrationState(partition.name, partition.state);
     }
     if (findPartition(target, partition.name)) throw hmcError.nameInUse(partition.name, target.name);
     const profile = this.profileOf(partition) as Profile;
     if (partition.state === 'Running') {
       const procUnits = this.availableProcUnits(target);
-      if (procUnits + 1e-9 < profile.desiredProcUnits) throw hmcError.insufficientProcessors(partition.name, profile.desiredProcUnits, procUnits);
+      if (procUnits + 1e-9 < profile.desiredProcUnits)
+        throw hmcError.insufficientProcessors(partition.name, profile.desiredProcUnits, procUnits);
       const memory = this.availableMemoryMb(target);
-      if (memory < profile.desiredMemMb) throw hmcError.insufficientMemory(partition.name, profile.desiredMemMb, memory);
+      if (memory < profile.desiredMemMb)
+        throw hmcError.insufficientMemory(partition.name, profile.desiredMemMb, memory);
     }
     const unmapped = this.unmappedVolumes(target, partition);
     if (unmapped.length > 0) throw hmcError.storageNotAvailable(partition.name, target.name, unmapped);
   }
 
   /** LPM: the call is held for the memory copy; the partition shows Migrating - Running until it switches over. */
-  async migrate(source: ManagedSystem, target: ManagedSystem, partition: Partition, cause: string, stopped: () => boolean): Promise<'done' | 'stopped'> {
+  async migrate(
+    source: ManagedSystem,
+    target: ManagedSystem,
+    partition: Partition,
+    cause: string,
+    stopped: () => boolean,
+  ): Promise<'done' | 'stopped'> {
     this.migrationCheck(source, target, partition);
     const wasRunning = partition.state === 'Running';
     const profile = this.profileOf(partition) as Profile;
@@ -288,7 +355,10 @@ export class Physics {
     partition.migrationState = 'Migration In Progress';
     this.model.changed(cause);
     const gb = wasRunning ? profile.desiredMemMb / 1024 : 0;
-    await this.sleep(this.duration('migrationSetup', [source.name, target.name, source.hmc]) + this.duration('migrationPerGbMemory', [source.name, target.name, source.hmc], gb));
+    await this.sleep(
+      this.duration('migrationSetup', [source.name, target.name, source.hmc]) +
+        this.duration('migrationPerGbMemory', [source.name, target.name, source.hmc], gb),
+    );
     if (stopped() || partition.migrationState !== 'Migration In Progress') {
       this.endMigration(partition, wasRunning);
       this.model.changed(`${cause} (stopped)`);
@@ -351,13 +421,20 @@ export class Physics {
     if (!wasConsistent) group.state = 'inconsistent_copying';
     this.model.changed(cause);
     const marker = (group.syncEpoch = (group.syncEpoch ?? 0) + 1);
-    this.timers.after(this.duration(wasConsistent ? 'replicationResync' : 'replicationInitialSync', [group.name, group.master, group.aux]), () => {
-      if (group.syncEpoch !== marker || group.linkDown) return;
-      if (group.state !== 'inconsistent_copying' && group.state !== 'consistent_stopped') return;
-      group.state = 'consistent_synchronized';
-      for (const relationship of group.relationships) relationship.progress = 100;
-      this.model.changed(`time: ${group.name} consistent_synchronized`);
-    });
+    this.timers.after(
+      this.duration(wasConsistent ? 'replicationResync' : 'replicationInitialSync', [
+        group.name,
+        group.master,
+        group.aux,
+      ]),
+      () => {
+        if (group.syncEpoch !== marker || group.linkDown) return;
+        if (group.state !== 'inconsistent_copying' && group.state !== 'consistent_stopped') return;
+        group.state = 'consistent_synchronized';
+        for (const relationship of group.relationships) relationship.progress = 100;
+        this.model.changed(`time: ${group.name} consistent_synchronized`);
+      },
+    );
     if (!wasConsistent) for (const relationship of group.relationships) relationship.progress = 0;
   }
 
@@ -365,8 +442,12 @@ export class Physics {
     group.linkDown = true;
     group.syncEpoch = (group.syncEpoch ?? 0) + 1;
     const disconnected: Record<string, RcConsistencyGroup['state']> = {
-      consistent_synchronized: 'consistent_disconnected', consistent_stopped: 'consistent_disconnected', consistent_copying: 'consistent_disconnected',
-      inconsistent_copying: 'inconsistent_disconnected', inconsistent_stopped: 'inconsistent_disconnected', idling: 'idling_disconnected',
+      consistent_synchronized: 'consistent_disconnected',
+      consistent_stopped: 'consistent_disconnected',
+      consistent_copying: 'consistent_disconnected',
+      inconsistent_copying: 'inconsistent_disconnected',
+      inconsistent_stopped: 'inconsistent_disconnected',
+      idling: 'idling_disconnected',
     };
     group.state = disconnected[group.state] ?? group.state;
     this.model.changed(cause);
@@ -375,7 +456,9 @@ export class Physics {
   reconnectReplication(group: RcConsistencyGroup, cause: string): void {
     group.linkDown = false;
     const reconnected: Record<string, RcConsistencyGroup['state']> = {
-      consistent_disconnected: 'consistent_stopped', inconsistent_disconnected: 'inconsistent_stopped', idling_disconnected: 'idling',
+      consistent_disconnected: 'consistent_stopped',
+      inconsistent_disconnected: 'inconsistent_stopped',
+      idling_disconnected: 'idling',
     };
     group.state = reconnected[group.state] ?? group.state;
     this.model.changed(cause);

@@ -18,7 +18,7 @@ export function splitShellWords(line: string): string[] {
     const ch = line[i] as string;
     if (ch === "'") {
       const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new ShellSyntaxError('unexpected EOF while looking for matching `\'\'');
+      if (end < 0) throw new ShellSyntaxError("unexpected EOF while looking for matching `''");
       current += line.slice(i + 1, end);
       inWord = true;
       i = end + 1;

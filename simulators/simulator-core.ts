@@ -17,7 +17,13 @@ export class SimulatorCore {
   readonly violations: ViolationLog;
   readonly servers = new Map<string, DeviceSshServer>();
 
-  constructor(private readonly spec: ParsedFleetSpec, source: string, timeScale: number, seed?: number, latencyOverrides: LatencyOverrides = {}) {
+  constructor(
+    private readonly spec: ParsedFleetSpec,
+    source: string,
+    timeScale: number,
+    seed?: number,
+    latencyOverrides: LatencyOverrides = {},
+  ) {
     this.model = new FleetModel(spec, source);
     this.latency = new LatencyModel(timeScale, latencyOverrides, seed);
     this.faults = new FaultRegistry(this.model, () => this.physics);

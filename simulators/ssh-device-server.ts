@@ -13,9 +13,17 @@ import { type ViolationLog } from './violations.js';
 
 const { Server: SshServer, utils } = ssh2;
 
-export interface DeviceServerDeps { model: FleetModel; physics: Physics; violations: ViolationLog; faults: FaultRegistry }
+export interface DeviceServerDeps {
+  model: FleetModel;
+  physics: Physics;
+  violations: ViolationLog;
+  faults: FaultRegistry;
+}
 
-export interface HostKey { privateKey: string; publicKey: string }
+export interface HostKey {
+  privateKey: string;
+  publicKey: string;
+}
 
 /**
  * One simulated device's SSH endpoint (ssh2 server side). Commands run over `exec`; a minimal
@@ -35,10 +43,18 @@ export class DeviceSshServer {
   private readonly authorizedKeys: ParsedKey[];
   port = 0;
 
-  constructor(readonly deviceName: string, readonly hostKey: HostKey, private readonly deps: DeviceServerDeps) {
-    this.ssh = new SshServer({ hostKeys: [hostKey.privateKey], ident: deviceIdent(this.device) }, (client, info) => this.onClient(client, info.port));
+  constructor(
+    readonly deviceName: string,
+    readonly hostKey: HostKey,
+    private readonly deps: DeviceServerDeps,
+  ) {
+    this.ssh = new SshServer({ hostKeys: [hostKey.privateKey], ident: deviceIdent(this.device) }, (client, info) =>
+      this.onClient(client, info.port),
+    );
     this.tcp = createServer((socket) => this.onSocket(socket));
-    this.authorizedKeys = this.device.authorizedKeys.map((line) => utils.parseKey(line)).filter((k): k is ParsedKey => !(k instanceof Error) && !Array.isArray(k));
+    this.authorizedKeys = this.device.authorizedKeys
+      .map((line) => utils.parseKey(line))
+      .filter((k): k is ParsedKey => !(k instanceof Error) && !Array.isArray(k));
   }
 
   /** Looked up each time: POST /reset replaces the model's device objects. */
@@ -117,9 +133,11 @@ export class DeviceSshServer {
       this.heldSockets.add(socket);
       return;
     }
-    const refuse = this.deps.faults.isUnreachable(device.name)
-      || (device.kind === 'svc' && (this.counters.connectionsInLastSecond(now) > device.maxNewConnectionsPerSecond
-        || this.counters.unauthenticated >= device.maxUnauthenticatedConnections));
+    const refuse =
+      this.deps.faults.isUnreachable(device.name) ||
+      (device.kind === 'svc' &&
+        (this.counters.connectionsInLastSecond(now) > device.maxNewConnectionsPerSecond ||
+          this.counters.unauthenticated >= device.maxUnauthenticatedConnections));
     if (refuse) {
       this.counters.refusedConnections++;
       socket.destroy();
@@ -206,7 +224,13 @@ export class DeviceSshServer {
   }
 
   private context(line: string): CommandContext {
-    return { model: this.deps.model, physics: this.deps.physics, violations: this.deps.violations, device: this.device, line };
+    return {
+      model: this.deps.model,
+      physics: this.deps.physics,
+      violations: this.deps.violations,
+      device: this.device,
+      line,
+    };
   }
 
   private async exec(channel: ServerChannel, line: string, closed: Promise<void>): Promise<void> {
@@ -225,7 +249,11 @@ export class DeviceSshServer {
       result = await runDeviceLine(this.context(line), this.deps.faults, closed);
     } catch (error) {
       // A simulator bug must not take the fleet down: the client sees a failed command that says so.
-      result = { stdout: '', stderr: `simulator internal error: ${error instanceof Error ? error.message : String(error)}\n`, exitCode: 70 };
+      result = {
+        stdout: '',
+        stderr: `simulator internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+        exitCode: 70,
+      };
     }
     if (result.exitCode !== 0) this.counters.commandsFailed++;
     return result;
@@ -233,7 +261,10 @@ export class DeviceSshServer {
 
   /** A minimal line-oriented shell: prompt, one command per line, `exit` to leave. */
   private shell(channel: ServerChannel, closed: Promise<void>): void {
-    const prompt = this.device.kind === 'hmc' ? `${this.device.user}@${this.device.name}:~> ` : `IBM_2145:${this.device.name}:${this.device.user}>`;
+    const prompt =
+      this.device.kind === 'hmc'
+        ? `${this.device.user}@${this.device.name}:~> `
+        : `IBM_2145:${this.device.name}:${this.device.user}>`;
     let buffer = '';
     let queue = Promise.resolve();
     channel.write(prompt);

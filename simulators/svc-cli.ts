@@ -3,20 +3,52 @@ import { type CommandContext } from './command-context.js';
 import { type CommandResult, DeviceCommandError, succeed } from './command-result.js';
 import { type LatencyOperation } from './latency.js';
 import {
-  lsfcmap, lsrcconsistgrp, lsrcrelationship, mkfcmap, prestartfcmap, rmfcmap, startfcmap, startrcconsistgrp, stopfcmap,
-  stoprcconsistgrp, switchrcconsistgrp,
+  lsfcmap,
+  lsrcconsistgrp,
+  lsrcrelationship,
+  mkfcmap,
+  prestartfcmap,
+  rmfcmap,
+  startfcmap,
+  startrcconsistgrp,
+  stopfcmap,
+  stoprcconsistgrp,
+  switchrcconsistgrp,
 } from './svc-copy-commands.js';
 import { svcError } from './svc-errors.js';
 import {
-  lshost, lshostvdiskmap, lsvdisk, lsvdiskhostmap, mkhost, mkvdiskhostmap, rmvdiskhostmap,
+  lshost,
+  lshostvdiskmap,
+  lsvdisk,
+  lsvdiskhostmap,
+  mkhost,
+  mkvdiskhostmap,
+  rmvdiskhostmap,
 } from './svc-mapping-commands.js';
 
 type SvcHandler = (ctx: CommandContext, args: string[]) => string | Promise<string>;
 
-const QUERIES: Record<string, SvcHandler> = { lsvdisk, lshost, lsvdiskhostmap, lshostvdiskmap, lsrcconsistgrp, lsrcrelationship, lsfcmap };
+const QUERIES: Record<string, SvcHandler> = {
+  lsvdisk,
+  lshost,
+  lsvdiskhostmap,
+  lshostvdiskmap,
+  lsrcconsistgrp,
+  lsrcrelationship,
+  lsfcmap,
+};
 const TASKS: Record<string, SvcHandler> = {
-  mkhost, mkvdiskhostmap, rmvdiskhostmap, startrcconsistgrp, stoprcconsistgrp, switchrcconsistgrp,
-  mkfcmap, prestartfcmap, startfcmap, stopfcmap, rmfcmap,
+  mkhost,
+  mkvdiskhostmap,
+  rmvdiskhostmap,
+  startrcconsistgrp,
+  stoprcconsistgrp,
+  switchrcconsistgrp,
+  mkfcmap,
+  prestartfcmap,
+  startfcmap,
+  stopfcmap,
+  rmfcmap,
 };
 
 export const SVC_COMMAND_NAMES = [...Object.keys(QUERIES), ...Object.keys(TASKS)];
@@ -28,11 +60,18 @@ export const SVC_COMMAND_NAMES = [...Object.keys(QUERIES), ...Object.keys(TASKS)
 export async function runSvcCommand(ctx: CommandContext, words: string[]): Promise<CommandResult> {
   const [first = '', ...rest] = words;
   const prefix = first === 'svcinfo' || first === 'svctask' ? first : undefined;
-  const name = prefix ? rest[0] ?? '' : first;
+  const name = prefix ? (rest[0] ?? '') : first;
   const args = prefix ? rest.slice(1) : rest;
-  const handler = (prefix !== 'svctask' ? QUERIES[name] : undefined) ?? (prefix !== 'svcinfo' ? TASKS[name] : undefined);
+  const handler =
+    (prefix !== 'svctask' ? QUERIES[name] : undefined) ?? (prefix !== 'svcinfo' ? TASKS[name] : undefined);
   if (!handler) {
-    return { stdout: '', stderr: prefix ? `CMMVC5986E The command was not recognized: ${prefix} ${name}.\n` : `rbash: ${name}: command not found\n`, exitCode: prefix ? 1 : 127 };
+    return {
+      stdout: '',
+      stderr: prefix
+        ? `CMMVC5986E The command was not recognized: ${prefix} ${name}.\n`
+        : `rbash: ${name}: command not found\n`,
+      exitCode: prefix ? 1 : 127,
+    };
   }
   const latency: LatencyOperation = name in QUERIES ? 'svcQuery' : 'svcChange';
   try {

@@ -13,7 +13,11 @@ export function storageOf(ctx: CommandContext): StorageSystem {
 }
 
 export function viewOptions(flags: ParsedFlags): ViewOptions {
-  return { delim: flags.values.get('-delim'), nohdr: flags.switches.has('-nohdr'), filters: parseFilterValue(flags.values.get('-filtervalue')) };
+  return {
+    delim: flags.values.get('-delim'),
+    nohdr: flags.switches.has('-nohdr'),
+    filters: parseFilterValue(flags.values.get('-filtervalue')),
+  };
 }
 
 /** A detailed (single object) view: -filtervalue does not apply. */
@@ -45,10 +49,14 @@ export function hostStatus(ctx: CommandContext, host: HostObject): 'online' | 'o
       if (system.powered) return 'online';
     }
     for (const partition of system.partitions) {
-      if (isActive(system, partition) && partition.clientWwpns.flat().some((w) => host.wwpns.includes(w))) return 'online';
+      if (isActive(system, partition) && partition.clientWwpns.flat().some((w) => host.wwpns.includes(w)))
+        return 'online';
     }
   }
   return 'offline';
 }
 
-export const IO_GROUP: [string, string | number][] = [['IO_group_id', 0], ['IO_group_name', 'io_grp0']];
+export const IO_GROUP: [string, string | number][] = [
+  ['IO_group_id', 0],
+  ['IO_group_name', 'io_grp0'],
+];

@@ -24,10 +24,18 @@ function clusterId(ctx: CommandContext, name: string): string {
 
 function groupRow(ctx: CommandContext, g: RcConsistencyGroup): [string, string | number][] {
   return [
-    ['id', g.id], ['name', g.name], ['master_cluster_id', clusterId(ctx, g.master)], ['master_cluster_name', g.master],
-    ['aux_cluster_id', clusterId(ctx, g.aux)], ['aux_cluster_name', g.aux], ['primary', g.primary], ['state', g.state],
-    ['relationship_count', g.relationships.length], ['copy_type', g.relationships.length === 0 ? 'empty_group' : g.copyType],
-    ['cycling_mode', 'none'], ['freeze_time', ''],
+    ['id', g.id],
+    ['name', g.name],
+    ['master_cluster_id', clusterId(ctx, g.master)],
+    ['master_cluster_name', g.master],
+    ['aux_cluster_id', clusterId(ctx, g.aux)],
+    ['aux_cluster_name', g.aux],
+    ['primary', g.primary],
+    ['state', g.state],
+    ['relationship_count', g.relationships.length],
+    ['copy_type', g.relationships.length === 0 ? 'empty_group' : g.copyType],
+    ['cycling_mode', 'none'],
+    ['freeze_time', ''],
   ];
 }
 
@@ -52,28 +60,56 @@ export function lsrcconsistgrp(ctx: CommandContext, args: string[]): string {
   const [ref] = flags.positionals;
   if (ref !== undefined) {
     const g = groupRef(ctx, ref);
-    return renderDetailed({
-      // Key order of Cinder's storwize simulator (test_storwize_svc.py _cmd_lsrcconsistgrp); one RC_rel_id and
-      // RC_rel_name line per relationship follow without blank lines (a guess: no sample shows them).
-      fields: [...groupRow(ctx, g).slice(0, 9), ['freeze_time', ''], ['status', g.linkDown ? 'disconnected' : ''], ['sync', syncText(g)],
-        ['copy_type', g.relationships.length === 0 ? 'empty_group' : g.copyType], ['cycling_mode', 'none'], ['cycle_period_seconds', 300],
-        ...g.relationships.flatMap((r): [string, string | number][] => [['RC_rel_id', r.id], ['RC_rel_name', r.name]])],
-    }, detailedViewOptions(flags));
+    return renderDetailed(
+      {
+        // Key order of Cinder's storwize simulator (test_storwize_svc.py _cmd_lsrcconsistgrp); one RC_rel_id and
+        // RC_rel_name line per relationship follow without blank lines (a guess: no sample shows them).
+        fields: [
+          ...groupRow(ctx, g).slice(0, 9),
+          ['freeze_time', ''],
+          ['status', g.linkDown ? 'disconnected' : ''],
+          ['sync', syncText(g)],
+          ['copy_type', g.relationships.length === 0 ? 'empty_group' : g.copyType],
+          ['cycling_mode', 'none'],
+          ['cycle_period_seconds', 300],
+          ...g.relationships.flatMap((r): [string, string | number][] => [
+            ['RC_rel_id', r.id],
+            ['RC_rel_name', r.name],
+          ]),
+        ],
+      },
+      detailedViewOptions(flags),
+    );
   }
-  return renderConcise(ctx.model.groupsOf(ctx.device.name).map((g) => groupRow(ctx, g)), viewOptions(flags));
+  return renderConcise(
+    ctx.model.groupsOf(ctx.device.name).map((g) => groupRow(ctx, g)),
+    viewOptions(flags),
+  );
 }
 
 function relationshipRow(ctx: CommandContext, g: RcConsistencyGroup, r: RcRelationship): [string, string | number][] {
   const master = ctx.model.storage.get(g.master);
   const aux = ctx.model.storage.get(g.aux);
   return [
-    ['id', r.id], ['name', r.name], ['master_cluster_id', clusterId(ctx, g.master)], ['master_cluster_name', g.master],
-    ['master_vdisk_id', master ? vdiskRef(master, r.masterVdisk)?.id ?? '' : ''], ['master_vdisk_name', r.masterVdisk],
-    ['aux_cluster_id', clusterId(ctx, g.aux)], ['aux_cluster_name', g.aux],
-    ['aux_vdisk_id', aux ? vdiskRef(aux, r.auxVdisk)?.id ?? '' : ''], ['aux_vdisk_name', r.auxVdisk],
-    ['primary', g.primary], ['consistency_group_id', g.id], ['consistency_group_name', g.name], ['state', g.state],
-    ['bg_copy_priority', 50], ['progress', g.state === 'consistent_synchronized' ? '' : r.progress], ['copy_type', g.copyType],
-    ['cycling_mode', 'none'], ['freeze_time', ''],
+    ['id', r.id],
+    ['name', r.name],
+    ['master_cluster_id', clusterId(ctx, g.master)],
+    ['master_cluster_name', g.master],
+    ['master_vdisk_id', master ? (vdiskRef(master, r.masterVdisk)?.id ?? '') : ''],
+    ['master_vdisk_name', r.masterVdisk],
+    ['aux_cluster_id', clusterId(ctx, g.aux)],
+    ['aux_cluster_name', g.aux],
+    ['aux_vdisk_id', aux ? (vdiskRef(aux, r.auxVdisk)?.id ?? '') : ''],
+    ['aux_vdisk_name', r.auxVdisk],
+    ['primary', g.primary],
+    ['consistency_group_id', g.id],
+    ['consistency_group_name', g.name],
+    ['state', g.state],
+    ['bg_copy_priority', 50],
+    ['progress', g.state === 'consistent_synchronized' ? '' : r.progress],
+    ['copy_type', g.copyType],
+    ['cycling_mode', 'none'],
+    ['freeze_time', ''],
   ];
 }
 
@@ -85,9 +121,27 @@ export function lsrcrelationship(ctx: CommandContext, args: string[]): string {
     const pair = pairs.find(({ r }) => r.name === ref || String(r.id) === ref);
     if (!pair) throw svcError.objectNotFound();
     const row = relationshipRow(ctx, pair.g, pair.r);
-    return renderDetailed({ fields: [...row.slice(0, 14), ['bg_copy_priority', 50], ['progress', row[15]![1]], ['freeze_time', ''], ['status', pair.g.linkDown ? 'disconnected' : 'online'], ['sync', syncText(pair.g)], ['copy_type', pair.g.copyType], ['cycling_mode', 'none'], ['cycle_period_seconds', 300]] }, detailedViewOptions(flags));
+    return renderDetailed(
+      {
+        fields: [
+          ...row.slice(0, 14),
+          ['bg_copy_priority', 50],
+          ['progress', row[15]![1]],
+          ['freeze_time', ''],
+          ['status', pair.g.linkDown ? 'disconnected' : 'online'],
+          ['sync', syncText(pair.g)],
+          ['copy_type', pair.g.copyType],
+          ['cycling_mode', 'none'],
+          ['cycle_period_seconds', 300],
+        ],
+      },
+      detailedViewOptions(flags),
+    );
   }
-  return renderConcise(pairs.map(({ g, r }) => relationshipRow(ctx, g, r)), viewOptions(flags));
+  return renderConcise(
+    pairs.map(({ g, r }) => relationshipRow(ctx, g, r)),
+    viewOptions(flags),
+  );
 }
 
 /** startrcconsistgrp [-primary master|aux] [-force] [-clean] CG */
@@ -103,7 +157,8 @@ export function startrcconsistgrp(ctx: CommandContext, args: string[]): string {
     return '';
   }
   if (primary !== undefined && primary !== g.primary) throw svcError.rcWrongState();
-  if (g.state === 'consistent_stopped' || g.state === 'inconsistent_stopped') ctx.physics.startReplication(g, g.primary || 'master', causeOf(ctx));
+  if (g.state === 'consistent_stopped' || g.state === 'inconsistent_stopped')
+    ctx.physics.startReplication(g, g.primary || 'master', causeOf(ctx));
   return '';
 }
 
@@ -125,7 +180,8 @@ function stoppedState(state: RcConsistencyGroup['state'], access: boolean): RcCo
   if (state === 'idling' || state === 'idling_disconnected') return state;
   if (CONSISTENT_RUNNING.has(state) || state === 'consistent_stopped') return access ? 'idling' : 'consistent_stopped';
   if (state === 'consistent_disconnected') return access ? 'idling_disconnected' : state;
-  if (state === 'inconsistent_copying' || state === 'inconsistent_stopped') return access ? undefined : 'inconsistent_stopped';
+  if (state === 'inconsistent_copying' || state === 'inconsistent_stopped')
+    return access ? undefined : 'inconsistent_stopped';
   return undefined;
 }
 
@@ -159,7 +215,10 @@ function fcRef(storage: StorageSystem, ref: string | undefined): FlashCopyMap {
 
 /** mkfcmap -source VOL -target VOL [-copyrate N] [-autodelete] [-name N] [-consistgrp G] [-cleanrate N] */
 export function mkfcmap(ctx: CommandContext, args: string[]): string {
-  const flags = parseFlags(args, { values: ['-source', '-target', '-copyrate', '-name', '-consistgrp', '-cleanrate', '-grainsize'], switches: ['-autodelete', '-incremental'] });
+  const flags = parseFlags(args, {
+    values: ['-source', '-target', '-copyrate', '-name', '-consistgrp', '-cleanrate', '-grainsize'],
+    switches: ['-autodelete', '-incremental'],
+  });
   const storage = storageOf(ctx);
   const source = vdiskRef(storage, requireValue(flags, '-source'));
   const target = vdiskRef(storage, requireValue(flags, '-target'));
@@ -172,7 +231,16 @@ export function mkfcmap(ctx: CommandContext, args: string[]): string {
   const id = storage.nextFcMapId++;
   const name = flags.values.get('-name') ?? `fcmap${id}`;
   if (storage.fcMaps.some((m) => m.name === name)) throw svcError.alreadyExists();
-  storage.fcMaps.push({ id, name, sourceVdiskId: source.id, targetVdiskId: target.id, status: 'idle_or_copied', progress: 0, copyRate: Number(copyRateText), autoDelete: flags.switches.has('-autodelete') });
+  storage.fcMaps.push({
+    id,
+    name,
+    sourceVdiskId: source.id,
+    targetVdiskId: target.id,
+    status: 'idle_or_copied',
+    progress: 0,
+    copyRate: Number(copyRateText),
+    autoDelete: flags.switches.has('-autodelete'),
+  });
   ctx.model.changed(causeOf(ctx));
   return lines([`FlashCopy Mapping, id [${id}], successfully created`]);
 }
@@ -227,10 +295,24 @@ export function lsfcmap(ctx: CommandContext, args: string[]): string {
   const storage = storageOf(ctx);
   const name = (id: number) => storage.vdisks.find((v) => v.id === id)?.name ?? '';
   const row = (m: FlashCopyMap): [string, string | number][] => [
-    ['id', m.id], ['name', m.name], ['source_vdisk_id', m.sourceVdiskId], ['source_vdisk_name', name(m.sourceVdiskId)],
-    ['target_vdisk_id', m.targetVdiskId], ['target_vdisk_name', name(m.targetVdiskId)], ['group_id', ''], ['group_name', ''],
-    ['status', m.status], ['progress', m.progress], ['copy_rate', m.copyRate], ['clean_progress', 100], ['incremental', 'off'],
-    ['partner_FC_id', ''], ['partner_FC_name', ''], ['restoring', 'no'], ['start_time', m.startTime ?? ''], ['rc_controlled', 'no'],
+    ['id', m.id],
+    ['name', m.name],
+    ['source_vdisk_id', m.sourceVdiskId],
+    ['source_vdisk_name', name(m.sourceVdiskId)],
+    ['target_vdisk_id', m.targetVdiskId],
+    ['target_vdisk_name', name(m.targetVdiskId)],
+    ['group_id', ''],
+    ['group_name', ''],
+    ['status', m.status],
+    ['progress', m.progress],
+    ['copy_rate', m.copyRate],
+    ['clean_progress', 100],
+    ['incremental', 'off'],
+    ['partner_FC_id', ''],
+    ['partner_FC_name', ''],
+    ['restoring', 'no'],
+    ['start_time', m.startTime ?? ''],
+    ['rc_controlled', 'no'],
   ];
   const [ref] = flags.positionals;
   if (ref !== undefined) return renderDetailed({ fields: row(fcRef(storage, ref)) }, detailedViewOptions(flags));

@@ -3,7 +3,15 @@ import { type CommandContext, causeOf } from './command-context.js';
 import { lines } from './command-result.js';
 import { type HostObject, type StorageSystem, type Vdisk, addMapping, removeMapping } from './fleet-model.js';
 import {
-  IO_GROUP, VIEW_FLAGS, hostRef, hostStatus, detailedViewOptions, requireValue, storageOf, vdiskRef, viewOptions,
+  IO_GROUP,
+  VIEW_FLAGS,
+  hostRef,
+  hostStatus,
+  detailedViewOptions,
+  requireValue,
+  storageOf,
+  vdiskRef,
+  viewOptions,
 } from './svc-context.js';
 import { svcError } from './svc-errors.js';
 import { type SvcObject, formatCapacity, renderConcise, renderDetailed } from './svc-output.js';
@@ -28,22 +36,50 @@ export function lsvdisk(ctx: CommandContext, args: string[]): string {
 
 function copyServices(ctx: CommandContext, storage: StorageSystem, vdisk: Vdisk) {
   const fcMaps = storage.fcMaps.filter((m) => m.sourceVdiskId === vdisk.id || m.targetVdiskId === vdisk.id);
-  const relationship = ctx.model.groupsOf(storage.name)
-    .flatMap((g) => g.relationships.filter((r) => (g.master === storage.name ? r.masterVdisk : r.auxVdisk) === vdisk.name))[0];
+  const relationship = ctx.model
+    .groupsOf(storage.name)
+    .flatMap((g) =>
+      g.relationships.filter((r) => (g.master === storage.name ? r.masterVdisk : r.auxVdisk) === vdisk.name),
+    )[0];
   const fcId = fcMaps.length === 1 ? String(fcMaps[0]!.id) : fcMaps.length > 1 ? 'many' : '';
   const fcName = fcMaps.length === 1 ? fcMaps[0]!.name : fcMaps.length > 1 ? 'many' : '';
   return { fcMaps, fcId, fcName, rcId: relationship ? String(relationship.id) : '', rcName: relationship?.name ?? '' };
 }
 
-function vdiskRow(ctx: CommandContext, storage: StorageSystem, vdisk: Vdisk, bytes: boolean): [string, string | number][] {
+function vdiskRow(
+  ctx: CommandContext,
+  storage: StorageSystem,
+  vdisk: Vdisk,
+  bytes: boolean,
+): [string, string | number][] {
   const copies = copyServices(ctx, storage, vdisk);
   return [
-    ['id', vdisk.id], ['name', vdisk.name], ...IO_GROUP, ['status', 'online'], ['mdisk_grp_id', 0], ['mdisk_grp_name', 'Pool0'],
-    ['capacity', formatCapacity(vdisk.capacityBytes, bytes)], ['type', 'striped'], ['FC_id', copies.fcId], ['FC_name', copies.fcName],
-    ['RC_id', copies.rcId], ['RC_name', copies.rcName], ['vdisk_UID', vdisk.uid], ['fc_map_count', copies.fcMaps.length], ['copy_count', 1],
-    ['fast_write_state', 'empty'], ['se_copy_count', 0], ['RC_change', 'no'], ['compressed_copy_count', 0],
-    ['parent_mdisk_grp_id', 0], ['parent_mdisk_grp_name', 'Pool0'], ['formatting', 'no'], ['encrypt', 'no'],
-    ['volume_id', vdisk.id], ['volume_name', vdisk.name], ['function', ''],
+    ['id', vdisk.id],
+    ['name', vdisk.name],
+    ...IO_GROUP,
+    ['status', 'online'],
+    ['mdisk_grp_id', 0],
+    ['mdisk_grp_name', 'Pool0'],
+    ['capacity', formatCapacity(vdisk.capacityBytes, bytes)],
+    ['type', 'striped'],
+    ['FC_id', copies.fcId],
+    ['FC_name', copies.fcName],
+    ['RC_id', copies.rcId],
+    ['RC_name', copies.rcName],
+    ['vdisk_UID', vdisk.uid],
+    ['fc_map_count', copies.fcMaps.length],
+    ['copy_count', 1],
+    ['fast_write_state', 'empty'],
+    ['se_copy_count', 0],
+    ['RC_change', 'no'],
+    ['compressed_copy_count', 0],
+    ['parent_mdisk_grp_id', 0],
+    ['parent_mdisk_grp_name', 'Pool0'],
+    ['formatting', 'no'],
+    ['encrypt', 'no'],
+    ['volume_id', vdisk.id],
+    ['volume_name', vdisk.name],
+    ['function', ''],
   ];
 }
 
@@ -51,20 +87,66 @@ function vdiskDetail(ctx: CommandContext, storage: StorageSystem, vdisk: Vdisk, 
   const copies = copyServices(ctx, storage, vdisk);
   return {
     fields: [
-      ['id', vdisk.id], ['name', vdisk.name], ...IO_GROUP, ['status', 'online'], ['mdisk_grp_id', 0], ['mdisk_grp_name', 'Pool0'],
-      ['capacity', formatCapacity(vdisk.capacityBytes, bytes)], ['type', 'striped'], ['formatted', 'no'], ['formatting', 'no'],
-      ['mdisk_id', ''], ['mdisk_name', ''], ['FC_id', copies.fcId], ['FC_name', copies.fcName], ['RC_id', copies.rcId], ['RC_name', copies.rcName],
-      ['vdisk_UID', vdisk.uid], ['preferred_node_id', 1], ['fast_write_state', 'empty'], ['cache', 'readwrite'], ['udid', ''],
-      ['fc_map_count', copies.fcMaps.length], ['sync_rate', 50], ['copy_count', 1], ['se_copy_count', 0], ['filesystem', ''],
-      ['mirror_write_priority', 'latency'], ['RC_change', 'no'], ['compressed_copy_count', 0], ['access_IO_group_count', 1],
-      ['parent_mdisk_grp_id', 0], ['parent_mdisk_grp_name', 'Pool0'], ['encrypt', 'no'], ['volume_id', vdisk.id], ['volume_name', vdisk.name], ['function', ''],
+      ['id', vdisk.id],
+      ['name', vdisk.name],
+      ...IO_GROUP,
+      ['status', 'online'],
+      ['mdisk_grp_id', 0],
+      ['mdisk_grp_name', 'Pool0'],
+      ['capacity', formatCapacity(vdisk.capacityBytes, bytes)],
+      ['type', 'striped'],
+      ['formatted', 'no'],
+      ['formatting', 'no'],
+      ['mdisk_id', ''],
+      ['mdisk_name', ''],
+      ['FC_id', copies.fcId],
+      ['FC_name', copies.fcName],
+      ['RC_id', copies.rcId],
+      ['RC_name', copies.rcName],
+      ['vdisk_UID', vdisk.uid],
+      ['preferred_node_id', 1],
+      ['fast_write_state', 'empty'],
+      ['cache', 'readwrite'],
+      ['udid', ''],
+      ['fc_map_count', copies.fcMaps.length],
+      ['sync_rate', 50],
+      ['copy_count', 1],
+      ['se_copy_count', 0],
+      ['filesystem', ''],
+      ['mirror_write_priority', 'latency'],
+      ['RC_change', 'no'],
+      ['compressed_copy_count', 0],
+      ['access_IO_group_count', 1],
+      ['parent_mdisk_grp_id', 0],
+      ['parent_mdisk_grp_name', 'Pool0'],
+      ['encrypt', 'no'],
+      ['volume_id', vdisk.id],
+      ['volume_name', vdisk.name],
+      ['function', ''],
     ],
-    blocks: [[
-      ['copy_id', 0], ['status', 'online'], ['sync', 'yes'], ['auto_delete', 'no'], ['primary', 'yes'], ['mdisk_grp_id', 0], ['mdisk_grp_name', 'Pool0'],
-      ['type', 'striped'], ['mdisk_id', ''], ['mdisk_name', ''], ['fast_write_state', 'empty'], ['used_capacity', formatCapacity(vdisk.capacityBytes, bytes)],
-      ['real_capacity', formatCapacity(vdisk.capacityBytes, bytes)], ['free_capacity', formatCapacity(0, bytes)], ['overallocation', 100], ['autoexpand', ''],
-      ['easy_tier', 'on'], ['easy_tier_status', 'balanced'], ['compressed_copy', 'no'],
-    ]],
+    blocks: [
+      [
+        ['copy_id', 0],
+        ['status', 'online'],
+        ['sync', 'yes'],
+        ['auto_delete', 'no'],
+        ['primary', 'yes'],
+        ['mdisk_grp_id', 0],
+        ['mdisk_grp_name', 'Pool0'],
+        ['type', 'striped'],
+        ['mdisk_id', ''],
+        ['mdisk_name', ''],
+        ['fast_write_state', 'empty'],
+        ['used_capacity', formatCapacity(vdisk.capacityBytes, bytes)],
+        ['real_capacity', formatCapacity(vdisk.capacityBytes, bytes)],
+        ['free_capacity', formatCapacity(0, bytes)],
+        ['overallocation', 100],
+        ['autoexpand', ''],
+        ['easy_tier', 'on'],
+        ['easy_tier_status', 'balanced'],
+        ['compressed_copy', 'no'],
+      ],
+    ],
   };
 }
 
@@ -78,9 +160,20 @@ export function lshost(ctx: CommandContext, args: string[]): string {
     return renderDetailed(hostDetail(ctx, host), detailedViewOptions(flags));
   }
   const rows = storage.hosts.map((h): [string, string | number][] => [
-    ['id', h.id], ['name', h.name], ['port_count', h.wwpns.length], ['iogrp_count', 4], ['status', hostStatus(ctx, h)],
-    ['site_id', ''], ['site_name', ''], ['host_cluster_id', ''], ['host_cluster_name', ''], ['protocol', 'scsi'],
-    ['owner_id', ''], ['owner_name', ''], ['portset_id', 64], ['portset_name', 'portset64'],
+    ['id', h.id],
+    ['name', h.name],
+    ['port_count', h.wwpns.length],
+    ['iogrp_count', 4],
+    ['status', hostStatus(ctx, h)],
+    ['site_id', ''],
+    ['site_name', ''],
+    ['host_cluster_id', ''],
+    ['host_cluster_name', ''],
+    ['protocol', 'scsi'],
+    ['owner_id', ''],
+    ['owner_name', ''],
+    ['portset_id', 64],
+    ['portset_name', 'portset64'],
   ]);
   return renderConcise(rows, viewOptions(flags));
 }
@@ -93,14 +186,31 @@ export function lshost(ctx: CommandContext, args: string[]): string {
 function hostDetail(ctx: CommandContext, host: HostObject): SvcObject {
   const status = hostStatus(ctx, host);
   const ports = host.wwpns.flatMap((wwpn): [string, string | number][] => [
-    ['WWPN', wwpn], ['node_logged_in_count', status === 'online' ? 2 : 0], ['state', status === 'online' ? 'active' : 'offline'],
+    ['WWPN', wwpn],
+    ['node_logged_in_count', status === 'online' ? 2 : 0],
+    ['state', status === 'online' ? 'active' : 'offline'],
   ]);
   return {
     fields: [
-      ['id', host.id], ['name', host.name], ['port_count', host.wwpns.length], ['type', 'generic'], ['mask', '1'.repeat(64)],
-      ['iogrp_count', 4], ['status', status], ['site_id', ''], ['site_name', ''], ['host_cluster_id', ''], ['host_cluster_name', ''],
-      ['protocol', 'scsi'], ['status_policy', 'redundant'], ['status_site', 'all'], ...ports, ['owner_id', ''], ['owner_name', ''],
-      ['portset_id', 64], ['portset_name', 'portset64'],
+      ['id', host.id],
+      ['name', host.name],
+      ['port_count', host.wwpns.length],
+      ['type', 'generic'],
+      ['mask', '1'.repeat(64)],
+      ['iogrp_count', 4],
+      ['status', status],
+      ['site_id', ''],
+      ['site_name', ''],
+      ['host_cluster_id', ''],
+      ['host_cluster_name', ''],
+      ['protocol', 'scsi'],
+      ['status_policy', 'redundant'],
+      ['status_site', 'all'],
+      ...ports,
+      ['owner_id', ''],
+      ['owner_name', ''],
+      ['portset_id', 64],
+      ['portset_name', 'portset64'],
     ],
   };
 }
@@ -110,7 +220,10 @@ const HOST_NAME = /^[A-Za-z_][A-Za-z0-9 ._-]{0,62}$/;
 
 /** mkhost -name H -fcwwpn W1:W2 [-force] [-type T] [-iogrp G] [-site S]   (-hbawwpn is the older spelling) */
 export function mkhost(ctx: CommandContext, args: string[]): string {
-  const flags = parseFlags(args, { values: ['-name', '-fcwwpn', '-hbawwpn', '-type', '-iogrp', '-site', '-protocol', '-portset'], switches: ['-force'] });
+  const flags = parseFlags(args, {
+    values: ['-name', '-fcwwpn', '-hbawwpn', '-type', '-iogrp', '-site', '-protocol', '-portset'],
+    switches: ['-force'],
+  });
   const storage = storageOf(ctx);
   const wwpnText = flags.values.get('-fcwwpn') ?? flags.values.get('-hbawwpn');
   if (wwpnText === undefined) throw svcError.missingParameters();
@@ -119,14 +232,22 @@ export function mkhost(ctx: CommandContext, args: string[]): string {
   if (wwpns.some((w) => !/^[0-9A-F]{16}$/.test(w))) throw svcError.invalidValue(wwpnText);
   const name = flags.values.get('-name') ?? `host${storage.nextHostId}`;
   if (!HOST_NAME.test(name) || name.endsWith(' ')) throw svcError.invalidName();
-  if (storage.hosts.some((h) => h.name === name || h.wwpns.some((w) => wwpns.includes(w)))) throw svcError.alreadyExists();
+  if (storage.hosts.some((h) => h.name === name || h.wwpns.some((w) => wwpns.includes(w))))
+    throw svcError.alreadyExists();
   const host: HostObject = { id: storage.nextHostId++, name, wwpns };
   storage.hosts.push(host);
   ctx.model.changed(causeOf(ctx));
   return lines([`Host, id [${host.id}], successfully created`]);
 }
 
-const MAP_COLUMNS_TAIL = (uid: string): [string, string | number][] => [['vdisk_UID', uid], ...IO_GROUP, ['mapping_type', 'private'], ['host_cluster_id', ''], ['host_cluster_name', ''], ['protocol', 'scsi']];
+const MAP_COLUMNS_TAIL = (uid: string): [string, string | number][] => [
+  ['vdisk_UID', uid],
+  ...IO_GROUP,
+  ['mapping_type', 'private'],
+  ['host_cluster_id', ''],
+  ['host_cluster_name', ''],
+  ['protocol', 'scsi'],
+];
 
 /** lsvdiskhostmap VOL: the hosts a volume is mapped to; nothing at all when it is not mapped. */
 export function lsvdiskhostmap(ctx: CommandContext, args: string[]): string {
@@ -136,10 +257,19 @@ export function lsvdiskhostmap(ctx: CommandContext, args: string[]): string {
   if (ref === undefined) throw svcError.noObjectId();
   const vdisk = vdiskRef(storage, ref);
   if (!vdisk) throw svcError.doesNotExist();
-  const rows = storage.mappings.filter((m) => m.vdiskId === vdisk.id).map((m): [string, string | number][] => {
-    const host = storage.hosts.find((h) => h.id === m.hostId)!;
-    return [['id', vdisk.id], ['name', vdisk.name], ['SCSI_id', m.scsiId], ['host_id', host.id], ['host_name', host.name], ...MAP_COLUMNS_TAIL(vdisk.uid)];
-  });
+  const rows = storage.mappings
+    .filter((m) => m.vdiskId === vdisk.id)
+    .map((m): [string, string | number][] => {
+      const host = storage.hosts.find((h) => h.id === m.hostId)!;
+      return [
+        ['id', vdisk.id],
+        ['name', vdisk.name],
+        ['SCSI_id', m.scsiId],
+        ['host_id', host.id],
+        ['host_name', host.name],
+        ...MAP_COLUMNS_TAIL(vdisk.uid),
+      ];
+    });
   return renderConcise(rows, viewOptions(flags));
 }
 
@@ -150,17 +280,30 @@ export function lshostvdiskmap(ctx: CommandContext, args: string[]): string {
   const [ref] = flags.positionals;
   const host = ref === undefined ? undefined : hostRef(storage, ref);
   if (ref !== undefined && !host) throw svcError.doesNotExist();
-  const rows = storage.mappings.filter((m) => !host || m.hostId === host.id).map((m): [string, string | number][] => {
-    const owner = storage.hosts.find((h) => h.id === m.hostId)!;
-    const vdisk = storage.vdisks.find((v) => v.id === m.vdiskId)!;
-    return [['id', owner.id], ['name', owner.name], ['SCSI_id', m.scsiId], ['vdisk_id', vdisk.id], ['vdisk_name', vdisk.name], ...MAP_COLUMNS_TAIL(vdisk.uid)];
-  });
+  const rows = storage.mappings
+    .filter((m) => !host || m.hostId === host.id)
+    .map((m): [string, string | number][] => {
+      const owner = storage.hosts.find((h) => h.id === m.hostId)!;
+      const vdisk = storage.vdisks.find((v) => v.id === m.vdiskId)!;
+      return [
+        ['id', owner.id],
+        ['name', owner.name],
+        ['SCSI_id', m.scsiId],
+        ['vdisk_id', vdisk.id],
+        ['vdisk_name', vdisk.name],
+        ...MAP_COLUMNS_TAIL(vdisk.uid),
+      ];
+    });
   return renderConcise(rows, viewOptions(flags));
 }
 
 /** mkvdiskhostmap [-force] -host H [-scsi N] VOL */
 export function mkvdiskhostmap(ctx: CommandContext, args: string[]): string {
-  const flags = parseFlags(args, { values: ['-host', '-scsi', '-iogrp'], switches: ['-force', '-allowmismatchedscsiids'], positionals: 1 });
+  const flags = parseFlags(args, {
+    values: ['-host', '-scsi', '-iogrp'],
+    switches: ['-force', '-allowmismatchedscsiids'],
+    positionals: 1,
+  });
   const storage = storageOf(ctx);
   const host = hostRef(storage, requireValue(flags, '-host'));
   const [ref] = flags.positionals;

@@ -7,8 +7,15 @@ export interface SvcObject {
   blocks?: [string, string | number][][];
 }
 
-export interface ViewOptions { delim?: string; nohdr: boolean; filters: SvcFilter[] }
-export interface SvcFilter { attribute: string; pattern: string }
+export interface ViewOptions {
+  delim?: string;
+  nohdr: boolean;
+  filters: SvcFilter[];
+}
+export interface SvcFilter {
+  attribute: string;
+  pattern: string;
+}
 
 /**
  * Concise view: header row then one row per object; `-delim X` joins with X, otherwise columns are
@@ -24,7 +31,14 @@ export function renderConcise(rows: [string, string | number][][], options: View
   const table = [...(options.nohdr ? [] : [header]), ...filtered.map((row) => row.map(([, value]) => String(value)))];
   if (options.delim !== undefined) return lines(table.map((row) => row.join(options.delim)));
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  return lines(table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join(' ').trimEnd()));
+  return lines(
+    table.map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join(' ')
+        .trimEnd(),
+    ),
+  );
 }
 
 /** Detailed view: `key<delim>value` per line (space without -delim); repeated blocks each follow a blank line. */
@@ -49,10 +63,12 @@ export function parseFilterValue(text: string | undefined): SvcFilter[] {
 }
 
 function applyFilters(rows: [string, string | number][][], filters: SvcFilter[]): [string, string | number][][] {
-  return rows.filter((row) => filters.every(({ attribute, pattern }) => {
-    const value = String(row.find(([key]) => key === attribute)?.[1] ?? '');
-    return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern;
-  }));
+  return rows.filter((row) =>
+    filters.every(({ attribute, pattern }) => {
+      const value = String(row.find(([key]) => key === attribute)?.[1] ?? '');
+      return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern;
+    }),
+  );
 }
 
 /** Capacity the way the concise view prints it without -bytes: 50.00GB, 1.00TB. */
@@ -69,5 +85,6 @@ export function formatCapacity(bytes: number, inBytes: boolean): string {
 }
 
 export function assertNoPositional(positionals: string[]): void {
-  if (positionals.length > 0) throw new DeviceCommandError(`CMMVC5709E [${positionals[0]}] is not a supported parameter.`);
+  if (positionals.length > 0)
+    throw new DeviceCommandError(`CMMVC5709E [${positionals[0]}] is not a supported parameter.`);
 }

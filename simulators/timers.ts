@@ -4,10 +4,13 @@ export class TimerSet {
   private readonly sleepers = new Set<() => void>();
 
   after(ms: number, action: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      action();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        action();
+      },
+      Math.max(0, ms),
+    );
     this.timers.add(timer);
   }
 

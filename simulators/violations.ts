@@ -1,6 +1,14 @@
 import {
-  type FleetModel, type HostMapping, type ManagedSystem, type StorageSystem, hostIdsOfVdisk, isActive, isMappedToAnyOf,
-  sharedVdiskCount, takeRemovedMappings, vdiskByName,
+  type FleetModel,
+  type HostMapping,
+  type ManagedSystem,
+  type StorageSystem,
+  hostIdsOfVdisk,
+  isActive,
+  isMappedToAnyOf,
+  sharedVdiskCount,
+  takeRemovedMappings,
+  vdiskByName,
 } from './fleet-model.js';
 import { type Physics } from './physics.js';
 
@@ -38,7 +46,10 @@ export class ViolationLog {
   private entries: Violation[] = [];
   private ongoing = new Set<string>();
 
-  constructor(private readonly model: FleetModel, private readonly physics: Physics) {
+  constructor(
+    private readonly model: FleetModel,
+    private readonly physics: Physics,
+  ) {
     model.onChange((cause) => this.check(cause));
   }
 
@@ -111,9 +122,10 @@ export class ViolationLog {
         const shown = system.state === 'Error' ? ` (the HMC shows Not Available: ${system.name} is in Error)` : '';
         breaches.push({
           kind: 'running-lpar-lost-disks',
-          detail: `volume ${storage.name}/${vdisk.name} was unmapped from host ${host.name} `
-            + `while LPAR ${partition.name} may be running on ${system.name}: `
-            + `partition state ${partition.state}${shown}, system ${system.state}`,
+          detail:
+            `volume ${storage.name}/${vdisk.name} was unmapped from host ${host.name} ` +
+            `while LPAR ${partition.name} may be running on ${system.name}: ` +
+            `partition state ${partition.state}${shown}, system ${system.state}`,
           subjects: [partition.name, system.name, `${storage.name}/${vdisk.name}`],
         });
       }
@@ -122,17 +134,24 @@ export class ViolationLog {
   }
 
   private activePartitions(): { system: ManagedSystem; name: string; volumes: string[] }[] {
-    return [...this.model.systems.values()].flatMap((system) => system.partitions
-      .filter((p) => p.env !== 'vioserver' && isActive(system, p))
-      .map((p) => ({ system, name: p.name, volumes: p.volumes })));
+    return [...this.model.systems.values()].flatMap((system) =>
+      system.partitions
+        .filter((p) => p.env !== 'vioserver' && isActive(system, p))
+        .map((p) => ({ system, name: p.name, volumes: p.volumes })),
+    );
   }
 
   private lparsOnTwoHosts(): Omit<Violation, 'at' | 'cause'>[] {
     const hostsByLpar = new Map<string, string[]>();
-    for (const { system, name } of this.activePartitions()) hostsByLpar.set(name, [...(hostsByLpar.get(name) ?? []), system.name]);
-    return [...hostsByLpar].filter(([, hosts]) => hosts.length > 1).map(([lpar, hosts]) => ({
-      kind: 'lpar-on-two-hosts' as const, detail: `LPAR ${lpar} is running on ${hosts.join(' and ')}`, subjects: [lpar, ...hosts.sort()],
-    }));
+    for (const { system, name } of this.activePartitions())
+      hostsByLpar.set(name, [...(hostsByLpar.get(name) ?? []), system.name]);
+    return [...hostsByLpar]
+      .filter(([, hosts]) => hosts.length > 1)
+      .map(([lpar, hosts]) => ({
+        kind: 'lpar-on-two-hosts' as const,
+        detail: `LPAR ${lpar} is running on ${hosts.join(' and ')}`,
+        subjects: [lpar, ...hosts.sort()],
+      }));
   }
 
   /**
@@ -149,19 +168,25 @@ export class ViolationLog {
       for (const volume of volumes) {
         const vdisk = vdiskByName(storage, volume);
         if (!vdisk) continue;
-        const dataSet = replicated.byVolume.size === 0 ? undefined : replicated.byVolume.get(`${storage.name}/${volume}`);
+        const dataSet =
+          replicated.byVolume.size === 0 ? undefined : replicated.byVolume.get(`${storage.name}/${volume}`);
         const mappedHosts = hostIdsOfVdisk(storage, vdisk.id);
         if (dataSet === undefined && mappedHosts.size < 2) continue;
         let hostIds = hostIdsBySystem.get(system);
-        if (!hostIds) hostIdsBySystem.set(system, (hostIds = new Set(this.model.hostsOfSystem(system).map((h) => h.id))));
+        if (!hostIds)
+          hostIdsBySystem.set(system, (hostIds = new Set(this.model.hostsOfSystem(system).map((h) => h.id))));
         if (!isMappedToAnyOf(storage, vdisk.id, hostIds)) continue;
         const key = dataSet ?? `${storage.name}/${volume}`;
         writers.set(key, [...(writers.get(key) ?? []), `${system.name}/${name}`]);
       }
     }
-    return [...writers].filter(([, users]) => new Set(users.map((u) => u.split('/')[0])).size > 1).map(([volume, users]) => ({
-      kind: 'volume-written-from-two-lpars' as const, detail: `volume ${volume} is in use by running LPARs ${users.join(' and ')}`, subjects: [volume, ...users.sort()],
-    }));
+    return [...writers]
+      .filter(([, users]) => new Set(users.map((u) => u.split('/')[0])).size > 1)
+      .map(([volume, users]) => ({
+        kind: 'volume-written-from-two-lpars' as const,
+        detail: `volume ${volume} is in use by running LPARs ${users.join(' and ')}`,
+        subjects: [volume, ...users.sort()],
+      }));
   }
 
   private capacityExceeded(): Omit<Violation, 'at' | 'cause'>[] {
@@ -169,13 +194,22 @@ export class ViolationLog {
       const procUnits = this.physics.availableProcUnits(system);
       const memory = this.physics.availableMemoryMb(system);
       if (procUnits >= -1e-9 && memory >= 0) return [];
-      return [{ kind: 'capacity-exceeded' as const, detail: `${system.name} is over capacity: ${procUnits.toFixed(2)} processing units and ${memory} MB memory left`, subjects: [system.name] }];
+      return [
+        {
+          kind: 'capacity-exceeded' as const,
+          detail: `${system.name} is over capacity: ${procUnits.toFixed(2)} processing units and ${memory} MB memory left`,
+          subjects: [system.name],
+        },
+      ];
     });
   }
 }
 
 /** Relationships come only from the fleet YAML, so the pairs are computed once per loaded fleet. */
-interface ReplicatedDataSets { byVolume: Map<string, string>; storage: Set<string> }
+interface ReplicatedDataSets {
+  byVolume: Map<string, string>;
+  storage: Set<string>;
+}
 const dataSetCache = new WeakMap<object, ReplicatedDataSets>();
 
 /** Both copies of every remote-copy relationship, keyed `storage/volume`, named after the master copy. */

@@ -7,12 +7,32 @@ import type { LazarusConfig } from '../domain/config/index.js';
 export const discoveryScheduleId = (group: string) => `discovery/${group}`;
 export const capacityScheduleId = (group: string) => `capacity-check/${group}`;
 
-export async function ensureInventorySchedules(client: Client, config: Pick<LazarusConfig, 'hostGroups' | 'discovery'>, taskQueue: string): Promise<string[]> {
+export async function ensureInventorySchedules(
+  client: Client,
+  config: Pick<LazarusConfig, 'hostGroups' | 'discovery'>,
+  taskQueue: string,
+): Promise<string[]> {
   const ids: string[] = [];
   for (const group of config.hostGroups) {
     ids.push(
-      await upsert(client, discoveryScheduleId(group.name), { intervals: [{ every: config.discovery.interval }] }, 'discoverHostGroup', `discovery-${group.name}`, group.name, taskQueue),
-      await upsert(client, capacityScheduleId(group.name), { cronExpressions: [config.discovery.capacityCheckCron] }, 'checkHostGroupCapacity', `capacity-check-${group.name}`, group.name, taskQueue),
+      await upsert(
+        client,
+        discoveryScheduleId(group.name),
+        { intervals: [{ every: config.discovery.interval }] },
+        'discoverHostGroup',
+        `discovery-${group.name}`,
+        group.name,
+        taskQueue,
+      ),
+      await upsert(
+        client,
+        capacityScheduleId(group.name),
+        { cronExpressions: [config.discovery.capacityCheckCron] },
+        'checkHostGroupCapacity',
+        `capacity-check-${group.name}`,
+        group.name,
+        taskQueue,
+      ),
     );
   }
   return ids;

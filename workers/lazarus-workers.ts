@@ -33,9 +33,18 @@ export async function startLazarusWorkers(options: {
   const device = (name: string, limit: number, activities: object) =>
     Worker.create({ ...base, taskQueue: `device/${name}`, activities, maxConcurrentActivityTaskExecutions: limit });
   const workers = [
-    await Worker.create({ ...base, taskQueue: MAIN_TASK_QUEUE, workflowsPath: WORKFLOWS, activities: { ...createDiscoveryActivities(deps), ...failover.control } }),
-    ...(await Promise.all(options.config.hmcs.map((hmc) => device(hmc.name, hmc.limits.maxConcurrentOperations, failover.hmc)))),
-    ...(await Promise.all(options.config.storage.map((s) => device(s.name, s.limits.maxConcurrentOperations, failover.storage)))),
+    await Worker.create({
+      ...base,
+      taskQueue: MAIN_TASK_QUEUE,
+      workflowsPath: WORKFLOWS,
+      activities: { ...createDiscoveryActivities(deps), ...failover.control },
+    }),
+    ...(await Promise.all(
+      options.config.hmcs.map((hmc) => device(hmc.name, hmc.limits.maxConcurrentOperations, failover.hmc)),
+    )),
+    ...(await Promise.all(
+      options.config.storage.map((s) => device(s.name, s.limits.maxConcurrentOperations, failover.storage)),
+    )),
   ];
   const running = workers.map((w) => w.run());
   return {

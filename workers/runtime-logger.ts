@@ -8,7 +8,8 @@ const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 export function logLevelFrom(env: NodeJS.ProcessEnv, fallback: LogLevel = 'WARN'): LogLevel {
   const value = env.LAZARUS_LOG_LEVEL?.trim().toUpperCase();
   if (!value) return fallback;
-  if (!(LEVELS as readonly string[]).includes(value)) throw new Error(`LAZARUS_LOG_LEVEL: "${env.LAZARUS_LOG_LEVEL}" is not one of ${LEVELS.join(', ')}`);
+  if (!(LEVELS as readonly string[]).includes(value))
+    throw new Error(`LAZARUS_LOG_LEVEL: "${env.LAZARUS_LOG_LEVEL}" is not one of ${LEVELS.join(', ')}`);
   return value as LogLevel;
 }
 
@@ -20,5 +21,9 @@ export class LazarusRuntimeLogger extends DefaultLogger {
 }
 
 function isDeviceWorkerWithoutWorkflows(message: string, meta?: LogMetadata): boolean {
-  return message.startsWith('No workflows registered') && typeof meta?.taskQueue === 'string' && meta.taskQueue.startsWith('device/');
+  return (
+    message.startsWith('No workflows registered') &&
+    typeof meta?.taskQueue === 'string' &&
+    meta.taskQueue.startsWith('device/')
+  );
 }

@@ -17,7 +17,11 @@ export type TemporalServiceChoice =
 
 export function chooseTemporalService(env: NodeJS.ProcessEnv = process.env): TemporalServiceChoice {
   if (env.TEMPORAL_ADDRESS) {
-    return { kind: 'external', address: env.TEMPORAL_ADDRESS, description: `external Temporal Service at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)` };
+    return {
+      kind: 'external',
+      address: env.TEMPORAL_ADDRESS,
+      description: `external Temporal Service at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS)`,
+    };
   }
   const cli = env.TEMPORAL_CLI ?? findOnPath('temporal', env.PATH ?? '');
   if (cli) {
@@ -26,7 +30,8 @@ export function chooseTemporalService(env: NodeJS.ProcessEnv = process.env): Tem
   return {
     kind: 'devserver',
     executable: DEVSERVER_EXECUTABLE,
-    description: 'Lazarus devserver (bin/temporal-dev): a development and test server for the subset of the Temporal API Lazarus uses; not for production',
+    description:
+      'Lazarus devserver (bin/temporal-dev): a development and test server for the subset of the Temporal API Lazarus uses; not for production',
   };
 }
 
@@ -62,12 +67,30 @@ export async function startTemporalService(options: StartOptions = {}): Promise<
   const namespace = options.namespace ?? options.env?.TEMPORAL_NAMESPACE ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
   if (choice.kind === 'external') {
     await waitUntilServing(choice.address, options.readyTimeoutMs ?? 10_000);
-    return { kind: choice.kind, address: choice.address, namespace, description: choice.description, stop: async () => {} };
+    return {
+      kind: choice.kind,
+      address: choice.address,
+      namespace,
+      description: choice.description,
+      stop: async () => {},
+    };
   }
   const port = options.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--headless',
-    '--log-level', options.logLevel ?? 'warn', ...(options.extraArgs ?? [])];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--headless',
+    '--log-level',
+    options.logLevel ?? 'warn',
+    ...(options.extraArgs ?? []),
+  ];
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -82,7 +105,11 @@ export async function startTemporalService(options: StartOptions = {}): Promise<
   (child.stdin as Socket | null)?.unref();
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   try {
-    await waitUntilServing(address, options.readyTimeoutMs ?? 20_000, () => child.exitCode !== null || child.signalCode !== null);
+    await waitUntilServing(
+      address,
+      options.readyTimeoutMs ?? 20_000,
+      () => child.exitCode !== null || child.signalCode !== null,
+    );
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -104,7 +131,11 @@ export async function startTemporalService(options: StartOptions = {}): Promise<
 }
 
 /** Resolves once the service answers GetSystemInfo; rejects with a clear message after `timeoutMs`. */
-export async function waitUntilServing(address: string, timeoutMs: number, hasExited: () => boolean = () => false): Promise<void> {
+export async function waitUntilServing(
+  address: string,
+  timeoutMs: number,
+  hasExited: () => boolean = () => false,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -118,7 +149,9 @@ export async function waitUntilServing(address: string, timeoutMs: number, hasEx
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`Temporal service at ${address} was not ready within ${timeoutMs} ms: ${(lastError as Error)?.message ?? 'no answer'}`);
+  throw new Error(
+    `Temporal service at ${address} was not ready within ${timeoutMs} ms: ${(lastError as Error)?.message ?? 'no answer'}`,
+  );
 }
 
 export function freePort(): Promise<number> {

@@ -25,7 +25,8 @@ export interface FailoverContext {
 export function failoverContext(deps: FailoverDependencies): FailoverContext {
   const group = (name: string) => {
     const found = deps.config.hostGroups.find((g) => g.name === name);
-    if (!found) throw ApplicationFailure.nonRetryable(`host group ${name} is not in the configuration`, 'UnknownHostGroup');
+    if (!found)
+      throw ApplicationFailure.nonRetryable(`host group ${name} is not in the configuration`, 'UnknownHostGroup');
     return found;
   };
   return {

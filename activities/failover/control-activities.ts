@@ -69,13 +69,21 @@ export function createControlActivities(ctx: FailoverContext) {
      * `timeoutMs`. `Not Activated` after a restart means it did not start (non-retryable `LparDidNotStart`); any
      * other state is waited on until the deadline (`LparStartTimeout`). Stops polling when cancelled or timed out.
      */
-    async waitLparRunning(input: { group: string; destination: string; lpar: string; pollMs: number; timeoutMs: number }): Promise<string> {
+    async waitLparRunning(input: {
+      group: string;
+      destination: string;
+      lpar: string;
+      pollMs: number;
+      timeoutMs: number;
+    }): Promise<string> {
       return whileHeartbeating(() => waitRunning(input));
     },
 
     /** The LPAR's state on a host as the HMC reports it now ('absent' when the host has no such partition). */
     async lparState(input: { group: string; host: string; lpar: string }): Promise<string> {
-      return whileHeartbeating(async () => (await deviceCall(() => ctx.hmc(input.group).partition(input.host, input.lpar)))?.state ?? 'absent');
+      return whileHeartbeating(
+        async () => (await deviceCall(() => ctx.hmc(input.group).partition(input.host, input.lpar)))?.state ?? 'absent',
+      );
     },
 
     /** Stores the report of this run (each run of a failover id keeps its own). */
@@ -115,13 +123,23 @@ export function createControlActivities(ctx: FailoverContext) {
       });
     },
 
-    async notify(input: { severity: 'info' | 'warning' | 'critical'; kind: string; message: string; workflowId: string }): Promise<void> {
+    async notify(input: {
+      severity: 'info' | 'warning' | 'critical';
+      kind: string;
+      message: string;
+      workflowId: string;
+    }): Promise<void> {
       ctx.log(`[${input.severity}] ${input.kind}: ${input.message}`);
       await ctx.deps.store.raiseNotification({ ...input, raisedAt: new Date().toISOString() });
     },
   };
 
-  async function waitPowerOff(input: { group: string; host: string; pollMs: number; timeoutMs: number }): Promise<string> {
+  async function waitPowerOff(input: {
+    group: string;
+    host: string;
+    pollMs: number;
+    timeoutMs: number;
+  }): Promise<string> {
     const hmc = ctx.hmc(input.group);
     const deadline = Date.now() + input.timeoutMs;
     let last = 'not read yet';
@@ -136,7 +154,10 @@ export function createControlActivities(ctx: FailoverContext) {
       if (Date.now() + input.pollMs > deadline) break;
       await pause(input.pollMs);
     }
-    throw ApplicationFailure.nonRetryable(`${input.host} did not reach Power Off in time (last: ${last})`, 'FenceNotConfirmed');
+    throw ApplicationFailure.nonRetryable(
+      `${input.host} did not reach Power Off in time (last: ${last})`,
+      'FenceNotConfirmed',
+    );
   }
 
   async function readEvidence(groupName: string): Promise<GroupEvidence> {
@@ -167,7 +188,12 @@ export function createControlActivities(ctx: FailoverContext) {
     // Seen on the host by a failover or a live read but never described by a discovery: sizes and volumes unknown,
     // so it cannot be placed, but it is reported.
     for (const seen of await undescribedLparsOn(input.group, input.host)) {
-      if (!byName.has(seen.name)) byName.set(seen.name, { ...unknownEntry(seen.name, seen.observedAt), lastKnownState: seen.state, source: seen.source });
+      if (!byName.has(seen.name))
+        byName.set(seen.name, {
+          ...unknownEntry(seen.name, seen.observedAt),
+          lastKnownState: seen.state,
+          source: seen.source,
+        });
     }
     const live = input.evidence.hosts.find((h) => h.host === input.host)?.partitions ?? {};
     for (const name of Object.keys(live)) {
@@ -176,15 +202,26 @@ export function createControlActivities(ctx: FailoverContext) {
       // one a failover moved away): it is on the roster with what is known of it, and the gate decides from where it
       // runs now. One the inventory never saw is on the roster too, to be reported, never dropped.
       const record = known.get(name);
-      const entry = record && rosterEntry(input.group, record.lpar, record.lpar.state, record.source, record.observedAt);
-      byName.set(name, entry ? { ...entry, lastKnownHost: record.lpar.host } : unknownEntry(name, input.evidence.readAt));
+      const entry =
+        record && rosterEntry(input.group, record.lpar, record.lpar.state, record.source, record.observedAt);
+      byName.set(
+        name,
+        entry ? { ...entry, lastKnownHost: record.lpar.host } : unknownEntry(name, input.evidence.readAt),
+      );
     }
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   function rosterEntry(group: string, lpar: Lpar, state: string, source: string, observedAt?: string): RosterLpar {
     const priority = plannerPriority(group, lpar);
-    return { name: lpar.name, lastKnownState: state, source, observedAt, volumes: lpar.volumes.map((v) => v.vdiskName), priority };
+    return {
+      name: lpar.name,
+      lastKnownState: state,
+      source,
+      observedAt,
+      volumes: lpar.volumes.map((v) => v.vdiskName),
+      priority,
+    };
   }
 
   function unknownEntry(name: string, observedAt: string): RosterLpar {
@@ -196,16 +233,33 @@ export function createControlActivities(ctx: FailoverContext) {
     return policyFor(ctx.deps.config, { name: lpar.name, group, priority: lpar.priority }).priority;
   }
 
-  async function plan(input: { group: string; host: string; lpars: Array<{ name: string; excludeHosts: string[] }>; evidence: GroupEvidence }): Promise<FailoverPlan> {
+  async function plan(input: {
+    group: string;
+    host: string;
+    lpars: Array<{ name: string; excludeHosts: string[] }>;
+    evidence: GroupEvidence;
+  }): Promise<FailoverPlan> {
     const group = ctx.group(input.group);
     const hmc = ctx.hmc(input.group);
     const known = new Map([...(await knownLpars(input.group)).entries()].map(([name, record]) => [name, record.lpar]));
     const survivors = [];
     for (const host of input.evidence.hosts.filter((h) => h.host !== input.host && h.state === 'Operating')) {
       const capacity = await deviceCall(() => hmc.systemCapacity(host.host));
-      survivors.push({ name: host.host, freeProcUnits: capacity.availableProcUnits, freeMemoryMb: capacity.availableMemoryMb });
+      survivors.push({
+        name: host.host,
+        freeProcUnits: capacity.availableProcUnits,
+        freeMemoryMb: capacity.availableMemoryMb,
+      });
     }
-    return planFailover({ group, config: ctx.deps.config, failedHost: input.host, lpars: input.lpars, known, survivors, evidence: input.evidence });
+    return planFailover({
+      group,
+      config: ctx.deps.config,
+      failedHost: input.host,
+      lpars: input.lpars,
+      known,
+      survivors,
+      evidence: input.evidence,
+    });
   }
 
   /**
@@ -214,15 +268,24 @@ export function createControlActivities(ctx: FailoverContext) {
    */
   async function knownLpars(group: string): Promise<Map<string, { lpar: Lpar; source: string; observedAt?: string }>> {
     const fleet = await ctx.deps.store.currentFleet(group);
-    if (fleet.discoveryRunId === undefined) throw ApplicationFailure.nonRetryable(`no inventory of ${group} yet: run discovery first`, 'NoInventory');
-    return new Map(fleet.lpars.map(({ observedAt, source, stale: _stale, ...lpar }) => [lpar.name, { lpar, source, observedAt }]));
+    if (fleet.discoveryRunId === undefined)
+      throw ApplicationFailure.nonRetryable(`no inventory of ${group} yet: run discovery first`, 'NoInventory');
+    return new Map(
+      fleet.lpars.map(({ observedAt, source, stale: _stale, ...lpar }) => [lpar.name, { lpar, source, observedAt }]),
+    );
   }
 
   async function undescribedLparsOn(group: string, host: string) {
     return (await ctx.deps.store.currentFleet(group)).undescribedLpars.filter((l) => l.host === host);
   }
 
-  async function waitRunning(input: { group: string; destination: string; lpar: string; pollMs: number; timeoutMs: number }): Promise<string> {
+  async function waitRunning(input: {
+    group: string;
+    destination: string;
+    lpar: string;
+    pollMs: number;
+    timeoutMs: number;
+  }): Promise<string> {
     const hmc = ctx.hmc(input.group);
     const deadline = Date.now() + input.timeoutMs;
     let last = 'not read yet';
@@ -231,15 +294,20 @@ export function createControlActivities(ctx: FailoverContext) {
       last = partition?.state ?? 'absent';
       if (last === 'Running') return last;
       if (last === 'Not Activated') {
-        throw ApplicationFailure.nonRetryable(`${input.lpar} is Not Activated on ${input.destination}: it did not start`, 'LparDidNotStart');
+        throw ApplicationFailure.nonRetryable(
+          `${input.lpar} is Not Activated on ${input.destination}: it did not start`,
+          'LparDidNotStart',
+        );
       }
       if (Date.now() + input.pollMs > deadline) break;
       await pause(input.pollMs);
     }
-    throw ApplicationFailure.nonRetryable(`${input.lpar} not Running on ${input.destination} in time (last: ${last})`, 'LparStartTimeout');
+    throw ApplicationFailure.nonRetryable(
+      `${input.lpar} not Running on ${input.destination} in time (last: ${last})`,
+      'LparStartTimeout',
+    );
   }
 }
-
 
 /** The run of the workflow that called this activity (failover activities always have one). */
 function currentRunId(): string {

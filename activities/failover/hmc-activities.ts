@@ -32,7 +32,8 @@ export function createHmcActivities(ctx: FailoverContext) {
         const hmc = ctx.hmc(input.group);
         const partitions = await deviceCall(() => hmc.listPartitions(input.destination));
         const vioses = partitions.filter((p) => p.env === 'vioserver' && p.state === 'Running');
-        for (const vios of vioses) await deviceCall(() => new ViosClient(hmc, input.destination, vios.name).configureDevices());
+        for (const vios of vioses)
+          await deviceCall(() => new ViosClient(hmc, input.destination, vios.name).configureDevices());
         return vioses.length;
       });
     },
@@ -50,7 +51,10 @@ export function createHmcActivities(ctx: FailoverContext) {
           return (await hmc.remoteRestart('restart', input.source, input.lpar, options)).detail;
         } catch (err) {
           if (err instanceof DeviceError && err.code && RESTART_IN_PROGRESS.has(err.code)) {
-            throw ApplicationFailure.retryable(`${err.message} (its state is read again before the next try)`, 'RemoteRestartInProgress');
+            throw ApplicationFailure.retryable(
+              `${err.message} (its state is read again before the next try)`,
+              'RemoteRestartInProgress',
+            );
           }
           return deviceCall(() => Promise.reject(err));
         }

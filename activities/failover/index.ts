@@ -12,5 +12,9 @@ export type { StorageActivities } from './storage-activities.js';
 
 export function createFailoverActivities(deps: FailoverDependencies) {
   const ctx = failoverContext(deps);
-  return { control: createControlActivities(ctx), hmc: createHmcActivities(ctx), storage: createStorageActivities(ctx) };
+  return {
+    control: createControlActivities(ctx),
+    hmc: createHmcActivities(ctx),
+    storage: createStorageActivities(ctx),
+  };
 }

@@ -4,7 +4,13 @@
 import type { HostGroupConfig, LazarusConfig } from '../../domain/config/index.js';
 import type { FailoverPlan, GroupEvidence } from '../../domain/failover/index.js';
 import type { Lpar } from '../../domain/inventory/index.js';
-import { DEFAULT_LATENCY, planPlacement, type LatencyModel, type PlannerHost, type PlannerLpar } from '../../domain/planner/index.js';
+import {
+  DEFAULT_LATENCY,
+  planPlacement,
+  type LatencyModel,
+  type PlannerHost,
+  type PlannerLpar,
+} from '../../domain/planner/index.js';
 import { plannerLpars, plannerResidents, priorityClassOf } from '../discovery/capacity-check.js';
 
 export interface PlanRequest {
@@ -36,7 +42,11 @@ export function planFailover(request: PlanRequest): FailoverPlan {
   const plan: FailoverPlan = { streams: [], estimatedRtoMs: 0, unplaced: unknown.map((l) => notInInventory(l.name)) };
   for (const [key, members] of [...byExclusion.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const excluded = new Set(key.split(',').filter(Boolean));
-    const part = planOnce(request, members.map((m) => m.name), hosts.filter((h) => !excluded.has(h.name)));
+    const part = planOnce(
+      request,
+      members.map((m) => m.name),
+      hosts.filter((h) => !excluded.has(h.name)),
+    );
     plan.unplaced.push(...part.plan.unplaced);
     plan.estimatedRtoMs = Math.max(plan.estimatedRtoMs, part.plan.estimatedRtoMs);
     for (const stream of part.plan.streams) {
@@ -51,7 +61,11 @@ export function planFailover(request: PlanRequest): FailoverPlan {
   return plan;
 }
 
-function planOnce(request: PlanRequest, names: string[], hosts: PlannerHost[]): { plan: FailoverPlan; hostsAfter: PlannerHost[] } {
+function planOnce(
+  request: PlanRequest,
+  names: string[],
+  hosts: PlannerHost[],
+): { plan: FailoverPlan; hostsAfter: PlannerHost[] } {
   const lpars = plannerInputs(request, names);
   const result = planPlacement(lpars, hosts, latencyOf(request.group));
   const placement = new Map(result.placements.map((p) => [p.lpar, p]));
@@ -101,7 +115,9 @@ function plannerInputs(request: PlanRequest, names: string[]): PlannerLpar[] {
 
 /** The survivors with what the HMC shows may be running on each (the residents placement rules respect). */
 function survivorHosts(request: PlanRequest): PlannerHost[] {
-  const seen = request.evidence.hosts.flatMap((h) => Object.entries(h.partitions ?? {}).map(([name, state]) => ({ name, host: h.host, state })));
+  const seen = request.evidence.hosts.flatMap((h) =>
+    Object.entries(h.partitions ?? {}).map(([name, state]) => ({ name, host: h.host, state })),
+  );
   const residents = plannerResidents(seen, request.config, request.group.name);
   return request.survivors.map((s) => ({ ...s, residents: residents.get(s.name) ?? [] }));
 }
@@ -110,7 +126,12 @@ function latencyOf(group: HostGroupConfig): LatencyModel {
   const measured = group.recovery.stepDurations;
   return {
     ...DEFAULT_LATENCY,
-    ...(measured && { viosConfigMs: measured.viosConfig, volumeMappingMs: measured.volumeMapping, activateMs: measured.activate, bootMs: measured.boot }),
+    ...(measured && {
+      viosConfigMs: measured.viosConfig,
+      volumeMappingMs: measured.volumeMapping,
+      activateMs: measured.activate,
+      bootMs: measured.boot,
+    }),
     parallelMappings: group.recovery.parallelMappingsPerStream,
   };
 }
@@ -119,6 +140,7 @@ function notInInventory(name: string) {
   return {
     lpar: name,
     reason: 'not-in-inventory',
-    detail: 'the HMC lists it on the failed host but the inventory has no record of its sizes and volumes: run discovery',
+    detail:
+      'the HMC lists it on the failed host but the inventory has no record of its sizes and volumes: run discovery',
   };
 }

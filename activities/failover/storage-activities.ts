@@ -18,7 +18,12 @@ export function createStorageActivities(ctx: FailoverContext) {
   // of volumes at once; one HMC read per volume would double its cost).
   const seenDown = new Map<string, { at: number; reading?: Promise<string> }>();
 
-  async function assertStillDown(input: { group: string; host: string; volume: string; hostDownAt: number }): Promise<void> {
+  async function assertStillDown(input: {
+    group: string;
+    host: string;
+    volume: string;
+    hostDownAt: number;
+  }): Promise<void> {
     const key = `${input.group}/${input.host}`;
     const known = seenDown.get(key) ?? { at: 0 };
     if (Math.max(known.at, input.hostDownAt) + HOST_STATE_FRESH_MS >= Date.now()) return;
@@ -28,7 +33,10 @@ export function createStorageActivities(ctx: FailoverContext) {
     try {
       const state = await reading;
       if (HOST_UP_STATES.has(state)) {
-        throw ApplicationFailure.nonRetryable(`${input.host} is ${state} again: ${input.volume} stays mapped`, 'HostReturned');
+        throw ApplicationFailure.nonRetryable(
+          `${input.host} is ${state} again: ${input.volume} stays mapped`,
+          'HostReturned',
+        );
       }
       seenDown.set(key, { at: Math.max(seenDown.get(key)?.at ?? 0, startedAt) });
     } finally {
@@ -39,12 +47,17 @@ export function createStorageActivities(ctx: FailoverContext) {
   return {
     /** The volumes mapped to the host's storage host object (storage fencing's first half). */
     async listHostMappings(input: { group: string; host: string }): Promise<string[]> {
-      return whileHeartbeating(async () => (await deviceCall(() => ctx.storage(input.group).hostMappings(input.host))).map((m) => m.volume));
+      return whileHeartbeating(async () =>
+        (await deviceCall(() => ctx.storage(input.group).hostMappings(input.host))).map((m) => m.volume),
+      );
     },
 
     /** Maps one volume to the destination's storage host object. Already mapped is success. */
     async mapVolume(input: { group: string; volume: string; destination: string }): Promise<string> {
-      return whileHeartbeating(async () => (await deviceCall(() => ctx.storage(input.group).mapVolume(input.volume, input.destination))).detail);
+      return whileHeartbeating(
+        async () =>
+          (await deviceCall(() => ctx.storage(input.group).mapVolume(input.volume, input.destination))).detail,
+      );
     },
 
     /**

@@ -3,13 +3,20 @@
 // one SSH exec through the device pool; errors come back as HmcError/DeviceError with their ErrorClass and retryable.
 // Names are quoted for the HMC's rbash (names.ts), so any name the HMC allows works, spaces included.
 import {
-  HOST_POWERED_OFF_STATE, MAY_BE_RUNNING_STATES, RUNNING_STATES,
+  HOST_POWERED_OFF_STATE,
+  MAY_BE_RUNNING_STATES,
+  RUNNING_STATES,
 } from '../../domain/failover/partition-states.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import type { DevicePool } from '../ssh/device-pool.js';
 import { hmcFailure } from './hmc-errors.js';
 import {
-  numberField, optionalNumberField, outputError, parseAttributeLines, parseFieldLines, requireField,
+  numberField,
+  optionalNumberField,
+  outputError,
+  parseAttributeLines,
+  parseFieldLines,
+  requireField,
 } from './hmc-output.js';
 import { shellWord } from './names.js';
 
@@ -106,7 +113,12 @@ export class HmcClient {
 
   async listSystems(): Promise<ManagedSystem[]> {
     const command = 'lssyscfg -r sys -F name,state,type_model,serial_num --header';
-    return parseFieldLines(this.device, command, await this.run(command), ['name', 'state', 'type_model', 'serial_num']).map((r) => ({
+    return parseFieldLines(this.device, command, await this.run(command), [
+      'name',
+      'state',
+      'type_model',
+      'serial_num',
+    ]).map((r) => ({
       name: r.name!,
       state: r.state!,
       typeModel: r.type_model!,
@@ -185,9 +197,10 @@ export class HmcClient {
     return records.map((r) => {
       const num = (field: string) => numberField(this.device, command, r, field);
       const procMode = readProcMode(this.device, command, r, 'proc_mode');
-      const units = procMode === 'ded'
-        ? ['min_procs', 'desired_procs', 'max_procs']
-        : ['min_proc_units', 'desired_proc_units', 'max_proc_units'];
+      const units =
+        procMode === 'ded'
+          ? ['min_procs', 'desired_procs', 'max_procs']
+          : ['min_proc_units', 'desired_proc_units', 'max_proc_units'];
       const priority = priorities.get(r.lpar_name ?? '') ?? 127;
       return {
         name: requireField(this.device, command, r, 'name'),
@@ -294,13 +307,15 @@ export class HmcClient {
   /** Fencing's first half: power the system off immediately. Already off (or going off) is success. */
   async powerOffSystem(system: string): Promise<Outcome> {
     const state = await this.systemState(system);
-    if (POWERED_OFF_STATES.has(state) || state === 'Power Off In Progress') return { changed: false, detail: `${system} is already ${state}` };
+    if (POWERED_OFF_STATES.has(state) || state === 'Power Off In Progress')
+      return { changed: false, detail: `${system} is already ${state}` };
     try {
       await this.run(`chsysstate -m ${this.name('managed system', system)} -r sys -o off --immed`);
       return { changed: true, detail: `${system}: immediate power off requested (was ${state})` };
     } catch (err) {
       const now = await this.systemState(system).catch(() => undefined);
-      if (now && (POWERED_OFF_STATES.has(now) || now === 'Power Off In Progress')) return { changed: false, detail: `${system} is already ${now}` };
+      if (now && (POWERED_OFF_STATES.has(now) || now === 'Power Off In Progress'))
+        return { changed: false, detail: `${system} is already ${now}` };
       throw err;
     }
   }
@@ -312,11 +327,14 @@ export class HmcClient {
       return { changed: false, detail: `${lpar} is already ${before.state} on ${system}` };
     }
     try {
-      await this.run(`chsysstate -m ${this.name('managed system', system)} -r lpar -o on -n ${this.name('partition', lpar)} -f ${this.name('profile', profile)}`);
+      await this.run(
+        `chsysstate -m ${this.name('managed system', system)} -r lpar -o on -n ${this.name('partition', lpar)} -f ${this.name('profile', profile)}`,
+      );
       return { changed: true, detail: `${lpar} activated on ${system} with profile ${profile}` };
     } catch (err) {
       const after = (err as { code?: string }).code === 'HSCL1529' ? await this.partition(system, lpar) : undefined;
-      if (after && (after.state === 'Running' || after.state === 'Starting')) return { changed: false, detail: `${lpar} is already ${after.state} on ${system}` };
+      if (after && (after.state === 'Running' || after.state === 'Starting'))
+        return { changed: false, detail: `${lpar} is already ${after.state} on ${system}` };
       throw err;
     }
   }
@@ -325,8 +343,11 @@ export class HmcClient {
   async shutdownPartition(system: string, lpar: string): Promise<Outcome> {
     const before = await this.partition(system, lpar);
     if (!before) return { changed: false, detail: `${lpar} is not defined on ${system}` };
-    if (before.state === 'Not Activated' || before.state === 'Shutting Down') return { changed: false, detail: `${lpar} is already ${before.state} on ${system}` };
-    await this.run(`chsysstate -m ${this.name('managed system', system)} -r lpar -o shutdown --immed -n ${this.name('partition', lpar)}`);
+    if (before.state === 'Not Activated' || before.state === 'Shutting Down')
+      return { changed: false, detail: `${lpar} is already ${before.state} on ${system}` };
+    await this.run(
+      `chsysstate -m ${this.name('managed system', system)} -r lpar -o shutdown --immed -n ${this.name('partition', lpar)}`,
+    );
     return { changed: true, detail: `${lpar} shut down immediately on ${system}` };
   }
 
@@ -334,10 +355,16 @@ export class HmcClient {
    * Simplified remote restart of a partition of a failed system onto a target. `restart` is a no-op when the
    * partition already runs on the target (a retry after a lost answer).
    */
-  async remoteRestart(operation: 'validate' | 'restart' | 'cleanup', source: string, lpar: string, options: { target?: string; noConnection?: boolean } = {}): Promise<Outcome> {
+  async remoteRestart(
+    operation: 'validate' | 'restart' | 'cleanup',
+    source: string,
+    lpar: string,
+    options: { target?: string; noConnection?: boolean } = {},
+  ): Promise<Outcome> {
     if (operation === 'restart' && options.target) {
       const onTarget = await this.partition(options.target, lpar);
-      if (onTarget && ACTIVE_PARTITION_STATES.has(onTarget.state)) return { changed: false, detail: `${lpar} already ${onTarget.state} on ${options.target}` };
+      if (onTarget && ACTIVE_PARTITION_STATES.has(onTarget.state))
+        return { changed: false, detail: `${lpar} already ${onTarget.state} on ${options.target}` };
     }
     const parts = [`rrstartlpar -o ${operation} -m ${this.name('managed system', source)}`];
     if (options.target) parts.push(`-t ${this.name('managed system', options.target)}`);
@@ -355,20 +382,32 @@ export class HmcClient {
       }
       throw err;
     }
-    return { changed: true, detail: `rrstartlpar ${operation} of ${lpar} from ${source}${options.target ? ` to ${options.target}` : ''} succeeded` };
+    return {
+      changed: true,
+      detail: `rrstartlpar ${operation} of ${lpar} from ${source}${options.target ? ` to ${options.target}` : ''} succeeded`,
+    };
   }
 
   /** Live Partition Mobility: validate (v), migrate (m), stop (s) or recover (r). */
-  async migratePartition(operation: 'v' | 'm' | 's' | 'r', source: string, lpar: string, target?: string): Promise<Outcome> {
+  async migratePartition(
+    operation: 'v' | 'm' | 's' | 'r',
+    source: string,
+    lpar: string,
+    target?: string,
+  ): Promise<Outcome> {
     if (operation === 'm' && target) {
       const onTarget = await this.partition(target, lpar);
-      if (onTarget && onTarget.state === 'Running') return { changed: false, detail: `${lpar} already runs on ${target}` };
+      if (onTarget && onTarget.state === 'Running')
+        return { changed: false, detail: `${lpar} already runs on ${target}` };
     }
     const parts = [`migrlpar -o ${operation} -m ${this.name('managed system', source)}`];
     if (target && operation !== 'r' && operation !== 's') parts.push(`-t ${this.name('managed system', target)}`);
     parts.push(`-p ${this.name('partition', lpar)}`);
     await this.run(parts.join(' '), 4 * 3600_000);
-    return { changed: true, detail: `migrlpar -o ${operation} of ${lpar} from ${source}${target ? ` to ${target}` : ''} succeeded` };
+    return {
+      changed: true,
+      detail: `migrlpar -o ${operation} of ${lpar} from ${source}${target ? ` to ${target}` : ''} succeeded`,
+    };
   }
 }
 

@@ -67,7 +67,10 @@ export class ViosClient {
   /** The disk's unique_id attribute (it embeds the SAN volume's UID for IBM 2145 disks). */
   async diskUniqueId(hdisk: string): Promise<string> {
     const output = await this.run(`lsdev -dev ${safeName(this.device, 'disk', hdisk)} -attr unique_id`);
-    const value = output.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && l !== 'value')[0];
+    const value = output
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && l !== 'value')[0];
     if (!value) throw outputError(this.device, `lsdev -dev ${hdisk} -attr unique_id`, 1, 'no value');
     return value;
   }
@@ -88,9 +91,14 @@ export class ViosClient {
 
   /** Presents `hdisk` to the client behind `vhost`. Already presented through that adapter is a no-op. */
   async mapScsiDisk(hdisk: string, vhost: string): Promise<Outcome> {
-    const existing = (await this.scsiMappings()).find((m) => m.vhost === vhost)?.targets.find((t) => t.backing === hdisk);
-    if (existing) return { changed: false, detail: `${hdisk} already mapped to ${vhost} as ${existing.vtd} on ${this.vios}` };
-    const output = await this.run(`mkvdev -vdev ${safeName(this.device, 'disk', hdisk)} -vadapter ${safeName(this.device, 'adapter', vhost)}`);
+    const existing = (await this.scsiMappings())
+      .find((m) => m.vhost === vhost)
+      ?.targets.find((t) => t.backing === hdisk);
+    if (existing)
+      return { changed: false, detail: `${hdisk} already mapped to ${vhost} as ${existing.vtd} on ${this.vios}` };
+    const output = await this.run(
+      `mkvdev -vdev ${safeName(this.device, 'disk', hdisk)} -vadapter ${safeName(this.device, 'adapter', vhost)}`,
+    );
     return { changed: true, detail: `${output.trim() || 'mapped'}: ${hdisk} → ${vhost} on ${this.vios}` };
   }
 
@@ -106,9 +114,17 @@ export class ViosClient {
   async mapNpiv(vfchost: string, fcPort: string | undefined): Promise<Outcome> {
     const current = (await this.npivMappings()).find((m) => m.vfchost === vfchost);
     const currentPort = current?.fcPort ? current.fcPort : undefined;
-    if (currentPort === fcPort) return { changed: false, detail: `${vfchost} is already ${fcPort ? `mapped to ${fcPort}` : 'unmapped'} on ${this.vios}` };
+    if (currentPort === fcPort)
+      return {
+        changed: false,
+        detail: `${vfchost} is already ${fcPort ? `mapped to ${fcPort}` : 'unmapped'} on ${this.vios}`,
+      };
     const adapter = safeName(this.device, 'adapter', vfchost);
-    await this.run(fcPort ? `vfcmap -vadapter ${adapter} -fcp ${safeName(this.device, 'FC port', fcPort)}` : `vfcmap -vadapter ${adapter} -fcp`);
+    await this.run(
+      fcPort
+        ? `vfcmap -vadapter ${adapter} -fcp ${safeName(this.device, 'FC port', fcPort)}`
+        : `vfcmap -vadapter ${adapter} -fcp`,
+    );
     return { changed: true, detail: `${vfchost} ${fcPort ? `mapped to ${fcPort}` : 'unmapped'} on ${this.vios}` };
   }
 }
@@ -185,7 +201,12 @@ export function parseNpivMappings(device: string, command: string, stdout: strin
       if (f.length !== 12) throw outputError(device, command, number, `${f.length} fields; expected 12`);
       if (!/^\d+$/.test(f[2]!)) throw outputError(device, command, number, `field clientId="${f[2]}" is not a number`);
       return {
-        vfchost: f[0]!, physloc: f[1]!, clientId: Number(f[2]), clientName: f[3]!, status: f[5]!, fcPort: f[6]!,
+        vfchost: f[0]!,
+        physloc: f[1]!,
+        clientId: Number(f[2]),
+        clientName: f[3]!,
+        status: f[5]!,
+        fcPort: f[6]!,
       };
     });
 }

@@ -3,4 +3,10 @@
 export type { InventoryStore } from './inventory-store.js';
 export * from './records.js';
 export { CorruptRowError, InventoryStoreError } from './store-errors.js';
-export { DEFAULT_SQLITE_PATH, describePostgresUrl, openInventoryStore, openPostgresStore, openSqliteStore } from './open-inventory-store.js';
+export {
+  DEFAULT_SQLITE_PATH,
+  describePostgresUrl,
+  openInventoryStore,
+  openPostgresStore,
+  openSqliteStore,
+} from './open-inventory-store.js';

@@ -25,7 +25,8 @@ export function loadMigrations(dialect: SqlDialect, dir = join(MIGRATIONS_DIR, d
       return { version: Number(match[1]), name: match[2]!, sql: readFileSync(join(dir, file), 'utf8') };
     });
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new InventoryStoreError(`migrations in ${dir}: expected version ${i + 1}, found ${m.version} (${m.name})`);
+    if (m.version !== i + 1)
+      throw new InventoryStoreError(`migrations in ${dir}: expected version ${i + 1}, found ${m.version} (${m.name})`);
   });
   return migrations;
 }
@@ -35,7 +36,9 @@ export async function migrate(db: SqlDriver, migrations: Migration[] = loadMigra
   const newest = migrations.length;
   return db.transaction(
     async (tx) => {
-      await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      await tx.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
       const current = await schemaVersion(tx);
       if (current > newest) {
         throw new InventoryStoreError(
@@ -44,7 +47,11 @@ export async function migrate(db: SqlDriver, migrations: Migration[] = loadMigra
       }
       for (const migration of migrations.slice(current)) {
         await tx.exec(migration.sql);
-        await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, new Date().toISOString()]);
+        await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          new Date().toISOString(),
+        ]);
       }
       return newest;
     },

@@ -10,9 +10,14 @@ import { InventoryStoreError } from './store-errors.js';
 
 export const DEFAULT_SQLITE_PATH = '.lazarus/lazarus.db';
 
-export async function openInventoryStore(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<InventoryStore> {
+export async function openInventoryStore(
+  env: NodeJS.ProcessEnv = process.env,
+  log: (line: string) => void = console.log,
+): Promise<InventoryStore> {
   const url = env.LAZARUS_DATABASE_URL;
-  const store = url ? await openPostgresStore(url) : await openSqliteStore(env.LAZARUS_DATABASE_PATH || DEFAULT_SQLITE_PATH);
+  const store = url
+    ? await openPostgresStore(url)
+    : await openSqliteStore(env.LAZARUS_DATABASE_PATH || DEFAULT_SQLITE_PATH);
   log(`inventory store: ${store.description} (schema version ${store.schemaVersion})`);
   return store;
 }
@@ -34,9 +39,14 @@ export function describePostgresUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new InventoryStoreError('LAZARUS_DATABASE_URL: not a URL (expected postgres://user:password@host:port/database)');
+    throw new InventoryStoreError(
+      'LAZARUS_DATABASE_URL: not a URL (expected postgres://user:password@host:port/database)',
+    );
   }
-  if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) throw new InventoryStoreError(`LAZARUS_DATABASE_URL: scheme must be postgres: or postgresql:, not ${parsed.protocol}`);
+  if (!['postgres:', 'postgresql:'].includes(parsed.protocol))
+    throw new InventoryStoreError(
+      `LAZARUS_DATABASE_URL: scheme must be postgres: or postgresql:, not ${parsed.protocol}`,
+    );
   const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : '';
   return `${user}${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
 }
@@ -47,6 +57,8 @@ async function openOrClose(driver: ReturnType<typeof openSqliteDriver>, descript
   } catch (error) {
     await driver.close().catch(() => undefined);
     if (error instanceof InventoryStoreError) throw error;
-    throw new InventoryStoreError(`${description}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new InventoryStoreError(`${description}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }

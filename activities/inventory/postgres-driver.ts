@@ -14,7 +14,8 @@ export function openPostgresDriver(connectionString: string): SqlDriver {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        if (options?.lock) await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lazarus:${options.lock}`]);
+        if (options?.lock)
+          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lazarus:${options.lock}`]);
         const tx: SqlDriver = {
           dialect: 'postgresql',
           query: async (sql, params: SqlValue[] = []) => (await client.query(numberPlaceholders(sql), params)).rows,

@@ -6,7 +6,11 @@ import { CorruptRowError } from './store-errors.js';
 import type { SqlRow } from './sql-driver.js';
 
 export class RowReader {
-  constructor(readonly table: string, readonly row: SqlRow, readonly id: string | number = String(row.id ?? row.workflow_id ?? '?')) {}
+  constructor(
+    readonly table: string,
+    readonly row: SqlRow,
+    readonly id: string | number = String(row.id ?? row.workflow_id ?? '?'),
+  ) {}
 
   text(column: string): string {
     const value = this.row[column];
@@ -64,7 +68,8 @@ export class RowReader {
 
   oneOf<T extends string>(column: string, allowed: readonly T[]): T {
     const value = this.text(column);
-    if (!(allowed as readonly string[]).includes(value)) throw this.corrupt(column, `"${value}" is not one of ${allowed.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(value))
+      throw this.corrupt(column, `"${value}" is not one of ${allowed.join(', ')}`);
     return value as T;
   }
 

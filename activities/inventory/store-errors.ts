@@ -7,7 +7,11 @@ export class InventoryStoreError extends Error {
 }
 
 export class CorruptRowError extends InventoryStoreError {
-  constructor(readonly table: string, readonly id: string | number, problem: string) {
+  constructor(
+    readonly table: string,
+    readonly id: string | number,
+    problem: string,
+  ) {
     super(`${table} id ${id}: corrupt row: ${problem}`);
     this.name = 'CorruptRowError';
   }

@@ -19,6 +19,13 @@ export function withDeviceCancellation<T>(signal: AbortSignal, work: () => Promi
 export function assertNotCancelled(device: string, command: string): void {
   const signal = current.getStore();
   if (signal?.aborted) {
-    throw new DeviceError('cancelled', device, `${device}: "${command}" not sent: the activity was cancelled`, false, undefined, command);
+    throw new DeviceError(
+      'cancelled',
+      device,
+      `${device}: "${command}" not sent: the activity was cancelled`,
+      false,
+      undefined,
+      command,
+    );
   }
 }

@@ -26,7 +26,9 @@ export const CREDENTIAL_REFERENCE = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secret
 
 export function resolveCredential(reference: string, env: NodeJS.ProcessEnv = process.env): Credential {
   if (!CREDENTIAL_REFERENCE.test(reference)) {
-    throw new CredentialError(`"${redact(reference)}" is not a credential reference (expected env:NAME, file:/path or secret:KEY)`);
+    throw new CredentialError(
+      `"${redact(reference)}" is not a credential reference (expected env:NAME, file:/path or secret:KEY)`,
+    );
   }
   const [scheme, ...rest] = reference.split(':');
   const target = rest.join(':');
@@ -45,7 +47,9 @@ function fromSecretsFile(key: string, env: NodeJS.ProcessEnv): Credential {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CredentialError(`secrets file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); needed for secret:${key}`);
+    throw new CredentialError(
+      `secrets file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); needed for secret:${key}`,
+    );
   }
   let document: unknown;
   try {
@@ -53,12 +57,15 @@ function fromSecretsFile(key: string, env: NodeJS.ProcessEnv): Credential {
   } catch (err) {
     throw new CredentialError(`secrets file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  if (!document || typeof document !== 'object' || Array.isArray(document)) throw new CredentialError(`secrets file ${path} must map keys to entries`);
+  if (!document || typeof document !== 'object' || Array.isArray(document))
+    throw new CredentialError(`secrets file ${path} must map keys to entries`);
   const raw = (document as Record<string, unknown>)[key];
   if (raw === undefined) throw new CredentialError(`secrets file ${path} has no entry "${key}"`);
   const parsed = SecretEntry.safeParse(raw);
   if (!parsed.success) {
-    throw new CredentialError(`secrets file ${path}: entry "${key}": expected { password } or { privateKey, passphrase? } or { privateKeyFile, passphrase? } (${describeIssue(parsed.error.issues[0])})`);
+    throw new CredentialError(
+      `secrets file ${path}: entry "${key}": expected { password } or { privateKey, passphrase? } or { privateKeyFile, passphrase? } (${describeIssue(parsed.error.issues[0])})`,
+    );
   }
   const entry = parsed.data;
   if ('password' in entry) return { password: entry.password };
@@ -70,7 +77,9 @@ function readKeyFile(path: string, reference: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new CredentialError(`private key file ${path} (credential ${reference}) cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CredentialError(
+      `private key file ${path} (credential ${reference}) cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 

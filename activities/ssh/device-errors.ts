@@ -34,7 +34,9 @@ export class DeviceError extends Error {
 
   /** The ApplicationFailure type the activities report, e.g. `DeviceError.unreachable` or `HmcError.HSCL8012`. */
   get failureType(): string {
-    return this.code ? `${this.kind === 'device' ? 'Device' : this.kind}Error.${this.code}` : `DeviceError.${this.kind}`;
+    return this.code
+      ? `${this.kind === 'device' ? 'Device' : this.kind}Error.${this.code}`
+      : `DeviceError.${this.kind}`;
   }
 }
 

@@ -73,14 +73,20 @@ export class DevicePool {
   private handshakes = 0;
   private channelsInUse = 0;
   private closed = false;
-  private readonly statistics: PoolStats = { openConnections: 0, peakConnections: 0, connectionsOpened: 0, peakChannels: 0 };
+  private readonly statistics: PoolStats = {
+    openConnections: 0,
+    peakConnections: 0,
+    connectionsOpened: 0,
+    peakChannels: 0,
+  };
 
   constructor(
     readonly target: DeviceTarget,
     limits: Partial<PoolLimits> = {},
   ) {
     this.limits = { ...DEFAULT_POOL_LIMITS, ...limits };
-    if (this.limits.maxConnections < 1 || this.limits.maxChannelsPerConnection < 1) throw new Error(`${target.name}: pool limits must be at least 1`);
+    if (this.limits.maxConnections < 1 || this.limits.maxChannelsPerConnection < 1)
+      throw new Error(`${target.name}: pool limits must be at least 1`);
   }
 
   get stats(): PoolStats {
@@ -184,7 +190,10 @@ export class DevicePool {
       const windowMs = 1000 + RATE_MARGIN_MS;
       this.recentOpens.sort((a, b) => a.at - b.at);
       while (this.recentOpens.length > 0 && now - this.recentOpens[0]!.at >= windowMs) this.recentOpens.shift();
-      if (this.recentOpens.length < this.limits.maxNewConnectionsPerSecond && this.handshakes < this.limits.maxConcurrentHandshakes) {
+      if (
+        this.recentOpens.length < this.limits.maxNewConnectionsPerSecond &&
+        this.handshakes < this.limits.maxConcurrentHandshakes
+      ) {
         // Reserved here, synchronously with the check, so concurrent opens cannot all pass it.
         const slot = { at: now };
         this.recentOpens.push(slot);
@@ -192,7 +201,10 @@ export class DevicePool {
         this.statistics.connectionsOpened++;
         return slot;
       }
-      const wait = this.recentOpens.length >= this.limits.maxNewConnectionsPerSecond ? windowMs - (now - this.recentOpens[0]!.at) + 5 : 20;
+      const wait =
+        this.recentOpens.length >= this.limits.maxNewConnectionsPerSecond
+          ? windowMs - (now - this.recentOpens[0]!.at) + 5
+          : 20;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
@@ -225,10 +237,13 @@ export class DevicePool {
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         const verdict = target.knownHosts.verify(target.host, target.port, key);
-        if (!verdict.ok) hostKeyProblem = `${verdict.reason === 'unknown' ? 'unknown host key' : 'HOST KEY MISMATCH'}: ${verdict.detail}`;
+        if (!verdict.ok)
+          hostKeyProblem = `${verdict.reason === 'unknown' ? 'unknown host key' : 'HOST KEY MISMATCH'}: ${verdict.detail}`;
         return verdict.ok;
       },
-      ...('password' in credential ? { password: credential.password } : { privateKey: credential.privateKey, passphrase: credential.passphrase }),
+      ...('password' in credential
+        ? { password: credential.password }
+        : { privateKey: credential.privateKey, passphrase: credential.passphrase }),
     };
     return new Promise((resolve, reject) => {
       const client = new Client();
@@ -250,8 +265,14 @@ export class DevicePool {
         resolve(client);
       });
       client.on('error', (err: Error & { level?: string }) => {
-        if (hostKeyProblem) return fail(new DeviceError('host-key', target.name, `${target.name}: ${hostKeyProblem}; refusing to connect`, false));
-        if (err.level === 'client-authentication') return fail(new DeviceError('auth', target.name, `${target.name}: authentication as ${target.user} was refused`, false));
+        if (hostKeyProblem)
+          return fail(
+            new DeviceError('host-key', target.name, `${target.name}: ${hostKeyProblem}; refusing to connect`, false),
+          );
+        if (err.level === 'client-authentication')
+          return fail(
+            new DeviceError('auth', target.name, `${target.name}: authentication as ${target.user} was refused`, false),
+          );
         fail(unreachable(target.name, err.message));
       });
       client.once('close', () => fail(unreachable(target.name, 'the connection closed during the handshake')));
@@ -290,9 +311,15 @@ export class DevicePool {
           stream.stderr.on('data', (data: Buffer) => stderr.push(data));
           stream.on('close', (code: number | null, signal?: string) => {
             if (code === null || code === undefined) {
-              return finish(unreachable(device, `"${command}" ended without an exit status${signal ? ` (signal ${signal})` : ''}`));
+              return finish(
+                unreachable(device, `"${command}" ended without an exit status${signal ? ` (signal ${signal})` : ''}`),
+              );
             }
-            finish(undefined, { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), exitCode: code });
+            finish(undefined, {
+              stdout: Buffer.concat(stdout).toString('utf8'),
+              stderr: Buffer.concat(stderr).toString('utf8'),
+              exitCode: code,
+            });
           });
         });
       } catch (err) {

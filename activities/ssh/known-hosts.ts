@@ -35,7 +35,11 @@ export class KnownHosts {
   }
 
   /** `ok`, or why the presented key must be refused. */
-  verify(host: string, port: number, presentedKey: Buffer): { ok: true } | { ok: false; reason: 'unknown' | 'mismatch'; detail: string } {
+  verify(
+    host: string,
+    port: number,
+    presentedKey: Buffer,
+  ): { ok: true } | { ok: false; reason: 'unknown' | 'mismatch'; detail: string } {
     const name = port === 22 ? host : `[${host}]:${port}`;
     const candidates = this.entries.filter((entry) => entry.patterns.some((pattern) => matches(pattern, name)));
     if (candidates.length === 0) return { ok: false, reason: 'unknown', detail: `no known_hosts entry for ${name}` };
@@ -60,6 +64,11 @@ function matches(pattern: string, name: string): boolean {
   }
   if (pattern.startsWith('!')) return false;
   if (!pattern.includes('*') && !pattern.includes('?')) return pattern === name;
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return regex.test(name);
 }

@@ -7,7 +7,13 @@
 import type { DevicePool } from '../ssh/device-pool.js';
 import type { Outcome } from '../hmc/hmc-client.js';
 import {
-  DELIMITER, type ConciseRow, type DetailView, createdId, outputError, parseConcise, parseDetailed,
+  DELIMITER,
+  type ConciseRow,
+  type DetailView,
+  createdId,
+  outputError,
+  parseConcise,
+  parseDetailed,
 } from './svc-output.js';
 import { SvcError, svcFailure } from './svc-errors.js';
 import { svcName, svcWwpn } from './svc-names.js';
@@ -66,7 +72,14 @@ export const SVC_LISTING_COLUMNS = {
   lsvdiskhostmap: ['id', 'name', 'SCSI_id', 'host_id', 'host_name', 'vdisk_UID'],
   lshostvdiskmap: ['id', 'name', 'SCSI_id', 'vdisk_id', 'vdisk_name', 'vdisk_UID'],
   lsrcconsistgrp: [
-    'id', 'name', 'master_cluster_name', 'aux_cluster_name', 'primary', 'state', 'relationship_count', 'copy_type',
+    'id',
+    'name',
+    'master_cluster_name',
+    'aux_cluster_name',
+    'primary',
+    'state',
+    'relationship_count',
+    'copy_type',
   ],
   lsrcrelationship: ['id', 'name', 'master_vdisk_name', 'aux_vdisk_name', 'primary', 'consistency_group_name', 'state'],
   lsfcmap: ['id', 'name', 'source_vdisk_name', 'target_vdisk_name', 'status', 'progress', 'copy_rate'],
@@ -325,22 +338,31 @@ export class SvcClient {
   }
 
   /** Starts (or restarts) replication of a group. Already copying/synchronized with that primary is a no-op. */
-  async startConsistencyGroup(name: string, options: { primary?: 'master' | 'aux'; force?: boolean } = {}): Promise<Outcome> {
+  async startConsistencyGroup(
+    name: string,
+    options: { primary?: 'master' | 'aux'; force?: boolean } = {},
+  ): Promise<Outcome> {
     const group = await this.requireGroup(name);
     const running = ['consistent_synchronized', 'inconsistent_copying', 'consistent_copying'].includes(group.state);
-    if (running && (!options.primary || options.primary === group.primary)) return { changed: false, detail: `${name} is already ${group.state}` };
+    if (running && (!options.primary || options.primary === group.primary))
+      return { changed: false, detail: `${name} is already ${group.state}` };
     const parts = ['startrcconsistgrp'];
     if (options.primary) parts.push(`-primary ${options.primary}`);
     if (options.force) parts.push('-force');
     parts.push(this.name('consistency group', name));
     await this.run(parts.join(' '));
-    return { changed: true, detail: `${name} started${options.primary ? ` with primary ${options.primary}` : ''} (was ${group.state})` };
+    return {
+      changed: true,
+      detail: `${name} started${options.primary ? ` with primary ${options.primary}` : ''} (was ${group.state})`,
+    };
   }
 
   /** Stops replication; with `access` the secondary becomes writable (idling). Already stopped that way is a no-op. */
   async stopConsistencyGroup(name: string, options: { access?: boolean } = {}): Promise<Outcome> {
     const group = await this.requireGroup(name);
-    const done = options.access ? group.state.startsWith('idling') : group.state.endsWith('_stopped') || group.state.startsWith('idling');
+    const done = options.access
+      ? group.state.startsWith('idling')
+      : group.state.endsWith('_stopped') || group.state.startsWith('idling');
     if (done) return { changed: false, detail: `${name} is already ${group.state}` };
     await this.run(`stoprcconsistgrp${options.access ? ' -access' : ''} ${this.name('consistency group', name)}`);
     return { changed: true, detail: `${name} stopped${options.access ? ' with access' : ''} (was ${group.state})` };
@@ -378,7 +400,11 @@ export class SvcClient {
   }
 
   /** Creates a FlashCopy mapping source → target; an existing mapping between the same volumes is reused. */
-  async createFlashCopy(source: string, target: string, options: { copyRate?: number; name?: string } = {}): Promise<{ id: number; changed: boolean }> {
+  async createFlashCopy(
+    source: string,
+    target: string,
+    options: { copyRate?: number; name?: string } = {},
+  ): Promise<{ id: number; changed: boolean }> {
     const existing = (await this.flashCopyMappings()).find((m) => m.source === source && m.target === target);
     if (existing) return { id: existing.id, changed: false };
     const parts = [`mkfcmap -source ${this.name('volume', source)} -target ${this.name('volume', target)}`];
@@ -391,14 +417,18 @@ export class SvcClient {
   async startFlashCopy(id: number): Promise<Outcome> {
     const mapping = (await this.flashCopyMappings()).find((m) => m.id === id);
     if (!mapping) throw new SvcError(this.device, 'startfcmap', 'CMMVC5753E', `FlashCopy mapping ${id} does not exist`);
-    if (mapping.status === 'copying' || mapping.status === 'preparing') return { changed: false, detail: `mapping ${id} is already ${mapping.status}` };
-    await this.run(mapping.status === 'prepared' ? `startfcmap ${Math.trunc(id)}` : `startfcmap -prep ${Math.trunc(id)}`);
+    if (mapping.status === 'copying' || mapping.status === 'preparing')
+      return { changed: false, detail: `mapping ${id} is already ${mapping.status}` };
+    await this.run(
+      mapping.status === 'prepared' ? `startfcmap ${Math.trunc(id)}` : `startfcmap -prep ${Math.trunc(id)}`,
+    );
     return { changed: true, detail: `mapping ${id} started` };
   }
 
   async stopFlashCopy(id: number): Promise<Outcome> {
     const mapping = (await this.flashCopyMappings()).find((m) => m.id === id);
-    if (!mapping || ['stopped', 'idle_or_copied'].includes(mapping.status)) return { changed: false, detail: `mapping ${id} is ${mapping?.status ?? 'gone'}` };
+    if (!mapping || ['stopped', 'idle_or_copied'].includes(mapping.status))
+      return { changed: false, detail: `mapping ${id} is ${mapping?.status ?? 'gone'}` };
     await this.run(`stopfcmap -force ${Math.trunc(id)}`);
     return { changed: true, detail: `mapping ${id} stopped` };
   }

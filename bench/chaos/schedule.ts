@@ -14,7 +14,8 @@ export const STORAGE = 'svc-dc1';
  * code means "the user does not have the appropriate authority" (IBM's ansible power_hmc collection), which is not
  * retried; HSCL3F01 is the code activities/hmc/hmc-errors.ts classes transient (too many concurrent operations).
  */
-export const HMC_BUSY = 'HSCL3F01 Too many concurrent operations are running on the HMC, please retry the operation later.';
+export const HMC_BUSY =
+  'HSCL3F01 Too many concurrent operations are running on the HMC, please retry the operation later.';
 
 export type HostFault = 'host-power-loss' | 'host-error';
 

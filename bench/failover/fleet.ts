@@ -7,7 +7,14 @@ import type { FleetEndpoints } from '../../simulators/index.js';
  * Real-device milliseconds the simulator takes per operation. Mapping-dominated, as in the paper (§5.3: mapping the
  * LUNs was what took most of the time): one volume mapping costs a minute, everything else of a restart ~21 s.
  */
-export const BENCH_LATENCY = { svcChange: 60_000, svcQuery: 80, hmcQuery: 400, viosCommand: 2_000, remoteRestart: 5_000, lparBoot: 10_000 };
+export const BENCH_LATENCY = {
+  svcChange: 60_000,
+  svcQuery: 80,
+  hmcQuery: 400,
+  viosCommand: 2_000,
+  remoteRestart: 5_000,
+  lparBoot: 10_000,
+};
 
 /** The per-LPAR cost of each restart step in the stream, as the simulator will charge it (real milliseconds). */
 export const STEP_COST = {
@@ -51,9 +58,20 @@ function random(seed: number): () => number {
  * `hostCount` hosts of one HMC and one storage system; `lparsPerHost(host index)` LPARs on each, with between
  * `minVolumes` and `maxVolumes` volumes (uniform). Hosts are large, so capacity never decides the placement.
  */
-export function generateFleet(options: { name: string; hostCount: number; failing: number; lparsPerHost: (index: number) => number; minVolumes: number; maxVolumes: number; seed: number }): BenchFleet {
+export function generateFleet(options: {
+  name: string;
+  hostCount: number;
+  failing: number;
+  lparsPerHost: (index: number) => number;
+  minVolumes: number;
+  maxVolumes: number;
+  seed: number;
+}): BenchFleet {
   const next = random(options.seed);
-  const hosts = Array.from({ length: options.hostCount }, (_, i) => `${options.name}-s${String(i + 1).padStart(2, '0')}`);
+  const hosts = Array.from(
+    { length: options.hostCount },
+    (_, i) => `${options.name}-s${String(i + 1).padStart(2, '0')}`,
+  );
   const priorities = ['high', 'medium', 'low'];
   const lpars: BenchLpar[] = [];
   const systems = hosts.map((host, index) => {
@@ -75,17 +93,29 @@ export function generateFleet(options: { name: string; hostCount: number; failin
       procUnits: 256,
       memoryMb: 2 * 1024 * 1024,
       storage: `svc-${options.name}`,
-      vios: [{ name: `${host}-vios1`, id: 1 }, { name: `${host}-vios2`, id: 2 }],
+      vios: [
+        { name: `${host}-vios1`, id: 1 },
+        { name: `${host}-vios2`, id: 2 },
+      ],
       lpars: own,
     };
   });
   const spec = {
-    sites: [{
-      name: options.name,
-      hmcs: [{ name: `hmc-${options.name}`, password: `sim-${options.name}-hmc`, systems: hosts, maxConcurrentOperations: 64 }],
-      storage: [{ name: `svc-${options.name}`, password: `sim-${options.name}-svc`, maxSessions: 32 }],
-      systems,
-    }],
+    sites: [
+      {
+        name: options.name,
+        hmcs: [
+          {
+            name: `hmc-${options.name}`,
+            password: `sim-${options.name}-hmc`,
+            systems: hosts,
+            maxConcurrentOperations: 64,
+          },
+        ],
+        storage: [{ name: `svc-${options.name}`, password: `sim-${options.name}-svc`, maxSessions: 32 }],
+        systems,
+      },
+    ],
   };
   return { name: options.name, hosts, failing: hosts.slice(0, options.failing), lpars, spec: stringify(spec) };
 }
@@ -98,7 +128,12 @@ export interface BenchLimits {
 }
 
 /** The Lazarus configuration for a simulated bench fleet; device passwords come from environment variables. */
-export function benchConfig(fleet: BenchFleet, endpoints: FleetEndpoints, knownHostsFile: string, limits: BenchLimits): string {
+export function benchConfig(
+  fleet: BenchFleet,
+  endpoints: FleetEndpoints,
+  knownHostsFile: string,
+  limits: BenchLimits,
+): string {
   const device = (name: string) => endpoints.devices.find((d) => d.name === name)!;
   const credential = (name: string) => {
     const variable = `LAZARUS_BENCH_${name.replace(/-/g, '_').toUpperCase()}`;
@@ -109,28 +144,49 @@ export function benchConfig(fleet: BenchFleet, endpoints: FleetEndpoints, knownH
   const storage = `svc-${fleet.name}`;
   return stringify({
     knownHostsFile,
-    hmcs: [{ name: hmc, address: `127.0.0.1:${device(hmc).port}`, user: device(hmc).user, credential: credential(hmc), limits: { maxConcurrentOperations: limits.hmcConcurrentOperations, maxConnections: 8 } }],
-    storage: [{
-      name: storage,
-      address: `127.0.0.1:${device(storage).port}`,
-      user: device(storage).user,
-      credential: credential(storage),
-      limits: { maxSessions: limits.storageSessions, maxNewConnectionsPerSecond: 10, maxConcurrentOperations: limits.storageConcurrentOperations },
-    }],
-    sites: [{ name: fleet.name, hmcs: [hmc], storage: [storage] }],
-    hostGroups: [{
-      name: fleet.name,
-      site: fleet.name,
-      hmc,
-      storage,
-      hosts: fleet.hosts,
-      recovery: {
-        mode: 'auto',
-        rtoBudget: '24h',
-        parallelMappingsPerStream: 4,
-        // The operator's measured step durations (here: the simulator's model), so the planner balances real work.
-        stepDurations: { viosConfig: STEP_COST.vios, volumeMapping: STEP_COST.mapping, activate: STEP_COST.restart, boot: STEP_COST.boot },
+    hmcs: [
+      {
+        name: hmc,
+        address: `127.0.0.1:${device(hmc).port}`,
+        user: device(hmc).user,
+        credential: credential(hmc),
+        limits: { maxConcurrentOperations: limits.hmcConcurrentOperations, maxConnections: 8 },
       },
-    }],
+    ],
+    storage: [
+      {
+        name: storage,
+        address: `127.0.0.1:${device(storage).port}`,
+        user: device(storage).user,
+        credential: credential(storage),
+        limits: {
+          maxSessions: limits.storageSessions,
+          maxNewConnectionsPerSecond: 10,
+          maxConcurrentOperations: limits.storageConcurrentOperations,
+        },
+      },
+    ],
+    sites: [{ name: fleet.name, hmcs: [hmc], storage: [storage] }],
+    hostGroups: [
+      {
+        name: fleet.name,
+        site: fleet.name,
+        hmc,
+        storage,
+        hosts: fleet.hosts,
+        recovery: {
+          mode: 'auto',
+          rtoBudget: '24h',
+          parallelMappingsPerStream: 4,
+          // The operator's measured step durations (here: the simulator's model), so the planner balances real work.
+          stepDurations: {
+            viosConfig: STEP_COST.vios,
+            volumeMapping: STEP_COST.mapping,
+            activate: STEP_COST.restart,
+            boot: STEP_COST.boot,
+          },
+        },
+      },
+    ],
   });
 }

@@ -79,7 +79,8 @@ export function armScheduleToClose(engine: Engine, run: Run, activity: ActivityS
   const { scheduledEventId } = activity;
   engine.deadlines.at(activity.scheduledAt + activity.scheduleToCloseMs, () => {
     const a = run.state.activities[String(scheduledEventId)];
-    if (run.open && a) engine.transaction(() => finishWithTimeout(engine, run, a, TimeoutType.SCHEDULE_TO_CLOSE, RetryState.TIMEOUT));
+    if (run.open && a)
+      engine.transaction(() => finishWithTimeout(engine, run, a, TimeoutType.SCHEDULE_TO_CLOSE, RetryState.TIMEOUT));
   });
 }
 
@@ -124,7 +125,9 @@ export function armActivity(engine: Engine, run: Run, activity: ActivityState): 
       engine.deadlines.at(Date.now() + a.scheduleToStartMs, () => {
         const stillWaiting = current();
         if (stillWaiting && !stillWaiting.started) {
-          engine.transaction(() => finishWithTimeout(engine, run, stillWaiting, TimeoutType.SCHEDULE_TO_START, RetryState.TIMEOUT));
+          engine.transaction(() =>
+            finishWithTimeout(engine, run, stillWaiting, TimeoutType.SCHEDULE_TO_START, RetryState.TIMEOUT),
+          );
         }
       });
     }
@@ -171,7 +174,12 @@ export function dispatchActivityTask(engine: Engine, task: QueueTask, poll: Acti
  * Eager dispatch: the worker that completed the workflow task asked to run these activities itself (it reserved
  * slots), so they are handed back in the completion's response instead of going through a poll.
  */
-export function dispatchEagerActivities(engine: Engine, run: Run, scheduledEventIds: number[], identity: string): ActivityTask[] {
+export function dispatchEagerActivities(
+  engine: Engine,
+  run: Run,
+  scheduledEventIds: number[],
+  identity: string,
+): ActivityTask[] {
   const tasks: ActivityTask[] = [];
   for (const id of scheduledEventIds.slice(0, MAX_EAGER_ACTIVITIES_PER_TASK)) {
     const activity = run.state.activities[String(id)];
@@ -192,7 +200,13 @@ function startAttempt(engine: Engine, run: Run, activity: ActivityState, identit
   engine.touch(run);
   engine.later(() => armStartedActivity(engine, run, activity));
   return {
-    taskToken: encodeToken({ kind: 'activity', namespace: state.namespace, runId: state.runId, scheduledEventId: activity.scheduledEventId, attempt: activity.attempt }),
+    taskToken: encodeToken({
+      kind: 'activity',
+      namespace: state.namespace,
+      runId: state.runId,
+      scheduledEventId: activity.scheduledEventId,
+      attempt: activity.attempt,
+    }),
     workflowNamespace: state.namespace,
     workflowType: { name: state.workflowType },
     workflowExecution: { workflowId: state.workflowId, runId: state.runId },
@@ -247,35 +261,63 @@ export function startedActivity(engine: Engine, ref: ActivityRef): { run: Run; a
   return { run, activity };
 }
 
-export function completeActivity(engine: Engine, ref: ActivityRef, result: Payloads | null | undefined, identity: string): void {
+export function completeActivity(
+  engine: Engine,
+  ref: ActivityRef,
+  result: Payloads | null | undefined,
+  identity: string,
+): void {
   engine.transaction(() => {
     const { run, activity } = startedActivity(engine, ref);
     writeStarted(engine, run, activity);
     engine.appendOrBuffer(run, {
       eventType: EventType.ACTIVITY_TASK_COMPLETED,
-      activityTaskCompletedEventAttributes: { result, scheduledEventId: activity.scheduledEventId, startedEventId: PREVIOUS_EVENT_ID, identity },
+      activityTaskCompletedEventAttributes: {
+        result,
+        scheduledEventId: activity.scheduledEventId,
+        startedEventId: PREVIOUS_EVENT_ID,
+        identity,
+      },
     });
     resolved(engine, run, activity);
   });
 }
 
-export function failActivity(engine: Engine, ref: ActivityRef, failure: Failure | null | undefined, lastHeartbeatDetails: Payloads | null | undefined, identity: string): void {
+export function failActivity(
+  engine: Engine,
+  ref: ActivityRef,
+  failure: Failure | null | undefined,
+  lastHeartbeatDetails: Payloads | null | undefined,
+  identity: string,
+): void {
   engine.transaction(() => {
     const { run, activity } = startedActivity(engine, ref);
     if (lastHeartbeatDetails) activity.heartbeatDetails = lastHeartbeatDetails;
     const failureValue = failure ?? { message: 'activity failed' };
     const verdict = retryVerdict(activity, failureValue);
-    if (verdict.retryState === RetryState.IN_PROGRESS) return retry(engine, run, activity, failureValue, verdict.delayMs);
+    if (verdict.retryState === RetryState.IN_PROGRESS)
+      return retry(engine, run, activity, failureValue, verdict.delayMs);
     writeStarted(engine, run, activity);
     engine.appendOrBuffer(run, {
       eventType: EventType.ACTIVITY_TASK_FAILED,
-      activityTaskFailedEventAttributes: { failure: failureValue, scheduledEventId: activity.scheduledEventId, startedEventId: PREVIOUS_EVENT_ID, identity, retryState: verdict.retryState },
+      activityTaskFailedEventAttributes: {
+        failure: failureValue,
+        scheduledEventId: activity.scheduledEventId,
+        startedEventId: PREVIOUS_EVENT_ID,
+        identity,
+        retryState: verdict.retryState,
+      },
     });
     resolved(engine, run, activity);
   });
 }
 
-export function cancelActivity(engine: Engine, ref: ActivityRef, details: Payloads | null | undefined, identity: string): void {
+export function cancelActivity(
+  engine: Engine,
+  ref: ActivityRef,
+  details: Payloads | null | undefined,
+  identity: string,
+): void {
   engine.transaction(() => {
     const { run, activity } = startedActivity(engine, ref);
     writeStarted(engine, run, activity);
@@ -293,7 +335,11 @@ export function cancelActivity(engine: Engine, ref: ActivityRef, details: Payloa
   });
 }
 
-export function heartbeat(engine: Engine, ref: ActivityRef, details: Payloads | null | undefined): { cancelRequested: boolean } {
+export function heartbeat(
+  engine: Engine,
+  ref: ActivityRef,
+  details: Payloads | null | undefined,
+): { cancelRequested: boolean } {
   return engine.transaction(() => {
     const { run, activity } = startedActivity(engine, ref);
     if (details) activity.heartbeatDetails = details;
@@ -306,7 +352,12 @@ export function heartbeat(engine: Engine, ref: ActivityRef, details: Payloads | 
 
 // ---- cancellation requested by the workflow -----------------------------------------------------------------------
 
-export function requestActivityCancel(engine: Engine, run: Run, scheduledEventId: number, completedEventId: number): (() => void) | void {
+export function requestActivityCancel(
+  engine: Engine,
+  run: Run,
+  scheduledEventId: number,
+  completedEventId: number,
+): (() => void) | void {
   const requested = engine.append(run, {
     eventType: EventType.ACTIVITY_TASK_CANCEL_REQUESTED,
     activityTaskCancelRequestedEventAttributes: { scheduledEventId, workflowTaskCompletedEventId: completedEventId },
@@ -321,7 +372,11 @@ export function requestActivityCancel(engine: Engine, run: Run, scheduledEventId
   return () => {
     engine.append(run, {
       eventType: EventType.ACTIVITY_TASK_CANCELED,
-      activityTaskCanceledEventAttributes: { latestCancelRequestedEventId: Number(requested.eventId), scheduledEventId, startedEventId: 0 },
+      activityTaskCanceledEventAttributes: {
+        latestCancelRequestedEventId: Number(requested.eventId),
+        scheduledEventId,
+        startedEventId: 0,
+      },
     });
     delete run.state.activities[String(scheduledEventId)];
     engine.touch(run);
@@ -334,9 +389,11 @@ function retryVerdict(activity: ActivityState, failure: Failure): { retryState: 
   const info = failure.applicationFailureInfo;
   if (failure.canceledFailureInfo) return { retryState: RetryState.NON_RETRYABLE_FAILURE, delayMs: 0 };
   if (info?.nonRetryable) return { retryState: RetryState.NON_RETRYABLE_FAILURE, delayMs: 0 };
-  if (info?.type && activity.retryPolicy.nonRetryableErrorTypes.includes(info.type)) return { retryState: RetryState.NON_RETRYABLE_FAILURE, delayMs: 0 };
+  if (info?.type && activity.retryPolicy.nonRetryableErrorTypes.includes(info.type))
+    return { retryState: RetryState.NON_RETRYABLE_FAILURE, delayMs: 0 };
   const { maximumAttempts, initialMs, coefficient, maximumMs } = activity.retryPolicy;
-  if (maximumAttempts > 0 && activity.attempt >= maximumAttempts) return { retryState: RetryState.MAXIMUM_ATTEMPTS_REACHED, delayMs: 0 };
+  if (maximumAttempts > 0 && activity.attempt >= maximumAttempts)
+    return { retryState: RetryState.MAXIMUM_ATTEMPTS_REACHED, delayMs: 0 };
   const explicit = durationMs(info?.nextRetryDelay);
   const delayMs = explicit > 0 ? explicit : Math.min(initialMs * coefficient ** (activity.attempt - 1), maximumMs);
   if (activity.scheduleToCloseMs > 0 && Date.now() + delayMs >= activity.scheduledAt + activity.scheduleToCloseMs) {
@@ -374,7 +431,13 @@ function timeOutAttempt(engine: Engine, run: Run, activity: ActivityState, timeo
   finishWithTimeout(engine, run, activity, timeoutType, verdict.retryState);
 }
 
-function finishWithTimeout(engine: Engine, run: Run, activity: ActivityState, timeoutType: number, retryState: number): void {
+function finishWithTimeout(
+  engine: Engine,
+  run: Run,
+  activity: ActivityState,
+  timeoutType: number,
+  retryState: number,
+): void {
   const failure = timeoutFailure(activity, timeoutType);
   if (activity.started) writeStarted(engine, run, activity);
   engine.appendOrBuffer(run, {
@@ -418,7 +481,8 @@ export function pendingActivityInfo(activity: ActivityState): P<temporal.api.wor
     attempt: activity.attempt,
     maximumAttempts: activity.retryPolicy.maximumAttempts,
     scheduledTime: timestamp(activity.attemptScheduledAt),
-    expirationTime: activity.scheduleToCloseMs > 0 ? timestamp(activity.scheduledAt + activity.scheduleToCloseMs) : undefined,
+    expirationTime:
+      activity.scheduleToCloseMs > 0 ? timestamp(activity.scheduledAt + activity.scheduleToCloseMs) : undefined,
     lastFailure: activity.lastFailure ?? undefined,
     lastWorkerIdentity: activity.startedIdentity,
   };

@@ -18,7 +18,12 @@ import { durationMs } from './values.js';
 
 type StartChildAttributes = P<temporal.api.command.v1.IStartChildWorkflowExecutionCommandAttributes>;
 
-export function startChild(engine: Engine, parent: Run, attrs: StartChildAttributes, completedEventId: number): () => void {
+export function startChild(
+  engine: Engine,
+  parent: Run,
+  attrs: StartChildAttributes,
+  completedEventId: number,
+): () => void {
   const namespace = attrs.namespace || parent.state.namespace;
   const initiated = engine.append(parent, {
     eventType: EventType.START_CHILD_WORKFLOW_EXECUTION_INITIATED,
@@ -54,8 +59,12 @@ export function startChild(engine: Engine, parent: Run, attrs: StartChildAttribu
   return () => {
     const existing = engine.currentRun(namespace, child.workflowId);
     const reuse = attrs.workflowIdReusePolicy || WorkflowIdReusePolicy.ALLOW_DUPLICATE;
-    const rejected = existing && (existing.open || reuse === WorkflowIdReusePolicy.REJECT_DUPLICATE ||
-      (reuse === WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY && existing.state.status === WorkflowExecutionStatus.COMPLETED));
+    const rejected =
+      existing &&
+      (existing.open ||
+        reuse === WorkflowIdReusePolicy.REJECT_DUPLICATE ||
+        (reuse === WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY &&
+          existing.state.status === WorkflowExecutionStatus.COMPLETED));
     if (rejected) {
       delete parent.state.children[String(initiatedEventId)];
       engine.append(parent, {
@@ -84,7 +93,12 @@ export function startChild(engine: Engine, parent: Run, attrs: StartChildAttribu
       executionTimeoutMs: durationMs(attrs.workflowExecutionTimeout),
       runTimeoutMs: durationMs(attrs.workflowRunTimeout),
       workflowTaskTimeoutMs: durationMs(attrs.workflowTaskTimeout),
-      parent: { namespace: parent.state.namespace, workflowId: parent.state.workflowId, runId: parent.state.runId, initiatedEventId },
+      parent: {
+        namespace: parent.state.namespace,
+        workflowId: parent.state.workflowId,
+        runId: parent.state.runId,
+        initiatedEventId,
+      },
       root: parent.state.root,
       retryPolicy: attrs.retryPolicy,
       cronSchedule: attrs.cronSchedule,
@@ -106,11 +120,26 @@ export function startChild(engine: Engine, parent: Run, attrs: StartChildAttribu
 }
 
 const CHILD_CLOSE_EVENTS: Record<number, { type: number; field: string }> = {
-  [WorkflowExecutionStatus.COMPLETED]: { type: EventType.CHILD_WORKFLOW_EXECUTION_COMPLETED, field: 'childWorkflowExecutionCompletedEventAttributes' },
-  [WorkflowExecutionStatus.FAILED]: { type: EventType.CHILD_WORKFLOW_EXECUTION_FAILED, field: 'childWorkflowExecutionFailedEventAttributes' },
-  [WorkflowExecutionStatus.CANCELED]: { type: EventType.CHILD_WORKFLOW_EXECUTION_CANCELED, field: 'childWorkflowExecutionCanceledEventAttributes' },
-  [WorkflowExecutionStatus.TERMINATED]: { type: EventType.CHILD_WORKFLOW_EXECUTION_TERMINATED, field: 'childWorkflowExecutionTerminatedEventAttributes' },
-  [WorkflowExecutionStatus.TIMED_OUT]: { type: EventType.CHILD_WORKFLOW_EXECUTION_TIMED_OUT, field: 'childWorkflowExecutionTimedOutEventAttributes' },
+  [WorkflowExecutionStatus.COMPLETED]: {
+    type: EventType.CHILD_WORKFLOW_EXECUTION_COMPLETED,
+    field: 'childWorkflowExecutionCompletedEventAttributes',
+  },
+  [WorkflowExecutionStatus.FAILED]: {
+    type: EventType.CHILD_WORKFLOW_EXECUTION_FAILED,
+    field: 'childWorkflowExecutionFailedEventAttributes',
+  },
+  [WorkflowExecutionStatus.CANCELED]: {
+    type: EventType.CHILD_WORKFLOW_EXECUTION_CANCELED,
+    field: 'childWorkflowExecutionCanceledEventAttributes',
+  },
+  [WorkflowExecutionStatus.TERMINATED]: {
+    type: EventType.CHILD_WORKFLOW_EXECUTION_TERMINATED,
+    field: 'childWorkflowExecutionTerminatedEventAttributes',
+  },
+  [WorkflowExecutionStatus.TIMED_OUT]: {
+    type: EventType.CHILD_WORKFLOW_EXECUTION_TIMED_OUT,
+    field: 'childWorkflowExecutionTimedOutEventAttributes',
+  },
 };
 
 /** A child run closed for good: its parent gets the matching ChildWorkflowExecution* event. */
@@ -130,12 +159,14 @@ export function notifyParentOfClose(engine: Engine, run: Run): void {
     initiatedEventId: child.initiatedEventId,
     startedEventId: child.startedEventId,
   };
-  if (run.state.status === WorkflowExecutionStatus.COMPLETED) attributes.result = closing?.workflowExecutionCompletedEventAttributes?.result;
+  if (run.state.status === WorkflowExecutionStatus.COMPLETED)
+    attributes.result = closing?.workflowExecutionCompletedEventAttributes?.result;
   if (run.state.status === WorkflowExecutionStatus.FAILED) {
     attributes.failure = closing?.workflowExecutionFailedEventAttributes?.failure;
     attributes.retryState = closing?.workflowExecutionFailedEventAttributes?.retryState;
   }
-  if (run.state.status === WorkflowExecutionStatus.CANCELED) attributes.details = closing?.workflowExecutionCanceledEventAttributes?.details;
+  if (run.state.status === WorkflowExecutionStatus.CANCELED)
+    attributes.details = closing?.workflowExecutionCanceledEventAttributes?.details;
   if (run.state.status === WorkflowExecutionStatus.TIMED_OUT) attributes.retryState = 3;
   delete parent.state.children[String(child.initiatedEventId)];
   engine.appendOrBuffer(parent, { eventType: kind.type, [kind.field]: attributes });
@@ -200,7 +231,12 @@ export function signalExternal(
       input: attrs.input,
       header: attrs.header,
       identity: 'lazarus-devserver',
-      external: { namespace: source.state.namespace, workflowId: source.state.workflowId, runId: source.state.runId, initiatedEventId },
+      external: {
+        namespace: source.state.namespace,
+        workflowId: source.state.workflowId,
+        runId: source.state.runId,
+        initiatedEventId,
+      },
     });
     engine.append(source, {
       eventType: EventType.EXTERNAL_WORKFLOW_EXECUTION_SIGNALED,

@@ -31,43 +31,70 @@ export function validateCommands(engine: Engine, run: Run, commands: Command[]):
   for (const [index, command] of commands.entries()) {
     const type = command.commandType ?? 0;
     if (TERMINAL.has(type) && index !== commands.length - 1) {
-      return { cause: WorkflowTaskFailedCause.BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES, message: 'a workflow-closing command must be the last command' };
+      return {
+        cause: WorkflowTaskFailedCause.BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
+        message: 'a workflow-closing command must be the last command',
+      };
     }
     switch (type) {
       case CommandType.SCHEDULE_ACTIVITY_TASK: {
         const a = command.scheduleActivityTaskCommandAttributes;
         const cause = WorkflowTaskFailedCause.BAD_SCHEDULE_ACTIVITY_ATTRIBUTES;
         if (!a?.activityId) return { cause, message: 'ScheduleActivityTask: activity_id is required' };
-        if (!a.activityType?.name) return { cause, message: `ScheduleActivityTask ${a.activityId}: activity_type is required` };
-        if (activityIds.has(a.activityId)) return { cause: WorkflowTaskFailedCause.SCHEDULE_ACTIVITY_DUPLICATE_ID, message: `activity id ${a.activityId} is already in use` };
+        if (!a.activityType?.name)
+          return { cause, message: `ScheduleActivityTask ${a.activityId}: activity_type is required` };
+        if (activityIds.has(a.activityId))
+          return {
+            cause: WorkflowTaskFailedCause.SCHEDULE_ACTIVITY_DUPLICATE_ID,
+            message: `activity id ${a.activityId} is already in use`,
+          };
         if (durationMs(a.scheduleToCloseTimeout) <= 0 && durationMs(a.startToCloseTimeout) <= 0) {
-          return { cause, message: `ScheduleActivityTask ${a.activityId}: a positive schedule_to_close_timeout or start_to_close_timeout is required` };
+          return {
+            cause,
+            message: `ScheduleActivityTask ${a.activityId}: a positive schedule_to_close_timeout or start_to_close_timeout is required`,
+          };
         }
         activityIds.add(a.activityId);
         break;
       }
       case CommandType.START_TIMER: {
         const t = command.startTimerCommandAttributes;
-        if (!t?.timerId) return { cause: WorkflowTaskFailedCause.BAD_START_TIMER_ATTRIBUTES, message: 'StartTimer: timer_id is required' };
-        if (timerIds.has(t.timerId)) return { cause: WorkflowTaskFailedCause.START_TIMER_DUPLICATE_ID, message: `timer id ${t.timerId} is already in use` };
+        if (!t?.timerId)
+          return {
+            cause: WorkflowTaskFailedCause.BAD_START_TIMER_ATTRIBUTES,
+            message: 'StartTimer: timer_id is required',
+          };
+        if (timerIds.has(t.timerId))
+          return {
+            cause: WorkflowTaskFailedCause.START_TIMER_DUPLICATE_ID,
+            message: `timer id ${t.timerId} is already in use`,
+          };
         timerIds.add(t.timerId);
         break;
       }
       case CommandType.START_CHILD_WORKFLOW_EXECUTION: {
         const c = command.startChildWorkflowExecutionCommandAttributes;
         const cause = WorkflowTaskFailedCause.BAD_START_CHILD_EXECUTION_ATTRIBUTES;
-        if (!c?.workflowId || !c.workflowType?.name) return { cause, message: 'StartChildWorkflowExecution: workflow_id and workflow_type are required' };
-        if (c.namespace && !engine.namespaces.has(c.namespace)) return { cause, message: `StartChildWorkflowExecution: namespace ${c.namespace} is not found` };
+        if (!c?.workflowId || !c.workflowType?.name)
+          return { cause, message: 'StartChildWorkflowExecution: workflow_id and workflow_type are required' };
+        if (c.namespace && !engine.namespaces.has(c.namespace))
+          return { cause, message: `StartChildWorkflowExecution: namespace ${c.namespace} is not found` };
         break;
       }
       case CommandType.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
         if (!command.signalExternalWorkflowExecutionCommandAttributes?.execution?.workflowId) {
-          return { cause: WorkflowTaskFailedCause.BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, message: 'SignalExternalWorkflowExecution: workflow_id is required' };
+          return {
+            cause: WorkflowTaskFailedCause.BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+            message: 'SignalExternalWorkflowExecution: workflow_id is required',
+          };
         }
         break;
       case CommandType.REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
         if (!command.requestCancelExternalWorkflowExecutionCommandAttributes?.workflowId) {
-          return { cause: WorkflowTaskFailedCause.BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, message: 'RequestCancelExternalWorkflowExecution: workflow_id is required' };
+          return {
+            cause: WorkflowTaskFailedCause.BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+            message: 'RequestCancelExternalWorkflowExecution: workflow_id is required',
+          };
         }
         break;
       case CommandType.REQUEST_CANCEL_ACTIVITY_TASK:
@@ -81,7 +108,10 @@ export function validateCommands(engine: Engine, run: Run, commands: Command[]):
       case CommandType.CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
         break;
       default:
-        return { cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND, message: `command type ${type} is not implemented by the Lazarus devserver` };
+        return {
+          cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND,
+          message: `command type ${type} is not implemented by the Lazarus devserver`,
+        };
     }
   }
   return undefined;
@@ -102,14 +132,27 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
     case CommandType.SCHEDULE_ACTIVITY_TASK:
       return scheduleActivity(engine, run, command.scheduleActivityTaskCommandAttributes!, completedEventId);
     case CommandType.REQUEST_CANCEL_ACTIVITY_TASK:
-      return requestActivityCancel(engine, run, Number(command.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0), completedEventId);
+      return requestActivityCancel(
+        engine,
+        run,
+        Number(command.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0),
+        completedEventId,
+      );
     case CommandType.START_TIMER: {
       const attrs = command.startTimerCommandAttributes!;
       const event = engine.append(run, {
         eventType: EventType.TIMER_STARTED,
-        timerStartedEventAttributes: { timerId: attrs.timerId, startToFireTimeout: attrs.startToFireTimeout, workflowTaskCompletedEventId: completedEventId },
+        timerStartedEventAttributes: {
+          timerId: attrs.timerId,
+          startToFireTimeout: attrs.startToFireTimeout,
+          workflowTaskCompletedEventId: completedEventId,
+        },
       });
-      const timer = { timerId: attrs.timerId!, startedEventId: Number(event.eventId), fireAt: Date.now() + durationMs(attrs.startToFireTimeout) };
+      const timer = {
+        timerId: attrs.timerId!,
+        startedEventId: Number(event.eventId),
+        fireAt: Date.now() + durationMs(attrs.startToFireTimeout),
+      };
       state.timers[timer.timerId] = timer;
       engine.later(() => armTimer(engine, run, timer.timerId, timer.startedEventId, timer.fireAt));
       return;
@@ -121,7 +164,11 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
       delete state.timers[timerId];
       engine.append(run, {
         eventType: EventType.TIMER_CANCELED,
-        timerCanceledEventAttributes: { timerId, startedEventId: timer.startedEventId, workflowTaskCompletedEventId: completedEventId },
+        timerCanceledEventAttributes: {
+          timerId,
+          startedEventId: timer.startedEventId,
+          workflowTaskCompletedEventId: completedEventId,
+        },
       });
       return;
     }
@@ -129,7 +176,13 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
       const attrs = command.recordMarkerCommandAttributes ?? {};
       engine.append(run, {
         eventType: EventType.MARKER_RECORDED,
-        markerRecordedEventAttributes: { markerName: attrs.markerName, details: attrs.details, header: attrs.header, failure: attrs.failure, workflowTaskCompletedEventId: completedEventId },
+        markerRecordedEventAttributes: {
+          markerName: attrs.markerName,
+          details: attrs.details,
+          header: attrs.header,
+          failure: attrs.failure,
+          workflowTaskCompletedEventId: completedEventId,
+        },
       });
       return;
     }
@@ -137,7 +190,10 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
       const fields = command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {};
       engine.append(run, {
         eventType: EventType.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
-        upsertWorkflowSearchAttributesEventAttributes: { workflowTaskCompletedEventId: completedEventId, searchAttributes: { indexedFields: fields } },
+        upsertWorkflowSearchAttributesEventAttributes: {
+          workflowTaskCompletedEventId: completedEventId,
+          searchAttributes: { indexedFields: fields },
+        },
       });
       mergeFields(state.searchAttributes, fields);
       return;
@@ -146,7 +202,10 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
       const fields = command.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields ?? {};
       engine.append(run, {
         eventType: EventType.WORKFLOW_PROPERTIES_MODIFIED,
-        workflowPropertiesModifiedEventAttributes: { workflowTaskCompletedEventId: completedEventId, upsertedMemo: { fields } },
+        workflowPropertiesModifiedEventAttributes: {
+          workflowTaskCompletedEventId: completedEventId,
+          upsertedMemo: { fields },
+        },
       });
       mergeFields(state.memo, fields);
       return;
@@ -156,35 +215,59 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
     case CommandType.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
       return signalExternal(engine, run, command.signalExternalWorkflowExecutionCommandAttributes!, completedEventId);
     case CommandType.REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
-      return requestCancelExternal(engine, run, command.requestCancelExternalWorkflowExecutionCommandAttributes!, completedEventId);
+      return requestCancelExternal(
+        engine,
+        run,
+        command.requestCancelExternalWorkflowExecutionCommandAttributes!,
+        completedEventId,
+      );
     case CommandType.COMPLETE_WORKFLOW_EXECUTION:
       engine.append(run, {
         eventType: EventType.WORKFLOW_EXECUTION_COMPLETED,
-        workflowExecutionCompletedEventAttributes: { result: command.completeWorkflowExecutionCommandAttributes?.result, workflowTaskCompletedEventId: completedEventId },
+        workflowExecutionCompletedEventAttributes: {
+          result: command.completeWorkflowExecutionCommandAttributes?.result,
+          workflowTaskCompletedEventId: completedEventId,
+        },
       });
       return () => closeRun(engine, run, WorkflowExecutionStatus.COMPLETED);
     case CommandType.FAIL_WORKFLOW_EXECUTION:
       engine.append(run, {
         eventType: EventType.WORKFLOW_EXECUTION_FAILED,
-        workflowExecutionFailedEventAttributes: { failure: command.failWorkflowExecutionCommandAttributes?.failure, retryState: 5 /* RETRY_POLICY_NOT_SET */, workflowTaskCompletedEventId: completedEventId },
+        workflowExecutionFailedEventAttributes: {
+          failure: command.failWorkflowExecutionCommandAttributes?.failure,
+          retryState: 5 /* RETRY_POLICY_NOT_SET */,
+          workflowTaskCompletedEventId: completedEventId,
+        },
       });
       return () => closeRun(engine, run, WorkflowExecutionStatus.FAILED);
     case CommandType.CANCEL_WORKFLOW_EXECUTION:
       engine.append(run, {
         eventType: EventType.WORKFLOW_EXECUTION_CANCELED,
-        workflowExecutionCanceledEventAttributes: { details: command.cancelWorkflowExecutionCommandAttributes?.details, workflowTaskCompletedEventId: completedEventId },
+        workflowExecutionCanceledEventAttributes: {
+          details: command.cancelWorkflowExecutionCommandAttributes?.details,
+          workflowTaskCompletedEventId: completedEventId,
+        },
       });
       return () => closeRun(engine, run, WorkflowExecutionStatus.CANCELED);
     case CommandType.CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
-      return continueAsNew(engine, run, command.continueAsNewWorkflowExecutionCommandAttributes ?? {}, completedEventId);
+      return continueAsNew(
+        engine,
+        run,
+        command.continueAsNewWorkflowExecutionCommandAttributes ?? {},
+        completedEventId,
+      );
   }
 }
 
-function mergeFields<T>(target: Record<string, T | null | undefined>, fields: Record<string, T | null | undefined>): void {
+function mergeFields<T>(
+  target: Record<string, T | null | undefined>,
+  fields: Record<string, T | null | undefined>,
+): void {
   for (const [name, value] of Object.entries(fields)) {
     const payload = value as { data?: Uint8Array | null };
     // An upsert with an empty value removes the attribute.
-    if (!payload?.data || payload.data.length === 0 || Buffer.from(payload.data).toString() === 'null') delete target[name];
+    if (!payload?.data || payload.data.length === 0 || Buffer.from(payload.data).toString() === 'null')
+      delete target[name];
     else target[name] = value;
   }
 }
@@ -195,7 +278,10 @@ export function armTimer(engine: Engine, run: Run, timerId: string, startedEvent
     if (!run.open || !timer || timer.startedEventId !== startedEventId) return;
     engine.transaction(() => {
       delete run.state.timers[timerId];
-      engine.appendOrBuffer(run, { eventType: EventType.TIMER_FIRED, timerFiredEventAttributes: { timerId, startedEventId } });
+      engine.appendOrBuffer(run, {
+        eventType: EventType.TIMER_FIRED,
+        timerFiredEventAttributes: { timerId, startedEventId },
+      });
       engine.scheduleWorkflowTask(run);
     });
   });

@@ -86,7 +86,9 @@ export class Engine {
     this.log = options.log;
     this.searchAttributeTypes = options.searchAttributes;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
-    this.deadlines = new Deadlines((err) => this.log.error('deadline handler failed', { err: String((err as Error)?.stack ?? err) }));
+    this.deadlines = new Deadlines((err) =>
+      this.log.error('deadline handler failed', { err: String((err as Error)?.stack ?? err) }),
+    );
     this.queues = new TaskQueues(options.pollTimeoutMs ?? 55_000);
     for (const record of this.store.loadNamespaces()) this.namespaces.set(record.name, record);
     this.transaction(() => {
@@ -122,7 +124,9 @@ export class Engine {
       this.store.commit(changes);
     } catch (err) {
       // Memory is now ahead of the database; continuing would acknowledge changes a restart would lose.
-      this.log.error('cannot persist a change; stopping the server to keep the database consistent', { err: String(err) });
+      this.log.error('cannot persist a change; stopping the server to keep the database consistent', {
+        err: String(err),
+      });
       process.exit(70);
     }
   }
@@ -172,7 +176,11 @@ export class Engine {
   append(run: Run, event: Omit<HistoryEvent, 'eventId' | 'eventTime'>): HistoryEvent {
     const written: HistoryEvent = { eventId: run.events.length + 1, eventTime: timestamp(Date.now()), ...event };
     for (const [field, value] of Object.entries(written)) {
-      if (field.endsWith('Attributes') && value && (value as { startedEventId?: number }).startedEventId === PREVIOUS_EVENT_ID) {
+      if (
+        field.endsWith('Attributes') &&
+        value &&
+        (value as { startedEventId?: number }).startedEventId === PREVIOUS_EVENT_ID
+      ) {
         (value as { startedEventId: number }).startedEventId = run.events.length;
       }
     }
@@ -235,7 +243,13 @@ export class Engine {
         attempt,
       },
     });
-    state.workflowTask = { scheduledEventId: Number(event.eventId), attempt, scheduledAt: Date.now(), stickyQueue: sticky, notBefore };
+    state.workflowTask = {
+      scheduledEventId: Number(event.eventId),
+      attempt,
+      scheduledAt: Date.now(),
+      stickyQueue: sticky,
+      notBefore,
+    };
     this.touch(run);
     this.later(() => this.enqueueWorkflowTask(run));
   }
@@ -271,7 +285,9 @@ export class Engine {
     if (!run.open || !task || task.scheduledEventId !== scheduledEventId || task.attempt !== attempt) return;
     if (task.startedEventId !== undefined || task.stickyQueue !== stickyQueue) return;
     this.transaction(() => {
-      this.log.debug('sticky task not picked up in time; moving it to the normal queue', { workflowId: run.state.workflowId });
+      this.log.debug('sticky task not picked up in time; moving it to the normal queue', {
+        workflowId: run.state.workflowId,
+      });
       this.clearSticky(run);
       this.later(() => this.enqueueWorkflowTask(run));
     });
@@ -280,7 +296,8 @@ export class Engine {
   clearSticky(run: Run): void {
     run.state.stickyQueue = undefined;
     run.state.stickyScheduleToStartMs = undefined;
-    if (run.state.workflowTask && run.state.workflowTask.startedEventId === undefined) run.state.workflowTask.stickyQueue = undefined;
+    if (run.state.workflowTask && run.state.workflowTask.startedEventId === undefined)
+      run.state.workflowTask.stickyQueue = undefined;
     this.touch(run);
   }
 

@@ -7,7 +7,13 @@ import { alreadyExists, invalidArgument, namespaceNotFound, notFound } from '../
 import { applyParentClosePolicies, notifyParentOfClose } from './children.js';
 import type { Engine } from './engine.js';
 import { Run } from './engine.js';
-import { ContinueAsNewInitiator, EventType, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './enums.js';
+import {
+  ContinueAsNewInitiator,
+  EventType,
+  WorkflowExecutionStatus,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from './enums.js';
 import type { Header, Memo, ParentRef, Payloads, RunState, SearchAttributes } from './model.js';
 import { duration, durationMs } from './values.js';
 import { releaseDeferredQueries } from './queries.js';
@@ -37,7 +43,14 @@ export interface NewRun {
   parent?: ParentRef;
   root?: { workflowId: string; runId: string };
   /** Continue-as-new: the chain this run belongs to. */
-  continuedFrom?: { runId: string; firstExecutionRunId: string; executionDeadline: number; initiator: number; lastCompletionResult?: Payloads | null; failure?: unknown };
+  continuedFrom?: {
+    runId: string;
+    firstExecutionRunId: string;
+    executionDeadline: number;
+    initiator: number;
+    lastCompletionResult?: Payloads | null;
+    failure?: unknown;
+  };
   retryPolicy?: P<temporal.api.common.v1.IRetryPolicy> | null;
   cronSchedule?: string | null;
   /** Events to write after WorkflowExecutionStarted and before the first workflow task (signal-with-start). */
@@ -55,10 +68,15 @@ export function createRun(engine: Engine, spec: NewRun): Run {
   const runId = spec.runId ?? engine.newRunId();
   let runTimeoutMs = spec.runTimeoutMs;
   const executionTimeoutMs = spec.executionTimeoutMs;
-  if (executionTimeoutMs > 0 && (runTimeoutMs <= 0 || runTimeoutMs > executionTimeoutMs)) runTimeoutMs = executionTimeoutMs;
-  const workflowTaskTimeoutMs = Math.min(spec.workflowTaskTimeoutMs || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS, MAX_WORKFLOW_TASK_TIMEOUT_MS);
+  if (executionTimeoutMs > 0 && (runTimeoutMs <= 0 || runTimeoutMs > executionTimeoutMs))
+    runTimeoutMs = executionTimeoutMs;
+  const workflowTaskTimeoutMs = Math.min(
+    spec.workflowTaskTimeoutMs || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
+    MAX_WORKFLOW_TASK_TIMEOUT_MS,
+  );
   const delayMs = spec.startDelayMs ?? 0;
-  const executionDeadline = spec.continuedFrom?.executionDeadline ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0);
+  const executionDeadline =
+    spec.continuedFrom?.executionDeadline ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0);
   const state: RunState = {
     namespace: spec.namespace,
     workflowId: spec.workflowId,
@@ -113,7 +131,9 @@ export function createRun(engine: Engine, spec: NewRun): Run {
       firstWorkflowTaskBackoff: delayMs > 0 ? duration(delayMs) : undefined,
       workflowExecutionExpirationTime: executionDeadline > 0 ? duration(executionDeadline) : undefined,
       parentWorkflowNamespace: spec.parent?.namespace,
-      parentWorkflowExecution: spec.parent ? { workflowId: spec.parent.workflowId, runId: spec.parent.runId } : undefined,
+      parentWorkflowExecution: spec.parent
+        ? { workflowId: spec.parent.workflowId, runId: spec.parent.runId }
+        : undefined,
       parentInitiatedEventId: spec.parent?.initiatedEventId,
       rootWorkflowExecution: state.root,
     },
@@ -130,7 +150,10 @@ export function armRunDeadlines(engine: Engine, run: Run): void {
   engine.deadlines.at(deadline, () => {
     if (!run.open) return;
     engine.transaction(() => {
-      engine.append(run, { eventType: EventType.WORKFLOW_EXECUTION_TIMED_OUT, workflowExecutionTimedOutEventAttributes: { retryState: 3 /* TIMEOUT */ } });
+      engine.append(run, {
+        eventType: EventType.WORKFLOW_EXECUTION_TIMED_OUT,
+        workflowExecutionTimedOutEventAttributes: { retryState: 3 /* TIMEOUT */ },
+      });
       closeRun(engine, run, WorkflowExecutionStatus.TIMED_OUT);
     });
   });
@@ -141,7 +164,12 @@ export function startRequestToRun(namespace: string, request: StartRequest): New
   if (!request.workflowId) throw invalidArgument('WorkflowId is not set on request.');
   if (!request.workflowType?.name) throw invalidArgument('WorkflowType is not set on request.');
   if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
-  for (const field of ['workflowExecutionTimeout', 'workflowRunTimeout', 'workflowTaskTimeout', 'workflowStartDelay'] as const) {
+  for (const field of [
+    'workflowExecutionTimeout',
+    'workflowRunTimeout',
+    'workflowTaskTimeout',
+    'workflowStartDelay',
+  ] as const) {
     if (durationMs(request[field]) < 0) throw invalidArgument(`${field} must not be negative`);
   }
   return {
@@ -169,7 +197,12 @@ export interface StartOutcome {
   started: boolean;
 }
 
-export function startWorkflow(engine: Engine, request: StartRequest, initialEvents?: NewRun['initialEvents'], defaultConflict: number = WorkflowIdConflictPolicy.FAIL): StartOutcome {
+export function startWorkflow(
+  engine: Engine,
+  request: StartRequest,
+  initialEvents?: NewRun['initialEvents'],
+  defaultConflict: number = WorkflowIdConflictPolicy.FAIL,
+): StartOutcome {
   const namespace = ensureNamespace(engine, request.namespace);
   const spec = startRequestToRun(namespace, request);
   return engine.transaction(() => {
@@ -180,7 +213,11 @@ export function startWorkflow(engine: Engine, request: StartRequest, initialEven
     const current = engine.currentRun(namespace, spec.workflowId);
     const reuse = request.workflowIdReusePolicy || WorkflowIdReusePolicy.ALLOW_DUPLICATE;
     if (current?.open) {
-      const conflict = request.workflowIdConflictPolicy || (reuse === WorkflowIdReusePolicy.TERMINATE_IF_RUNNING ? WorkflowIdConflictPolicy.TERMINATE_EXISTING : defaultConflict);
+      const conflict =
+        request.workflowIdConflictPolicy ||
+        (reuse === WorkflowIdReusePolicy.TERMINATE_IF_RUNNING
+          ? WorkflowIdConflictPolicy.TERMINATE_EXISTING
+          : defaultConflict);
       if (conflict === WorkflowIdConflictPolicy.USE_EXISTING) {
         for (const event of initialEvents ?? []) engine.appendOrBuffer(current, event);
         if (initialEvents?.length) engine.scheduleWorkflowTask(current);
@@ -193,9 +230,16 @@ export function startWorkflow(engine: Engine, request: StartRequest, initialEven
       }
     } else if (current) {
       const failedOnly = reuse === WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY;
-      const closedCleanly = current.state.status === WorkflowExecutionStatus.COMPLETED || current.state.status === WorkflowExecutionStatus.CONTINUED_AS_NEW;
+      const closedCleanly =
+        current.state.status === WorkflowExecutionStatus.COMPLETED ||
+        current.state.status === WorkflowExecutionStatus.CONTINUED_AS_NEW;
       if (reuse === WorkflowIdReusePolicy.REJECT_DUPLICATE || (failedOnly && closedCleanly)) {
-        throw alreadyStarted(spec.workflowId, current.state.runId, request.requestId ?? '', `Workflow execution already finished and WorkflowIdReusePolicy does not allow a new run. WorkflowId: ${spec.workflowId}, RunId: ${current.state.runId}.`);
+        throw alreadyStarted(
+          spec.workflowId,
+          current.state.runId,
+          request.requestId ?? '',
+          `Workflow execution already finished and WorkflowIdReusePolicy does not allow a new run. WorkflowId: ${spec.workflowId}, RunId: ${current.state.runId}.`,
+        );
       }
     }
     const run = createRun(engine, { ...spec, initialEvents });
@@ -204,10 +248,18 @@ export function startWorkflow(engine: Engine, request: StartRequest, initialEven
 }
 
 function alreadyStarted(workflowId: string, runId: string, startRequestId: string, message?: string) {
-  return alreadyExists(message ?? `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`, 'WorkflowExecutionAlreadyStartedFailure', { startRequestId, runId });
+  return alreadyExists(
+    message ?? `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`,
+    'WorkflowExecutionAlreadyStartedFailure',
+    { startRequestId, runId },
+  );
 }
 
-export function openRun(engine: Engine, namespace: string, execution: P<temporal.api.common.v1.IWorkflowExecution> | null | undefined): Run {
+export function openRun(
+  engine: Engine,
+  namespace: string,
+  execution: P<temporal.api.common.v1.IWorkflowExecution> | null | undefined,
+): Run {
   if (!execution?.workflowId) throw invalidArgument('WorkflowId is not set on request.');
   const run = engine.findRun(namespace, execution.workflowId, execution.runId);
   if (!run || !run.open) throw notFound(`workflow execution not found or already closed: ${execution.workflowId}`);
@@ -229,7 +281,9 @@ export const signalEvent = (signal: SignalInput) => ({
     input: signal.input,
     header: signal.header,
     identity: signal.identity,
-    externalWorkflowExecution: signal.external ? { workflowId: signal.external.workflowId, runId: signal.external.runId } : undefined,
+    externalWorkflowExecution: signal.external
+      ? { workflowId: signal.external.workflowId, runId: signal.external.runId }
+      : undefined,
   },
 });
 
@@ -238,7 +292,13 @@ export function signalRun(engine: Engine, run: Run, signal: SignalInput): void {
   engine.scheduleWorkflowTask(run);
 }
 
-export function requestCancelRun(engine: Engine, run: Run, reason: string, identity: string, external?: { workflowId: string; runId: string; initiatedEventId: number }): void {
+export function requestCancelRun(
+  engine: Engine,
+  run: Run,
+  reason: string,
+  identity: string,
+  external?: { workflowId: string; runId: string; initiatedEventId: number },
+): void {
   if (run.state.cancelRequested) return;
   run.state.cancelRequested = true;
   engine.appendOrBuffer(run, {
@@ -253,7 +313,13 @@ export function requestCancelRun(engine: Engine, run: Run, reason: string, ident
   engine.scheduleWorkflowTask(run);
 }
 
-export function terminateRun(engine: Engine, run: Run, reason: string, identity: string, details?: Payloads | null): void {
+export function terminateRun(
+  engine: Engine,
+  run: Run,
+  reason: string,
+  identity: string,
+  details?: Payloads | null,
+): void {
   engine.append(run, {
     eventType: EventType.WORKFLOW_EXECUTION_TERMINATED,
     workflowExecutionTerminatedEventAttributes: { reason, details, identity },

@@ -62,7 +62,13 @@ export interface ActivityState {
   scheduleToStartMs: number;
   startToCloseMs: number;
   heartbeatMs: number;
-  retryPolicy: { nonRetryableErrorTypes: string[]; initialMs: number; coefficient: number; maximumMs: number; maximumAttempts: number };
+  retryPolicy: {
+    nonRetryableErrorTypes: string[];
+    initialMs: number;
+    coefficient: number;
+    maximumMs: number;
+    maximumAttempts: number;
+  };
   heartbeatDetails?: Payloads | null;
   lastHeartbeatAt?: number;
   lastFailure?: Failure | null;

@@ -26,12 +26,18 @@ export function queryWorkflow(engine: Engine, namespace: string, request: QueryR
     const id = randomUUID();
     const timer = setTimeout(() => {
       engine.queries.delete(id);
-      reject(deadlineExceeded('query timed out: no worker answered it (is a worker polling the workflow\'s task queue?)'));
+      reject(
+        deadlineExceeded("query timed out: no worker answered it (is a worker polling the workflow's task queue?)"),
+      );
     }, engine.queryTimeoutMs);
     engine.queries.set(id, {
       id,
       runKey: run.key,
-      request: { queryType: request.query!.queryType, queryArgs: request.query!.queryArgs, header: request.query!.header },
+      request: {
+        queryType: request.query!.queryType,
+        queryArgs: request.query!.queryArgs,
+        header: request.query!.header,
+      },
       dispatched: false,
       resolve: (result) => {
         clearTimeout(timer);
@@ -49,16 +55,27 @@ export function queryWorkflow(engine: Engine, namespace: string, request: QueryR
 function rejection(run: Run, condition: number): number | undefined {
   if (run.open) return undefined;
   if (condition === QueryRejectCondition.NOT_OPEN) return run.state.status;
-  if (condition === QueryRejectCondition.NOT_COMPLETED_CLEANLY && run.state.status !== WorkflowExecutionStatus.COMPLETED) return run.state.status;
+  if (
+    condition === QueryRejectCondition.NOT_COMPLETED_CLEANLY &&
+    run.state.status !== WorkflowExecutionStatus.COMPLETED
+  )
+    return run.state.status;
   return undefined;
 }
 
 function offerQuery(engine: Engine, run: Run, queryId: string): void {
   engine.queries.get(queryId)!.dispatched = false;
-  engine.queues.offer(TaskQueues.key(run.state.namespace, 'workflow', run.state.taskQueue), { kind: 'query', runKey: run.key, queryId });
+  engine.queues.offer(TaskQueues.key(run.state.namespace, 'workflow', run.state.taskQueue), {
+    kind: 'query',
+    runKey: run.key,
+    queryId,
+  });
 }
 
-export function dispatchQuery(engine: Engine, queryId: string): P<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse> | undefined {
+export function dispatchQuery(
+  engine: Engine,
+  queryId: string,
+): P<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse> | undefined {
   const query = engine.queries.get(queryId);
   const run = query && engine.runs.get(query.runKey);
   if (!query || !run || query.dispatched) return undefined;
@@ -78,7 +95,11 @@ export function dispatchQuery(engine: Engine, queryId: string): P<temporal.api.w
     attempt: 1,
     // Empty: a worker with the run cached answers from it; any other fetches the history itself.
     history: { events: [] },
-    query: { queryType: query.request.queryType, queryArgs: query.request.queryArgs as never, header: query.request.header as never },
+    query: {
+      queryType: query.request.queryType,
+      queryArgs: query.request.queryArgs as never,
+      header: query.request.header as never,
+    },
   };
 }
 
@@ -89,7 +110,10 @@ export function releaseDeferredQueries(engine: Engine, run: Run): void {
   }
 }
 
-export function respondQueryTask(engine: Engine, request: P<temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest>): void {
+export function respondQueryTask(
+  engine: Engine,
+  request: P<temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest>,
+): void {
   const token = decodeToken(request.taskToken, 'query');
   if (token.kind !== 'query') throw invalidArgument('not a query task token');
   const query = engine.queries.get(token.queryId);
@@ -98,6 +122,8 @@ export function respondQueryTask(engine: Engine, request: P<temporal.api.workflo
   if (request.completedType === QueryResultType.ANSWERED) {
     query.resolve({ queryResult: request.queryResult ?? { payloads: [] } });
   } else {
-    query.reject(new RpcError(status.INVALID_ARGUMENT, request.errorMessage || request.failure?.message || 'query failed'));
+    query.reject(
+      new RpcError(status.INVALID_ARGUMENT, request.errorMessage || request.failure?.message || 'query failed'),
+    );
   }
 }

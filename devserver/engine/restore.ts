@@ -15,7 +15,8 @@ export function restoreRuns(engine: Engine): number {
     if (!run.open) continue;
     open++;
     armRunDeadlines(engine, run);
-    for (const timer of Object.values(run.state.timers)) armTimer(engine, run, timer.timerId, timer.startedEventId, timer.fireAt);
+    for (const timer of Object.values(run.state.timers))
+      armTimer(engine, run, timer.timerId, timer.startedEventId, timer.fireAt);
     for (const activity of Object.values(run.state.activities)) {
       armScheduleToClose(engine, run, activity);
       armActivity(engine, run, activity);
@@ -23,7 +24,9 @@ export function restoreRuns(engine: Engine): number {
     const wt = run.state.workflowTask;
     if (wt?.startedEventId !== undefined) {
       const { scheduledEventId, attempt, startedEventId } = wt;
-      engine.deadlines.at(wt.deadline ?? Date.now(), () => timeOutWorkflowTask(engine, run, scheduledEventId, attempt, startedEventId));
+      engine.deadlines.at(wt.deadline ?? Date.now(), () =>
+        timeOutWorkflowTask(engine, run, scheduledEventId, attempt, startedEventId),
+      );
     } else if (wt) {
       run.state.stickyQueue = undefined;
       wt.stickyQueue = undefined;

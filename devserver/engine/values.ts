@@ -2,7 +2,10 @@
 import type Long from 'long';
 
 type Int64 = number | Long | null | undefined;
-interface DurationLike { seconds?: Int64; nanos?: number | null }
+interface DurationLike {
+  seconds?: Int64;
+  nanos?: number | null;
+}
 
 export const num = (value: Int64): number => (value == null ? 0 : typeof value === 'number' ? value : value.toNumber());
 
@@ -26,7 +29,10 @@ export const timestampMs = durationMs;
 export const minTimeout = (a: number, b: number): number => (a <= 0 ? b : b <= 0 ? a : Math.min(a, b));
 
 /** A JSON payload's decoded value, or undefined when the payload is not JSON. */
-export function payloadValue(payload: { metadata?: Record<string, Uint8Array | null | undefined> | null; data?: Uint8Array | null } | null | undefined): unknown {
+export function payloadValue(
+  payload:
+    { metadata?: Record<string, Uint8Array | null | undefined> | null; data?: Uint8Array | null } | null | undefined,
+): unknown {
   if (!payload?.data) return undefined;
   const encodingBytes = payload.metadata?.encoding;
   const encoding = encodingBytes ? Buffer.from(encodingBytes).toString() : '';
@@ -48,14 +54,21 @@ export function jsonPayload(value: unknown, type?: string): { metadata: Record<s
 export function toJson(value: unknown): string {
   return JSON.stringify(value, function replacer(this: Record<string, unknown>, key, v: unknown) {
     const raw = this[key];
-    if (raw instanceof Uint8Array) return { $b: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
+    if (raw instanceof Uint8Array)
+      return { $b: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
     return v;
   });
 }
 
 export function fromJson<T>(text: string): T {
   return JSON.parse(text, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && '$b' in v && typeof (v as { $b: unknown }).$b === 'string' && Object.keys(v).length === 1) {
+    if (
+      v &&
+      typeof v === 'object' &&
+      '$b' in v &&
+      typeof (v as { $b: unknown }).$b === 'string' &&
+      Object.keys(v).length === 1
+    ) {
       return Buffer.from((v as { $b: string }).$b, 'base64');
     }
     return v;

@@ -58,7 +58,8 @@ export function parseQuery(text: string | null | undefined): ParsedQuery {
       return inner;
     }
     const field = expect('a field name');
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw invalidArgument(`invalid query: "${field}" is not a field name in "${text}"`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field))
+      throw invalidArgument(`invalid query: "${field}" is not a field name in "${text}"`);
     const op = expect('an operator');
     if (op === '=' || op === '!=') return { op, field, value: parseValue() };
     if (op.toUpperCase() === 'IN') {
@@ -71,7 +72,9 @@ export function parseQuery(text: string | null | undefined): ParsedQuery {
       if (expect(')') !== ')') throw invalidArgument(`invalid query: missing ) in "${text}"`);
       return { op: 'in', field, values };
     }
-    throw invalidArgument(`invalid query: operator "${op}" is not supported by the Lazarus devserver (use =, != or IN)`);
+    throw invalidArgument(
+      `invalid query: operator "${op}" is not supported by the Lazarus devserver (use =, != or IN)`,
+    );
   };
   const parseAnd = (): Filter => {
     let left = parseAtom();
@@ -100,7 +103,8 @@ export function parseQuery(text: string | null | undefined): ParsedQuery {
     } else if (isWord('GROUP')) {
       i += 2;
       groupBy = expect('a field name');
-      if (groupBy !== 'ExecutionStatus') throw invalidArgument('invalid query: only GROUP BY ExecutionStatus is supported');
+      if (groupBy !== 'ExecutionStatus')
+        throw invalidArgument('invalid query: only GROUP BY ExecutionStatus is supported');
     } else {
       throw invalidArgument(`invalid query: unexpected "${tokens[i]}" in "${text}"`);
     }
@@ -172,7 +176,11 @@ function matchingRuns(engine: Engine, namespace: string, query: ParsedQuery): Ru
   return result.sort((a, b) => b.state.startedAt - a.state.startedAt || (a.state.runId < b.state.runId ? -1 : 1));
 }
 
-export function listExecutions(engine: Engine, namespace: string, request: P<temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest>) {
+export function listExecutions(
+  engine: Engine,
+  namespace: string,
+  request: P<temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest>,
+) {
   const query = parseQuery(request.query);
   const runs = matchingRuns(engine, namespace, query);
   const offset = request.nextPageToken?.length ? Number(Buffer.from(request.nextPageToken).toString()) || 0 : 0;
@@ -182,7 +190,11 @@ export function listExecutions(engine: Engine, namespace: string, request: P<tem
   return { executions: page.map(executionInfo), nextPageToken: next };
 }
 
-export function countExecutions(engine: Engine, namespace: string, request: P<temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest>) {
+export function countExecutions(
+  engine: Engine,
+  namespace: string,
+  request: P<temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest>,
+) {
   const query = parseQuery(request.query);
   const runs = matchingRuns(engine, namespace, query);
   if (!query.groupBy) return { count: runs.length };
@@ -229,7 +241,13 @@ export function describeExecution(run: Run): P<temporal.api.workflowservice.v1.I
     pendingActivities: Object.values(s.activities).map(pendingActivityInfo),
     pendingChildren: Object.values(s.children)
       .filter((c) => c.runId)
-      .map((c) => ({ workflowId: c.workflowId, runId: c.runId, workflowTypeName: c.workflowType, initiatedId: c.initiatedEventId, parentClosePolicy: c.parentClosePolicy })),
+      .map((c) => ({
+        workflowId: c.workflowId,
+        runId: c.runId,
+        workflowTypeName: c.workflowType,
+        initiatedId: c.initiatedEventId,
+        parentClosePolicy: c.parentClosePolicy,
+      })),
     pendingWorkflowTask: wt
       ? {
           state: wt.startedEventId !== undefined ? 2 : 1,

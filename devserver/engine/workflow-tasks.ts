@@ -19,7 +19,11 @@ type CompletedRequest = P<temporal.api.workflowservice.v1.IRespondWorkflowTaskCo
 type FailedRequest = P<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest>;
 
 /** Turns a task taken from a queue into a poll response, or undefined when the task went stale meanwhile. */
-export function dispatchWorkflowQueueTask(engine: Engine, task: QueueTask, poll: PollRequest): PollResponse | undefined {
+export function dispatchWorkflowQueueTask(
+  engine: Engine,
+  task: QueueTask,
+  poll: PollRequest,
+): PollResponse | undefined {
   if (task.kind === 'query') return dispatchQuery(engine, task.queryId);
   if (task.kind !== 'workflow') return undefined;
   const run = engine.runs.get(task.runKey);
@@ -48,7 +52,13 @@ function startWorkflowTask(engine: Engine, run: Run, identity: string): PollResp
   // A worker polling its sticky queue has the run cached: it only needs what happened since its last task.
   const from = wt.stickyQueue ? state.lastCompletedStartedEventId : 0;
   return {
-    taskToken: encodeToken({ kind: 'workflow', namespace: state.namespace, runId: state.runId, scheduledEventId, attempt }),
+    taskToken: encodeToken({
+      kind: 'workflow',
+      namespace: state.namespace,
+      runId: state.runId,
+      scheduledEventId,
+      attempt,
+    }),
     workflowExecution: { workflowId: state.workflowId, runId: state.runId },
     workflowType: { name: state.workflowType },
     previousStartedEventId: state.lastCompletedStartedEventId,
@@ -64,28 +74,47 @@ function startWorkflowTask(engine: Engine, run: Run, identity: string): PollResp
 /** The run and in-flight task a workflow task token refers to; NOT_FOUND when the task is no longer current. */
 function taskOf(engine: Engine, tokenBytes: Uint8Array | null | undefined, namespace: string): Run {
   const token = decodeToken(tokenBytes, 'workflow');
-  if (token.kind !== 'workflow' || token.namespace !== namespace) throw invalidArgument('task token belongs to another namespace');
+  if (token.kind !== 'workflow' || token.namespace !== namespace)
+    throw invalidArgument('task token belongs to another namespace');
   const run = engine.runs.get(`${token.namespace}/${token.runId}`);
   const wt = run?.state.workflowTask;
-  if (!run || !run.open || !wt || wt.startedEventId === undefined || wt.scheduledEventId !== token.scheduledEventId || wt.attempt !== token.attempt) {
+  if (
+    !run ||
+    !run.open ||
+    !wt ||
+    wt.startedEventId === undefined ||
+    wt.scheduledEventId !== token.scheduledEventId ||
+    wt.attempt !== token.attempt
+  ) {
     throw notFound('Workflow task not found.');
   }
   return run;
 }
 
-export function completeWorkflowTask(engine: Engine, request: CompletedRequest): P<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse> {
+export function completeWorkflowTask(
+  engine: Engine,
+  request: CompletedRequest,
+): P<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse> {
   return engine.transaction(() => {
     const run = taskOf(engine, request.taskToken, request.namespace ?? '');
     const commands = request.commands ?? [];
     const problem = validateCommands(engine, run, commands);
     if (problem) {
-      failAndReschedule(engine, run, { cause: problem.cause, message: problem.message, identity: request.identity ?? '' });
+      failAndReschedule(engine, run, {
+        cause: problem.cause,
+        message: problem.message,
+        identity: request.identity ?? '',
+      });
       throw invalidArgument(problem.message);
     }
     if (run.state.buffered.length > 0 && commandsConflictWithNewEvents(run, commands)) {
       // New events arrived while the worker decided to close the run (or to cancel something that already
       // resolved): reject the decision so the worker sees the events first, as the real server does.
-      failAndReschedule(engine, run, { cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND, message: 'UnhandledCommand', identity: request.identity ?? '' });
+      failAndReschedule(engine, run, {
+        cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND,
+        message: 'UnhandledCommand',
+        identity: request.identity ?? '',
+      });
       throw new RpcError(status.INVALID_ARGUMENT, 'UnhandledCommand');
     }
     const wt = run.state.workflowTask!;
@@ -125,7 +154,11 @@ export function completeWorkflowTask(engine: Engine, request: CompletedRequest):
 }
 
 /** Scheduled event ids of the activities this completion asked to run eagerly on its own task queue. */
-function eagerActivityRequests(run: Run, commands: P<temporal.api.command.v1.ICommand>[], firstEventId: number): number[] {
+function eagerActivityRequests(
+  run: Run,
+  commands: P<temporal.api.command.v1.ICommand>[],
+  firstEventId: number,
+): number[] {
   const ids: number[] = [];
   for (let eventId = firstEventId + 1; eventId <= run.lastEventId; eventId++) {
     const scheduled = run.events[eventId - 1]?.activityTaskScheduledEventAttributes;
@@ -139,8 +172,10 @@ function eagerActivityRequests(run: Run, commands: P<temporal.api.command.v1.ICo
 
 function commandsConflictWithNewEvents(run: Run, commands: P<temporal.api.command.v1.ICommand>[]): boolean {
   return commands.some((command) => {
-    if (command.completeWorkflowExecutionCommandAttributes || command.failWorkflowExecutionCommandAttributes) return true;
-    if (command.cancelWorkflowExecutionCommandAttributes || command.continueAsNewWorkflowExecutionCommandAttributes) return true;
+    if (command.completeWorkflowExecutionCommandAttributes || command.failWorkflowExecutionCommandAttributes)
+      return true;
+    if (command.cancelWorkflowExecutionCommandAttributes || command.continueAsNewWorkflowExecutionCommandAttributes)
+      return true;
     const timer = command.cancelTimerCommandAttributes;
     if (timer && !run.state.timers[timer.timerId ?? '']) return true;
     const activity = command.requestCancelActivityTaskCommandAttributes;
@@ -149,7 +184,10 @@ function commandsConflictWithNewEvents(run: Run, commands: P<temporal.api.comman
   });
 }
 
-export function failWorkflowTask(engine: Engine, request: FailedRequest): P<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedResponse> {
+export function failWorkflowTask(
+  engine: Engine,
+  request: FailedRequest,
+): P<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedResponse> {
   return engine.transaction(() => {
     const run = taskOf(engine, request.taskToken, request.namespace ?? '');
     failAndReschedule(engine, run, {
@@ -188,13 +226,30 @@ function failAndReschedule(engine: Engine, run: Run, failure: TaskFailure): void
   endTaskAndRetry(engine, run, wt.attempt + 1);
 }
 
-export function timeOutWorkflowTask(engine: Engine, run: Run, scheduledEventId: number, attempt: number, startedEventId: number | undefined): void {
+export function timeOutWorkflowTask(
+  engine: Engine,
+  run: Run,
+  scheduledEventId: number,
+  attempt: number,
+  startedEventId: number | undefined,
+): void {
   const wt = run.state.workflowTask;
-  if (!run.open || !wt || wt.scheduledEventId !== scheduledEventId || wt.attempt !== attempt || wt.startedEventId !== startedEventId) return;
+  if (
+    !run.open ||
+    !wt ||
+    wt.scheduledEventId !== scheduledEventId ||
+    wt.attempt !== attempt ||
+    wt.startedEventId !== startedEventId
+  )
+    return;
   engine.transaction(() => {
     engine.append(run, {
       eventType: EventType.WORKFLOW_TASK_TIMED_OUT,
-      workflowTaskTimedOutEventAttributes: { scheduledEventId, startedEventId, timeoutType: TimeoutType.START_TO_CLOSE },
+      workflowTaskTimedOutEventAttributes: {
+        scheduledEventId,
+        startedEventId,
+        timeoutType: TimeoutType.START_TO_CLOSE,
+      },
     });
     endTaskAndRetry(engine, run, attempt + 1);
   });

@@ -6,11 +6,20 @@ import type { ScheduleState } from './state.js';
 import { rfc3339Second } from './time.js';
 import type { ScheduleDeps, StartWorkflowRequest } from './types.js';
 
-export const OverlapPolicy = { UNSPECIFIED: 0, SKIP: 1, BUFFER_ONE: 2, BUFFER_ALL: 3, CANCEL_OTHER: 4, TERMINATE_OTHER: 5, ALLOW_ALL: 6 } as const;
+export const OverlapPolicy = {
+  UNSPECIFIED: 0,
+  SKIP: 1,
+  BUFFER_ONE: 2,
+  BUFFER_ALL: 3,
+  CANCEL_OTHER: 4,
+  TERMINATE_OTHER: 5,
+  ALLOW_ALL: 6,
+} as const;
 export const RECENT_ACTIONS_KEPT = 10;
 const SCHEDULER_IDENTITY = 'lazarus-devserver-scheduler';
 
-export const schedulePolicy = (state: ScheduleState): number => state.schedule.policies?.overlapPolicy || OverlapPolicy.SKIP;
+export const schedulePolicy = (state: ScheduleState): number =>
+  state.schedule.policies?.overlapPolicy || OverlapPolicy.SKIP;
 
 /**
  * Whether a nominal time may take an action; decrements remaining_actions when it may. Manual actions (trigger,
@@ -31,7 +40,12 @@ export function refreshRunning(deps: ScheduleDeps, state: ScheduleState): void {
   state.running = state.running.filter((run) => deps.isRunning(state.namespace, run.workflowId, run.runId));
 }
 
-export async function takeAction(deps: ScheduleDeps, state: ScheduleState, nominalMs: number, policy: number): Promise<void> {
+export async function takeAction(
+  deps: ScheduleDeps,
+  state: ScheduleState,
+  nominalMs: number,
+  policy: number,
+): Promise<void> {
   refreshRunning(deps, state);
   if (state.running.length === 0 || policy === OverlapPolicy.ALLOW_ALL) return startWorkflow(deps, state, nominalMs);
   switch (policy) {
@@ -44,7 +58,10 @@ export async function takeAction(deps: ScheduleDeps, state: ScheduleState, nomin
       return;
     case OverlapPolicy.CANCEL_OTHER:
       await stopRunning(deps, state, 'cancel');
-      state.buffered = [...state.buffered.filter((b) => b.overlapPolicy !== OverlapPolicy.CANCEL_OTHER), { nominalMs, overlapPolicy: policy }];
+      state.buffered = [
+        ...state.buffered.filter((b) => b.overlapPolicy !== OverlapPolicy.CANCEL_OTHER),
+        { nominalMs, overlapPolicy: policy },
+      ];
       return drainBuffer(deps, state);
     case OverlapPolicy.TERMINATE_OTHER:
       await stopRunning(deps, state, 'terminate');
@@ -72,7 +89,11 @@ async function stopRunning(deps: ScheduleDeps, state: ScheduleState, how: 'cance
       if (how === 'cancel') await deps.cancelWorkflow(state.namespace, run.workflowId, run.runId, reason);
       else await deps.terminateWorkflow(state.namespace, run.workflowId, run.runId, reason);
     } catch (err) {
-      deps.log.warn(`schedule could not ${how} a running workflow`, { scheduleId: state.scheduleId, workflowId: run.workflowId, error: (err as Error).message });
+      deps.log.warn(`schedule could not ${how} a running workflow`, {
+        scheduleId: state.scheduleId,
+        workflowId: run.workflowId,
+        error: (err as Error).message,
+      });
     }
   }
 }
@@ -103,14 +124,20 @@ async function startWorkflow(deps: ScheduleDeps, state: ScheduleState, nominalMs
     const { runId } = await deps.startWorkflow(state.namespace, request);
     const now = (deps.now ?? Date.now)();
     state.running.push({ workflowId, runId });
-    state.recentActions = [...state.recentActions, { workflowId, runId, scheduleMs: nominalMs, actualMs: now }].slice(-RECENT_ACTIONS_KEPT);
+    state.recentActions = [...state.recentActions, { workflowId, runId, scheduleMs: nominalMs, actualMs: now }].slice(
+      -RECENT_ACTIONS_KEPT,
+    );
     state.actionCount++;
   } catch (err) {
     if ((err as { code?: unknown }).code === status.ALREADY_EXISTS) {
       state.overlapSkipped++;
       deps.log.warn('scheduled workflow already exists; action skipped', { scheduleId: state.scheduleId, workflowId });
     } else {
-      deps.log.error('scheduled workflow failed to start', { scheduleId: state.scheduleId, workflowId, error: (err as Error).message });
+      deps.log.error('scheduled workflow failed to start', {
+        scheduleId: state.scheduleId,
+        workflowId,
+        error: (err as Error).message,
+      });
     }
   }
 }

@@ -23,7 +23,8 @@ export function compileCron(cron: string): CompiledCron {
   const [expression = '', ...comment] = cron.split('#');
   const text = expression.trim();
   if (text.startsWith('@every')) return { interval: compileEvery(text) };
-  if (/^CRON_TZ=|^TZ=/.test(text)) throw new Error(`cron string "${cron}": CRON_TZ prefixes are not supported, set timezone_name instead`);
+  if (/^CRON_TZ=|^TZ=/.test(text))
+    throw new Error(`cron string "${cron}": CRON_TZ prefixes are not supported, set timezone_name instead`);
   const fields = text.split(/\s+/);
   if (!text.startsWith('@') && (fields.length < 5 || fields.length > 7)) {
     throw new Error(`cron string "${cron}" has ${fields.length} fields, expected 5, 6 or 7`);
@@ -58,7 +59,8 @@ function compileEvery(text: string): { everyMs: number; phaseMs: number } {
   const [every = '', phase] = text.replace(/^@every\s*/, '').split('/');
   const everyMs = parseGoDuration(every.trim());
   const phaseMs = phase === undefined ? 0 : parseGoDuration(phase.trim());
-  if (!everyMs || phaseMs === undefined) throw new Error(`"${text}": expected @every <duration>[/<phase>], e.g. @every 1h30m`);
+  if (!everyMs || phaseMs === undefined)
+    throw new Error(`"${text}": expected @every <duration>[/<phase>], e.g. @every 1h30m`);
   return { everyMs, phaseMs };
 }
 

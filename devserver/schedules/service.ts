@@ -9,7 +9,14 @@ import type { temporal } from '@temporalio/proto';
 import { RpcError, alreadyExists, invalidArgument, notFound } from '../errors.js';
 import { OverlapPolicy, drainBuffer, mayTakeAction, refreshRunning, schedulePolicy, takeAction } from './actions.js';
 import { type CompiledSpec, compileSpec } from './spec.js';
-import { type ScheduleState, normaliseMemo, normaliseSchedule, normaliseSearchAttributes, parseState, serialiseState } from './state.js';
+import {
+  type ScheduleState,
+  normaliseMemo,
+  normaliseSchedule,
+  normaliseSearchAttributes,
+  parseState,
+  serialiseState,
+} from './state.js';
 import { msToTimestamp, protoTimeToMs } from './time.js';
 import type { ScheduleDeps, ScheduleService } from './types.js';
 
@@ -46,13 +53,22 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
 
   /** Runs `work` after everything already queued for this schedule, so RPCs and fires never interleave. */
   function enqueue<T>(entry: Entry, work: () => Promise<T> | T): Promise<T> {
-    const result = entry.queue.then(() => (entry.deleted ? Promise.reject(notFound(`schedule "${entry.state.scheduleId}" was deleted`)) : work()));
-    entry.queue = result.then(() => undefined, () => undefined);
+    const result = entry.queue.then(() =>
+      entry.deleted ? Promise.reject(notFound(`schedule "${entry.state.scheduleId}" was deleted`)) : work(),
+    );
+    entry.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   }
 
   function persist(entry: Entry): void {
-    deps.store.save({ namespace: entry.state.namespace, scheduleId: entry.state.scheduleId, json: serialiseState(entry.state) });
+    deps.store.save({
+      namespace: entry.state.namespace,
+      scheduleId: entry.state.scheduleId,
+      json: serialiseState(entry.state),
+    });
   }
 
   function arm(entry: Entry): void {
@@ -66,13 +82,20 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
       entry.timer.unref();
     }
     if (entry.state.buffered.length > 0) {
-      entry.recheck = setTimeout(() => void enqueue(entry, () => settle(entry, () => drainBuffer(deps, entry.state))).catch(logFailure(entry)), BUFFER_RECHECK_MS);
+      entry.recheck = setTimeout(
+        () => void enqueue(entry, () => settle(entry, () => drainBuffer(deps, entry.state))).catch(logFailure(entry)),
+        BUFFER_RECHECK_MS,
+      );
       entry.recheck.unref();
     }
   }
 
   const logFailure = (entry: Entry) => (err: unknown) => {
-    if (!entry.deleted) deps.log.error('schedule processing failed', { scheduleId: entry.state.scheduleId, error: (err as Error).message });
+    if (!entry.deleted)
+      deps.log.error('schedule processing failed', {
+        scheduleId: entry.state.scheduleId,
+        error: (err as Error).message,
+      });
   };
 
   /** Applies a change, persists it, re-arms the timer. */
@@ -95,7 +118,10 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
     await drainBuffer(deps, state);
   }
 
-  async function applyPatch(entry: Entry, patch: temporal.api.schedule.v1.ISchedulePatch | null | undefined): Promise<void> {
+  async function applyPatch(
+    entry: Entry,
+    patch: temporal.api.schedule.v1.ISchedulePatch | null | undefined,
+  ): Promise<void> {
     if (!patch) return;
     const { state, spec } = entry;
     if (patch.triggerImmediately) {
@@ -121,7 +147,11 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
     const scheduleState = entry.state.schedule.state;
     const limit = scheduleState?.limitedActions ? Math.min(count, Number(scheduleState.remainingActions ?? 0)) : count;
     const times = [];
-    for (let t = entry.spec.next(Math.max(entry.state.processedUntilMs, now())); t !== undefined && times.length < limit; t = entry.spec.next(t)) {
+    for (
+      let t = entry.spec.next(Math.max(entry.state.processedUntilMs, now()));
+      t !== undefined && times.length < limit;
+      t = entry.spec.next(t)
+    ) {
       times.push(msToTimestamp(t));
     }
     return times;
@@ -129,7 +159,11 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
 
   function describedSchedule(entry: Entry): temporal.api.schedule.v1.ISchedule {
     const { schedule } = entry.state;
-    return { ...schedule, spec: entry.spec.described, policies: { ...schedule.policies, overlapPolicy: schedulePolicy(entry.state) } };
+    return {
+      ...schedule,
+      spec: entry.spec.described,
+      policies: { ...schedule.policies, overlapPolicy: schedulePolicy(entry.state) },
+    };
   }
 
   const recentActions = (entry: Entry) =>
@@ -143,7 +177,10 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
 
   function checkConflictToken(entry: Entry, token: Uint8Array | null | undefined): void {
     if (token && token.length > 0 && Buffer.from(token).toString() !== String(entry.state.conflictToken)) {
-      throw new RpcError(status.FAILED_PRECONDITION, `schedule "${entry.state.scheduleId}" was changed since its conflict token was read`);
+      throw new RpcError(
+        status.FAILED_PRECONDITION,
+        `schedule "${entry.state.scheduleId}" was changed since its conflict token was read`,
+      );
     }
   }
 
@@ -159,12 +196,26 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
       const namespace = requireText(req.namespace, 'namespace');
       const schedule = validateSchedule(req.schedule);
       const spec = compileSpec(schedule.spec);
-      if (entries.has(key(namespace, scheduleId))) throw alreadyExists(`schedule "${scheduleId}" already exists in namespace "${namespace}"`);
+      if (entries.has(key(namespace, scheduleId)))
+        throw alreadyExists(`schedule "${scheduleId}" already exists in namespace "${namespace}"`);
       const createdAt = now();
       const entry = load({
-        namespace, scheduleId, schedule, memo: normaliseMemo(req.memo), searchAttributes: normaliseSearchAttributes(req.searchAttributes),
-        createMs: createdAt, updateMs: null, conflictToken: 1, processedUntilMs: createdAt, actionCount: 0, missedCatchupWindow: 0,
-        overlapSkipped: 0, bufferDropped: 0, recentActions: [], running: [], buffered: [],
+        namespace,
+        scheduleId,
+        schedule,
+        memo: normaliseMemo(req.memo),
+        searchAttributes: normaliseSearchAttributes(req.searchAttributes),
+        createMs: createdAt,
+        updateMs: null,
+        conflictToken: 1,
+        processedUntilMs: createdAt,
+        actionCount: 0,
+        missedCatchupWindow: 0,
+        overlapSkipped: 0,
+        bufferDropped: 0,
+        recentActions: [],
+        running: [],
+        buffered: [],
       });
       entry.spec = spec;
       await enqueue(entry, () => settle(entry, () => applyPatch(entry, req.initialPatch)));
@@ -199,7 +250,8 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
     },
 
     async ListSchedules(req) {
-      if (req.query) throw invalidArgument('ListSchedules: query is not supported by the Lazarus devserver; list without a query');
+      if (req.query)
+        throw invalidArgument('ListSchedules: query is not supported by the Lazarus devserver; list without a query');
       const schedules = [...entries.values()]
         .filter((entry) => entry.state.namespace === req.namespace)
         .sort((a, b) => a.state.scheduleId.localeCompare(b.state.scheduleId))
@@ -236,22 +288,26 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
       const entry = find(req.namespace, req.scheduleId);
       const schedule = validateSchedule(req.schedule);
       const spec = compileSpec(schedule.spec);
-      await enqueue(entry, () => settle(entry, () => {
-        checkConflictToken(entry, req.conflictToken);
-        Object.assign(entry, { spec });
-        Object.assign(entry.state, { schedule, updateMs: now(), conflictToken: entry.state.conflictToken + 1 });
-        if (req.searchAttributes) entry.state.searchAttributes = normaliseSearchAttributes(req.searchAttributes);
-      }));
+      await enqueue(entry, () =>
+        settle(entry, () => {
+          checkConflictToken(entry, req.conflictToken);
+          Object.assign(entry, { spec });
+          Object.assign(entry.state, { schedule, updateMs: now(), conflictToken: entry.state.conflictToken + 1 });
+          if (req.searchAttributes) entry.state.searchAttributes = normaliseSearchAttributes(req.searchAttributes);
+        }),
+      );
       return {};
     },
 
     async PatchSchedule(req) {
       const entry = find(req.namespace, req.scheduleId);
-      await enqueue(entry, () => settle(entry, async () => {
-        await applyPatch(entry, req.patch);
-        entry.state.updateMs = now();
-        entry.state.conflictToken++;
-      }));
+      await enqueue(entry, () =>
+        settle(entry, async () => {
+          await applyPatch(entry, req.patch);
+          entry.state.updateMs = now();
+          entry.state.conflictToken++;
+        }),
+      );
       return {};
     },
 
@@ -259,13 +315,18 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
       const entry = find(req.namespace, req.scheduleId);
       const from = protoTimeToMs(req.startTime);
       const to = protoTimeToMs(req.endTime);
-      if (from === undefined || to === undefined || to < from) throw invalidArgument('start_time and end_time are required, with end_time >= start_time');
+      if (from === undefined || to === undefined || to < from)
+        throw invalidArgument('start_time and end_time are required, with end_time >= start_time');
       return { startTime: entry.spec.between(from, to, MAX_MATCHING_TIMES).map(msToTimestamp) };
     },
 
     workflowClosed(namespace, workflowId, runId) {
       for (const entry of entries.values()) {
-        if (entry.state.namespace !== namespace || !entry.state.running.some((r) => r.workflowId === workflowId && r.runId === runId)) continue;
+        if (
+          entry.state.namespace !== namespace ||
+          !entry.state.running.some((r) => r.workflowId === workflowId && r.runId === runId)
+        )
+          continue;
         if (entry.state.buffered.length === 0) continue;
         void enqueue(entry, () => settle(entry, () => drainBuffer(deps, entry.state))).catch(logFailure(entry));
       }
@@ -286,7 +347,11 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
           const entry = load(parseState(record.json, `${record.namespace}/${record.scheduleId}`));
           void enqueue(entry, () => fire(entry)).catch(logFailure(entry));
         } catch (err) {
-          deps.log.error('stored schedule could not be loaded; it is ignored', { namespace: record.namespace, scheduleId: record.scheduleId, error: (err as Error).message });
+          deps.log.error('stored schedule could not be loaded; it is ignored', {
+            namespace: record.namespace,
+            scheduleId: record.scheduleId,
+            error: (err as Error).message,
+          });
         }
       }
       for (const entry of entries.values()) if (!entry.timer) arm(entry);
@@ -307,7 +372,8 @@ function dueTimes(state: ScheduleState, spec: CompiledSpec, at: number): { due: 
   const explicitWindow = protoTimeToMs(state.schedule.policies?.catchupWindow);
   const window = explicitWindow || DEFAULT_CATCHUP_MS;
   const from = state.processedUntilMs + 1;
-  if (spec.next(state.processedUntilMs) === undefined || (spec.next(state.processedUntilMs) as number) > at) return { due: [], missed: 0 };
+  if (spec.next(state.processedUntilMs) === undefined || (spec.next(state.processedUntilMs) as number) > at)
+    return { due: [], missed: 0 };
   const wanted = explicitWindow ? MAX_CATCHUP_ACTIONS : 1;
   const due = latestTimes(spec, Math.max(from, at - window), at, wanted);
   const all = spec.between(from, at, 10_000).length;
@@ -329,7 +395,9 @@ function requireText(value: string | null | undefined, field: string): string {
   return value;
 }
 
-function validateSchedule(raw: temporal.api.schedule.v1.ISchedule | null | undefined): temporal.api.schedule.v1.ISchedule {
+function validateSchedule(
+  raw: temporal.api.schedule.v1.ISchedule | null | undefined,
+): temporal.api.schedule.v1.ISchedule {
   if (!raw) throw invalidArgument('schedule is required');
   const action = raw.action?.startWorkflow;
   if (!action) throw invalidArgument('schedule.action.start_workflow is required (the only action the devserver runs)');
@@ -337,7 +405,9 @@ function validateSchedule(raw: temporal.api.schedule.v1.ISchedule | null | undef
   requireText(action.workflowType?.name, 'schedule.action.start_workflow.workflow_type.name');
   requireText(action.taskQueue?.name, 'schedule.action.start_workflow.task_queue.name');
   const policy = raw.policies?.overlapPolicy ?? 0;
-  if (policy < 0 || policy > OverlapPolicy.ALLOW_ALL) throw invalidArgument(`schedule.policies.overlap_policy ${policy} is not a known policy`);
-  if (raw.state?.limitedActions && Number(raw.state.remainingActions ?? 0) < 0) throw invalidArgument('schedule.state.remaining_actions is negative');
+  if (policy < 0 || policy > OverlapPolicy.ALLOW_ALL)
+    throw invalidArgument(`schedule.policies.overlap_policy ${policy} is not a known policy`);
+  if (raw.state?.limitedActions && Number(raw.state.remainingActions ?? 0) < 0)
+    throw invalidArgument('schedule.state.remaining_actions is negative');
   return normaliseSchedule(raw);
 }

@@ -45,17 +45,24 @@ function buildSpec(spec: ProtoSpec): CompiledSpec {
       throw new Error(`timezone_name "${zone}" is not a known IANA time zone`);
     }
   }
-  if ((spec.calendar ?? []).length > 0) throw new Error('calendar (string CalendarSpec) is not supported; use structured_calendar or cron_string');
+  if ((spec.calendar ?? []).length > 0)
+    throw new Error('calendar (string CalendarSpec) is not supported; use structured_calendar or cron_string');
   const structured = [...(spec.structuredCalendar ?? [])];
   const intervalSpecs = [...(spec.interval ?? [])];
   (spec.cronString ?? []).forEach((cron) => {
     const compiled = compileCron(cron);
     if ('calendar' in compiled) structured.push(compiled.calendar);
-    else intervalSpecs.push({ interval: msToDuration(compiled.interval.everyMs), phase: msToDuration(compiled.interval.phaseMs) });
+    else
+      intervalSpecs.push({
+        interval: msToDuration(compiled.interval.everyMs),
+        phase: msToDuration(compiled.interval.phaseMs),
+      });
   });
   const intervals = intervalSpecs.map((raw, i) => toInterval(raw, i));
   const calendars = structured.map((raw, i) => toCalendar(raw, `structured_calendar[${i}]`));
-  const excluded = (spec.excludeStructuredCalendar ?? []).map((raw, i) => toCalendar(raw, `exclude_structured_calendar[${i}]`));
+  const excluded = (spec.excludeStructuredCalendar ?? []).map((raw, i) =>
+    toCalendar(raw, `exclude_structured_calendar[${i}]`),
+  );
   const startMs = protoTimeToMs(spec.startTime);
   const endMs = protoTimeToMs(spec.endTime);
   if (startMs !== undefined && endMs !== undefined && endMs < startMs) throw new Error('end_time is before start_time');
@@ -102,8 +109,11 @@ export function nextIntervalTime({ everyMs, phaseMs }: Interval, afterMs: number
   return n * everyMs + phaseMs;
 }
 
-function describedSpec(spec: ProtoSpec, structured: temporal.api.schedule.v1.IStructuredCalendarSpec[],
-  interval: temporal.api.schedule.v1.IIntervalSpec[]): ProtoSpec {
+function describedSpec(
+  spec: ProtoSpec,
+  structured: temporal.api.schedule.v1.IStructuredCalendarSpec[],
+  interval: temporal.api.schedule.v1.IIntervalSpec[],
+): ProtoSpec {
   return {
     structuredCalendar: structured,
     interval,

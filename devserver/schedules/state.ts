@@ -48,8 +48,10 @@ const SearchAttributesType = root.lookupType('temporal.api.common.v1.SearchAttri
 const jsonOptions = { longs: String, bytes: String, enums: Number, defaults: false };
 
 /** Copies a decoded or plain protobuf object into a fresh message (int64 as Long, bytes as Uint8Array). */
-export const normaliseSchedule = (schedule: Schedule): Schedule => ScheduleType.fromObject(toJson(ScheduleType, schedule)) as Schedule;
-export const normaliseMemo = (memo: Memo | null | undefined): Memo | null => (memo ? (MemoType.fromObject(toJson(MemoType, memo)) as Memo) : null);
+export const normaliseSchedule = (schedule: Schedule): Schedule =>
+  ScheduleType.fromObject(toJson(ScheduleType, schedule)) as Schedule;
+export const normaliseMemo = (memo: Memo | null | undefined): Memo | null =>
+  memo ? (MemoType.fromObject(toJson(MemoType, memo)) as Memo) : null;
 export const normaliseSearchAttributes = (attributes: SearchAttributes | null | undefined): SearchAttributes | null =>
   attributes ? (SearchAttributesType.fromObject(toJson(SearchAttributesType, attributes)) as SearchAttributes) : null;
 
@@ -75,7 +77,11 @@ export function parseState(json: string, where: string): ScheduleState {
   } catch (err) {
     throw new Error(`stored schedule ${where} is not JSON: ${(err as Error).message}`);
   }
-  if (raw.version !== PERSISTED_VERSION || typeof raw.scheduleId !== 'string' || typeof raw.processedUntilMs !== 'number') {
+  if (
+    raw.version !== PERSISTED_VERSION ||
+    typeof raw.scheduleId !== 'string' ||
+    typeof raw.processedUntilMs !== 'number'
+  ) {
     throw new Error(`stored schedule ${where} has an unknown format (version ${String(raw.version)})`);
   }
   delete raw.version;
@@ -83,6 +89,8 @@ export function parseState(json: string, where: string): ScheduleState {
     ...raw,
     schedule: ScheduleType.fromObject(raw.schedule as Record<string, unknown>) as Schedule,
     memo: raw.memo && (MemoType.fromObject(raw.memo as Record<string, unknown>) as Memo),
-    searchAttributes: raw.searchAttributes && (SearchAttributesType.fromObject(raw.searchAttributes as Record<string, unknown>) as SearchAttributes),
+    searchAttributes:
+      raw.searchAttributes &&
+      (SearchAttributesType.fromObject(raw.searchAttributes as Record<string, unknown>) as SearchAttributes),
   };
 }

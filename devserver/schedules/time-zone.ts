@@ -4,7 +4,8 @@
 const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-export const isUtc = (zone: string | undefined): boolean => !zone || zone === 'UTC' || zone === 'Etc/UTC' || zone === 'Z';
+export const isUtc = (zone: string | undefined): boolean =>
+  !zone || zone === 'UTC' || zone === 'Etc/UTC' || zone === 'Z';
 
 /** Throws RangeError for a zone name the runtime does not know. */
 export function assertKnownTimeZone(zone: string): void {
@@ -15,7 +16,14 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(zone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(zone, formatter);
   }

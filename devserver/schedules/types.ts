@@ -36,12 +36,24 @@ export interface ScheduleRecord {
 
 /** Decoded protobuf requests in, plain response objects out; errors are thrown as RpcError. */
 export interface ScheduleService {
-  CreateSchedule(req: temporal.api.workflowservice.v1.ICreateScheduleRequest): Promise<temporal.api.workflowservice.v1.ICreateScheduleResponse>;
-  DescribeSchedule(req: temporal.api.workflowservice.v1.IDescribeScheduleRequest): Promise<temporal.api.workflowservice.v1.IDescribeScheduleResponse>;
-  ListSchedules(req: temporal.api.workflowservice.v1.IListSchedulesRequest): Promise<temporal.api.workflowservice.v1.IListSchedulesResponse>;
-  DeleteSchedule(req: temporal.api.workflowservice.v1.IDeleteScheduleRequest): Promise<temporal.api.workflowservice.v1.IDeleteScheduleResponse>;
-  UpdateSchedule(req: temporal.api.workflowservice.v1.IUpdateScheduleRequest): Promise<temporal.api.workflowservice.v1.IUpdateScheduleResponse>;
-  PatchSchedule(req: temporal.api.workflowservice.v1.IPatchScheduleRequest): Promise<temporal.api.workflowservice.v1.IPatchScheduleResponse>;
+  CreateSchedule(
+    req: temporal.api.workflowservice.v1.ICreateScheduleRequest,
+  ): Promise<temporal.api.workflowservice.v1.ICreateScheduleResponse>;
+  DescribeSchedule(
+    req: temporal.api.workflowservice.v1.IDescribeScheduleRequest,
+  ): Promise<temporal.api.workflowservice.v1.IDescribeScheduleResponse>;
+  ListSchedules(
+    req: temporal.api.workflowservice.v1.IListSchedulesRequest,
+  ): Promise<temporal.api.workflowservice.v1.IListSchedulesResponse>;
+  DeleteSchedule(
+    req: temporal.api.workflowservice.v1.IDeleteScheduleRequest,
+  ): Promise<temporal.api.workflowservice.v1.IDeleteScheduleResponse>;
+  UpdateSchedule(
+    req: temporal.api.workflowservice.v1.IUpdateScheduleRequest,
+  ): Promise<temporal.api.workflowservice.v1.IUpdateScheduleResponse>;
+  PatchSchedule(
+    req: temporal.api.workflowservice.v1.IPatchScheduleRequest,
+  ): Promise<temporal.api.workflowservice.v1.IPatchScheduleResponse>;
   ListScheduleMatchingTimes(
     req: temporal.api.workflowservice.v1.IListScheduleMatchingTimesRequest,
   ): Promise<temporal.api.workflowservice.v1.IListScheduleMatchingTimesResponse>;

@@ -29,7 +29,9 @@ function openExclusively(file: string): Database.Database {
   } catch (err) {
     db.close();
     if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new DatabaseInUseError(`database ${file} is in use by another devserver process: stop that one first, or give this one another --db-filename`);
+      throw new DatabaseInUseError(
+        `database ${file} is in use by another devserver process: stop that one first, or give this one another --db-filename`,
+      );
     }
     throw err;
   }
@@ -48,9 +50,13 @@ export class SqliteStore implements DevserverStore {
     this.db = openExclusively(file);
     this.db.pragma('synchronous = NORMAL');
     this.migrate();
-    this.upsertRun = this.db.prepare('INSERT INTO runs (run_key, state) VALUES (?, ?) ON CONFLICT(run_key) DO UPDATE SET state = excluded.state');
+    this.upsertRun = this.db.prepare(
+      'INSERT INTO runs (run_key, state) VALUES (?, ?) ON CONFLICT(run_key) DO UPDATE SET state = excluded.state',
+    );
     this.insertEvent = this.db.prepare('INSERT INTO events (run_key, event_id, data) VALUES (?, ?, ?)');
-    this.upsertNamespace = this.db.prepare('INSERT INTO namespaces (name, record) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET record = excluded.record');
+    this.upsertNamespace = this.db.prepare(
+      'INSERT INTO namespaces (name, record) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET record = excluded.record',
+    );
     this.commitAll = this.db.transaction((changes: ChangeSet) => {
       for (const ns of changes.namespaces) this.upsertNamespace.run(ns.name, JSON.stringify(ns));
       for (const { runKey, event } of changes.events) {
@@ -67,12 +73,17 @@ export class SqliteStore implements DevserverStore {
   }
 
   loadNamespaces(): NamespaceRecord[] {
-    return (this.db.prepare('SELECT record FROM namespaces').all() as Array<{ record: string }>).map((r) => JSON.parse(r.record) as NamespaceRecord);
+    return (this.db.prepare('SELECT record FROM namespaces').all() as Array<{ record: string }>).map(
+      (r) => JSON.parse(r.record) as NamespaceRecord,
+    );
   }
 
   *loadRuns(): Iterable<LoadedRun> {
     const events = this.db.prepare('SELECT data FROM events WHERE run_key = ? ORDER BY event_id');
-    for (const row of this.db.prepare('SELECT run_key, state FROM runs').all() as Array<{ run_key: string; state: string }>) {
+    for (const row of this.db.prepare('SELECT run_key, state FROM runs').all() as Array<{
+      run_key: string;
+      state: string;
+    }>) {
       const state = fromJson<RunState>(row.state);
       const history = (events.all(row.run_key) as Array<{ data: Buffer }>).map(
         (e) => HistoryEventType.toObject(HistoryEventType.decode(e.data), { longs: Number }) as HistoryEvent,
@@ -87,10 +98,13 @@ export class SqliteStore implements DevserverStore {
 
   private migrate(): void {
     this.db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as
+      { value: string } | undefined;
     const version = row ? Number(row.value) : 0;
     if (version > SCHEMA_VERSION) {
-      throw new Error(`database schema version ${version} is newer than this devserver understands (${SCHEMA_VERSION})`);
+      throw new Error(
+        `database schema version ${version} is newer than this devserver understands (${SCHEMA_VERSION})`,
+      );
     }
     if (version < 1) {
       this.db.exec(`
@@ -111,9 +125,11 @@ export class SqliteStore implements DevserverStore {
     const all = this.db.prepare('SELECT namespace, schedule_id, record FROM schedules');
     return {
       loadAll: () =>
-        (all.all() as Array<{ namespace: string; schedule_id: string; record: string }>).map(
-          (r): ScheduleRecord => ({ namespace: r.namespace, scheduleId: r.schedule_id, json: r.record }),
-        ),
+        (all.all() as Array<{ namespace: string; schedule_id: string; record: string }>).map((r): ScheduleRecord => ({
+          namespace: r.namespace,
+          scheduleId: r.schedule_id,
+          json: r.record,
+        })),
       save: (record) => void save.run(record.namespace, record.scheduleId, record.json),
       delete: (namespace, scheduleId) => void remove.run(namespace, scheduleId),
     };

@@ -32,7 +32,8 @@ function uniqueNames(config: LazarusConfig): ConfigProblem | undefined {
     for (const [index, item] of items.entries()) {
       const key = `${kind}:${item.name}`;
       const first = seen.get(key);
-      if (first) return { path: [section, index, 'name'], message: `duplicate ${kind} name "${item.name}" (first at ${first})` };
+      if (first)
+        return { path: [section, index, 'name'], message: `duplicate ${kind} name "${item.name}" (first at ${first})` };
       seen.set(key, `${section}[${index}]`);
     }
   }
@@ -43,7 +44,11 @@ function devicesHaveHostKeys(config: LazarusConfig): ConfigProblem | undefined {
   if (config.knownHostsFile) return undefined;
   for (const section of ['hmcs', 'storage'] as const) {
     const index = config[section].findIndex((device) => !device.hostKey);
-    if (index >= 0) return { path: [section, index, 'hostKey'], message: 'a host key is required (or a top-level knownHostsFile): Lazarus never trusts an unknown SSH host key' };
+    if (index >= 0)
+      return {
+        path: [section, index, 'hostKey'],
+        message: 'a host key is required (or a top-level knownHostsFile): Lazarus never trusts an unknown SSH host key',
+      };
   }
   return undefined;
 }
@@ -52,8 +57,11 @@ function sitesNameDevices(config: LazarusConfig): ConfigProblem | undefined {
   const hmcs = new Set(config.hmcs.map((h) => h.name));
   const storage = new Set(config.storage.map((s) => s.name));
   for (const [si, site] of config.sites.entries()) {
-    for (const [i, hmc] of site.hmcs.entries()) if (!hmcs.has(hmc)) return { path: ['sites', si, 'hmcs', i], message: `unknown HMC "${hmc}"` };
-    for (const [i, system] of site.storage.entries()) if (!storage.has(system)) return { path: ['sites', si, 'storage', i], message: `unknown storage system "${system}"` };
+    for (const [i, hmc] of site.hmcs.entries())
+      if (!hmcs.has(hmc)) return { path: ['sites', si, 'hmcs', i], message: `unknown HMC "${hmc}"` };
+    for (const [i, system] of site.storage.entries())
+      if (!storage.has(system))
+        return { path: ['sites', si, 'storage', i], message: `unknown storage system "${system}"` };
   }
   return undefined;
 }
@@ -64,14 +72,26 @@ function hostGroupsResolve(config: LazarusConfig): ConfigProblem | undefined {
   for (const [gi, group] of config.hostGroups.entries()) {
     const site = sites.get(group.site);
     if (!site) return { path: ['hostGroups', gi, 'site'], message: `unknown site "${group.site}"` };
-    if (!config.hmcs.some((h) => h.name === group.hmc)) return { path: ['hostGroups', gi, 'hmc'], message: `unknown HMC "${group.hmc}"` };
-    if (!site.hmcs.includes(group.hmc)) return { path: ['hostGroups', gi, 'hmc'], message: `HMC "${group.hmc}" is not at site "${site.name}"` };
-    if (!config.storage.some((s) => s.name === group.storage)) return { path: ['hostGroups', gi, 'storage'], message: `unknown storage system "${group.storage}"` };
-    if (!site.storage.includes(group.storage)) return { path: ['hostGroups', gi, 'storage'], message: `storage system "${group.storage}" is not at site "${site.name}"` };
+    if (!config.hmcs.some((h) => h.name === group.hmc))
+      return { path: ['hostGroups', gi, 'hmc'], message: `unknown HMC "${group.hmc}"` };
+    if (!site.hmcs.includes(group.hmc))
+      return { path: ['hostGroups', gi, 'hmc'], message: `HMC "${group.hmc}" is not at site "${site.name}"` };
+    if (!config.storage.some((s) => s.name === group.storage))
+      return { path: ['hostGroups', gi, 'storage'], message: `unknown storage system "${group.storage}"` };
+    if (!site.storage.includes(group.storage))
+      return {
+        path: ['hostGroups', gi, 'storage'],
+        message: `storage system "${group.storage}" is not at site "${site.name}"`,
+      };
     for (const [hi, host] of group.hosts.entries()) {
       const other = groupOfHost.get(host);
-      if (other === group.name) return { path: ['hostGroups', gi, 'hosts', hi], message: `host "${host}" is listed twice` };
-      if (other) return { path: ['hostGroups', gi, 'hosts', hi], message: `host "${host}" is already in host group "${other}"; a host belongs to one group` };
+      if (other === group.name)
+        return { path: ['hostGroups', gi, 'hosts', hi], message: `host "${host}" is listed twice` };
+      if (other)
+        return {
+          path: ['hostGroups', gi, 'hosts', hi],
+          message: `host "${host}" is already in host group "${other}"; a host belongs to one group`,
+        };
       groupOfHost.set(host, group.name);
     }
   }
@@ -85,9 +105,13 @@ function policiesResolve(config: LazarusConfig): ConfigProblem | undefined {
       if (!groups.has(group)) return { path: ['policies', pi, 'groups', i], message: `unknown host group "${group}"` };
     }
     if (policy.collocationGroup && policy.collocationGroup === policy.antiCollocationGroup) {
-      return { path: ['policies', pi, 'antiCollocationGroup'], message: 'a VM cannot be collocated and anti-collocated with the same group' };
+      return {
+        path: ['policies', pi, 'antiCollocationGroup'],
+        message: 'a VM cannot be collocated and anti-collocated with the same group',
+      };
     }
-    if (policy.startAfter?.includes(policy.match.name ?? '\u0000')) return { path: ['policies', pi, 'startAfter'], message: `"${policy.match.name}" cannot start after itself` };
+    if (policy.startAfter?.includes(policy.match.name ?? '\u0000'))
+      return { path: ['policies', pi, 'startAfter'], message: `"${policy.match.name}" cannot start after itself` };
   }
   return undefined;
 }
@@ -96,7 +120,8 @@ function policiesResolve(config: LazarusConfig): ConfigProblem | undefined {
 function startAfterHasNoCycle(config: LazarusConfig): ConfigProblem | undefined {
   const edges = new Map<string, { after: string[]; index: number }>();
   for (const [pi, policy] of config.policies.entries()) {
-    if (policy.match.name && policy.startAfter?.length) edges.set(policy.match.name, { after: policy.startAfter, index: pi });
+    if (policy.match.name && policy.startAfter?.length)
+      edges.set(policy.match.name, { after: policy.startAfter, index: pi });
   }
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (vm: string, trail: string[]): string[] | undefined => {
@@ -112,7 +137,11 @@ function startAfterHasNoCycle(config: LazarusConfig): ConfigProblem | undefined 
   };
   for (const vm of edges.keys()) {
     const cycle = visit(vm, []);
-    if (cycle) return { path: ['policies', edges.get(cycle[0]!)!.index, 'startAfter'], message: `start-after dependency cycle: ${cycle.join(' → ')}` };
+    if (cycle)
+      return {
+        path: ['policies', edges.get(cycle[0]!)!.index, 'startAfter'],
+        message: `start-after dependency cycle: ${cycle.join(' → ')}`,
+      };
   }
   return undefined;
 }

@@ -2,7 +2,9 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
-const name = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be letters, digits, _ . - (starting with a letter, digit or _)');
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be letters, digits, _ . - (starting with a letter, digit or _)');
 const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
   const ms = typeof value === 'number' ? value : parseDuration(value);
   if (ms === undefined) {
@@ -13,9 +15,19 @@ const duration = z.union([z.number().int().nonnegative(), z.string()]).transform
 });
 const credentialReference = z
   .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secret:[A-Za-z0-9_./-]+)$/, 'must be a credential reference: env:NAME, file:/path or secret:KEY (never the secret itself)');
-const address = z.string().regex(/^[A-Za-z0-9_.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be host or host:port');
-const hostKey = z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/, 'must be an OpenSSH public key: "<type> <base64>"');
+  .regex(
+    /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secret:[A-Za-z0-9_./-]+)$/,
+    'must be a credential reference: env:NAME, file:/path or secret:KEY (never the secret itself)',
+  );
+const address = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be host or host:port');
+const hostKey = z
+  .string()
+  .regex(
+    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+$/,
+    'must be an OpenSSH public key: "<type> <base64>"',
+  );
 
 const deviceFields = {
   name,
@@ -29,7 +41,13 @@ const deviceFields = {
 export const hmcSchema = z
   .object({
     ...deviceFields,
-    limits: z.object({ maxConcurrentOperations: z.number().int().positive().default(8), maxConnections: z.number().int().min(1).max(32).default(4) }).strict().default({ maxConcurrentOperations: 8, maxConnections: 4 }),
+    limits: z
+      .object({
+        maxConcurrentOperations: z.number().int().positive().default(8),
+        maxConnections: z.number().int().min(1).max(32).default(4),
+      })
+      .strict()
+      .default({ maxConcurrentOperations: 8, maxConnections: 4 }),
   })
   .strict();
 
@@ -47,7 +65,9 @@ export const storageSchema = z
   })
   .strict();
 
-export const siteSchema = z.object({ name, hmcs: z.array(name).default([]), storage: z.array(name).default([]) }).strict();
+export const siteSchema = z
+  .object({ name, hmcs: z.array(name).default([]), storage: z.array(name).default([]) })
+  .strict();
 
 export const recoverySchema = z
   .object({
@@ -94,7 +114,11 @@ export const recoverySchema = z
   .superRefine((recovery, ctx) => {
     for (const [step, ms] of Object.entries(recovery.stepTimeouts ?? {})) {
       if (ms !== undefined && ms >= recovery.rtoBudget) {
-        ctx.addIssue({ code: 'custom', path: ['stepTimeouts', step], message: `must be shorter than rtoBudget (${recovery.rtoBudget} ms)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stepTimeouts', step],
+          message: `must be shorter than rtoBudget (${recovery.rtoBudget} ms)`,
+        });
       }
     }
   });
@@ -106,7 +130,15 @@ export const hostGroupSchema = z
     hmc: name,
     storage: name,
     hosts: z.array(name).min(2, 'a host group needs at least two hosts to back each other up'),
-    recovery: recoverySchema.default({ mode: 'advisory', approvalTimeout: 15 * 60_000, onApprovalTimeout: 'abort', rtoBudget: 30 * 60_000, parallelMappingsPerStream: 4, mapAllAtOnce: true, pollInterval: 2_000 }),
+    recovery: recoverySchema.default({
+      mode: 'advisory',
+      approvalTimeout: 15 * 60_000,
+      onApprovalTimeout: 'abort',
+      rtoBudget: 30 * 60_000,
+      parallelMappingsPerStream: 4,
+      mapAllAtOnce: true,
+      pollInterval: 2_000,
+    }),
   })
   .strict();
 
@@ -118,7 +150,10 @@ export const vmPolicySchema = z
     match: z
       .object({ name: z.string().optional(), pattern: z.string().optional(), tag: z.string().optional() })
       .strict()
-      .refine((m) => [m.name, m.pattern, m.tag].filter((v) => v !== undefined).length === 1, 'give exactly one of name, pattern or tag'),
+      .refine(
+        (m) => [m.name, m.pattern, m.tag].filter((v) => v !== undefined).length === 1,
+        'give exactly one of name, pattern or tag',
+      ),
     /** Host groups this policy applies to; all when absent. */
     groups: z.array(name).optional(),
     priority: z.enum(PRIORITY_CLASSES).optional(),
@@ -136,7 +171,19 @@ export const notificationSchema = z
     name,
     kind: z.enum(['log', 'webhook']),
     url: z.string().url().optional(),
-    events: z.array(z.enum(['failover-started', 'approval-needed', 'fence-failed', 'failover-finished', 'failover-stopped', 'capacity-shortfall', 'discovery-failed'])).optional(),
+    events: z
+      .array(
+        z.enum([
+          'failover-started',
+          'approval-needed',
+          'fence-failed',
+          'failover-finished',
+          'failover-stopped',
+          'capacity-shortfall',
+          'discovery-failed',
+        ]),
+      )
+      .optional(),
   })
   .strict()
   .refine((n) => n.kind !== 'webhook' || n.url !== undefined, { message: 'a webhook needs a url', path: ['url'] });
@@ -144,7 +191,13 @@ export const notificationSchema = z
 export const apiSchema = z
   .object({
     listen: address.default('127.0.0.1:8080'),
-    tokens: z.array(z.object({ name, token: credentialReference, role: z.enum(['operator', 'viewer']).default('operator') }).strict()).default([]),
+    tokens: z
+      .array(
+        z
+          .object({ name, token: credentialReference, role: z.enum(['operator', 'viewer']).default('operator') })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 

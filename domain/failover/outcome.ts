@@ -85,13 +85,20 @@ function otherHostsVerdict(name: string, evidence: GroupEvidence, source: string
  * see because it lost the host (`No Connection`, or no listing at all, where every partition reads `Not Available`);
  * it never overrules a state the HMC does see on a host it still talks to (a host in Error whose partitions may run).
  */
-function sourceVerdict(name: string, evidence: GroupEvidence, source: string, overridden: boolean): GateVerdict | undefined {
+function sourceVerdict(
+  name: string,
+  evidence: GroupEvidence,
+  source: string,
+  overridden: boolean,
+): GateVerdict | undefined {
   const host = evidence.hosts.find((h) => h.host === source);
   const lostContact = !host?.partitions || host.state === 'No Connection';
   const state = host?.partitions?.[name] ?? (host?.partitions ? 'absent' : 'unknown');
   const seen = partitionEvidence(state);
   if (seen === 'not-active' || seen === 'absent') return undefined;
   if (overridden && lostContact && (state === 'unknown' || state === 'Not Available')) return undefined;
-  const where = host?.partitions ? `it is ${state} on ${source}` : `the HMC cannot list ${source} (${host?.error ?? host?.state})`;
+  const where = host?.partitions
+    ? `it is ${state} on ${source}`
+    : `the HMC cannot list ${source} (${host?.error ?? host?.state})`;
   return { kind: 'blocked', reason: `${where}, which is not proven powered off` };
 }

@@ -60,7 +60,11 @@ export function failoverPolicy(config: LazarusConfig, groupName: string): Failov
       fenceDeadlineMs: recovery.fenceDeadline ?? DEFAULT_TIMING.fenceDeadlineMs,
       steps: {
         mappingMs: stepDeadline(recovery.stepTimeouts?.mapping, DEFAULT_TIMING.steps.mappingMs, recovery.rtoBudget),
-        remoteRestartMs: stepDeadline(recovery.stepTimeouts?.remoteRestart, DEFAULT_TIMING.steps.remoteRestartMs, recovery.rtoBudget),
+        remoteRestartMs: stepDeadline(
+          recovery.stepTimeouts?.remoteRestart,
+          DEFAULT_TIMING.steps.remoteRestartMs,
+          recovery.rtoBudget,
+        ),
         bootMs: stepDeadline(recovery.stepTimeouts?.boot, DEFAULT_TIMING.steps.bootMs, recovery.rtoBudget),
       },
       heartbeatMs: DEFAULT_TIMING.heartbeatMs,

@@ -2,7 +2,15 @@
 // cannot drift apart.
 import { z } from 'zod';
 import type { InventoryChange } from './diff.js';
-import { lparSchema, lparVolumeSchema, managedSystemSchema, npivMappingSchema, remoteCopyGroupSchema, volumeMappingSchema, vscsiMappingSchema } from './snapshot.js';
+import {
+  lparSchema,
+  lparVolumeSchema,
+  managedSystemSchema,
+  npivMappingSchema,
+  remoteCopyGroupSchema,
+  volumeMappingSchema,
+  vscsiMappingSchema,
+} from './snapshot.js';
 
 const name = z.string().min(1);
 const hostCapacity = managedSystemSchema.pick({ processorUnits: true, memoryMb: true });
@@ -29,7 +37,13 @@ export const inventoryChangeSchema: z.ZodType<InventoryChange> = z.discriminated
   z.strictObject({ kind: z.literal('lpar-mapping-removed'), lpar: name, mapping: lparMapping }),
   z.strictObject({ kind: z.literal('storage-mapping-added'), storageSystem: name, mapping: volumeMappingSchema }),
   z.strictObject({ kind: z.literal('storage-mapping-removed'), storageSystem: name, mapping: volumeMappingSchema }),
-  z.strictObject({ kind: z.literal('remote-copy-state-changed'), storageSystem: name, group: name, from: remoteCopyStatus, to: remoteCopyStatus }),
+  z.strictObject({
+    kind: z.literal('remote-copy-state-changed'),
+    storageSystem: name,
+    group: name,
+    from: remoteCopyStatus,
+    to: remoteCopyStatus,
+  }),
 ]);
 
 export const inventoryDiffSchema = z.array(inventoryChangeSchema);

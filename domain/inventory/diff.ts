@@ -1,7 +1,16 @@
 // What changed between two inventory snapshots of the same scope. Pure and deterministic: changes are ordered by
 // area (hosts, LPARs, storage mappings, remote copy), then by subject name, then by kind, then by detail, so the same pair of snapshots
 // always yields the same list (it is stored with each discovery run and shown to operators).
-import type { InventorySnapshot, Lpar, LparVolume, ManagedSystem, NpivMapping, RemoteCopyGroup, VolumeMapping, VscsiMapping } from './snapshot.js';
+import type {
+  InventorySnapshot,
+  Lpar,
+  LparVolume,
+  ManagedSystem,
+  NpivMapping,
+  RemoteCopyGroup,
+  VolumeMapping,
+  VscsiMapping,
+} from './snapshot.js';
 
 export type InventoryChange =
   | { kind: 'host-appeared'; host: string }
@@ -19,7 +28,13 @@ export type InventoryChange =
   | { kind: 'lpar-mapping-removed'; lpar: string; mapping: LparMapping }
   | { kind: 'storage-mapping-added'; storageSystem: string; mapping: VolumeMapping }
   | { kind: 'storage-mapping-removed'; storageSystem: string; mapping: VolumeMapping }
-  | { kind: 'remote-copy-state-changed'; storageSystem: string; group: string; from: RemoteCopyStatus; to: RemoteCopyStatus };
+  | {
+      kind: 'remote-copy-state-changed';
+      storageSystem: string;
+      group: string;
+      from: RemoteCopyStatus;
+      to: RemoteCopyStatus;
+    };
 
 export type InventoryChangeKind = InventoryChange['kind'];
 export type HostCapacity = Pick<ManagedSystem, 'processorUnits' | 'memoryMb'>;
@@ -28,10 +43,22 @@ export type RemoteCopyStatus = Pick<RemoteCopyGroup, 'state' | 'primary'>;
 export type LparMapping = ({ type: 'vscsi' } & VscsiMapping) | ({ type: 'npiv' } & NpivMapping);
 
 const KIND_ORDER: InventoryChangeKind[] = [
-  'host-appeared', 'host-disappeared', 'host-state-changed', 'host-capacity-changed',
-  'lpar-appeared', 'lpar-disappeared', 'lpar-moved', 'lpar-resized', 'lpar-state-changed',
-  'lpar-volume-added', 'lpar-volume-removed', 'lpar-mapping-added', 'lpar-mapping-removed',
-  'storage-mapping-added', 'storage-mapping-removed', 'remote-copy-state-changed',
+  'host-appeared',
+  'host-disappeared',
+  'host-state-changed',
+  'host-capacity-changed',
+  'lpar-appeared',
+  'lpar-disappeared',
+  'lpar-moved',
+  'lpar-resized',
+  'lpar-state-changed',
+  'lpar-volume-added',
+  'lpar-volume-removed',
+  'lpar-mapping-added',
+  'lpar-mapping-removed',
+  'storage-mapping-added',
+  'storage-mapping-removed',
+  'remote-copy-state-changed',
 ];
 
 export function diffInventory(previous: InventorySnapshot, next: InventorySnapshot): InventoryChange[] {
@@ -53,7 +80,8 @@ function diffHosts(before: ManagedSystem[], after: ManagedSystem[]): InventoryCh
       changes.push({ kind: 'host-appeared', host: host.name });
       continue;
     }
-    if (was.state !== host.state) changes.push({ kind: 'host-state-changed', host: host.name, from: was.state, to: host.state });
+    if (was.state !== host.state)
+      changes.push({ kind: 'host-state-changed', host: host.name, from: was.state, to: host.state });
     const from = hostCapacity(was);
     const to = hostCapacity(host);
     if (!sameValue(from, to)) changes.push({ kind: 'host-capacity-changed', host: host.name, from, to });
@@ -72,7 +100,8 @@ function diffLpars(before: Lpar[], after: Lpar[]): InventoryChange[] {
     else changes.push({ kind: 'lpar-appeared', lpar: lpar.name, host: lpar.host });
   }
   const current = byName(after);
-  for (const lpar of before) if (!current.has(lpar.name)) changes.push({ kind: 'lpar-disappeared', lpar: lpar.name, host: lpar.host });
+  for (const lpar of before)
+    if (!current.has(lpar.name)) changes.push({ kind: 'lpar-disappeared', lpar: lpar.name, host: lpar.host });
   return changes;
 }
 
@@ -80,7 +109,8 @@ function diffLpar(was: Lpar, now: Lpar): InventoryChange[] {
   const lpar = now.name;
   const changes: InventoryChange[] = [];
   if (was.host !== now.host) changes.push({ kind: 'lpar-moved', lpar, from: was.host, to: now.host });
-  if (!sameValue(lparSize(was), lparSize(now))) changes.push({ kind: 'lpar-resized', lpar, from: lparSize(was), to: lparSize(now) });
+  if (!sameValue(lparSize(was), lparSize(now)))
+    changes.push({ kind: 'lpar-resized', lpar, from: lparSize(was), to: lparSize(now) });
   if (was.state !== now.state) changes.push({ kind: 'lpar-state-changed', lpar, from: was.state, to: now.state });
   const volumes = setDifference(was.volumes, now.volumes, (v) => `${v.storageSystem}/${v.vdiskId}/${v.uid}`);
   changes.push(...volumes.added.map((volume) => ({ kind: 'lpar-volume-added' as const, lpar, volume })));
@@ -111,7 +141,15 @@ function diffRemoteCopy(before: RemoteCopyGroup[], after: RemoteCopyGroup[]): In
   return after.flatMap((g): InventoryChange[] => {
     const was = old.get(key(g));
     if (!was || (was.state === g.state && was.primary === g.primary)) return [];
-    return [{ kind: 'remote-copy-state-changed', storageSystem: g.storageSystem, group: g.name, from: remoteCopyStatus(was), to: remoteCopyStatus(g) }];
+    return [
+      {
+        kind: 'remote-copy-state-changed',
+        storageSystem: g.storageSystem,
+        group: g.name,
+        from: remoteCopyStatus(was),
+        to: remoteCopyStatus(g),
+      },
+    ];
   });
 }
 
@@ -137,7 +175,10 @@ function lparMappings(lpar: Lpar): LparMapping[] {
 function setDifference<T>(before: T[], after: T[], key: (item: T) => string): { added: T[]; removed: T[] } {
   const beforeKeys = new Set(before.map(key));
   const afterKeys = new Set(after.map(key));
-  return { added: after.filter((item) => !beforeKeys.has(key(item))), removed: before.filter((item) => !afterKeys.has(key(item))) };
+  return {
+    added: after.filter((item) => !beforeKeys.has(key(item))),
+    removed: before.filter((item) => !afterKeys.has(key(item))),
+  };
 }
 
 function byName<T extends { name: string }>(items: T[]): Map<string, T> {
@@ -151,7 +192,9 @@ function sameValue(a: unknown, b: unknown): boolean {
 /** JSON with object keys sorted, so equal values give equal keys whatever order their fields were built in. */
 function stableKey(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 

@@ -8,7 +8,12 @@ import { parse } from 'yaml';
 
 const composeFile = new URL('../../docker-compose.yml', import.meta.url);
 
-interface ComposeService { image?: string; environment?: Record<string, string>; ports?: string[]; depends_on?: unknown }
+interface ComposeService {
+  image?: string;
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: unknown;
+}
 
 test('compose runs Temporal on PostgreSQL with the UI, all on loopback ports', () => {
   const compose = parse(readFileSync(composeFile, 'utf8')) as { services: Record<string, ComposeService> };
@@ -26,8 +31,17 @@ test('compose runs Temporal on PostgreSQL with the UI, all on loopback ports', (
 const dockerCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
 const haveDockerCompose = dockerCompose.status === 0;
 
-test('docker-compose config accepts the file', { skip: !haveDockerCompose && !process.env.CI ? 'docker-compose is not installed (apt-get install docker-compose); CI always runs this' : false }, () => {
-  assert.ok(haveDockerCompose, 'docker-compose must be installed in CI (.ci/run installs it)');
-  const result = spawnSync('docker-compose', ['-f', composeFile.pathname, 'config', '-q'], { encoding: 'utf8' });
-  assert.equal(result.status, 0, result.stderr);
-});
+test(
+  'docker-compose config accepts the file',
+  {
+    skip:
+      !haveDockerCompose && !process.env.CI
+        ? 'docker-compose is not installed (apt-get install docker-compose); CI always runs this'
+        : false,
+  },
+  () => {
+    assert.ok(haveDockerCompose, 'docker-compose must be installed in CI (.ci/run installs it)');
+    const result = spawnSync('docker-compose', ['-f', composeFile.pathname, 'config', '-q'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+  },
+);

@@ -6,10 +6,29 @@ import { parseDevserverArgs, UsageError } from '../../devserver/cli.js';
 describe('devserver command line', () => {
   it('accepts the arguments TestWorkflowEnvironment.createLocal passes', () => {
     const args = parseDevserverArgs([
-      'server', 'start-dev', '--port', '7999', '--namespace', 'default', '--ip', '127.0.0.1', '--log-format', 'pretty',
-      '--log-level', 'warn', '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
-      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true', '--headless',
-      '--search-attribute', 'LazarusGroup=Keyword', '--db-filename', '/tmp/x.db', '--ui-port', '8233',
+      'server',
+      'start-dev',
+      '--port',
+      '7999',
+      '--namespace',
+      'default',
+      '--ip',
+      '127.0.0.1',
+      '--log-format',
+      'pretty',
+      '--log-level',
+      'warn',
+      '--dynamic-config-value',
+      'frontend.enableServerVersionCheck=false',
+      '--dynamic-config-value',
+      'frontend.enableUpdateWorkflowExecution=true',
+      '--headless',
+      '--search-attribute',
+      'LazarusGroup=Keyword',
+      '--db-filename',
+      '/tmp/x.db',
+      '--ui-port',
+      '8233',
     ]);
     assert.equal(args.port, 7999);
     assert.equal(args.ip, '127.0.0.1');
@@ -27,9 +46,15 @@ describe('devserver command line', () => {
   });
 
   it('rejects unknown flags, bad values and a missing subcommand with a usage error naming them', () => {
-    assert.throws(() => parseDevserverArgs(['server', 'start-dev', '--frobnicate']), (e: Error) => e instanceof UsageError && /--frobnicate/.test(e.message));
+    assert.throws(
+      () => parseDevserverArgs(['server', 'start-dev', '--frobnicate']),
+      (e: Error) => e instanceof UsageError && /--frobnicate/.test(e.message),
+    );
     assert.throws(() => parseDevserverArgs(['server', 'start-dev', '--port', 'http']), /--port: not a port number/);
-    assert.throws(() => parseDevserverArgs(['server', 'start-dev', '--search-attribute', 'X=Blob']), /unknown type "Blob"/);
+    assert.throws(
+      () => parseDevserverArgs(['server', 'start-dev', '--search-attribute', 'X=Blob']),
+      /unknown type "Blob"/,
+    );
     assert.throws(() => parseDevserverArgs(['server', 'start-dev', '--log-level']), /--log-level needs a value/);
     assert.throws(() => parseDevserverArgs(['start-dev']), /server start-dev/);
   });

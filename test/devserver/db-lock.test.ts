@@ -15,7 +15,10 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(command: string, args: string[]): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
+function run(
+  command: string,
+  args: string[],
+): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
   const child = spawn(command, args, { stdio: 'pipe' });
   started.push(child);
   let output = '';
@@ -25,7 +28,17 @@ function run(command: string, args: string[]): { child: ChildProcessWithoutNullS
 }
 
 async function devserver(dbFile: string) {
-  return run(DEVSERVER_EXECUTABLE, ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(await freePort()), '--headless', '--db-filename', dbFile]);
+  return run(DEVSERVER_EXECUTABLE, [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(await freePort()),
+    '--headless',
+    '--db-filename',
+    dbFile,
+  ]);
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -46,24 +59,36 @@ const alive = (pid: number) => {
 };
 
 describe('devserver database ownership', () => {
-  it('refuses a second server on the same database file, and takes the file over once the first is killed -9', { timeout: 60_000 }, async () => {
-    const file = join(dir, 'shared.db');
-    const first = await devserver(file);
-    await until('the first server', () => first.output().includes('serving on'));
-    const second = await devserver(file);
-    assert.equal(await second.exited, 1);
-    assert.match(second.output(), /database .*shared\.db is in use by another devserver process: stop that one first/);
-    assert.doesNotMatch(second.output(), /\n\s+at /, 'a plain message, no stack trace');
-    first.child.kill('SIGKILL');
-    await first.exited;
-    const third = await devserver(file);
-    await until('the third server', () => third.output().includes('serving on'));
-    third.child.kill('SIGTERM');
-    assert.equal(await third.exited, 0);
-  });
+  it(
+    'refuses a second server on the same database file, and takes the file over once the first is killed -9',
+    { timeout: 60_000 },
+    async () => {
+      const file = join(dir, 'shared.db');
+      const first = await devserver(file);
+      await until('the first server', () => first.output().includes('serving on'));
+      const second = await devserver(file);
+      assert.equal(await second.exited, 1);
+      assert.match(
+        second.output(),
+        /database .*shared\.db is in use by another devserver process: stop that one first/,
+      );
+      assert.doesNotMatch(second.output(), /\n\s+at /, 'a plain message, no stack trace');
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const third = await devserver(file);
+      await until('the third server', () => third.output().includes('serving on'));
+      third.child.kill('SIGTERM');
+      assert.equal(await third.exited, 0);
+    },
+  );
 
   it('stops when the process that started it dies, even by kill -9', { timeout: 60_000 }, async () => {
-    const parent = run(process.execPath, ['--import', 'tsx', new URL('./fixtures/start-service.ts', import.meta.url).pathname, join(dir, 'lifeline.db')]);
+    const parent = run(process.execPath, [
+      '--import',
+      'tsx',
+      new URL('./fixtures/start-service.ts', import.meta.url).pathname,
+      join(dir, 'lifeline.db'),
+    ]);
     await until('the devserver pid', () => /devserver pid \d+/.test(parent.output()));
     const pid = Number(/devserver pid (\d+)/.exec(parent.output())![1]);
     assert.ok(alive(pid));

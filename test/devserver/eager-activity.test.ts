@@ -19,8 +19,18 @@ describe('devserver: eager activity dispatch', () => {
   async function firstTask(taskQueue: string) {
     const service = server.client.workflowService;
     const workflowId = uniqueWorkflowId('eager');
-    await service.startWorkflowExecution({ namespace: server.namespace, workflowId, workflowType: { name: 'w' }, taskQueue: { name: taskQueue }, requestId: workflowId });
-    return service.pollWorkflowTaskQueue({ namespace: server.namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, identity: 'test' });
+    await service.startWorkflowExecution({
+      namespace: server.namespace,
+      workflowId,
+      workflowType: { name: 'w' },
+      taskQueue: { name: taskQueue },
+      requestId: workflowId,
+    });
+    return service.pollWorkflowTaskQueue({
+      namespace: server.namespace,
+      taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      identity: 'test',
+    });
   }
 
   const schedule = (activityId: string, taskQueue: string, eager: boolean) => ({
@@ -44,10 +54,21 @@ describe('devserver: eager activity dispatch', () => {
       identity: 'test',
       commands: [schedule('a1', taskQueue, true), schedule('a2', taskQueue, false)] as never,
     })) as unknown as { activityTasks: Array<{ activityId: string; attempt: number; taskToken: Uint8Array }> };
-    assert.deepEqual(response.activityTasks.map((t) => t.activityId), ['a1']);
+    assert.deepEqual(
+      response.activityTasks.map((t) => t.activityId),
+      ['a1'],
+    );
     assert.equal(response.activityTasks[0]!.attempt, 1);
-    const polled = await service.pollActivityTaskQueue({ namespace: server.namespace, taskQueue: { name: taskQueue }, identity: 'test' });
+    const polled = await service.pollActivityTaskQueue({
+      namespace: server.namespace,
+      taskQueue: { name: taskQueue },
+      identity: 'test',
+    });
     assert.equal(polled.activityId, 'a2', 'the eager activity is not dispatched a second time');
-    await service.respondActivityTaskCompleted({ namespace: server.namespace, taskToken: response.activityTasks[0]!.taskToken, identity: 'test' });
+    await service.respondActivityTaskCompleted({
+      namespace: server.namespace,
+      taskToken: response.activityTasks[0]!.taskToken,
+      identity: 'test',
+    });
   });
 });

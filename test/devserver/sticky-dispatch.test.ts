@@ -27,7 +27,11 @@ describe('devserver: sticky workflow task dispatch', () => {
       taskQueue: { name: taskQueue },
       requestId: workflowId,
     });
-    const first = await service.pollWorkflowTaskQueue({ namespace: server.namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, identity: 'test' });
+    const first = await service.pollWorkflowTaskQueue({
+      namespace: server.namespace,
+      taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      identity: 'test',
+    });
     assert.equal(first.history?.events?.[0]?.eventType, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
     return { service, workflowId, first };
   }
@@ -46,7 +50,10 @@ describe('devserver: sticky workflow task dispatch', () => {
       taskToken: first.taskToken,
       identity: 'test',
       commands: [timerCommand('t1')] as never,
-      stickyAttributes: { workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 10 } } as never,
+      stickyAttributes: {
+        workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY },
+        scheduleToStartTimeout: { seconds: 10 },
+      } as never,
     });
     const second = await service.pollWorkflowTaskQueue({
       namespace: server.namespace,
@@ -55,7 +62,11 @@ describe('devserver: sticky workflow task dispatch', () => {
     });
     const events = second.history?.events ?? [];
     assert.ok(events.length > 0, 'the sticky task carries events');
-    assert.equal(Number(events[0]!.eventId), Number(first.startedEventId) + 1, 'history starts right after the previous started event');
+    assert.equal(
+      Number(events[0]!.eventId),
+      Number(first.startedEventId) + 1,
+      'history starts right after the previous started event',
+    );
     assert.equal(Number(second.previousStartedEventId), Number(first.startedEventId));
     const types = events.map((e) => e.eventType);
     assert.deepEqual(types, [
@@ -67,39 +78,61 @@ describe('devserver: sticky workflow task dispatch', () => {
     ]);
   });
 
-  it('falls back to the normal queue with the full history when the sticky queue is not polled in time', { timeout: 30_000 }, async () => {
-    const taskQueue = uniqueTaskQueue('sticky-fallback');
-    const { service, first } = await startAndTakeFirstTask(taskQueue);
-    await service.respondWorkflowTaskCompleted({
-      namespace: server.namespace,
-      taskToken: first.taskToken,
-      identity: 'test',
-      commands: [timerCommand('t1')] as never,
-      stickyAttributes: { workerTaskQueue: { name: `${taskQueue}-gone`, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 0, nanos: 300_000_000 } } as never,
-    });
-    const fallback = await service.pollWorkflowTaskQueue({ namespace: server.namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, identity: 'test' });
-    const events = fallback.history?.events ?? [];
-    assert.equal(Number(events[0]?.eventId), 1, 'full history from the first event');
-    assert.equal(Number(events[events.length - 1]?.eventId), Number(fallback.startedEventId));
-  });
+  it(
+    'falls back to the normal queue with the full history when the sticky queue is not polled in time',
+    { timeout: 30_000 },
+    async () => {
+      const taskQueue = uniqueTaskQueue('sticky-fallback');
+      const { service, first } = await startAndTakeFirstTask(taskQueue);
+      await service.respondWorkflowTaskCompleted({
+        namespace: server.namespace,
+        taskToken: first.taskToken,
+        identity: 'test',
+        commands: [timerCommand('t1')] as never,
+        stickyAttributes: {
+          workerTaskQueue: { name: `${taskQueue}-gone`, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY },
+          scheduleToStartTimeout: { seconds: 0, nanos: 300_000_000 },
+        } as never,
+      });
+      const fallback = await service.pollWorkflowTaskQueue({
+        namespace: server.namespace,
+        taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        identity: 'test',
+      });
+      const events = fallback.history?.events ?? [];
+      assert.equal(Number(events[0]?.eventId), 1, 'full history from the first event');
+      assert.equal(Number(events[events.length - 1]?.eventId), Number(fallback.startedEventId));
+    },
+  );
 
-  it('moves a waiting sticky task to the normal queue at once when its worker shuts down', { timeout: 30_000 }, async () => {
-    const taskQueue = uniqueTaskQueue('sticky-shutdown');
-    const stickyQueue = `${taskQueue}-sticky`;
-    const { service, first } = await startAndTakeFirstTask(taskQueue);
-    await service.respondWorkflowTaskCompleted({
-      namespace: server.namespace,
-      taskToken: first.taskToken,
-      identity: 'test',
-      commands: [timerCommand('t1')] as never,
-      stickyAttributes: { workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY }, scheduleToStartTimeout: { seconds: 60 } } as never,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the timer fires; its task waits on the sticky queue
-    await service.shutdownWorker({ namespace: server.namespace, stickyTaskQueue: stickyQueue, identity: 'test' });
-    const started = Date.now();
-    const task = await service.pollWorkflowTaskQueue({ namespace: server.namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, identity: 'test' });
-    assert.ok(task.taskToken?.length, 'the normal queue got the task');
-    assert.ok(Date.now() - started < 30_000, 'without waiting for the 60 s sticky schedule-to-start timeout');
-    assert.equal(Number(task.history?.events?.[0]?.eventId), 1);
-  });
+  it(
+    'moves a waiting sticky task to the normal queue at once when its worker shuts down',
+    { timeout: 30_000 },
+    async () => {
+      const taskQueue = uniqueTaskQueue('sticky-shutdown');
+      const stickyQueue = `${taskQueue}-sticky`;
+      const { service, first } = await startAndTakeFirstTask(taskQueue);
+      await service.respondWorkflowTaskCompleted({
+        namespace: server.namespace,
+        taskToken: first.taskToken,
+        identity: 'test',
+        commands: [timerCommand('t1')] as never,
+        stickyAttributes: {
+          workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY },
+          scheduleToStartTimeout: { seconds: 60 },
+        } as never,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the timer fires; its task waits on the sticky queue
+      await service.shutdownWorker({ namespace: server.namespace, stickyTaskQueue: stickyQueue, identity: 'test' });
+      const started = Date.now();
+      const task = await service.pollWorkflowTaskQueue({
+        namespace: server.namespace,
+        taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        identity: 'test',
+      });
+      assert.ok(task.taskToken?.length, 'the normal queue got the task');
+      assert.ok(Date.now() - started < 30_000, 'without waiting for the 60 s sticky schedule-to-start timeout');
+      assert.equal(Number(task.history?.events?.[0]?.eventId), 1);
+    },
+  );
 });

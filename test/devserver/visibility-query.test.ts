@@ -14,7 +14,9 @@ describe('devserver visibility query parser', () => {
   });
 
   it('parses OR, parentheses, IN, != and numbers; ORDER BY is accepted', () => {
-    const { filter } = parseQuery(`(TaskQueue = 'a' OR TaskQueue != 'b') AND Priority IN (1, 2) ORDER BY StartTime DESC`);
+    const { filter } = parseQuery(
+      `(TaskQueue = 'a' OR TaskQueue != 'b') AND Priority IN (1, 2) ORDER BY StartTime DESC`,
+    );
     assert.equal(filter.op, 'and');
     assert.deepEqual((filter as { right: unknown }).right, { op: 'in', field: 'Priority', values: [1, 2] });
   });
@@ -25,7 +27,10 @@ describe('devserver visibility query parser', () => {
   });
 
   it('rejects what it does not understand with INVALID_ARGUMENT naming the problem', () => {
-    assert.throws(() => parseQuery(`WorkflowId LIKE 'x%'`), (e: Error & { code?: number }) => e.code === 3 && /operator "LIKE"/.test(e.message));
+    assert.throws(
+      () => parseQuery(`WorkflowId LIKE 'x%'`),
+      (e: Error & { code?: number }) => e.code === 3 && /operator "LIKE"/.test(e.message),
+    );
     assert.throws(() => parseQuery(`WorkflowId = `), /expected a value/);
     assert.throws(() => parseQuery(`WorkflowId = unquoted`), /quote strings/);
     assert.throws(() => parseQuery(`GROUP BY WorkflowType`), /only GROUP BY ExecutionStatus/);

@@ -34,30 +34,60 @@ describe('configuration', () => {
   });
 
   it('names the line, column and path of a schema error', () => {
-    const err = expectError(replace('mode: advisory', 'mode: sometimes'), /^lazarus\.yaml:\d+:\d+: hostGroups\[0\]\.recovery\.mode: /);
+    const err = expectError(
+      replace('mode: advisory', 'mode: sometimes'),
+      /^lazarus\.yaml:\d+:\d+: hostGroups\[0\]\.recovery\.mode: /,
+    );
     assert.equal(err.line, EXAMPLE.split('\n').findIndex((l) => l.includes('mode: advisory')) + 1);
-    expectError(replace('approvalTimeout: 15m', 'approvalTimeout: soon'), /hostGroups\[0\]\.recovery\.approvalTimeout: "soon" is not a duration/);
-    expectError(replace('    user: hscroot\n', '    user: hscroot\n    pasword: x\n'), /hmcs\[0\]: unknown field "pasword"/);
-    expectError(replace('credential: secret:hmc-dc1', 'credential: hunter2'), /hmcs\[0\]\.credential: must be a credential reference/);
-    expectError(replace('maxNewConnectionsPerSecond: 5', 'maxNewConnectionsPerSecond: 50'), /storage\[0\]\.limits\.maxNewConnectionsPerSecond/);
+    expectError(
+      replace('approvalTimeout: 15m', 'approvalTimeout: soon'),
+      /hostGroups\[0\]\.recovery\.approvalTimeout: "soon" is not a duration/,
+    );
+    expectError(
+      replace('    user: hscroot\n', '    user: hscroot\n    pasword: x\n'),
+      /hmcs\[0\]: unknown field "pasword"/,
+    );
+    expectError(
+      replace('credential: secret:hmc-dc1', 'credential: hunter2'),
+      /hmcs\[0\]\.credential: must be a credential reference/,
+    );
+    expectError(
+      replace('maxNewConnectionsPerSecond: 5', 'maxNewConnectionsPerSecond: 50'),
+      /storage\[0\]\.limits\.maxNewConnectionsPerSecond/,
+    );
     expectError(replace('hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]', 'hosts: [dc1-s01]'), /at least two hosts/);
     expectError('hmcs: [\n', /^lazarus\.yaml:\d+:\d+: \(document\): invalid YAML/);
   });
 
   it('rejects references that do not resolve', () => {
     expectError(replace('    hmc: hmc-dc1\n', '    hmc: hmc-dc9\n'), /hostGroups\[0\]\.hmc: unknown HMC "hmc-dc9"/);
-    expectError(replace('    storage: svc-dc1\n    hosts', '    storage: svc-dc9\n    hosts'), /hostGroups\[0\]\.storage: unknown storage system "svc-dc9"/);
+    expectError(
+      replace('    storage: svc-dc1\n    hosts', '    storage: svc-dc9\n    hosts'),
+      /hostGroups\[0\]\.storage: unknown storage system "svc-dc9"/,
+    );
     expectError(replace('    site: dc1\n', '    site: dc7\n'), /hostGroups\[0\]\.site: unknown site "dc7"/);
     expectError(replace('    hmcs: [hmc-dc1]', '    hmcs: [hmc-dc2]'), /sites\[0\]\.hmcs\[0\]: unknown HMC "hmc-dc2"/);
-    expectError(replace('  - match: { pattern: "dc1-mq*" }\n', '  - match: { pattern: "dc1-mq*" }\n    groups: [dc9-prod]\n'), /policies\[1\]\.groups\[0\]: unknown host group "dc9-prod"/);
-    expectError(replace('hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]', 'hosts: [dc1-s01, dc1-s02, dc1-s01]'), /host "dc1-s01" is listed twice/);
+    expectError(
+      replace('  - match: { pattern: "dc1-mq*" }\n', '  - match: { pattern: "dc1-mq*" }\n    groups: [dc9-prod]\n'),
+      /policies\[1\]\.groups\[0\]: unknown host group "dc9-prod"/,
+    );
+    expectError(
+      replace('hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]', 'hosts: [dc1-s01, dc1-s02, dc1-s01]'),
+      /host "dc1-s01" is listed twice/,
+    );
     expectError(replace('knownHostsFile: .lazarus/known_hosts\n', ''), /hmcs\[0\]\.hostKey: a host key is required/);
   });
 
   it('rejects a host in two groups and a start-after cycle', () => {
-    const twoGroups = `${EXAMPLE}`.replace('hostGroups:\n', 'hostGroups:\n  - { name: other, site: dc1, hmc: hmc-dc1, storage: svc-dc1, hosts: [dc1-s04, dc1-s05] }\n');
+    const twoGroups = `${EXAMPLE}`.replace(
+      'hostGroups:\n',
+      'hostGroups:\n  - { name: other, site: dc1, hmc: hmc-dc1, storage: svc-dc1, hosts: [dc1-s04, dc1-s05] }\n',
+    );
     expectError(twoGroups, /host "dc1-s04" is already in host group "other"/);
-    const cycle = `${EXAMPLE}\n`.replace('policies:\n', 'policies:\n  - { match: { name: a }, startAfter: [b] }\n  - { match: { name: b }, startAfter: [c] }\n  - { match: { name: c }, startAfter: [a] }\n');
+    const cycle = `${EXAMPLE}\n`.replace(
+      'policies:\n',
+      'policies:\n  - { match: { name: a }, startAfter: [b] }\n  - { match: { name: b }, startAfter: [c] }\n  - { match: { name: c }, startAfter: [a] }\n',
+    );
     expectError(cycle, /start-after dependency cycle: a → b → c → a/);
   });
 

@@ -32,7 +32,16 @@ describe('partition state evidence (IBM HMC partition states)', () => {
     assert.equal(partitionEvidence('Running'), 'running');
     assert.equal(partitionEvidence('Not Activated'), 'not-active');
     assert.equal(partitionEvidence('absent'), 'absent');
-    for (const state of ['Starting', 'Open Firmware', 'Error', 'Not Available', 'Shutting Down', 'Migrating - Running', 'Migrating - Not Activated', 'Some Future State']) {
+    for (const state of [
+      'Starting',
+      'Open Firmware',
+      'Error',
+      'Not Available',
+      'Shutting Down',
+      'Migrating - Running',
+      'Migrating - Not Activated',
+      'Some Future State',
+    ]) {
       assert.equal(partitionEvidence(state), 'may-be-running', state);
     }
   });
@@ -42,18 +51,34 @@ describe('the per-LPAR safety gate', () => {
   const source = 'dc1-s01';
 
   it('restarts an LPAR of a host proven powered off that runs nowhere else', () => {
-    const seen = evidence({ [source]: { state: 'Power Off', partitions: { db01: 'Not Activated' } }, s02: { state: 'Operating', partitions: {} } });
+    const seen = evidence({
+      [source]: { state: 'Power Off', partitions: { db01: 'Not Activated' } },
+      s02: { state: 'Operating', partitions: {} },
+    });
     assert.deepEqual(gateVerdict(lpar('db01'), seen, source, poweredOff), { kind: 'restart' });
   });
 
   it('reports an LPAR already Running on another host instead of restarting it', () => {
-    const seen = evidence({ [source]: { state: 'Power Off', partitions: { db01: 'Not Activated' } }, s02: { state: 'Operating', partitions: { db01: 'Running' } } });
+    const seen = evidence({
+      [source]: { state: 'Power Off', partitions: { db01: 'Not Activated' } },
+      s02: { state: 'Operating', partitions: { db01: 'Running' } },
+    });
     assert.deepEqual(gateVerdict(lpar('db01'), seen, source, poweredOff), { kind: 'running-elsewhere', host: 's02' });
   });
 
   it('blocks an LPAR that may be running on another host, whatever the fence proved', () => {
-    for (const state of ['Starting', 'Open Firmware', 'Error', 'Not Available', 'Shutting Down', 'Migrating - Running']) {
-      const seen = evidence({ [source]: { state: 'Power Off', partitions: {} }, s02: { state: 'Error', partitions: { db01: state } } });
+    for (const state of [
+      'Starting',
+      'Open Firmware',
+      'Error',
+      'Not Available',
+      'Shutting Down',
+      'Migrating - Running',
+    ]) {
+      const seen = evidence({
+        [source]: { state: 'Power Off', partitions: {} },
+        s02: { state: 'Error', partitions: { db01: state } },
+      });
       const verdict = gateVerdict(lpar('db01'), seen, source, poweredOff);
       assert.equal(verdict.kind, 'blocked', state);
       assert.match((verdict as { reason: string }).reason, new RegExp(`${state} on s02`));
@@ -64,24 +89,37 @@ describe('the per-LPAR safety gate', () => {
     for (const fence of [{ sourcePoweredOff: false, overridden: false }, overridden]) {
       for (const state of ['Running', 'Error', 'Not Available', 'Starting']) {
         const seen = evidence({ [source]: { state: 'Error', partitions: { db01: state } } });
-        assert.equal(gateVerdict(lpar('db01'), seen, source, fence).kind, 'blocked', `${state} with ${JSON.stringify(fence)}`);
+        assert.equal(
+          gateVerdict(lpar('db01'), seen, source, fence).kind,
+          'blocked',
+          `${state} with ${JSON.stringify(fence)}`,
+        );
       }
     }
   });
 
   it('lets an override stand in for what the HMC cannot see of a host it lost contact with', () => {
     const unlisted = evidence({ [source]: { state: 'No Connection' } });
-    assert.equal(gateVerdict(lpar('db01'), unlisted, source, { sourcePoweredOff: false, overridden: false }).kind, 'blocked');
+    assert.equal(
+      gateVerdict(lpar('db01'), unlisted, source, { sourcePoweredOff: false, overridden: false }).kind,
+      'blocked',
+    );
     assert.deepEqual(gateVerdict(lpar('db01'), unlisted, source, overridden), { kind: 'restart' });
     const notAvailable = evidence({ [source]: { state: 'No Connection', partitions: { db01: 'Not Available' } } });
     assert.deepEqual(gateVerdict(lpar('db01'), notAvailable, source, overridden), { kind: 'restart' });
     const running = evidence({ [source]: { state: 'No Connection', partitions: { db01: 'Running' } } });
-    assert.equal(gateVerdict(lpar('db01'), running, source, overridden).kind, 'blocked', 'evidence of life is never overridden');
+    assert.equal(
+      gateVerdict(lpar('db01'), running, source, overridden).kind,
+      'blocked',
+      'evidence of life is never overridden',
+    );
   });
 
   it('restarts without a power proof only what the source proves not active', () => {
     const seen = evidence({ [source]: { state: 'Error', partitions: { db01: 'Not Activated' } } });
-    assert.deepEqual(gateVerdict(lpar('db01'), seen, source, { sourcePoweredOff: false, overridden: false }), { kind: 'restart' });
+    assert.deepEqual(gateVerdict(lpar('db01'), seen, source, { sourcePoweredOff: false, overridden: false }), {
+      kind: 'restart',
+    });
   });
 
   it("keeps the owner's intent: an LPAR that was not running before the failure is not restarted", () => {
@@ -110,16 +148,28 @@ describe('the outcome of the restarts', () => {
 
 describe('one LPAR, one failover', () => {
   it('leaves an LPAR Lazarus last knew on another host to that host, even if the failed host still lists it', () => {
-    const seen = evidence({ 'dc1-s04': { state: 'Error', partitions: { app04: 'Not Available' } }, 'dc1-s03': { state: 'Power Off', partitions: { app04: 'Not Activated' } } });
+    const seen = evidence({
+      'dc1-s04': { state: 'Error', partitions: { app04: 'Not Available' } },
+      'dc1-s03': { state: 'Power Off', partitions: { app04: 'Not Activated' } },
+    });
     const moved = { ...lpar('app04'), lastKnownHost: 'dc1-s03', source: 'failover failover/g/dc1-s04/run-1' };
     const verdict = gateVerdict(moved, seen, 'dc1-s04', { sourcePoweredOff: true, overridden: false });
     assert.equal(verdict.kind, 'not-restarted');
-    assert.match((verdict as { reason: string }).reason, /last knew it on dc1-s03 .*: a failover of that host restarts it/);
+    assert.match(
+      (verdict as { reason: string }).reason,
+      /last knew it on dc1-s03 .*: a failover of that host restarts it/,
+    );
   });
 
   it('still reports it running where it runs', () => {
-    const seen = evidence({ 'dc1-s04': { state: 'Power Off', partitions: { app04: 'Not Activated' } }, 'dc1-s03': { state: 'Operating', partitions: { app04: 'Running' } } });
+    const seen = evidence({
+      'dc1-s04': { state: 'Power Off', partitions: { app04: 'Not Activated' } },
+      'dc1-s03': { state: 'Operating', partitions: { app04: 'Running' } },
+    });
     const moved = { ...lpar('app04'), lastKnownHost: 'dc1-s03' };
-    assert.deepEqual(gateVerdict(moved, seen, 'dc1-s04', { sourcePoweredOff: true, overridden: false }), { kind: 'running-elsewhere', host: 'dc1-s03' });
+    assert.deepEqual(gateVerdict(moved, seen, 'dc1-s04', { sourcePoweredOff: true, overridden: false }), {
+      kind: 'running-elsewhere',
+      host: 'dc1-s03',
+    });
   });
 });

@@ -18,7 +18,15 @@ import { splitShellWords } from '../../simulators/shell-words.js';
 
 const ROOT = join(import.meta.dirname, '..', 'fixtures', 'devices');
 
-interface Sample { file: string; command: string; exitCode: number; parser: string; source: string; version?: string; expect?: { code: string | null; class: string } }
+interface Sample {
+  file: string;
+  command: string;
+  exitCode: number;
+  parser: string;
+  source: string;
+  version?: string;
+  expect?: { code: string | null; class: string };
+}
 
 function index(dir: 'hmc' | 'vios'): Sample[] {
   return (JSON.parse(readFileSync(join(ROOT, dir, 'index.json'), 'utf8')) as { samples: Sample[] }).samples;
@@ -51,7 +59,11 @@ function profilePool(sample: string, priorities?: string): DevicePool & { comman
   return cannedPool((command) => {
     if (!command.includes('lpar_avail_priority')) return ok(sample);
     if (priorities !== undefined) return ok(priorities);
-    return { stdout: text('hmc', 'error-invalid-attribute-en.txt').replace('bogus_attr_xyz', 'lpar_avail_priority'), stderr: '', exitCode: 1 };
+    return {
+      stdout: text('hmc', 'error-invalid-attribute-en.txt').replace('bogus_attr_xyz', 'lpar_avail_priority'),
+      stderr: '',
+      exitCode: 1,
+    };
   });
 }
 
@@ -68,7 +80,16 @@ describe('HMC corpus: every sample has its provenance', () => {
 
 describe('HMC corpus: parsers', () => {
   it('reads every attribute listing without a parse error, and every record has unique keys', () => {
-    for (const sample of index('hmc').filter((s) => ['attributes', 'profiles', 'systemCapacity.proc', 'systemCapacity.mem', 'partitionResources.proc', 'partitionResources.mem'].includes(s.parser))) {
+    for (const sample of index('hmc').filter((s) =>
+      [
+        'attributes',
+        'profiles',
+        'systemCapacity.proc',
+        'systemCapacity.mem',
+        'partitionResources.proc',
+        'partitionResources.mem',
+      ].includes(s.parser),
+    )) {
       const records = parseAttributeLines('hmc-real', sample.command, text('hmc', sample.file));
       assert.ok(records.length > 0, sample.file);
     }
@@ -88,29 +109,36 @@ describe('HMC corpus: parsers', () => {
       const hmc = new HmcClient(profilePool(text('hmc', sample.file)));
       const profiles = await hmc.profiles('sys');
       assert.ok(profiles.length > 0, sample.file);
-      for (const p of profiles) assert.ok(p.procUnits.desired > 0 && p.memoryMb.desired > 0, `${sample.file}: ${p.lparName}/${p.name}`);
+      for (const p of profiles)
+        assert.ok(p.procUnits.desired > 0 && p.memoryMb.desired > 0, `${sample.file}: ${p.lparName}/${p.name}`);
     }
     const shared = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-shared-power5.txt'))).profiles('sys');
-    assert.deepEqual(
-      shared.find((p) => p.lparName === 'nim1' && p.name === 'normal')?.procUnits,
-      { min: 0.1, desired: 0.3, max: 0.8 },
-    );
+    assert.deepEqual(shared.find((p) => p.lparName === 'nim1' && p.name === 'normal')?.procUnits, {
+      min: 0.1,
+      desired: 0.3,
+      max: 0.8,
+    });
     assert.equal(
       shared.find((p) => p.lparName === 'nim1')?.availabilityPriority,
       127,
       'an HMC without lpar_avail_priority: the default',
     );
-    const spaced = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-name-with-space-p590.txt'))).profiles('sys');
+    const spaced = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-name-with-space-p590.txt'))).profiles(
+      'sys',
+    );
     assert.equal(spaced[0]?.name, 'p590n22 normal');
     // No real profile carries lpar_avail_priority: it is read from the partition listing.
-    const withPriority = await new HmcClient(profilePool(text('hmc', 'lssyscfg-prof-name-with-space-p590.txt'), 'name,lpar_avail_priority\np590n22,191\n')).profiles('sys');
+    const withPriority = await new HmcClient(
+      profilePool(text('hmc', 'lssyscfg-prof-name-with-space-p590.txt'), 'name,lpar_avail_priority\np590n22,191\n'),
+    ).profiles('sys');
     assert.equal(withPriority[0]?.availabilityPriority, 191);
   });
 
   it('case 1: lshwres proc at lpar level counts dedicated cores and shared units; sys level reads the POWER5 sample', async () => {
     const answers: Record<string, string> = {
       'lshwres -r proc -m sys --level lpar': text('hmc', 'lshwres-proc-lpar-dedicated.txt'),
-      'lshwres -r mem -m sys --level lpar': 'lpar_name=aix53_15,lpar_id=15,curr_min_mem=1024,curr_mem=2048,curr_max_mem=4096,mem_mode=ded',
+      'lshwres -r mem -m sys --level lpar':
+        'lpar_name=aix53_15,lpar_id=15,curr_min_mem=1024,curr_mem=2048,curr_max_mem=4096,mem_mode=ded',
     };
     const ded = await new HmcClient(cannedPool((c) => ok(answers[c] ?? ''))).partitionResources('sys');
     assert.deepEqual(ded.get('aix53_15'), { procUnits: 2, memoryMb: 2048, procMode: 'ded' });
@@ -128,17 +156,23 @@ describe('HMC corpus: parsers', () => {
       { procUnits: 0, memoryMb: 0, procMode: 'shared' },
       'a Not Activated partition holds nothing',
     );
-    assert.deepEqual(
-      await hmc.systemCapacity('sys'),
-      { configurableProcUnits: 2, availableProcUnits: 1.1, configurableMemoryMb: 32768, availableMemoryMb: 13696, firmwareMemoryMb: 640 },
-    );
+    assert.deepEqual(await hmc.systemCapacity('sys'), {
+      configurableProcUnits: 2,
+      availableProcUnits: 1.1,
+      configurableMemoryMb: 32768,
+      availableMemoryMb: 13696,
+      firmwareMemoryMb: 640,
+    });
   });
 
   it('case 5: a non-English HMC is refused with the fix named, on its localized "no results"', async () => {
     const polish = text('hmc', 'no-results-pl.txt');
     assert.throws(
       () => parseFieldLines('hmc-real', 'lssyscfg -r frame', polish, ['name']),
-      (err: DeviceError) => /language other than English/.test(err.message) && /locale/.test(err.message) && err.errorClass === 'configuration',
+      (err: DeviceError) =>
+        /language other than English/.test(err.message) &&
+        /locale/.test(err.message) &&
+        err.errorClass === 'configuration',
     );
     assert.throws(
       () => parseAttributeLines('hmc-real', 'lssyscfg -r frame', polish),
@@ -156,7 +190,10 @@ describe('HMC corpus: parsers', () => {
   it('case 5: localized descriptions in a record (os_version=Nieznane) do not matter: states stay English', async () => {
     const hmc = new HmcClient(cannedPool(() => ok(text('hmc', 'lssyscfg-lpar-power5-pl.txt'))));
     const records = parseAttributeLines('hmc-real', 'lssyscfg -r lpar', text('hmc', 'lssyscfg-lpar-power5-pl.txt'));
-    assert.deepEqual(records.map((r) => r.state), ['Running', 'Running', 'Running', 'Not Activated']);
+    assert.deepEqual(
+      records.map((r) => r.state),
+      ['Running', 'Running', 'Running', 'Not Activated'],
+    );
     assert.equal(records[3]?.rmc_ipaddr, '', 'an empty text field is read as empty');
     void hmc;
   });
@@ -165,7 +202,8 @@ describe('HMC corpus: parsers', () => {
     // Crafted, as in the issue: the real V10R3 row widened with the two columns the driver also asks for.
     const real = text('hmc', 'lssyscfg-lpar-F-header-v10r3.txt').split('\n');
     assert.deepEqual(real.slice(0, 2), ['name,lpar_id,state,rmc_state', 'lpar-c,3,Not Activated,inactive']);
-    const sample = 'name,lpar_id,state,rmc_state,lpar_env,curr_profile\nlpar-c,3,Not Activated,inactive,aixlinux,default_profile\n';
+    const sample =
+      'name,lpar_id,state,rmc_state,lpar_env,curr_profile\nlpar-c,3,Not Activated,inactive,aixlinux,default_profile\n';
     const hmc = new HmcClient(cannedPool(() => ok(sample)));
     assert.equal((await hmc.partition('system-a', 'lpar-c'))?.state, 'Not Activated');
     await assert.rejects(hmc.partition('system-a', 'lpar-d'), /at line 2: field name is "lpar-c", expected "lpar-d"/);
@@ -205,7 +243,10 @@ describe('HMC corpus: partition state meanings', () => {
   it('case 7: Error (running, needs attention) and Not Available (state unknown) may be running; Not Activated is off', () => {
     const help = text('hmc', 'help-partition-states.txt');
     assert.match(help, /^Error\nThe logical partition is running, but it requires attention\./m);
-    assert.match(help, /^Not Available\nThe logical partition is unavailable because the state of the managed system is Error/m);
+    assert.match(
+      help,
+      /^Not Available\nThe logical partition is unavailable because the state of the managed system is Error/m,
+    );
     for (const state of ['Error', 'Not Available']) assert.ok(ACTIVE_PARTITION_STATES.has(state), state);
     assert.equal(ACTIVE_PARTITION_STATES.has('Not Activated'), false);
   });
@@ -214,11 +255,11 @@ describe('HMC corpus: partition state meanings', () => {
 describe('HMC corpus: error classification', () => {
   it('cases 3 and 4: every error sample gets its code (innermost when wrapped) and class', () => {
     for (const sample of index('hmc').filter((s) => s.parser === 'error')) {
-      const failure = hmcFailure(
-        'hmc-real',
-        sample.command,
-        { stdout: text('hmc', sample.file), stderr: '', exitCode: sample.exitCode },
-      );
+      const failure = hmcFailure('hmc-real', sample.command, {
+        stdout: text('hmc', sample.file),
+        stderr: '',
+        exitCode: sample.exitCode,
+      });
       assert.ok(failure, sample.file);
       assert.equal(failure.code ?? null, sample.expect!.code, `${sample.file}: code`);
       assert.equal(failure.errorClass, sample.expect!.class, `${sample.file}: class`);
@@ -235,29 +276,31 @@ describe('HMC corpus: error classification', () => {
   });
 
   it('an unknown code is unknown and not retried; HSCLA9A4 (remote restart in progress) is re-checked, not final', () => {
-    const unknown = hmcFailure(
-      'hmc-real',
-      'chsysstate',
-      { stdout: 'HSCLFFFF Something Lazarus has never seen.', stderr: '', exitCode: 1 },
-    );
+    const unknown = hmcFailure('hmc-real', 'chsysstate', {
+      stdout: 'HSCLFFFF Something Lazarus has never seen.',
+      stderr: '',
+      exitCode: 1,
+    });
     assert.equal(unknown?.errorClass, 'unknown');
     assert.equal(unknown?.retryable, false);
     assert.match(unknown!.message, /Something Lazarus has never seen/);
     assert.equal(
-      hmcFailure('hmc-real', 'rrstartlpar', { stdout: 'HSCLA9A4 remote restart in progress', stderr: '', exitCode: 1 })?.errorClass,
+      hmcFailure('hmc-real', 'rrstartlpar', { stdout: 'HSCLA9A4 remote restart in progress', stderr: '', exitCode: 1 })
+        ?.errorClass,
       'state-recheck',
     );
-    for (const [code, entry] of Object.entries(HMC_ERROR_CODES)) assert.ok(entry.source.length > 5, `${code} names its source`);
+    for (const [code, entry] of Object.entries(HMC_ERROR_CODES))
+      assert.ok(entry.source.length > 5, `${code} names its source`);
   });
 });
 
 describe('HMC corpus: classes reach the activities', () => {
   it('the ApplicationFailure carries the class; only an idempotent read may retry an unknown code', () => {
-    const real = hmcFailure(
-      'hmc-real',
-      'chhwres',
-      { stdout: text('hmc', 'error-HSCL127D-HSCL1288.txt'), stderr: '', exitCode: 1 },
-    );
+    const real = hmcFailure('hmc-real', 'chhwres', {
+      stdout: text('hmc', 'error-HSCL127D-HSCL1288.txt'),
+      stderr: '',
+      exitCode: 1,
+    });
     const failure = toActivityFailure(real) as ApplicationFailure;
     assert.equal(failure.type, 'HmcError.HSCL1288');
     assert.equal(failure.nonRetryable, true);
@@ -281,11 +324,11 @@ describe('HMC corpus: classes reach the activities', () => {
   });
 
   it('a bad -F attribute in Polish is configuration, and its message names the locale fix', () => {
-    const failure = hmcFailure(
-      'hmc-real',
-      'lssyscfg',
-      { stdout: text('hmc', 'error-invalid-attribute-pl.txt'), stderr: '', exitCode: 1 },
-    );
+    const failure = hmcFailure('hmc-real', 'lssyscfg', {
+      stdout: text('hmc', 'error-invalid-attribute-pl.txt'),
+      stderr: '',
+      exitCode: 1,
+    });
     assert.equal(failure?.errorClass, 'configuration');
     assert.match(
       failure!.message,
@@ -294,13 +337,20 @@ describe('HMC corpus: classes reach the activities', () => {
   });
 
   it('HSCLA9A4 (restart already in progress) re-checks the target: running there is success (crafted answer)', async () => {
-    const running = 'name,lpar_id,state,lpar_env,curr_profile,rmc_state\nlpar-c,3,Running,aixlinux,default_profile,active\n';
+    const running =
+      'name,lpar_id,state,lpar_env,curr_profile,rmc_state\nlpar-c,3,Running,aixlinux,default_profile,active\n';
     let restarts = 0;
-    const hmc = new HmcClient(cannedPool((command) => {
-      if (!command.startsWith('rrstartlpar')) return ok(restarts === 0 ? 'No results were found.\n' : running);
-      restarts++;
-      return { stdout: 'HSCLA9A4 A remote restart operation is already in progress for partition lpar-c.', stderr: '', exitCode: 1 };
-    }));
+    const hmc = new HmcClient(
+      cannedPool((command) => {
+        if (!command.startsWith('rrstartlpar')) return ok(restarts === 0 ? 'No results were found.\n' : running);
+        restarts++;
+        return {
+          stdout: 'HSCLA9A4 A remote restart operation is already in progress for partition lpar-c.',
+          stderr: '',
+          exitCode: 1,
+        };
+      }),
+    );
     const outcome = await hmc.remoteRestart('restart', 'failed-sys', 'lpar-c', { target: 'system-a' });
     assert.deepEqual(outcome, { changed: false, detail: 'lpar-c already Running on system-a' });
   });
@@ -310,22 +360,34 @@ describe('VIOS corpus: lsmap forms', () => {
   it('case 9: reads every lsmap -fmt sample (newer 6-field and older 5-field targets, NPIV 12 fields, empty fields as a space)', () => {
     for (const sample of index('vios').filter((s) => s.parser !== 'none' && !s.parser.startsWith('none'))) {
       const out = text('vios', sample.file);
-      const rows = sample.parser === 'scsiMappings' ? parseScsiMappings('vios', sample.command, out) : parseNpivMappings('vios', sample.command, out);
+      const rows =
+        sample.parser === 'scsiMappings'
+          ? parseScsiMappings('vios', sample.command, out)
+          : parseNpivMappings('vios', sample.command, out);
       assert.ok(rows.length > 0, sample.file);
     }
     const [newer] = parseScsiMappings('vios', 'lsmap -all -fmt :', text('vios', 'lsmap-fmt-colon-vios22.txt'));
-    assert.deepEqual(
-      newer,
-      { vhost: 'vhost0', physloc: 'U7778.23X.0000003-V1-C11', clientId: 6, targets: [{ vtd: 'vd_sys_ene', status: 'Available', lun: '0x8100000000000000', backing: 'hdisk1' }] },
-    );
+    assert.deepEqual(newer, {
+      vhost: 'vhost0',
+      physloc: 'U7778.23X.0000003-V1-C11',
+      clientId: 6,
+      targets: [{ vtd: 'vd_sys_ene', status: 'Available', lun: '0x8100000000000000', backing: 'hdisk1' }],
+    });
     const [older] = parseScsiMappings('vios', 'lsmap -all -fmt :', text('vios', 'lsmap-fmt-colon-older-derived.txt'));
-    assert.deepEqual(older?.targets.map((t) => t.backing), ['hdisk2', 'hdisk3', 'hdisk4']);
-    const npiv = parseNpivMappings('vios', 'lsmap -all -npiv -fmt :', text('vios', 'lsmap-npiv-fmt-colon-vios2.txt'));
     assert.deepEqual(
-      npiv.map((m) => [m.vfchost, m.clientId, m.clientName, m.fcPort]).slice(0, 2),
-      [['vfchost0', 5, 'nim1', 'fcs0'], ['vfchost1', 5, 'nim1', 'fcs1']],
+      older?.targets.map((t) => t.backing),
+      ['hdisk2', 'hdisk3', 'hdisk4'],
     );
-    const [unmapped] = parseNpivMappings('vios', 'lsmap -all -npiv -fmt :', text('vios', 'lsmap-npiv-fmt-colon-unmapped-derived.txt'));
+    const npiv = parseNpivMappings('vios', 'lsmap -all -npiv -fmt :', text('vios', 'lsmap-npiv-fmt-colon-vios2.txt'));
+    assert.deepEqual(npiv.map((m) => [m.vfchost, m.clientId, m.clientName, m.fcPort]).slice(0, 2), [
+      ['vfchost0', 5, 'nim1', 'fcs0'],
+      ['vfchost1', 5, 'nim1', 'fcs1'],
+    ]);
+    const [unmapped] = parseNpivMappings(
+      'vios',
+      'lsmap -all -npiv -fmt :',
+      text('vios', 'lsmap-npiv-fmt-colon-unmapped-derived.txt'),
+    );
     assert.deepEqual(
       [unmapped?.clientName, unmapped?.fcPort, unmapped?.status],
       ['', '', 'NOT_LOGGED_IN'],
@@ -338,20 +400,35 @@ describe('VIOS corpus: lsmap forms', () => {
   });
 
   it('an unmapped NPIV adapter (space-filled port) is mapped by mapNpiv, a mapped one is a no-op', async () => {
-    const answers = (command: string): ExecResult => ok(command.includes('lsmap') ? text('vios', 'lsmap-npiv-fmt-colon-unmapped-derived.txt') : 'vfchost4 changed\n');
+    const answers = (command: string): ExecResult =>
+      ok(command.includes('lsmap') ? text('vios', 'lsmap-npiv-fmt-colon-unmapped-derived.txt') : 'vfchost4 changed\n');
     const pool = cannedPool(answers);
     const vios = new ViosClient(new HmcClient(pool), 'p590 frame', 'vios 1');
     assert.equal((await vios.mapNpiv('vfchost4', 'fcs0')).changed, true);
-    assert.deepEqual(
-      splitShellWords(pool.commands.at(-1)!),
-      ['viosvrcmd', '-m', 'p590 frame', '-p', 'vios 1', '-c', 'vfcmap -vadapter vfchost4 -fcp fcs0'],
-    );
+    assert.deepEqual(splitShellWords(pool.commands.at(-1)!), [
+      'viosvrcmd',
+      '-m',
+      'p590 frame',
+      '-p',
+      'vios 1',
+      '-c',
+      'vfcmap -vadapter vfchost4 -fcp fcs0',
+    ]);
   });
 });
 
 describe('names: quoting for the HMC shell', () => {
   it('case 6: any name the HMC allows comes back as one word from the simulator shell parser', () => {
-    for (const name of ['p590n22 normal', "it's", 'a"b', 'tab\tname'.replace('\t', ' '), '$(reboot)', 'semi;colon', 'back\\slash', 'plain-name_1.2']) {
+    for (const name of [
+      'p590n22 normal',
+      "it's",
+      'a"b',
+      'tab\tname'.replace('\t', ' '),
+      '$(reboot)',
+      'semi;colon',
+      'back\\slash',
+      'plain-name_1.2',
+    ]) {
       assert.deepEqual(
         splitShellWords(`chsysstate -f ${shellWord('hmc', 'profile', name)}`),
         ['chsysstate', '-f', name],

@@ -27,12 +27,27 @@ describe('SSH host keys, credentials and pool limits', () => {
 
   it('refuses a device whose host key is not in known_hosts, and one whose key differs', async () => {
     const device = endpoint(f.fleet, 'svc-dc1');
-    const unknown = new SvcClient(f.pool('svc-dc1', {}, KnownHosts.parse('[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDuWQGZmQTPpEo1CzDkP1b+fh2BDqyv5zWG5D5o2Xn9k\n')));
-    await assert.rejects(unknown.listHosts(), (err: DeviceError) => err.kind === 'host-key' && !err.retryable && /unknown host key/.test(err.message));
+    const unknown = new SvcClient(
+      f.pool(
+        'svc-dc1',
+        {},
+        KnownHosts.parse(
+          '[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDuWQGZmQTPpEo1CzDkP1b+fh2BDqyv5zWG5D5o2Xn9k\n',
+        ),
+      ),
+    );
+    await assert.rejects(
+      unknown.listHosts(),
+      (err: DeviceError) => err.kind === 'host-key' && !err.retryable && /unknown host key/.test(err.message),
+    );
     const otherDevice = endpoint(f.fleet, 'hmc-dc1'); // a real key, but another device's
     const wrong = KnownHosts.parse(`[${device.host}]:${device.port} ${otherDevice.hostKey}\n`);
     const mismatched = new SvcClient(f.pool('svc-dc1', {}, wrong));
-    await assert.rejects(mismatched.listHosts(), (err: DeviceError) => err.kind === 'host-key' && /HOST KEY MISMATCH/.test(err.message) && err.message.includes(device.fingerprint));
+    await assert.rejects(
+      mismatched.listHosts(),
+      (err: DeviceError) =>
+        err.kind === 'host-key' && /HOST KEY MISMATCH/.test(err.message) && err.message.includes(device.fingerprint),
+    );
     assert.equal(fingerprint(Buffer.from(device.hostKey.split(' ')[1]!, 'base64')), device.fingerprint);
   });
 
@@ -42,16 +57,28 @@ describe('SSH host keys, credentials and pool limits', () => {
     const salt = Buffer.from('0123456789abcdef0123');
     const hash = createHmac('sha1', salt).update(name).digest('base64'); // OpenSSH HashKnownHosts
     const known = KnownHosts.parse(`|1|${salt.toString('base64')}|${hash} ${device.hostKey}\n`);
-    assert.deepEqual(known.verify(device.host, device.port, Buffer.from(device.hostKey.split(' ')[1]!, 'base64')), { ok: true });
+    assert.deepEqual(known.verify(device.host, device.port, Buffer.from(device.hostKey.split(' ')[1]!, 'base64')), {
+      ok: true,
+    });
     assert.throws(() => KnownHosts.parse('garbage\n', 'kh'), /kh:1: expected "host keytype key"/);
   });
 
   it('refuses wrong credentials as a permanent authentication error without echoing the secret', async () => {
     process.env.LAZARUS_TEST_WRONG_PASSWORD = 'not-the-password';
     const device = endpoint(f.fleet, 'hmc-dc1');
-    const pool = new DevicePool({ name: device.name, host: device.host, port: device.port, user: device.user, credential: 'env:LAZARUS_TEST_WRONG_PASSWORD', knownHosts: KnownHosts.parse(f.fleet.knownHosts()) });
+    const pool = new DevicePool({
+      name: device.name,
+      host: device.host,
+      port: device.port,
+      user: device.user,
+      credential: 'env:LAZARUS_TEST_WRONG_PASSWORD',
+      knownHosts: KnownHosts.parse(f.fleet.knownHosts()),
+    });
     try {
-      await assert.rejects(pool.exec('lssyscfg -r sys'), (err: DeviceError) => err.kind === 'auth' && !err.retryable && !err.message.includes('not-the-password'));
+      await assert.rejects(
+        pool.exec('lssyscfg -r sys'),
+        (err: DeviceError) => err.kind === 'auth' && !err.retryable && !err.message.includes('not-the-password'),
+      );
     } finally {
       await pool.close();
     }
@@ -64,22 +91,39 @@ describe('SSH host keys, credentials and pool limits', () => {
     writeFileSync(keyFile, 'KEY-BYTES');
     assert.equal((resolveCredential(`file:${keyFile}`) as { privateKey: Buffer }).privateKey.toString(), 'KEY-BYTES');
     const secrets = join(dir, 'secrets.yaml');
-    writeFileSync(secrets, `hmc-dc1:\n  password: from-file\nsvc-key:\n  privateKeyFile: ${keyFile}\n  passphrase: pp\nbad:\n  password: 3\n`);
+    writeFileSync(
+      secrets,
+      `hmc-dc1:\n  password: from-file\nsvc-key:\n  privateKeyFile: ${keyFile}\n  passphrase: pp\nbad:\n  password: 3\n`,
+    );
     const env = { LAZARUS_SECRETS_FILE: secrets };
     assert.deepEqual(resolveCredential('secret:hmc-dc1', env), { password: 'from-file' });
     assert.equal((resolveCredential('secret:svc-key', env) as { passphrase?: string }).passphrase, 'pp');
     assert.throws(() => resolveCredential('secret:none', env), /has no entry "none"/);
     assert.throws(() => resolveCredential('secret:bad', env), /secrets\.yaml: entry "bad": expected \{ password \}/);
-    assert.throws(() => resolveCredential('env:LAZARUS_NOT_SET_ANYWHERE', {}), /LAZARUS_NOT_SET_ANYWHERE .* is not set/);
-    assert.throws(() => resolveCredential('hunter2-plain-password'), (err: Error) => /not a credential reference/.test(err.message) && !err.message.includes('hunter2-plain-password'));
+    assert.throws(
+      () => resolveCredential('env:LAZARUS_NOT_SET_ANYWHERE', {}),
+      /LAZARUS_NOT_SET_ANYWHERE .* is not set/,
+    );
+    assert.throws(
+      () => resolveCredential('hunter2-plain-password'),
+      (err: Error) => /not a credential reference/.test(err.message) && !err.message.includes('hunter2-plain-password'),
+    );
   });
 
   it('keeps 300 concurrent commands inside the session and connection-rate limits', async () => {
     await f.control('DELETE', '/counters');
-    const svc = new SvcClient(f.pool('svc-dc1', { maxConnections: 6, maxChannelsPerConnection: 4, maxNewConnectionsPerSecond: 4 }));
+    const svc = new SvcClient(
+      f.pool('svc-dc1', { maxConnections: 6, maxChannelsPerConnection: 4, maxNewConnectionsPerSecond: 4 }),
+    );
     const results = await Promise.all(Array.from({ length: 300 }, () => svc.listHosts()));
-    assert.ok(results.every((hosts) => hosts.length === 4), 'every command answered');
-    const state = await f.control<{ devices: Array<{ name: string; counters: Record<string, number> }> }>('GET', '/state');
+    assert.ok(
+      results.every((hosts) => hosts.length === 4),
+      'every command answered',
+    );
+    const state = await f.control<{ devices: Array<{ name: string; counters: Record<string, number> }> }>(
+      'GET',
+      '/state',
+    );
     const counters = state.devices.find((d) => d.name === 'svc-dc1')!.counters;
     assert.ok(counters.peakSessions! <= 6, `peak sessions ${counters.peakSessions} <= 6`);
     assert.ok(counters.peakSessions! >= 2, 'the pool did open several connections');

@@ -38,7 +38,14 @@ export async function startDriverFleet(fleetFile = SMALL_FLEET, timeScale = 0.00
   const pool = (name: string, limits: Partial<PoolLimits> = {}, hosts = knownHosts) => {
     const device = endpoint(fleet, name);
     const created = new DevicePool(
-      { name: device.name, host: device.host, port: device.port, user: device.user, credential: credentialFor(device), knownHosts: hosts },
+      {
+        name: device.name,
+        host: device.host,
+        port: device.port,
+        user: device.user,
+        credential: credentialFor(device),
+        knownHosts: hosts,
+      },
       { connectTimeoutMs: 5000, commandTimeoutMs: 20_000, ...limits },
     );
     pools.push(created);

@@ -40,11 +40,13 @@ function load(path: string): CorpusFile {
 }
 
 function corpus(dir = ROOT): CorpusFile[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return corpus(path);
-    return name.endsWith('.txt') ? [load(path)] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return corpus(path);
+      return name.endsWith('.txt') ? [load(path)] : [];
+    });
 }
 
 const FILES = corpus();
@@ -209,7 +211,12 @@ describe('SVC corpus: the cases of issue 11, on corpus text', () => {
   });
 
   it('case 8: a listing without a column the driver reads is an error naming command, line and field', async () => {
-    const withoutRcName = f2(lsvdisk, (line) => line.split('!').filter((_, i) => i !== 12).join('!'));
+    const withoutRcName = f2(lsvdisk, (line) =>
+      line
+        .split('!')
+        .filter((_, i) => i !== 12)
+        .join('!'),
+    );
     const { svc } = clientAnswering([['lsvdisk', ok(withoutRcName)]]);
     await assert.rejects(
       svc.listVolumes(),
@@ -238,7 +245,11 @@ describe('SVC corpus: the cases of issue 11, on corpus text', () => {
     const read = clientAnswering([['lsvdisk', ok(emptyCount)]]).svc.listVolumes();
     await assert.rejects(read, /at line 2: field fc_map_count is empty/);
     const volumes = await clientAnswering([['lsvdisk', ok(withBang(lsvdisk))]]).svc.listVolumes();
-    assert.deepEqual(volumes.map((v) => v.rcName), ['', '', '', ''], 'RC_name is blank without remote copy (IBM doc)');
+    assert.deepEqual(
+      volumes.map((v) => v.rcName),
+      ['', '', '', ''],
+      'RC_name is blank without remote copy (IBM doc)',
+    );
   });
 
   it('case 8: repeated port lines are all kept; a repeated key that must be unique is an error', async () => {
@@ -273,7 +284,11 @@ describe('SVC corpus: the cases of issue 11, on corpus text', () => {
 
 /** The corpus body re-delimited with `!`, then each line passed through `edit` (line numbers from 1). */
 function f2(f: CorpusFile, edit: (line: string, n: number) => string): string {
-  return `${withBang(f).trimEnd().split('\n').map((line, i) => edit(line, i + 1)).join('\n')}\n`;
+  return `${withBang(f)
+    .trimEnd()
+    .split('\n')
+    .map((line, i) => edit(line, i + 1))
+    .join('\n')}\n`;
 }
 
 describe('SVC corpus: names Spectrum Virtualize allows go through its shell unchanged', () => {
@@ -339,10 +354,16 @@ describe('SVC corpus ↔ simulator: the simulator prints the corpus layouts', ()
 
   it('detailed views: corpus keys appear in the same order, ports and relationships as repeated lines', async () => {
     for (const f of FILES.filter(isDetailed)) {
-      const keys = f.body.trimEnd().split('\n').map((line) => line.split(delimiterOf(f))[0]!);
+      const keys = f.body
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split(delimiterOf(f))[0]!);
       const output = await simulated(f);
       assert.doesNotMatch(output.trimEnd(), /\n\n/, `${f.file}: no blank lines`);
-      const simulatorKeys = output.trimEnd().split('\n').map((line) => line.split('!')[0]!);
+      const simulatorKeys = output
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split('!')[0]!);
       let at = 0;
       for (const key of keys) {
         at = simulatorKeys.indexOf(key, at);

@@ -8,7 +8,11 @@ import { eventually } from '../support/temporal.js';
 import { assertPlacedOnce, fleetState } from './fixtures/placement-checks.js';
 
 function approvalPolicy(onTimeout: 'abort' | 'proceed') {
-  return (yaml: string) => yaml.replace(/approvalTimeout: \S+/, 'approvalTimeout: 1s').replace(/onApprovalTimeout: \S+/, `onApprovalTimeout: ${onTimeout}`).replace(/pollInterval: \S+/, 'pollInterval: 50');
+  return (yaml: string) =>
+    yaml
+      .replace(/approvalTimeout: \S+/, 'approvalTimeout: 1s')
+      .replace(/onApprovalTimeout: \S+/, `onApprovalTimeout: ${onTimeout}`)
+      .replace(/pollInterval: \S+/, 'pollInterval: 50');
 }
 
 async function failover(lazarus: SimulatedLazarus, host: string, mode: 'auto' | 'advisory'): Promise<string> {
@@ -18,16 +22,27 @@ async function failover(lazarus: SimulatedLazarus, host: string, mode: 'auto' | 
 }
 
 function reportOf(lazarus: SimulatedLazarus, path: string): Promise<FailoverReport> {
-  return eventually('the report', async () => {
-    const state = await lazarus.api<{ status: string; report?: FailoverReport }>('GET', path);
-    return state.body.status === 'completed' ? state.body.report : undefined;
-  }, 60_000);
+  return eventually(
+    'the report',
+    async () => {
+      const state = await lazarus.api<{ status: string; report?: FailoverReport }>('GET', path);
+      return state.body.status === 'completed' ? state.body.report : undefined;
+    },
+    60_000,
+  );
 }
 
 /** The hosts, other than the failed one, on which the simulator shows each of the report's LPARs defined. */
 async function definedElsewhere(lazarus: SimulatedLazarus, report: FailoverReport): Promise<Record<string, string[]>> {
   const state = await fleetState(lazarus.fleet.controlUrl);
-  return Object.fromEntries(report.lpars.map((l) => [l.lpar, state.systems.filter((s) => s.name !== report.host && s.partitions.some((p) => p.name === l.lpar)).map((s) => s.name)]));
+  return Object.fromEntries(
+    report.lpars.map((l) => [
+      l.lpar,
+      state.systems
+        .filter((s) => s.name !== report.host && s.partitions.some((p) => p.name === l.lpar))
+        .map((s) => s.name),
+    ]),
+  );
 }
 
 function suite(onTimeout: 'abort' | 'proceed', tests: (lazarus: () => SimulatedLazarus) => void) {
@@ -53,9 +68,15 @@ suite('abort', (lazarus) => {
     assert.equal(report.outcome, 'rejected');
     assert.deepEqual(report.approval, { decision: 'timed-out' });
     assert.ok(report.plan && report.plan.streams.length > 0, 'the plan that was offered is in the report');
-    assert.ok(report.lpars.every((l) => l.step === 'pending'), 'no LPAR was touched');
+    assert.ok(
+      report.lpars.every((l) => l.step === 'pending'),
+      'no LPAR was touched',
+    );
     assert.ok(report.lpars.length > 0);
-    assert.ok(Object.values(await definedElsewhere(lazarus(), report)).every((hosts) => hosts.length === 0), 'no LPAR is defined on another host');
+    assert.ok(
+      Object.values(await definedElsewhere(lazarus(), report)).every((hosts) => hosts.length === 0),
+      'no LPAR is defined on another host',
+    );
     assert.equal((await lazarus().store.recoveryReport(report.workflowId))?.outcome, 'rejected');
     assert.deepEqual(await lazarus().control('GET', '/violations'), []);
   });
@@ -63,13 +84,28 @@ suite('abort', (lazarus) => {
   it('records who rejected and why, and restarts nothing', { timeout: 60_000 }, async () => {
     await lazarus().control('POST', '/faults', { kind: 'host-error', target: 'dc1-s02' });
     const path = await failover(lazarus(), 'dc1-s02', 'advisory');
-    await eventually('the approval phase', async () => ((await lazarus().api<{ progress?: { phase: string } }>('GET', path)).body.progress?.phase === 'approve' ? true : undefined));
-    assert.equal((await lazarus().api('POST', `${path}/reject`, { by: 'carol', reason: 'the host is being repaired in place' })).status, 202);
+    await eventually('the approval phase', async () =>
+      (await lazarus().api<{ progress?: { phase: string } }>('GET', path)).body.progress?.phase === 'approve'
+        ? true
+        : undefined,
+    );
+    assert.equal(
+      (await lazarus().api('POST', `${path}/reject`, { by: 'carol', reason: 'the host is being repaired in place' }))
+        .status,
+      202,
+    );
     const report = await reportOf(lazarus(), path);
     assert.equal(report.outcome, 'rejected');
-    assert.deepEqual(report.approval, { decision: 'rejected', by: 'carol', reason: 'the host is being repaired in place' });
+    assert.deepEqual(report.approval, {
+      decision: 'rejected',
+      by: 'carol',
+      reason: 'the host is being repaired in place',
+    });
     assert.ok(report.lpars.every((l) => l.step === 'pending'));
-    assert.ok(Object.values(await definedElsewhere(lazarus(), report)).every((hosts) => hosts.length === 0), 'no LPAR is defined on another host');
+    assert.ok(
+      Object.values(await definedElsewhere(lazarus(), report)).every((hosts) => hosts.length === 0),
+      'no LPAR is defined on another host',
+    );
   });
 
   it('leaves a host that is not down alone', { timeout: 60_000 }, async () => {
@@ -87,7 +123,9 @@ suite('proceed', (lazarus) => {
     const report = await reportOf(lazarus(), await failover(lazarus(), 'dc1-s01', 'advisory'));
     assert.equal(report.outcome, 'succeeded');
     assert.deepEqual(report.approval, { decision: 'timed-out' });
-    assert.ok(report.lpars.length > 0 && report.lpars.every((l) => l.step === 'running' && l.destination !== 'dc1-s01'));
+    assert.ok(
+      report.lpars.length > 0 && report.lpars.every((l) => l.step === 'running' && l.destination !== 'dc1-s01'),
+    );
     await assertPlacedOnce(lazarus().fleet.controlUrl, report);
     assert.deepEqual(await lazarus().control('GET', '/violations'), []);
   });

@@ -43,7 +43,9 @@ class StubFleet {
     return {
       readAt: new Date().toISOString(),
       hosts: Object.keys(this.hosts).map((host) =>
-        this.hosts[host] === 'No Connection' ? { host, state: this.hosts[host]!, error: 'HSCL0237 No Connection' } : { host, state: this.hosts[host]!, partitions: { ...this.partitions[host] } },
+        this.hosts[host] === 'No Connection'
+          ? { host, state: this.hosts[host]!, error: 'HSCL0237 No Connection' }
+          : { host, state: this.hosts[host]!, partitions: { ...this.partitions[host] } },
       ),
     };
   }
@@ -53,7 +55,8 @@ class StubFleet {
       hostState: async ({ host }) => this.hosts[host]!,
       waitHostPowerOff: async ({ host }) => {
         await this.fault('waitHostPowerOff');
-        if (this.hosts[host] !== 'Power Off') throw ApplicationFailure.nonRetryable(`${host} is ${this.hosts[host]}`, 'FenceNotConfirmed');
+        if (this.hosts[host] !== 'Power Off')
+          throw ApplicationFailure.nonRetryable(`${host} is ${this.hosts[host]}`, 'FenceNotConfirmed');
         return 'Power Off';
       },
       groupEvidence: async () => this.evidence(),
@@ -63,13 +66,20 @@ class StubFleet {
       ],
       planFailover: async ({ lpars }) => {
         const hosts = ['s2', 's3'];
-        const placed = lpars.map((l) => ({ name: l.name, to: hosts.find((h) => !l.excludeHosts.includes(h) && this.hosts[h] === 'Operating') }));
+        const placed = lpars.map((l) => ({
+          name: l.name,
+          to: hosts.find((h) => !l.excludeHosts.includes(h) && this.hosts[h] === 'Operating'),
+        }));
         const streams = hosts.map((destination) => ({
           destination,
           estimatedMs: 1,
-          lpars: placed.filter((p) => p.to === destination).map((p) => ({ name: p.name, priority: 'high', volumes: [`${p.name}_root`], reduced: false })),
+          lpars: placed
+            .filter((p) => p.to === destination)
+            .map((p) => ({ name: p.name, priority: 'high', volumes: [`${p.name}_root`], reduced: false })),
         }));
-        const unplaced = placed.filter((p) => !p.to).map((p) => ({ lpar: p.name, reason: 'no-surviving-host', detail: 'none left' }));
+        const unplaced = placed
+          .filter((p) => !p.to)
+          .map((p) => ({ lpar: p.name, reason: 'no-surviving-host', detail: 'none left' }));
         return { streams: streams.filter((s) => s.lpars.length > 0), unplaced, estimatedRtoMs: 1 };
       },
       waitLparRunning: async ({ destination, lpar }) => {
@@ -127,7 +137,13 @@ const policy = (overrides: Partial<FailoverPolicy['timing']> = {}, rtoBudgetMs =
   approval: { timeoutMs: 60_000, onTimeout: 'abort' },
   rtoBudgetMs,
   concurrency: { mappingsPerStream: 4, storageOperations: 8, mapAllAtOnce: true },
-  timing: { pollMs: 50, fenceDeadlineMs: 8_000, steps: { mappingMs: 10_000, remoteRestartMs: 10_000, bootMs: 10_000 }, heartbeatMs: 5_000, ...overrides },
+  timing: {
+    pollMs: 50,
+    fenceDeadlineMs: 8_000,
+    steps: { mappingMs: 10_000, remoteRestartMs: 10_000, bootMs: 10_000 },
+    heartbeatMs: 5_000,
+    ...overrides,
+  },
 });
 
 describe('the failover runbook, with stub activities', () => {
@@ -161,7 +177,8 @@ describe('the failover runbook, with stub activities', () => {
       workflowId: uniqueWorkflowId('runbook'),
       args: [{ group: 'g', host: SOURCE, mode, requestedBy: 'test', policy: p }],
     });
-  const phaseOf = async (handle: Awaited<ReturnType<typeof start>>) => (await handle.query<FailoverProgress>('progress')).phase;
+  const phaseOf = async (handle: Awaited<ReturnType<typeof start>>) =>
+    (await handle.query<FailoverProgress>('progress')).phase;
   const waitPhase = (handle: Awaited<ReturnType<typeof start>>, phase: string) =>
     eventually(`phase ${phase}`, async () => ((await phaseOf(handle)) === phase ? true : undefined), 15_000, 20);
 
@@ -204,7 +221,10 @@ describe('the failover runbook, with stub activities', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     fleet.faults.powerOffHost = async () => {
       await held;
-      throw ApplicationFailure.nonRetryable('hmc1: HSCL0237 not allowed in the No Connection state', 'HmcError.HSCL0237');
+      throw ApplicationFailure.nonRetryable(
+        'hmc1: HSCL0237 not allowed in the No Connection state',
+        'HmcError.HSCL0237',
+      );
     };
     const handle = await start('auto');
     await waitPhase(handle, 'fence');
@@ -212,13 +232,20 @@ describe('the failover runbook, with stub activities', () => {
     release();
     await waitPhase(handle, 'fence-blocked');
     assert.ok(fleet.notifications.some((n) => n.kind === 'fence-failed'));
-    assert.equal((await handle.query<FailoverProgress>('progress')).phase, 'fence-blocked', 'the early override was not used');
+    assert.equal(
+      (await handle.query<FailoverProgress>('progress')).phase,
+      'fence-blocked',
+      'the early override was not used',
+    );
     fleet.hosts[SOURCE] = 'Operating';
     fleet.partitions[SOURCE] = { a: 'Running', b: 'Not Activated' };
     await handle.signal('overrideFence', { by: 'bob', reason: 'datacenter says it is dead' });
     const report = (await handle.result()) as FailoverReport;
     assert.equal(report.outcome, 'host-returned');
-    assert.ok(!fleet.changes.some((c) => c.startsWith('unmap') || c.startsWith('restart')), `nothing cut or started: ${fleet.changes}`);
+    assert.ok(
+      !fleet.changes.some((c) => c.startsWith('unmap') || c.startsWith('restart')),
+      `nothing cut or started: ${fleet.changes}`,
+    );
   });
 
   it('alerts the moment the RTO budget is exceeded, while a step still runs', async () => {
@@ -226,7 +253,12 @@ describe('the failover runbook, with stub activities', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     fleet.faults.waitLparRunning = () => held;
     const handle = await start('auto', policy({}, 1_000));
-    await eventually('the rto-exceeded alert', async () => (fleet.notifications.some((n) => n.kind === 'rto-exceeded') ? true : undefined), 15_000, 20);
+    await eventually(
+      'the rto-exceeded alert',
+      async () => (fleet.notifications.some((n) => n.kind === 'rto-exceeded') ? true : undefined),
+      15_000,
+      20,
+    );
     assert.equal(await phaseOf(handle), 'execute', 'the alert came before the end');
     release();
     const report = (await handle.result()) as FailoverReport;

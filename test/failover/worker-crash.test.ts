@@ -13,7 +13,12 @@ import { DeviceRegistry } from '../../activities/devices.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import type { LazarusConfig } from '../../domain/config/index.js';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
-import { failoverPolicy, type FailoverPolicy, type FailoverProgress, type FailoverReport } from '../../domain/failover/index.js';
+import {
+  failoverPolicy,
+  type FailoverPolicy,
+  type FailoverProgress,
+  type FailoverReport,
+} from '../../domain/failover/index.js';
 import { hostFailover } from '../../workflows/failover/index.js';
 import { configForSimulatedFleet } from '../support/simulated-lazarus.js';
 import { ConformanceServer, eventually, REPO_ROOT } from '../support/temporal.js';
@@ -41,8 +46,20 @@ describe('host failover survives the worker being killed', () => {
     store = await openSqliteStore(join(dir, 'lazarus.db'));
     server = await ConformanceServer.start();
     // A first discovery in this process, so the failover has an inventory to plan from.
-    const discovery = await Worker.create({ connection: server.nativeConnection, namespace: server.namespace, taskQueue: 'discovery-only', workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname, activities: createDiscoveryActivities({ config, devices, store, log: () => undefined }) });
-    await discovery.runUntil(server.client.workflow.execute('discoverHostGroup', { taskQueue: 'discovery-only', workflowId: 'crash-discovery', args: [{ group: 'dc1-prod' }] }));
+    const discovery = await Worker.create({
+      connection: server.nativeConnection,
+      namespace: server.namespace,
+      taskQueue: 'discovery-only',
+      workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname,
+      activities: createDiscoveryActivities({ config, devices, store, log: () => undefined }),
+    });
+    await discovery.runUntil(
+      server.client.workflow.execute('discoverHostGroup', {
+        taskQueue: 'discovery-only',
+        workflowId: 'crash-discovery',
+        args: [{ group: 'dc1-prod' }],
+      }),
+    );
   });
 
   after(async () => {
@@ -55,7 +72,11 @@ describe('host failover survives the worker being killed', () => {
   });
 
   async function startWorker(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, server.address, server.namespace, configFile, join(dir, 'lazarus.db')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', WORKER, server.address, server.namespace, configFile, join(dir, 'lazarus.db')],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     children.push(child);
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
@@ -64,38 +85,53 @@ describe('host failover survives the worker being killed', () => {
     return child;
   }
 
-  it('completes after SIGKILL mid-fence, mid-mapping and mid-boot, with no violation', { timeout: 300_000 }, async () => {
-    await fetch(`${fleet.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'host-error', target: 'dc1-s01' }) });
-    let worker = await startWorker();
-    // Short heartbeats so a killed worker's activities are retried within seconds.
-    const configured = failoverPolicy(config, 'dc1-prod')!;
-    const policy: FailoverPolicy = { ...configured, timing: { ...configured.timing, pollMs: 100, heartbeatMs: 2_000 } };
-    const handle = await server.client.workflow.start(hostFailover, { taskQueue: 'lazarus', workflowId: 'failover/dc1-prod/dc1-s01', args: [{ group: 'dc1-prod', host: 'dc1-s01', mode: 'auto', requestedBy: 'test', policy }] });
-    const progress = () => handle.query<FailoverProgress>('progress');
-    // Where the failover is, from its progress query or, for boots (a second or so each here), from the simulator.
-    const booting = async () => {
-      const state = await fleetState(fleet.controlUrl);
-      return state.systems.some((s) => s.name !== 'dc1-s01' && s.partitions.some((p) => p.state === 'Starting'));
-    };
-    const killAt = async (what: string, reached: () => Promise<boolean>) => {
-      await eventually(what, async () => ((await reached()) ? true : undefined), 120_000, 20);
-      worker.kill('SIGKILL');
-      await new Promise((resolve) => worker.once('exit', resolve));
-      worker = await startWorker();
-    };
-    await killAt('mid-fence', async () => (await progress()).phase === 'fence');
-    await killAt('mid-mapping', async () => (await progress()).lpars.some((l) => l.step === 'mapping'));
-    await killAt('mid-boot', booting);
-    const report = (await handle.result()) as FailoverReport;
-    assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars.filter((l) => l.step !== 'running')));
-    assert.equal(report.fence?.poweredOff, true);
-    for (const lpar of report.lpars) {
-      const partition = await devices.hmc('hmc-dc1').partition(lpar.destination!, lpar.lpar);
-      assert.equal(partition?.state, 'Running', `${lpar.lpar} on ${lpar.destination}`);
-    }
-    assert.equal(report.lpars.length, 5);
-    await assertPlacedOnce(fleet.controlUrl, report);
-    assert.deepEqual(await (await fetch(`${fleet.controlUrl}/violations`)).json(), []);
-    assert.equal((await store.recoveryReport(handle.workflowId))?.outcome, 'succeeded');
-  });
+  it(
+    'completes after SIGKILL mid-fence, mid-mapping and mid-boot, with no violation',
+    { timeout: 300_000 },
+    async () => {
+      await fetch(`${fleet.controlUrl}/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'host-error', target: 'dc1-s01' }),
+      });
+      let worker = await startWorker();
+      // Short heartbeats so a killed worker's activities are retried within seconds.
+      const configured = failoverPolicy(config, 'dc1-prod')!;
+      const policy: FailoverPolicy = {
+        ...configured,
+        timing: { ...configured.timing, pollMs: 100, heartbeatMs: 2_000 },
+      };
+      const handle = await server.client.workflow.start(hostFailover, {
+        taskQueue: 'lazarus',
+        workflowId: 'failover/dc1-prod/dc1-s01',
+        args: [{ group: 'dc1-prod', host: 'dc1-s01', mode: 'auto', requestedBy: 'test', policy }],
+      });
+      const progress = () => handle.query<FailoverProgress>('progress');
+      // Where the failover is, from its progress query or, for boots (a second or so each here), from the simulator.
+      const booting = async () => {
+        const state = await fleetState(fleet.controlUrl);
+        return state.systems.some((s) => s.name !== 'dc1-s01' && s.partitions.some((p) => p.state === 'Starting'));
+      };
+      const killAt = async (what: string, reached: () => Promise<boolean>) => {
+        await eventually(what, async () => ((await reached()) ? true : undefined), 120_000, 20);
+        worker.kill('SIGKILL');
+        await new Promise((resolve) => worker.once('exit', resolve));
+        worker = await startWorker();
+      };
+      await killAt('mid-fence', async () => (await progress()).phase === 'fence');
+      await killAt('mid-mapping', async () => (await progress()).lpars.some((l) => l.step === 'mapping'));
+      await killAt('mid-boot', booting);
+      const report = (await handle.result()) as FailoverReport;
+      assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars.filter((l) => l.step !== 'running')));
+      assert.equal(report.fence?.poweredOff, true);
+      for (const lpar of report.lpars) {
+        const partition = await devices.hmc('hmc-dc1').partition(lpar.destination!, lpar.lpar);
+        assert.equal(partition?.state, 'Running', `${lpar.lpar} on ${lpar.destination}`);
+      }
+      assert.equal(report.lpars.length, 5);
+      await assertPlacedOnce(fleet.controlUrl, report);
+      assert.deepEqual(await (await fetch(`${fleet.controlUrl}/violations`)).json(), []);
+      assert.equal((await store.recoveryReport(handle.workflowId))?.outcome, 'succeeded');
+    },
+  );
 });

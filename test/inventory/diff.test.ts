@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffInventory, inventoryDiffSchema, inventorySnapshotSchema, InventoryValidationError, parseInventorySnapshot } from '../../domain/inventory/index.js';
+import {
+  diffInventory,
+  inventoryDiffSchema,
+  inventorySnapshotSchema,
+  InventoryValidationError,
+  parseInventorySnapshot,
+} from '../../domain/inventory/index.js';
 import { modified, sampleSnapshot } from './fixtures.js';
 
 const kinds = (changes: ReturnType<typeof diffInventory>) => changes.map((c) => c.kind);
@@ -32,24 +38,52 @@ test('LPAR appeared and disappeared', () => {
 
 test('LPAR moved to another host', () => {
   const next = modified((s) => (s.lpars[1]!.host = 'cec-2'));
-  assert.deepEqual(diffInventory(sampleSnapshot(), next), [{ kind: 'lpar-moved', lpar: 'app01', from: 'cec-1', to: 'cec-2' }]);
+  assert.deepEqual(diffInventory(sampleSnapshot(), next), [
+    { kind: 'lpar-moved', lpar: 'app01', from: 'cec-1', to: 'cec-2' },
+  ]);
 });
 
 test('LPAR resized: CPU, memory or virtual processors', () => {
-  const cpu = diffInventory(sampleSnapshot(), modified((s) => (s.lpars[0]!.processorUnits.desired = 6)));
+  const cpu = diffInventory(
+    sampleSnapshot(),
+    modified((s) => (s.lpars[0]!.processorUnits.desired = 6)),
+  );
   assert.deepEqual(kinds(cpu), ['lpar-resized']);
   assert.equal(cpu[0]!.kind === 'lpar-resized' && cpu[0]!.to.processorUnits.desired, 6);
-  assert.deepEqual(kinds(diffInventory(sampleSnapshot(), modified((s) => (s.lpars[0]!.memoryMb.max = 262144)))), ['lpar-resized']);
-  assert.deepEqual(kinds(diffInventory(sampleSnapshot(), modified((s) => (s.lpars[0]!.virtualProcessors = 4)))), ['lpar-resized']);
+  assert.deepEqual(
+    kinds(
+      diffInventory(
+        sampleSnapshot(),
+        modified((s) => (s.lpars[0]!.memoryMb.max = 262144)),
+      ),
+    ),
+    ['lpar-resized'],
+  );
+  assert.deepEqual(
+    kinds(
+      diffInventory(
+        sampleSnapshot(),
+        modified((s) => (s.lpars[0]!.virtualProcessors = 4)),
+      ),
+    ),
+    ['lpar-resized'],
+  );
 });
 
 test('LPAR state changed', () => {
   const next = modified((s) => (s.lpars[0]!.state = 'Not Activated'));
-  assert.deepEqual(diffInventory(sampleSnapshot(), next), [{ kind: 'lpar-state-changed', lpar: 'db01', from: 'Running', to: 'Not Activated' }]);
+  assert.deepEqual(diffInventory(sampleSnapshot(), next), [
+    { kind: 'lpar-state-changed', lpar: 'db01', from: 'Running', to: 'Not Activated' },
+  ]);
 });
 
 test('volumes added to and removed from an LPAR', () => {
-  const added = { storageSystem: 'svc-dc1', vdiskId: '13', vdiskName: 'db01_log', uid: '600507680C8000000000000000000013' };
+  const added = {
+    storageSystem: 'svc-dc1',
+    vdiskId: '13',
+    vdiskName: 'db01_log',
+    uid: '600507680C8000000000000000000013',
+  };
   const next = modified((s) => (s.lpars[0]!.volumes = [added]));
   assert.deepEqual(diffInventory(sampleSnapshot(), next), [
     { kind: 'lpar-volume-added', lpar: 'db01', volume: added },
@@ -64,8 +98,15 @@ test('VIOS mapping changes of an LPAR: vSCSI backing device and NPIV WWPNs', () 
   });
   const changes = diffInventory(sampleSnapshot(), next);
   assert.deepEqual(kinds(changes), ['lpar-mapping-added', 'lpar-mapping-removed', 'lpar-mapping-removed']);
-  assert.deepEqual(changes[0], { kind: 'lpar-mapping-added', lpar: 'db01', mapping: { type: 'vscsi', vios: 'vios1-cec1', vhost: 'vhost0', backingDevice: 'hdisk5' } });
-  assert.deepEqual(changes.slice(1).map((c) => c.kind === 'lpar-mapping-removed' && c.mapping.type), ['vscsi', 'npiv']);
+  assert.deepEqual(changes[0], {
+    kind: 'lpar-mapping-added',
+    lpar: 'db01',
+    mapping: { type: 'vscsi', vios: 'vios1-cec1', vhost: 'vhost0', backingDevice: 'hdisk5' },
+  });
+  assert.deepEqual(
+    changes.slice(1).map((c) => c.kind === 'lpar-mapping-removed' && c.mapping.type),
+    ['vscsi', 'npiv'],
+  );
 });
 
 test('host appeared, disappeared, changed capacity and state', () => {
@@ -73,22 +114,39 @@ test('host appeared, disappeared, changed capacity and state', () => {
     s.managedSystems[0]!.memoryMb.available = 1000;
     s.managedSystems[0]!.state = 'Error';
     s.managedSystems = s.managedSystems.filter((m) => m.name !== 'cec-2');
-    s.managedSystems.push({ ...structuredClone(sampleSnapshot().managedSystems[1]!), name: 'cec-0', serial: '10ABCD0' });
+    s.managedSystems.push({
+      ...structuredClone(sampleSnapshot().managedSystems[1]!),
+      name: 'cec-0',
+      serial: '10ABCD0',
+    });
   });
   const changes = diffInventory(sampleSnapshot(), next);
-  assert.deepEqual(changes.map((c) => [c.kind, 'host' in c ? c.host : '']), [
-    ['host-appeared', 'cec-0'],
-    ['host-state-changed', 'cec-1'],
-    ['host-capacity-changed', 'cec-1'],
-    ['host-disappeared', 'cec-2'],
-  ]);
+  assert.deepEqual(
+    changes.map((c) => [c.kind, 'host' in c ? c.host : '']),
+    [
+      ['host-appeared', 'cec-0'],
+      ['host-state-changed', 'cec-1'],
+      ['host-capacity-changed', 'cec-1'],
+      ['host-disappeared', 'cec-2'],
+    ],
+  );
 });
 
 test('storage volume mappings added and removed', () => {
-  const next = modified((s) => (s.storageSystems[0]!.mappings = [{ storageHost: 'cec2-npiv', vdiskId: '12', scsiId: 0 }]));
+  const next = modified(
+    (s) => (s.storageSystems[0]!.mappings = [{ storageHost: 'cec2-npiv', vdiskId: '12', scsiId: 0 }]),
+  );
   assert.deepEqual(diffInventory(sampleSnapshot(), next), [
-    { kind: 'storage-mapping-added', storageSystem: 'svc-dc1', mapping: { storageHost: 'cec2-npiv', vdiskId: '12', scsiId: 0 } },
-    { kind: 'storage-mapping-removed', storageSystem: 'svc-dc1', mapping: { storageHost: 'cec1-npiv', vdiskId: '12', scsiId: 0 } },
+    {
+      kind: 'storage-mapping-added',
+      storageSystem: 'svc-dc1',
+      mapping: { storageHost: 'cec2-npiv', vdiskId: '12', scsiId: 0 },
+    },
+    {
+      kind: 'storage-mapping-removed',
+      storageSystem: 'svc-dc1',
+      mapping: { storageHost: 'cec1-npiv', vdiskId: '12', scsiId: 0 },
+    },
   ]);
 });
 
@@ -99,8 +157,11 @@ test('remote-copy group state or primary changed', () => {
   });
   assert.deepEqual(diffInventory(sampleSnapshot(), next), [
     {
-      kind: 'remote-copy-state-changed', storageSystem: 'svc-dc1', group: 'rccg-db',
-      from: { state: 'consistent_synchronized', primary: 'master' }, to: { state: 'consistent_stopped', primary: 'aux' },
+      kind: 'remote-copy-state-changed',
+      storageSystem: 'svc-dc1',
+      group: 'rccg-db',
+      from: { state: 'consistent_synchronized', primary: 'master' },
+      to: { state: 'consistent_stopped', primary: 'aux' },
     },
   ]);
 });
@@ -121,7 +182,12 @@ test('the diff is ordered by area, subject, kind, whatever the input order', () 
       s.managedSystems.reverse();
     }),
   );
-  assert.deepEqual(kinds(forward), ['host-capacity-changed', 'lpar-moved', 'lpar-state-changed', 'storage-mapping-removed']);
+  assert.deepEqual(kinds(forward), [
+    'host-capacity-changed',
+    'lpar-moved',
+    'lpar-state-changed',
+    'storage-mapping-removed',
+  ]);
   assert.deepEqual(reversed, forward);
 });
 
@@ -130,13 +196,23 @@ test('a bad snapshot is refused with the path of each bad field', () => {
     (s.lpars[1] as { memoryMb: unknown }).memoryMb = { desired: -1, min: 0, max: 1 };
     s.lpars[1]!.name = 'db01';
   });
-  assert.throws(() => parseInventorySnapshot(bad, 'discovery_runs id 7'), (error: unknown) => {
-    assert.ok(error instanceof InventoryValidationError);
-    assert.match(error.message, /^discovery_runs id 7: invalid inventory snapshot: /);
-    assert.match(error.message, /lpars\[1\]\.memoryMb\.desired/);
-    return true;
-  });
-  assert.throws(() => parseInventorySnapshot(modified((s) => (s.lpars[1]!.name = 'db01')), 'x'), /lpars\[1\]\.name: duplicate name "db01"/);
+  assert.throws(
+    () => parseInventorySnapshot(bad, 'discovery_runs id 7'),
+    (error: unknown) => {
+      assert.ok(error instanceof InventoryValidationError);
+      assert.match(error.message, /^discovery_runs id 7: invalid inventory snapshot: /);
+      assert.match(error.message, /lpars\[1\]\.memoryMb\.desired/);
+      return true;
+    },
+  );
+  assert.throws(
+    () =>
+      parseInventorySnapshot(
+        modified((s) => (s.lpars[1]!.name = 'db01')),
+        'x',
+      ),
+    /lpars\[1\]\.name: duplicate name "db01"/,
+  );
 });
 
 test('every change kind the diff produces passes the stored-diff schema, and a damaged change does not', () => {

@@ -19,8 +19,13 @@ export type PostgresAvailability = { server: PostgresServer } | { unavailable: s
 export async function startPostgres(env = process.env): Promise<PostgresAvailability> {
   if (env.LAZARUS_TEST_DATABASE_URL) return { server: serverAt(env.LAZARUS_TEST_DATABASE_URL, async () => undefined) };
   const bin = findServerBinaries();
-  if (!bin) return { unavailable: 'no LAZARUS_TEST_DATABASE_URL and no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb, pg_ctl)' };
-  if (process.getuid?.() === 0 && !postgresUserExists()) return { unavailable: 'running as root and there is no postgres user to run initdb as' };
+  if (!bin)
+    return {
+      unavailable:
+        'no LAZARUS_TEST_DATABASE_URL and no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb, pg_ctl)',
+    };
+  if (process.getuid?.() === 0 && !postgresUserExists())
+    return { unavailable: 'running as root and there is no postgres user to run initdb as' };
   return { server: await startThrowawayCluster(bin) };
 }
 
@@ -28,7 +33,9 @@ function findServerBinaries(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
-  return versions.map((v) => join(root, v, 'bin')).find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
+  return versions
+    .map((v) => join(root, v, 'bin'))
+    .find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
 }
 
 async function startThrowawayCluster(bin: string): Promise<PostgresServer> {
@@ -44,7 +51,16 @@ async function startThrowawayCluster(bin: string): Promise<PostgresServer> {
   };
   try {
     run('initdb', ['-D', data, '-U', 'lazarus', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    ]);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -106,7 +122,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -617,8 +617,7 @@ function checkFailover(track: FailoverTrack, wanted: NonNullable<Expectations['f
   const planned = (
     (
       report.plan as
-        | { streams?: Array<{ destination: string; lpars: Array<{ name: string; priority: string }> }> }
-        | undefined
+        { streams?: Array<{ destination: string; lpars: Array<{ name: string; priority: string }> }> } | undefined
     )?.streams ?? []
   ).flatMap((s) => s.lpars);
   const named = Object.keys(wanted.lpars ?? {}).filter((n) => n !== '*');

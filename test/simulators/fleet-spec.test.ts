@@ -23,25 +23,40 @@ const VALID = `sites:
 `;
 
 function rejects(text: string, expected: RegExp): void {
-  assert.throws(() => parseFleetSpecText(text, 'fleet.yaml'), (error: unknown) => {
-    assert.ok(error instanceof FleetSpecError);
-    assert.match(error.message, expected);
-    return true;
-  });
+  assert.throws(
+    () => parseFleetSpecText(text, 'fleet.yaml'),
+    (error: unknown) => {
+      assert.ok(error instanceof FleetSpecError);
+      assert.match(error.message, expected);
+      return true;
+    },
+  );
 }
 
 describe('fleet YAML validation', () => {
   it('the example fleets load with the names the contract promises', () => {
     const small = loadFleetSpecFile(SMALL_FLEET);
-    assert.deepEqual(small.sites.map((s) => s.name), ['dc1']);
-    assert.deepEqual(small.sites[0]!.systems.map((s) => s.name), ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04']);
+    assert.deepEqual(
+      small.sites.map((s) => s.name),
+      ['dc1'],
+    );
+    assert.deepEqual(
+      small.sites[0]!.systems.map((s) => s.name),
+      ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04'],
+    );
     const lpars = small.sites[0]!.systems.flatMap((s) => s.lpars);
     assert.ok(lpars.length >= 16 && lpars.length <= 24);
     assert.ok(lpars.every((l) => l.volumes.length >= 1 && l.volumes.length <= 6));
     assert.deepEqual([...new Set(lpars.map((l) => l.priority))].sort(), ['high', 'low', 'medium']);
     assert.ok(small.sites[0]!.systems.every((s) => s.vios.length === 2));
     const dr = loadFleetSpecFile(DR_FLEET);
-    assert.deepEqual(dr.sites.map((s) => [s.name, s.hmcs[0]!.name, s.storage[0]!.name]), [['dc1', 'hmc-dc1', 'svc-dc1'], ['dc2', 'hmc-dc2', 'svc-dc2']]);
+    assert.deepEqual(
+      dr.sites.map((s) => [s.name, s.hmcs[0]!.name, s.storage[0]!.name]),
+      [
+        ['dc1', 'hmc-dc1', 'svc-dc1'],
+        ['dc2', 'hmc-dc2', 'svc-dc2'],
+      ],
+    );
     assert.ok(dr.remoteCopy.consistencyGroups.every((g) => g.master === 'svc-dc1' && g.aux === 'svc-dc2'));
   });
 
@@ -57,14 +72,29 @@ describe('fleet YAML validation', () => {
 
   it('a schema error names the file, the line and the YAML path', () => {
     rejects(VALID.replace('procUnits: 4', 'procUnits: -4'), /^fleet\.yaml:9: sites\[0\]\.systems\[0\]\.procUnits: /);
-    rejects(VALID.replace('priority', 'x').replace('volumes: [db_rootvg]', 'volumes: [db_rootvg]\n            colour: blue'), /^fleet\.yaml:\d+: sites\[0\]\.systems\[0\]\.lpars\[0\]: .*colour/);
+    rejects(
+      VALID.replace('priority', 'x').replace('volumes: [db_rootvg]', 'volumes: [db_rootvg]\n            colour: blue'),
+      /^fleet\.yaml:\d+: sites\[0\]\.systems\[0\]\.lpars\[0\]: .*colour/,
+    );
   });
 
   it('cross-references are checked: unknown system, unknown storage, duplicate names, min/desired/max', () => {
-    rejects(VALID.replace('systems: [lab-s01]', 'systems: [lab-s09]'), /sites\[0\]\.hmcs\[0\]\.systems\[0\]: unknown managed system "lab-s09"/);
-    rejects(VALID.replace('storage: svc-lab', 'storage: svc-nope'), /sites\[0\]\.systems\[0\]\.storage: unknown storage system "svc-nope"/);
-    rejects(VALID.replace('- name: db', '- name: vios1'), /sites\[0\]\.systems\[0\]\.lpars\[0\]\.name: duplicate partition name "vios1"/);
-    rejects(VALID.replace('procUnits: { desired: 1 }', 'procUnits: { desired: 1, max: 0.5 }'), /lpars\[0\]\.procUnits: must satisfy min <= desired <= max/);
+    rejects(
+      VALID.replace('systems: [lab-s01]', 'systems: [lab-s09]'),
+      /sites\[0\]\.hmcs\[0\]\.systems\[0\]: unknown managed system "lab-s09"/,
+    );
+    rejects(
+      VALID.replace('storage: svc-lab', 'storage: svc-nope'),
+      /sites\[0\]\.systems\[0\]\.storage: unknown storage system "svc-nope"/,
+    );
+    rejects(
+      VALID.replace('- name: db', '- name: vios1'),
+      /sites\[0\]\.systems\[0\]\.lpars\[0\]\.name: duplicate partition name "vios1"/,
+    );
+    rejects(
+      VALID.replace('procUnits: { desired: 1 }', 'procUnits: { desired: 1, max: 0.5 }'),
+      /lpars\[0\]\.procUnits: must satisfy min <= desired <= max/,
+    );
   });
 
   it('broken YAML is reported with its line', () => {

@@ -1,12 +1,21 @@
 import ssh2 from 'ssh2';
-import { type DeviceEndpoint, type FleetSpec, type SimulatedFleet, startSimulatedFleet } from '../../simulators/index.js';
+import {
+  type DeviceEndpoint,
+  type FleetSpec,
+  type SimulatedFleet,
+  startSimulatedFleet,
+} from '../../simulators/index.js';
 
 /** Raw ssh2 access to the simulated devices (deliberately not the drivers) and the control API. */
 
 export const SMALL_FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
 export const DR_FLEET = new URL('../../examples/fleet-dr.yaml', import.meta.url).pathname;
 
-export interface ExecResult { stdout: string; stderr: string; code: number | null }
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
 
 export function startFleet(fleet: string | FleetSpec = SMALL_FLEET, timeScale = 0.0005): Promise<SimulatedFleet> {
   return startSimulatedFleet({ fleet, timeScale });
@@ -19,7 +28,10 @@ export function device(fleet: SimulatedFleet, name: string): DeviceEndpoint {
 }
 
 /** One SSH connection that verifies the host key against the endpoint's fingerprint. */
-export async function connect(endpoint: DeviceEndpoint, auth: { password?: string; privateKey?: string } = { password: endpoint.password }): Promise<ssh2.Client> {
+export async function connect(
+  endpoint: DeviceEndpoint,
+  auth: { password?: string; privateKey?: string } = { password: endpoint.password },
+): Promise<ssh2.Client> {
   const client = new ssh2.Client();
   // One listener for the whole life of the client: a refused or dropped connection may report more than one error.
   let fail: (error: Error) => void = () => undefined;
@@ -30,7 +42,11 @@ export async function connect(endpoint: DeviceEndpoint, auth: { password?: strin
       client.once('ready', () => resolve());
       client.once('close', () => reject(new Error('connection closed before ready')));
       client.connect({
-        host: endpoint.host, port: endpoint.port, username: endpoint.user, ...auth, readyTimeout: 10_000,
+        host: endpoint.host,
+        port: endpoint.port,
+        username: endpoint.user,
+        ...auth,
+        readyTimeout: 10_000,
         hostVerifier: (key: Buffer) => `ssh-ed25519 ${key.toString('base64')}` === endpoint.hostKey,
       });
     });
@@ -68,15 +84,26 @@ export async function exec(fleet: SimulatedFleet, deviceName: string, command: s
   }
 }
 
-export async function control<T = unknown>(fleet: SimulatedFleet, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function control<T = unknown>(
+  fleet: SimulatedFleet,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${fleet.controlUrl}${path}`, {
-    method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };
 }
 
 /** Polls until check() returns a truthy value (simulated durations are tiny at the test time scale). */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5_000): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -87,6 +114,10 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, t
 }
 
 export async function lparState(fleet: SimulatedFleet, system: string, lpar: string): Promise<string> {
-  const result = await exec(fleet, fleet.model.system(system)!.hmc, `lssyscfg -r lpar -m ${system} --filter lpar_names=${lpar} -F state`);
+  const result = await exec(
+    fleet,
+    fleet.model.system(system)!.hmc,
+    `lssyscfg -r lpar -m ${system} --filter lpar_names=${lpar} -F state`,
+  );
   return result.stdout.trim();
 }

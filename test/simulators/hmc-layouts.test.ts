@@ -82,8 +82,15 @@ describe('simulated HMC layouts = real HMC layouts', () => {
     const real = keysOf(lineOf(corpus('hmc/lssyscfg-lpar-power5-pl.txt'), 'name', 'nim1'));
     const simulated = keysOf(lineOf(await hmc('lssyscfg -r lpar -m lab-s01'), 'name', 'big'));
     const positions = real.map((key) => simulated.indexOf(key));
-    assert.ok(positions.every((p) => p >= 0), `missing: ${real.filter((k) => !simulated.includes(k)).join(', ')}`);
-    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'same order');
+    assert.ok(
+      positions.every((p) => p >= 0),
+      `missing: ${real.filter((k) => !simulated.includes(k)).join(', ')}`,
+    );
+    assert.deepEqual(
+      positions,
+      [...positions].sort((a, b) => a - b),
+      'same order',
+    );
   });
 
   it('a bad -F attribute prints the real prose without a code (exit 1)', async () => {
@@ -93,7 +100,10 @@ describe('simulated HMC layouts = real HMC layouts', () => {
   });
 
   it('lsmap -fmt: vSCSI rows have 6 fields per target (as VIOS 2.2), NPIV rows 12 with a space for an empty field', async () => {
-    const vscsi = (await hmc('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).trim().split('\n')[0]!.split(':');
+    const vscsi = (await hmc('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"'))
+      .trim()
+      .split('\n')[0]!
+      .split(':');
     const real = corpus('vios/lsmap-fmt-colon-vios22.txt').trim().split(':');
     assert.equal((vscsi.length - 3) % 6, 0);
     assert.deepEqual(
@@ -111,7 +121,8 @@ describe('simulated HMC layouts = real HMC layouts', () => {
 describe('simulated HMC: partition state meanings and remote restart (IBM HMC help)', () => {
   let fleet: SimulatedFleet;
   const run = (command: string) => exec(fleet, 'hmc-lab', command);
-  const shown = async (lpar: string) => (await run(`lssyscfg -r lpar -m lab-s01 --filter lpar_names=${lpar} -F state`)).stdout.trim();
+  const shown = async (lpar: string) =>
+    (await run(`lssyscfg -r lpar -m lab-s01 --filter lpar_names=${lpar} -F state`)).stdout.trim();
   before(async () => (fleet = await startFleet(labFleet(), 0.0005)));
   after(() => fleet.stop());
   beforeEach(() => control(fleet, 'POST', '/reset'));

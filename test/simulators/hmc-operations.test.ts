@@ -12,11 +12,19 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
   let svc: ssh2.Client;
   const run = (command: string) => execOn(hmc, command);
   const storage = (command: string) => execOn(svc, command);
-  const state = async (system: string, lpar: string) => (await run(`lssyscfg -r lpar -m ${system} --filter lpar_names=${lpar} -F state`)).stdout.trim();
+  const state = async (system: string, lpar: string) =>
+    (await run(`lssyscfg -r lpar -m ${system} --filter lpar_names=${lpar} -F state`)).stdout.trim();
   const systemState = async (system: string) => (await run(`lssyscfg -r sys -m ${system} -F state`)).stdout.trim();
 
   // Transitions the test watches through the HMC get enough time to be seen on a loaded machine.
-  before(async () => (fleet = await startSimulatedFleet({ fleet: labFleet(), timeScale: 0.01, latency: { lparBoot: 100_000, systemPowerOffImmediate: 50_000, migrationSetup: 100_000 } })));
+  before(
+    async () =>
+      (fleet = await startSimulatedFleet({
+        fleet: labFleet(),
+        timeScale: 0.01,
+        latency: { lparBoot: 100_000, systemPowerOffImmediate: 50_000, migrationSetup: 100_000 },
+      })),
+  );
   after(() => fleet.stop());
   beforeEach(async () => {
     await control(fleet, 'POST', '/reset');
@@ -34,7 +42,9 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.deepEqual(started, { stdout: '', stderr: '', code: 0 });
     assert.equal(await state('lab-s01', 'small'), 'Starting');
     await eventually(async () => (await state('lab-s01', 'small')) === 'Running', 'small to be Running');
-    const detail = await run('lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F curr_profile,rmc_state,remote_restart_status');
+    const detail = await run(
+      'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F curr_profile,rmc_state,remote_restart_status',
+    );
     assert.equal(detail.stdout, 'default_profile,active,Remote Restartable\n');
   });
 
@@ -43,7 +53,10 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.equal(running.code, 1);
     assert.match(running.stdout, /^HSCL1529 .*big is in the Running state/);
     assert.match((await run('chsysstate -m lab-s01 -r lpar -o on -n small')).stdout, /^HSCL8016 /);
-    assert.match((await run('chsysstate -m lab-s01 -r lpar -o on -n small -f nosuch')).stdout, /^HSCL8016 The profile named nosuch/);
+    assert.match(
+      (await run('chsysstate -m lab-s01 -r lpar -o on -n small -f nosuch')).stdout,
+      /^HSCL8016 The profile named nosuch/,
+    );
   });
 
   it('an LPAR cannot start without processing units or memory (HSCL0622/HSCL0623)', async () => {
@@ -52,14 +65,21 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.equal(short.code, 1);
     assert.match(short.stdout, /^HSCL0622 .*small: 0\.50 requested, 0\.30 available/);
     await control(fleet, 'POST', '/actions/set-capacity', { system: 'lab-s01', procUnits: 4, memoryMb: 30000 });
-    assert.match((await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile')).stdout, /^HSCL0623 .*8192 MB requested, 5424 MB available/);
+    assert.match(
+      (await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile')).stdout,
+      /^HSCL0623 .*8192 MB requested, 5424 MB available/,
+    );
   });
 
   it('an LPAR cannot start when its volumes are not mapped to the host', async () => {
     assert.equal((await storage('rmvdiskhostmap -host lab-s01 small_rootvg')).code, 0);
     const result = await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile');
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /^The partition small cannot be activated .*storage is not available.*small_rootvg/, 'no invented code: plain text');
+    assert.match(
+      result.stdout,
+      /^The partition small cannot be activated .*storage is not available.*small_rootvg/,
+      'no invented code: plain text',
+    );
   });
 
   it('-b sms ends in Open Firmware; osshutdown stops the partition', async () => {
@@ -67,7 +87,10 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     await eventually(async () => (await state('lab-s01', 'small')) === 'Open Firmware', 'small in SMS');
     assert.equal((await run('chsysstate -m lab-s01 -r lpar -o osshutdown -n small')).code, 0);
     await eventually(async () => (await state('lab-s01', 'small')) === 'Not Activated', 'small stopped');
-    assert.match((await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile -b bogus')).stdout, /^An invalid parameter was entered: -b bogus$/m);
+    assert.match(
+      (await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile -b bogus')).stdout,
+      /^An invalid parameter was entered: -b bogus$/m,
+    );
   });
 
   it('remote restart from a system the HMC cannot reach needs --noconnection', async () => {
@@ -78,14 +101,24 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
       await storage(`mkvdiskhostmap -host lab-s02 ${volume}`);
     }
     await control(fleet, 'POST', '/actions/set-capacity', { system: 'lab-s02', procUnits: 4 });
-    assert.match((await run('rrstartlpar -o restart -m lab-s01 -t lab-s02 -p big')).stdout, /^HSCLA9A6 .*--noconnection/);
+    assert.match(
+      (await run('rrstartlpar -o restart -m lab-s01 -t lab-s02 -p big')).stdout,
+      /^HSCLA9A6 .*--noconnection/,
+    );
     assert.equal((await run('rrstartlpar -o restart -m lab-s01 -t lab-s02 -p big --noconnection')).code, 0);
     await eventually(async () => (await state('lab-s02', 'big')) === 'Running', 'big Running on lab-s02');
     assert.match((await run('lsrrstartlpar -r mc')).stdout, /^auto_cleanup_enabled=0,max_num_rr=32\n$/);
   });
 
   it('lslparmigr -r sys reports mobility capability; migrlpar -o r on an idle LPAR is an error', async () => {
-    assert.equal((await run('lslparmigr -r sys -m lab-s01 -F active_lpar_mobility_capable,num_active_migrations_supported,num_active_migrations_in_progress')).stdout, '1,16,0\n');
+    assert.equal(
+      (
+        await run(
+          'lslparmigr -r sys -m lab-s01 -F active_lpar_mobility_capable,num_active_migrations_supported,num_active_migrations_in_progress',
+        )
+      ).stdout,
+      '1,16,0\n',
+    );
     assert.match((await run('migrlpar -o r -m lab-s01 -p big')).stdout, /^HSCLA31A /);
     assert.match((await run('migrlpar -o s -m lab-s01 -p big')).stdout, /^HSCLA31A /);
     assert.match((await run('migrlpar -o x -m lab-s01 -p big')).stdout, /^An invalid parameter was entered: -o x$/m);
@@ -112,20 +145,33 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
   });
 
   it('remote restart: refused while the source runs, then validate, restart on the target and cleanup', async () => {
-    assert.match((await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big')).stdout, /^HSCLA9A2 .*Operating state/);
+    assert.match(
+      (await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big')).stdout,
+      /^HSCLA9A2 .*Operating state/,
+    );
     await run('chsysstate -m lab-s01 -r sys -o off --immed');
     await eventually(async () => (await systemState('lab-s01')) === 'Power Off', 'Power Off');
     // big needs 2.0 units; lab-s02 has 1.5 free.
     assert.match((await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big')).stdout, /^HSCL0622 /);
     await control(fleet, 'POST', '/actions/set-capacity', { system: 'lab-s02', procUnits: 4 });
-    assert.match((await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big')).stdout, /^The partition big cannot be activated .*big_rootvg, big_data/);
+    assert.match(
+      (await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big')).stdout,
+      /^The partition big cannot be activated .*big_rootvg, big_data/,
+    );
     for (const volume of ['big_rootvg', 'big_data']) {
       assert.equal((await storage(`rmvdiskhostmap -host lab-s01 ${volume}`)).code, 0);
       assert.equal((await storage(`mkvdiskhostmap -host lab-s02 ${volume}`)).code, 0);
     }
-    assert.deepEqual(await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big'), { stdout: '', stderr: '', code: 0 });
+    assert.deepEqual(await run('rrstartlpar -o validate -m lab-s01 -t lab-s02 -p big'), {
+      stdout: '',
+      stderr: '',
+      code: 0,
+    });
     assert.equal((await run('rrstartlpar -o restart -m lab-s01 -t lab-s02 -p big')).code, 0);
-    assert.equal((await run('lsrrstartlpar -r lpar -m lab-s01 --filter lpar_names=big -F remote_restart_status')).stdout, 'Remote Restarted\n');
+    assert.equal(
+      (await run('lsrrstartlpar -r lpar -m lab-s01 --filter lpar_names=big -F remote_restart_status')).stdout,
+      'Remote Restarted\n',
+    );
     await eventually(async () => (await state('lab-s02', 'big')) === 'Running', 'big Running on lab-s02');
     assert.match((await run('rrstartlpar -o cleanup -m lab-s01 -p big')).stdout, /^HSCLA9A5 /);
     await run('chsysstate -m lab-s01 -r sys -o on');
@@ -137,15 +183,29 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
   it('LPM: validate, then migrate shows Migrating - Running and ends on the target', async () => {
     await run('chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile');
     await eventually(async () => (await state('lab-s01', 'small')) === 'Running', 'small Running');
-    assert.match((await run('migrlpar -o v -m lab-s01 -t lab-s02 -p small')).stdout, /^The partition small cannot be activated /);
+    assert.match(
+      (await run('migrlpar -o v -m lab-s01 -t lab-s02 -p small')).stdout,
+      /^The partition small cannot be activated /,
+    );
     assert.equal((await storage('mkvdiskhostmap -force -host lab-s02 small_rootvg')).code, 0);
     assert.equal((await run('migrlpar -o v -m lab-s01 -t lab-s02 -p small')).code, 0);
-    assert.match((await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).stdout, /^vhost1:[^:]+:0x00000003:/m);
+    assert.match(
+      (await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).stdout,
+      /^vhost1:[^:]+:0x00000003:/m,
+    );
     const migration = run('migrlpar -o m -m lab-s01 -t lab-s02 -p small');
     const monitor = await connect(device(fleet, 'hmc-lab'));
     try {
-      await eventually(async () => (await execOn(monitor, 'lslparmigr -r lpar -m lab-s01 --filter lpar_names=small -F migration_state')).stdout === 'Migration In Progress\n', 'migration in progress');
-      assert.equal((await execOn(monitor, 'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F state')).stdout, 'Migrating - Running\n');
+      await eventually(
+        async () =>
+          (await execOn(monitor, 'lslparmigr -r lpar -m lab-s01 --filter lpar_names=small -F migration_state'))
+            .stdout === 'Migration In Progress\n',
+        'migration in progress',
+      );
+      assert.equal(
+        (await execOn(monitor, 'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F state')).stdout,
+        'Migrating - Running\n',
+      );
     } finally {
       monitor.end();
     }
@@ -155,9 +215,17 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     // The HMC moved the VIOS side too: small's adapter is gone from the source and present on the target.
     const smallId = fleet.model.system('lab-s02')!.partitions.find((p) => p.name === 'small')!.id;
     // On lab-s01 small had id 3 (VIOS 1, big 2); before the migration vhost1 served client 0x00000003.
-    assert.doesNotMatch((await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).stdout, /:0x00000003:/);
+    assert.doesNotMatch(
+      (await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all -fmt :"')).stdout,
+      /:0x00000003:/,
+    );
     const target = await run('viosvrcmd -m lab-s02 -p lab-s02-vios1 -c "lsmap -all -fmt :"');
-    assert.match(target.stdout, new RegExp(`^vhost0:[^:]+:0x${smallId.toString(16).padStart(8, '0')}:vtscsi0:Available:0x8100000000000000:hdisk0:`));
+    assert.match(
+      target.stdout,
+      new RegExp(
+        `^vhost0:[^:]+:0x${smallId.toString(16).padStart(8, '0')}:vtscsi0:Available:0x8100000000000000:hdisk0:`,
+      ),
+    );
   });
 
   it('LPM stop (-o s) ends a migration with an error and the LPAR stays on the source', async () => {
@@ -167,7 +235,12 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     const migration = run('migrlpar -o m -m lab-s01 -t lab-s02 -p big');
     const other = await connect(device(fleet, 'hmc-lab'));
     try {
-      await eventually(async () => (await execOn(other, 'lslparmigr -r lpar -m lab-s01 --filter lpar_names=big -F migration_state')).stdout === 'Migration In Progress\n', 'migration in progress');
+      await eventually(
+        async () =>
+          (await execOn(other, 'lslparmigr -r lpar -m lab-s01 --filter lpar_names=big -F migration_state')).stdout ===
+          'Migration In Progress\n',
+        'migration in progress',
+      );
       assert.equal((await execOn(other, 'migrlpar -o s -m lab-s01 -p big')).code, 0);
     } finally {
       other.end();
@@ -187,14 +260,29 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     assert.equal(disks.stdout, 'hdisk0:Available:MPIO IBM 2145 FC Disk\n');
     const uid = fleet.model.storage.get('svc-lab')!.vdisks.find((v) => v.name === 'small_rootvg')!.uid;
     assert.equal((await vios('lsdev -dev hdisk0 -attr unique_id')).stdout, `value\n\n332136${uid}04214503IBMfcp\n`);
-    assert.match((await vios('mkvdev -vdev hdisk0 -vadapter vhost0')).stdout, /^\[VIOSE\d+-\d+\] Device "vhost0" is not a Server Virtual SCSI Adapter/);
+    assert.match(
+      (await vios('mkvdev -vdev hdisk0 -vadapter vhost0')).stdout,
+      /^\[VIOSE\d+-\d+\] Device "vhost0" is not a Server Virtual SCSI Adapter/,
+    );
     // LPM of `small` creates its adapters on lab-s02; here a direct placement does the same.
-    await control(fleet, 'POST', '/actions/place-lpar', { lpar: 'small', from: 'lab-s01', to: 'lab-s02', mapVolumes: false, start: false });
+    await control(fleet, 'POST', '/actions/place-lpar', {
+      lpar: 'small',
+      from: 'lab-s01',
+      to: 'lab-s02',
+      mapVolumes: false,
+      start: false,
+    });
     const mapped = await vios('mkvdev -vdev hdisk0 -vadapter vhost0 -dev small_rootvg');
     assert.deepEqual(mapped, { stdout: 'small_rootvg Available\n', stderr: '', code: 0 });
     const map = await vios('lsmap -vadapter vhost0 -fmt ,');
-    assert.match(map.stdout, /^vhost0,U9009\.42A\.[0-9A-Z]{7}-V1-C\d+,0x0000000[0-9a-f],small_rootvg,Available,0x8100000000000000,hdisk0,[^,]+,false\n$/);
-    assert.match((await vios('lsmap -all')).stdout, /SVSA {12}Physloc[\s\S]*VTD {19}small_rootvg\nStatus {16}Available\nLUN {19}0x8100000000000000\nBacking device {8}hdisk0\n/);
+    assert.match(
+      map.stdout,
+      /^vhost0,U9009\.42A\.[0-9A-Z]{7}-V1-C\d+,0x0000000[0-9a-f],small_rootvg,Available,0x8100000000000000,hdisk0,[^,]+,false\n$/,
+    );
+    assert.match(
+      (await vios('lsmap -all')).stdout,
+      /SVSA {12}Physloc[\s\S]*VTD {19}small_rootvg\nStatus {16}Available\nLUN {19}0x8100000000000000\nBacking device {8}hdisk0\n/,
+    );
     assert.deepEqual(await vios('rmvdev -vtd small_rootvg'), { stdout: 'small_rootvg deleted\n', stderr: '', code: 0 });
     assert.match((await vios('rmvdev -vtd small_rootvg')).stdout, /^\[VIOSE\d+-\d+\] /);
     assert.match((await vios('oem_setup_env')).stdout, /is not a valid command/);
@@ -206,7 +294,6 @@ describe('simulated HMC: power, remote restart, mobility and VIOS mappings', () 
     await eventually(async () => (await state('lab-s01', 'lab-s01-vios1')) === 'Not Activated', 'VIOS down');
     assert.match((await run('viosvrcmd -m lab-s01 -p lab-s01-vios1 -c "lsmap -all"')).stdout, /^HSCL2970 /);
   });
-
 });
 
 describe('simulated VIOS: NPIV', () => {
@@ -220,14 +307,33 @@ describe('simulated VIOS: NPIV', () => {
     try {
       const vios = (n: number, command: string) => run(`viosvrcmd -m dc1-s01 -p dc1-s01-vios${n} -c "${command}"`);
       const listed = await vios(1, 'lsmap -all -npiv -fmt :');
-      assert.match(listed.stdout, /^vfchost0:U9009\.42A\.[0-9A-Z]{7}-V1-C\d+:7:dc1-batch01:AIX:LOGGED_IN:fcs0:[^:]+:1:a:fcs0:/);
-      assert.match((await vios(1, 'lsmap -all -npiv')).stdout, /^Name {10}Physloc[\s\S]*\nStatus:LOGGED_IN\nFC name:fcs0 /);
-      for (const n of [1, 2]) assert.deepEqual(await vios(n, 'vfcmap -vadapter vfchost0 -fcp'), { stdout: 'vfchost0 changed\n', stderr: '', code: 0 });
+      assert.match(
+        listed.stdout,
+        /^vfchost0:U9009\.42A\.[0-9A-Z]{7}-V1-C\d+:7:dc1-batch01:AIX:LOGGED_IN:fcs0:[^:]+:1:a:fcs0:/,
+      );
+      assert.match(
+        (await vios(1, 'lsmap -all -npiv')).stdout,
+        /^Name {10}Physloc[\s\S]*\nStatus:LOGGED_IN\nFC name:fcs0 /,
+      );
+      for (const n of [1, 2])
+        assert.deepEqual(await vios(n, 'vfcmap -vadapter vfchost0 -fcp'), {
+          stdout: 'vfchost0 changed\n',
+          stderr: '',
+          code: 0,
+        });
       assert.match((await vios(1, 'lsmap -vadapter vfchost0 -npiv -fmt :')).stdout, /:NOT_LOGGED_IN:/);
       assert.match((await vios(1, 'vfcmap -vadapter vfchost0 -fcp fcs9')).stdout, /^\[VIOSE\d+-\d+\] .*fcs9/);
       await run('chsysstate -m dc1-s01 -r lpar -o shutdown --immed -n dc1-batch01');
-      await eventually(async () => (await run('lssyscfg -r lpar -m dc1-s01 --filter lpar_names=dc1-batch01 -F state')).stdout === 'Not Activated\n', 'batch01 stopped');
-      assert.match((await run('chsysstate -m dc1-s01 -r lpar -o on -n dc1-batch01 -f default_profile')).stdout, /^The partition dc1-batch01 cannot be activated /);
+      await eventually(
+        async () =>
+          (await run('lssyscfg -r lpar -m dc1-s01 --filter lpar_names=dc1-batch01 -F state')).stdout ===
+          'Not Activated\n',
+        'batch01 stopped',
+      );
+      assert.match(
+        (await run('chsysstate -m dc1-s01 -r lpar -o on -n dc1-batch01 -f default_profile')).stdout,
+        /^The partition dc1-batch01 cannot be activated /,
+      );
       assert.equal((await vios(2, 'vfcmap -vadapter vfchost0 -fcp fcs1')).code, 0);
       assert.equal((await run('chsysstate -m dc1-s01 -r lpar -o on -n dc1-batch01 -f default_profile')).code, 0);
     } finally {

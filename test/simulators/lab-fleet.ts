@@ -9,25 +9,57 @@ import { type FleetSpec } from '../../simulators/index.js';
  */
 export function labFleet(): FleetSpec {
   return {
-    sites: [{
-      name: 'lab',
-      hmcs: [{ name: 'hmc-lab', password: 'hmc-secret', systems: ['lab-s01', 'lab-s02'], maxConcurrentOperations: 4 }],
-      storage: [{ name: 'svc-lab', password: 'svc-secret', maxSessions: 32, maxNewConnectionsPerSecond: 15 }],
-      systems: [
-        {
-          name: 'lab-s01', procUnits: 4, memoryMb: 65536, storage: 'svc-lab',
-          vios: [{ name: 'lab-s01-vios1', procUnits: 0.5, memoryMb: 4096 }],
-          lpars: [
-            { name: 'big', procUnits: { desired: 2 }, memoryMb: { desired: 16384 }, priority: 'high', volumes: ['big_rootvg', 'big_data'] },
-            { name: 'small', procUnits: { desired: 0.5 }, memoryMb: { desired: 8192 }, volumes: ['small_rootvg'], state: 'Not Activated' },
-          ],
-        },
-        {
-          name: 'lab-s02', procUnits: 2, memoryMb: 32768, storage: 'svc-lab',
-          vios: [{ name: 'lab-s02-vios1', procUnits: 0.5, memoryMb: 4096 }],
-          lpars: [{ name: 'lab erp', profile: 'lab erp normal', procMode: 'ded', procUnits: { desired: 1 }, memoryMb: { desired: 4096 }, adapter: 'npiv', state: 'Not Activated' }],
-        },
-      ],
-    }],
+    sites: [
+      {
+        name: 'lab',
+        hmcs: [
+          { name: 'hmc-lab', password: 'hmc-secret', systems: ['lab-s01', 'lab-s02'], maxConcurrentOperations: 4 },
+        ],
+        storage: [{ name: 'svc-lab', password: 'svc-secret', maxSessions: 32, maxNewConnectionsPerSecond: 15 }],
+        systems: [
+          {
+            name: 'lab-s01',
+            procUnits: 4,
+            memoryMb: 65536,
+            storage: 'svc-lab',
+            vios: [{ name: 'lab-s01-vios1', procUnits: 0.5, memoryMb: 4096 }],
+            lpars: [
+              {
+                name: 'big',
+                procUnits: { desired: 2 },
+                memoryMb: { desired: 16384 },
+                priority: 'high',
+                volumes: ['big_rootvg', 'big_data'],
+              },
+              {
+                name: 'small',
+                procUnits: { desired: 0.5 },
+                memoryMb: { desired: 8192 },
+                volumes: ['small_rootvg'],
+                state: 'Not Activated',
+              },
+            ],
+          },
+          {
+            name: 'lab-s02',
+            procUnits: 2,
+            memoryMb: 32768,
+            storage: 'svc-lab',
+            vios: [{ name: 'lab-s02-vios1', procUnits: 0.5, memoryMb: 4096 }],
+            lpars: [
+              {
+                name: 'lab erp',
+                profile: 'lab erp normal',
+                procMode: 'ded',
+                procUnits: { desired: 1 },
+                memoryMb: { desired: 4096 },
+                adapter: 'npiv',
+                state: 'Not Activated',
+              },
+            ],
+          },
+        ],
+      },
+    ],
   };
 }

@@ -6,7 +6,11 @@ import { type DeviceEndpoint, type FleetSpec } from '../../simulators/index.js';
 import { connect, control, device, execOn, startFleet } from './helpers.js';
 import { labFleet } from './lab-fleet.js';
 
-function withStorageLimits(limits: { maxSessions?: number; maxNewConnectionsPerSecond?: number; maxUnauthenticatedConnections?: number }): FleetSpec {
+function withStorageLimits(limits: {
+  maxSessions?: number;
+  maxNewConnectionsPerSecond?: number;
+  maxUnauthenticatedConnections?: number;
+}): FleetSpec {
   const spec = labFleet();
   Object.assign(spec.sites[0]!.storage[0]!, limits);
   return spec;
@@ -18,18 +22,30 @@ function withStorageLimits(limits: { maxSessions?: number; maxNewConnectionsPerS
  */
 async function greetedCount(endpoint: DeviceEndpoint, connections: number): Promise<number> {
   const sockets: Socket[] = [];
-  const greeted = await Promise.all(Array.from({ length: connections }, () => new Promise<boolean>((resolve) => {
-    const socket = tcpConnect(endpoint.port, endpoint.host);
-    sockets.push(socket);
-    socket.once('data', (data) => resolve(data.toString().startsWith('SSH-2.0-')));
-    socket.once('close', () => resolve(false));
-    socket.once('error', () => resolve(false));
-  })));
+  const greeted = await Promise.all(
+    Array.from(
+      { length: connections },
+      () =>
+        new Promise<boolean>((resolve) => {
+          const socket = tcpConnect(endpoint.port, endpoint.host);
+          sockets.push(socket);
+          socket.once('data', (data) => resolve(data.toString().startsWith('SSH-2.0-')));
+          socket.once('close', () => resolve(false));
+          socket.once('error', () => resolve(false));
+        }),
+    ),
+  );
   for (const socket of sockets) socket.destroy();
   return greeted.filter(Boolean).length;
 }
 
-interface Counters { peakSessions: number; refusedSessions: number; refusedConnections: number; peakConnectionsPerSecond: number; commandsRun: number }
+interface Counters {
+  peakSessions: number;
+  refusedSessions: number;
+  refusedConnections: number;
+  peakConnectionsPerSecond: number;
+  commandsRun: number;
+}
 
 async function counters(fleet: Awaited<ReturnType<typeof startFleet>>, name: string): Promise<Counters> {
   const state = await control<{ devices: { name: string; counters: Counters }[] }>(fleet, 'GET', '/state');
@@ -88,7 +104,9 @@ describe('management interface limits', () => {
     try {
       // Slow the HMC so four operations are still running when the fifth arrives (limit 4 in the lab fleet).
       await control(fleet, 'POST', '/faults', { kind: 'slow', target: 'hmc-lab', factor: 200 });
-      const busy = Array.from({ length: 4 }, () => execOn(hmc, 'chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile'));
+      const busy = Array.from({ length: 4 }, () =>
+        execOn(hmc, 'chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile'),
+      );
       await new Promise((resolve) => setTimeout(resolve, 200));
       const refused = await execOn(hmc, 'chsysstate -m lab-s01 -r lpar -o shutdown --immed -n big');
       assert.equal(refused.code, 1);
@@ -107,13 +125,20 @@ describe('management interface limits', () => {
     const fleet = await startFleet(labFleet());
     const svc = await connect(device(fleet, 'svc-lab'));
     try {
-      const fault = await control<{ id: string }>(fleet, 'POST', '/faults', { kind: 'command-hang', target: 'svc-lab', command: 'lshost' });
+      const fault = await control<{ id: string }>(fleet, 'POST', '/faults', {
+        kind: 'command-hang',
+        target: 'svc-lab',
+        command: 'lshost',
+      });
       // Channel opens on one connection reach the server in order, so the 11th finds 10 open.
       const hung = Array.from({ length: 10 }, () => execOn(svc, 'lshost -nohdr'));
       await assert.rejects(execOn(svc, 'lsvdisk'), /open failed|Channel open failure/i);
       await control(fleet, 'DELETE', `/faults/${fault.body.id}`);
       assert.ok((await Promise.all(hung)).every((r) => r.code === 0));
-      const seen = await counters(fleet, 'svc-lab') as Counters & { peakChannelsPerConnection: number; refusedChannels: number };
+      const seen = (await counters(fleet, 'svc-lab')) as Counters & {
+        peakChannelsPerConnection: number;
+        refusedChannels: number;
+      };
       assert.equal(seen.peakChannelsPerConnection, 10);
       assert.equal(seen.refusedChannels, 1);
       assert.equal((await execOn(svc, 'lsvdisk -nohdr')).code, 0, 'the connection is still usable');

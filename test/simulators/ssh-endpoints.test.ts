@@ -85,7 +85,23 @@ describe('SSH endpoints', () => {
 
   it('npm run sim writes the endpoints file (mode 0600), serves the fleet and stops on SIGTERM', async () => {
     const endpointsPath = join(dir, 'endpoints.json');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/main.ts', '--fleet', SMALL_FLEET, '--endpoints', endpointsPath, '--time-scale', '0.01', '--state-dir', join(dir, 'sim')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'simulators/main.ts',
+        '--fleet',
+        SMALL_FLEET,
+        '--endpoints',
+        endpointsPath,
+        '--time-scale',
+        '0.01',
+        '--state-dir',
+        join(dir, 'sim'),
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       let stdout = '';
@@ -99,7 +115,13 @@ describe('SSH endpoints', () => {
       assert.match(stdout, /^hmc hmc-dc1 ssh:\/\/hscroot@127\.0\.0\.1:\d+ SHA256:/m);
       assert.equal(statSync(endpointsPath).mode & 0o777, 0o600);
       const endpoints = JSON.parse(readFileSync(endpointsPath, 'utf8')) as FleetEndpoints;
-      assert.deepEqual(endpoints.devices.map((d) => [d.kind, d.name]), [['hmc', 'hmc-dc1'], ['svc', 'svc-dc1']]);
+      assert.deepEqual(
+        endpoints.devices.map((d) => [d.kind, d.name]),
+        [
+          ['hmc', 'hmc-dc1'],
+          ['svc', 'svc-dc1'],
+        ],
+      );
       const client = await connect(endpoints.devices[0]!);
       assert.equal((await execOn(client, 'lssyscfg -r sys -F name')).stdout, 'dc1-s01\ndc1-s02\ndc1-s03\ndc1-s04\n');
       client.end();
@@ -114,11 +136,18 @@ describe('SSH endpoints', () => {
   it('npm run sim reports a bad fleet file by file, line and YAML path, with exit 2', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, readFileSync(SMALL_FLEET, 'utf8').replace('procUnits: 32', 'procUnits: lots'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/main.ts', '--fleet', bad, '--endpoints', join(dir, 'never.json')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'simulators/main.ts', '--fleet', bad, '--endpoints', join(dir, 'never.json')],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     assert.equal(code, 2);
-    assert.match(stderr, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: sites\\[0\\]\\.systems\\[0\\]\\.procUnits: `));
+    assert.match(
+      stderr,
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: sites\\[0\\]\\.systems\\[0\\]\\.procUnits: `),
+    );
   });
 });

@@ -21,7 +21,12 @@ describe('violation log', () => {
 
   it('starts empty and stays empty through normal operations', async () => {
     await exec(fleet, 'hmc-lab', 'chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile');
-    await eventually(async () => (await exec(fleet, 'hmc-lab', 'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F state')).stdout === 'Running\n', 'small Running');
+    await eventually(
+      async () =>
+        (await exec(fleet, 'hmc-lab', 'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F state')).stdout ===
+        'Running\n',
+      'small Running',
+    );
     assert.deepEqual(await violations(fleet), []);
   });
 
@@ -50,7 +55,10 @@ describe('violation log', () => {
     await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s02 big_data');
     await exec(fleet, 'svc-lab', 'mkvdiskhostmap -force -host lab-s02 big_data');
     const again = await violations(fleet);
-    assert.deepEqual(again.map((v) => v.kind), ['volume-written-from-two-lpars', 'running-lpar-lost-disks', 'volume-written-from-two-lpars']);
+    assert.deepEqual(
+      again.map((v) => v.kind),
+      ['volume-written-from-two-lpars', 'running-lpar-lost-disks', 'volume-written-from-two-lpars'],
+    );
     assert.deepEqual(again[1]!.subjects, ['small', 'lab-s02', 'svc-lab/big_data']);
     assert.equal(again[2]!.cause, 'svc-lab: mkvdiskhostmap -force -host lab-s02 big_data');
   });
@@ -68,11 +76,29 @@ describe('violation log', () => {
     await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 big_data');
     await act(fleet, 'unmap-volume', { storage: 'svc-lab', volume: 'big_rootvg', host: 'lab-s01' });
     const found = await violations(fleet);
-    assert.deepEqual(found.map((v) => [v.kind, v.cause, ...v.subjects]), [
-      ['running-lpar-lost-disks', 'svc-lab: rmvdiskhostmap -host lab-s01 big_data', 'big', 'lab-s01', 'svc-lab/big_data'],
-      ['running-lpar-lost-disks', 'control: unmap-volume svc-lab/big_rootvg from lab-s01', 'big', 'lab-s01', 'svc-lab/big_rootvg'],
-    ]);
-    assert.match(found[0]!.detail, /^volume svc-lab\/big_data was unmapped from host lab-s01 while LPAR big may be running on lab-s01: partition state Running, system Operating$/);
+    assert.deepEqual(
+      found.map((v) => [v.kind, v.cause, ...v.subjects]),
+      [
+        [
+          'running-lpar-lost-disks',
+          'svc-lab: rmvdiskhostmap -host lab-s01 big_data',
+          'big',
+          'lab-s01',
+          'svc-lab/big_data',
+        ],
+        [
+          'running-lpar-lost-disks',
+          'control: unmap-volume svc-lab/big_rootvg from lab-s01',
+          'big',
+          'lab-s01',
+          'svc-lab/big_rootvg',
+        ],
+      ],
+    );
+    assert.match(
+      found[0]!.detail,
+      /^volume svc-lab\/big_data was unmapped from host lab-s01 while LPAR big may be running on lab-s01: partition state Running, system Operating$/,
+    );
   });
 
   it('counts an LPAR of a system in Error (the HMC shows Not Available) as may-be-running', async () => {
@@ -90,11 +116,19 @@ describe('violation log', () => {
   it('logs nothing for an unmapping from a powered-off host, or of an LPAR that is not activated', async () => {
     await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 small_rootvg');
     assert.equal((await exec(fleet, 'hmc-lab', 'chsysstate -m lab-s01 -r sys -o off --immed')).code, 0);
-    await eventually(async () => (await exec(fleet, 'hmc-lab', 'lssyscfg -r sys -m lab-s01 -F state')).stdout === 'Power Off\n', 'lab-s01 Power Off');
+    await eventually(
+      async () => (await exec(fleet, 'hmc-lab', 'lssyscfg -r sys -m lab-s01 -F state')).stdout === 'Power Off\n',
+      'lab-s01 Power Off',
+    );
     await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 big_rootvg');
     await exec(fleet, 'svc-lab', 'rmvdiskhostmap -host lab-s01 big_data');
-    const state = (await control<{ storage: Array<{ mappings: Array<{ host: string }> }> }>(fleet, 'GET', '/state')).body;
-    assert.equal(state.storage[0]!.mappings.filter((m) => m.host === 'lab-s01').length, 0, 'every mapping of lab-s01 is gone');
+    const state = (await control<{ storage: Array<{ mappings: Array<{ host: string }> }> }>(fleet, 'GET', '/state'))
+      .body;
+    assert.equal(
+      state.storage[0]!.mappings.filter((m) => m.host === 'lab-s01').length,
+      0,
+      'every mapping of lab-s01 is gone',
+    );
     assert.deepEqual(await violations(fleet), []);
   });
 
@@ -113,7 +147,12 @@ describe('violation log', () => {
     // the LPAR restarted elsewhere without powering the host off.
     await exec(fleet, 'svc-lab', 'mkvdiskhostmap -force -host lab-s02 small_rootvg');
     await exec(fleet, 'hmc-lab', 'chsysstate -m lab-s01 -r lpar -o on -n small -f default_profile');
-    await eventually(async () => (await exec(fleet, 'hmc-lab', 'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F state')).stdout === 'Running\n', 'small Running');
+    await eventually(
+      async () =>
+        (await exec(fleet, 'hmc-lab', 'lssyscfg -r lpar -m lab-s01 --filter lpar_names=small -F state')).stdout ===
+        'Running\n',
+      'small Running',
+    );
     const fault = await control<{ id: string }>(fleet, 'POST', '/faults', { kind: 'host-error', target: 'lab-s01' });
     const restart = await exec(fleet, 'hmc-lab', 'rrstartlpar -o restart -m lab-s01 -t lab-s02 -p small');
     assert.equal(restart.code, 0, restart.stdout);
@@ -141,10 +180,23 @@ describe('violation log across sites', () => {
 
   it('a planned site move (stop production, -access on the aux, start the shadow) leaves the log empty', async () => {
     await exec(fleet, 'hmc-dc1', 'chsysstate -m dc1-s01 -r lpar -o shutdown --immed -n dc1-web01');
-    await eventually(async () => (await exec(fleet, 'hmc-dc1', 'lssyscfg -r lpar -m dc1-s01 --filter lpar_names=dc1-web01 -F state')).stdout === 'Not Activated\n', 'production stopped');
+    await eventually(
+      async () =>
+        (await exec(fleet, 'hmc-dc1', 'lssyscfg -r lpar -m dc1-s01 --filter lpar_names=dc1-web01 -F state')).stdout ===
+        'Not Activated\n',
+      'production stopped',
+    );
     assert.equal((await exec(fleet, 'svc-dc2', 'stoprcconsistgrp -access cg-dc1-s01')).code, 0);
-    assert.equal((await exec(fleet, 'hmc-dc2', 'chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile')).code, 0);
-    await eventually(async () => (await exec(fleet, 'hmc-dc2', 'lssyscfg -r lpar -m dc2-s01 --filter lpar_names=dc1-web01 -F state')).stdout === 'Running\n', 'shadow running');
+    assert.equal(
+      (await exec(fleet, 'hmc-dc2', 'chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile')).code,
+      0,
+    );
+    await eventually(
+      async () =>
+        (await exec(fleet, 'hmc-dc2', 'lssyscfg -r lpar -m dc2-s01 --filter lpar_names=dc1-web01 -F state')).stdout ===
+        'Running\n',
+      'shadow running',
+    );
     assert.deepEqual((await control<Violation[]>(fleet, 'GET', '/violations')).body, []);
   });
 
@@ -159,7 +211,15 @@ describe('violation log across sites', () => {
     assert.equal(started.code, 0, started.stdout);
     const found = (await control<Violation[]>(fleet, 'GET', '/violations')).body;
     const cause = 'hmc-dc2: chsysstate -m dc2-s01 -r lpar -o on -n dc1-web01 -f default_profile';
-    assert.ok(found.some((v) => v.kind === 'volume-written-from-two-lpars' && v.subjects[0] === 'svc-dc1/dc1-web01_rootvg' && v.cause === cause), JSON.stringify(found));
+    assert.ok(
+      found.some(
+        (v) =>
+          v.kind === 'volume-written-from-two-lpars' &&
+          v.subjects[0] === 'svc-dc1/dc1-web01_rootvg' &&
+          v.cause === cause,
+      ),
+      JSON.stringify(found),
+    );
     assert.ok(found.some((v) => v.kind === 'lpar-on-two-hosts' && v.cause === cause));
   });
 });

@@ -21,9 +21,16 @@ const EXAMPLE_CONFIG = new URL('../../examples/lazarus.yaml', import.meta.url).p
  * its passwords as `env:` credential references (so worker processes started by the test inherit them); `edit`
  * changes the YAML text first. The file is written to `dir`/lazarus.yaml.
  */
-export function configForSimulatedFleet(fleet: SimulatedFleet, dir: string, edit: (yaml: string) => string = (y) => y): { config: LazarusConfig; file: string } {
+export function configForSimulatedFleet(
+  fleet: SimulatedFleet,
+  dir: string,
+  edit: (yaml: string) => string = (y) => y,
+): { config: LazarusConfig; file: string } {
   writeFileSync(join(dir, 'known_hosts'), fleet.knownHosts());
-  let text = edit(readFileSync(EXAMPLE_CONFIG, 'utf8')).replace('knownHostsFile: .lazarus/known_hosts', `knownHostsFile: ${join(dir, 'known_hosts')}`);
+  let text = edit(readFileSync(EXAMPLE_CONFIG, 'utf8')).replace(
+    'knownHostsFile: .lazarus/known_hosts',
+    `knownHostsFile: ${join(dir, 'known_hosts')}`,
+  );
   for (const device of fleet.endpoints.devices) {
     const variable = `LAZARUS_TEST_DEVICE_${device.name.replace(/-/g, '_').toUpperCase()}`;
     process.env[variable] = device.password;
@@ -60,7 +67,12 @@ export interface SimulatedLazarus {
  * Starts the stack on a simulated fleet: `fleet` is a fleet YAML file (default examples/fleet-small.yaml), `timeScale`
  * the simulator's (default 0.0005), `editConfig` changes examples/lazarus.yaml's text before it is parsed.
  */
-export async function startSimulatedLazarus(options: { name: string; timeScale?: number; editConfig?: (yaml: string) => string; fleet?: string }): Promise<SimulatedLazarus> {
+export async function startSimulatedLazarus(options: {
+  name: string;
+  timeScale?: number;
+  editConfig?: (yaml: string) => string;
+  fleet?: string;
+}): Promise<SimulatedLazarus> {
   const dir = mkdtempSync(join(tmpdir(), `lazarus-${options.name}-`));
   const stops: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
   const stop = async () => {
@@ -76,7 +88,14 @@ export async function startSimulatedLazarus(options: { name: string; timeScale?:
     stops.unshift(() => store.close());
     const server = await ConformanceServer.start();
     stops.unshift(() => server.stop());
-    const workers = await startLazarusWorkers({ address: server.address, namespace: server.namespace, config, devices, store, log: () => undefined });
+    const workers = await startLazarusWorkers({
+      address: server.address,
+      namespace: server.namespace,
+      config,
+      devices,
+      store,
+      log: () => undefined,
+    });
     stops.unshift(() => workers.stop());
     const token = `${options.name}-test-token-0123456789`;
     const app = createApi({ client: server.client, config, store, tokens: [token], log: () => undefined });
@@ -86,17 +105,33 @@ export async function startSimulatedLazarus(options: { name: string; timeScale?:
     stops.unshift(() => new Promise((resolve) => http.close(resolve)));
     let discoveries = 0;
     const discover = async (group = 'dc1-prod') => {
-      const outcome = (await server.client.workflow.execute('discoverHostGroup', { taskQueue: MAIN_TASK_QUEUE, workflowId: `discovery-${options.name}-${++discoveries}`, args: [{ group }] })) as { discovery: { status: string } };
+      const outcome = (await server.client.workflow.execute('discoverHostGroup', {
+        taskQueue: MAIN_TASK_QUEUE,
+        workflowId: `discovery-${options.name}-${++discoveries}`,
+        args: [{ group }],
+      })) as { discovery: { status: string } };
       return outcome.discovery.status;
     };
     const apiUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
-    const api = async <T,>(method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const api = async <T>(method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json()) as T };
     };
-    const control = async <T,>(method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${fleet.controlUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      if (!response.ok) throw new Error(`simulator control ${method} ${path}: ${response.status} ${await response.text()}`);
+    const control = async <T>(method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${fleet.controlUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!response.ok)
+        throw new Error(`simulator control ${method} ${path}: ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     };
     return { dir, fleet, server, store, devices, config, workers, apiUrl, token, api, control, discover, stop };

@@ -8,9 +8,22 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkerOptions,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import * as fixtureActivities from '../devserver/conformance/fixtures/activities.js';
-import { chooseTemporalService, startTemporalService, type RunningTemporalService, type StartOptions } from '../../workers/temporal-service.js';
+import {
+  chooseTemporalService,
+  startTemporalService,
+  type RunningTemporalService,
+  type StartOptions,
+} from '../../workers/temporal-service.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CONFORMANCE_FIXTURES = join(REPO_ROOT, 'test', 'devserver', 'conformance', 'fixtures');
@@ -129,7 +142,10 @@ export function assertServiceAvailable(options: StartOptions = {}): void {
   }
 }
 
-export async function connectAll(address: string, namespace: string): Promise<{ connection: Connection; client: Client; nativeConnection: NativeConnection }> {
+export async function connectAll(
+  address: string,
+  namespace: string,
+): Promise<{ connection: Connection; client: Client; nativeConnection: NativeConnection }> {
   const connection = await Connection.connect({ address });
   try {
     const nativeConnection = await NativeConnection.connect({ address });
@@ -168,7 +184,12 @@ export async function historyEventTypes(handle: WorkflowHandle): Promise<string[
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` naming `what`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -186,12 +207,18 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 
 /** Waits until the workflow's history holds an event of `type` (e.g. `ActivityTaskScheduled`). */
 export async function waitForEvent(handle: WorkflowHandle, type: string, timeoutMs = 15_000): Promise<HistoryEvent> {
-  return eventually(`${type} in the history of ${handle.workflowId}`, async () => {
-    const history = await handle.fetchHistory();
-    return (history.events ?? []).find((event) => eventTypeName(event) === type);
-  }, timeoutMs);
+  return eventually(
+    `${type} in the history of ${handle.workflowId}`,
+    async () => {
+      const history = await handle.fetchHistory();
+      return (history.events ?? []).find((event) => eventTypeName(event) === type);
+    },
+    timeoutMs,
+  );
 }
 
 const EVENT_TYPE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(proto.temporal.api.enums.v1.EventType).flatMap(([name, value]) => (typeof value === 'number' ? [[value, name]] : [])),
+  Object.entries(proto.temporal.api.enums.v1.EventType).flatMap(([name, value]) =>
+    typeof value === 'number' ? [[value, name]] : [],
+  ),
 );

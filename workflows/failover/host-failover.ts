@@ -96,9 +96,13 @@ class Failover {
   ) {
     const { devices, timing } = input.policy;
     this.control = proxyActivities<ControlActivities>(controlOptions(timing.heartbeatMs));
-    this.hmc = proxyActivities<HmcActivities>(stepOptions(timing.fenceDeadlineMs, timing.heartbeatMs, deviceQueue(devices.hmc)));
+    this.hmc = proxyActivities<HmcActivities>(
+      stepOptions(timing.fenceDeadlineMs, timing.heartbeatMs, deviceQueue(devices.hmc)),
+    );
     // Cutting storage is the fence's second half: bounded by the same deadline.
-    this.storage = proxyActivities<StorageActivities>(stepOptions(timing.fenceDeadlineMs, timing.heartbeatMs, deviceQueue(devices.storage)));
+    this.storage = proxyActivities<StorageActivities>(
+      stepOptions(timing.fenceDeadlineMs, timing.heartbeatMs, deviceQueue(devices.storage)),
+    );
   }
 
   private get where() {
@@ -109,7 +113,8 @@ class Failover {
     if (!(await this.confirmDown())) return this.finish('not-failed');
     const before = await this.takeRoster();
     if (this.roster.length > 0 && this.roster.every((l) => this.runningElsewhere(l, before))) {
-      for (const l of this.roster) this.run.setLpar(l.name, 'running', { destination: this.runningElsewhere(l, before), priority: l.priority });
+      for (const l of this.roster)
+        this.run.setLpar(l.name, 'running', { destination: this.runningElsewhere(l, before), priority: l.priority });
       return this.finish('already-recovered');
     }
     if (this.input.dryRun || this.input.mode === 'advisory') {
@@ -117,10 +122,13 @@ class Failover {
       if (this.input.dryRun) return this.finish('dry-run');
       if (!(await this.approved())) return this.finish('rejected');
     }
-    if ((await this.fence()) === 'host-returned') return this.hostReturned('before its storage was cut: nothing was cut');
+    if ((await this.fence()) === 'host-returned')
+      return this.hostReturned('before its storage was cut: nothing was cut');
     const restartable = await this.gate();
     if ((await this.cutStorage(restartable)) === 'host-returned') {
-      return this.hostReturned('while its storage was being cut: some of its volume mappings there may be gone, check them before starting it');
+      return this.hostReturned(
+        'while its storage was being cut: some of its volume mappings there may be gone, check them before starting it',
+      );
     }
     await this.restartAll(restartable);
     return this.finish(await this.verify());
@@ -149,8 +157,15 @@ class Failover {
   /** The plan as it would be if the host were fenced now: what an advisory approval and a dry run show. */
   private async dryPlan(evidence: GroupEvidence): Promise<FailoverPlan> {
     this.run.enterPhase('plan');
-    const names = this.roster.filter((l) => gateVerdict(l, evidence, this.input.host, { sourcePoweredOff: true, overridden: false }).kind === 'restart');
-    return this.control.planFailover({ ...this.where, evidence, lpars: names.map((l) => ({ name: l.name, excludeHosts: [] })) });
+    const names = this.roster.filter(
+      (l) =>
+        gateVerdict(l, evidence, this.input.host, { sourcePoweredOff: true, overridden: false }).kind === 'restart',
+    );
+    return this.control.planFailover({
+      ...this.where,
+      evidence,
+      lpars: names.map((l) => ({ name: l.name, excludeHosts: [] })),
+    });
   }
 
   /** 3. Advisory: the dry plan goes out; nothing is touched until an operator approves (or the policy says proceed). */
@@ -159,13 +174,21 @@ class Failover {
     const plan = this.run.plan!;
     const streams = plan.streams.map((s) => `${s.destination}: ${s.lpars.map((l) => l.name).join(', ')}`).join('; ');
     const unplaced = plan.unplaced.map((u) => `${u.lpar} (${u.reason})`).join(', ');
-    await this.notify('warning', 'approval-needed', `failover of ${this.input.host} (${this.input.group}) waits for approval; nothing was touched yet. Plan: ${streams || 'nothing to restart'}${unplaced ? `; cannot place: ${unplaced}` : ''}`);
+    await this.notify(
+      'warning',
+      'approval-needed',
+      `failover of ${this.input.host} (${this.input.group}) waits for approval; nothing was touched yet. Plan: ${streams || 'nothing to restart'}${unplaced ? `; cannot place: ${unplaced}` : ''}`,
+    );
     const decision = await this.gates.approval(this.input.policy.approval.timeoutMs);
     if (!decision) {
       this.run.approval = { decision: 'timed-out' };
       return this.input.policy.approval.onTimeout === 'proceed';
     }
-    this.run.approval = { decision: decision.approved ? 'approved' : 'rejected', by: decision.by, reason: decision.reason };
+    this.run.approval = {
+      decision: decision.approved ? 'approved' : 'rejected',
+      by: decision.by,
+      reason: decision.reason,
+    };
     return decision.approved;
   }
 
@@ -198,7 +221,11 @@ class Failover {
 
   private async waitForOverride(why: string) {
     this.run.enterPhase('fence-blocked');
-    await this.notify('critical', 'fence-failed', `cannot fence ${this.input.host}: ${why}. Nothing is restarted until an operator overrides the fence.`);
+    await this.notify(
+      'critical',
+      'fence-failed',
+      `cannot fence ${this.input.host}: ${why}. Nothing is restarted until an operator overrides the fence.`,
+    );
     const override = await this.gates.fenceOverride();
     this.run.enterPhase('fence');
     return override;
@@ -215,7 +242,8 @@ class Failover {
     for (const lpar of this.roster) {
       const verdict = gateVerdict(lpar, evidence, this.input.host, fence);
       if (verdict.kind === 'restart') restartable.push(lpar);
-      else if (verdict.kind === 'running-elsewhere') this.run.setLpar(lpar.name, 'running', { destination: verdict.host });
+      else if (verdict.kind === 'running-elsewhere')
+        this.run.setLpar(lpar.name, 'running', { destination: verdict.host });
       else this.run.setLpar(lpar.name, verdict.kind, { error: verdict.reason });
     }
     this.gateEvidence = evidence;
@@ -234,7 +262,9 @@ class Failover {
     const lanes = this.input.policy.concurrency.storageOperations;
     const hostDownAt = this.hostDownAt;
     try {
-      await boundedParallel(volumes, lanes, (volume) => this.storage.unmapVolume({ group: this.input.group, volume, host: this.input.host, hostDownAt }));
+      await boundedParallel(volumes, lanes, (volume) =>
+        this.storage.unmapVolume({ group: this.input.group, volume, host: this.input.host, hostDownAt }),
+      );
     } catch (err) {
       if (failureType(err) === 'HostReturned') return 'host-returned';
       throw err;
@@ -253,7 +283,10 @@ class Failover {
     for (const l of this.run.allLpars().filter((l) => isUnfinished(l.step))) {
       const state = here?.partitions?.[l.lpar] ?? 'unknown';
       const why = `not restarted: ${this.input.host} came back (${here?.state ?? 'up'}) ${when}; it is ${state} there`;
-      this.run.setLpar(l.lpar, state === 'Running' ? 'running' : 'not-restarted', { destination: this.input.host, error: why });
+      this.run.setLpar(l.lpar, state === 'Running' ? 'running' : 'not-restarted', {
+        destination: this.input.host,
+        error: why,
+      });
     }
     return this.finish('host-returned');
   }
@@ -270,7 +303,10 @@ class Failover {
       const plan = await this.control.planFailover({ ...this.where, evidence, lpars });
       this.adoptPlan(plan, round);
       await this.runStreams(plan, round);
-      todo = this.run.lparsAt('failed').filter((l) => l.replannable !== false && failedOn.has(l.lpar)).map((l) => l.lpar);
+      todo = this.run
+        .lparsAt('failed')
+        .filter((l) => l.replannable !== false && failedOn.has(l.lpar))
+        .map((l) => l.lpar);
       for (const name of todo) failedOn.get(name)!.push(this.run.lpar(name)!.destination!);
     }
   }
@@ -284,7 +320,8 @@ class Failover {
       const verdict = gateVerdict(lpar, evidence, this.input.host, fence);
       const previous = this.run.lpar(lpar.name)?.error;
       if (verdict.kind === 'restart') restartable.push(lpar.name);
-      else if (verdict.kind === 'running-elsewhere') this.run.setLpar(lpar.name, 'running', { destination: verdict.host, reopen: true });
+      else if (verdict.kind === 'running-elsewhere')
+        this.run.setLpar(lpar.name, 'running', { destination: verdict.host, reopen: true });
       else this.run.setLpar(lpar.name, verdict.kind, { error: `${previous}; before a re-plan: ${verdict.reason}` });
     }
     return { evidence, restartable };
@@ -294,32 +331,45 @@ class Failover {
     if (round === 1) this.run.plan = plan;
     for (const stream of plan.streams) {
       for (const l of stream.lpars) {
-        this.run.setLpar(l.name, 'pending', { destination: stream.destination, attempts: round, priority: l.priority, reopen: true, replannable: undefined });
+        this.run.setLpar(l.name, 'pending', {
+          destination: stream.destination,
+          attempts: round,
+          priority: l.priority,
+          reopen: true,
+          replannable: undefined,
+        });
       }
     }
     for (const u of plan.unplaced) {
       const previous = this.run.lpar(u.lpar)?.error;
       const why = `${u.reason}: ${u.detail}`;
-      this.run.setLpar(u.lpar, round === 1 ? 'unplaced' : 'failed', { error: previous ? `${previous}; re-plan: ${why}` : why });
+      this.run.setLpar(u.lpar, round === 1 ? 'unplaced' : 'failed', {
+        error: previous ? `${previous}; re-plan: ${why}` : why,
+      });
     }
   }
 
   private async runStreams(plan: FailoverPlan, round: number): Promise<void> {
     const { devices, concurrency, timing } = this.input.policy;
-    const results = await boundedParallel(plan.streams, concurrency.maxParallelStreams ?? plan.streams.length, (stream) =>
-      executeChild(restartStream, {
-        workflowId: restartStreamWorkflowId(this.run.workflowId, round, stream.destination),
-        args: [{
-          parentWorkflowId: this.run.workflowId,
-          group: this.input.group,
-          source: this.input.host,
-          destination: stream.destination,
-          round,
-          lpars: stream.lpars,
-          policy: { devices, concurrency, timing },
-          startedAt: this.run.startedAtMs,
-        }],
-      }),
+    const results = await boundedParallel(
+      plan.streams,
+      concurrency.maxParallelStreams ?? plan.streams.length,
+      (stream) =>
+        executeChild(restartStream, {
+          workflowId: restartStreamWorkflowId(this.run.workflowId, round, stream.destination),
+          args: [
+            {
+              parentWorkflowId: this.run.workflowId,
+              group: this.input.group,
+              source: this.input.host,
+              destination: stream.destination,
+              round,
+              lpars: stream.lpars,
+              policy: { devices, concurrency, timing },
+              startedAt: this.run.startedAtMs,
+            },
+          ],
+        }),
     );
     // The children's own results are authoritative (a progress signal may still be in flight).
     for (const result of results as StreamResult[]) for (const l of result.lpars) this.run.takeFromStream(l);
@@ -335,12 +385,16 @@ class Failover {
     for (const l of this.run.lparsAt('running')) {
       const runningOn = evidence.hosts.filter((h) => h.partitions?.[l.lpar] === 'Running').map((h) => h.host);
       if (runningOn.length === 1 && runningOn[0] === l.destination) continue;
-      const seen = evidence.hosts.filter((h) => h.partitions?.[l.lpar] !== undefined).map((h) => `${h.partitions![l.lpar]} on ${h.host}`);
+      const seen = evidence.hosts
+        .filter((h) => h.partitions?.[l.lpar] !== undefined)
+        .map((h) => `${h.partitions![l.lpar]} on ${h.host}`);
       const there = evidence.hosts.find((h) => h.host === l.destination);
       const stateThere = there?.partitions?.[l.lpar] ?? (there?.partitions ? 'absent' : 'unknown');
       // Not Available (its host went into Error) or unreadable: it may still run there; only proof of absence fails it.
       const step = partitionEvidence(stateThere) === 'may-be-running' ? 'blocked' : 'failed';
-      this.run.setLpar(l.lpar, step, { error: `reported running on ${l.destination}, but at the end the HMC shows ${seen.join(', ') || 'it nowhere'}${step === 'blocked' ? ': it may still run there, check it' : ''}` });
+      this.run.setLpar(l.lpar, step, {
+        error: `reported running on ${l.destination}, but at the end the HMC shows ${seen.join(', ') || 'it nowhere'}${step === 'blocked' ? ': it may still run there, check it' : ''}`,
+      });
     }
     await this.writeBack(evidence);
     return restartOutcome(this.run.allLpars());
@@ -352,7 +406,13 @@ class Failover {
       return where ? [{ name: l.name, host: where.host, state: 'Running' }] : [];
     });
     const hostState = evidence.hosts.find((h) => h.host === this.input.host)?.state ?? 'unknown';
-    await this.control.recordFailoverObservations({ ...this.where, workflowId: this.run.workflowId, fenced: true, hostState, lpars });
+    await this.control.recordFailoverObservations({
+      ...this.where,
+      workflowId: this.run.workflowId,
+      fenced: true,
+      hostState,
+      lpars,
+    });
   }
 
   /** Fires an alert the moment the RTO budget is exceeded, not only in the final report. */
@@ -363,7 +423,11 @@ class Failover {
       .then(async () => {
         if (this.finished) return;
         const t = this.run.progress().totals;
-        await this.notify('critical', 'rto-exceeded', `failover of ${this.input.host} exceeded its RTO budget of ${budget / 1000} s in phase ${this.run.phase}: ${t.running} running, ${t.pending} still in progress`);
+        await this.notify(
+          'critical',
+          'rto-exceeded',
+          `failover of ${this.input.host} exceeded its RTO budget of ${budget / 1000} s in phase ${this.run.phase}: ${t.running} running, ${t.pending} still in progress`,
+        );
       })
       .catch(() => undefined);
   }
@@ -383,13 +447,18 @@ class Failover {
     const t = report.totals;
     const fine = report.outcome === 'succeeded' || report.outcome === 'already-recovered';
     const kind = report.stoppedBy ? 'failover-stopped' : 'failover-finished';
-    return this.notify(fine ? 'info' : 'critical', kind, `failover of ${this.input.host}: ${report.outcome}, ${t.running} running, ${t.failed} failed, ${t.blocked} blocked, ${t.notRestarted} not restarted, ${t.unplaced} not placed${report.stoppedBy ? ` (stopped in ${report.stoppedBy})` : ''}`);
+    return this.notify(
+      fine ? 'info' : 'critical',
+      kind,
+      `failover of ${this.input.host}: ${report.outcome}, ${t.running} running, ${t.failed} failed, ${t.blocked} blocked, ${t.notRestarted} not restarted, ${t.unplaced} not placed${report.stoppedBy ? ` (stopped in ${report.stoppedBy})` : ''}`,
+    );
   }
 
   /** Cancelled: nothing new was started after the request; every LPAR's last known state is in the report. */
   finishCancelled(): Promise<FailoverReport> {
     this.run.cancelledDuring ??= this.run.phase;
-    for (const l of this.run.lparsAt('pending')) this.run.setLpar(l.lpar, 'cancelled', { error: 'not started: the failover was cancelled' });
+    for (const l of this.run.lparsAt('pending'))
+      this.run.setLpar(l.lpar, 'cancelled', { error: 'not started: the failover was cancelled' });
     return this.finish('cancelled');
   }
 
@@ -399,8 +468,12 @@ class Failover {
     this.run.stoppedBy = `${this.run.phase}: ${this.fenceSoFar()}${which}${rootMessage(err)}`;
     if (this.roster.length === 0) await this.rosterFromInventory();
     for (const l of this.run.allLpars().filter((l) => isUnfinished(l.step))) {
-      const where = l.step === 'pending' ? 'not started' : `stopped during ${l.step} on ${l.destination}: check it on the HMC`;
-      this.run.setLpar(l.lpar, 'failed', { replannable: false, error: `${where}; the failover stopped (${this.run.stoppedBy})` });
+      const where =
+        l.step === 'pending' ? 'not started' : `stopped during ${l.step} on ${l.destination}: check it on the HMC`;
+      this.run.setLpar(l.lpar, 'failed', {
+        replannable: false,
+        error: `${where}; the failover stopped (${this.run.stoppedBy})`,
+      });
     }
     // A failover that stopped did not finish its work: never `succeeded`, even when nothing was left to restart.
     return this.finish(this.run.lparsAt('running').length > 0 ? 'partial' : 'failed');
@@ -416,7 +489,9 @@ class Failover {
       this.roster = await this.control.failoverRoster({ ...this.where, evidence: noLiveRead });
       for (const l of this.roster) this.run.setLpar(l.name, 'pending', { priority: l.priority });
     } catch (err) {
-      log.warn(`failover ${this.run.workflowId}: the inventory could not name the host's LPARs: ${rootMessage(err as Error)}`);
+      log.warn(
+        `failover ${this.run.workflowId}: the inventory could not name the host's LPARs: ${rootMessage(err as Error)}`,
+      );
     }
   }
 

@@ -18,8 +18,10 @@ export class OperatorGates {
       if (valid('reject', d)) this.decision ??= { approved: false, ...clean(d) };
     });
     setHandler(overrideFenceSignal, (d) => {
-      if (!valid('overrideFence', d) || !d.reason?.trim()) return void log.warn('overrideFence ignored: it needs "by" and a "reason"');
-      if (run.phase !== 'fence-blocked') return void log.warn(`overrideFence ignored: the fence is not blocked (phase ${run.phase})`);
+      if (!valid('overrideFence', d) || !d.reason?.trim())
+        return void log.warn('overrideFence ignored: it needs "by" and a "reason"');
+      if (run.phase !== 'fence-blocked')
+        return void log.warn(`overrideFence ignored: the fence is not blocked (phase ${run.phase})`);
       this.override ??= clean(d);
     });
     setHandler(cancelRequestedSignal, (d) => {
@@ -47,7 +49,10 @@ function clean(d: OperatorDecision): OperatorDecision {
 function valid(signal: string, decision: unknown): decision is OperatorDecision {
   const d = decision as Partial<OperatorDecision> | undefined;
   const ok =
-    typeof d?.by === 'string' && d.by.trim() !== '' && d.by.length <= 200 && (d.reason === undefined || typeof d.reason === 'string');
+    typeof d?.by === 'string' &&
+    d.by.trim() !== '' &&
+    d.by.length <= 200 &&
+    (d.reason === undefined || typeof d.reason === 'string');
   if (!ok) log.warn(`${signal} ignored: it needs "by" (the operator's name) and an optional string "reason"`);
   return ok;
 }

@@ -51,7 +51,14 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
   CancellationScope.current().cancelRequested.catch(() => (cancelled = true));
 
   for (const planned of input.lpars) {
-    const progress: LparProgress = { lpar: planned.name, destination: input.destination, step: 'pending', attempts: input.round, timings: {}, priority: planned.priority };
+    const progress: LparProgress = {
+      lpar: planned.name,
+      destination: input.destination,
+      step: 'pending',
+      attempts: input.round,
+      timings: {},
+      priority: planned.priority,
+    };
     // Progress goes to the parent without waiting for it, even while this stream is being cancelled, so the parent's
     // report knows every LPAR's state; the result below stays authoritative.
     const reach = (step: LparStep, error?: string): void => {
@@ -68,29 +75,51 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
   await Promise.allSettled(signals);
   return { destination: input.destination, lpars: results };
 
-  async function restartOne(planned: PlannedLpar, progress: LparProgress, reach: (step: LparStep, error?: string) => void) {
+  async function restartOne(
+    planned: PlannedLpar,
+    progress: LparProgress,
+    reach: (step: LparStep, error?: string) => void,
+  ) {
     try {
       reach('mapping');
-      await boundedParallel(planned.volumes, mappingLanes(input), (volume) => steps.storage.mapVolume({ group: input.group, volume, destination: input.destination }));
+      await boundedParallel(planned.volumes, mappingLanes(input), (volume) =>
+        steps.storage.mapVolume({ group: input.group, volume, destination: input.destination }),
+      );
       reach('vios');
       await steps.vios.configureVios({ group: input.group, destination: input.destination });
       reach('activating');
-      await steps.restart.restartLpar({ group: input.group, source: input.source, destination: input.destination, lpar: planned.name });
+      await steps.restart.restartLpar({
+        group: input.group,
+        source: input.source,
+        destination: input.destination,
+        lpar: planned.name,
+      });
       reach('waiting-running');
       const { pollMs, steps: deadlines } = input.policy.timing;
-      await steps.boot.waitLparRunning({ group: input.group, destination: input.destination, lpar: planned.name, pollMs, timeoutMs: deadlines.bootMs });
+      await steps.boot.waitLparRunning({
+        group: input.group,
+        destination: input.destination,
+        lpar: planned.name,
+        pollMs,
+        timeoutMs: deadlines.bootMs,
+      });
       reach('running');
     } catch (err) {
       if (!isCancellation(err)) return settleFailure(planned, describe(err), progress, reach);
       cancelled = true;
-      reach('cancelled', `cancelled during ${progress.step}; on ${input.destination} it is now ${await stateOnDestination(planned.name)}`);
+      reach(
+        'cancelled',
+        `cancelled during ${progress.step}; on ${input.destination} it is now ${await stateOnDestination(planned.name)}`,
+      );
     }
   }
 
   /** The LPAR's state on the destination as the HMC reports it now, asked even while the stream is cancelled. */
   function stateOnDestination(lpar: string): Promise<string> {
     return CancellationScope.nonCancellable(() =>
-      steps.read.lparState({ group: input.group, host: input.destination, lpar }).catch((err: unknown) => `unknown (${describe(err)})`),
+      steps.read
+        .lparState({ group: input.group, host: input.destination, lpar })
+        .catch((err: unknown) => `unknown (${describe(err)})`),
     );
   }
 
@@ -100,24 +129,40 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
    * parent may re-plan it onto another host); or a state that may be running or cannot be read: blocked, since a
    * restart elsewhere could run it twice and releasing its volumes could cut the disks under it.
    */
-  async function settleFailure(planned: PlannedLpar, why: string, progress: LparProgress, reach: (step: LparStep, error?: string) => void) {
+  async function settleFailure(
+    planned: PlannedLpar,
+    why: string,
+    progress: LparProgress,
+    reach: (step: LparStep, error?: string) => void,
+  ) {
     const state = await stateOnDestination(planned.name);
     const seen = partitionEvidence(state.startsWith('unknown') ? 'unknown' : state);
     if (seen === 'running') return reach('running');
     if (seen === 'may-be-running') {
       progress.replannable = false;
-      return reach('blocked', `${why}; it is ${state} on ${input.destination}, so it is neither restarted elsewhere nor are its disks released: check it`);
+      return reach(
+        'blocked',
+        `${why}; it is ${state} on ${input.destination}, so it is neither restarted elsewhere nor are its disks released: check it`,
+      );
     }
     try {
       // Every volume of the LPAR, not only those known mapped: unmapping is idempotent and a lost answer is possible.
       // A cancel arriving meanwhile lets the release finish: it is cleanup, and the next LPAR is not started anyway.
       await CancellationScope.nonCancellable(() =>
-        boundedParallel(planned.volumes, mappingLanes(input), (volume) => steps.storage.unmapVolume({ group: input.group, volume, host: input.destination })),
+        boundedParallel(planned.volumes, mappingLanes(input), (volume) =>
+          steps.storage.unmapVolume({ group: input.group, volume, host: input.destination }),
+        ),
       );
-      return reach('failed', `${why}; it is ${state} on ${input.destination} and its volume mappings there were removed`);
+      return reach(
+        'failed',
+        `${why}; it is ${state} on ${input.destination} and its volume mappings there were removed`,
+      );
     } catch (err) {
       progress.replannable = false;
-      return reach('failed', `${why}; removing its volume mappings on ${input.destination} failed (${describe(err)}), so it is not restarted elsewhere: check them`);
+      return reach(
+        'failed',
+        `${why}; removing its volume mappings on ${input.destination} failed (${describe(err)}), so it is not restarted elsewhere: check them`,
+      );
     }
   }
 }
@@ -127,12 +172,17 @@ function stepActivities(input: RestartStreamInput) {
   const { devices, timing } = input.policy;
   const beat = timing.heartbeatMs;
   return {
-    storage: proxyActivities<StorageActivities>(stepOptions(timing.steps.mappingMs, beat, deviceQueue(devices.storage))),
+    storage: proxyActivities<StorageActivities>(
+      stepOptions(timing.steps.mappingMs, beat, deviceQueue(devices.storage)),
+    ),
     vios: proxyActivities<HmcActivities>(stepOptions(timing.steps.mappingMs, beat, deviceQueue(devices.hmc))),
     restart: proxyActivities<HmcActivities>(stepOptions(timing.steps.remoteRestartMs, beat, deviceQueue(devices.hmc))),
     // Waiting for a boot only lists partitions, which the HMC's operation limit does not count: it runs on the main
     // queue, so a long boot never holds one of the device queue's slots.
-    boot: proxyActivities<ControlActivities>({ ...stepOptions(timing.steps.bootMs + 30_000, beat), retry: { maximumAttempts: 2 } }),
+    boot: proxyActivities<ControlActivities>({
+      ...stepOptions(timing.steps.bootMs + 30_000, beat),
+      retry: { maximumAttempts: 2 },
+    }),
     read: proxyActivities<ControlActivities>(controlOptions(beat)),
   };
 }
@@ -144,7 +194,8 @@ function mappingLanes(input: RestartStreamInput): number {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return `${err.cause.type ?? 'error'}: ${err.cause.message}`;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)
+    return `${err.cause.type ?? 'error'}: ${err.cause.message}`;
   if (err instanceof ActivityFailure && err.cause) return `${err.cause.name}: ${err.cause.message}`;
   if (err instanceof Error) return err.cause instanceof Error ? err.cause.message : err.message;
   return String(err);

@@ -51,14 +51,19 @@ export class FailoverRun {
    * Sets an LPAR's step (and what goes with it). A final step is not left again except by a later round of work on
    * the same LPAR (`reopen`), so a late progress signal cannot turn a reported failure back into a pending step.
    */
-  setLpar(name: string, step: LparStep, change: Partial<Omit<LparProgress, 'lpar' | 'step'>> & { reopen?: boolean } = {}): void {
+  setLpar(
+    name: string,
+    step: LparStep,
+    change: Partial<Omit<LparProgress, 'lpar' | 'step'>> & { reopen?: boolean } = {},
+  ): void {
     const { reopen, ...fields } = change;
     const before = this.lpars.get(name);
     if (before && FINAL_STEPS.has(before.step) && !FINAL_STEPS.has(step) && !reopen) return;
     const timings = { ...(before?.timings ?? {}), ...(fields.timings ?? {}) };
     if (timings[step] === undefined) timings[step] = Date.now() - this.startedAtMs;
     const next: LparProgress = { attempts: 0, ...before, ...fields, lpar: name, step, timings };
-    if (FINAL_STEPS.has(step) && step !== 'running' && fields.error === undefined && before?.error) next.error = before.error;
+    if (FINAL_STEPS.has(step) && step !== 'running' && fields.error === undefined && before?.error)
+      next.error = before.error;
     if (step === 'running') delete next.error;
     this.lpars.set(name, next);
   }

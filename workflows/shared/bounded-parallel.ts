@@ -5,7 +5,11 @@
  * nothing new starts, and it waits for the work in flight before rethrowing the first failure: nothing is left running
  * unwatched (a stream, a mapping to a host the caller is giving up on).
  */
-export async function boundedParallel<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function boundedParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;

@@ -30,7 +30,10 @@ describe('devserver conformance: activity retries', () => {
 
   /** The activity failure behind a failed runActivity workflow. */
   const activityFailureOf = async (result: Promise<unknown>): Promise<ActivityFailure> => {
-    const err = await result.then(() => assert.fail('the workflow should have failed'), (e: unknown) => e);
+    const err = await result.then(
+      () => assert.fail('the workflow should have failed'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof WorkflowFailedError, `WorkflowFailedError expected, got ${String(err)}`);
     assert.ok(err.cause instanceof ActivityFailure, `ActivityFailure expected, got ${String(err.cause)}`);
     return err.cause;
@@ -38,8 +41,12 @@ describe('devserver conformance: activity retries', () => {
 
   it('retries until the attempt that succeeds', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-count', {
-      name: 'failUntilAttempt', args: [{ succeedOnAttempt: 3, errorType: 'Transient' }],
-      options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms', backoffCoefficient: 1, maximumAttempts: 5 } },
+      name: 'failUntilAttempt',
+      args: [{ succeedOnAttempt: 3, errorType: 'Transient' }],
+      options: {
+        startToCloseTimeout: '5s',
+        retry: { initialInterval: '50ms', backoffCoefficient: 1, maximumAttempts: 5 },
+      },
     });
     const report = (await handle.result()) as AttemptReport;
     assert.equal(report.attempt, 3);
@@ -48,8 +55,12 @@ describe('devserver conformance: activity retries', () => {
 
   it('does not retry an error type listed in nonRetryableErrorTypes', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-non-retryable-type', {
-      name: 'failUntilAttempt', args: [{ succeedOnAttempt: 5, errorType: 'FenceRefused' }],
-      options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms', nonRetryableErrorTypes: ['FenceRefused'] } },
+      name: 'failUntilAttempt',
+      args: [{ succeedOnAttempt: 5, errorType: 'FenceRefused' }],
+      options: {
+        startToCloseTimeout: '5s',
+        retry: { initialInterval: '50ms', nonRetryableErrorTypes: ['FenceRefused'] },
+      },
     });
     const failure = await activityFailureOf(handle.result());
     assert.equal(failure.retryState, 'NON_RETRYABLE_FAILURE');
@@ -60,7 +71,8 @@ describe('devserver conformance: activity retries', () => {
 
   it('does not retry an ApplicationFailure marked nonRetryable', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-non-retryable-flag', {
-      name: 'failUntilAttempt', args: [{ succeedOnAttempt: 5, errorType: 'Permanent', nonRetryable: true }],
+      name: 'failUntilAttempt',
+      args: [{ succeedOnAttempt: 5, errorType: 'Permanent', nonRetryable: true }],
       options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms' } },
     });
     const failure = await activityFailureOf(handle.result());
@@ -71,8 +83,12 @@ describe('devserver conformance: activity retries', () => {
 
   it('stops after maximumAttempts with retryState MAXIMUM_ATTEMPTS_REACHED', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-maximum', {
-      name: 'failUntilAttempt', args: [{ succeedOnAttempt: 99, errorType: 'Transient' }],
-      options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms', backoffCoefficient: 1, maximumAttempts: 3 } },
+      name: 'failUntilAttempt',
+      args: [{ succeedOnAttempt: 99, errorType: 'Transient' }],
+      options: {
+        startToCloseTimeout: '5s',
+        retry: { initialInterval: '50ms', backoffCoefficient: 1, maximumAttempts: 3 },
+      },
     });
     const failure = await activityFailureOf(handle.result());
     assert.equal(failure.retryState, 'MAXIMUM_ATTEMPTS_REACHED');
@@ -80,26 +96,38 @@ describe('devserver conformance: activity retries', () => {
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'Transient');
     assert.equal(attempts().length, 3);
-    const failed = ((await handle.fetchHistory()).events ?? []).filter((event) => event.activityTaskFailedEventAttributes);
+    const failed = ((await handle.fetchHistory()).events ?? []).filter(
+      (event) => event.activityTaskFailedEventAttributes,
+    );
     assert.equal(failed.length, 1, 'only the final attempt is written to history');
   });
 
   it('spaces attempts by at least the exponential backoff', { timeout: 60_000 }, async () => {
     const { handle, attempts } = await run('retry-backoff', {
-      name: 'failUntilAttempt', args: [{ succeedOnAttempt: 4, errorType: 'Transient' }],
-      options: { startToCloseTimeout: '5s', retry: { initialInterval: '150ms', backoffCoefficient: 2, maximumAttempts: 4 } },
+      name: 'failUntilAttempt',
+      args: [{ succeedOnAttempt: 4, errorType: 'Transient' }],
+      options: {
+        startToCloseTimeout: '5s',
+        retry: { initialInterval: '150ms', backoffCoefficient: 2, maximumAttempts: 4 },
+      },
     });
     await handle.result();
     const starts = attempts();
     assert.equal(starts.length, 4);
     const gaps = starts.slice(1).map((start, index) => start - (starts[index] as number));
     // 10 ms allowance for the clock's granularity; the backoff itself must not be shortened
-    [150, 300, 600].forEach((backoff, index) => assert.ok((gaps[index] as number) >= backoff - 10, `gap ${index + 1} is ${gaps[index]} ms, backoff ${backoff} ms`));
+    [150, 300, 600].forEach((backoff, index) =>
+      assert.ok(
+        (gaps[index] as number) >= backoff - 10,
+        `gap ${index + 1} is ${gaps[index]} ms, backoff ${backoff} ms`,
+      ),
+    );
   });
 
   it('delivers the last heartbeat details of a failed attempt to the next attempt', { timeout: 60_000 }, async () => {
     const { handle } = await run('retry-heartbeat-details', {
-      name: 'checkpointThenFail', args: ['checkpoint-7'],
+      name: 'checkpointThenFail',
+      args: ['checkpoint-7'],
       options: { startToCloseTimeout: '5s', retry: { initialInterval: '50ms', maximumAttempts: 3 } },
     });
     assert.equal(await handle.result(), 'checkpoint-7');

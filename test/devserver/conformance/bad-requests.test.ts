@@ -13,20 +13,27 @@ const hasCode = (code: status) => (err: Error & { code?: number }) => {
 
 /** Sends raw bytes as the request message of a WorkflowService method, bypassing protobuf encoding. */
 function sendRawBytes(address: string, method: string, body: Buffer): Promise<{ error?: ServiceError }> {
-  const Constructor = makeGenericClientConstructor({
-    [method]: {
-      path: `/temporal.api.workflowservice.v1.WorkflowService/${method}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (value: Buffer) => value,
-      requestDeserialize: (value: Buffer) => value,
-      responseSerialize: (value: Buffer) => value,
-      responseDeserialize: (value: Buffer) => value,
+  const Constructor = makeGenericClientConstructor(
+    {
+      [method]: {
+        path: `/temporal.api.workflowservice.v1.WorkflowService/${method}`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (value: Buffer) => value,
+        requestDeserialize: (value: Buffer) => value,
+        responseSerialize: (value: Buffer) => value,
+        responseDeserialize: (value: Buffer) => value,
+      },
     },
-  }, 'RawWorkflowService');
+    'RawWorkflowService',
+  );
   const client = new Constructor(address, credentials.createInsecure());
   return new Promise((resolve) => {
-    const call = client[method] as (body: Buffer, options: { deadline: number }, callback: (error: ServiceError | null) => void) => void;
+    const call = client[method] as (
+      body: Buffer,
+      options: { deadline: number },
+      callback: (error: ServiceError | null) => void,
+    ) => void;
     call.call(client, body, { deadline: Date.now() + 5_000 }, (error) => {
       client.close();
       resolve(error ? { error } : {});
@@ -52,21 +59,56 @@ describe('devserver conformance: bad requests', () => {
     requestId: randomUUID(),
   });
 
-  it('rejects a start without a workflow id, type or task queue with INVALID_ARGUMENT', { timeout: 60_000 }, async () => {
-    const service = server.client.workflowService;
-    await assert.rejects(service.startWorkflowExecution({ ...validStart(), workflowId: '' }), hasCode(status.INVALID_ARGUMENT));
-    await assert.rejects(service.startWorkflowExecution({ ...validStart(), workflowType: { name: '' } }), hasCode(status.INVALID_ARGUMENT));
-    await assert.rejects(service.startWorkflowExecution({ ...validStart(), taskQueue: { name: '' } }), hasCode(status.INVALID_ARGUMENT));
-    await assert.rejects(service.startWorkflowExecution({ ...validStart(), workflowExecutionTimeout: { seconds: -5 as never } }), hasCode(status.INVALID_ARGUMENT));
-  });
+  it(
+    'rejects a start without a workflow id, type or task queue with INVALID_ARGUMENT',
+    { timeout: 60_000 },
+    async () => {
+      const service = server.client.workflowService;
+      await assert.rejects(
+        service.startWorkflowExecution({ ...validStart(), workflowId: '' }),
+        hasCode(status.INVALID_ARGUMENT),
+      );
+      await assert.rejects(
+        service.startWorkflowExecution({ ...validStart(), workflowType: { name: '' } }),
+        hasCode(status.INVALID_ARGUMENT),
+      );
+      await assert.rejects(
+        service.startWorkflowExecution({ ...validStart(), taskQueue: { name: '' } }),
+        hasCode(status.INVALID_ARGUMENT),
+      );
+      await assert.rejects(
+        service.startWorkflowExecution({ ...validStart(), workflowExecutionTimeout: { seconds: -5 as never } }),
+        hasCode(status.INVALID_ARGUMENT),
+      );
+    },
+  );
 
-  it('rejects describe without a workflow id, and answers NOT_FOUND / INVALID_ARGUMENT for missing or malformed runs', { timeout: 60_000 }, async () => {
-    const service = server.client.workflowService;
-    await assert.rejects(service.describeWorkflowExecution({ namespace: server.namespace, execution: { workflowId: '' } }), hasCode(status.INVALID_ARGUMENT));
-    await assert.rejects(service.signalWorkflowExecution({ namespace: server.namespace, workflowExecution: { workflowId: uniqueWorkflowId('none') }, signalName: 'x' }), hasCode(status.NOT_FOUND));
-    await assert.rejects(service.describeWorkflowExecution({ namespace: server.namespace, execution: { workflowId: uniqueWorkflowId('none'), runId: 'not-a-run-id' } }),
-      (err: Error & { code?: number }) => err.code === status.INVALID_ARGUMENT || err.code === status.NOT_FOUND);
-  });
+  it(
+    'rejects describe without a workflow id, and answers NOT_FOUND / INVALID_ARGUMENT for missing or malformed runs',
+    { timeout: 60_000 },
+    async () => {
+      const service = server.client.workflowService;
+      await assert.rejects(
+        service.describeWorkflowExecution({ namespace: server.namespace, execution: { workflowId: '' } }),
+        hasCode(status.INVALID_ARGUMENT),
+      );
+      await assert.rejects(
+        service.signalWorkflowExecution({
+          namespace: server.namespace,
+          workflowExecution: { workflowId: uniqueWorkflowId('none') },
+          signalName: 'x',
+        }),
+        hasCode(status.NOT_FOUND),
+      );
+      await assert.rejects(
+        service.describeWorkflowExecution({
+          namespace: server.namespace,
+          execution: { workflowId: uniqueWorkflowId('none'), runId: 'not-a-run-id' },
+        }),
+        (err: Error & { code?: number }) => err.code === status.INVALID_ARGUMENT || err.code === status.NOT_FOUND,
+      );
+    },
+  );
 
   it('answers an undecodable request message with an error, not a crash', { timeout: 60_000 }, async () => {
     const garbage = Buffer.concat([Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), randomBytes(64)]);
@@ -81,7 +123,12 @@ describe('devserver conformance: bad requests', () => {
     const info = await server.client.workflowService.getSystemInfo({});
     assert.ok(info.capabilities, 'GetSystemInfo still answers');
     const result = await server.withWorker(taskQueue, {}, () =>
-      server.client.workflow.execute(echo<string>, { taskQueue, workflowId: uniqueWorkflowId('after-bad'), args: ['still serving'] }));
+      server.client.workflow.execute(echo<string>, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('after-bad'),
+        args: ['still serving'],
+      }),
+    );
     assert.equal(result, 'still serving');
   });
 });

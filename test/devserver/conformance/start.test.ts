@@ -41,22 +41,38 @@ describe('devserver conformance: starting workflows', () => {
       assert.equal(await second.result(), 'two');
     });
 
-    it('ALLOW_DUPLICATE_FAILED_ONLY rejects after a completed run and allows after a failed one', { timeout: 60_000 }, async () => {
-      const completedId = uniqueWorkflowId('reuse-failed-only-completed');
-      await (await runEcho(completedId, 'done')).result();
-      await assert.rejects(runEcho(completedId, 'again', { workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' }), isAlreadyStarted);
+    it(
+      'ALLOW_DUPLICATE_FAILED_ONLY rejects after a completed run and allows after a failed one',
+      { timeout: 60_000 },
+      async () => {
+        const completedId = uniqueWorkflowId('reuse-failed-only-completed');
+        await (await runEcho(completedId, 'done')).result();
+        await assert.rejects(
+          runEcho(completedId, 'again', { workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' }),
+          isAlreadyStarted,
+        );
 
-      const failedId = uniqueWorkflowId('reuse-failed-only-failed');
-      const failed = await server.client.workflow.start(failWorkflow, { taskQueue, workflowId: failedId, args: ['boom'] });
-      await assert.rejects(failed.result());
-      const retried = await runEcho(failedId, 'after failure', { workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
-      assert.equal(await retried.result(), 'after failure');
-    });
+        const failedId = uniqueWorkflowId('reuse-failed-only-failed');
+        const failed = await server.client.workflow.start(failWorkflow, {
+          taskQueue,
+          workflowId: failedId,
+          args: ['boom'],
+        });
+        await assert.rejects(failed.result());
+        const retried = await runEcho(failedId, 'after failure', {
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        });
+        assert.equal(await retried.result(), 'after failure');
+      },
+    );
 
     it('REJECT_DUPLICATE rejects any second run', { timeout: 60_000 }, async () => {
       const workflowId = uniqueWorkflowId('reuse-reject');
       await (await runEcho(workflowId, 'only')).result();
-      await assert.rejects(runEcho(workflowId, 'second', { workflowIdReusePolicy: 'REJECT_DUPLICATE' }), isAlreadyStarted);
+      await assert.rejects(
+        runEcho(workflowId, 'second', { workflowIdReusePolicy: 'REJECT_DUPLICATE' }),
+        isAlreadyStarted,
+      );
     });
 
     it('TERMINATE_IF_RUNNING terminates the running run and starts a new one', { timeout: 60_000 }, async () => {
@@ -75,8 +91,11 @@ describe('devserver conformance: starting workflows', () => {
     it('FAIL throws WorkflowExecutionAlreadyStartedError', { timeout: 60_000 }, async () => {
       const workflowId = uniqueWorkflowId('conflict-fail');
       const running = await startWaiting(workflowId);
-      await assert.rejects(startWaiting(workflowId, { workflowIdConflictPolicy: 'FAIL' }), (err: unknown) =>
-        isAlreadyStarted(err) && (err as WorkflowExecutionAlreadyStartedError).workflowId === workflowId);
+      await assert.rejects(
+        startWaiting(workflowId, { workflowIdConflictPolicy: 'FAIL' }),
+        (err: unknown) =>
+          isAlreadyStarted(err) && (err as WorkflowExecutionAlreadyStartedError).workflowId === workflowId,
+      );
       // the default (unspecified) policy behaves as FAIL
       await assert.rejects(startWaiting(workflowId), isAlreadyStarted);
       await running.terminate('test done');
@@ -96,7 +115,10 @@ describe('devserver conformance: starting workflows', () => {
       const first = await startWaiting(workflowId);
       const second = await startWaiting(workflowId, { workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
       assert.notEqual(second.firstExecutionRunId, first.firstExecutionRunId);
-      assert.equal((await server.client.workflow.getHandle(workflowId, first.firstExecutionRunId).describe()).status.name, 'TERMINATED');
+      assert.equal(
+        (await server.client.workflow.getHandle(workflowId, first.firstExecutionRunId).describe()).status.name,
+        'TERMINATED',
+      );
       assert.equal((await second.describe()).status.name, 'RUNNING');
       await second.terminate('test done');
     });
@@ -120,7 +142,11 @@ describe('devserver conformance: starting workflows', () => {
     assert.equal(await server.client.workflow.getHandle(workflowId, first.runId).result(), 'deduped');
     // a different request id for the same running-or-closed id is a new request, not a duplicate
     await assert.rejects(
-      server.client.workflowService.startWorkflowExecution({ ...request, requestId: randomUUID(), workflowIdReusePolicy: 3 /* REJECT_DUPLICATE */ }),
+      server.client.workflowService.startWorkflowExecution({
+        ...request,
+        requestId: randomUUID(),
+        workflowIdReusePolicy: 3 /* REJECT_DUPLICATE */,
+      }),
       (err: Error & { code?: number }) => err.code === 6 /* ALREADY_EXISTS */,
     );
   });
@@ -134,6 +160,9 @@ describe('devserver conformance: starting workflows', () => {
     assert.equal(Number(started?.firstWorkflowTaskBackoff?.seconds ?? 0), 1, 'first workflow task backoff seconds');
     const description = await handle.describe();
     assert.ok(description.closeTime, 'closed');
-    assert.ok(description.closeTime.getTime() - description.startTime.getTime() >= 1_400, 'closed no earlier than the delay');
+    assert.ok(
+      description.closeTime.getTime() - description.startTime.getTime() >= 1_400,
+      'closed no earlier than the delay',
+    );
   });
 });

@@ -6,7 +6,9 @@ import { ConformanceServer, eventually, uniqueTaskQueue, uniqueWorkflowId } from
 import { sequentialSteps } from './fixtures/workflows.js';
 
 const completedActivities = async (server: ConformanceServer, workflowId: string) =>
-  ((await server.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter((event) => event.activityTaskCompletedEventAttributes).length;
+  ((await server.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter(
+    (event) => event.activityTaskCompletedEventAttributes,
+  ).length;
 
 describe('devserver conformance: sticky queues', () => {
   let server: ConformanceServer;
@@ -20,25 +22,37 @@ describe('devserver conformance: sticky queues', () => {
   it('completes a workflow of many sequential activities on a caching worker', { timeout: 60_000 }, async () => {
     const taskQueue = uniqueTaskQueue('sticky-cached');
     const result = await server.withWorker(taskQueue, { maxCachedWorkflows: 10 }, () =>
-      server.client.workflow.execute(sequentialSteps, { taskQueue, workflowId: uniqueWorkflowId('sticky-cached'), args: [15, 1] }));
+      server.client.workflow.execute(sequentialSteps, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('sticky-cached'),
+        args: [15, 1],
+      }),
+    );
     assert.equal(result, (15 * 16) / 2);
   });
 
-  it('falls back to the normal queue when the caching worker shuts down mid-workflow', { timeout: 60_000 }, async () => {
-    const taskQueue = uniqueTaskQueue('sticky-fallback');
-    const workflowId = uniqueWorkflowId('sticky-fallback');
-    const steps = 12;
-    const handle = await server.client.workflow.start(sequentialSteps, { taskQueue, workflowId, args: [steps, 150] });
+  it(
+    'falls back to the normal queue when the caching worker shuts down mid-workflow',
+    { timeout: 60_000 },
+    async () => {
+      const taskQueue = uniqueTaskQueue('sticky-fallback');
+      const workflowId = uniqueWorkflowId('sticky-fallback');
+      const steps = 12;
+      const handle = await server.client.workflow.start(sequentialSteps, { taskQueue, workflowId, args: [steps, 150] });
 
-    const firstWorker = await server.createWorker(taskQueue, { maxCachedWorkflows: 10 });
-    await firstWorker.runUntil(eventually('three steps on the first worker', async () =>
-      (await completedActivities(server, workflowId)) >= 3 ? true : undefined));
-    const doneByFirst = await completedActivities(server, workflowId);
-    assert.ok(doneByFirst < steps, 'the first worker stopped mid-workflow');
+      const firstWorker = await server.createWorker(taskQueue, { maxCachedWorkflows: 10 });
+      await firstWorker.runUntil(
+        eventually('three steps on the first worker', async () =>
+          (await completedActivities(server, workflowId)) >= 3 ? true : undefined,
+        ),
+      );
+      const doneByFirst = await completedActivities(server, workflowId);
+      assert.ok(doneByFirst < steps, 'the first worker stopped mid-workflow');
 
-    const secondWorker = await server.createWorker(taskQueue, { maxCachedWorkflows: 10 });
-    const result = await secondWorker.runUntil(handle.result());
-    assert.equal(result, (steps * (steps + 1)) / 2);
-    assert.equal(await completedActivities(server, workflowId), steps);
-  });
+      const secondWorker = await server.createWorker(taskQueue, { maxCachedWorkflows: 10 });
+      const result = await secondWorker.runUntil(handle.result());
+      assert.equal(result, (steps * (steps + 1)) / 2);
+      assert.equal(await completedActivities(server, workflowId), steps);
+    },
+  );
 });

@@ -6,7 +6,13 @@ import { NamespaceNotFoundError } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { DEVSERVER_EXECUTABLE } from '../../../workers/temporal-service.js';
-import { ConformanceServer, fixtureWorkflowBundle, installQuietRuntime, uniqueTaskQueue, uniqueWorkflowId } from '../../support/temporal.js';
+import {
+  ConformanceServer,
+  fixtureWorkflowBundle,
+  installQuietRuntime,
+  uniqueTaskQueue,
+  uniqueWorkflowId,
+} from '../../support/temporal.js';
 import * as activities from './fixtures/activities.js';
 import { echo } from './fixtures/workflows.js';
 
@@ -48,26 +54,34 @@ describe('devserver conformance: system info and namespaces', () => {
     );
   });
 
-  it('runs end to end under TestWorkflowEnvironment.createLocal with the devserver executable', { timeout: 60_000 }, async () => {
-    installQuietRuntime();
-    const env = await TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: DEVSERVER_EXECUTABLE } },
-    });
-    try {
-      const taskQueue = uniqueTaskQueue('create-local');
-      const worker = await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue,
-        workflowBundle: await fixtureWorkflowBundle(),
-        activities,
-        shutdownGraceTime: '1s',
+  it(
+    'runs end to end under TestWorkflowEnvironment.createLocal with the devserver executable',
+    { timeout: 60_000 },
+    async () => {
+      installQuietRuntime();
+      const env = await TestWorkflowEnvironment.createLocal({
+        server: { executable: { type: 'existing-path', path: DEVSERVER_EXECUTABLE } },
       });
-      const result = await worker.runUntil(
-        env.client.workflow.execute(echo<string>, { taskQueue, workflowId: uniqueWorkflowId('create-local'), args: ['hello from createLocal'] }),
-      );
-      assert.equal(result, 'hello from createLocal');
-    } finally {
-      await env.teardown();
-    }
-  });
+      try {
+        const taskQueue = uniqueTaskQueue('create-local');
+        const worker = await Worker.create({
+          connection: env.nativeConnection,
+          taskQueue,
+          workflowBundle: await fixtureWorkflowBundle(),
+          activities,
+          shutdownGraceTime: '1s',
+        });
+        const result = await worker.runUntil(
+          env.client.workflow.execute(echo<string>, {
+            taskQueue,
+            workflowId: uniqueWorkflowId('create-local'),
+            args: ['hello from createLocal'],
+          }),
+        );
+        assert.equal(result, 'hello from createLocal');
+      } finally {
+        await env.teardown();
+      }
+    },
+  );
 });

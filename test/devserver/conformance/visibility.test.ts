@@ -3,8 +3,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { ConformanceServer, eventually, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
-import { CONFORMANCE_KEYWORD, echo, failWorkflow, releaseSignal, upsertThenWait, waitForRelease } from './fixtures/workflows.js';
+import {
+  ConformanceServer,
+  eventually,
+  uniqueTaskQueue,
+  uniqueWorkflowId,
+  type BackgroundWorker,
+} from '../../support/temporal.js';
+import {
+  CONFORMANCE_KEYWORD,
+  echo,
+  failWorkflow,
+  releaseSignal,
+  upsertThenWait,
+  waitForRelease,
+} from './fixtures/workflows.js';
 
 async function listIds(server: ConformanceServer, query: string): Promise<string[]> {
   const ids: string[] = [];
@@ -30,13 +43,19 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
   };
 
   before(async () => {
-    server = await ConformanceServer.start({ extraArgs: ['--search-attribute', `${CONFORMANCE_KEYWORD.name}=Keyword`] });
+    server = await ConformanceServer.start({
+      extraArgs: ['--search-attribute', `${CONFORMANCE_KEYWORD.name}=Keyword`],
+    });
     worker = await server.startBackgroundWorker(taskQueue);
     const { client } = server;
     await (await client.workflow.start(echo<string>, { taskQueue, workflowId: ids.echoA, args: ['a'] })).result();
     await (await client.workflow.start(echo<string>, { taskQueue, workflowId: ids.echoB, args: ['b'] })).result();
     await client.workflow.start(waitForRelease, { taskQueue, workflowId: ids.running });
-    const failed = await client.workflow.start(failWorkflow, { taskQueue, workflowId: ids.failed, args: ['for visibility'] });
+    const failed = await client.workflow.start(failWorkflow, {
+      taskQueue,
+      workflowId: ids.failed,
+      args: ['for visibility'],
+    });
     await assert.rejects(failed.result());
   });
   after(async () => {
@@ -59,14 +78,21 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
     assert.ok((execution?.historyLength ?? 0) > 0);
   });
 
-  it('filters by TaskQueue, WorkflowType and ExecutionStatus, alone and combined with AND', { timeout: 60_000 }, async () => {
-    assert.deepEqual(await listIds(server, inQueue), Object.values(ids).sort());
-    assert.deepEqual(await listIds(server, `${inQueue} AND WorkflowType = "echo"`), [ids.echoA, ids.echoB].sort());
-    assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = "Running"`), [ids.running]);
-    assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = "Failed"`), [ids.failed]);
-    assert.deepEqual(await listIds(server, `WorkflowType = "echo" AND ExecutionStatus = "Completed" AND ${inQueue}`), [ids.echoA, ids.echoB].sort());
-    assert.deepEqual(await listIds(server, `${inQueue} AND WorkflowType = "noSuchType"`), []);
-  });
+  it(
+    'filters by TaskQueue, WorkflowType and ExecutionStatus, alone and combined with AND',
+    { timeout: 60_000 },
+    async () => {
+      assert.deepEqual(await listIds(server, inQueue), Object.values(ids).sort());
+      assert.deepEqual(await listIds(server, `${inQueue} AND WorkflowType = "echo"`), [ids.echoA, ids.echoB].sort());
+      assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = "Running"`), [ids.running]);
+      assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = "Failed"`), [ids.failed]);
+      assert.deepEqual(
+        await listIds(server, `WorkflowType = "echo" AND ExecutionStatus = "Completed" AND ${inQueue}`),
+        [ids.echoA, ids.echoB].sort(),
+      );
+      assert.deepEqual(await listIds(server, `${inQueue} AND WorkflowType = "noSuchType"`), []);
+    },
+  );
 
   it('counts with the same filters', { timeout: 60_000 }, async () => {
     assert.equal((await server.client.workflow.count(inQueue)).count, 4);
@@ -75,31 +101,51 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
     assert.equal((await server.client.workflow.count(`WorkflowId = "${ids.failed}"`)).count, 1);
   });
 
-  it('stores search attributes given at start: describe shows them, list filters on them', { timeout: 60_000 }, async () => {
-    const workflowId = uniqueWorkflowId('vis-sa-start');
-    const handle = await server.client.workflow.start(waitForRelease, {
-      taskQueue, workflowId, typedSearchAttributes: [{ key: CONFORMANCE_KEYWORD, value: `start-${workflowId}` }],
-    });
-    const description = await handle.describe();
-    assert.equal(description.typedSearchAttributes.get(CONFORMANCE_KEYWORD), `start-${workflowId}`);
-    assert.deepEqual(await listIds(server, `${CONFORMANCE_KEYWORD.name} = "start-${workflowId}"`), [workflowId]);
-    await handle.signal(releaseSignal, 'done');
-    await handle.result();
-  });
+  it(
+    'stores search attributes given at start: describe shows them, list filters on them',
+    { timeout: 60_000 },
+    async () => {
+      const workflowId = uniqueWorkflowId('vis-sa-start');
+      const handle = await server.client.workflow.start(waitForRelease, {
+        taskQueue,
+        workflowId,
+        typedSearchAttributes: [{ key: CONFORMANCE_KEYWORD, value: `start-${workflowId}` }],
+      });
+      const description = await handle.describe();
+      assert.equal(description.typedSearchAttributes.get(CONFORMANCE_KEYWORD), `start-${workflowId}`);
+      assert.deepEqual(await listIds(server, `${CONFORMANCE_KEYWORD.name} = "start-${workflowId}"`), [workflowId]);
+      await handle.signal(releaseSignal, 'done');
+      await handle.result();
+    },
+  );
 
   it('applies upserted search attributes and memo: describe and list see them', { timeout: 60_000 }, async () => {
     const workflowId = uniqueWorkflowId('vis-upsert');
     const keyword = `upserted-${workflowId}`;
-    const handle = await server.client.workflow.start(upsertThenWait, { taskQueue, workflowId, args: [keyword], memo: { owner: 'test' } });
+    const handle = await server.client.workflow.start(upsertThenWait, {
+      taskQueue,
+      workflowId,
+      args: [keyword],
+      memo: { owner: 'test' },
+    });
     const description = await eventually('the upserted search attribute', async () => {
       const current = await handle.describe();
       return current.typedSearchAttributes.get(CONFORMANCE_KEYWORD) === keyword ? current : undefined;
     });
     assert.deepEqual(description.memo, { owner: 'test', note: `memo for ${keyword}` });
-    assert.deepEqual(await listIds(server, `${CONFORMANCE_KEYWORD.name} = "${keyword}" AND ExecutionStatus = "Running"`), [workflowId]);
+    assert.deepEqual(
+      await listIds(server, `${CONFORMANCE_KEYWORD.name} = "${keyword}" AND ExecutionStatus = "Running"`),
+      [workflowId],
+    );
     const events = (await handle.fetchHistory()).events ?? [];
-    assert.ok(events.some((event) => event.upsertWorkflowSearchAttributesEventAttributes), 'UpsertWorkflowSearchAttributes event');
-    assert.ok(events.some((event) => event.workflowPropertiesModifiedEventAttributes), 'WorkflowPropertiesModified event');
+    assert.ok(
+      events.some((event) => event.upsertWorkflowSearchAttributesEventAttributes),
+      'UpsertWorkflowSearchAttributes event',
+    );
+    assert.ok(
+      events.some((event) => event.workflowPropertiesModifiedEventAttributes),
+      'WorkflowPropertiesModified event',
+    );
     await handle.signal(releaseSignal, 'done');
     await handle.result();
   });

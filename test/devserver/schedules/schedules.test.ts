@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import { ConformanceServer, eventually, temporaryDirectory, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
+import {
+  ConformanceServer,
+  eventually,
+  temporaryDirectory,
+  uniqueTaskQueue,
+  uniqueWorkflowId,
+  type BackgroundWorker,
+} from '../../support/temporal.js';
 
 describe('devserver schedules (through the SDK ScheduleClient)', () => {
   let server: ConformanceServer;
@@ -19,7 +26,13 @@ describe('devserver schedules (through the SDK ScheduleClient)', () => {
     await server?.stop();
   });
 
-  const action = (value: string) => ({ type: 'startWorkflow' as const, workflowType: 'echo', args: [value], taskQueue, workflowId: uniqueWorkflowId('scheduled') });
+  const action = (value: string) => ({
+    type: 'startWorkflow' as const,
+    workflowType: 'echo',
+    args: [value],
+    taskQueue,
+    workflowId: uniqueWorkflowId('scheduled'),
+  });
 
   it('runs an interval schedule and reports its actions in describe()', { timeout: 60_000 }, async () => {
     const handle = await server.client.schedule.create({
@@ -27,16 +40,26 @@ describe('devserver schedules (through the SDK ScheduleClient)', () => {
       spec: { intervals: [{ every: '1s' }] },
       action: action('tick'),
     });
-    const described = await eventually('two scheduled runs', async () => {
-      const d = await handle.describe();
-      return d.info.recentActions.length >= 2 ? d : undefined;
-    }, 20_000);
+    const described = await eventually(
+      'two scheduled runs',
+      async () => {
+        const d = await handle.describe();
+        return d.info.recentActions.length >= 2 ? d : undefined;
+      },
+      20_000,
+    );
     assert.ok(described.info.createdAt instanceof Date);
     assert.ok(described.info.nextActionTimes.length > 0, 'future action times are listed');
     const first = described.info.recentActions[0]!;
-    const result = await server.client.workflow.getHandle(first.action.workflow.workflowId, first.action.workflow.firstExecutionRunId).result();
+    const result = await server.client.workflow
+      .getHandle(first.action.workflow.workflowId, first.action.workflow.firstExecutionRunId)
+      .result();
     assert.equal(result, 'tick');
-    assert.match(first.action.workflow.workflowId, /^scheduled-.*-\d{4}-\d{2}-\d{2}T/, 'workflow id is the action id plus the scheduled time');
+    assert.match(
+      first.action.workflow.workflowId,
+      /^scheduled-.*-\d{4}-\d{2}-\d{2}T/,
+      'workflow id is the action id plus the scheduled time',
+    );
     await handle.delete();
   });
 
@@ -81,20 +104,35 @@ describe('devserver schedules (through the SDK ScheduleClient)', () => {
   });
 
   it('updates the whole schedule', { timeout: 30_000 }, async () => {
-    const handle = await server.client.schedule.create({ scheduleId: uniqueWorkflowId('update'), spec: { intervals: [{ every: '1h' }] }, action: action('v1') });
+    const handle = await server.client.schedule.create({
+      scheduleId: uniqueWorkflowId('update'),
+      spec: { intervals: [{ every: '1h' }] },
+      action: action('v1'),
+    });
     await handle.update((previous) => ({ ...previous, spec: { intervals: [{ every: '2h' }] } }));
     const described = await handle.describe();
     assert.equal(described.spec.intervals?.[0]?.every, 2 * 3600 * 1000);
     await handle.delete();
   });
 
-  it('raises ScheduleAlreadyRunning for a duplicate id and ScheduleNotFoundError after delete', { timeout: 30_000 }, async () => {
-    const scheduleId = uniqueWorkflowId('dup');
-    const handle = await server.client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action('x') });
-    await assert.rejects(server.client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action('x') }), ScheduleAlreadyRunning);
-    await handle.delete();
-    await assert.rejects(handle.describe(), ScheduleNotFoundError);
-  });
+  it(
+    'raises ScheduleAlreadyRunning for a duplicate id and ScheduleNotFoundError after delete',
+    { timeout: 30_000 },
+    async () => {
+      const scheduleId = uniqueWorkflowId('dup');
+      const handle = await server.client.schedule.create({
+        scheduleId,
+        spec: { intervals: [{ every: '1h' }] },
+        action: action('x'),
+      });
+      await assert.rejects(
+        server.client.schedule.create({ scheduleId, spec: { intervals: [{ every: '1h' }] }, action: action('x') }),
+        ScheduleAlreadyRunning,
+      );
+      await handle.delete();
+      await assert.rejects(handle.describe(), ScheduleNotFoundError);
+    },
+  );
 });
 
 describe('devserver schedules survive a restart on the same database', () => {
@@ -109,7 +147,13 @@ describe('devserver schedules survive a restart on the same database', () => {
       await server.client.schedule.create({
         scheduleId,
         spec: { intervals: [{ every: '1s' }] },
-        action: { type: 'startWorkflow', workflowType: 'echo', args: ['durable'], taskQueue, workflowId: uniqueWorkflowId('durable-run') },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'echo',
+          args: ['durable'],
+          taskQueue,
+          workflowId: uniqueWorkflowId('durable-run'),
+        },
       });
       server.service.process?.kill('SIGKILL');
       await server.stop();
@@ -117,12 +161,19 @@ describe('devserver schedules survive a restart on the same database', () => {
       const worker = await server.startBackgroundWorker(taskQueue);
       try {
         const handle = server.client.schedule.getHandle(scheduleId);
-        const described = await eventually('a run after the restart', async () => {
-          const d = await handle.describe();
-          return d.info.recentActions.length >= 1 ? d : undefined;
-        }, 30_000);
+        const described = await eventually(
+          'a run after the restart',
+          async () => {
+            const d = await handle.describe();
+            return d.info.recentActions.length >= 1 ? d : undefined;
+          },
+          30_000,
+        );
         const run = described.info.recentActions[0]!.action.workflow;
-        assert.equal(await server.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result(), 'durable');
+        assert.equal(
+          await server.client.workflow.getHandle(run.workflowId, run.firstExecutionRunId).result(),
+          'durable',
+        );
         await handle.delete();
       } finally {
         await worker.stop();
