@@ -1,5 +1,6 @@
 // lazarus.yaml: the annotated example loads; every kind of mistake is an error naming file, line, column and path.
 import assert from 'node:assert/strict';
+import { failoverPolicy } from '../../domain/failover/index.js';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ConfigError, configPath, parseConfigText, policyFor } from '../../domain/config/index.js';
@@ -59,6 +60,27 @@ describe('configuration', () => {
     expectError('hmcs: [\n', /^lazarus\.yaml:\d+:\d+: \(document\): invalid YAML/);
   });
 
+  it('takes the fence deadline and step deadlines, each step shorter than the RTO budget', () => {
+    const config = parseConfigText(EXAMPLE, 'x');
+    const policy = failoverPolicy(config, 'dc1-prod')!;
+    assert.equal(policy.timing.fenceDeadlineMs, 3 * 60_000);
+    assert.deepEqual(policy.timing.steps, { mappingMs: 5 * 60_000, remoteRestartMs: 5 * 60_000, bootMs: 15 * 60_000 });
+    expectError(
+      replace('        boot: 15m\n', '        boot: 45m\n'),
+      /stepTimeouts\.boot: must be shorter than rtoBudget/,
+    );
+    expectError(replace('      fenceDeadline: 3m ', '      fenceDeadline: 0 '), /fenceDeadline: must be longer than 0/);
+    const defaults = parseConfigText(
+      EXAMPLE.replace(/ {6}fenceDeadline:[^\n]*\n(?: {38}#[^\n]*\n)?/, '')
+        .replace(/ {6}stepTimeouts:[\s\S]*?boot: 15m\n/, '')
+        .replace('rtoBudget: 30m', 'rtoBudget: 10m'),
+      'x',
+    );
+    const capped = failoverPolicy(defaults, 'dc1-prod')!;
+    assert.equal(capped.timing.fenceDeadlineMs, 3 * 60_000, 'the default fence deadline');
+    assert.equal(capped.timing.steps.bootMs, 10 * 60_000, 'a default step deadline is capped at the RTO budget');
+  });
+
   it('rejects references that do not resolve', () => {
     expectError(replace('    hmc: hmc-dc1\n', '    hmc: hmc-dc9\n'), /hostGroups\[0\]\.hmc: unknown HMC "hmc-dc9"/);
     expectError(
@@ -69,7 +91,7 @@ describe('configuration', () => {
     expectError(replace('    hmcs: [hmc-dc1]', '    hmcs: [hmc-dc2]'), /sites\[0\]\.hmcs\[0\]: unknown HMC "hmc-dc2"/);
     expectError(
       replace('  - match: { pattern: "dc1-mq*" }\n', '  - match: { pattern: "dc1-mq*" }\n    groups: [dc9-prod]\n'),
-      /policies\[1\]\.groups\[0\]: unknown host group "dc9-prod"/,
+      /policies\[5\]\.groups\[0\]: unknown host group "dc9-prod"/,
     );
     expectError(
       replace('hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]', 'hosts: [dc1-s01, dc1-s02, dc1-s01]'),
@@ -94,7 +116,8 @@ describe('configuration', () => {
   it('applies policies by pattern, name, tag and group scope, later ones refining earlier ones', () => {
     const config = parseConfigText(EXAMPLE, 'x');
     assert.equal(policyFor(config, { name: 'dc1-db01', group: 'dc1-prod' }).priority, 'critical');
-    assert.equal(policyFor(config, { name: 'dc1-db01', group: 'dc1-prod' }).antiCollocationGroup, 'databases');
+    assert.equal(policyFor(config, { name: 'dc1-db01', group: 'dc1-prod' }).antiCollocationGroup, 'db-pair-a');
+    assert.equal(policyFor(config, { name: 'dc1-db03', group: 'dc1-prod' }).antiCollocationGroup, 'db-pair-b');
     assert.equal(policyFor(config, { name: 'dc1-web01', group: 'dc1-prod' }).allowReducedSize, true);
     assert.equal(policyFor(config, { name: 'other', group: 'dc1-prod' }).priority, 'medium');
   });
