@@ -2,6 +2,7 @@
 // (`device/<hmc>`), whose worker caps concurrent executions at the HMC's limit across every recovery. Each is
 // idempotent: powered off stays off, a running LPAR is left running.
 import { ApplicationFailure } from '@temporalio/common';
+import { HOST_UP_STATES } from '../../domain/failover/index.js';
 import { deviceCall } from '../device-failure.js';
 import { whileHeartbeating } from '../heartbeat.js';
 import { ViosClient } from '../hmc/vios.js';
@@ -23,7 +24,18 @@ export function createHmcActivities(ctx: FailoverContext) {
      * until its fence deadline; anything else is final and blocks the fence at once.
      */
     async powerOffHost(input: { group: string; host: string }): Promise<{ changed: boolean; detail: string }> {
-      return whileHeartbeating(() => deviceCall(() => ctx.hmc(input.group).powerOffSystem(input.host)));
+      return whileHeartbeating(async () => {
+        // Every attempt (a retry after a busy answer, a crashed worker) reads the state first: a host that came back
+        // meanwhile is never powered off (non-retryable `HostReturned`).
+        const state = await deviceCall(() => ctx.hmc(input.group).systemState(input.host));
+        if (HOST_UP_STATES.has(state)) {
+          throw ApplicationFailure.nonRetryable(
+            `${input.host} is ${state} again: it is not powered off`,
+            'HostReturned',
+          );
+        }
+        return deviceCall(() => ctx.hmc(input.group).powerOffSystem(input.host));
+      });
     },
 
     /** Makes the destination's VIOS see newly mapped disks (cfgdev on each running VIOS). Returns how many. */

@@ -31,9 +31,11 @@ export interface PlanRequest {
  * planned after them on what is left (capacity used and LPARs placed count as residents for the next group).
  */
 export function planFailover(request: PlanRequest): FailoverPlan {
-  const unknown = request.lpars.filter((l) => !request.known.has(l.name));
+  // An LPAR whose volumes the inventory does not know cannot be restarted with its disks: it is reported, never
+  // started without them (a real HMC may well start it, on no disk or the wrong one).
+  const unknown = request.lpars.filter((l) => !request.known.get(l.name)?.volumes.length);
   const byExclusion = new Map<string, Array<{ name: string; excludeHosts: string[] }>>();
-  for (const lpar of request.lpars.filter((l) => request.known.has(l.name))) {
+  for (const lpar of request.lpars.filter((l) => request.known.get(l.name)?.volumes.length)) {
     const key = [...lpar.excludeHosts].sort().join(',');
     byExclusion.set(key, [...(byExclusion.get(key) ?? []), lpar]);
   }
@@ -139,8 +141,9 @@ function latencyOf(group: HostGroupConfig): LatencyModel {
 function notInInventory(name: string) {
   return {
     lpar: name,
-    reason: 'not-in-inventory',
+    reason: 'volumes-unknown',
     detail:
-      'the HMC lists it on the failed host but the inventory has no record of its sizes and volumes: run discovery',
+      'the inventory knows none of its volumes (never discovered, or discovery could not tell which host object ' +
+      'serves it): it is not restarted without its disks; map them and start it, or run discovery and fail over again',
   };
 }

@@ -54,8 +54,13 @@ export function gateVerdict(
     const verdict = sourceVerdict(lpar.name, evidence, source, fence.overridden);
     if (verdict) return verdict;
   }
-  if (lpar.lastKnownHost !== undefined && lpar.lastKnownHost !== source) {
-    // Two failovers must never both restart one LPAR: it belongs to the host Lazarus last knew it on.
+  if (
+    lpar.lastKnownHost !== undefined &&
+    lpar.lastKnownHost !== source &&
+    isListedOn(lpar.name, lpar.lastKnownHost, evidence)
+  ) {
+    // Two failovers must never both restart one LPAR: while the host Lazarus last knew it on still holds a definition
+    // of it, it belongs to that host's failover. Without one there (moved by LPM, say), the failed host's is the only.
     return {
       kind: 'not-restarted',
       reason: `Lazarus last knew it on ${lpar.lastKnownHost} (${lpar.source}), not on ${source}: a failover of that host restarts it`,
@@ -65,6 +70,12 @@ export function gateVerdict(
     return { kind: 'not-restarted', reason: `it was ${lpar.lastKnownState} before the failure (${lpar.source})` };
   }
   return { kind: 'restart' };
+}
+
+/** The HMC lists a definition of the LPAR on `host` (or cannot list the host at all, so it might). */
+function isListedOn(name: string, host: string, evidence: GroupEvidence): boolean {
+  const seen = evidence.hosts.find((h) => h.host === host);
+  return seen === undefined || seen.partitions === undefined || seen.partitions[name] !== undefined;
 }
 
 function otherHostsVerdict(name: string, evidence: GroupEvidence, source: string): GateVerdict | undefined {

@@ -161,6 +161,17 @@ describe('one LPAR, one failover', () => {
     );
   });
 
+  it('restarts it from the failed host when the host Lazarus last knew it on no longer holds it (moved by LPM)', () => {
+    const seen = evidence({
+      'dc1-s03': { state: 'Power Off', partitions: { web03: 'Not Activated' } },
+      'dc1-s01': { state: 'Operating', partitions: {} },
+    });
+    const moved = { ...lpar('web03'), lastKnownHost: 'dc1-s01' };
+    assert.deepEqual(gateVerdict(moved, seen, 'dc1-s03', { sourcePoweredOff: true, overridden: false }), {
+      kind: 'restart',
+    });
+  });
+
   it('still reports it running where it runs', () => {
     const seen = evidence({
       'dc1-s04': { state: 'Power Off', partitions: { app04: 'Not Activated' } },

@@ -69,8 +69,10 @@ suite('abort', (lazarus) => {
     assert.deepEqual(report.approval, { decision: 'timed-out' });
     assert.ok(report.plan && report.plan.streams.length > 0, 'the plan that was offered is in the report');
     assert.ok(
-      report.lpars.every((l) => l.step === 'pending'),
-      'no LPAR was touched',
+      report.lpars.every(
+        (l) => l.step === 'not-restarted' && /not approved in time; nothing was touched/.test(l.error ?? ''),
+      ),
+      'no LPAR was touched, and each says why',
     );
     assert.ok(report.lpars.length > 0);
     assert.ok(
@@ -101,7 +103,7 @@ suite('abort', (lazarus) => {
       by: 'carol',
       reason: 'the host is being repaired in place',
     });
-    assert.ok(report.lpars.every((l) => l.step === 'pending'));
+    assert.ok(report.lpars.every((l) => l.step === 'not-restarted' && /rejected by carol/.test(l.error ?? '')));
     assert.ok(
       Object.values(await definedElsewhere(lazarus(), report)).every((hosts) => hosts.length === 0),
       'no LPAR is defined on another host',

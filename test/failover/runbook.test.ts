@@ -195,6 +195,17 @@ describe('the failover runbook, with stub activities', () => {
     assert.equal(fleet.hosts[SOURCE], 'Error');
   });
 
+  it('leaves alone a host that came back while the approval was pending', async () => {
+    const handle = await start('advisory');
+    await waitPhase(handle, 'approve');
+    fleet.hosts[SOURCE] = 'Operating';
+    fleet.partitions[SOURCE] = { a: 'Running', b: 'Running' };
+    await handle.signal('approve', { by: 'alice' });
+    const report = (await handle.result()) as FailoverReport;
+    assert.equal(report.outcome, 'host-returned');
+    assert.deepEqual(fleet.changes, [], 'the healthy host was not powered off');
+  });
+
   it('in advisory mode fences only after approval, then restarts', async () => {
     const handle = await start('advisory');
     await waitPhase(handle, 'approve');

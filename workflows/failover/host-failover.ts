@@ -83,6 +83,8 @@ class Failover {
   private roster: RosterLpar[] = [];
   /** What the HMC showed when the gate let LPARs through: the first plan's residents. */
   private gateEvidence?: GroupEvidence;
+  /** What the HMC showed in the final check, reused to tell the inventory. */
+  private finalEvidence?: GroupEvidence;
   /** When the host was last seen down before storage is cut (workflow time, epoch ms). */
   private hostDownAt?: number;
   /** The fence's power half; the run's fence proof is written only once storage is cut too. */
@@ -201,6 +203,8 @@ class Failover {
     this.run.enterPhase('fence');
     const { pollMs, fenceDeadlineMs } = this.input.policy.timing;
     const deadline = Date.now() + fenceDeadlineMs;
+    // An approval can take minutes: a host that came back meanwhile is left alone (and powerOffHost checks again).
+    if (HOST_UP_STATES.has(await this.control.hostState(this.where))) return 'host-returned';
     try {
       await this.hmc.powerOffHost(this.where);
       const timeoutMs = Math.max(pollMs, deadline - Date.now());
@@ -208,6 +212,7 @@ class Failover {
       this.power = { host: this.input.host, powerState, poweredOff: true };
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+      if (failureType(err) === 'HostReturned') return 'host-returned';
       const override = await this.waitForOverride(rootMessage(err));
       const powerState = await this.control.hostState(this.where);
       this.power = { host: this.input.host, powerState, poweredOff: powerState === 'Power Off', override };
@@ -396,23 +401,42 @@ class Failover {
         error: `reported running on ${l.destination}, but at the end the HMC shows ${seen.join(', ') || 'it nowhere'}${step === 'blocked' ? ': it may still run there, check it' : ''}`,
       });
     }
-    await this.writeBack(evidence);
+    this.finalEvidence = evidence;
     return restartOutcome(this.run.allLpars());
   }
 
-  private async writeBack(evidence: GroupEvidence): Promise<void> {
-    const lpars = this.roster.flatMap((l) => {
-      const where = evidence.hosts.find((h) => h.partitions?.[l.name] === 'Running');
-      return where ? [{ name: l.name, host: where.host, state: 'Running' }] : [];
-    });
-    const hostState = evidence.hosts.find((h) => h.host === this.input.host)?.state ?? 'unknown';
-    await this.control.recordFailoverObservations({
-      ...this.where,
-      workflowId: this.run.workflowId,
-      fenced: true,
-      hostState,
-      lpars,
-    });
+  /**
+   * Tells the inventory what the HMC shows at the end, whatever the outcome (a cancelled or stopped run moved LPARs
+   * too): each roster LPAR where it runs, else where the failover last put it or its source, with the state the HMC
+   * shows there (an LPAR the HMC cannot see is left as the inventory knew it); the host, fenced only with a proof.
+   * Best effort: a store that cannot record it must not lose the report.
+   */
+  private async writeBack(): Promise<void> {
+    try {
+      const evidence = this.finalEvidence ?? (await this.control.groupEvidence({ group: this.input.group }));
+      const lpars = this.roster.flatMap((l) => {
+        const listed = (host?: string) =>
+          evidence.hosts.find((h) => h.host === host && h.partitions?.[l.name] !== undefined);
+        const where =
+          evidence.hosts.find((h) => h.partitions?.[l.name] === 'Running') ??
+          listed(this.run.lpar(l.name)?.destination) ??
+          listed(this.input.host);
+        return where ? [{ name: l.name, host: where.host, state: where.partitions![l.name]! }] : [];
+      });
+      const hostState = evidence.hosts.find((h) => h.host === this.input.host)?.state ?? 'unknown';
+      const fenced = this.run.fence !== undefined;
+      await this.control.recordFailoverObservations({
+        ...this.where,
+        workflowId: this.run.workflowId,
+        fenced,
+        hostState,
+        lpars,
+      });
+    } catch (err) {
+      log.warn(
+        `failover ${this.run.workflowId}: the inventory could not be told what changed: ${rootMessage(err as Error)}`,
+      );
+    }
   }
 
   /** Fires an alert the moment the RTO budget is exceeded, not only in the final report. */
@@ -434,13 +458,25 @@ class Failover {
 
   private async finish(outcome: FailoverOutcome): Promise<FailoverReport> {
     this.finished = true;
+    if (outcome === 'rejected')
+      this.leaveUntouched(
+        `the failover was ${this.run.approval?.decision === 'timed-out' ? 'not approved in time' : `rejected by ${this.run.approval?.by}`}`,
+      );
     const report = this.run.report(outcome);
     if (this.input.dryRun) return report;
     await CancellationScope.nonCancellable(async () => {
+      if (!['not-failed', 'dry-run', 'rejected'].includes(outcome)) await this.writeBack();
       if (!['not-failed', 'dry-run'].includes(outcome)) await this.notifyFinished(report);
       await this.control.recordFailoverReport(report);
     });
     return report;
+  }
+
+  /** Nothing was touched: every LPAR not yet settled is left as it is, with the reason. */
+  private leaveUntouched(why: string): void {
+    for (const l of this.run.allLpars().filter((l) => isUnfinished(l.step))) {
+      this.run.setLpar(l.lpar, 'not-restarted', { error: `not restarted: ${why}; nothing was touched` });
+    }
   }
 
   private notifyFinished(report: FailoverReport) {
