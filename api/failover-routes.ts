@@ -122,7 +122,7 @@ export function failoverRoutes(app: express.Express, options: FailoverRouteOptio
       const handle = client.workflow.getHandle(target.id, description.runId);
       const run = { id: target.id, runId: description.runId, status: description.status.name.toLowerCase() };
       if (description.status.name === 'RUNNING') {
-        res.json({ ...run, progress: liveProgress((await handle.query(progressQuery)) as unknown as ProgressView) });
+        res.json({ ...run, progress: liveProgress(await progressOf(handle)) });
         return;
       }
       const stored = await store.recoveryReport(target.id, description.runId);
@@ -256,9 +256,41 @@ async function requireRunning(handle: WorkflowHandle, id: string): Promise<void>
     throw new ApiError(409, 'not_running', `failover ${id} is ${description.status.name.toLowerCase()}`);
 }
 
+/** How long the API waits for a running failover to answer its progress query. */
+const PROGRESS_QUERY_MS = 5_000;
+
+/**
+ * The failover's progress, or a prompt 503 when it does not answer in PROGRESS_QUERY_MS: a query waits for the
+ * workflow's worker, and one that was just killed holds it until its workflow task times out (about 10 s).
+ */
+async function progressOf(handle: WorkflowHandle): Promise<ProgressView> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const query = handle.query(progressQuery) as unknown as Promise<ProgressView>;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ApiError(
+            503,
+            'failover_not_answering',
+            `failover ${handle.workflowId} did not answer within ${PROGRESS_QUERY_MS / 1000} s ` +
+              '(its worker may be restarting): try again in a few seconds',
+          ),
+        ),
+      PROGRESS_QUERY_MS,
+    );
+  });
+  query.catch(() => undefined);
+  try {
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** An override stands in for a power proof that cannot be had; it is accepted only while the fence waits for one. */
 async function requireFenceBlocked(handle: WorkflowHandle): Promise<void> {
-  const { phase } = (await handle.query(progressQuery)) as unknown as ProgressView;
+  const { phase } = await progressOf(handle);
   if (phase !== 'fence-blocked') {
     throw new ApiError(
       409,

@@ -499,6 +499,8 @@ class Campaign {
         }
         this.later(this.settling ? 0 : policy.overrideDelayMs, `override the fence of ${run.id}`, async () => {
           const answer = await this.stack!.api('POST', `${path}/override-fence`, { by: 'chaos-operator', reason });
+          // 503: the failover's worker is restarting and the API said so at once; the operator tries again later.
+          if (answer.status === 503) return void run.decided.delete(this.settling ? `${key}:settle` : key);
           this.expectStatus(`POST override-fence ${run.id}`, answer, [202, 404, 409]);
           this.note(`operator overrides the fence of ${run.id}: ${answer.status}`);
         });
