@@ -545,7 +545,12 @@ class Campaign {
         if (attempts >= START_ATTEMPTS && !final) continue;
         this.startAttempts.set(p.name, attempts + 1);
         try {
-          const outcome = await this.stack!.devices.hmc(HMC).activatePartition(host, p.name, 'default_profile');
+          // Bounded: a hung HMC command must not hold the schedule (and the release of that very hang) behind it.
+          const outcome = await withinMs(
+            OPERATOR_CALL_MS,
+            this.stack!.devices.hmc(HMC).activatePartition(host, p.name, 'default_profile'),
+            `the HMC did not answer the operator within ${OPERATOR_CALL_MS} ms`,
+          );
           this.note(`operator starts ${p.name} on returned ${host}: ${outcome.detail}`);
         } catch (err) {
           left++;
@@ -663,4 +668,17 @@ export async function runSeed(seed: number, options: ChaosOptions = {}): Promise
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** How long the campaign's operator waits for one HMC command before trying again on a later tick. */
+const OPERATOR_CALL_MS = 5_000;
+
+/** `work`, or a rejection with `why` after `ms` (the work goes on in the background; its outcome is ignored then). */
+function withinMs<T>(ms: number, work: Promise<T>, why: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  work.catch(() => undefined);
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(why)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
