@@ -50,6 +50,9 @@ import { OperatorGates } from './operator-gates.js';
 import { restartStream, type StreamResult } from './restart-stream.js';
 import { FailoverRun } from './run-state.js';
 
+/** How old the final check of the devices may be when the report is stored (ms). */
+const FRESH_CHECK_MS = 1_000;
+
 /** Restart rounds at most: the first plan, then re-plans of what failed, each away from the hosts that failed it. */
 const MAX_ROUNDS = 3;
 
@@ -83,6 +86,8 @@ class Failover {
   private roster: RosterLpar[] = [];
   /** What the HMC showed when the gate let LPARs through: the first plan's residents. */
   private gateEvidence?: GroupEvidence;
+  /** When the final check read the HMC (workflow time, epoch ms). */
+  private verifiedAt?: number;
   /** What the HMC showed in the final check, reused to tell the inventory. */
   private finalEvidence?: GroupEvidence;
   /** When the host was last seen down before storage is cut (workflow time, epoch ms). */
@@ -385,8 +390,9 @@ class Failover {
    * the failover put it on. The inventory learns where each LPAR runs now.
    */
   private async verify(): Promise<FailoverOutcome> {
-    this.run.enterPhase('verify');
+    if (!this.finished) this.run.enterPhase('verify');
     const evidence = await this.control.groupEvidence({ group: this.input.group });
+    this.verifiedAt = Date.now();
     for (const l of this.run.lparsAt('running')) {
       const runningOn = evidence.hosts.filter((h) => h.partitions?.[l.lpar] === 'Running').map((h) => h.host);
       if (runningOn.length === 1 && runningOn[0] === l.destination) continue;
@@ -462,12 +468,22 @@ class Failover {
       this.leaveUntouched(
         `the failover was ${this.run.approval?.decision === 'timed-out' ? 'not approved in time' : `rejected by ${this.run.approval?.by}`}`,
       );
-    const report = this.run.report(outcome);
+    let report = this.run.report(outcome);
     if (this.input.dryRun) return report;
     await CancellationScope.nonCancellable(async () => {
-      if (!['not-failed', 'dry-run', 'rejected'].includes(outcome)) await this.writeBack();
-      if (!['not-failed', 'dry-run'].includes(outcome)) await this.notifyFinished(report);
       await this.control.recordFailoverReport(report);
+      // The stored outcome must agree with the devices when it is written: a worker crash can hold the record for
+      // seconds after the final check, so a stale check is made again and the run's report replaced.
+      for (
+        let tries = 0;
+        tries < 3 && this.verifiedAt !== undefined && Date.now() - this.verifiedAt > FRESH_CHECK_MS;
+        tries++
+      ) {
+        report = this.run.report(await this.verify());
+        await this.control.recordFailoverReport(report);
+      }
+      if (!['not-failed', 'dry-run', 'rejected'].includes(report.outcome)) await this.writeBack();
+      if (!['not-failed', 'dry-run'].includes(report.outcome)) await this.notifyFinished(report);
     });
     return report;
   }
