@@ -27,10 +27,6 @@ async function main(argv: string[]): Promise<void> {
     log.error('unhandled rejection (the server keeps running)', { err: String((err as Error)?.stack ?? err) }),
   );
   const server = await startDevserver(args, log);
-  const storage = args.dbFilename ? `database ${args.dbFilename}` : 'in memory';
-  process.stdout.write(
-    `Lazarus devserver (Temporal API) serving on ${server.address}, namespaces ${[...new Set(['default', ...args.namespaces])].join(', ')}, ${storage}\n`,
-  );
   const shutdown = (signal: string) => {
     log.info(`received ${signal}; shutting down`);
     const force = setTimeout(() => process.exit(0), 3000);
@@ -42,6 +38,12 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // Announced only once the signal handlers are in place: a caller that stops the server as soon as it reads this line
+  // gets a clean shutdown, not a kill by the default SIGTERM action.
+  const storage = args.dbFilename ? `database ${args.dbFilename}` : 'in memory';
+  process.stdout.write(
+    `Lazarus devserver (Temporal API) serving on ${server.address}, namespaces ${[...new Set(['default', ...args.namespaces])].join(', ')}, ${storage}\n`,
+  );
   // Started by a Lazarus process (workers/temporal-service.ts): it holds our stdin open for as long as it lives.
   if (process.env.LAZARUS_DEVSERVER_LIFELINE === 'stdin') {
     process.stdin.once('close', () => shutdown('end of stdin (the process that started this server is gone)'));
