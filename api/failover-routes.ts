@@ -12,6 +12,7 @@ import {
 import proto from '@temporalio/proto';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
+import { innermostMessage } from '../domain/failover/index.js';
 import { failoverSettings } from '../workers/lazarus-workers.js';
 import {
   approveSignal,
@@ -299,11 +300,4 @@ async function requireFenceBlocked(handle: WorkflowHandle): Promise<void> {
         'override-fence is accepted only while the fence is blocked (phase fence-blocked)',
     );
   }
-}
-
-/** A failed workflow's cause as the device or activity said it, not the SDK's "Workflow execution failed". */
-function innermostMessage(err: unknown): string {
-  let inner = err as Error;
-  while (inner.cause instanceof Error) inner = inner.cause;
-  return inner?.message ?? String(err);
 }

@@ -179,7 +179,7 @@ export function createControlActivities(ctx: FailoverContext) {
   }
 
   async function roster(input: { group: string; host: string; evidence: GroupEvidence }): Promise<RosterLpar[]> {
-    const known = await knownLpars(input.group);
+    const { known, undescribed } = await inventoryOf(input.group);
     const lastSeenHere = [...known.values()].filter((l) => l.lpar.host === input.host);
     const byName = new Map<string, RosterLpar>();
     for (const { lpar, source, observedAt } of lastSeenHere) {
@@ -187,7 +187,7 @@ export function createControlActivities(ctx: FailoverContext) {
     }
     // Seen on the host by a failover or a live read but never described by a discovery: sizes and volumes unknown,
     // so it cannot be placed, but it is reported.
-    for (const seen of await undescribedLparsOn(input.group, input.host)) {
+    for (const seen of undescribed.filter((l) => l.host === input.host)) {
       if (!byName.has(seen.name))
         byName.set(seen.name, {
           ...unknownEntry(seen.name, seen.observedAt),
@@ -241,7 +241,7 @@ export function createControlActivities(ctx: FailoverContext) {
   }): Promise<FailoverPlan> {
     const group = ctx.group(input.group);
     const hmc = ctx.hmc(input.group);
-    const known = new Map([...(await knownLpars(input.group)).entries()].map(([name, record]) => [name, record.lpar]));
+    const known = new Map([...(await inventoryOf(input.group)).known].map(([name, record]) => [name, record.lpar]));
     const survivors = [];
     for (const host of input.evidence.hosts.filter((h) => h.host !== input.host && h.state === 'Operating')) {
       const capacity = await deviceCall(() => hmc.systemCapacity(host.host));
@@ -264,19 +264,17 @@ export function createControlActivities(ctx: FailoverContext) {
 
   /**
    * The inventory's latest record of every LPAR of the group, by name: the newest discovery merged with what
-   * failovers and live reads observed since, each with where and when it was observed.
+   * failovers and live reads observed since, each with where and when it was observed; and the LPARs a failover or
+   * live read saw that no discovery described. One read of the store.
    */
-  async function knownLpars(group: string): Promise<Map<string, { lpar: Lpar; source: string; observedAt?: string }>> {
+  async function inventoryOf(group: string) {
     const fleet = await ctx.deps.store.currentFleet(group);
     if (fleet.discoveryRunId === undefined)
       throw ApplicationFailure.nonRetryable(`no inventory of ${group} yet: run discovery first`, 'NoInventory');
-    return new Map(
+    const known = new Map<string, { lpar: Lpar; source: string; observedAt?: string }>(
       fleet.lpars.map(({ observedAt, source, stale: _stale, ...lpar }) => [lpar.name, { lpar, source, observedAt }]),
     );
-  }
-
-  async function undescribedLparsOn(group: string, host: string) {
-    return (await ctx.deps.store.currentFleet(group)).undescribedLpars.filter((l) => l.host === host);
+    return { known, undescribed: fleet.undescribedLpars };
   }
 
   async function waitRunning(input: {

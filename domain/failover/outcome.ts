@@ -113,3 +113,14 @@ function sourceVerdict(
     : `the HMC cannot list ${source} (${host?.error ?? host?.state})`;
   return { kind: 'blocked', reason: `${where}, which is not proven powered off` };
 }
+
+/**
+ * The innermost message of a failure chain (`cause` links): what the device or the activity said, not the SDK's
+ * "Activity task failed" or "Workflow execution failed". Anything that is not an Error is turned into text.
+ */
+export function innermostMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  let inner: Error = err;
+  while (inner.cause instanceof Error) inner = inner.cause;
+  return inner.message;
+}

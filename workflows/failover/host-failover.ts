@@ -30,6 +30,7 @@ import {
 import type { ControlActivities, HmcActivities, StorageActivities } from '../../activities/failover/index.js';
 import {
   HOST_UP_STATES,
+  innermostMessage,
   gateVerdict,
   isUnfinished,
   partitionEvidence,
@@ -218,7 +219,7 @@ class Failover {
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       if (failureType(err) === 'HostReturned') return 'host-returned';
-      const override = await this.waitForOverride(rootMessage(err));
+      const override = await this.waitForOverride(innermostMessage(err));
       const powerState = await this.control.hostState(this.where);
       this.power = { host: this.input.host, powerState, poweredOff: powerState === 'Power Off', override };
     }
@@ -440,7 +441,7 @@ class Failover {
       });
     } catch (err) {
       log.warn(
-        `failover ${this.run.workflowId}: the inventory could not be told what changed: ${rootMessage(err as Error)}`,
+        `failover ${this.run.workflowId}: the inventory could not be told what changed: ${innermostMessage(err)}`,
       );
     }
   }
@@ -517,7 +518,7 @@ class Failover {
   /** A step failed after its retries: every LPAR not yet done is reported with the step it was in, for an operator. */
   async finishStopped(err: ActivityFailure | ChildWorkflowFailure): Promise<FailoverReport> {
     const which = err instanceof ChildWorkflowFailure ? `restart stream ${err.execution.workflowId} ended: ` : '';
-    this.run.stoppedBy = `${this.run.phase}: ${this.fenceSoFar()}${which}${rootMessage(err)}`;
+    this.run.stoppedBy = `${this.run.phase}: ${this.fenceSoFar()}${which}${innermostMessage(err)}`;
     if (this.roster.length === 0) await this.rosterFromInventory();
     for (const l of this.run.allLpars().filter((l) => isUnfinished(l.step))) {
       const where =
@@ -542,7 +543,7 @@ class Failover {
       for (const l of this.roster) this.run.setLpar(l.name, 'pending', { priority: l.priority });
     } catch (err) {
       log.warn(
-        `failover ${this.run.workflowId}: the inventory could not name the host's LPARs: ${rootMessage(err as Error)}`,
+        `failover ${this.run.workflowId}: the inventory could not name the host's LPARs: ${innermostMessage(err)}`,
       );
     }
   }
@@ -565,11 +566,4 @@ function failureType(err: unknown): string | undefined {
   let inner: unknown = err;
   while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
   return inner instanceof ApplicationFailure ? (inner.type ?? undefined) : undefined;
-}
-
-/** The innermost message of a failure chain: what the device or the activity said, not "Activity task failed". */
-function rootMessage(err: Error): string {
-  let inner: Error = err;
-  while (inner.cause instanceof Error) inner = inner.cause;
-  return inner.message;
 }
