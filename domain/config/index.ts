@@ -6,6 +6,7 @@ export {
   configSchema,
   type HostGroupConfig,
   type LazarusConfig,
+  type MonitoringConfig,
   type PriorityClass,
   type VmPolicy,
 } from './schema.js';

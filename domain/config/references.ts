@@ -72,10 +72,11 @@ function hostGroupsResolve(config: LazarusConfig): ConfigProblem | undefined {
   for (const [gi, group] of config.hostGroups.entries()) {
     const site = sites.get(group.site);
     if (!site) return { path: ['hostGroups', gi, 'site'], message: `unknown site "${group.site}"` };
-    if (!config.hmcs.some((h) => h.name === group.hmc))
-      return { path: ['hostGroups', gi, 'hmc'], message: `unknown HMC "${group.hmc}"` };
-    if (!site.hmcs.includes(group.hmc))
-      return { path: ['hostGroups', gi, 'hmc'], message: `HMC "${group.hmc}" is not at site "${site.name}"` };
+    for (const [i, hmc] of group.hmcs.entries()) {
+      const path = group.hmcs.length > 1 ? ['hostGroups', gi, 'hmcs', i] : ['hostGroups', gi, 'hmc'];
+      if (!config.hmcs.some((h) => h.name === hmc)) return { path, message: `unknown HMC "${hmc}"` };
+      if (!site.hmcs.includes(hmc)) return { path, message: `HMC "${hmc}" is not at site "${site.name}"` };
+    }
     if (!config.storage.some((s) => s.name === group.storage))
       return { path: ['hostGroups', gi, 'storage'], message: `unknown storage system "${group.storage}"` };
     if (!site.storage.includes(group.storage))

@@ -123,11 +123,40 @@ export const recoverySchema = z
     }
   });
 
+/**
+ * How the group's monitor watches its hosts (workflows/monitoring/). A host is declared failed only when the HMCs
+ * and the storage system's view of its Fibre Channel ports agree over `confirmations` consecutive observations; a
+ * host that changes between up and down more than `flapLimit` times within `flapWindow` is quarantined (its next
+ * failover is advisory whatever `action` says). Detection takes about `confirmations × interval` plus one HMC round
+ * trip.
+ */
+export const monitoringSchema = z
+  .object({
+    /**
+     * What a confirmed host failure does: `auto` starts the failover, `advisory` starts it in advisory mode (it
+     * notifies with the plan and waits for approval), `off` only alerts. Absent: the group's `recovery.mode`.
+     */
+    action: z.enum(['auto', 'advisory', 'off']).optional(),
+    /** false: no monitor runs for this group (failovers only through the API). */
+    enabled: z.boolean().default(true),
+    interval: duration.refine((ms) => ms >= 1_000 && ms <= 10 * 60_000, 'must be between 1s and 10m').default(10_000),
+    confirmations: z.number().int().min(1).max(20).default(2),
+    flapLimit: z.number().int().min(1).max(100).default(3),
+    flapWindow: duration
+      .refine((ms) => ms >= 60_000 && ms <= 24 * 3_600_000, 'must be between 1m and 24h')
+      .default(3_600_000),
+  })
+  .strict();
+
+const MONITORING_DEFAULTS = { enabled: true, interval: 10_000, confirmations: 2, flapLimit: 3, flapWindow: 3_600_000 };
+
 export const hostGroupSchema = z
   .object({
     name,
     site: name,
-    hmc: name,
+    /** The group's HMC; or `hmcs`, the redundant pair managing the same hosts (the first is preferred). */
+    hmc: name.optional(),
+    hmcs: z.array(name).min(1).max(2, 'a host group has one HMC or a redundant pair').optional(),
     storage: name,
     hosts: z.array(name).min(2, 'a host group needs at least two hosts to back each other up'),
     recovery: recoverySchema.default({
@@ -139,8 +168,20 @@ export const hostGroupSchema = z
       mapAllAtOnce: true,
       pollInterval: 2_000,
     }),
+    monitoring: monitoringSchema.default(MONITORING_DEFAULTS),
   })
-  .strict();
+  .strict()
+  .superRefine((group, ctx) => {
+    if ((group.hmc === undefined) === (group.hmcs === undefined))
+      ctx.addIssue({ code: 'custom', path: ['hmcs'], message: 'give exactly one of hmc or hmcs' });
+    else if (group.hmcs?.length === 2 && group.hmcs[0] === group.hmcs[1])
+      ctx.addIssue({ code: 'custom', path: ['hmcs', 1], message: 'the two HMCs of a pair must differ' });
+  })
+  .transform(({ hmc, hmcs, ...group }) => {
+    // Output: `hmc` is the preferred HMC, `hmcs` every HMC managing the group in order of preference.
+    const pair = hmcs ?? [hmc!];
+    return { ...group, hmc: pair[0]!, hmcs: pair };
+  });
 
 export const PRIORITY_CLASSES = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -221,5 +262,6 @@ export const configSchema = z
 
 export type LazarusConfig = z.output<typeof configSchema>;
 export type HostGroupConfig = z.output<typeof hostGroupSchema>;
+export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type VmPolicy = z.output<typeof vmPolicySchema>;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];

@@ -9,7 +9,13 @@ import { openSqliteDriver } from '../../activities/inventory/sqlite-driver.js';
 test('both dialects carry the same numbered migrations', () => {
   const names = (dialect: 'sqlite' | 'postgresql') => loadMigrations(dialect).map((m) => `${m.version} ${m.name}`);
   assert.deepEqual(names('sqlite'), names('postgresql'));
-  assert.deepEqual(names('sqlite'), ['1 initial', '2 report_runs_and_observations']);
+  assert.deepEqual(names('sqlite'), [
+    '1 initial',
+    '2 report_runs_and_observations',
+    '3 notification_deliveries',
+    '4 agent_heartbeats',
+    '5 host_monitoring',
+  ]);
 });
 
 test('a badly named or missing migration is refused naming the file or the gap', () => {

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CorruptRowError, InventoryStoreError, type InventoryStore } from '../../activities/inventory/index.js';
 import { loadMigrations } from '../../activities/inventory/migrations.js';
+
+const NEWEST_SCHEMA = loadMigrations('sqlite').length;
 import type { SqlDialect } from '../../activities/inventory/sql-driver.js';
 import type { InventorySnapshot } from '../../domain/inventory/index.js';
 import { modified, sampleSnapshot } from './fixtures.js';
@@ -436,9 +438,9 @@ export function storeContract(backend: StoreBackend): void {
       'migrations: a restart keeps data and applies nothing twice; a newer schema is refused',
       async (harness) => {
         const run = await harness.store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
-        assert.equal(harness.store.schemaVersion, 2);
+        assert.equal(harness.store.schemaVersion, NEWEST_SCHEMA);
         const reopened = await harness.reopen();
-        assert.equal(reopened.schemaVersion, 2);
+        assert.equal(reopened.schemaVersion, NEWEST_SCHEMA);
         assert.equal((await reopened.latestGoodSnapshot('prod-a'))?.runId, run.id);
         await harness.sql(
           'INSERT INTO schema_migrations (version, name, applied_at) ' +
@@ -446,7 +448,10 @@ export function storeContract(backend: StoreBackend): void {
         );
         await assert.rejects(harness.reopen(), (error: unknown) => {
           assert.ok(error instanceof InventoryStoreError);
-          assert.match(error.message, /database schema version 99 is newer than this Lazarus knows \(2\)/);
+          assert.match(
+            error.message,
+            new RegExp(`database schema version 99 is newer than this Lazarus knows \\(${NEWEST_SCHEMA}\\)`),
+          );
           return true;
         });
       },
@@ -463,7 +468,7 @@ export function storeContract(backend: StoreBackend): void {
         'fleet_observations',
         'schema_migrations',
       ];
-      await harness.sql(tables.map((t) => `DROP TABLE ${t};`).join('\n'));
+      await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
       await harness.sql(loadMigrations(harness.dialect)[0]!.sql);
       await harness.sql(`
         CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);
@@ -471,7 +476,7 @@ export function storeContract(backend: StoreBackend): void {
         INSERT INTO recovery_reports VALUES ('failover/prod-a/cec-1', 'host-failover', 'prod-a',
           '${at(1)}', '${at(2)}', 'succeeded', '{"rtoMs":60000}');`);
       const upgraded = await harness.openAnother();
-      assert.equal(upgraded.schemaVersion, 2);
+      assert.equal(upgraded.schemaVersion, NEWEST_SCHEMA);
       assert.deepEqual(await upgraded.recoveryReport('failover/prod-a/cec-1'), {
         workflowId: 'failover/prod-a/cec-1',
         runId: 'unknown',
@@ -528,11 +533,11 @@ export function storeContract(backend: StoreBackend): void {
         'fleet_observations',
         'schema_migrations',
       ];
-      await harness.sql(tables.map((t) => `DROP TABLE ${t};`).join('\n'));
+      await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
       const stores = await Promise.all([harness.openAnother(), harness.openAnother(), harness.openAnother()]);
       assert.deepEqual(
         stores.map((s) => s.schemaVersion),
-        [2, 2, 2],
+        [NEWEST_SCHEMA, NEWEST_SCHEMA, NEWEST_SCHEMA],
       );
       await stores[0]!.raiseNotification({ severity: 'info', kind: 'k', message: 'written by one', raisedAt: at(0) });
       assert.equal((await stores[2]!.recentNotifications())[0]?.message, 'written by one');

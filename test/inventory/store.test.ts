@@ -15,6 +15,9 @@ import {
 } from '../../activities/inventory/index.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { storeContract, type StoreHarness } from './store-contract.js';
+import { loadMigrations } from '../../activities/inventory/migrations.js';
+
+const NEWEST_SCHEMA = loadMigrations('sqlite').length;
 
 storeContract({
   name: 'SQLite',
@@ -75,7 +78,9 @@ if ('server' in postgres) {
     assert.equal(lines.length, 1);
     assert.match(
       lines[0]!,
-      new RegExp(`^inventory store: PostgreSQL .*@127\\.0\\.0\\.1:${url.port}${url.pathname} \\(schema version 2\\)$`),
+      new RegExp(
+        `^inventory store: PostgreSQL .*@127\\.0\\.0\\.1:${url.port}${url.pathname} \\(schema version ${NEWEST_SCHEMA}\\)$`,
+      ),
     );
     assert.ok(!lines[0]!.includes(decodeURIComponent(url.password)), 'the log line must not contain the password');
   });

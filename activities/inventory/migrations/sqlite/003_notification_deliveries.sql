@@ -1,0 +1,1 @@
+-- Reserved: filled by the change that introduces these tables (issue 12).

@@ -1,0 +1,52 @@
+// What the host monitor sees each interval: per host, what each HMC of the group says about the managed system, how
+// the storage system sees the host's Fibre Channel ports, and the VIOS partitions' states. Produced by the
+// `observeHostGroup` activity (activities/monitoring/), judged by the pure rules of this folder, acted on by
+// workflows/monitoring/. Plain JSON: it travels through workflow history.
+
+/** What one HMC said about one managed system. */
+export interface HmcReading {
+  hmc: string;
+  /** false: the HMC itself did not answer (connection, authentication, timeout); `state` is then absent. */
+  reachable: boolean;
+  /**
+   * The managed system's state as `lssyscfg -r sys -F name,state` prints it (`Operating`, `Standby`, `Power Off`,
+   * `Error`, `No Connection`, `Incomplete`, `Initializing`, …), or `unknown-system` when this HMC does not list it.
+   */
+  state?: string;
+  /** Why the HMC could not be read, for the alert (never a secret). */
+  error?: string;
+}
+
+/** The host's Fibre Channel ports as the storage system's host object shows them (`lshost`). */
+export interface StoragePortsReading {
+  storage: string;
+  /** false: the storage system did not answer; the counts are then absent. */
+  reachable: boolean;
+  /** Ports of the host object with at least one node login (`node_logged_in_count` > 0 / state `active`). */
+  loggedIn?: number;
+  total?: number;
+  error?: string;
+}
+
+export interface ViosReading {
+  name: string;
+  /** Partition state from the HMC (`Running`, `Not Activated`, `Not Available`, …). */
+  state: string;
+}
+
+export interface HostObservation {
+  host: string;
+  /** ISO 8601, when the readings were taken (activity clock). */
+  observedAt: string;
+  /** One per HMC of the group, in the group's order of preference. */
+  hmcs: HmcReading[];
+  storagePorts: StoragePortsReading;
+  /** From the first HMC that could list the host's partitions; absent when none could. */
+  vios?: ViosReading[];
+}
+
+export interface GroupObservation {
+  group: string;
+  observedAt: string;
+  hosts: HostObservation[];
+}
