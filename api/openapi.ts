@@ -3,12 +3,14 @@ import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-open
 import { z } from 'zod';
 import {
   acceptedResponse,
+  capacityResponse,
   decisionBody,
   errorResponse,
   failoverListQuery,
   failoverListResponse,
   failoverResponse,
   failoverRunQuery,
+  groupsResponse,
   hostsResponse,
   lparsResponse,
   overrideFenceBody,
@@ -91,6 +93,30 @@ export function openApiDocument() {
     path: '/v1/hosts',
     security,
     responses: { 200: json(hostsResponse, 'hosts as known now, with age and source; stale ones marked'), ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/groups',
+    security,
+    responses: { 200: json(groupsResponse, 'host groups as configured: hosts, HMCs, storage, modes'), ...errors },
+  });
+  const group = z.object({ group: z.string().openapi({ description: 'a configured host group' }) });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/groups/{group}/capacity',
+    security,
+    request: { params: group },
+    responses: {
+      200: json(capacityResponse, "the newest check: each host's failure, and the LPARs it would leave without room"),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/groups/{group}/capacity',
+    security,
+    request: { params: group },
+    responses: { 202: json(z.record(z.string(), z.unknown()), 'a capacity check started'), ...errors },
   });
   registry.registerPath({
     method: 'get',

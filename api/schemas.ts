@@ -158,3 +158,53 @@ export const lparsResponse = z
     ),
   })
   .openapi('Lpars');
+
+export const groupsResponse = z
+  .object({
+    groups: z.array(
+      z.object({
+        name: z.string(),
+        site: z.string(),
+        hosts: z.array(z.string()),
+        hmcs: z.array(z.string()).openapi({ description: 'the HMCs managing the group, preferred first' }),
+        storage: z.string(),
+        recoveryMode: z.enum(['auto', 'advisory']),
+        monitoring: z.object({
+          action: z.enum(['auto', 'advisory', 'off']),
+          enabled: z.boolean(),
+          interval: z.number().openapi({ description: 'milliseconds between observations' }),
+          confirmations: z.number(),
+          flapLimit: z.number(),
+          flapWindow: z.number().openapi({ description: 'milliseconds' }),
+        }),
+      }),
+    ),
+  })
+  .openapi('Groups');
+
+export const capacityResponse = z
+  .object({
+    group: z.string(),
+    checkedAt: z.string(),
+    ageSeconds: z.number(),
+    fits: z.boolean().openapi({ description: "true when any one host's failure leaves room for all its LPARs" }),
+    hostsWithShortfall: z.array(z.string()),
+    hosts: z.array(
+      z.object({
+        failedHost: z.string(),
+        fits: z.boolean(),
+        shortfalls: z.array(
+          z.object({
+            resource: z.enum(['processorUnits', 'memoryMb']),
+            needed: z.number(),
+            available: z.number(),
+            lpars: z.array(z.string()),
+          }),
+        ),
+        withoutRoom: z
+          .array(z.object({ lpar: z.string(), reason: z.string(), detail: z.string() }))
+          .openapi({ description: 'LPARs the planner could not place if this host failed, with its reason' }),
+      }),
+    ),
+  })
+  .openapi('Capacity');
