@@ -1,15 +1,22 @@
 // `temporal-dev server start-dev ...`: the Temporal CLI's dev-server arguments, so scripts and the SDK's test
 // environment can use this server and the real `temporal` binary interchangeably.
+import { DynamicConfigError, resolveDynamicConfig, type DynamicConfig } from './dynamic-config.js';
+
 export interface DevserverArgs {
   ip: string;
   port: number;
   namespaces: string[];
   dbFilename?: string;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
-  logFormat: 'pretty' | 'json';
+  /** `never` silences the log, as the Temporal CLI's `--log-level never`. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'never';
+  /** `text` is the Temporal CLI's name for the one-line human format (`pretty` kept as an alias). */
+  logFormat: 'pretty' | 'text' | 'json';
   /** Custom search attributes: name → type (Keyword, Text, Int, Double, Bool, Datetime, KeywordList). */
   searchAttributes: Map<string, string>;
   dynamicConfig: Map<string, string>;
+  /** The honoured dynamic config settings (defaults where not given) and the given keys that are not honoured. */
+  dynamic: DynamicConfig;
+  ignoredDynamicConfig: string[];
 }
 
 export class UsageError extends Error {}
@@ -23,10 +30,14 @@ options:
   --port N, -p N                gRPC port (default 7233)
   --namespace NS, -n NS         namespace to register besides "default" (repeatable)
   --db-filename FILE, -f FILE   persist to this SQLite file (default: in memory)
-  --log-level LEVEL             debug | info | warn | error (default info)
-  --log-format FORMAT           pretty | json (default pretty)
+  --log-level LEVEL             debug | info | warn | error | never (default info)
+  --log-format FORMAT           text | json (default text; pretty is an alias of text)
   --search-attribute NAME=TYPE  register a custom search attribute (repeatable)
-  --dynamic-config-value K=V    accepted for compatibility; ignored (repeatable)
+  --dynamic-config-value K=V    a dynamic config setting (repeatable); honoured:
+                                limit.historyCount.suggestContinueAsNew (events, default 4096),
+                                limit.historySize.suggestContinueAsNew (bytes, default 4194304);
+                                other keys are accepted and ignored (logged)
+  --version, -v                 print the version and exit
   --headless, --ui-port N, --ui-ip ADDR, --metrics-port N, --http-port N, --sqlite-pragma K=V
                                 accepted for compatibility; there is no UI
 `;
@@ -56,6 +67,8 @@ export function parseDevserverArgs(argv: string[]): DevserverArgs {
     logFormat: 'pretty',
     searchAttributes: new Map(),
     dynamicConfig: new Map(),
+    dynamic: resolveDynamicConfig(new Map()).config,
+    ignoredDynamicConfig: [],
   };
   const rest = argv.slice(2);
   for (let i = 0; i < rest.length; i++) {
@@ -87,15 +100,15 @@ export function parseDevserverArgs(argv: string[]): DevserverArgs {
         break;
       case '--log-level': {
         const level = value();
-        if (!['debug', 'info', 'warn', 'error'].includes(level))
-          throw new UsageError(`--log-level: expected debug, info, warn or error, got "${level}"`);
+        if (!['debug', 'info', 'warn', 'error', 'never'].includes(level))
+          throw new UsageError(`--log-level: expected debug, info, warn, error or never, got "${level}"`);
         args.logLevel = level as DevserverArgs['logLevel'];
         break;
       }
       case '--log-format': {
         const format = value();
-        if (format !== 'pretty' && format !== 'json')
-          throw new UsageError(`--log-format: expected pretty or json, got "${format}"`);
+        if (format !== 'pretty' && format !== 'text' && format !== 'json')
+          throw new UsageError(`--log-format: expected text, json or pretty, got "${format}"`);
         args.logFormat = format;
         break;
       }
@@ -115,6 +128,14 @@ export function parseDevserverArgs(argv: string[]): DevserverArgs {
         if (IGNORED_WITH_VALUE.has(flag)) value();
         else if (!IGNORED_FLAGS.has(flag)) throw new UsageError(`unknown option ${flag}`);
     }
+  }
+  try {
+    const resolved = resolveDynamicConfig(args.dynamicConfig);
+    args.dynamic = resolved.config;
+    args.ignoredDynamicConfig = resolved.ignored;
+  } catch (err) {
+    if (err instanceof DynamicConfigError) throw new UsageError(err.message);
+    throw err;
   }
   return args;
 }

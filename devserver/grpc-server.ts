@@ -18,7 +18,12 @@ export interface GrpcServerOptions {
   log: EngineLog;
 }
 
+/** The server could not listen on its address (most often: the port is in use); the message is one line. */
+export class BindError extends Error {}
+
 export async function startGrpcServer(options: GrpcServerOptions): Promise<{ server: grpc.Server; port: number }> {
+  // grpc-js's own messages (e.g. "No address added" before a bind error we report in one line) go to our debug log.
+  grpc.setLogger({ error: (...parts: unknown[]) => options.log.debug('grpc-js', { message: parts.join(' ') }) });
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -43,9 +48,17 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<{ ser
   }
   server.addService(definition as grpc.ServiceDefinition, implementation);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      if (!err) return resolve(bound);
+      const reason = /EADDRINUSE/.test(err.message)
+        ? 'the address is already in use'
+        : /EADDRNOTAVAIL/.test(err.message)
+          ? 'the address is not available on this machine'
+          : /EACCES/.test(err.message)
+            ? 'permission denied'
+            : err.message.replace(/\s+/g, ' ');
+      reject(new BindError(`cannot listen on ${options.host}:${options.port}: ${reason}`));
+    });
   });
   return { server, port };
 }

@@ -1,11 +1,12 @@
 // The devserver logs to stderr, one line per message, as text or JSON (`--log-format`).
 import type { EngineLog } from './engine/engine.js';
 
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, never: 100 } as const;
 type Level = keyof typeof LEVELS;
 
-export function createLog(level: Level, format: 'pretty' | 'json'): EngineLog {
-  const write = (at: Level, msg: string, fields?: object) => {
+/** A logger writing at `level` and above (`never`: nothing); `text` and `pretty` are the same one-line format. */
+export function createLog(level: Level, format: 'pretty' | 'text' | 'json'): EngineLog {
+  const write = (at: Exclude<Level, 'never'>, msg: string, fields?: object) => {
     if (LEVELS[at] < LEVELS[level]) return;
     const time = new Date().toISOString();
     if (format === 'json') {

@@ -1,12 +1,19 @@
 // Entry point of `bin/temporal-dev server start-dev ...` and `npm run devserver`.
 import { parseDevserverArgs, USAGE, UsageError } from './cli.js';
 import { createLog } from './log.js';
+import { BindError } from './grpc-server.js';
 import { startDevserver } from './server.js';
 import { DatabaseInUseError } from './store/sqlite-store.js';
+import { SERVER_VERSION } from './workflow-service.js';
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (argv.includes('--version') || argv.includes('-v')) {
+    // The Temporal CLI's shape ("temporal version X (Server Y, UI Z)"), naming what this is.
+    process.stdout.write(`temporal-dev version ${SERVER_VERSION}-lazarus (Server ${SERVER_VERSION}, no UI)\n`);
     return;
   }
   let args;
@@ -18,7 +25,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const log = createLog(args.logLevel, args.logFormat);
-  for (const key of args.dynamicConfig.keys()) log.debug('dynamic config value accepted and ignored', { key });
+  for (const key of args.ignoredDynamicConfig) log.info('dynamic config value accepted and ignored', { key });
   // A bug in one request's path must not take every workflow down with it: log it loudly and keep serving.
   process.on('uncaughtException', (err) =>
     log.error('uncaught exception (the server keeps running)', { err: String(err?.stack ?? err) }),
@@ -53,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(
-    `temporal-dev: ${err instanceof DatabaseInUseError ? err.message : ((err as Error)?.stack ?? String(err))}\n`,
+    `temporal-dev: ${err instanceof DatabaseInUseError || err instanceof BindError ? err.message : ((err as Error)?.stack ?? String(err))}\n`,
   );
   process.exit(1);
 });

@@ -28,7 +28,13 @@ export async function startDevserver(args: DevserverArgs, log: EngineLog): Promi
   } else {
     store = new MemoryStore();
   }
-  const engine = new Engine({ store, log, namespaces: args.namespaces, searchAttributes: args.searchAttributes });
+  const engine = new Engine({
+    store,
+    log,
+    namespaces: args.namespaces,
+    searchAttributes: args.searchAttributes,
+    dynamicConfig: args.dynamic,
+  });
   const openRuns = restoreRuns(engine);
   if (engine.runs.size > 0)
     log.info('restored executions from the database', { runs: engine.runs.size, open: openRuns });

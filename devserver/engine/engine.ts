@@ -2,6 +2,8 @@
 // through to the store. Each accepted change runs inside `transaction()`, which persists it (synchronously) before
 // the caller answers its RPC and only then hands new tasks to waiting polls.
 import { randomUUID } from 'node:crypto';
+import { root } from '../errors.js';
+import { DYNAMIC_SETTINGS, type DynamicConfig } from '../dynamic-config.js';
 import type { ChangeSet, DevserverStore, NamespaceRecord } from '../store/store.js';
 import { Deadlines } from './deadlines.js';
 import { EventType, TaskQueueKind, WorkflowExecutionStatus } from './enums.js';
@@ -25,7 +27,15 @@ export interface EngineOptions {
   searchAttributes: Map<string, string>;
   pollTimeoutMs?: number;
   queryTimeoutMs?: number;
+  /** Honoured dynamic config settings (`--dynamic-config-value`); the real server's defaults when absent. */
+  dynamicConfig?: Partial<DynamicConfig>;
 }
+
+const HistoryEventType = root.lookupType('temporal.api.history.v1.HistoryEvent');
+
+/** An event's size as the real server counts history size: its encoded protobuf bytes. */
+export const encodedEventSize = (event: HistoryEvent): number =>
+  HistoryEventType.encode(event as Record<string, unknown>).finish().length;
 
 export interface PendingQuery {
   id: string;
@@ -76,6 +86,7 @@ export class Engine {
   readonly queries = new Map<string, PendingQuery>();
   readonly searchAttributeTypes: Map<string, string>;
   readonly queryTimeoutMs: number;
+  readonly dynamicConfig: DynamicConfig;
   /** Told (after commit) whenever a run closes; the schedules service uses it to start buffered actions. */
   onRunClosed: ((run: Run) => void) | undefined;
   private changes: ChangeSet | undefined;
@@ -86,6 +97,11 @@ export class Engine {
     this.log = options.log;
     this.searchAttributeTypes = options.searchAttributes;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
+    this.dynamicConfig = {
+      historyCountSuggestContinueAsNew: DYNAMIC_SETTINGS.historyCountSuggestContinueAsNew.default,
+      historySizeSuggestContinueAsNew: DYNAMIC_SETTINGS.historySizeSuggestContinueAsNew.default,
+      ...options.dynamicConfig,
+    };
     this.deadlines = new Deadlines((err) =>
       this.log.error('deadline handler failed', { err: String((err as Error)?.stack ?? err) }),
     );
@@ -185,6 +201,7 @@ export class Engine {
       }
     }
     run.events.push(written);
+    run.state.historySizeBytes = (run.state.historySizeBytes ?? 0) + encodedEventSize(written);
     this.changes?.events.push({ runKey: run.key, event: written });
     this.touch(run);
     if (run.historyWaiters.size > 0) this.later(() => this.wakeHistoryWaiters(run));

@@ -215,6 +215,7 @@ export function executionInfo(run: Run): P<temporal.api.workflow.v1.IWorkflowExe
     closeTime: s.closedAt ? timestamp(s.closedAt) : undefined,
     status: s.status,
     historyLength: run.events.length,
+    historySizeBytes: s.historySizeBytes ?? 0,
     executionTime: timestamp(s.executionAt),
     memo: { fields: s.memo },
     searchAttributes: { indexedFields: s.searchAttributes },

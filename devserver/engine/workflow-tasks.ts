@@ -39,9 +39,21 @@ function startWorkflowTask(engine: Engine, run: Run, identity: string): PollResp
   const state = run.state;
   const wt = state.workflowTask!;
   const now = Date.now();
+  // As the real server: the history's size and length so far, and a suggestion to continue as new once either
+  // reaches its limit (limit.historySize/historyCount.suggestContinueAsNew).
+  const historySizeBytes = state.historySizeBytes ?? 0;
+  const limits = engine.dynamicConfig;
+  const suggestContinueAsNew =
+    run.events.length >= limits.historyCountSuggestContinueAsNew ||
+    historySizeBytes >= limits.historySizeSuggestContinueAsNew;
   const started = engine.append(run, {
     eventType: EventType.WORKFLOW_TASK_STARTED,
-    workflowTaskStartedEventAttributes: { scheduledEventId: wt.scheduledEventId, identity, historySizeBytes: 0 },
+    workflowTaskStartedEventAttributes: {
+      scheduledEventId: wt.scheduledEventId,
+      identity,
+      historySizeBytes,
+      suggestContinueAsNew,
+    },
   });
   wt.startedEventId = Number(started.eventId);
   wt.startedAt = now;
