@@ -55,6 +55,7 @@ const LPAR_STATES = [
 ] as const satisfies readonly LparState[];
 const setLparState = z.object({ system: z.string(), lpar: z.string(), state: z.enum(LPAR_STATES) }).strict();
 const holdBoot = z.object({ lpar: z.string().min(1), hold: z.boolean().default(true) }).strict();
+const recoverHost = z.object({ system: z.string() }).strict();
 
 export const ACTIONS = {
   /** Activates an LPAR directly (default: without capacity or storage checks). */
@@ -202,6 +203,25 @@ export const ACTIONS = {
       }
       if (released.length > 0) deps.model.changed(`control: hold-boot released ${body.lpar} on ${released.join(', ')}`);
       return { lpar: body.lpar, held: false, released };
+    },
+  },
+  /**
+   * The failed server comes back (repaired, or an operator powered it on), for tests and benchmarks where a host
+   * flaps or returns: one in Error leaves it (its partitions show their real state again); one without power, or
+   * powered off (a fence), comes up at once `Operating` with its VIOS running and its client LPARs Not Activated, so
+   * its FC ports log in again. Any other state is left as it is. A host-power-loss or host-error fault still listed
+   * stays listed; deleting it later recovers an already recovered host, which changes nothing more.
+   */
+  'recover-host': {
+    schema: recoverHost,
+    run: (deps: ActionDeps, body: z.output<typeof recoverHost>) => {
+      const system = systemNamed(deps.model, body.system);
+      const cause = `control: recover-host ${system.name}`;
+      const before = system.state;
+      if (system.state === 'Error') deps.physics.leaveError(system, cause);
+      if (!system.powered || system.state === 'Power Off' || system.state === 'No Connection')
+        deps.physics.restorePower(system, cause);
+      return { system: system.name, before, state: system.state };
     },
   },
 } as const;

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type FleetModel, type RcConsistencyGroup } from './fleet-model.js';
+import { type FleetModel, type HmcDevice, type ManagedSystem, type RcConsistencyGroup } from './fleet-model.js';
 import { type Physics } from './physics.js';
 
 export const FAULT_KINDS = [
   'host-power-loss',
   'host-error',
   'device-unreachable',
+  'hmc-connection-lost',
   'command-fail',
   'command-hang',
   'slow',
@@ -74,6 +75,11 @@ export class FaultRegistry {
     if (fault.kind === 'replication-link-down')
       for (const group of this.groups(fault.target)) physics.disconnectReplication(group, cause);
     if (fault.kind === 'device-unreachable') for (const listener of this.reachabilityListeners) listener(fault.target);
+    if (fault.kind === 'hmc-connection-lost') {
+      const { hmc, system } = this.hmcAndSystem(fault.target);
+      hmc.lostSystems.add(system.name);
+      this.model.changed(cause);
+    }
     if (fault.kind === 'command-hang') this.releases.set(fault.id, () => undefined);
     return fault;
   }
@@ -94,6 +100,11 @@ export class FaultRegistry {
         if (!this.linkFaultCovers(group)) physics.reconnectReplication(group, cause);
     }
     if (fault.kind === 'device-unreachable') for (const listener of this.reachabilityListeners) listener(fault.target);
+    if (fault.kind === 'hmc-connection-lost' && !this.active('hmc-connection-lost', fault.target)) {
+      const { hmc, system } = this.hmcAndSystem(fault.target);
+      hmc.lostSystems.delete(system.name);
+      this.model.changed(cause);
+    }
     this.releases.get(id)?.();
     this.releases.delete(id);
     return true;
@@ -173,6 +184,25 @@ export class FaultRegistry {
     return system;
   }
 
+  private isHmcAndSystem(target: string): boolean {
+    try {
+      this.hmcAndSystem(target);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `<hmc>/<system>`: an HMC and a system it manages (the fault's target). */
+  private hmcAndSystem(target: string): { hmc: HmcDevice; system: ManagedSystem } {
+    const slash = target.indexOf('/');
+    const device = this.model.devices.get(target.slice(0, slash));
+    const system = this.model.system(target.slice(slash + 1));
+    if (slash < 0 || device?.kind !== 'hmc' || !system || !device.systems.includes(system.name))
+      throw new FaultTargetError(`target: "${target}" is not <hmc>/<managed system it manages>`);
+    return { hmc: device, system };
+  }
+
   private groups(target: string): RcConsistencyGroup[] {
     return this.model.consistencyGroups.filter((g) => g.name === target || g.master === target || g.aux === target);
   }
@@ -186,6 +216,7 @@ export class FaultRegistry {
       'host-power-loss': isSystem,
       'host-error': isSystem,
       'device-unreachable': isDevice,
+      'hmc-connection-lost': kind === 'hmc-connection-lost' && this.isHmcAndSystem(target),
       'command-fail': isDevice,
       'command-hang': isDevice,
       slow: isDevice || isSystem || isGroup,
@@ -196,6 +227,7 @@ export class FaultRegistry {
         'host-power-loss': 'a managed system',
         'host-error': 'a managed system',
         'device-unreachable': 'a device (HMC or storage system)',
+        'hmc-connection-lost': '<hmc>/<managed system it manages>',
         'command-fail': 'a device',
         'command-hang': 'a device',
         slow: 'a device, managed system or consistency group',

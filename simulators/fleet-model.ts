@@ -111,7 +111,10 @@ export interface Partition {
 export interface ManagedSystem {
   name: string;
   site: string;
+  /** The first HMC that manages the system (the one its timings are charged to). */
   hmc: string;
+  /** Every HMC managing it: one, or a redundant pair; both show the same system and act on it alike. */
+  hmcs: string[];
   typeModel: string;
   serial: string;
   state: SystemState;
@@ -204,6 +207,11 @@ export interface HmcDevice extends DeviceAccess {
   kind: 'hmc';
   systems: string[];
   maxConcurrentOperations: number;
+  /**
+   * Systems this HMC has lost its connection to (fault `hmc-connection-lost`) while they keep running: it shows them
+   * `No Connection` and refuses commands on them; another HMC managing them is not affected.
+   */
+  lostSystems: Set<string>;
 }
 export interface StorageDevice extends DeviceAccess {
   kind: 'svc';
@@ -329,6 +337,7 @@ function buildFleet(spec: ParsedFleetSpec, source: string): BuiltFleet {
         maxChannelsPerConnection: hmc.maxChannelsPerConnection,
         systems: hmc.systems,
         maxConcurrentOperations: hmc.maxConcurrentOperations,
+        lostSystems: new Set(),
       });
     }
     for (const st of site.storage) {
@@ -363,23 +372,25 @@ function buildFleet(spec: ParsedFleetSpec, source: string): BuiltFleet {
   }
   for (const site of spec.sites) {
     for (const systemSpec of site.systems) {
-      const hmc =
-        site.hmcs.find((h) => h.systems.includes(systemSpec.name)) ??
-        spec.sites.flatMap((s) => s.hmcs).find((h) => h.systems.includes(systemSpec.name));
+      const hmcs = spec.sites
+        .flatMap((s) => s.hmcs)
+        .filter((h) => h.systems.includes(systemSpec.name))
+        .map((h) => h.name);
       const storage = fleet.storage.get(systemSpec.storage) as StorageSystem;
-      fleet.systems.set(systemSpec.name, buildSystem(systemSpec, site.name, hmc?.name ?? '', storage));
+      fleet.systems.set(systemSpec.name, buildSystem(systemSpec, site.name, hmcs, storage));
     }
   }
   buildReplication(spec, fleet, source);
   return fleet;
 }
 
-function buildSystem(spec: SystemSpec, site: string, hmc: string, storage: StorageSystem): ManagedSystem {
+function buildSystem(spec: SystemSpec, site: string, hmcs: string[], storage: StorageSystem): ManagedSystem {
   const wwpns = spec.wwpns ?? [0, 1, 2, 3].map((i) => `C050760${hexDigest(`${spec.name}/${i}`, 9)}`);
   const system: ManagedSystem = {
     name: spec.name,
     site,
-    hmc,
+    hmc: hmcs[0] ?? '',
+    hmcs,
     typeModel: spec.typeModel,
     serial: spec.serial ?? hexDigest(spec.name, 7).toUpperCase(),
     state: spec.state,

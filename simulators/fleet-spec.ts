@@ -265,7 +265,7 @@ function findCrossReferenceProblem(spec: ParsedFleetSpec): SpecProblem | undefin
   };
   const storageNames = new Set(spec.sites.flatMap((s) => s.storage.map((st) => st.name)));
   const systemNames = new Set(spec.sites.flatMap((s) => s.systems.map((m) => m.name)));
-  const managedBy = new Map<string, string>();
+  const managedBy = new Map<string, { hmc: string; site: string }[]>();
   for (const [si, site] of spec.sites.entries()) {
     const problem =
       unique('site', site.name, ['sites', si, 'name']) ??
@@ -287,19 +287,31 @@ function findCrossReferenceProblem(spec: ParsedFleetSpec): SpecProblem | undefin
   return checkReplication(spec, storageNames);
 }
 
+/**
+ * Every system an HMC lists must exist. A system may be managed by two HMCs of its own site, the redundant pair IBM
+ * supports ("a managed system can be managed by at most two HMCs"); both then show the same system.
+ */
 function checkHmcSystems(
   site: SiteSpec,
   si: number,
   systemNames: Set<string>,
-  managedBy: Map<string, string>,
+  managedBy: Map<string, { hmc: string; site: string }[]>,
 ): SpecProblem | undefined {
+  const siteSystems = new Set(site.systems.map((m) => m.name));
   for (const [hi, hmc] of site.hmcs.entries()) {
     for (const [ni, systemName] of hmc.systems.entries()) {
       const path = ['sites', si, 'hmcs', hi, 'systems', ni];
       if (!systemNames.has(systemName)) return { path, message: `unknown managed system "${systemName}"` };
-      if (managedBy.has(systemName))
-        return { path, message: `managed system "${systemName}" is already managed by ${managedBy.get(systemName)}` };
-      managedBy.set(systemName, hmc.name);
+      const managers = managedBy.get(systemName) ?? [];
+      const names = managers.map((m) => m.hmc).join(' and ');
+      if (managers.some((m) => m.hmc === hmc.name))
+        return { path, message: `managed system "${systemName}" is listed twice` };
+      const samePair = managers.length === 1 && managers[0]!.site === site.name && siteSystems.has(systemName);
+      if (managers.length > 0 && !samePair) {
+        const why = managers.length >= 2 ? 'at most two HMCs' : "a second HMC must be of the system's own site";
+        return { path, message: `managed system "${systemName}" is already managed by ${names} (${why})` };
+      }
+      managedBy.set(systemName, [...managers, { hmc: hmc.name, site: site.name }]);
     }
   }
   return undefined;

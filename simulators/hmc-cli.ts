@@ -49,6 +49,7 @@ export async function runHmcCommand(ctx: CommandContext, name: string, args: str
   if (command.changesState) running.set(hmc, busy + 1);
   try {
     await ctx.physics.sleep(ctx.physics.duration(command.latency, [hmc.name]));
+    if (name !== 'lssyscfg') refuseLostSystems(ctx, hmc, args);
     return succeed(await command.handler(ctx, args));
   } catch (error) {
     if (error instanceof FlagError) return hmcFailure(hmcError.invalidParameter(error.flag));
@@ -56,6 +57,24 @@ export async function runHmcCommand(ctx: CommandContext, name: string, args: str
     throw error;
   } finally {
     if (command.changesState) running.set(hmc, (running.get(hmc) ?? 1) - 1);
+  }
+}
+
+/**
+ * An HMC that lost its connection to a system (fault hmc-connection-lost) cannot act on it or read it live: every
+ * command naming it with -m or -t is refused as for a system in `No Connection` (the same HSCL0237 refusal the
+ * simulator gives any system not in a state the command accepts; the code is a guess, see README). lssyscfg still
+ * answers from the HMC's own records: the system `No Connection`, its partitions `Not Available`.
+ */
+function refuseLostSystems(ctx: CommandContext, hmc: HmcDevice, args: string[]): void {
+  if (hmc.lostSystems.size === 0) return;
+  for (const [index, word] of args.entries()) {
+    if (word !== '-m' && word !== '-t') continue;
+    const named = args[index + 1];
+    const system = [...ctx.model.systems.values()].find(
+      (s) => s.name === named || `${s.typeModel}*${s.serial}` === named,
+    );
+    if (system && hmc.lostSystems.has(system.name)) throw hmcError.systemNotOperating(system.name, 'No Connection');
   }
 }
 

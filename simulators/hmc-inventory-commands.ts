@@ -30,7 +30,10 @@ export function lssyscfg(ctx: CommandContext, args: string[]): string {
     const hmc = ctx.device as HmcDevice;
     const systems = flags.values.has('-m') ? [managedSystem(ctx, flags)] : hmc.systems.map((n) => ctx.model.system(n)!);
     const names = filters.get('names');
-    return renderHmcRecords(systems.filter((s) => !names || names.includes(s.name)).map(systemRecord), flags);
+    return renderHmcRecords(
+      systems.filter((s) => !names || names.includes(s.name)).map((s) => systemRecord(s, hmc)),
+      flags,
+    );
   }
   const system = managedSystem(ctx, flags);
   if (resource === 'lpar') {
@@ -43,7 +46,7 @@ export function lssyscfg(ctx: CommandContext, args: string[]): string {
     const envs = filters.get('lpar_env');
     const partitions = lparFilter(system, system.partitions, filters).filter((p) => !envs || envs.includes(p.env));
     return renderHmcRecords(
-      partitions.map((p) => lparRecord(system, p)),
+      partitions.map((p) => lparRecord(system, p, ctx.device as HmcDevice)),
       flags,
     );
   }

@@ -1,4 +1,4 @@
-import { type ManagedSystem, type Partition, isActive } from './fleet-model.js';
+import { type HmcDevice, type ManagedSystem, type Partition, isActive } from './fleet-model.js';
 import { type HmcRecord, formatProcUnits, quoteListItem } from './hmc-output.js';
 import { type Physics } from './physics.js';
 
@@ -23,22 +23,31 @@ const UNREACHABLE_SYSTEM_STATES = new Set([
   'Error - Dump In Progress',
 ]);
 
-export function displayedLparState(system: ManagedSystem, partition: Partition): string {
-  return UNREACHABLE_SYSTEM_STATES.has(system.state) ? 'Not Available' : partition.state;
+/**
+ * The system's state as one HMC shows it: `No Connection` from an HMC that lost its connection to the system's
+ * service processor (fault hmc-connection-lost), whatever the system does; otherwise its own state.
+ */
+export function seenState(system: ManagedSystem, hmc?: HmcDevice): string {
+  return hmc?.lostSystems.has(system.name) ? 'No Connection' : system.state;
+}
+
+export function displayedLparState(system: ManagedSystem, partition: Partition, hmc?: HmcDevice): string {
+  return UNREACHABLE_SYSTEM_STATES.has(seenState(system, hmc)) ? 'Not Available' : partition.state;
 }
 
 export function physicalLocation(system: ManagedSystem, partitionId: number, slot: number): string {
   return `U${system.typeModel.replace('-', '.')}.${system.serial}-V${partitionId}-C${slot}`;
 }
 
-export function systemRecord(system: ManagedSystem): HmcRecord {
+export function systemRecord(system: ManagedSystem, hmc?: HmcDevice): HmcRecord {
+  const state = seenState(system, hmc);
   return [
     ['name', system.name],
     ['type_model', system.typeModel],
     ['serial_num', system.serial],
     ['ipaddr', `10.${system.site.length}.0.${system.serial.charCodeAt(0)}`],
-    ['state', system.state],
-    ['detailed_state', system.state === 'Operating' ? 'None' : system.state],
+    ['state', state],
+    ['detailed_state', state === 'Operating' ? 'None' : state],
     ['active_lpar_mobility_capable', 1],
     ['inactive_lpar_mobility_capable', 1],
     ['remote_restart_capable', 0],
@@ -52,7 +61,7 @@ export function systemRecord(system: ManagedSystem): HmcRecord {
   ];
 }
 
-export function lparRecord(system: ManagedSystem, partition: Partition): HmcRecord {
+export function lparRecord(system: ManagedSystem, partition: Partition, hmc?: HmcDevice): HmcRecord {
   const os =
     partition.env === 'vioserver'
       ? 'VIOS 3.1.4.10'
@@ -63,7 +72,7 @@ export function lparRecord(system: ManagedSystem, partition: Partition): HmcReco
     ['name', partition.name],
     ['lpar_id', partition.id],
     ['lpar_env', partition.env],
-    ['state', displayedLparState(system, partition)],
+    ['state', displayedLparState(system, partition, hmc)],
     ['resource_config', 1],
     ['os_version', os],
     ['logical_serial_num', `${system.serial}${partition.id.toString(16).toUpperCase()}`],

@@ -41,12 +41,20 @@ export function requireValue(flags: ParsedFlags, flag: string): string {
   return value;
 }
 
-/** A host is online while a powered server (or a running NPIV client) logs in with one of its WWPNs. */
+/**
+ * Whether the host's Fibre Channel ports are logged in to the storage system. A managed system's physical FC ports
+ * belong to its VIOS partitions: they log in to the fabric when a VIOS opens them and log out when it stops or the
+ * server loses power. So a server's host object is online while the server is powered and a VIOS on it is active
+ * (in Error that is the hidden real state: a system whose hypervisor still runs keeps its ports logged in); a
+ * powered-off server, or one with no VIOS running, is offline. An NPIV client's host object follows the client LPAR.
+ * The model (ports log in with the owning partition) is ours; that SVC reports a host with no logged-in port as
+ * `offline` and its ports' `state` as `offline` is IBM's lshost reference. Partial logins (`degraded`) are not modelled.
+ */
 export function hostStatus(ctx: CommandContext, host: HostObject): 'online' | 'offline' {
   for (const system of ctx.model.systems.values()) {
     if (system.storage !== ctx.device.name) continue;
     if (host.name === system.name || host.wwpns.some((w) => system.wwpns.includes(w))) {
-      if (system.powered) return 'online';
+      if (system.partitions.some((p) => p.vios && isActive(system, p))) return 'online';
     }
     for (const partition of system.partitions) {
       if (isActive(system, partition) && partition.clientWwpns.flat().some((w) => host.wwpns.includes(w)))

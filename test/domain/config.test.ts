@@ -82,13 +82,19 @@ describe('configuration', () => {
   });
 
   it('rejects references that do not resolve', () => {
-    expectError(replace('    hmc: hmc-dc1\n', '    hmc: hmc-dc9\n'), /hostGroups\[0\]\.hmc: unknown HMC "hmc-dc9"/);
+    expectError(
+      replace('    hmcs: [hmc-dc1, hmc-dc1b]  ', '    hmcs: [hmc-dc1, hmc-dc9]  '),
+      /hostGroups\[0\]\.hmcs\[1\]: unknown HMC "hmc-dc9"/,
+    );
     expectError(
       replace('    storage: svc-dc1\n    hosts', '    storage: svc-dc9\n    hosts'),
       /hostGroups\[0\]\.storage: unknown storage system "svc-dc9"/,
     );
     expectError(replace('    site: dc1\n', '    site: dc7\n'), /hostGroups\[0\]\.site: unknown site "dc7"/);
-    expectError(replace('    hmcs: [hmc-dc1]', '    hmcs: [hmc-dc2]'), /sites\[0\]\.hmcs\[0\]: unknown HMC "hmc-dc2"/);
+    expectError(
+      replace('    hmcs: [hmc-dc1, hmc-dc1b]\n', '    hmcs: [hmc-dc2, hmc-dc1b]\n'),
+      /sites\[0\]\.hmcs\[0\]: unknown HMC "hmc-dc2"/,
+    );
     expectError(
       replace('  - match: { pattern: "dc1-mq*" }\n', '  - match: { pattern: "dc1-mq*" }\n    groups: [dc9-prod]\n'),
       /policies\[5\]\.groups\[0\]: unknown host group "dc9-prod"/,

@@ -119,6 +119,7 @@ describe('SSH endpoints', () => {
         endpoints.devices.map((d) => [d.kind, d.name]),
         [
           ['hmc', 'hmc-dc1'],
+          ['hmc', 'hmc-dc1b'],
           ['svc', 'svc-dc1'],
         ],
       );
