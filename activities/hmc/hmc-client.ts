@@ -126,6 +126,22 @@ export class HmcClient {
     }));
   }
 
+  /**
+   * Every managed system this HMC manages with its state, in one command (`lssyscfg -r sys -F name,state`): what the
+   * host monitor reads each interval. `timeoutMs` bounds the command once connected.
+   */
+  async systemStates(timeoutMs?: number): Promise<Map<string, string>> {
+    const command = 'lssyscfg -r sys -F name,state --header';
+    const rows = parseFieldLines(this.device, command, await this.run(command, timeoutMs), ['name', 'state']);
+    const states = new Map<string, string>();
+    for (const [index, row] of rows.entries()) {
+      if (states.has(row.name!))
+        throw outputError(this.device, command, index + 2, `system "${row.name}" appears twice`);
+      states.set(row.name!, requireField(this.device, command, row, 'state'));
+    }
+    return states;
+  }
+
   /** The system's state; the HMC must answer with exactly one row, named like the system asked for. */
   async systemState(system: string): Promise<string> {
     const command = `lssyscfg -r sys -m ${this.name('managed system', system)} -F name,state --header`;

@@ -208,6 +208,35 @@ export class SvcClient {
     });
   }
 
+  /**
+   * The host object's Fibre Channel ports as the storage system sees them, or undefined when there is no such host:
+   * its `status` (online, offline, degraded) and per port the WWPN, `node_logged_in_count` (nodes the port is logged
+   * in to; 0 = not logged in) and `state` (active, inactive, offline). IBM lshost reference (FlashSystem 9.1.3):
+   * "For Fibre Channel ports, the node_logged_in_count field provides the number of nodes that the host port is logged
+   * in to"; layout as in test/fixtures/devices/svc/lshost-detail-*.txt.
+   */
+  async hostPorts(
+    name: string,
+  ): Promise<{ status: string; ports: Array<{ wwpn: string; nodeLoggedInCount: number; state: string }> } | undefined> {
+    const command = `lshost ${D} ${this.name('host', name)}`;
+    return this.orUndefined(async () => {
+      const view = parseDetailed(this.device, command, await this.run(command));
+      this.ofNamed(view, name, command);
+      const ports = view.groups('WWPN', ['node_logged_in_count', 'state']).map((port) => {
+        const count = Number(port.node_logged_in_count);
+        if (!Number.isInteger(count) || count < 0)
+          throw outputError(
+            this.device,
+            command,
+            0,
+            `node_logged_in_count "${port.node_logged_in_count}" of ${port.WWPN}`,
+          );
+        return { wwpn: port.WWPN!.toUpperCase(), nodeLoggedInCount: count, state: port.state ?? '' };
+      });
+      return { status: view.text('status'), ports };
+    });
+  }
+
   /** Creates a host object with these FC WWPNs; one that exists with the same WWPNs is a no-op. */
   async createHost(name: string, wwpns: string[]): Promise<Outcome> {
     const wanted = wwpns.map((w) => svcWwpn(this.device, w));

@@ -15,6 +15,12 @@ export interface HmcReading {
   state?: string;
   /** Why the HMC could not be read, for the alert (never a secret). */
   error?: string;
+  /**
+   * With `error`: the device error class (activities/ssh/error-classes.ts: `transient` for connection and timeout,
+   * `authentication`, …). An HMC that answered the listing with an error (HSCL…, unreadable output) is `reachable`
+   * with no `state`: it is up but says nothing about the host.
+   */
+  errorClass?: string;
 }
 
 /** The host's Fibre Channel ports as the storage system's host object shows them (`lshost`). */
@@ -25,7 +31,12 @@ export interface StoragePortsReading {
   /** Ports of the host object with at least one node login (`node_logged_in_count` > 0 / state `active`). */
   loggedIn?: number;
   total?: number;
+  /** The host object's `status` as concise lshost prints it: `online`, `offline` or `degraded`. */
+  status?: string;
   error?: string;
+  /** With `error`: as HmcReading.errorClass. A storage system with no host object for the host is `reachable`, with
+   * `error` and without counts. */
+  errorClass?: string;
 }
 
 export interface ViosReading {
