@@ -1,6 +1,7 @@
 // The inventory store: what the controller remembers between runs. Async at the interface so SQLite and
 // PostgreSQL are interchangeable.
 import type { Fleet, FleetObservations, InventorySnapshot } from '../../domain/inventory/index.js';
+import type { HostMonitoringStore } from './host-monitoring.js';
 import type {
   CapacityCheck,
   CapacityCheckInput,
@@ -62,6 +63,9 @@ export interface InventoryStore {
   raiseNotification(notification: NotificationInput): Promise<Notification>;
   /** Newest first. */
   recentNotifications(limit?: number): Promise<Notification[]>;
+
+  /** Host monitoring's detections and hosts in maintenance (migration 005; host-monitoring.ts). */
+  hostMonitoring(): HostMonitoringStore;
 
   close(): Promise<void>;
 }

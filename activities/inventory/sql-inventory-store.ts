@@ -11,6 +11,7 @@ import {
   type FleetObservations,
 } from '../../domain/inventory/index.js';
 import { insertObservations, readFleet } from './fleet-observations.js';
+import { sqlHostMonitoringStore, type HostMonitoringStore } from './host-monitoring.js';
 import type { InventoryStore } from './inventory-store.js';
 import { migrate } from './migrations.js';
 import {
@@ -243,6 +244,10 @@ class SqlInventoryStore implements InventoryStore {
         ...(workflowId ? { workflowId } : {}),
       };
     });
+  }
+
+  hostMonitoring(): HostMonitoringStore {
+    return sqlHostMonitoringStore(this.db);
   }
 
   close(): Promise<void> {

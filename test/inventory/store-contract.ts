@@ -466,6 +466,8 @@ export function storeContract(backend: StoreBackend): void {
         'recovery_reports',
         'notifications',
         'fleet_observations',
+        'host_detections',
+        'host_maintenance',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
@@ -531,6 +533,8 @@ export function storeContract(backend: StoreBackend): void {
         'recovery_reports',
         'notifications',
         'fleet_observations',
+        'host_detections',
+        'host_maintenance',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));

@@ -1,1 +1,25 @@
--- Reserved: filled by the change that introduces these tables (issue 12).
+-- Host monitoring (issue 12): each confirmed host failure the group's monitor saw and what it did, keyed on the
+-- streak's first failing observation so a retried record replaces itself; and the hosts an operator put in
+-- maintenance (the monitor does not fail them over).
+CREATE TABLE host_detections (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  host_group TEXT NOT NULL,
+  host TEXT NOT NULL,
+  first_bad_at TEXT NOT NULL,
+  confirmed_at TEXT NOT NULL,
+  verdict TEXT NOT NULL CHECK (verdict IN ('failed', 'failed-unproven')),
+  action TEXT NOT NULL,
+  failover_id TEXT,
+  mode TEXT CHECK (mode IN ('auto', 'advisory')),
+  reason TEXT NOT NULL,
+  monitor_id TEXT NOT NULL,
+  UNIQUE (host_group, host, first_bad_at)
+);
+CREATE INDEX host_detections_group ON host_detections (host_group, confirmed_at);
+
+CREATE TABLE host_maintenance (
+  host TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  set_by TEXT NOT NULL,
+  since TEXT NOT NULL
+);
