@@ -7,7 +7,8 @@ import { scheduleActivity, requestActivityCancel } from './activities.js';
 import { requestCancelExternal, signalExternal, startChild } from './children.js';
 import { CommandType, EventType, WorkflowExecutionStatus, WorkflowTaskFailedCause } from './enums.js';
 import type { Engine, Run } from './engine.js';
-import { closeRun, continueAsNew } from './executions.js';
+import { closeRun, closeRunAndContinue, continueAsNew } from './executions.js';
+import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun } from './workflow-retry.js';
 import { durationMs } from './values.js';
 
 type Command = P<temporal.api.command.v1.ICommand>;
@@ -79,6 +80,8 @@ export function validateCommands(engine: Engine, run: Run, commands: Command[]):
           return { cause, message: 'StartChildWorkflowExecution: workflow_id and workflow_type are required' };
         if (c.namespace && !engine.namespaces.has(c.namespace))
           return { cause, message: `StartChildWorkflowExecution: namespace ${c.namespace} is not found` };
+        const problem = retryAndCronProblem(c.retryPolicy, c.cronSchedule);
+        if (problem) return { cause, message: `StartChildWorkflowExecution: ${problem}` };
         break;
       }
       case CommandType.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
@@ -105,8 +108,17 @@ export function validateCommands(engine: Engine, run: Run, commands: Command[]):
       case CommandType.COMPLETE_WORKFLOW_EXECUTION:
       case CommandType.FAIL_WORKFLOW_EXECUTION:
       case CommandType.CANCEL_WORKFLOW_EXECUTION:
-      case CommandType.CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
         break;
+      case CommandType.CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
+        const c = command.continueAsNewWorkflowExecutionCommandAttributes;
+        const problem = retryAndCronProblem(c?.retryPolicy, c?.cronSchedule);
+        if (problem)
+          return {
+            cause: WorkflowTaskFailedCause.BAD_CONTINUE_AS_NEW_ATTRIBUTES,
+            message: `ContinueAsNewWorkflowExecution: ${problem}`,
+          };
+        break;
+      }
       default:
         return {
           cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND,
@@ -115,6 +127,20 @@ export function validateCommands(engine: Engine, run: Run, commands: Command[]):
     }
   }
   return undefined;
+}
+
+/** The message of the INVALID_ARGUMENT a start with this retry policy and cron schedule would get, if any. */
+function retryAndCronProblem(
+  retryPolicy: P<temporal.api.common.v1.IRetryPolicy> | null | undefined,
+  cronSchedule: string | null | undefined,
+): string | undefined {
+  try {
+    normaliseWorkflowRetryPolicy(retryPolicy);
+    if (cronSchedule) cronDelayMs(cronSchedule, Date.now());
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 export function applyCommands(engine: Engine, run: Run, commands: Command[], completedEventId: number): FollowUp[] {
@@ -221,25 +247,36 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
         command.requestCancelExternalWorkflowExecutionCommandAttributes!,
         completedEventId,
       );
-    case CommandType.COMPLETE_WORKFLOW_EXECUTION:
+    case CommandType.COMPLETE_WORKFLOW_EXECUTION: {
+      const result = command.completeWorkflowExecutionCommandAttributes?.result;
+      const plan = planNextRun(run, { kind: 'completed' }, () => engine.newRunId());
       engine.append(run, {
         eventType: EventType.WORKFLOW_EXECUTION_COMPLETED,
         workflowExecutionCompletedEventAttributes: {
-          result: command.completeWorkflowExecutionCommandAttributes?.result,
+          result,
           workflowTaskCompletedEventId: completedEventId,
+          newExecutionRunId: plan.next?.runId,
         },
       });
-      return () => closeRun(engine, run, WorkflowExecutionStatus.COMPLETED);
-    case CommandType.FAIL_WORKFLOW_EXECUTION:
+      return () =>
+        closeRunAndContinue(engine, run, WorkflowExecutionStatus.COMPLETED, plan.next, {
+          lastCompletionResult: result,
+        });
+    }
+    case CommandType.FAIL_WORKFLOW_EXECUTION: {
+      const failure = command.failWorkflowExecutionCommandAttributes?.failure ?? {};
+      const plan = planNextRun(run, { kind: 'failed', failure }, () => engine.newRunId());
       engine.append(run, {
         eventType: EventType.WORKFLOW_EXECUTION_FAILED,
         workflowExecutionFailedEventAttributes: {
-          failure: command.failWorkflowExecutionCommandAttributes?.failure,
-          retryState: 5 /* RETRY_POLICY_NOT_SET */,
+          failure,
+          retryState: plan.retryState,
           workflowTaskCompletedEventId: completedEventId,
+          newExecutionRunId: plan.next?.runId,
         },
       });
-      return () => closeRun(engine, run, WorkflowExecutionStatus.FAILED);
+      return () => closeRunAndContinue(engine, run, WorkflowExecutionStatus.FAILED, plan.next, { failure });
+    }
     case CommandType.CANCEL_WORKFLOW_EXECUTION:
       engine.append(run, {
         eventType: EventType.WORKFLOW_EXECUTION_CANCELED,

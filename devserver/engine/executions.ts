@@ -10,6 +10,7 @@ import { Run } from './engine.js';
 import {
   ContinueAsNewInitiator,
   EventType,
+  RetryState,
   WorkflowExecutionStatus,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
@@ -17,6 +18,7 @@ import {
 import type { Header, Memo, ParentRef, Payloads, RunState, SearchAttributes } from './model.js';
 import { duration, durationMs } from './values.js';
 import { releaseDeferredQueries } from './queries.js';
+import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun, type NextRunPlan } from './workflow-retry.js';
 
 type StartRequest = P<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>;
 
@@ -53,6 +55,10 @@ export interface NewRun {
   };
   retryPolicy?: P<temporal.api.common.v1.IRetryPolicy> | null;
   cronSchedule?: string | null;
+  /** Attempt under the workflow retry policy; 1 when absent. */
+  attempt?: number;
+  userMetadata?: unknown;
+  priority?: unknown;
   /** Events to write after WorkflowExecutionStarted and before the first workflow task (signal-with-start). */
   initialEvents?: Array<Omit<P<temporal.api.history.v1.IHistoryEvent>, 'eventId' | 'eventTime'>>;
 }
@@ -74,7 +80,11 @@ export function createRun(engine: Engine, spec: NewRun): Run {
     spec.workflowTaskTimeoutMs || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
     MAX_WORKFLOW_TASK_TIMEOUT_MS,
   );
-  const delayMs = spec.startDelayMs ?? 0;
+  // A cron workflow's first run waits for the first cron time (later runs get their delay from the plan).
+  const delayMs =
+    spec.cronSchedule && !spec.continuedFrom ? cronDelayMs(spec.cronSchedule, now) : (spec.startDelayMs ?? 0);
+  const retryPolicy = normaliseWorkflowRetryPolicy(spec.retryPolicy);
+  const attempt = spec.attempt ?? 1;
   const executionDeadline =
     spec.continuedFrom?.executionDeadline ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0);
   const state: RunState = {
@@ -104,6 +114,12 @@ export function createRun(engine: Engine, spec: NewRun): Run {
     children: {},
     cancelRequested: false,
     historySizeBytes: 0,
+    attempt,
+    retryPolicy,
+    cronSchedule: spec.cronSchedule || undefined,
+    lastCompletionResult: spec.continuedFrom?.lastCompletionResult,
+    userMetadata: spec.userMetadata ?? undefined,
+    priority: spec.priority ?? undefined,
   };
   const run = new Run(state, []);
   engine.addRun(run);
@@ -125,9 +141,11 @@ export function createRun(engine: Engine, spec: NewRun): Run {
       continuedExecutionRunId: spec.continuedFrom?.runId,
       initiator: spec.continuedFrom?.initiator,
       lastCompletionResult: spec.continuedFrom?.lastCompletionResult,
-      attempt: 1,
-      retryPolicy: spec.retryPolicy,
+      continuedFailure: spec.continuedFrom?.failure as P<temporal.api.failure.v1.IFailure> | undefined,
+      attempt,
+      retryPolicy,
       cronSchedule: spec.cronSchedule,
+      priority: spec.priority as P<temporal.api.common.v1.IPriority> | undefined,
       firstWorkflowTaskBackoff: delayMs > 0 ? duration(delayMs) : undefined,
       workflowExecutionExpirationTime: executionDeadline > 0 ? duration(executionDeadline) : undefined,
       parentWorkflowNamespace: spec.parent?.namespace,
@@ -150,11 +168,25 @@ export function armRunDeadlines(engine: Engine, run: Run): void {
   engine.deadlines.at(deadline, () => {
     if (!run.open) return;
     engine.transaction(() => {
+      // A run timeout may be retried (or followed by the next cron run); the execution timeout ends the chain.
+      const executionExpired = run.state.executionDeadline > 0 && Date.now() >= run.state.executionDeadline;
+      const plan = executionExpired
+        ? { retryState: RetryState.TIMEOUT }
+        : planNextRun(run, { kind: 'timedOut' }, () => engine.newRunId());
       engine.append(run, {
         eventType: EventType.WORKFLOW_EXECUTION_TIMED_OUT,
-        workflowExecutionTimedOutEventAttributes: { retryState: 3 /* TIMEOUT */ },
+        workflowExecutionTimedOutEventAttributes: {
+          retryState: plan.retryState,
+          newExecutionRunId: plan.next?.runId,
+        },
       });
-      closeRun(engine, run, WorkflowExecutionStatus.TIMED_OUT);
+      closeRunAndContinue(engine, run, WorkflowExecutionStatus.TIMED_OUT, plan.next, {
+        failure: {
+          message: 'workflow run timed out',
+          source: 'LazarusDevserver',
+          timeoutFailureInfo: { timeoutType: 1 },
+        },
+      });
     });
   });
 }
@@ -171,6 +203,12 @@ export function startRequestToRun(namespace: string, request: StartRequest): New
     'workflowStartDelay',
   ] as const) {
     if (durationMs(request[field]) < 0) throw invalidArgument(`${field} must not be negative`);
+  }
+  normaliseWorkflowRetryPolicy(request.retryPolicy);
+  if (request.cronSchedule) {
+    cronDelayMs(request.cronSchedule, Date.now());
+    if (durationMs(request.workflowStartDelay) > 0)
+      throw invalidArgument('CronSchedule and WorkflowStartDelay may not be used together.');
   }
   return {
     namespace,
@@ -189,6 +227,8 @@ export function startRequestToRun(namespace: string, request: StartRequest): New
     startDelayMs: durationMs(request.workflowStartDelay),
     retryPolicy: request.retryPolicy,
     cronSchedule: request.cronSchedule,
+    userMetadata: request.userMetadata ?? undefined,
+    priority: request.priority ?? undefined,
   };
 }
 
@@ -338,7 +378,8 @@ export function closeRun(engine: Engine, run: Run, status: number): void {
   state.timers = {};
   state.stickyQueue = undefined;
   engine.touch(run);
-  if (status !== WorkflowExecutionStatus.CONTINUED_AS_NEW) notifyParentOfClose(engine, run);
+  // A run followed by another (continue-as-new, retry, cron) is not the end of the child workflow for its parent.
+  if (status !== WorkflowExecutionStatus.CONTINUED_AS_NEW && !state.nextRunId) notifyParentOfClose(engine, run);
   applyParentClosePolicies(engine, run);
   engine.later(() => {
     releaseDeferredQueries(engine, run);
@@ -403,8 +444,59 @@ export function continueAsNew(
         initiator: attrs.initiator || ContinueAsNewInitiator.WORKFLOW,
         lastCompletionResult: attrs.lastCompletionResult,
       },
-      retryPolicy: attrs.retryPolicy,
-      cronSchedule: attrs.cronSchedule,
+      // Not named on the command: the chain keeps its retry policy and cron schedule.
+      retryPolicy: attrs.retryPolicy ?? state.retryPolicy,
+      cronSchedule: attrs.cronSchedule || state.cronSchedule,
+      userMetadata: state.userMetadata,
+      priority: state.priority,
     });
   };
+}
+
+/**
+ * Closes a run whose closing event is written and, when `next` is planned (workflow retry or cron), starts the run
+ * that follows it with the same workflow, input and options.
+ */
+export function closeRunAndContinue(
+  engine: Engine,
+  run: Run,
+  status: number,
+  next: NextRunPlan | undefined,
+  carry: { failure?: unknown; lastCompletionResult?: Payloads | null },
+): void {
+  const state = run.state;
+  if (next) state.nextRunId = next.runId;
+  closeRun(engine, run, status);
+  if (!next) return;
+  const started = run.events[0]?.workflowExecutionStartedEventAttributes;
+  createRun(engine, {
+    runId: next.runId,
+    namespace: state.namespace,
+    workflowId: state.workflowId,
+    workflowType: state.workflowType,
+    taskQueue: state.taskQueue,
+    input: started?.input,
+    header: started?.header,
+    memo: { fields: state.memo },
+    searchAttributes: { indexedFields: state.searchAttributes },
+    executionTimeoutMs: state.executionTimeoutMs,
+    runTimeoutMs: state.runTimeoutMs,
+    workflowTaskTimeoutMs: state.workflowTaskTimeoutMs,
+    startDelayMs: next.delayMs,
+    parent: state.parent,
+    root: state.root,
+    attempt: next.attempt,
+    continuedFrom: {
+      runId: state.runId,
+      firstExecutionRunId: state.firstExecutionRunId,
+      executionDeadline: state.executionDeadline,
+      initiator: next.initiator,
+      lastCompletionResult: carry.lastCompletionResult ?? state.lastCompletionResult,
+      failure: carry.failure,
+    },
+    retryPolicy: state.retryPolicy,
+    cronSchedule: state.cronSchedule,
+    userMetadata: state.userMetadata,
+    priority: state.priority,
+  });
 }

@@ -137,6 +137,18 @@ export interface RunState {
   /** Set on close when the run continued as new (or was retried): the next run of the chain. */
   nextRunId?: string;
   historySizeBytes: number;
+  /** The run's attempt under its workflow retry policy (1 for the first run and every cron run); 1 when absent. */
+  attempt?: number;
+  /** The workflow retry policy with the server's defaults filled in; no retries when absent. */
+  retryPolicy?: RetryPolicy;
+  /** The workflow cron schedule: a new run follows each close (except terminate and cancel). */
+  cronSchedule?: string;
+  /** The last successful cron run's result, carried to the next cron run after a failed one. */
+  lastCompletionResult?: Payloads | null;
+  /** Summary and details given at start (temporal.api.sdk.v1.UserMetadata), shown by describe. */
+  userMetadata?: unknown;
+  /** Priority given at start (temporal.api.common.v1.Priority), shown by describe. */
+  priority?: unknown;
 }
 
 export const runKeyOf = (namespace: string, runId: string) => `${namespace}/${runId}`;

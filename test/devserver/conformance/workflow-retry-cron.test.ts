@@ -1,0 +1,167 @@
+// Workflow retry policies and cron schedules: a failed run is followed by the next attempt while the policy allows,
+// a cron workflow waits for its first cron time and runs again after every close, and result() follows the chain.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ChildWorkflowFailure } from '@temporalio/common';
+import { ConformanceServer, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
+import {
+  cronRun,
+  failNonRetryableType,
+  failUntilAttempt,
+  parentOfRetriedChild,
+  type RunReport,
+} from './fixtures/workflows.js';
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('devserver conformance: workflow retry policies and cron schedules', () => {
+  let server: ConformanceServer;
+  let worker: BackgroundWorker;
+  const taskQueue = uniqueTaskQueue('retry-cron');
+  before(async () => {
+    server = await ConformanceServer.start();
+    worker = await server.startBackgroundWorker(taskQueue);
+  });
+  after(async () => {
+    await worker?.stop();
+    await server?.stop();
+  });
+
+  const runsOf = async (workflowId: string) => {
+    const runs = [];
+    for await (const execution of server.client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+      runs.push(execution);
+    return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  };
+
+  it(
+    'retries a failing workflow until an attempt succeeds; result() follows the chain',
+    { timeout: 60_000 },
+    async () => {
+      const workflowId = uniqueWorkflowId('workflow-retry');
+      const handle = await server.client.workflow.start(failUntilAttempt, {
+        taskQueue,
+        workflowId,
+        args: [3],
+        retry: { initialInterval: '100ms', backoffCoefficient: 1, maximumAttempts: 5 },
+      });
+      const report = await handle.result();
+      assert.equal(report.attempt, 3);
+      assert.equal(report.firstExecutionRunId, handle.firstExecutionRunId);
+      assert.ok(report.continuedFromExecutionRunId, 'the third attempt continues from the second');
+      const runs = await runsOf(workflowId);
+      assert.deepEqual(
+        runs.map((r) => r.status.name),
+        ['FAILED', 'FAILED', 'COMPLETED'],
+      );
+      const first = await server.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory();
+      const failed = first.events!.find((e) => e.workflowExecutionFailedEventAttributes)!;
+      assert.equal(failed.workflowExecutionFailedEventAttributes!.retryState, 1 /* IN_PROGRESS */);
+      assert.ok(failed.workflowExecutionFailedEventAttributes!.newExecutionRunId);
+    },
+  );
+
+  it('stops at maximumAttempts and reports MAXIMUM_ATTEMPTS_REACHED', { timeout: 60_000 }, async () => {
+    const workflowId = uniqueWorkflowId('workflow-retry-max');
+    const handle = await server.client.workflow.start(failUntilAttempt, {
+      taskQueue,
+      workflowId,
+      args: [10],
+      retry: { initialInterval: '50ms', maximumAttempts: 2 },
+    });
+    await assert.rejects(
+      handle.result(),
+      (err: unknown) => err instanceof WorkflowFailedError && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED',
+    );
+    assert.equal((await runsOf(workflowId)).length, 2);
+  });
+
+  it('does not retry a failure whose type the policy names non-retryable', { timeout: 60_000 }, async () => {
+    const workflowId = uniqueWorkflowId('workflow-retry-non-retryable');
+    const handle = await server.client.workflow.start(failNonRetryableType, {
+      taskQueue,
+      workflowId,
+      retry: { initialInterval: '50ms', maximumAttempts: 5, nonRetryableErrorTypes: ['Permanent'] },
+    });
+    await assert.rejects(
+      handle.result(),
+      (err: unknown) => err instanceof WorkflowFailedError && err.retryState === 'NON_RETRYABLE_FAILURE',
+    );
+    assert.equal((await runsOf(workflowId)).length, 1);
+  });
+
+  it(
+    'retries a child workflow under its retry policy; the parent sees only the final outcome',
+    { timeout: 60_000 },
+    async () => {
+      const succeeded = await server.client.workflow.execute(parentOfRetriedChild, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('child-retry'),
+        args: [2, 3],
+      });
+      assert.equal(succeeded.attempt, 2);
+      await assert.rejects(
+        server.client.workflow.execute(parentOfRetriedChild, {
+          taskQueue,
+          workflowId: uniqueWorkflowId('child-retry-exhausted'),
+          args: [5, 2],
+        }),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          err.cause instanceof ChildWorkflowFailure &&
+          err.cause.retryState === 'MAXIMUM_ATTEMPTS_REACHED',
+      );
+    },
+  );
+
+  it(
+    'runs a cron workflow at its cron times, carrying the last result, until terminated',
+    { timeout: 90_000 },
+    async () => {
+      const workflowId = uniqueWorkflowId('cron');
+      const handle = await server.client.workflow.start(cronRun, { taskQueue, workflowId, cronSchedule: '@every 1s' });
+      const history = await handle.fetchHistory();
+      const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
+      assert.equal(started.cronSchedule, '@every 1s');
+      assert.ok(started.firstWorkflowTaskBackoff, 'the first run waits for the first cron time');
+      const runs = await until('three cron runs', async () => {
+        const all = await runsOf(workflowId);
+        return all.filter((r) => r.status.name === 'COMPLETED').length >= 2 ? all : undefined;
+      });
+      await handle.terminate('cron test done');
+      const results: RunReport[] = [];
+      for (const run of runs.filter((r) => r.status.name === 'COMPLETED'))
+        results.push(await server.client.workflow.getHandle(workflowId, run.runId, { followRuns: false }).result());
+      assert.equal(results[0]!.cronSchedule, '@every 1s');
+      assert.equal(results[0]!.attempt, 1);
+      assert.equal(results[1]!.attempt, 1);
+      assert.deepEqual(results[1]!.lastResult, results[0]);
+      const afterTerminate = (await runsOf(workflowId)).length;
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal((await runsOf(workflowId)).length, afterTerminate, 'no run follows a terminated cron run');
+    },
+  );
+
+  it('refuses a cron schedule the real server cannot parse with INVALID_ARGUMENT', { timeout: 30_000 }, async () => {
+    await assert.rejects(
+      server.client.workflow.start(cronRun, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('cron-bad'),
+        cronSchedule: '* * * * * *',
+      }),
+      (err: unknown) => {
+        const cause = (err as { cause?: { code?: number; message?: string } }).cause;
+        return cause?.code === 3 && /Invalid CronSchedule/.test(cause.message ?? '');
+      },
+    );
+  });
+});
