@@ -10,6 +10,7 @@ import { ApiError, errorHandler } from './errors.js';
 import { failoverRoutes } from './failover-routes.js';
 import { groupRoutes } from './group-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
+import { notificationRoutes } from './notification-routes.js';
 import { openApiDocument } from './openapi.js';
 import { asyncRoute } from './routing.js';
 
@@ -59,6 +60,7 @@ export function createApi(options: ApiOptions): express.Express {
     taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE,
   });
   inventoryRoutes(app, options);
+  notificationRoutes(app, options);
   groupRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
 
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));

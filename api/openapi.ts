@@ -1,6 +1,7 @@
 // The OpenAPI document, generated from the same zod schemas that validate requests.
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { registerNotificationPaths } from './notification-routes.js';
 import {
   acceptedResponse,
   capacityResponse,
@@ -88,6 +89,7 @@ export function openApiDocument() {
       responses: { 202: json(acceptedResponse, `${action} accepted`), 409: json(errorResponse, conflict), ...errors },
     });
   }
+  registerNotificationPaths(registry, { security, json, errors, errorResponse });
   registry.registerPath({
     method: 'get',
     path: '/v1/hosts',

@@ -10,6 +10,7 @@ import type { DeviceRegistry } from '../activities/devices.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { failoverPolicy, type FailoverPolicy } from '../domain/failover/index.js';
+import { startNotificationDispatcher } from './notification-dispatcher.js';
 
 export const MAIN_TASK_QUEUE = 'lazarus';
 const WORKFLOWS = new URL('../workflows/index.ts', import.meta.url).pathname;
@@ -47,8 +48,15 @@ export async function startLazarusWorkers(options: {
     )),
   ];
   const running = workers.map((w) => w.run());
+  // Notifications go out from the worker process; the dispatcher keeps its state in the store.
+  const notifications = startNotificationDispatcher({
+    store: options.store,
+    channels: options.config.notifications,
+    log: options.log,
+  });
   return {
     async stop() {
+      await notifications.stop();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(running);
       await connection.close();

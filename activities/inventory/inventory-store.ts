@@ -2,6 +2,7 @@
 // PostgreSQL are interchangeable.
 import type { Fleet, FleetObservations, InventorySnapshot } from '../../domain/inventory/index.js';
 import type { HostMonitoringStore } from './host-monitoring.js';
+import type { NotificationOutbox } from '../notifications/outbox.js';
 import type {
   CapacityCheck,
   CapacityCheckInput,
@@ -63,6 +64,8 @@ export interface InventoryStore {
   raiseNotification(notification: NotificationInput): Promise<Notification>;
   /** Newest first. */
   recentNotifications(limit?: number): Promise<Notification[]>;
+  /** Routing, delivery and the delivery record of notifications to the configured channels (NotificationOutbox). */
+  notificationOutbox(): NotificationOutbox;
 
   /** Host monitoring's detections and hosts in maintenance (migration 005; host-monitoring.ts). */
   hostMonitoring(): HostMonitoringStore;

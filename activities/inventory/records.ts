@@ -131,6 +131,10 @@ export const notificationInputSchema = z.strictObject({
   message: name,
   raisedAt: timestamp,
   workflowId: name.optional(),
+  /** What it is about, for deduplication and the receivers: `<group>/<host>`, `<group>/<lpar>`, an HMC's name. */
+  subject: name.max(300).optional(),
+  /** A stable key for "the same event" when the message varies (counts, times); default: the message itself. */
+  key: name.max(300).optional(),
 });
 export type NotificationInput = z.infer<typeof notificationInputSchema>;
 export type Notification = NotificationInput & { id: number };

@@ -10,6 +10,8 @@ import {
   type Fleet,
   type FleetObservations,
 } from '../../domain/inventory/index.js';
+import type { NotificationOutbox } from '../notifications/outbox.js';
+import { SqlNotificationOutbox } from '../notifications/sql-outbox.js';
 import { insertObservations, readFleet } from './fleet-observations.js';
 import { sqlHostMonitoringStore, type HostMonitoringStore } from './host-monitoring.js';
 import type { InventoryStore } from './inventory-store.js';
@@ -224,8 +226,9 @@ class SqlInventoryStore implements InventoryStore {
   async raiseNotification(input: Omit<Notification, 'id'>): Promise<Notification> {
     const n = validInput(notificationInputSchema, stripId(input), 'notification');
     const [row] = await this.db.query(
-      'INSERT INTO notifications (severity, kind, message, raised_at, workflow_id) VALUES (?, ?, ?, ?, ?) RETURNING id',
-      [n.severity, n.kind, n.message, isoTime(n.raisedAt), n.workflowId ?? null],
+      'INSERT INTO notifications (severity, kind, message, raised_at, workflow_id, subject, message_key) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      [n.severity, n.kind, n.message, isoTime(n.raisedAt), n.workflowId ?? null, n.subject ?? null, n.key ?? null],
     );
     return { id: new RowReader('notifications', row!).integer('id'), ...n, raisedAt: isoTime(n.raisedAt) };
   }
@@ -244,6 +247,11 @@ class SqlInventoryStore implements InventoryStore {
         ...(workflowId ? { workflowId } : {}),
       };
     });
+  }
+
+  /** Routing and delivery of notifications (activities/notifications/sql-outbox.ts), over the same database. */
+  notificationOutbox(): NotificationOutbox {
+    return new SqlNotificationOutbox(this.db);
   }
 
   hostMonitoring(): HostMonitoringStore {

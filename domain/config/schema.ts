@@ -1,5 +1,6 @@
 // The shape of lazarus.yaml (zod). Cross-references between sections are checked in references.ts.
 import { z } from 'zod';
+import { NOTIFICATION_EVENTS, NOTIFICATION_SEVERITIES } from '../notifications/events.js';
 import { parseDuration } from './duration.js';
 
 const name = z
@@ -207,27 +208,74 @@ export const vmPolicySchema = z
   })
   .strict();
 
-export const notificationSchema = z
-  .object({
-    name,
-    kind: z.enum(['log', 'webhook']),
-    url: z.string().url().optional(),
-    events: z
-      .array(
-        z.enum([
-          'failover-started',
-          'approval-needed',
-          'fence-failed',
-          'failover-finished',
-          'failover-stopped',
-          'capacity-shortfall',
-          'discovery-failed',
-        ]),
-      )
-      .optional(),
-  })
-  .strict()
-  .refine((n) => n.kind !== 'webhook' || n.url !== undefined, { message: 'a webhook needs a url', path: ['url'] });
+const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
+
+/** Common to every channel: what it receives, retries, deduplication and rate limit (durations in ms once parsed). */
+const notificationChannelFields = {
+  name,
+  /** Event kinds this channel receives (NOTIFICATION_EVENTS); all when absent. */
+  events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1, 'list at least one event, or leave events out for all').optional(),
+  /** The lowest severity sent (VMRM's notification_level): `warning` sends warning and critical. */
+  level: z.enum(NOTIFICATION_SEVERITIES).default('info'),
+  /** The same event (kind, subject, message key) again within this window is recorded as suppressed; 0: never. */
+  dedupeWindow: duration.default(10 * 60_000),
+  /** Beyond `max` deliveries per `window`, events are held and one summary is sent when the window ends. */
+  rateLimit: z
+    .object({ max: z.number().int().min(1).max(10_000).default(20), window: positiveDuration.default(5 * 60_000) })
+    .strict()
+    .default({ max: 20, window: 5 * 60_000 }),
+  /** Exponential backoff with jitter from initialDelay up to maxDelay, for `attempts` in all or maxAge. */
+  retry: z
+    .object({
+      attempts: z.number().int().min(1).max(100).default(10),
+      initialDelay: positiveDuration.default(5_000),
+      maxDelay: positiveDuration.default(10 * 60_000),
+      maxAge: positiveDuration.default(24 * 3_600_000),
+    })
+    .strict()
+    .refine((r) => r.initialDelay <= r.maxDelay, { message: 'must not be longer than maxDelay', path: ['initialDelay'] })
+    .default({ attempts: 10, initialDelay: 5_000, maxDelay: 10 * 60_000, maxAge: 24 * 3_600_000 }),
+  /** How long one attempt may take (connect and answer). */
+  timeout: positiveDuration.default(10_000),
+};
+
+const httpUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), {
+    message: 'must be an http:// or https:// URL',
+  });
+const mailbox = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'must be an e-mail address (user@domain)');
+
+/**
+ * A notification channel (activities/notifications/). `log` writes a line to the worker's log; `webhook` POSTs JSON
+ * signed with HMAC-SHA256 under `secret`; `email` sends through an SMTP server. Secrets are credential references.
+ */
+export const notificationSchema = z.discriminatedUnion('kind', [
+  z.object({ ...notificationChannelFields, kind: z.literal('log') }).strict(),
+  z
+    .object({
+      ...notificationChannelFields,
+      kind: z.literal('webhook'),
+      url: httpUrl,
+      /** Key of the HMAC-SHA256 signature header (X-Lazarus-Signature): a credential reference, never the key. */
+      secret: credentialReference,
+    })
+    .strict(),
+  z
+    .object({
+      ...notificationChannelFields,
+      kind: z.literal('email'),
+      /** The SMTP server (a relay that accepts mail from Lazarus). */
+      host: z.string().regex(/^[A-Za-z0-9_.-]+$|^\[[0-9a-fA-F:]+\]$/, 'must be a host name or address'),
+      port: z.number().int().min(1).max(65_535).default(587),
+      /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
+      secure: z.boolean().default(false),
+      auth: z.object({ user: z.string().min(1), password: credentialReference }).strict().optional(),
+      from: mailbox,
+      to: z.array(mailbox).min(1, 'at least one recipient'),
+    })
+    .strict(),
+]);
 
 export const apiSchema = z
   .object({
@@ -265,3 +313,4 @@ export type HostGroupConfig = z.output<typeof hostGroupSchema>;
 export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type VmPolicy = z.output<typeof vmPolicySchema>;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+export type NotificationChannelConfig = z.output<typeof notificationSchema>;

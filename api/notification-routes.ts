@@ -1,0 +1,210 @@
+// The notification routes: each notification with its deliveries (per channel: status, attempts, every result), the
+// dead letters (deliveries given up on), and an operator's retry of a dead letter. Paging as the other lists: `limit`
+// and the `nextCursor` of the previous page.
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type express from 'express';
+import { z } from 'zod';
+import type { InventoryStore } from '../activities/inventory/index.js';
+import type { Delivery } from '../activities/notifications/outbox.js';
+import { NOTIFICATION_SEVERITIES } from '../domain/notifications/index.js';
+import { ApiError } from './errors.js';
+import { asyncRoute, parse } from './routing.js';
+import './schemas.js'; // extends zod with .openapi()
+
+/** A page cursor: the id to continue below, base64url-encoded so that clients treat it as opaque. */
+const cursor = z
+  .string()
+  .max(64)
+  .transform((value, ctx) => {
+    const id = /^[0-9]+$/.test(Buffer.from(value, 'base64url').toString())
+      ? Number(Buffer.from(value, 'base64url').toString())
+      : NaN;
+    if (!Number.isSafeInteger(id) || id < 1) {
+      ctx.addIssue({ code: 'custom', message: 'the nextCursor of a previous page' });
+      return z.NEVER;
+    }
+    return id;
+  })
+  .openapi({ type: 'string', description: 'nextCursor of the previous page' });
+const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(100)
+  .default(20)
+  .openapi({ description: 'items per page (1-100, default 20)' });
+const channelName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'letters, digits, _ . - only')
+  .max(128);
+
+export const notificationListQuery = z
+  .strictObject({
+    limit,
+    cursor: cursor.optional(),
+    severity: z.enum(NOTIFICATION_SEVERITIES).optional().openapi({ description: 'only this severity' }),
+    kind: channelName.optional().openapi({ description: 'only this event kind, e.g. host-failed' }),
+  })
+  .openapi('NotificationListQuery');
+
+export const deadLetterListQuery = z
+  .strictObject({
+    limit,
+    cursor: cursor.optional(),
+    channel: channelName.optional().openapi({ description: 'only this channel' }),
+  })
+  .openapi('DeadLetterListQuery');
+
+export const deliveryIdParam = z.object({
+  id: z.coerce.number().int().min(1).openapi({ type: 'integer', description: 'a delivery id (dead letter)' }),
+});
+
+const attemptView = z.object({
+  at: z.string(),
+  ok: z.boolean(),
+  result: z.string().openapi({ description: 'HTTP status and body start, the SMTP reply, or the error' }),
+});
+const deliveryView = z
+  .object({
+    id: z.number().int(),
+    channel: z.string(),
+    status: z.enum(['pending', 'sent', 'dead', 'suppressed', 'held', 'summarized']),
+    reason: z.string().optional().openapi({ description: 'why suppressed, held, summarized or dead' }),
+    attempts: z.number().int().openapi({ description: 'attempts in the current series' }),
+    nextAttemptAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    lastResult: attemptView.optional(),
+    results: z.array(attemptView).openapi({ description: 'every attempt, oldest first' }),
+  })
+  .openapi('NotificationDelivery');
+const notificationView = z
+  .object({
+    id: z.number().int(),
+    severity: z.enum(NOTIFICATION_SEVERITIES),
+    kind: z.string(),
+    message: z.string(),
+    raisedAt: z.string(),
+    workflowId: z.string().optional(),
+    subject: z.string().optional(),
+    routed: z.boolean().openapi({ description: 'false until the dispatcher has routed it to the channels' }),
+    deliveries: z.array(deliveryView),
+  })
+  .openapi('Notification');
+export const notificationListResponse = z
+  .object({ notifications: z.array(notificationView), nextCursor: z.string().optional() })
+  .openapi('Notifications');
+export const deadLetterListResponse = z
+  .object({
+    deadLetters: z.array(deliveryView.extend({ notification: notificationView.omit({ deliveries: true }) })),
+    nextCursor: z.string().optional(),
+  })
+  .openapi('DeadLetters');
+export const retryResponse = z
+  .object({ id: z.number().int(), status: z.literal('pending') })
+  .openapi('DeadLetterRetry');
+
+export function notificationRoutes(app: express.Express, options: { store: InventoryStore }): void {
+  const outbox = options.store.notificationOutbox();
+  app.get(
+    '/v1/notifications',
+    asyncRoute(async (req, res) => {
+      const query = parse(notificationListQuery, req.query, 'query');
+      const page = await outbox.notifications({
+        limit: query.limit + 1,
+        beforeId: query.cursor,
+        severity: query.severity,
+        kind: query.kind,
+      });
+      const shown = page.slice(0, query.limit);
+      res.json({
+        notifications: shown.map(({ routedAt, deliveries, ...n }) => ({
+          ...n,
+          routed: routedAt !== undefined,
+          deliveries: deliveries.map(deliveryJson),
+        })),
+        ...nextCursor(page.length > query.limit ? shown.at(-1)!.id : undefined),
+      });
+    }),
+  );
+  app.get(
+    '/v1/notifications/dead-letters',
+    asyncRoute(async (req, res) => {
+      const query = parse(deadLetterListQuery, req.query, 'query');
+      const page = await outbox.deadLetters({ limit: query.limit + 1, beforeId: query.cursor, channel: query.channel });
+      const shown = page.slice(0, query.limit);
+      res.json({
+        deadLetters: shown.map(({ notification: { routedAt, ...n }, ...delivery }) => ({
+          ...deliveryJson(delivery),
+          notification: { ...n, routed: routedAt !== undefined },
+        })),
+        ...nextCursor(page.length > query.limit ? shown.at(-1)!.id : undefined),
+      });
+    }),
+  );
+  app.post(
+    '/v1/notifications/dead-letters/:id/retry',
+    asyncRoute(async (req, res) => {
+      // Roles, once the API knows them (res.locals.role): a viewer may read the dead letters, not resend them.
+      if (res.locals.role === 'viewer')
+        throw new ApiError(403, 'forbidden', 'retrying a dead letter needs an operator token');
+      const { id } = parse(deliveryIdParam, req.params, 'path');
+      const outcome = await outbox.retryDeadLetter(id, new Date());
+      if (outcome === 'not-found') throw new ApiError(404, 'not_found', `no delivery ${id}`);
+      if (outcome === 'not-dead') {
+        const delivery = await outbox.delivery(id);
+        throw new ApiError(409, 'not_dead', `delivery ${id} is ${delivery?.status ?? 'gone'}, not a dead letter`);
+      }
+      res.status(202).json({ id, status: 'pending' });
+    }),
+  );
+}
+
+/** The OpenAPI entries of these routes (called from api/openapi.ts). */
+export function registerNotificationPaths(
+  registry: OpenAPIRegistry,
+  shared: {
+    security: Array<Record<string, string[]>>;
+    json: (schema: z.ZodType, description: string) => object;
+    errors: Record<number, object>;
+    errorResponse: z.ZodType;
+  },
+): void {
+  const { security, json, errors, errorResponse } = shared;
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/notifications',
+    security,
+    request: { query: notificationListQuery },
+    responses: {
+      200: json(notificationListResponse, 'notifications, newest first, each with its deliveries per channel'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/notifications/dead-letters',
+    security,
+    request: { query: deadLetterListQuery },
+    responses: { 200: json(deadLetterListResponse, 'deliveries given up on, newest first'), ...errors },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/notifications/dead-letters/{id}/retry',
+    security,
+    request: { params: deliveryIdParam },
+    responses: {
+      202: json(retryResponse, 'queued again: the dispatcher sends it with a fresh series of attempts'),
+      403: json(errorResponse, 'a viewer token'),
+      409: json(errorResponse, 'the delivery is not a dead letter'),
+      ...errors,
+    },
+  });
+}
+
+function deliveryJson({ notificationId: _n, createdAt: _c, queuedAt: _q, ...delivery }: Delivery) {
+  return { ...delivery, ...(delivery.results.length ? { lastResult: delivery.results.at(-1) } : {}) };
+}
+
+function nextCursor(lastId: number | undefined): { nextCursor?: string } {
+  return lastId === undefined ? {} : { nextCursor: Buffer.from(String(lastId)).toString('base64url') };
+}

@@ -1,0 +1,2 @@
+// Notifications: severities, event kinds and the pure delivery rules (events.ts).
+export * from './events.js';
