@@ -2,6 +2,7 @@
 // the worker process (so the per-device limits hold across concurrent workflows).
 import type { LazarusConfig } from '../domain/config/index.js';
 import { HmcClient } from './hmc/hmc-client.js';
+import { HmcPairClient } from './hmc/hmc-pair.js';
 import { DevicePool } from './ssh/device-pool.js';
 import { KnownHosts } from './ssh/known-hosts.js';
 import { SvcClient } from './storage/svc-client.js';
@@ -9,6 +10,7 @@ import { SvcClient } from './storage/svc-client.js';
 export class DeviceRegistry {
   private readonly hmcs = new Map<string, HmcClient>();
   private readonly storage = new Map<string, SvcClient>();
+  private readonly pairs = new Map<string, HmcPairClient>();
 
   constructor(config: Pick<LazarusConfig, 'hmcs' | 'storage' | 'knownHostsFile'>) {
     const shared = config.knownHostsFile ? KnownHosts.load(config.knownHostsFile) : undefined;
@@ -54,6 +56,25 @@ export class DeviceRegistry {
     const client = this.hmcs.get(name);
     if (!client) throw new Error(`no HMC named ${name} in the configuration`);
     return client;
+  }
+
+  /**
+   * A host group's HMCs (`hostGroups[].hmcs`, preferred first) as one client that asks the other HMC when one is out
+   * of reach (hmc/hmc-pair.ts). One instance per pair and process, so what it learnt about a down HMC serves every
+   * activity. `log` (first caller's) receives a line each time a command goes to the other HMC.
+   */
+  hmcPair(names: readonly string[], log?: (line: string) => void): HmcPairClient {
+    const key = names.join(',');
+    let pair = this.pairs.get(key);
+    if (!pair)
+      this.pairs.set(
+        key,
+        (pair = new HmcPairClient(
+          names.map((name) => this.hmc(name)),
+          log,
+        )),
+      );
+    return pair;
   }
 
   storageSystem(name: string): SvcClient {

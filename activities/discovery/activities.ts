@@ -58,7 +58,8 @@ export function createDiscoveryActivities(deps: DiscoveryDependencies) {
       try {
         const reading = await readHostGroup(
           group,
-          deps.devices.hmc(group.hmc),
+          // The group's HMC pair: discovery reads through the other HMC when the preferred one is out of reach.
+          deps.devices.hmcPair(group.hmcs, log),
           deps.devices.storageSystem(group.storage),
         );
         const run = await deps.store.recordDiscoveryRun({

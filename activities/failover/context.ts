@@ -18,6 +18,10 @@ export interface FailoverContext {
   deps: FailoverDependencies;
   log: (line: string) => void;
   group(name: string): HostGroupConfig;
+  /**
+   * The group's HMC: its preferred HMC, or the other of the pair for any command the preferred one cannot take
+   * (unreachable, timed out, login refused); `answeredBy` on the returned client names the HMC that answered last.
+   */
   hmc(group: string): HmcClient;
   storage(group: string): SvcClient;
 }
@@ -29,11 +33,16 @@ export function failoverContext(deps: FailoverDependencies): FailoverContext {
       throw ApplicationFailure.nonRetryable(`host group ${name} is not in the configuration`, 'UnknownHostGroup');
     return found;
   };
+  const log = deps.log ?? ((line: string) => console.log(line));
   return {
     deps,
-    log: deps.log ?? ((line: string) => console.log(line)),
+    log,
     group,
-    hmc: (name) => deps.devices.hmc(group(name).hmc),
+    // The activities still run on the preferred HMC's device queue (`device/<hmc>`, policy.devices.hmc) when the
+    // other HMC answers: both HMCs drive the same servers, so one queue per group keeps the group's concurrent HMC
+    // work under one budget, and the queue is a worker-side limit, not a route to the device (any worker can reach
+    // either HMC). Moving work to another queue mid-failover would need the workflow to know which HMC is down.
+    hmc: (name) => deps.devices.hmcPair(group(name).hmcs, (line) => log(`[hmc ${name}] ${line}`)),
     storage: (name) => deps.devices.storageSystem(group(name).storage),
   };
 }

@@ -133,11 +133,12 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
   });
 
   it(
-    'keeps the previous snapshot when the HMC is unreachable, and records the failed run',
+    'keeps the previous snapshot when the HMCs are unreachable, and records the failed run',
     { timeout: 60_000 },
     async () => {
       const before = (await store.latestGoodSnapshot('dc1-prod'))!;
       const fault = await control('POST', '/faults', { kind: 'device-unreachable', target: 'hmc-dc1' });
+      const second = await control('POST', '/faults', { kind: 'device-unreachable', target: 'hmc-dc1b' });
       try {
         const outcome = await discover();
         assert.equal(outcome.discovery.status, 'failed');
@@ -148,6 +149,7 @@ describe('discovery of a host group (workflow on the devserver, devices simulate
         assert.equal((await store.latestGoodSnapshot('dc1-prod'))!.runId, before.runId, 'the last good snapshot stays');
       } finally {
         await fetch(`${fleet.controlUrl}/faults/${fault.id}`, { method: 'DELETE' });
+        await fetch(`${fleet.controlUrl}/faults/${second.id}`, { method: 'DELETE' });
       }
     },
   );

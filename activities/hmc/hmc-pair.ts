@@ -1,0 +1,108 @@
+// A host group's redundant HMC pair as one HMC client. IBM supports two HMCs managing the same managed systems (both
+// see the same systems and partitions, and a command on either acts on the same server), so when the preferred HMC
+// cannot be reached every command goes to the other one. Only failures of the HMC itself move a command: it could not
+// be reached, it did not answer in time, or it refused the login (error kinds unreachable, timeout, auth, host-key,
+// credential). An answer from the HMC, even an error (HSCL…), is the answer: the other HMC would say the same.
+// Re-sending a state change to the other HMC is safe because every HmcClient change re-reads the state first and
+// treats "already so" as success (activate → already Running, power off → already Power Off, HSCLA9A4 for a remote
+// restart in progress), the same idempotence a Temporal retry of the activity relies on.
+import { DeviceError, type DeviceErrorKind } from '../ssh/device-errors.js';
+import { HmcClient } from './hmc-client.js';
+
+/** Error kinds that say the HMC itself is out of reach (not that it answered with an error). */
+const HMC_OUT_OF_REACH: ReadonlySet<DeviceErrorKind> = new Set([
+  'unreachable',
+  'timeout',
+  'auth',
+  'host-key',
+  'credential',
+]);
+
+/** Whether an error means the HMC could not be used at all, so the other HMC of the pair should be asked. */
+export function isHmcOutOfReach(error: unknown): boolean {
+  return error instanceof DeviceError && HMC_OUT_OF_REACH.has(error.kind);
+}
+
+/**
+ * How long an HMC that could not be reached is asked only after the other one (ms). A blackholed HMC costs a connect
+ * timeout per attempt; remembering it spares every following command that wait, and after this time it is tried
+ * first again (it may be back).
+ */
+export const HMC_DOWN_MEMORY_MS = 60_000;
+
+export class HmcPairClient extends HmcClient {
+  /** HMC name → until when (epoch ms) it is asked second. Shared by every command of this pair in the process. */
+  private readonly downUntil = new Map<string, number>();
+  private answered: string;
+  /** How many commands were answered by an HMC other than the first one tried (for reports and tests). */
+  failovers = 0;
+
+  /**
+   * `members`: the group's HMC clients in order of preference (1 or 2). `log` receives one line each time a command
+   * goes to the other HMC, naming both and why.
+   */
+  constructor(
+    readonly members: readonly HmcClient[],
+    private readonly log: (line: string) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (members.length < 1 || members.length > 2) throw new Error('an HMC pair has one or two HMCs');
+    super(members[0]!.pool);
+    this.answered = members[0]!.device;
+  }
+
+  /** The HMC that answered the last command (the preferred one until a command had to go to the other). */
+  get answeredBy(): string {
+    return this.answered;
+  }
+
+  /** Names the HMC that answered last, so driver error texts name the HMC that printed them. */
+  override get device(): string {
+    return this.answered;
+  }
+
+  /**
+   * Runs the command on the first HMC that can be reached, in order of preference (a recently failed one last). When
+   * none can, the error is the first one's kind and class with every HMC's message, so it names both.
+   */
+  override async run(command: string, timeoutMs?: number): Promise<string> {
+    const order = this.order();
+    const failures: DeviceError[] = [];
+    for (const [index, member] of order.entries()) {
+      try {
+        const output = await member.run(command, timeoutMs);
+        this.downUntil.delete(member.device);
+        this.answered = member.device;
+        return output;
+      } catch (err) {
+        const next = order[index + 1];
+        if (!isHmcOutOfReach(err)) {
+          this.answered = member.device;
+          throw err;
+        }
+        failures.push(err as DeviceError);
+        this.downUntil.set(member.device, this.now() + HMC_DOWN_MEMORY_MS);
+        if (!next) break;
+        this.failovers++;
+        this.log(`${member.device} out of reach (${(err as Error).message}); asking ${next.device}: ${command}`);
+      }
+    }
+    const [first] = failures;
+    if (failures.length === 1) throw first;
+    throw new DeviceError(
+      first!.kind,
+      first!.device,
+      failures.map((f) => f.message).join('; '),
+      first!.retryable,
+      first!.code,
+      first!.command,
+      first!.errorClass,
+    );
+  }
+
+  private order(): HmcClient[] {
+    const now = this.now();
+    const isDown = (member: HmcClient) => (this.downUntil.get(member.device) ?? 0) > now;
+    return [...this.members.filter((m) => !isDown(m)), ...this.members.filter(isDown)];
+  }
+}
