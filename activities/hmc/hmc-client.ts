@@ -128,7 +128,10 @@ export class HmcClient {
 
   /**
    * Every managed system this HMC manages with its state, in one command (`lssyscfg -r sys -F name,state`): what the
-   * host monitor reads each interval. `timeoutMs` bounds the command once connected.
+   * host monitor reads each interval. `timeoutMs` bounds the command once connected. States as power-cli.md lists
+   * them (`Operating`, `Power Off`, `No Connection`, `Error`, …; corpus lssyscfg-sys-F-name-serial-state-power5.txt);
+   * a system listed twice is an output error. An HMC that lost its connection to a system still lists it, as
+   * `No Connection`.
    */
   async systemStates(timeoutMs?: number): Promise<Map<string, string>> {
     const command = 'lssyscfg -r sys -F name,state --header';

@@ -1,8 +1,12 @@
-// A host group's redundant HMC pair as one HMC client. IBM supports two HMCs managing the same managed systems (both
-// see the same systems and partitions, and a command on either acts on the same server), so when the preferred HMC
-// cannot be reached every command goes to the other one. Only failures of the HMC itself move a command: it could not
-// be reached, it did not answer in time, or it refused the login (error kinds unreachable, timeout, auth, host-key,
-// credential). An answer from the HMC, even an error (HSCL…), is the answer: the other HMC would say the same.
+// A host group's redundant HMC pair as one HMC client. IBM supports two HMCs managing the same managed systems as
+// peers ("A server might be managed by either 1 or 2 Hardware Management Consoles … each HMC can be used to control
+// the managed system", POWER9 docs, Introduction to the HMC; "the results of commands issued by one HMC are visible
+// in the other", HMC Installation and Operations Guide), so when the preferred HMC cannot be reached every command
+// goes to the other one. Only failures of the HMC itself move a command: it could not be reached, it did not answer
+// in time, or it refused the login (error kinds unreachable, timeout, auth, host-key, credential). An answer from the
+// HMC, even an error (HSCL…), is the answer and is not asked again elsewhere — including an HMC that lost its own
+// connection to one system and refuses commands on it (`No Connection`): the other HMC might act, but telling that
+// case from a dead server is the host monitor's job (it reads both HMCs), not a driver's guess.
 // Re-sending a state change to the other HMC is safe because every HmcClient change re-reads the state first and
 // treats "already so" as success (activate → already Running, power off → already Power Off, HSCLA9A4 for a remote
 // restart in progress), the same idempotence a Temporal retry of the activity relies on.

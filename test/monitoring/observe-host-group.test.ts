@@ -170,6 +170,21 @@ describe('observeHostGroup', () => {
     );
   });
 
+  it('the storage driver reads per-port logins (the detail used for a degraded host)', async () => {
+    const svc = devices.storageSystem('svc-dc1');
+    const up = await svc.hostPorts('dc1-s02');
+    assert.equal(up?.status, 'online');
+    assert.equal(up?.ports.length, 4);
+    assert.ok(
+      up?.ports.every((p) => p.nodeLoggedInCount === 2 && p.state === 'active' && /^[0-9A-F]{16}$/.test(p.wwpn)),
+    );
+    await control('POST', '/faults', { kind: 'host-power-loss', target: 'dc1-s02' });
+    const down = await svc.hostPorts('dc1-s02');
+    assert.equal(down?.status, 'offline');
+    assert.ok(down?.ports.every((p) => p.nodeLoggedInCount === 0 && p.state === 'offline'));
+    assert.equal(await svc.hostPorts('no-such-host'), undefined);
+  });
+
   it('an unknown group fails without retry', async () => {
     await assert.rejects(observe({ group: 'nope' }), (err: Error & { type?: string; nonRetryable?: boolean }) => {
       assert.equal(err.type, 'UnknownHostGroup');
