@@ -17,7 +17,7 @@ const OURS_OUTSIDE_DOMAIN = [
 const upTo = (dir) => [`../${dir}`, `../${dir}/**`, `../../${dir}`, `../../${dir}/**`, `../../../${dir}/**`];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.lazarus/', 'coverage/'] },
+  { ignores: ['node_modules/', '.lazarus/', 'coverage/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   });
   const app = createApi({ client, config, store, tokens });
   const listen = process.env.LAZARUS_API_LISTEN ?? config.api.listen;
-  const [host, port] = [listen.split(':')[0]!, Number(listen.split(':')[1] ?? 8080)];
+  const [host, port] = [listen.split(':')[0]!, Number(listen.split(':')[1] ?? 8740)];
   const http = await new Promise<Server>((done, fail) => {
     const server = app.listen(port, host, () => done(server));
     server.once('error', fail);

@@ -13,7 +13,9 @@ import { failoverPolicy, type FailoverPolicy } from '../domain/failover/index.js
 import { startNotificationDispatcher } from './notification-dispatcher.js';
 
 export const MAIN_TASK_QUEUE = 'lazarus';
-const WORKFLOWS = new URL('../workflows/index.ts', import.meta.url).pathname;
+// Compiled by `npm run build`, this module is .js and so are the workflows beside it: bundle the same kind.
+const WORKFLOWS_EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+const WORKFLOWS = new URL(`../workflows/index.${WORKFLOWS_EXTENSION}`, import.meta.url).pathname;
 
 export interface RunningWorkers {
   stop(): Promise<void>;

@@ -279,7 +279,8 @@ export const notificationSchema = z.discriminatedUnion('kind', [
 
 export const apiSchema = z
   .object({
-    listen: address.default('127.0.0.1:8080'),
+    // 8740: off Temporal's 7233/8233, the Temporal UI's 8080 and PostgreSQL's 5432 (docker-compose.yml).
+    listen: address.default('127.0.0.1:8740'),
     tokens: z
       .array(
         z
@@ -303,7 +304,7 @@ export const configSchema = z
     hostGroups: z.array(hostGroupSchema).min(1),
     policies: z.array(vmPolicySchema).default([]),
     notifications: z.array(notificationSchema).default([]),
-    api: apiSchema.default({ listen: '127.0.0.1:8080', tokens: [] }),
+    api: apiSchema.default({ listen: '127.0.0.1:8740', tokens: [] }),
     discovery: discoverySchema.default({ interval: 5 * 60_000, capacityCheckCron: '0 3 * * *' }),
   })
   .strict();
