@@ -59,6 +59,7 @@ export function stepTrail(lpar: Pick<LparProgress, 'timings'>): string {
 
 /** A failover's report for people: outcome, RTO against the budget, fence proof, decisions, every LPAR, unplaced. */
 export function reportText(id: string, runId: string, report: FailoverReport): string {
+  if (report.outcome === 'dry-run') return dryRunText(id, report);
   const fence = report.fence
     ? `${report.fence.host} ${report.fence.powerState}${report.fence.poweredOff ? '' : ' (not powered off)'}, ` +
       `${report.fence.unmappedVolumes.length} volume mapping(s) removed` +
@@ -104,23 +105,43 @@ export function reportText(id: string, runId: string, report: FailoverReport): s
         report.lpars.map((l) => [l.lpar, l.priority, l.destination, l.step, l.attempts, stepTrail(l), l.error]),
       ),
     );
-  if (report.outcome === 'dry-run' && report.plan)
-    lines.push(
-      table(
-        ['DESTINATION', 'LPARS (in order)', 'ESTIMATE'],
-        report.plan.streams.map((s) => [
-          s.destination,
-          s.lpars.map((l) => `${l.name} (${l.priority})`),
-          duration(s.estimatedMs),
-        ]),
-      ),
-      `estimated RTO ${duration(report.plan.estimatedRtoMs)}`,
-    );
   if (report.unplaced.length > 0)
     lines.push(
       table(
         ['UNPLACED LPAR', 'REASON', 'DETAIL'],
         report.unplaced.map((u) => [u.lpar, u.reason, u.detail]),
+      ),
+    );
+  return lines.join('\n');
+}
+
+/** A dry run: the plan per destination stream, in start order, with its estimate; what could not be placed. */
+function dryRunText(title: string, report: FailoverReport): string {
+  const plan = report.plan;
+  const lines = [
+    fields([
+      ['failover', title],
+      ['outcome', 'dry-run: nothing was fenced, mapped or started'],
+      ['estimated RTO', `${duration(plan?.estimatedRtoMs)} of a ${duration(report.rtoBudgetMs)} budget`],
+    ]),
+  ];
+  if (plan && plan.streams.length > 0)
+    lines.push(
+      table(
+        ['DESTINATION', 'LPARS (in start order)', 'ESTIMATE'],
+        plan.streams.map((s) => [
+          s.destination,
+          s.lpars.map((l) => `${l.name} (${l.priority})`),
+          duration(s.estimatedMs),
+        ]),
+      ),
+    );
+  const unplaced = plan?.unplaced ?? report.unplaced;
+  if (unplaced.length > 0)
+    lines.push(
+      table(
+        ['UNPLACED LPAR', 'REASON', 'DETAIL'],
+        unplaced.map((u) => [u.lpar, u.reason, u.detail]),
       ),
     );
   return lines.join('\n');

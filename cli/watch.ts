@@ -163,7 +163,8 @@ class BarsView implements ProgressView {
     const elapsed = elapsedOf(progress);
     if (progress.phase !== this.phase) {
       this.phase = progress.phase;
-      this.bars.log(`${duration(elapsed).padStart(8)}  phase ${progress.phase}\n`);
+      // \r: the cursor may still stand at the end of a bar line when the log is flushed.
+      this.bars.log(`\r${duration(elapsed).padStart(8)}  phase ${progress.phase}\n`);
     }
     const left = Math.max(0, progress.rtoBudgetMs - elapsed);
     this.budget.setTotal(Math.max(1, progress.rtoBudgetMs));
@@ -171,8 +172,15 @@ class BarsView implements ProgressView {
       counts: `${duration(left)} left`,
       text: `of ${duration(progress.rtoBudgetMs)} · ${duration(elapsed)} elapsed · phase ${progress.phase}`,
     });
-    for (const [destination, lpars] of streams(progress.lpars)) {
-      const label = (destination ? `→ ${destination}` : 'not placed').padEnd(14);
+    const current = streams(progress.lpars);
+    for (const [destination, bar] of this.streamBars) {
+      // LPARs waiting for a plan move to their destination's bar: the waiting bar goes when it empties.
+      if (current.has(destination)) continue;
+      this.bars.remove(bar);
+      this.streamBars.delete(destination);
+    }
+    for (const [destination, lpars] of current) {
+      const label = (destination ? `→ ${destination}` : 'no destination').padEnd(14);
       let bar = this.streamBars.get(destination);
       if (!bar) {
         bar = this.bars.create(lpars.length, 0, { label, counts: '', text: '' });
@@ -189,7 +197,7 @@ class BarsView implements ProgressView {
   }
 
   note(text: string): void {
-    this.bars.log(`${text}\n`);
+    this.bars.log(`\r${text}\n`);
   }
 
   stop(): void {
