@@ -8,6 +8,7 @@ import type { LazarusConfig } from '../domain/config/index.js';
 import { MAIN_TASK_QUEUE } from '../workers/lazarus-workers.js';
 import { ApiError, errorHandler } from './errors.js';
 import { failoverRoutes } from './failover-routes.js';
+import { drRoutes } from './dr-routes.js';
 import { groupRoutes } from './group-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
 import { notificationRoutes } from './notification-routes.js';
@@ -60,6 +61,7 @@ export function createApi(options: ApiOptions): express.Express {
     taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE,
   });
   inventoryRoutes(app, options);
+  drRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
   notificationRoutes(app, options);
   groupRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
 

@@ -2,6 +2,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { registerNotificationPaths } from './notification-routes.js';
+import { registerDrPaths } from './dr-routes.js';
 import {
   acceptedResponse,
   capacityResponse,
@@ -90,6 +91,7 @@ export function openApiDocument() {
     });
   }
   registerNotificationPaths(registry, { security, json, errors, errorResponse });
+  registerDrPaths(registry, { security, json, errors, errorResponse });
   registry.registerPath({
     method: 'get',
     path: '/v1/hosts',

@@ -6,10 +6,11 @@ import type { LazarusConfig } from '../domain/config/index.js';
 
 export const discoveryScheduleId = (group: string) => `discovery/${group}`;
 export const capacityScheduleId = (group: string) => `capacity-check/${group}`;
+export const drVerifyScheduleId = (site: string) => `dr-verify/${site}`;
 
 export async function ensureInventorySchedules(
   client: Client,
-  config: Pick<LazarusConfig, 'hostGroups' | 'discovery'>,
+  config: Pick<LazarusConfig, 'hostGroups' | 'discovery'> & Partial<Pick<LazarusConfig, 'dr'>>,
   taskQueue: string,
 ): Promise<string[]> {
   const ids: string[] = [];
@@ -34,6 +35,27 @@ export async function ensureInventorySchedules(
         taskQueue,
       ),
     );
+  }
+  // DR: the active site's verification (discover + verify, workflows/dr/) on `dr.verify.schedule`, daily by default.
+  const activeSite = config.dr?.sites.find((s) => s.role === 'active')?.name;
+  if (config.dr && activeSite) {
+    const scheduleId = drVerifyScheduleId(activeSite);
+    const spec = { cronExpressions: [config.dr.verify.schedule] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: 'verifyDrSite',
+      args: [{ site: activeSite }],
+      taskQueue,
+      workflowId: `dr-verify-${activeSite}`,
+    };
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' };
+    try {
+      await client.schedule.create({ scheduleId, spec, action, policies });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies }));
+    }
+    ids.push(scheduleId);
   }
   return ids;
 }

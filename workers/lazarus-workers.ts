@@ -6,6 +6,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDiscoveryActivities } from '../activities/discovery/activities.js';
 import { createFailoverActivities } from '../activities/failover/index.js';
+import { createDrActivities } from '../activities/dr/activities.js';
 import type { DeviceRegistry } from '../activities/devices.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
@@ -40,7 +41,7 @@ export async function startLazarusWorkers(options: {
       ...base,
       taskQueue: MAIN_TASK_QUEUE,
       workflowsPath: WORKFLOWS,
-      activities: { ...createDiscoveryActivities(deps), ...failover.control },
+      activities: { ...createDiscoveryActivities(deps), ...createDrActivities(deps), ...failover.control },
     }),
     ...(await Promise.all(
       options.config.hmcs.map((hmc) => device(hmc.name, hmc.limits.maxConcurrentOperations, failover.hmc)),

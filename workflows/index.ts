@@ -1,3 +1,4 @@
 // Every workflow the Lazarus worker hosts.
 export * from './discovery/index.js';
+export * from './dr/index.js';
 export * from './failover/index.js';

@@ -1,6 +1,7 @@
 // Cross-references in lazarus.yaml that a schema cannot see: unknown or duplicate names, a host in two groups, a
 // host group whose HMC or storage is not at its site, a policy naming an unknown group, start-after cycles.
 import type { LazarusConfig } from './schema.js';
+import { findDrConfigProblem } from '../dr/config-checks.js';
 
 export type ConfigPath = Array<string | number>;
 export interface ConfigProblem {
@@ -15,7 +16,8 @@ export function findReferenceProblem(config: LazarusConfig): ConfigProblem | und
     sitesNameDevices(config) ??
     hostGroupsResolve(config) ??
     policiesResolve(config) ??
-    startAfterHasNoCycle(config)
+    startAfterHasNoCycle(config) ??
+    findDrConfigProblem(config)
   );
 }
 

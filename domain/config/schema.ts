@@ -295,6 +295,84 @@ export const discoverySchema = z
   .object({ interval: duration.default(5 * 60_000), capacityCheckCron: z.string().default('0 3 * * *') })
   .strict();
 
+/**
+ * Disaster recovery between two sites (VMRM DR / KSYS model; workflows/dr/): each configured site's role, the hosts
+ * at each site, production → backup host pairs (many-to-one allowed), the remote-copy consistency groups that
+ * replicate the active site's volumes with their RPO, per-VM DR policies, and when verification runs. Cross-references
+ * are checked in domain/dr/config-checks.ts.
+ */
+const network = z.union([z.string().min(1), z.number().int()]);
+const drVmPolicySchema = z
+  .object({
+    /** Which VMs: an exact name, a glob pattern (* and ?), or a tag; exactly one. */
+    match: z
+      .object({ name: z.string().optional(), pattern: z.string().optional(), tag: z.string().optional() })
+      .strict()
+      .refine(
+        (m) => [m.name, m.pattern, m.tag].filter((v) => v !== undefined).length === 1,
+        'give exactly one of name, pattern or tag',
+      ),
+    priority: z.enum(['critical', 'high', 'medium', 'low']).optional(),
+    /** Start wave at the backup site: lower first (1 = first); VMs of one wave start by priority. */
+    startOrder: z.number().int().min(1).max(1000).optional(),
+    /** May start at the backup site with less than its desired size, down to its profile minimum. */
+    allowReducedSize: z.boolean().optional(),
+    /** Not protected by DR: never verified nor moved (KSYS `unmanage vm`). */
+    exclude: z.boolean().optional(),
+    /** Production network → backup network (VLAN ids or names), recorded for the move's report. */
+    networks: z
+      .array(z.object({ production: network, backup: network }).strict())
+      .optional(),
+  })
+  .strict();
+
+export const drSchema = z
+  .object({
+    sites: z
+      .array(
+        z
+          .object({
+            name,
+            role: z.enum(['active', 'backup']),
+            /** Managed systems at the site; for the active site, default: the hosts of its host groups. */
+            hosts: z.array(name).optional(),
+          })
+          .strict(),
+      )
+      .length(2, 'a DR configuration has two sites: one active and one backup'),
+    hostPairs: z
+      .array(z.object({ production: name, backup: name }).strict())
+      .min(1, 'pair at least one production host with a backup host'),
+    consistencyGroups: z
+      .array(
+        z
+          .object({
+            name,
+            /** Storage system at the active site (the group's master) and at the backup site (aux). */
+            master: name,
+            aux: name,
+            mode: z.enum(['metro', 'global']),
+            /** Recovery point objective: how old the backup site's copy may be. */
+            rpo: duration.refine((ms) => ms > 0, 'must be longer than 0'),
+            /** The VMs whose volumes the group holds; absent: whatever discovery finds in it. */
+            vms: z.array(name).optional(),
+          })
+          .strict(),
+      )
+      .min(1, 'at least one consistency group replicates the active site'),
+    policies: z.array(drVmPolicySchema).default([]),
+    verify: z
+      .object({
+        /** Cron expression (UTC) of the scheduled verification per site pair; KSYS verifies daily. */
+        schedule: z.string().min(1).default('0 2 * * *'),
+        /** true: a backup host with fewer VIOS than production (single path) is a warning, not NOT_READY. */
+        loseViosRedundancy: z.boolean().default(false),
+      })
+      .strict()
+      .default({ schedule: '0 2 * * *', loseViosRedundancy: false }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     knownHostsFile: z.string().optional(),
@@ -306,6 +384,8 @@ export const configSchema = z
     notifications: z.array(notificationSchema).default([]),
     api: apiSchema.default({ listen: '127.0.0.1:8740', tokens: [] }),
     discovery: discoverySchema.default({ interval: 5 * 60_000, capacityCheckCron: '0 3 * * *' }),
+    /** Disaster recovery between an active and a backup site (absent: no DR). */
+    dr: drSchema.optional(),
   })
   .strict();
 
@@ -315,3 +395,4 @@ export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type VmPolicy = z.output<typeof vmPolicySchema>;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
 export type NotificationChannelConfig = z.output<typeof notificationSchema>;
+export type DrConfig = z.output<typeof drSchema>;

@@ -25,9 +25,10 @@ export function configForSimulatedFleet(
   fleet: SimulatedFleet,
   dir: string,
   edit: (yaml: string) => string = (y) => y,
+  example: string = EXAMPLE_CONFIG,
 ): { config: LazarusConfig; file: string } {
   writeFileSync(join(dir, 'known_hosts'), fleet.knownHosts());
-  let text = edit(readFileSync(EXAMPLE_CONFIG, 'utf8')).replace(
+  let text = edit(readFileSync(example, 'utf8')).replace(
     'knownHostsFile: .lazarus/known_hosts',
     `knownHostsFile: ${join(dir, 'known_hosts')}`,
   );
@@ -72,6 +73,8 @@ export async function startSimulatedLazarus(options: {
   timeScale?: number;
   editConfig?: (yaml: string) => string;
   fleet?: string;
+  /** The controller config to start from (default examples/lazarus.yaml), e.g. examples/lazarus-dr.yaml. */
+  config?: string;
 }): Promise<SimulatedLazarus> {
   const dir = mkdtempSync(join(tmpdir(), `lazarus-${options.name}-`));
   const stops: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
@@ -81,7 +84,7 @@ export async function startSimulatedLazarus(options: {
   try {
     const fleet = await startSimulatedFleet({ fleet: options.fleet ?? FLEET, timeScale: options.timeScale ?? 0.0005 });
     stops.unshift(() => fleet.stop());
-    const { config } = configForSimulatedFleet(fleet, dir, options.editConfig);
+    const { config } = configForSimulatedFleet(fleet, dir, options.editConfig, options.config);
     const devices = new DeviceRegistry(config);
     stops.unshift(() => devices.close());
     const store = await openSqliteStore(join(dir, 'lazarus.db'));

@@ -1,0 +1,284 @@
+// Disaster-recovery routes, the verbs of VMRM DR's `ksysmgr` as HTTP: discover a site pair, verify it (per VM
+// READY_TO_MOVE or NOT_READY with reasons), read the latest verification and its history, and query one VM's DR
+// state. Discover and verify run as workflows (`discoverDrSite`, `verifyDrSite`, workflows/dr/): 202 with the
+// workflow id, or with `?wait=<seconds>` the result when it ends within that bound (else still 202).
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import type express from 'express';
+import { z } from 'zod';
+import { decodeDrVerification, drVerificationKey } from '../activities/dr/verification-records.js';
+import type { InventoryStore } from '../activities/inventory/index.js';
+import type { LazarusConfig } from '../domain/config/index.js';
+import { DR_REASON_CODES, DR_VM_STATES, type DrVerification } from '../domain/dr/contracts.js';
+import { innermostMessage } from '../domain/failover/outcome.js';
+import { ApiError } from './errors.js';
+import { ageSeconds, asyncRoute, parse } from './routing.js';
+
+const waitQuery = z.strictObject({
+  wait: z.coerce.number().int().min(0).max(300).optional(),
+});
+const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(20) });
+
+export function drRoutes(
+  app: express.Express,
+  options: { client: Client; config: LazarusConfig; store: InventoryStore; taskQueue: string },
+): void {
+  const run = (workflowType: 'discoverDrSite' | 'verifyDrSite', verb: string) =>
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const { wait } = parse(waitQuery, req.query, 'query');
+      // One on-demand run per site at a time: a second request joins the running one.
+      const handle = await options.client.workflow.start(workflowType, {
+        taskQueue: options.taskQueue,
+        workflowId: `dr-${verb}/${site}/on-demand`,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{ site }],
+      });
+      const accepted = {
+        workflowId: handle.workflowId,
+        runId: handle.firstExecutionRunId,
+        message:
+          verb === 'verify'
+            ? `verification of ${site} started; GET /v1/sites/${site}/verification when it is done`
+            : `discovery of ${site} started`,
+      };
+      if (!wait) return void res.status(202).json(accepted);
+      const outcome = await Promise.race([
+        handle.result().then(
+          (result) => ({ result }),
+          (error: unknown) => ({ error }),
+        ),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), wait * 1000).unref()),
+      ]);
+      if (!outcome) return void res.status(202).json({ ...accepted, message: `still running after ${wait}s` });
+      if ('error' in outcome)
+        throw new ApiError(502, `${verb}_failed`, `${verb} of ${site} failed: ${innermostMessage(outcome.error)}`, {
+          workflowId: handle.workflowId,
+        });
+      res.status(200).json({ workflowId: handle.workflowId, result: outcome.result });
+    });
+  app.post('/v1/sites/:site/discover', run('discoverDrSite', 'discover'));
+  app.post('/v1/sites/:site/verify', run('verifyDrSite', 'verify'));
+
+  app.get(
+    '/v1/sites/:site/verification',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const [latest] = await options.store.verifications(drVerificationKey(site), 1);
+      if (!latest)
+        throw new ApiError(
+          404,
+          'no_verification',
+          `no verification of site ${site} yet: it runs on dr.verify.schedule; POST /v1/sites/${site}/verify runs one`,
+        );
+      res.json(verificationView(decodeDrVerification(latest)));
+    }),
+  );
+
+  app.get(
+    '/v1/sites/:site/verification/history',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const { limit } = parse(historyQuery, req.query, 'query');
+      const rows = await options.store.verifications(drVerificationKey(site), limit);
+      res.json({
+        site,
+        verifications: rows.map(decodeDrVerification).map((v) => ({
+          id: v.id,
+          verifiedAt: v.verifiedAt,
+          ready: v.ready,
+          readyToMove: v.vms.filter((vm) => vm.state === 'READY_TO_MOVE').length,
+          notReady: v.vms
+            .filter((vm) => vm.state === 'NOT_READY')
+            .map((vm) => ({ vm: vm.vm, codes: [...new Set(vm.reasons.map((r) => r.code))] })),
+        })),
+      });
+    }),
+  );
+
+  app.get(
+    '/v1/vms/:vm/dr',
+    asyncRoute(async (req, res) => {
+      const vm = String(req.params.vm);
+      const site = configuredDr(options.config).sites.find((s) => s.role === 'active')!.name;
+      const { limit } = parse(historyQuery, req.query, 'query');
+      const rows = (await options.store.verifications(drVerificationKey(site), limit)).map(decodeDrVerification);
+      const latest = rows[0]?.vms.find((v) => v.vm === vm);
+      if (!latest)
+        throw new ApiError(
+          404,
+          'unknown_vm',
+          rows.length === 0
+            ? `no verification of site ${site} yet: POST /v1/sites/${site}/verify runs one`
+            : `VM ${vm} was not verified at site ${site} (not on a paired production host, or excluded by dr.policies)`,
+        );
+      res.json({
+        site,
+        backupSite: rows[0]!.backupSite,
+        verifiedAt: rows[0]!.verifiedAt,
+        ageSeconds: ageSeconds(rows[0]!.verifiedAt),
+        ...latest,
+        history: rows.flatMap((row) => {
+          const entry = row.vms.find((v) => v.vm === vm);
+          return entry
+            ? [{ verifiedAt: row.verifiedAt, state: entry.state, codes: entry.reasons.map((r) => r.code) }]
+            : [];
+        }),
+      });
+    }),
+  );
+}
+
+function configuredDr(config: LazarusConfig): NonNullable<LazarusConfig['dr']> {
+  if (!config.dr) throw new ApiError(404, 'dr_not_configured', 'disaster recovery is not configured (no dr section)');
+  return config.dr;
+}
+
+/** The site named in the path, which must be the active DR site (discover and verify start from it, as in KSYS). */
+function activeSite(config: LazarusConfig, name: string): string {
+  const dr = configuredDr(config);
+  const site = dr.sites.find((s) => s.name === name);
+  if (!site)
+    throw new ApiError(
+      404,
+      'unknown_site',
+      `site ${name} is not a DR site (${dr.sites.map((s) => s.name).join(', ')})`,
+    );
+  if (site.role !== 'active')
+    throw new ApiError(
+      409,
+      'not_active_site',
+      `site ${name} is the ${site.role} site; discover and verify the active site ${dr.sites.find((s) => s.role === 'active')!.name}`,
+    );
+  return site.name;
+}
+
+/**
+ * `{ id, site, backupSite, verifiedAt, ageSeconds, ready, readyToMove, notReady, vms: [{ vm, state, productionHost,
+ * backupHost, reasons: [{ code, message }], warnings }], groups: [{ name, state, primary, rpoMs, recoveryPoint,
+ * lagSeconds }] }`.
+ */
+function verificationView(v: DrVerification & { id: number }) {
+  return {
+    id: v.id,
+    site: v.site,
+    backupSite: v.backupSite,
+    verifiedAt: v.verifiedAt,
+    ageSeconds: ageSeconds(v.verifiedAt),
+    ready: v.ready,
+    readyToMove: v.vms.filter((vm) => vm.state === 'READY_TO_MOVE').length,
+    notReady: v.vms.filter((vm) => vm.state === 'NOT_READY').length,
+    vms: v.vms,
+    groups: v.groups,
+  };
+}
+
+const reasonSchema = z.object({ code: z.enum(DR_REASON_CODES), message: z.string() });
+const vmVerificationSchema = z.object({
+  vm: z.string(),
+  productionHost: z.string(),
+  backupHost: z.string().optional(),
+  state: z.enum(DR_VM_STATES),
+  reasons: z.array(reasonSchema),
+  warnings: z.array(reasonSchema),
+});
+const verificationResponse = z.object({
+  id: z.number().int(),
+  site: z.string(),
+  backupSite: z.string(),
+  verifiedAt: z.string(),
+  ageSeconds: z.number().int(),
+  ready: z.boolean(),
+  readyToMove: z.number().int(),
+  notReady: z.number().int(),
+  vms: z.array(vmVerificationSchema),
+  groups: z.array(
+    z.object({
+      name: z.string(),
+      state: z.string(),
+      primary: z.string(),
+      rpoMs: z.number().optional(),
+      recoveryPoint: z.string().optional(),
+      lagSeconds: z.number().optional(),
+    }),
+  ),
+});
+const historyResponse = z.object({
+  site: z.string(),
+  verifications: z.array(
+    z.object({
+      id: z.number().int(),
+      verifiedAt: z.string(),
+      ready: z.boolean(),
+      readyToMove: z.number().int(),
+      notReady: z.array(z.object({ vm: z.string(), codes: z.array(z.enum(DR_REASON_CODES)) })),
+    }),
+  ),
+});
+const vmDrResponse = vmVerificationSchema.extend({
+  site: z.string(),
+  backupSite: z.string(),
+  verifiedAt: z.string(),
+  ageSeconds: z.number().int(),
+  history: z.array(z.object({ verifiedAt: z.string(), state: z.enum(DR_VM_STATES), codes: z.array(z.string()) })),
+});
+const runResponse = z.object({ workflowId: z.string(), runId: z.string().optional(), message: z.string().optional() });
+
+/** The DR paths in the OpenAPI document (api/openapi.ts). */
+export function registerDrPaths(
+  registry: OpenAPIRegistry,
+  shared: {
+    security: Array<Record<string, string[]>>;
+    json: (schema: z.ZodType, description: string) => object;
+    errors: Record<number, object>;
+    errorResponse: z.ZodType;
+  },
+): void {
+  const { security, json, errors, errorResponse } = shared;
+  const site = z.object({ site: z.string().describe('the active DR site (dr.sites[].role: active)') });
+  const conflict = json(errorResponse, 'the site is the backup site (not_active_site)');
+  for (const verb of ['discover', 'verify'] as const)
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/sites/{site}/${verb}`,
+      security,
+      request: { params: site, query: waitQuery },
+      responses: {
+        202: json(runResponse, `${verb} started (or still running after ?wait seconds)`),
+        200: json(
+          runResponse.extend({ result: z.record(z.string(), z.unknown()) }),
+          verb === 'verify'
+            ? 'done within ?wait: { site, verificationId, ready, vms, readyToMove, notReady: [{ vm, codes }] }'
+            : 'done within ?wait: hosts of both sites, per VM its volumes and their consistency groups',
+        ),
+        409: conflict,
+        502: json(errorResponse, `the ${verb} failed (a device could not be read): ${verb}_failed`),
+        ...errors,
+      },
+    });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/sites/{site}/verification',
+    security,
+    request: { params: site },
+    responses: {
+      200: json(verificationResponse, 'the latest verification: per VM READY_TO_MOVE or NOT_READY with reasons'),
+      409: conflict,
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/sites/{site}/verification/history',
+    security,
+    request: { params: site, query: historyQuery },
+    responses: { 200: json(historyResponse, 'verifications, newest first'), 409: conflict, ...errors },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/vms/{vm}/dr',
+    security,
+    request: { params: z.object({ vm: z.string() }), query: historyQuery },
+    responses: { 200: json(vmDrResponse, "a VM's DR state (ksysmgr query vm) and its history"), ...errors },
+  });
+}

@@ -1,0 +1,1 @@
+export { discoverDrSite, verifyDrSite } from './verify-dr-site.js';
