@@ -23,6 +23,7 @@ import {
 } from './engine/executions.js';
 import { queryWorkflow, respondQueryTask } from './engine/queries.js';
 import { TaskQueues, type PollAbort, type QueueTask } from './engine/task-queues.js';
+import { refuseVersionedPoller } from './engine/unsupported.js';
 import { countExecutions, describeExecution, listExecutions } from './engine/visibility.js';
 import {
   completeWorkflowTask,
@@ -30,7 +31,7 @@ import {
   failWorkflowTask,
   shutdownWorker,
 } from './engine/workflow-tasks.js';
-import { duration, durationMs } from './engine/values.js';
+import { duration, durationMs, timestamp } from './engine/values.js';
 import type { ScheduleService } from './schedules/types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -39,6 +40,8 @@ export type Handler = (request: Request, abort: PollAbort) => unknown;
 
 export const SERVER_VERSION = '1.27.0';
 const HISTORY_LONG_POLL_MS = 20_000;
+/** How long a poller stays listed by DescribeTaskQueue (the real server's matching.pollerHistoryTTL: 5 minutes). */
+const POLLER_HISTORY_MS = 5 * 60_000;
 
 export function workflowServiceHandlers(
   engine: Engine,
@@ -204,7 +207,9 @@ export function workflowServiceHandlers(
     ) => {
       const namespace = ns(request);
       if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
+      refuseVersionedPoller(request, 'PollWorkflowTaskQueue');
       const key = TaskQueues.key(namespace, 'workflow', request.taskQueue.name);
+      engine.queues.notePoller(key, request.identity ?? '');
       return pollLoop(engine, key, abort, (task) => dispatchWorkflowQueueTask(engine, task, request));
     },
     RespondWorkflowTaskCompleted: (
@@ -228,7 +233,9 @@ export function workflowServiceHandlers(
     ) => {
       const namespace = ns(request);
       if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
+      refuseVersionedPoller(request, 'PollActivityTaskQueue');
       const key = TaskQueues.key(namespace, 'activity', request.taskQueue.name);
+      engine.queues.notePoller(key, request.identity ?? '');
       return pollLoop(engine, key, abort, (task) => dispatchActivityTask(engine, task, request));
     },
     RespondActivityTaskCompleted: (
@@ -334,6 +341,26 @@ export function workflowServiceHandlers(
       const run = engine.findRun(namespace, request.execution?.workflowId ?? '', request.execution?.runId);
       if (run) engine.transaction(() => engine.clearSticky(run));
       return {};
+    },
+
+    DescribeTaskQueue: (request: P<temporal.api.workflowservice.v1.IDescribeTaskQueueRequest>) => {
+      const namespace = ns(request);
+      if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
+      // The enhanced mode reports worker versioning and per-build-id reachability, which the devserver lacks.
+      if (request.apiMode === 1 /* ENHANCED */)
+        throw invalidArgument('DescribeTaskQueue: api_mode ENHANCED is not supported by the Lazarus devserver');
+      const kind = request.taskQueueType === 2 /* ACTIVITY */ ? 'activity' : 'workflow';
+      const key = TaskQueues.key(namespace, kind, request.taskQueue.name);
+      return {
+        pollers: engine.queues.recentPollers(key, POLLER_HISTORY_MS).map((p) => ({
+          identity: p.identity,
+          lastAccessTime: timestamp(p.lastAccessAt),
+          ratePerSecond: 0,
+        })),
+        taskQueueStatus: request.includeTaskQueueStatus
+          ? { backlogCountHint: engine.queues.backlog(key), readLevel: 0, ackLevel: 0, ratePerSecond: 0 }
+          : undefined,
+      };
     },
 
     CreateSchedule: scheduleRpc('CreateSchedule'),

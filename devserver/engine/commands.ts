@@ -8,6 +8,7 @@ import { requestCancelExternal, signalExternal, startChild } from './children.js
 import { CommandType, EventType, WorkflowExecutionStatus, WorkflowTaskFailedCause } from './enums.js';
 import type { Engine, Run } from './engine.js';
 import { closeRun, closeRunAndContinue, continueAsNew } from './executions.js';
+import { unsupportedCommandField } from './unsupported.js';
 import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun } from './workflow-retry.js';
 import { durationMs } from './values.js';
 
@@ -36,6 +37,13 @@ export function validateCommands(engine: Engine, run: Run, commands: Command[]):
         cause: WorkflowTaskFailedCause.BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
         message: 'a workflow-closing command must be the last command',
       };
+    }
+    const unsupported = unsupportedCommandField(command);
+    if (unsupported) {
+      const cause = command.continueAsNewWorkflowExecutionCommandAttributes
+        ? WorkflowTaskFailedCause.BAD_CONTINUE_AS_NEW_ATTRIBUTES
+        : WorkflowTaskFailedCause.BAD_START_CHILD_EXECUTION_ATTRIBUTES;
+      return { cause, message: unsupported };
     }
     switch (type) {
       case CommandType.SCHEDULE_ACTIVITY_TASK: {

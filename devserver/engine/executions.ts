@@ -18,6 +18,7 @@ import {
 import type { Header, Memo, ParentRef, Payloads, RunState, SearchAttributes } from './model.js';
 import { duration, durationMs } from './values.js';
 import { releaseDeferredQueries } from './queries.js';
+import { refuseUnsupportedStartFields } from './unsupported.js';
 import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun, type NextRunPlan } from './workflow-retry.js';
 
 type StartRequest = P<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>;
@@ -125,6 +126,7 @@ export function createRun(engine: Engine, spec: NewRun): Run {
   engine.addRun(run);
   engine.append(run, {
     eventType: EventType.WORKFLOW_EXECUTION_STARTED,
+    userMetadata: spec.userMetadata as P<temporal.api.sdk.v1.IUserMetadata> | undefined,
     workflowExecutionStartedEventAttributes: {
       workflowType: { name: spec.workflowType },
       taskQueue: { name: spec.taskQueue, kind: 1 },
@@ -204,6 +206,7 @@ export function startRequestToRun(namespace: string, request: StartRequest): New
   ] as const) {
     if (durationMs(request[field]) < 0) throw invalidArgument(`${field} must not be negative`);
   }
+  refuseUnsupportedStartFields(request);
   normaliseWorkflowRetryPolicy(request.retryPolicy);
   if (request.cronSchedule) {
     cronDelayMs(request.cronSchedule, Date.now());
@@ -302,7 +305,9 @@ export function openRun(
 ): Run {
   if (!execution?.workflowId) throw invalidArgument('WorkflowId is not set on request.');
   const run = engine.findRun(namespace, execution.workflowId, execution.runId);
-  if (!run || !run.open) throw notFound(`workflow execution not found or already closed: ${execution.workflowId}`);
+  // The real server's texts: the SDK and tests match on "workflow execution already completed".
+  if (!run) throw notFound(`workflow not found for ID: ${execution.workflowId}`);
+  if (!run.open) throw notFound('workflow execution already completed');
   return run;
 }
 

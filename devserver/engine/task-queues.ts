@@ -22,6 +22,8 @@ class TaskQueue {
   head = 0;
   readonly waiters: Waiter[] = [];
   lastPollAt = 0;
+  /** Poller identity → when it last polled (ms since epoch), for DescribeTaskQueue. */
+  readonly pollers = new Map<string, number>();
 
   offer(task: QueueTask): void {
     while (this.waiters.length > 0) {
@@ -96,6 +98,22 @@ export class TaskQueues {
     if (queue.waiters.some((w) => !w.abort.cancelled)) return queue.offer(task);
     if (queue.head > 0) queue.tasks[--queue.head] = task;
     else queue.tasks.unshift(task);
+  }
+
+  /** Notes that `identity` polled the queue now (DescribeTaskQueue lists recent pollers). */
+  notePoller(key: string, identity: string): void {
+    this.queue(key).pollers.set(identity, Date.now());
+  }
+
+  /** Pollers seen within `withinMs`, most recent first: identity and last poll time (ms since epoch). */
+  recentPollers(key: string, withinMs: number): Array<{ identity: string; lastAccessAt: number }> {
+    const pollers = this.queues.get(key)?.pollers;
+    if (!pollers) return [];
+    const since = Date.now() - withinMs;
+    return [...pollers]
+      .filter(([, at]) => at >= since)
+      .sort((a, b) => b[1] - a[1])
+      .map(([identity, lastAccessAt]) => ({ identity, lastAccessAt }));
   }
 
   lastPollAt(key: string): number {

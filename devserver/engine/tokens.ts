@@ -1,6 +1,6 @@
 // Task tokens are opaque to the SDK; ours name the execution, the task and its attempt so that a stale token (an
 // earlier attempt, a closed run) is recognised and answered NOT_FOUND, and so async completion by token works.
-import { invalidArgument } from '../errors.js';
+import { invalidArgument, notFound } from '../errors.js';
 
 export type TaskToken =
   | { kind: 'workflow'; namespace: string; runId: string; scheduledEventId: number; attempt: number }
@@ -17,9 +17,17 @@ export function decodeToken(bytes: Uint8Array | null | undefined, expected: Task
   try {
     token = JSON.parse(Buffer.from(bytes).toString()) as TaskToken;
   } catch {
-    throw invalidArgument('task token is not one this server issued');
+    // A token another server issued (or this server's before a change of format) names no task here; the real
+    // server answers such a token NOT_FOUND too, so clients treat it as a task that is gone.
+    throw notFound(
+      `${expected === 'workflow' ? 'Workflow' : expected === 'activity' ? 'Activity' : 'Query'} task not found.`,
+    );
   }
-  if (token?.kind !== expected || typeof token.namespace !== 'string') {
+  if (token === null || typeof token !== 'object')
+    throw notFound(
+      `${expected === 'workflow' ? 'Workflow' : expected === 'activity' ? 'Activity' : 'Query'} task not found.`,
+    );
+  if (token.kind !== expected || typeof token.namespace !== 'string') {
     throw invalidArgument(`task token is not a ${expected} task token`);
   }
   return token;

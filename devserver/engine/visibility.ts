@@ -225,6 +225,7 @@ export function executionInfo(run: Run): P<temporal.api.workflow.v1.IWorkflowExe
     rootExecution: s.root,
     firstRunId: s.firstExecutionRunId,
     stateTransitionCount: run.events.length,
+    priority: s.priority as P<temporal.api.common.v1.IPriority> | undefined,
   };
 }
 
@@ -237,6 +238,7 @@ export function describeExecution(run: Run): P<temporal.api.workflowservice.v1.I
       workflowExecutionTimeout: duration(s.executionTimeoutMs),
       workflowRunTimeout: duration(s.runTimeoutMs),
       defaultWorkflowTaskTimeout: duration(s.workflowTaskTimeoutMs),
+      userMetadata: s.userMetadata as P<temporal.api.sdk.v1.IUserMetadata> | undefined,
     },
     workflowExecutionInfo: executionInfo(run),
     pendingActivities: Object.values(s.activities).map(pendingActivityInfo),

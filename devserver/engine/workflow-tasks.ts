@@ -10,7 +10,7 @@ import { dispatchEagerActivities } from './activities.js';
 import { dispatchQuery, releaseDeferredQueries } from './queries.js';
 import type { QueueTask } from './task-queues.js';
 import { decodeToken, encodeToken } from './tokens.js';
-import { durationMs, timestamp } from './values.js';
+import { durationMs, jsonPayload, payloadValue, timestamp } from './values.js';
 import { status } from '@grpc/grpc-js';
 
 type PollRequest = P<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest>;
@@ -144,6 +144,12 @@ export function completeWorkflowTask(
     });
     run.state.lastCompletedStartedEventId = wt.startedEventId!;
     run.state.workflowTask = undefined;
+    // The build id: from the version stamp a worker sends to a server with build-id versioning, else from its
+    // deployment options, else the binary checksum, which SDK core fills with the same build id.
+    recordBuildId(
+      run,
+      request.workerVersionStamp?.buildId || request.deploymentOptions?.buildId || request.binaryChecksum,
+    );
     const sticky = request.stickyAttributes?.workerTaskQueue?.name;
     if (sticky) {
       run.state.stickyQueue = sticky;
@@ -163,6 +169,19 @@ export function completeWorkflowTask(
     engine.later(() => releaseDeferredQueries(engine, run));
     return { activityTasks: dispatchEagerActivities(engine, run, eager, request.identity ?? '') };
   });
+}
+
+/**
+ * The BuildIds search attribute the real server keeps for an unversioned workflow: "unversioned" and
+ * "unversioned:<build id>" for each build id that completed one of its workflow tasks (worker_versioning package).
+ */
+function recordBuildId(run: Run, buildId: string | null | undefined): void {
+  if (!buildId) return;
+  const current = payloadValue(run.state.searchAttributes.BuildIds);
+  const ids = Array.isArray(current) ? (current as string[]) : [];
+  const wanted = ['unversioned', `unversioned:${buildId}`];
+  if (wanted.every((id) => ids.includes(id))) return;
+  run.state.searchAttributes.BuildIds = jsonPayload([...new Set([...ids, ...wanted])], 'KeywordList');
 }
 
 /** Scheduled event ids of the activities this completion asked to run eagerly on its own task queue. */

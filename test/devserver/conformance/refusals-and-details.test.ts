@@ -1,0 +1,163 @@
+// What the devserver does not implement is refused with the status a real server gives an unsupported feature, never
+// accepted and ignored; and the smaller details the SDK reads back: static summary/details and priority on describe,
+// the BuildIds search attribute, DescribeTaskQueue pollers, a closed run's error text, a foreign task token.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ActivityNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
+import { ConformanceServer, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
+import { echo, releaseSignal } from './fixtures/workflows.js';
+
+const INVALID_ARGUMENT = 3;
+const BUILD_ID = 'conformance-build-1';
+
+/** The gRPC status code of a rejected SDK call (the SDK wraps the service error in ServiceError.cause). */
+function grpcCode(err: unknown): number | undefined {
+  const e = err as { code?: number; cause?: { code?: number } };
+  return e.cause?.code ?? e.code;
+}
+
+/** The server's message of a rejected SDK call. */
+function grpcMessage(err: unknown): string {
+  const e = err as { message?: string; cause?: { message?: string } };
+  return `${e.message ?? ''} ${e.cause?.message ?? ''}`;
+}
+
+describe('devserver conformance: refusals and details', () => {
+  let server: ConformanceServer;
+  let worker: BackgroundWorker;
+  const taskQueue = uniqueTaskQueue('refusals');
+  before(async () => {
+    server = await ConformanceServer.start();
+    worker = await server.startBackgroundWorker(taskQueue, { buildId: BUILD_ID, identity: 'conformance-worker' });
+  });
+  after(async () => {
+    await worker?.stop();
+    await server?.stop();
+  });
+
+  const rawStart = (extra: Record<string, unknown>) =>
+    server.client.workflowService.startWorkflowExecution({
+      namespace: server.namespace,
+      workflowId: uniqueWorkflowId('raw-start'),
+      workflowType: { name: 'echo' },
+      taskQueue: { name: taskQueue },
+      requestId: uniqueWorkflowId('request'),
+      ...extra,
+    });
+
+  describe('never accept and ignore', () => {
+    it('refuses a versioning override on start with INVALID_ARGUMENT', { timeout: 30_000 }, async () => {
+      await assert.rejects(
+        server.client.workflow.start(echo<string>, {
+          taskQueue,
+          workflowId: uniqueWorkflowId('versioning-override'),
+          args: ['x'],
+          versioningOverride: 'AUTO_UPGRADE',
+        }),
+        (err: unknown) => grpcCode(err) === INVALID_ARGUMENT && /versioning_override/.test(grpcMessage(err)),
+      );
+    });
+
+    it('refuses completion callbacks (Nexus) on start with INVALID_ARGUMENT', { timeout: 30_000 }, async () => {
+      await assert.rejects(
+        rawStart({ completionCallbacks: [{ nexus: { url: 'http://localhost:1/callback' } }] }),
+        (err: unknown) => grpcCode(err) === INVALID_ARGUMENT && /completion_callbacks/.test(grpcMessage(err)),
+      );
+    });
+
+    it('refuses a worker that asks for build-id versioning with INVALID_ARGUMENT', { timeout: 30_000 }, async () => {
+      await assert.rejects(
+        server.client.workflowService.pollWorkflowTaskQueue({
+          namespace: server.namespace,
+          taskQueue: { name: uniqueTaskQueue('versioned') },
+          identity: 'versioned-poller',
+          workerVersionCapabilities: { buildId: 'b1', useVersioning: true },
+        }),
+        (err: unknown) => grpcCode(err) === INVALID_ARGUMENT && /versioning/.test(grpcMessage(err)),
+      );
+    });
+  });
+
+  describe('details read back', () => {
+    it('keeps staticSummary, staticDetails and priority for describe', { timeout: 60_000 }, async () => {
+      const handle = await server.client.workflow.start(echo<string>, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('metadata'),
+        args: ['x'],
+        staticSummary: 'failover of host A',
+        staticDetails: 'details in **markdown**',
+        priority: { priorityKey: 2 },
+      });
+      await handle.result();
+      const described = await handle.describe();
+      assert.equal(await described.staticSummary(), 'failover of host A');
+      assert.equal(await described.staticDetails(), 'details in **markdown**');
+      assert.equal(described.raw.workflowExecutionInfo?.priority?.priorityKey, 2);
+    });
+
+    it(
+      'sets the BuildIds search attribute after a workflow task of a worker with a build id',
+      { timeout: 60_000 },
+      async () => {
+        const workflowId = uniqueWorkflowId('build-ids');
+        await server.client.workflow.execute(echo<string>, { taskQueue, workflowId, args: ['x'] });
+        const described = await server.client.workflow.getHandle(workflowId).describe();
+        const raw = described.raw.workflowExecutionInfo?.searchAttributes?.indexedFields?.BuildIds;
+        assert.ok(raw?.data, 'BuildIds is set');
+        assert.deepEqual(JSON.parse(Buffer.from(raw.data).toString()), ['unversioned', `unversioned:${BUILD_ID}`]);
+        const { count } = await server.client.workflow.count(
+          `WorkflowId = '${workflowId}' AND BuildIds = 'unversioned:${BUILD_ID}'`,
+        );
+        assert.equal(count, 1);
+      },
+    );
+
+    it('lists the pollers of a task queue with DescribeTaskQueue', { timeout: 60_000 }, async () => {
+      await server.client.workflow.execute(echo<string>, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('dtq'),
+        args: ['x'],
+      });
+      const response = await server.client.workflowService.describeTaskQueue({
+        namespace: server.namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: 1 /* WORKFLOW */,
+      });
+      const identities = (response.pollers ?? []).map((p) => p.identity);
+      assert.ok(identities.includes('conformance-worker'), `pollers: ${identities.join(', ')}`);
+      assert.ok(response.pollers![0]!.lastAccessTime, 'lastAccessTime is set');
+    });
+
+    it(
+      'answers a signal to a closed run with "workflow execution already completed"',
+      { timeout: 60_000 },
+      async () => {
+        const handle = await server.client.workflow.start(echo<string>, {
+          taskQueue,
+          workflowId: uniqueWorkflowId('closed'),
+          args: ['x'],
+        });
+        await handle.result();
+        await assert.rejects(
+          handle.signal(releaseSignal, 'late'),
+          (err: unknown) =>
+            err instanceof WorkflowNotFoundError && /workflow execution already completed/.test(err.message),
+        );
+        await assert.rejects(
+          handle.terminate('late'),
+          (err: unknown) =>
+            err instanceof WorkflowNotFoundError && /workflow execution already completed/.test(err.message),
+        );
+      },
+    );
+
+    it('answers a task token another server issued with NOT_FOUND', { timeout: 30_000 }, async () => {
+      // A protobuf-encoded token of the shape a Temporal server issues (namespace id, workflow id, run id, ...).
+      const foreign = Buffer.from(
+        '0a2432303863613536352d613362642d346234362d396133612d3535356135646333383561381208776f726b666c6f77',
+        'hex',
+      );
+      await assert.rejects(server.client.activity.complete(foreign, 'done'), ActivityNotFoundError);
+    });
+  });
+});
