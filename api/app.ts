@@ -12,6 +12,7 @@ import { drRoutes } from './dr-routes.js';
 import { groupRoutes } from './group-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
 import { notificationRoutes } from './notification-routes.js';
+import { monitoringRoutes } from './monitoring-routes.js';
 import { openApiDocument } from './openapi.js';
 import { asyncRoute } from './routing.js';
 
@@ -71,6 +72,7 @@ export function createApi(options: ApiOptions): express.Express {
 }
 
 async function ok(check: () => Promise<unknown>): Promise<boolean> {
+  monitoringRoutes(app, { ...options, log });
   try {
     await check();
     return true;

@@ -17,6 +17,7 @@ import { startSimulatedFleet, type SimulatedFleet } from '../simulators/index.js
 import { simulatedFleetConfig } from './simulated-fleet-config.js';
 import { ensureInventorySchedules } from '../workers/inventory-schedules.js';
 import { MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
+import { ensureHostMonitors } from '../workers/monitors.js';
 import { LazarusRuntimeLogger, logLevelFrom } from '../workers/runtime-logger.js';
 import { chooseTemporalService, startTemporalService } from '../workers/temporal-service.js';
 
@@ -64,6 +65,10 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: temporal.namespace });
   const schedules = await ensureInventorySchedules(client, config, MAIN_TASK_QUEUE);
   console.log(`Schedules: ${schedules.join(', ')}`);
+  const monitors = await ensureHostMonitors(client, config, MAIN_TASK_QUEUE);
+  console.log(
+    `Host monitors: ${monitors.map((m) => `${m.id} (${m.status})`).join(', ') || 'none (monitoring disabled)'}`,
+  );
   for (const group of config.hostGroups) {
     const outcome = (await client.workflow.execute('discoverHostGroup', {
       taskQueue: MAIN_TASK_QUEUE,

@@ -6,6 +6,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDiscoveryActivities } from '../activities/discovery/activities.js';
 import { createFailoverActivities } from '../activities/failover/index.js';
+import { createMonitorActivities } from '../activities/monitoring/index.js';
+import { createObservationActivities } from '../activities/monitoring/observe-host-group.js';
 import { createDrActivities } from '../activities/dr/activities.js';
 import type { DeviceRegistry } from '../activities/devices.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
@@ -33,6 +35,7 @@ export async function startLazarusWorkers(options: {
   const connection = await NativeConnection.connect({ address: options.address });
   const deps = { config: options.config, devices: options.devices, store: options.store, log: options.log };
   const failover = createFailoverActivities(deps);
+  const monitoring = { ...createMonitorActivities(deps), ...createObservationActivities(deps) };
   const base = { connection, namespace: options.namespace, shutdownGraceTime: '10s' };
   const device = (name: string, limit: number, activities: object) =>
     Worker.create({ ...base, taskQueue: `device/${name}`, activities, maxConcurrentActivityTaskExecutions: limit });
@@ -41,7 +44,12 @@ export async function startLazarusWorkers(options: {
       ...base,
       taskQueue: MAIN_TASK_QUEUE,
       workflowsPath: WORKFLOWS,
-      activities: { ...createDiscoveryActivities(deps), ...createDrActivities(deps), ...failover.control },
+      activities: {
+        ...createDiscoveryActivities(deps),
+        ...createDrActivities(deps),
+        ...failover.control,
+        ...monitoring,
+      },
     }),
     ...(await Promise.all(
       options.config.hmcs.map((hmc) => device(hmc.name, hmc.limits.maxConcurrentOperations, failover.hmc)),

@@ -2,3 +2,4 @@
 export * from './discovery/index.js';
 export * from './dr/index.js';
 export * from './failover/index.js';
+export * from './monitoring/index.js';

@@ -47,7 +47,7 @@ export function hmcSays(state: string | undefined): HmcSays {
  */
 export type ObservationVerdict = 'up' | 'failed' | 'failed-unproven' | 'hmc-lost-host' | 'unknown';
 
-/** What the HMCs together say about a host: `unreachable` when none answered. */
+/** What the HMCs together say about a host: `unreachable` when none answered with a state. */
 export type HmcView = Exclude<HmcSays, never> | 'unreachable';
 
 /** What the storage system says about the host's ports: `dark` = none logged in, `unknown` = it cannot say. */
@@ -68,7 +68,9 @@ export interface ObservationJudgement {
  * anything in between: `unsure`.
  */
 export function combineHmcs(observation: HostObservation): HmcView {
-  const says = observation.hmcs.filter((r) => r.reachable).map((r) => hmcSays(r.state));
+  // An HMC that answered with an error (reachable, no state) says nothing about the host: it is left out like one
+  // that did not answer.
+  const says = observation.hmcs.filter((r) => r.reachable && r.state !== undefined).map((r) => hmcSays(r.state));
   if (says.length === 0) return 'unreachable';
   if (says.includes('up')) return 'up';
   const informed = says.filter((s) => s === 'off' || s === 'error');

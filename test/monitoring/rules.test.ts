@@ -76,6 +76,9 @@ describe('one observation (IBM managed-system states, the storage view of the po
     assert.equal(verdict({ hmcs: ['No Connection', 'Power Off'], ports: 0 }), 'failed', 'the informed HMC');
     assert.equal(verdict({ hmcs: [null, null], ports: 0 }), 'unknown', 'both HMCs unreachable: no verdict');
     assert.equal(verdict({ hmcs: ['Initializing'], ports: 0 }), 'unknown');
+    const refused = observation({ hmcs: ['Operating', 'Power Off'], ports: 0 });
+    refused.hmcs[0] = { hmc: 'hmc-0', reachable: true, error: 'HSCL0237 no connection to the system' };
+    assert.equal(judgeObservation(refused).verdict, 'failed', 'an HMC answering with an error says nothing');
   });
 
   it('a host object without ports proves nothing', () => {

@@ -11,6 +11,7 @@ import { createApi } from '../../api/app.js';
 import { parseConfigText, type LazarusConfig } from '../../domain/config/index.js';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
 import { MAIN_TASK_QUEUE, startLazarusWorkers, type RunningWorkers } from '../../workers/lazarus-workers.js';
+import { ensureHostMonitors } from '../../workers/monitors.js';
 import { ConformanceServer } from './temporal.js';
 
 const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
@@ -73,6 +74,8 @@ export async function startSimulatedLazarus(options: {
   timeScale?: number;
   editConfig?: (yaml: string) => string;
   fleet?: string;
+  /** Start the host monitors as `npm start` does (workers/monitors.ts); off by default. */
+  monitors?: boolean | { iterationsPerRun?: number };
   /** The controller config to start from (default examples/lazarus.yaml), e.g. examples/lazarus-dr.yaml. */
   config?: string;
 }): Promise<SimulatedLazarus> {
@@ -100,6 +103,13 @@ export async function startSimulatedLazarus(options: {
       log: () => undefined,
     });
     stops.unshift(() => workers.stop());
+    if (options.monitors)
+      await ensureHostMonitors(
+        server.client,
+        config,
+        MAIN_TASK_QUEUE,
+        options.monitors === true ? {} : options.monitors,
+      );
     const token = `${options.name}-test-token-0123456789`;
     const app = createApi({ client: server.client, config, store, tokens: [token], log: () => undefined });
     const http = await new Promise<Server>((resolve) => {
