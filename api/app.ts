@@ -9,6 +9,7 @@ import { MAIN_TASK_QUEUE } from '../workers/lazarus-workers.js';
 import { ApiError, errorHandler } from './errors.js';
 import { failoverRoutes } from './failover-routes.js';
 import { drRoutes } from './dr-routes.js';
+import { agentRoutes, resolveAgentTokens, vmHealthRoutes, type AgentToken } from './agent-routes.js';
 import { groupRoutes } from './group-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
 import { notificationRoutes } from './notification-routes.js';
@@ -22,6 +23,8 @@ export interface ApiOptions {
   store: InventoryStore;
   /** Bearer tokens that may call the API (already resolved from their references). */
   tokens: string[];
+  /** Agent tokens for POST /v1/agents/heartbeat; default: `config.agents.tokens` resolved from their references. */
+  agentTokens?: AgentToken[];
   log?: (line: string) => void;
   taskQueue?: string;
 }
@@ -51,6 +54,13 @@ export function createApi(options: ApiOptions): express.Express {
     }),
   );
   app.get('/v1/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  // Agents: their own door and tokens, before the operator-token middleware (which never sees agent tokens).
+  agentRoutes(app, {
+    ...options,
+    agentTokens: options.agentTokens ?? resolveAgentTokens(options.config),
+    taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE,
+    log,
+  });
   app.use('/v1', authenticate(options.tokens));
   app.use(express.json({ limit: '64kb' }));
 
@@ -65,6 +75,7 @@ export function createApi(options: ApiOptions): express.Express {
   drRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
   notificationRoutes(app, options);
   groupRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
+  vmHealthRoutes(app, options);
 
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));

@@ -9,6 +9,7 @@ import { createFailoverActivities } from '../activities/failover/index.js';
 import { createMonitorActivities } from '../activities/monitoring/index.js';
 import { createObservationActivities } from '../activities/monitoring/observe-host-group.js';
 import { createDrActivities } from '../activities/dr/activities.js';
+import { createVmHealthActivities } from '../activities/vm-health/activities.js';
 import type { DeviceRegistry } from '../activities/devices.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
@@ -35,6 +36,7 @@ export async function startLazarusWorkers(options: {
   const connection = await NativeConnection.connect({ address: options.address });
   const deps = { config: options.config, devices: options.devices, store: options.store, log: options.log };
   const failover = createFailoverActivities(deps);
+  const vmHealth = createVmHealthActivities(deps);
   const monitoring = { ...createMonitorActivities(deps), ...createObservationActivities(deps) };
   const base = { connection, namespace: options.namespace, shutdownGraceTime: '10s' };
   const device = (name: string, limit: number, activities: object) =>
@@ -48,14 +50,19 @@ export async function startLazarusWorkers(options: {
         ...createDiscoveryActivities(deps),
         ...createDrActivities(deps),
         ...failover.control,
+        ...vmHealth.control,
         ...monitoring,
       },
     }),
     ...(await Promise.all(
-      options.config.hmcs.map((hmc) => device(hmc.name, hmc.limits.maxConcurrentOperations, failover.hmc)),
+      options.config.hmcs.map((hmc) =>
+        device(hmc.name, hmc.limits.maxConcurrentOperations, { ...failover.hmc, ...vmHealth.hmc }),
+      ),
     )),
     ...(await Promise.all(
-      options.config.storage.map((s) => device(s.name, s.limits.maxConcurrentOperations, failover.storage)),
+      options.config.storage.map((s) =>
+        device(s.name, s.limits.maxConcurrentOperations, { ...failover.storage, ...vmHealth.storage }),
+      ),
     )),
   ];
   const running = workers.map((w) => w.run());

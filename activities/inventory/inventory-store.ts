@@ -14,6 +14,8 @@ import type {
   VerificationResult,
   VerificationResultInput,
 } from './records.js';
+import type { VmHeartbeat, VmRestartOutcome } from '../../domain/vm-health/index.js';
+import type { AgentHeartbeatInput, VmRestartRecord } from './agent-heartbeats.js';
 
 export interface InventoryStore {
   /** "SQLite <path>" or "PostgreSQL <user>@<host>:<port>/<db>" — never a password. */
@@ -66,6 +68,29 @@ export interface InventoryStore {
   recentNotifications(limit?: number): Promise<Notification[]>;
   /** Routing, delivery and the delivery record of notifications to the configured channels (NotificationOutbox). */
   notificationOutbox(): NotificationOutbox;
+
+  // ---- VM and application health (agent heartbeats, migration 004; see agent-heartbeats.ts) ----
+  /** Stores a VM's heartbeat and counts its applications' consecutive failures; returns the VM's heartbeat now. */
+  recordAgentHeartbeat(heartbeat: AgentHeartbeatInput): Promise<VmHeartbeat>;
+  /** The latest heartbeat of every VM of the group that ever reported. */
+  agentHeartbeats(group: string): Promise<VmHeartbeat[]>;
+  /** The latest heartbeat of one VM; undefined when it never reported. */
+  agentHeartbeat(vm: string): Promise<VmHeartbeat | undefined>;
+  /** Starts the VM's application failure counts again from 0 (a restart answered them). */
+  clearAppFailures(vm: string): Promise<void>;
+  /** Records an admitted VM restart (idempotent per run); returns the VM's restarts started since `since`, this one included. */
+  startVmRestart(restart: Omit<VmRestartRecord, 'finishedAt' | 'outcome' | 'report'>, since: string): Promise<number>;
+  /** The VM's restarts started since `since` (ISO). */
+  countVmRestarts(vm: string, since: string): Promise<number>;
+  finishVmRestart(result: {
+    workflowId: string;
+    runId: string;
+    finishedAt: string;
+    outcome: VmRestartOutcome;
+    report: object;
+  }): Promise<void>;
+  /** Newest first (at most 100 are kept per VM). */
+  vmRestarts(vm: string, limit?: number): Promise<VmRestartRecord[]>;
 
   /** Host monitoring's detections and hosts in maintenance (migration 005; host-monitoring.ts). */
   hostMonitoring(): HostMonitoringStore;

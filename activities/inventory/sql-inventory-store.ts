@@ -14,6 +14,9 @@ import type { NotificationOutbox } from '../notifications/outbox.js';
 import { SqlNotificationOutbox } from '../notifications/sql-outbox.js';
 import { insertObservations, readFleet } from './fleet-observations.js';
 import { sqlHostMonitoringStore, type HostMonitoringStore } from './host-monitoring.js';
+import * as heartbeats from './agent-heartbeats.js';
+import type { AgentHeartbeatInput, VmRestartRecord } from './agent-heartbeats.js';
+import type { VmHeartbeat } from '../../domain/vm-health/index.js';
 import type { InventoryStore } from './inventory-store.js';
 import { migrate } from './migrations.js';
 import {
@@ -247,6 +250,39 @@ class SqlInventoryStore implements InventoryStore {
         ...(workflowId ? { workflowId } : {}),
       };
     });
+  }
+
+  // ---- VM and application health (agent heartbeats, migration 004) ----
+  recordAgentHeartbeat(input: AgentHeartbeatInput): Promise<VmHeartbeat> {
+    return heartbeats.recordAgentHeartbeat(this.db, input);
+  }
+
+  agentHeartbeats(group: string): Promise<VmHeartbeat[]> {
+    return heartbeats.groupHeartbeats(this.db, group);
+  }
+
+  agentHeartbeat(vm: string): Promise<VmHeartbeat | undefined> {
+    return heartbeats.vmHeartbeat(this.db, vm);
+  }
+
+  clearAppFailures(vm: string): Promise<void> {
+    return heartbeats.clearAppFailures(this.db, vm);
+  }
+
+  startVmRestart(restart: Omit<VmRestartRecord, 'finishedAt' | 'outcome' | 'report'>, since: string): Promise<number> {
+    return heartbeats.startVmRestart(this.db, restart, since);
+  }
+
+  countVmRestarts(vm: string, since: string): Promise<number> {
+    return heartbeats.countVmRestarts(this.db, vm, since);
+  }
+
+  finishVmRestart(result: Parameters<InventoryStore['finishVmRestart']>[0]): Promise<void> {
+    return heartbeats.finishVmRestart(this.db, result);
+  }
+
+  vmRestarts(vm: string, limit = DEFAULT_LIMIT): Promise<VmRestartRecord[]> {
+    return heartbeats.vmRestarts(this.db, vm, validLimit(limit));
   }
 
   /** Routing and delivery of notifications (activities/notifications/sql-outbox.ts), over the same database. */

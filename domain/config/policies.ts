@@ -43,7 +43,8 @@ export function policyFor(
   return effective;
 }
 
-function matches(policy: VmPolicy, vm: { name: string; group: string; tags?: string[] }): boolean {
+/** Whether `policy` applies to `vm`: its groups (when set) hold the VM's, and its name, glob pattern or tag matches. */
+export function matches(policy: VmPolicy, vm: { name: string; group: string; tags?: string[] }): boolean {
   if (policy.groups && !policy.groups.includes(vm.group)) return false;
   const { name, pattern, tag } = policy.match;
   if (name !== undefined) return vm.name === name;
@@ -51,7 +52,8 @@ function matches(policy: VmPolicy, vm: { name: string; group: string; tags?: str
   return globToRegExp(pattern!).test(vm.name);
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A glob (`*` any run of characters, `?` one) as an anchored RegExp. */
+export function globToRegExp(glob: string): RegExp {
   return new RegExp(
     `^${glob
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')

@@ -17,6 +17,7 @@ export function findReferenceProblem(config: LazarusConfig): ConfigProblem | und
     hostGroupsResolve(config) ??
     policiesResolve(config) ??
     startAfterHasNoCycle(config) ??
+    agentTokensResolve(config) ??
     findDrConfigProblem(config)
   );
 }
@@ -145,6 +146,20 @@ function startAfterHasNoCycle(config: LazarusConfig): ConfigProblem | undefined 
         path: ['policies', edges.get(cycle[0]!)!.index, 'startAfter'],
         message: `start-after dependency cycle: ${cycle.join(' → ')}`,
       };
+  }
+  return undefined;
+}
+
+/** Agent tokens: unique names, and a group token names a configured host group. */
+function agentTokensResolve(config: LazarusConfig): ConfigProblem | undefined {
+  const groups = new Set(config.hostGroups.map((g) => g.name));
+  const seen = new Set<string>();
+  for (const [ti, token] of config.agents.tokens.entries()) {
+    if (seen.has(token.name))
+      return { path: ['agents', 'tokens', ti, 'name'], message: `duplicate agent token name "${token.name}"` };
+    seen.add(token.name);
+    if (token.group !== undefined && !groups.has(token.group))
+      return { path: ['agents', 'tokens', ti, 'group'], message: `unknown host group "${token.group}"` };
   }
   return undefined;
 }

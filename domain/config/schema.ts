@@ -184,6 +184,52 @@ export const hostGroupSchema = z
     return { ...group, hmc: pair[0]!, hmcs: pair };
   });
 
+/**
+ * VM and application health (agent heartbeats, workflows/vm-health/): what a VM's silence or its applications'
+ * failures do. `heartbeatTimeout`: no heartbeat for this long on an Operating host → restart (or alert);
+ * `restartLimit`: restarts per VM per hour, beyond which Lazarus only alerts; `appFailureThreshold`: an application
+ * reported failed this many consecutive heartbeats restarts its VM; `bootTimeout`: after an activation, how long the
+ * LPAR has to be Running and its agent to report again before the attempt counts as failed.
+ */
+export const vmHealthSchema = z
+  .object({
+    heartbeatTimeout: duration.refine((ms) => ms >= 1_000 && ms <= 24 * 3_600_000, 'must be between 1s and 24h'),
+    restartLimit: z.number().int().min(0).max(60),
+    appFailureThreshold: z.number().int().min(1).max(1000),
+    action: z.enum(['restart', 'alert']),
+    bootTimeout: duration.refine((ms) => ms >= 1_000 && ms <= 24 * 3_600_000, 'must be between 1s and 24h'),
+  })
+  .partial()
+  .strict();
+
+/**
+ * Agent tokens for `POST /v1/agents/heartbeat`: each reports only for the VMs it names (exact names or glob patterns)
+ * or for every VM of one host group. `checkInterval`: how often the group's health monitor reads heartbeat ages.
+ */
+export const agentsSchema = z
+  .object({
+    checkInterval: duration
+      .refine((ms) => ms >= 200 && ms <= 10 * 60_000, 'must be between 200ms and 10m')
+      .default(15_000),
+    tokens: z
+      .array(
+        z
+          .object({
+            name,
+            token: credentialReference,
+            vms: z.array(z.string().min(1)).min(1).optional(),
+            group: name.optional(),
+          })
+          .strict()
+          .refine((t) => (t.vms === undefined) !== (t.group === undefined), {
+            message: 'give exactly one of vms or group (the VMs this token may report for)',
+            path: ['vms'],
+          }),
+      )
+      .default([]),
+  })
+  .strict();
+
 export const PRIORITY_CLASSES = ['critical', 'high', 'medium', 'low'] as const;
 
 export const vmPolicySchema = z
@@ -205,6 +251,8 @@ export const vmPolicySchema = z
     exclude: z.boolean().optional(),
     /** May restart with less than its desired size, down to its profile minimum. */
     allowReducedSize: z.boolean().optional(),
+    /** VM and application health: see vmHealthSchema (unset fields keep their defaults). */
+    health: vmHealthSchema.optional(),
   })
   .strict();
 
@@ -214,7 +262,10 @@ const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0'
 const notificationChannelFields = {
   name,
   /** Event kinds this channel receives (NOTIFICATION_EVENTS); all when absent. */
-  events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1, 'list at least one event, or leave events out for all').optional(),
+  events: z
+    .array(z.enum(NOTIFICATION_EVENTS))
+    .min(1, 'list at least one event, or leave events out for all')
+    .optional(),
   /** The lowest severity sent (VMRM's notification_level): `warning` sends warning and critical. */
   level: z.enum(NOTIFICATION_SEVERITIES).default('info'),
   /** The same event (kind, subject, message key) again within this window is recorded as suppressed; 0: never. */
@@ -233,7 +284,10 @@ const notificationChannelFields = {
       maxAge: positiveDuration.default(24 * 3_600_000),
     })
     .strict()
-    .refine((r) => r.initialDelay <= r.maxDelay, { message: 'must not be longer than maxDelay', path: ['initialDelay'] })
+    .refine((r) => r.initialDelay <= r.maxDelay, {
+      message: 'must not be longer than maxDelay',
+      path: ['initialDelay'],
+    })
     .default({ attempts: 10, initialDelay: 5_000, maxDelay: 10 * 60_000, maxAge: 24 * 3_600_000 }),
   /** How long one attempt may take (connect and answer). */
   timeout: positiveDuration.default(10_000),
@@ -270,7 +324,10 @@ export const notificationSchema = z.discriminatedUnion('kind', [
       port: z.number().int().min(1).max(65_535).default(587),
       /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
       secure: z.boolean().default(false),
-      auth: z.object({ user: z.string().min(1), password: credentialReference }).strict().optional(),
+      auth: z
+        .object({ user: z.string().min(1), password: credentialReference })
+        .strict()
+        .optional(),
       from: mailbox,
       to: z.array(mailbox).min(1, 'at least one recipient'),
     })
@@ -320,9 +377,7 @@ const drVmPolicySchema = z
     /** Not protected by DR: never verified nor moved (KSYS `unmanage vm`). */
     exclude: z.boolean().optional(),
     /** Production network → backup network (VLAN ids or names), recorded for the move's report. */
-    networks: z
-      .array(z.object({ production: network, backup: network }).strict())
-      .optional(),
+    networks: z.array(z.object({ production: network, backup: network }).strict()).optional(),
   })
   .strict();
 
@@ -384,6 +439,7 @@ export const configSchema = z
     notifications: z.array(notificationSchema).default([]),
     api: apiSchema.default({ listen: '127.0.0.1:8740', tokens: [] }),
     discovery: discoverySchema.default({ interval: 5 * 60_000, capacityCheckCron: '0 3 * * *' }),
+    agents: agentsSchema.default({ checkInterval: 15_000, tokens: [] }),
     /** Disaster recovery between an active and a backup site (absent: no DR). */
     dr: drSchema.optional(),
   })
@@ -395,4 +451,6 @@ export type MonitoringConfig = z.output<typeof monitoringSchema>;
 export type VmPolicy = z.output<typeof vmPolicySchema>;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
 export type NotificationChannelConfig = z.output<typeof notificationSchema>;
+export type AgentsConfig = z.output<typeof agentsSchema>;
+export type VmHealthSettings = z.output<typeof vmHealthSchema>;
 export type DrConfig = z.output<typeof drSchema>;

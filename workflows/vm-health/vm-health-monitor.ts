@@ -1,0 +1,96 @@
+// The health monitor of one host group (`vm-health/<group>`): every `agents.checkInterval` it asks the store how
+// long each VM has been silent and how its applications fare (heartbeats are stored by the API, never signalled
+// here), and for each VM past its policy starts `vm-restart/<group>/<vm>` (one at a time per VM; the restart decides
+// whether its host is up and whether the hourly limit allows it) or, with `action: alert`, only notifies. It never
+// changes a device itself. Continue-as-new every CHECKS_PER_RUN checks keeps its history bounded.
+import {
+  ParentClosePolicy,
+  continueAsNew,
+  proxyActivities,
+  sleep,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ControlActivities } from '../../activities/failover/index.js';
+import type { VmHealthControlActivities } from '../../activities/vm-health/activities.js';
+import { vmRestartWorkflowId, type HealthCandidate } from '../../domain/vm-health/index.js';
+import { controlOptions } from '../shared/activity-options.js';
+import { vmRestart } from './vm-restart.js';
+
+const { vmHealthCheck } = proxyActivities<VmHealthControlActivities>(controlOptions(30_000));
+const { notify } = proxyActivities<ControlActivities>(controlOptions(30_000));
+
+/** Checks per run before continue-as-new: each check adds about a dozen events, so a run stays near 2,000. */
+export const CHECKS_PER_RUN = 150;
+/**
+ * An episode (one silence, one run of application failures) already acted on is acted on again only after this long:
+ * a restart that failed is tried again (within the hourly limit), a limit or an alert is repeated, not spammed.
+ */
+export const EPISODE_RECHECK_MS = 5 * 60_000;
+
+export interface VmHealthMonitorInput {
+  group: string;
+  /** Carried over continue-as-new: the episode each VM was last acted on, and when (epoch ms). */
+  handled?: Record<string, { episode: string; at: number }>;
+}
+
+export async function vmHealthMonitor(input: VmHealthMonitorInput): Promise<never> {
+  const handled = { ...(input.handled ?? {}) };
+  for (let check = 0; ; check++) {
+    const health = await vmHealthCheck({ group: input.group });
+    const unhealthy = new Set(health.candidates.map((c) => c.vm));
+    // A VM that reported again (or whose application recovered) starts afresh: its next episode is a new one.
+    for (const vm of Object.keys(handled)) if (!unhealthy.has(vm)) delete handled[vm];
+    for (const candidate of health.candidates) {
+      const before = handled[candidate.vm];
+      if (before?.episode === candidate.episode && Date.now() - before.at < EPISODE_RECHECK_MS) continue;
+      handled[candidate.vm] = { episode: candidate.episode, at: Date.now() };
+      if (candidate.policy.action === 'alert') await alertOnly(input.group, candidate);
+      else await startRestart(input.group, candidate, health);
+    }
+    if (check + 1 >= CHECKS_PER_RUN || workflowInfo().continueAsNewSuggested)
+      return continueAsNew<typeof vmHealthMonitor>({ group: input.group, handled });
+    await sleep(health.checkIntervalMs);
+  }
+}
+
+async function startRestart(
+  group: string,
+  candidate: HealthCandidate & { policy: Parameters<typeof vmRestart>[0]['policy'] },
+  health: { devices: { hmc: string; storage: string }; pollMs: number },
+): Promise<void> {
+  try {
+    await startChild(vmRestart, {
+      workflowId: vmRestartWorkflowId(group, candidate.vm),
+      args: [
+        {
+          group,
+          vm: candidate.vm,
+          reason: candidate.reason,
+          policy: candidate.policy,
+          devices: health.devices,
+          pollMs: health.pollMs,
+        },
+      ],
+      // The restart outlives this run of the monitor (continue-as-new) and is never cancelled by it.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (err) {
+    // One restart per VM at a time: the running one answers this episode too.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+async function alertOnly(group: string, candidate: HealthCandidate): Promise<void> {
+  const reason = candidate.reason;
+  await notify({
+    severity: 'warning',
+    kind: reason.kind === 'heartbeat-lost' ? 'vm-heartbeat-lost' : 'app-failed',
+    message:
+      reason.kind === 'heartbeat-lost'
+        ? `${candidate.vm} (${group}): no heartbeat since ${reason.lastHeartbeatAt}; its policy is alert only`
+        : `${candidate.vm} (${group}): ${reason.app} failed ${reason.failures} times in a row; its policy is alert only`,
+    workflowId: workflowInfo().workflowId,
+  });
+}
