@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
+import { MAIN_TASK_QUEUE } from '../../workers/lazarus-workers.js';
+import { ensureInventorySchedules } from '../../workers/inventory-schedules.js';
 
 const FLEET = new URL('../../examples/fleet-dr.yaml', import.meta.url).pathname;
 const CONFIG = new URL('../../examples/lazarus-dr.yaml', import.meta.url).pathname;
@@ -240,6 +242,27 @@ describe('DR verification through the API', () => {
     );
     assert.ok(vm.body.history.some((h) => h.state === 'NOT_READY' && h.codes.includes('RPO_EXCEEDED')));
     assert.equal(vm.body.history[0]!.state, 'READY_TO_MOVE');
+  });
+
+  it("verifies on the site pair's Temporal Schedule (daily by default)", { timeout: 240_000 }, async () => {
+    const ids = await ensureInventorySchedules(lazarus.server.client, lazarus.config, MAIN_TASK_QUEUE);
+    assert.ok(ids.includes('dr-verify/dc1'), ids.join(', '));
+    const schedule = lazarus.server.client.schedule.getHandle('dr-verify/dc1');
+    const described = await schedule.describe();
+    assert.equal(described.info.nextActionTimes[0]?.getUTCHours(), 2);
+    const before = (await lazarus.api<VerificationView>('GET', '/v1/sites/dc1/verification')).body.id;
+    await schedule.trigger();
+    const fresh = await eventually(
+      'a verification started by the schedule',
+      async () => {
+        const latest = await lazarus.api<VerificationView>('GET', '/v1/sites/dc1/verification');
+        return latest.body.id > before ? latest.body : undefined;
+      },
+      120_000,
+      250,
+    );
+    assert.equal(fresh.ready, true);
+    for (const id of ids) await lazarus.server.client.schedule.getHandle(id).delete();
   });
 
   it('leaves the simulator without violations', async () => {
