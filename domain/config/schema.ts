@@ -293,8 +293,12 @@ const notificationChannelFields = {
   timeout: positiveDuration.default(10_000),
 };
 
+/** The message of a field the channel's kind requires, when it is missing (zod's default says only "undefined"). */
+const requiredBy = (message: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined),
+});
 const httpUrl = z
-  .string()
+  .string(requiredBy('a webhook needs a url (http:// or https://)'))
   .refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), {
     message: 'must be an http:// or https:// URL',
   });
@@ -312,7 +316,9 @@ export const notificationSchema = z.discriminatedUnion('kind', [
       kind: z.literal('webhook'),
       url: httpUrl,
       /** Key of the HMAC-SHA256 signature header (X-Lazarus-Signature): a credential reference, never the key. */
-      secret: credentialReference,
+      secret: z
+        .string(requiredBy('a webhook needs a secret to sign with: env:NAME, file:/path or secret:KEY'))
+        .pipe(credentialReference),
     })
     .strict(),
   z
@@ -320,7 +326,9 @@ export const notificationSchema = z.discriminatedUnion('kind', [
       ...notificationChannelFields,
       kind: z.literal('email'),
       /** The SMTP server (a relay that accepts mail from Lazarus). */
-      host: z.string().regex(/^[A-Za-z0-9_.-]+$|^\[[0-9a-fA-F:]+\]$/, 'must be a host name or address'),
+      host: z
+        .string(requiredBy('an email channel needs the host of its SMTP server'))
+        .regex(/^[A-Za-z0-9_.-]+$|^\[[0-9a-fA-F:]+\]$/, 'must be a host name or address'),
       port: z.number().int().min(1).max(65_535).default(587),
       /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
       secure: z.boolean().default(false),
@@ -328,8 +336,10 @@ export const notificationSchema = z.discriminatedUnion('kind', [
         .object({ user: z.string().min(1), password: credentialReference })
         .strict()
         .optional(),
-      from: mailbox,
-      to: z.array(mailbox).min(1, 'at least one recipient'),
+      from: z.string(requiredBy('an email channel needs a from address')).pipe(mailbox),
+      to: z
+        .array(mailbox, requiredBy('an email channel needs recipients (to: [user@domain, ...])'))
+        .min(1, 'at least one recipient'),
     })
     .strict(),
 ]);
