@@ -11,8 +11,8 @@
 #   LAZARUS_INTERVAL    seconds between heartbeats (default 30; keep it well below the VM's heartbeatTimeout)
 #   LAZARUS_CACERT      CA bundle for an https URL signed by a private CA (optional)
 #   LAZARUS_APP_<name>  a command whose exit status tells whether application <name> is healthy (0 = ok)
-# The file holds KEY=VALUE lines (values may be quoted; # starts a comment). It is parsed, never executed; only the
-# LAZARUS_APP_ commands are run, each through `sh -c`.
+# The file holds KEY=VALUE lines (values may be quoted; # starts a comment line, " #" ends an unquoted value).
+# It is parsed, never executed; only the LAZARUS_APP_ commands are run, each through `sh -c`.
 set -u
 
 PROGRAM=lazarus-agent
@@ -54,9 +54,11 @@ load_config() {
     esac
     case "$key" in *[!A-Za-z0-9_]*) die "$1:$line_no: bad name '$key'" ;; esac
     [ "$key" != "$line" ] || die "$1:$line_no: expected LAZARUS_NAME=value"
+    # A quoted value runs to its closing quote; an unquoted one to a " #" comment; trailing blanks are dropped.
     case "$value" in
-      \"*\") value=${value#\"}; value=${value%\"} ;;
-      \'*\') value=${value#\'}; value=${value%\'} ;;
+      \"*) value=${value#\"}; value=${value%%\"*} ;;
+      \'*) value=${value#\'}; value=${value%%\'*} ;;
+      *) value=${value%%[[:space:]]#*}; value=${value%"${value##*[![:space:]]}"} ;;
     esac
     if env | grep -q "^$key="; then continue; fi
     export "$key=$value"
@@ -89,7 +91,8 @@ heartbeat_body() {
     code=$?
     if [ "$code" -eq 0 ]; then status=ok; else status=failed; fi
     detail=$(printf '%s' "exit $code: $output" | head -n 1)
-    apps="$apps${apps:+,}{\"name\":\"$(json_text "$name")\",\"status\":\"$status\",\"detail\":\"$(json_text "$detail")\"}"
+    app="{\"name\":\"$(json_text "$name")\",\"status\":\"$status\",\"detail\":\"$(json_text "$detail")\"}"
+    apps="$apps${apps:+,}$app"
   done
   printf '{"vm":"%s","sentAt":"%s","apps":[%s]}' "$(json_text "$VM")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$apps"
 }
@@ -103,7 +106,8 @@ send() {
   set -- --silent --show-error --max-time 15 --output "$reply_file" --write-out '%{http_code}' \
     --header 'Content-Type: application/json' --data-binary "@$body_file"
   [ -z "${LAZARUS_CACERT:-}" ] || set -- "$@" --cacert "$LAZARUS_CACERT"
-  status=$(printf 'header = "Authorization: Bearer %s"\n' "$token" | curl --config - "$@" "${URL%/}/v1/agents/heartbeat")
+  status=$(printf 'header = "Authorization: Bearer %s"\n' "$token" |
+    curl --config - "$@" "${URL%/}/v1/agents/heartbeat")
   rc=$?
   reply=$(head -n 5 "$reply_file" 2>/dev/null | cut -c1-300)
   rm -f "$body_file" "$reply_file"

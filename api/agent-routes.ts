@@ -4,7 +4,9 @@
 // the last heartbeat, the applications and the restarts. The first heartbeat of a group makes sure its health
 // monitor (`vm-health/<group>`) runs; heartbeats themselves are only stored, never signalled to a workflow.
 import { timingSafeEqual } from 'node:crypto';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import { resolveCredential } from '../activities/ssh/credentials.js';
@@ -51,6 +53,8 @@ export function resolveAgentTokens(config: LazarusConfig, env: NodeJS.ProcessEnv
 
 export interface AgentRouteOptions {
   client: Client;
+  /** The operator/viewer tokens, only to refuse an agent token equal to one of them. */
+  tokens: string[];
   config: LazarusConfig;
   store: InventoryStore;
   agentTokens: AgentToken[];
@@ -60,6 +64,9 @@ export interface AgentRouteOptions {
 
 /** Mounts `POST /v1/agents/heartbeat`; call before the operator-token middleware. */
 export function agentRoutes(app: express.Express, options: AgentRouteOptions): void {
+  // A secret that opened both doors would let a VM act as an operator (or the reverse): refuse to start instead.
+  const shared = options.agentTokens.find((a) => options.tokens.some((t) => a.secret.equals(Buffer.from(t))));
+  if (shared) throw new Error(`agent token ${shared.name} is also an API token: give agents their own tokens`);
   const groups = vmGroupIndex(options.config, options.store);
   const ensured = new Map<string, number>();
   const ensureMonitor = async (group: string) => {
@@ -203,4 +210,53 @@ function vmGroupIndex(config: LazarusConfig, store: InventoryStore) {
       return index.get(vm);
     },
   };
+}
+
+/** The agent and VM health paths in the OpenAPI document (the agent endpoint with its own bearer scheme). */
+export function registerVmHealthPaths(
+  registry: OpenAPIRegistry,
+  shared: {
+    security: Array<Record<string, string[]>>;
+    json: (schema: z.ZodType, description: string) => object;
+    errors: Record<number, object>;
+    errorResponse: z.ZodType;
+  },
+): void {
+  const { security, json, errors, errorResponse } = shared;
+  const agentBearer = registry.registerComponent('securitySchemes', 'agentBearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'an agent token (agents.tokens); operator tokens are refused here, agent tokens everywhere else',
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/agents/heartbeat',
+    security: [{ [agentBearer.name]: [] }],
+    request: { body: { content: { 'application/json': { schema: heartbeatBodySchema } } } },
+    responses: {
+      202: json(
+        z.record(z.string(), z.unknown()),
+        'stored: { vm, group, receivedAt, apps: [{ name, status, consecutiveFailures }] }',
+      ),
+      400: json(errorResponse, 'invalid body; the message names the field'),
+      401: json(errorResponse, 'missing token, or not an agent token'),
+      403: json(errorResponse, "the VM is outside the token's scope (out_of_scope)"),
+      404: json(errorResponse, 'a VM the inventory of no host group knows (unknown_vm)'),
+      413: json(errorResponse, `a body larger than ${HEARTBEAT_BODY_LIMIT}`),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/vms/{vm}/health',
+    security,
+    request: { params: z.object({ vm: z.string() }) },
+    responses: {
+      200: json(
+        z.record(z.string(), z.unknown()),
+        '{ vm, group, reported, policy, agent?, lastHeartbeat?: { receivedAt, sentAt?, ageSeconds }, silent?, apps?, ' +
+          'restartsLastHour, restarts: newest first (outcome, reason, report) }',
+      ),
+      ...errors,
+    },
+  });
 }

@@ -1,6 +1,7 @@
 // The OpenAPI document, generated from the same zod schemas that validate requests.
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { registerVmHealthPaths } from './agent-routes.js';
 import { registerMonitoringPaths } from './monitoring-routes.js';
 import { registerNotificationPaths } from './notification-routes.js';
 import { registerDrPaths } from './dr-routes.js';
@@ -94,6 +95,7 @@ export function openApiDocument() {
   registerNotificationPaths(registry, { security, json, errors, errorResponse });
   registerDrPaths(registry, { security, json, errors, errorResponse });
   registerMonitoringPaths(registry, { security, json, errors, errorResponse });
+  registerVmHealthPaths(registry, { security, json, errors, errorResponse });
   registry.registerPath({
     method: 'get',
     path: '/v1/hosts',

@@ -199,6 +199,8 @@ describe('VM and application health (agents, monitor, restarts on the simulated 
       headers: { authorization: `Bearer ${AGENT_TOKEN}` },
     });
     assert.equal(asOperator.status, 401, 'an agent token is not an operator token');
+    const openapi = await lazarus.api<{ paths: Record<string, unknown> }>('GET', '/v1/openapi.json');
+    assert.ok(openapi.body.paths['/v1/agents/heartbeat'] && openapi.body.paths['/v1/vms/{vm}/health']);
     const health = await lazarus.api<Record<string, unknown>>('GET', '/v1/vms/dc1-app03/health');
     assert.equal(health.status, 200);
     assert.equal(health.body.reported, true);
