@@ -137,8 +137,8 @@ export class NotificationDispatcher {
     );
     if (next === undefined)
       this.log(
-        `notifications: ${delivery.notification.kind} (notification ${delivery.notification.id}) to ${delivery.channel} ` +
-          `is a dead letter (delivery ${delivery.id}): ${reason}`,
+        `notifications: ${delivery.notification.kind} (notification ${delivery.notification.id}) to ` +
+          `${delivery.channel} is a dead letter (delivery ${delivery.id}): ${reason}`,
       );
   }
 }

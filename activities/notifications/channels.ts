@@ -91,7 +91,8 @@ async function sendWebhook(
       signal: AbortSignal.timeout(channel.timeout),
     });
     const text = (await response.text().catch(() => '')).trim().slice(0, 200);
-    const result = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${text ? `: ${text}` : ''}`;
+    const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    const result = text ? `${status}: ${text}` : status;
     if (response.ok) return { ok: true, result, retryable: false };
     // Timeouts, throttling and server errors pass; other refusals (bad signature, gone, redirects) will not change.
     const retryable = response.status >= 500 || [408, 425, 429].includes(response.status);

@@ -51,8 +51,8 @@ export class SqlNotificationOutbox implements NotificationOutbox {
             const key = dedupeKey(notification);
             const { status, reason } = await decide(tx, channel, key, now);
             await tx.query(
-              'INSERT INTO notification_deliveries (notification_id, channel, dedupe_key, status, reason, created_at, ' +
-                'queued_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)',
+              'INSERT INTO notification_deliveries (notification_id, channel, dedupe_key, status, reason, ' +
+                'created_at, queued_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)',
               [notification.id, channel.name, key, status, reason ?? null, at, at, status === 'pending' ? at : null],
             );
             deliveries++;
@@ -75,7 +75,8 @@ export class SqlNotificationOutbox implements NotificationOutbox {
         for (const channel of channels) {
           const held = await tx.query(
             'SELECT d.id, d.created_at, n.kind, n.severity FROM notification_deliveries d ' +
-              "JOIN notifications n ON n.id = d.notification_id WHERE d.channel = ? AND d.status = 'held' ORDER BY d.id",
+              'JOIN notifications n ON n.id = d.notification_id ' +
+              "WHERE d.channel = ? AND d.status = 'held' ORDER BY d.id",
             [channel.name],
           );
           if (held.length === 0) continue;
@@ -92,8 +93,8 @@ export class SqlNotificationOutbox implements NotificationOutbox {
           );
           const summaryId = new RowReader('notifications', summary!).integer('id');
           await tx.query(
-            'INSERT INTO notification_deliveries (notification_id, channel, dedupe_key, status, created_at, queued_at, ' +
-              "attempts, next_attempt_at) VALUES (?, ?, ?, 'pending', ?, ?, 0, ?)",
+            'INSERT INTO notification_deliveries (notification_id, channel, dedupe_key, status, created_at, ' +
+              "queued_at, attempts, next_attempt_at) VALUES (?, ?, ?, 'pending', ?, ?, 0, ?)",
             [summaryId, channel.name, `summary:${summaryId}`, at, at, at],
           );
           const ids = held.map((row) => new RowReader('notification_deliveries', row).integer('id'));
@@ -298,7 +299,8 @@ async function decide(
       };
   }
   const [count] = await tx.query(
-    `SELECT COUNT(*) AS n FROM notification_deliveries WHERE channel = ? AND created_at > ? AND status IN ${SENDING_STATUSES}`,
+    'SELECT COUNT(*) AS n FROM notification_deliveries WHERE channel = ? AND created_at > ? ' +
+      `AND status IN ${SENDING_STATUSES}`,
     [channel.name, new Date(now.getTime() - channel.rateLimit.window).toISOString()],
   );
   if (Number(count?.n ?? 0) >= channel.rateLimit.max)

@@ -95,8 +95,8 @@ export interface RetryPolicy {
 
 /**
  * Milliseconds to wait after failed attempt number `attempt` (1-based): exponential (initialDelay × 2^(attempt−1),
- * capped at maxDelay) with "equal jitter" — half fixed, half random — so that the deliveries failed by one outage do
- * not all retry at the same instant. `random` returns [0, 1).
+ * capped at maxDelay) with "equal jitter" — half fixed, half random — so that the deliveries failed by one outage
+ * do not all retry at the same instant. `random` returns [0, 1).
  */
 export function retryDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
   const exponential = Math.min(policy.maxDelay, policy.initialDelay * 2 ** Math.min(attempt - 1, 30));
@@ -130,7 +130,8 @@ export function summaryMessage(channel: string, limit: { max: number; window: nu
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([kind, count]) => `${count} ${kind}`);
   const noun = kinds.length === 1 ? 'event' : 'events';
-  return `${kinds.length} more ${noun} held by the rate limit of ${channel} (${limit.max} per ${formatMs(limit.window)}): ${parts.join(', ')}`;
+  const limitText = `${limit.max} per ${formatMs(limit.window)}`;
+  return `${kinds.length} more ${noun} held by the rate limit of ${channel} (${limitText}): ${parts.join(', ')}`;
 }
 
 function formatMs(ms: number): string {
