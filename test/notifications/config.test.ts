@@ -11,7 +11,7 @@ const EXAMPLE = readFileSync(new URL('../../examples/lazarus.yaml', import.meta.
 
 /** examples/lazarus.yaml with its notifications section replaced by `block` (YAML list items, 2-space indented). */
 function withNotifications(block: string) {
-  const text = EXAMPLE.replace(/^notifications:\n(?:(?: .*)?\n)*/m, `notifications:\n${block}\n`);
+  const text = EXAMPLE.replace(/^notifications:.*\n(?:(?: .*)?\n)*/m, `notifications:\n${block}\n`);
   assert.notEqual(text, EXAMPLE, 'the example has a notifications section to replace');
   return parseConfigText(text, 'lazarus.yaml');
 }
