@@ -3,7 +3,7 @@
 // state. Discover and verify run as workflows (`discoverDrSite`, `verifyDrSite`, workflows/dr/): 202 with the
 // workflow id, or with `?wait=<seconds>` the result when it ends within that bound (else still 202).
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type express from 'express';
 import { z } from 'zod';
 import { decodeDrVerification, drVerificationKey } from '../activities/dr/verification-records.js';
@@ -16,6 +16,12 @@ import { ageSeconds, asyncRoute, parse } from './routing.js';
 
 const waitQuery = z.strictObject({
   wait: z.coerce.number().int().min(0).max(300).optional(),
+});
+const moveBody = z.strictObject({
+  /** The backup site to move to. */
+  to: z.string().min(1),
+  /** Seconds an operating-system shutdown may take before the VM is stopped at once (default 600). */
+  shutdownTimeout: z.number().int().min(1).max(3600).optional(),
 });
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(20) });
 
@@ -59,6 +65,58 @@ export function drRoutes(
     });
   app.post('/v1/sites/:site/discover', run('discoverDrSite', 'discover'));
   app.post('/v1/sites/:site/verify', run('verifyDrSite', 'verify'));
+
+  // A planned move (ksysmgr move site from=A to=B): one per site at a time; 409 while one runs.
+  app.post(
+    '/v1/sites/:site/move',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const body = parse(moveBody, req.body ?? {}, 'body');
+      const backup = configuredDr(options.config).sites.find((s) => s.role === 'backup')!.name;
+      if (body.to !== backup)
+        throw new ApiError(400, 'invalid_request', `to: the backup site of ${site} is ${backup}, not ${body.to}`);
+      try {
+        const handle = await options.client.workflow.start('moveDrSite', {
+          taskQueue: options.taskQueue,
+          workflowId: `dr-move/${site}`,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          args: [
+            {
+              site,
+              to: body.to,
+              ...(body.shutdownTimeout !== undefined ? { shutdownTimeoutMs: body.shutdownTimeout * 1000 } : {}),
+            },
+          ],
+        });
+        res.status(202).json({
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          message: `planned move of ${site} to ${body.to} started; GET /v1/sites/${site}/move for its report`,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          throw new ApiError(409, 'move_running', `a move of ${site} is already running (dr-move/${site})`);
+        throw err;
+      }
+    }),
+  );
+  app.get(
+    '/v1/sites/:site/move',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const handle = options.client.workflow.getHandle(`dr-move/${site}`);
+      let status: string;
+      try {
+        status = (await handle.describe()).status.name;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError)
+          throw new ApiError(404, 'no_move', `no move of site ${site} yet: POST /v1/sites/${site}/move starts one`);
+        throw err;
+      }
+      if (status !== 'COMPLETED') return void res.json({ workflowId: handle.workflowId, status });
+      res.json({ workflowId: handle.workflowId, status, report: await handle.result() });
+    }),
+  );
 
   app.get(
     '/v1/sites/:site/verification',
@@ -256,6 +314,30 @@ export function registerDrPaths(
         ...errors,
       },
     });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/sites/{site}/move',
+    security,
+    request: { params: site, body: { content: { 'application/json': { schema: moveBody } } } },
+    responses: {
+      202: json(runResponse, 'planned move started (workflow dr-move/<site>)'),
+      409: json(errorResponse, 'a move of the site is running (move_running), or the site is not active'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/sites/{site}/move',
+    security,
+    request: { params: site },
+    responses: {
+      200: json(
+        z.object({ workflowId: z.string(), status: z.string(), report: z.record(z.string(), z.unknown()).optional() }),
+        "the latest move's status, and its report once completed (outcome, per VM, groups, recovery point, steps)",
+      ),
+      ...errors,
+    },
+  });
   registry.registerPath({
     method: 'get',
     path: '/v1/sites/{site}/verification',

@@ -9,6 +9,7 @@ import { createFailoverActivities } from '../activities/failover/index.js';
 import { createMonitorActivities } from '../activities/monitoring/index.js';
 import { createObservationActivities } from '../activities/monitoring/observe-host-group.js';
 import { createDrActivities } from '../activities/dr/activities.js';
+import { createDrMoveActivities } from '../activities/dr/move-activities.js';
 import { createVmHealthActivities } from '../activities/vm-health/activities.js';
 import type { DeviceRegistry } from '../activities/devices.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
@@ -36,6 +37,7 @@ export async function startLazarusWorkers(options: {
   const connection = await NativeConnection.connect({ address: options.address });
   const deps = { config: options.config, devices: options.devices, store: options.store, log: options.log };
   const failover = createFailoverActivities(deps);
+  const drMove = createDrMoveActivities(deps);
   const vmHealth = createVmHealthActivities(deps);
   const monitoring = { ...createMonitorActivities(deps), ...createObservationActivities(deps) };
   const base = { connection, namespace: options.namespace, shutdownGraceTime: '10s' };
@@ -49,6 +51,7 @@ export async function startLazarusWorkers(options: {
       activities: {
         ...createDiscoveryActivities(deps),
         ...createDrActivities(deps),
+        ...drMove.control,
         ...failover.control,
         ...vmHealth.control,
         ...monitoring,
@@ -56,12 +59,16 @@ export async function startLazarusWorkers(options: {
     }),
     ...(await Promise.all(
       options.config.hmcs.map((hmc) =>
-        device(hmc.name, hmc.limits.maxConcurrentOperations, { ...failover.hmc, ...vmHealth.hmc }),
+        device(hmc.name, hmc.limits.maxConcurrentOperations, { ...failover.hmc, ...vmHealth.hmc, ...drMove.hmc }),
       ),
     )),
     ...(await Promise.all(
       options.config.storage.map((s) =>
-        device(s.name, s.limits.maxConcurrentOperations, { ...failover.storage, ...vmHealth.storage }),
+        device(s.name, s.limits.maxConcurrentOperations, {
+          ...failover.storage,
+          ...vmHealth.storage,
+          ...drMove.storage,
+        }),
       ),
     )),
   ];

@@ -73,6 +73,7 @@ export async function discoverDrSite(
     name: lpar.name,
     host: lpar.host,
     state: lpar.state,
+    profile: lpar.profile,
     procUnits: { min: lpar.processorUnits.min, desired: lpar.processorUnits.desired },
     memoryMb: { min: lpar.memoryMb.min, desired: lpar.memoryMb.desired },
   }));
@@ -139,6 +140,7 @@ function hostsOf(reading: HostGroupReading, hosts: string[]): DrHost[] {
     return {
       name,
       state: system?.state ?? undescribed?.state ?? 'unknown',
+      ...(system ? { hmc: system.hmc } : {}),
       freeProcUnits: system?.processorUnits.available ?? 0,
       freeMemoryMb: system?.memoryMb.available ?? 0,
       vios: reading.snapshot.vios.filter((v) => v.host === name).map((v) => ({ name: v.name, state: v.state })),

@@ -7,6 +7,8 @@ export interface DrHost {
   name: string;
   /** The HMC's state (`Operating`, ...), or `unknown` when no HMC of the site lists it. */
   state: string;
+  /** The HMC that described it (the site's first that knows it). */
+  hmc?: string;
   /** Processor units and memory (MB) not used by active partitions, as the HMC reports them (lshwres). */
   freeProcUnits: number;
   freeMemoryMb: number;
@@ -36,6 +38,8 @@ export interface DrShadow {
   name: string;
   host: string;
   state: string;
+  /** The profile it is activated with. */
+  profile: string;
   procUnits: { min: number; desired: number };
   memoryMb: { min: number; desired: number };
 }

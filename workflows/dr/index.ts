@@ -1,1 +1,2 @@
+export { moveDrSite } from './planned-move.js';
 export { discoverDrSite, verifyDrSite } from './verify-dr-site.js';

@@ -1,0 +1,115 @@
+// A planned site move through the HTTP API on the simulated DR fleet: refused (nothing touched) while a VM is
+// NOT_READY; then dc1 → dc2: every VM stopped at dc1 before anything starts at dc2, the consistency groups switched
+// so dc2 is primary, every VM Running at dc2 on its paired host — and never a VM at both sites (violation log empty).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually } from '../support/temporal.js';
+import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
+
+const FLEET = new URL('../../examples/fleet-dr.yaml', import.meta.url).pathname;
+const CONFIG = new URL('../../examples/lazarus-dr.yaml', import.meta.url).pathname;
+
+interface MoveView {
+  status: string;
+  report?: {
+    outcome: string;
+    notReady?: Array<{ vm: string; codes: string[] }>;
+    vms: Array<{ vm: string; stopped?: string; backupHost?: string; state?: string; error?: string }>;
+    groups: Array<{ name: string; switched: boolean }>;
+    recoveryPoint?: string;
+    networks: Array<{ vm: string }>;
+    steps: Array<{ step: string }>;
+  };
+}
+interface FleetState {
+  systems: Array<{ name: string; partitions: Array<{ name: string; state: string }> }>;
+  groups?: Array<{ name: string; primary: string; state: string }>;
+}
+
+async function moveToEnd(lazarus: SimulatedLazarus): Promise<NonNullable<MoveView['report']>> {
+  const started = await lazarus.api('POST', '/v1/sites/dc1/move', { to: 'dc2', shutdownTimeout: 60 });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const done = await eventually(
+    'the move to end',
+    async () => {
+      const view = await lazarus.api<MoveView>('GET', '/v1/sites/dc1/move');
+      return view.body.status === 'COMPLETED' ? view.body.report : undefined;
+    },
+    300_000,
+    250,
+  );
+  return done!;
+}
+
+const running = (state: FleetState, prefix: string) =>
+  state.systems
+    .filter((s) => s.name.startsWith(prefix))
+    .flatMap((s) => s.partitions.filter((p) => p.state === 'Running' && !p.name.includes('vios')).map((p) => p.name));
+
+describe('planned DR move through the API', () => {
+  let lazarus: SimulatedLazarus;
+  before(async () => {
+    lazarus = await startSimulatedLazarus({ name: 'dr-move', fleet: FLEET, config: CONFIG });
+  });
+  after(async () => lazarus?.stop());
+
+  it('validates the request', async () => {
+    assert.equal((await lazarus.api('POST', '/v1/sites/dc1/move', { to: 'dc9' })).status, 400);
+    assert.equal((await lazarus.api('POST', '/v1/sites/dc1/move', {})).status, 400);
+    assert.equal((await lazarus.api('POST', '/v1/sites/dc2/move', { to: 'dc1' })).status, 409);
+    assert.equal((await lazarus.api('GET', '/v1/sites/dc1/move')).status, 404);
+  });
+
+  it('refuses to move while a VM is NOT_READY, touching nothing', { timeout: 300_000 }, async () => {
+    const fault = await lazarus.control<{ id: string }>('POST', '/faults', {
+      kind: 'replication-link-down',
+      target: 'cg-dc1-s03',
+    });
+    const before = running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-');
+    const report = await moveToEnd(lazarus);
+    assert.equal(report.outcome, 'not-ready');
+    assert.ok(report.notReady!.some((n) => n.vm === 'dc1-db03' && n.codes.includes('REPLICATION_NOT_CONSISTENT')));
+    assert.deepEqual(running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-'), before);
+    await lazarus.control('DELETE', `/faults/${fault.id}`);
+    await lazarus.devices.storageSystem('svc-dc1').startConsistencyGroup('cg-dc1-s03');
+    await eventually(
+      'cg-dc1-s03 synchronized again',
+      async () => {
+        const group = await lazarus.devices.storageSystem('svc-dc1').consistencyGroup('cg-dc1-s03');
+        return group?.state === 'consistent_synchronized' ? true : undefined;
+      },
+      120_000,
+      250,
+    );
+  });
+
+  it('moves dc1 to dc2: stopped at dc1, switched, Running at dc2, never at both', { timeout: 300_000 }, async () => {
+    const before = running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-');
+    assert.equal(before.length, 21);
+    const report = await moveToEnd(lazarus);
+    assert.equal(report.outcome, 'moved', JSON.stringify(report));
+    assert.deepEqual(
+      report.steps.map((s) => s.step),
+      ['verify', 'stop-at-active-site', 'catch-up', 'switch-replication', 'start-at-backup-site'],
+    );
+    assert.deepEqual(report.vms.map((v) => v.vm).sort(), [...before].sort());
+    for (const vm of report.vms) {
+      assert.equal(vm.state, 'Running', JSON.stringify(vm));
+      assert.equal(vm.backupHost, `dc2-s0${/(\d)$/.exec(vm.vm)![1]}`);
+    }
+    assert.equal(report.groups.length, 4);
+    assert.ok(report.recoveryPoint);
+    assert.ok(
+      report.networks.some((n) => n.vm === 'dc1-db01'),
+      'the VLAN mapping of the databases is reported',
+    );
+    const state = await lazarus.control<FleetState>('GET', '/state');
+    assert.deepEqual(running(state, 'dc1-'), [], 'nothing runs at dc1');
+    assert.deepEqual(running(state, 'dc2-').sort(), [...before].sort());
+    for (const name of ['cg-dc1-s01', 'cg-dc1-s02', 'cg-dc1-s03', 'cg-dc1-s04']) {
+      const group = await lazarus.devices.storageSystem('svc-dc1').consistencyGroup(name);
+      assert.equal(group?.primary, 'aux', `${name} has dc2 as primary`);
+    }
+    assert.deepEqual(await lazarus.control('GET', '/violations'), []);
+  });
+});
