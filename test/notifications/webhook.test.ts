@@ -3,6 +3,7 @@
 // letter listed by the API, and sent again on an operator's retry). The receiver checks the signature as the README
 // tells receivers to.
 import assert from 'node:assert/strict';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { NotificationWithDeliveries } from '../../activities/notifications/outbox.js';
 import {
@@ -157,6 +158,31 @@ describe('notifications: webhook channel', () => {
     } finally {
       await running.stop();
       await receiver.close();
+    }
+  });
+
+  it('gives up on a receiver that never answers, each attempt bounded by the channel timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`;
+    const running = dispatcher(db.store, webhook(url, { timeout: 200, retry: { ...FAST_RETRY, attempts: 2 } }), {
+      env,
+    });
+    try {
+      const raised = await raise(db.store, { kind: 'host-quarantined', message: 'dc1-s05 flapped 4 times in 1h' });
+      const delivery = await eventually('the silent receiver to be given up on', async () => {
+        const d = (await listed(raised.id))?.deliveries[0];
+        return d?.status === 'dead' ? d : undefined;
+      });
+      assert.deepEqual(
+        delivery.results.map((r) => r.result),
+        ['no answer within 200 ms', 'no answer within 200 ms'],
+      );
+    } finally {
+      await running.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 
