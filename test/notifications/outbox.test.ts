@@ -46,7 +46,8 @@ for (const [backend, open] of backends) {
       const a = await raise(store, { kind: 'host-failed', subject: 'g/h1' });
       await raise(store, { kind: 'host-failed', subject: 'g/h1' }); // the same event: suppressed on both
       await raise(store, { kind: 'host-suspect', severity: 'warning', subject: 'g/h2' });
-      await raise(store, { kind: 'vm-restarted', severity: 'info', subject: 'g/vm1' }); // over ops's limit of 1, like host-suspect
+      // Over ops's limit of 1, like host-suspect:
+      await raise(store, { kind: 'vm-restarted', severity: 'info', subject: 'g/vm1' });
       assert.deepEqual(await outbox.route(channels, t0), { notifications: 4, deliveries: 6 });
       assert.deepEqual(await outbox.route(channels, t0), { notifications: 0, deliveries: 0 });
 
