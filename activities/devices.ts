@@ -61,19 +61,14 @@ export class DeviceRegistry {
   /**
    * A host group's HMCs (`hostGroups[].hmcs`, preferred first) as one client that asks the other HMC when one is out
    * of reach (hmc/hmc-pair.ts). One instance per pair and process, so what it learnt about a down HMC serves every
-   * activity. `log` (first caller's) receives a line each time a command goes to the other HMC.
+   * activity. `log` receives a line each time a command goes to the other HMC (each distinct function once: pass a
+   * long-lived one, not a new closure per call).
    */
   hmcPair(names: readonly string[], log?: (line: string) => void): HmcPairClient {
     const key = names.join(',');
     let pair = this.pairs.get(key);
-    if (!pair)
-      this.pairs.set(
-        key,
-        (pair = new HmcPairClient(
-          names.map((name) => this.hmc(name)),
-          log,
-        )),
-      );
+    if (!pair) this.pairs.set(key, (pair = new HmcPairClient(names.map((name) => this.hmc(name)))));
+    if (log) pair.listen(log);
     return pair;
   }
 

@@ -34,6 +34,13 @@ export function failoverContext(deps: FailoverDependencies): FailoverContext {
     return found;
   };
   const log = deps.log ?? ((line: string) => console.log(line));
+  // One failover-line receiver per group, made once: the registry keeps every receiver it is given.
+  const pairLogs = new Map<string, (line: string) => void>();
+  const pairLog = (name: string) => {
+    let receiver = pairLogs.get(name);
+    if (!receiver) pairLogs.set(name, (receiver = (line: string) => log(`[hmc ${name}] ${line}`)));
+    return receiver;
+  };
   return {
     deps,
     log,
@@ -42,7 +49,7 @@ export function failoverContext(deps: FailoverDependencies): FailoverContext {
     // other HMC answers: both HMCs drive the same servers, so one queue per group keeps the group's concurrent HMC
     // work under one budget, and the queue is a worker-side limit, not a route to the device (any worker can reach
     // either HMC). Moving work to another queue mid-failover would need the workflow to know which HMC is down.
-    hmc: (name) => deps.devices.hmcPair(group(name).hmcs, (line) => log(`[hmc ${name}] ${line}`)),
+    hmc: (name) => deps.devices.hmcPair(group(name).hmcs, pairLog(name)),
     storage: (name) => deps.devices.storageSystem(group(name).storage),
   };
 }

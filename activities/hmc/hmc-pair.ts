@@ -41,18 +41,26 @@ export class HmcPairClient extends HmcClient {
   /** How many commands were answered by an HMC other than the first one tried (for reports and tests). */
   failovers = 0;
 
+  private readonly listeners = new Set<(line: string) => void>();
+
   /**
-   * `members`: the group's HMC clients in order of preference (1 or 2). `log` receives one line each time a command
-   * goes to the other HMC, naming both and why.
+   * `members`: the group's HMC clients in order of preference (1 or 2). `log` (and every `listen`er) receives one
+   * line each time a command goes to the other HMC, naming both and why.
    */
   constructor(
     readonly members: readonly HmcClient[],
-    private readonly log: (line: string) => void = () => undefined,
+    log?: (line: string) => void,
     private readonly now: () => number = Date.now,
   ) {
     if (members.length < 1 || members.length > 2) throw new Error('an HMC pair has one or two HMCs');
     super(members[0]!.pool);
     this.answered = members[0]!.device;
+    if (log) this.listeners.add(log);
+  }
+
+  /** Adds a receiver of the failover lines; the same function added twice receives each line once. */
+  listen(log: (line: string) => void): void {
+    this.listeners.add(log);
   }
 
   /** The HMC that answered the last command (the preferred one until a command had to go to the other). */
@@ -88,7 +96,8 @@ export class HmcPairClient extends HmcClient {
         this.downUntil.set(member.device, this.now() + HMC_DOWN_MEMORY_MS);
         if (!next) break;
         this.failovers++;
-        this.log(`${member.device} out of reach (${(err as Error).message}); asking ${next.device}: ${command}`);
+        const line = `${member.device} out of reach (${(err as Error).message}); asking ${next.device}: ${command}`;
+        for (const listener of this.listeners) listener(line);
       }
     }
     const [first] = failures;

@@ -108,9 +108,16 @@ describe('HMC pair client', () => {
     });
   });
 
-  it('the registry hands every caller the same pair, and a one-HMC group its plain HMC semantics', () => {
-    assert.equal(devices.hmcPair(PAIR), devices.hmcPair(PAIR));
+  it('the registry hands every caller the same pair, each log receiving every failover line once', async () => {
+    const received: string[] = [];
+    const receiver = (line: string) => received.push(line);
+    const shared = devices.hmcPair(PAIR, receiver);
+    assert.equal(devices.hmcPair(PAIR, receiver), shared);
     assert.equal(devices.hmcPair(['hmc-dc1b']).answeredBy, 'hmc-dc1b');
+    await control('POST', '/faults', { kind: 'device-unreachable', target: 'hmc-dc1' });
+    assert.equal(await shared.systemState('dc1-s04'), 'Operating');
+    assert.equal(received.length, 1, received.join('\n'));
+    assert.match(received[0]!, /asking hmc-dc1b/);
   });
 });
 
