@@ -241,6 +241,8 @@ class SqlInventoryStore implements InventoryStore {
     return rows.map((row) => {
       const r = new RowReader('notifications', row);
       const workflowId = r.optionalText('workflow_id');
+      const subject = r.optionalText('subject');
+      const key = r.optionalText('message_key');
       return {
         id: r.integer('id'),
         severity: r.oneOf('severity', ['info', 'warning', 'critical'] as const),
@@ -248,6 +250,8 @@ class SqlInventoryStore implements InventoryStore {
         message: r.text('message'),
         raisedAt: r.timestamp('raised_at'),
         ...(workflowId ? { workflowId } : {}),
+        ...(subject ? { subject } : {}),
+        ...(key ? { key } : {}),
       };
     });
   }

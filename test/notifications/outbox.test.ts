@@ -48,13 +48,28 @@ for (const [backend, open] of backends) {
       await raise(store, { kind: 'host-suspect', severity: 'warning', subject: 'g/h2' });
       // Over ops's limit of 1, like host-suspect:
       await raise(store, { kind: 'vm-restarted', severity: 'info', subject: 'g/vm1' });
-      assert.deepEqual(await outbox.route(channels, t0), { notifications: 4, deliveries: 6 });
+      const keyed = await store.raiseNotification({
+        severity: 'info',
+        kind: 'vm-heartbeat-lost',
+        message: 'no heartbeat from vm2 for 90 s',
+        subject: 'g/vm2',
+        key: 'silent',
+        raisedAt: t0.toISOString(),
+      });
+      assert.deepEqual((await store.recentNotifications(1))[0], keyed, 'listed as raised, subject and key included');
+      assert.deepEqual(await outbox.route(channels, t0), { notifications: 5, deliveries: 7 });
       assert.deepEqual(await outbox.route(channels, t0), { notifications: 0, deliveries: 0 });
 
       const listed = (await outbox.notifications({ limit: 10 })).reverse();
       assert.deepEqual(
         listed.map((n) => n.deliveries.map((d) => `${d.channel}:${d.status}`).sort()),
-        [['ops:pending', 'pager:pending'], ['ops:suppressed', 'pager:suppressed'], ['ops:held'], ['ops:held']],
+        [
+          ['ops:pending', 'pager:pending'],
+          ['ops:suppressed', 'pager:suppressed'],
+          ['ops:held'],
+          ['ops:held'],
+          ['ops:held'],
+        ],
       );
       assert.ok(listed.every((n) => n.routedAt === t0.toISOString()));
 
@@ -102,7 +117,7 @@ for (const [backend, open] of backends) {
       assert.equal(summary?.severity, 'warning');
       assert.equal(
         summary?.message,
-        '2 more events held by the rate limit of ops (1 per 1m): 1 host-suspect, 1 vm-restarted',
+        '3 more events held by the rate limit of ops (1 per 1m): 1 host-suspect, 1 vm-heartbeat-lost, 1 vm-restarted',
       );
       assert.deepEqual(
         summary?.deliveries.map((d) => [d.channel, d.status]),
