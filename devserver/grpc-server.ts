@@ -1,6 +1,7 @@
-// The gRPC face of the devserver: every WorkflowService method of @temporalio/proto is registered; the ones the
-// devserver implements are routed to their handler, the others answer UNIMPLEMENTED ("... not implemented"), which
-// the SDK tolerates. No exception escapes as grpc-js's UNKNOWN: unexpected errors become INTERNAL and are logged.
+// The gRPC face of the devserver: every method of the WorkflowService and the OperatorService of @temporalio/proto is
+// registered; the ones the devserver implements are routed to their handler, the others answer UNIMPLEMENTED ("...
+// not implemented"), which the SDK tolerates. No exception escapes as grpc-js's UNKNOWN: unexpected errors become
+// INTERNAL and are logged.
 import grpc from '@grpc/grpc-js';
 import type { Method, Type } from 'protobufjs';
 import { internal, root, RpcError, unimplemented } from './errors.js';
@@ -8,13 +9,15 @@ import type { EngineLog } from './engine/engine.js';
 import type { PollAbort } from './engine/task-queues.js';
 import type { Handler } from './workflow-service.js';
 
-const SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
+export const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
+export const OPERATOR_SERVICE = 'temporal.api.operatorservice.v1.OperatorService';
 const MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 
 export interface GrpcServerOptions {
   host: string;
   port: number;
-  handlers: Record<string, Handler>;
+  /** Fully qualified gRPC service name → its handlers by method name; other methods answer UNIMPLEMENTED. */
+  services: Record<string, Record<string, Handler>>;
   log: EngineLog;
 }
 
@@ -29,24 +32,26 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<{ ser
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  const service = root.lookupService(SERVICE);
-  const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
-  const implementation: grpc.UntypedServiceImplementation = {};
-  for (const method of Object.values(service.methods) as Method[]) {
-    const requestType = method.resolvedRequestType as Type;
-    const responseType = method.resolvedResponseType as Type;
-    definition[method.name] = {
-      path: `/${SERVICE}/${method.name}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (value: object) => Buffer.from(requestType.encode(value).finish()),
-      requestDeserialize: (bytes: Buffer) => requestType.toObject(requestType.decode(bytes), { longs: Number }),
-      responseSerialize: (value: object) => Buffer.from(responseType.encode(value).finish()),
-      responseDeserialize: (bytes: Buffer) => responseType.toObject(responseType.decode(bytes), { longs: Number }),
-    };
-    implementation[method.name] = unaryHandler(method.name, options.handlers[method.name], options.log);
+  for (const [serviceName, handlers] of Object.entries(options.services)) {
+    const service = root.lookupService(serviceName);
+    const definition: Record<string, grpc.MethodDefinition<object, object>> = {};
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const method of Object.values(service.methods) as Method[]) {
+      const requestType = method.resolvedRequestType as Type;
+      const responseType = method.resolvedResponseType as Type;
+      definition[method.name] = {
+        path: `/${serviceName}/${method.name}`,
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: (value: object) => Buffer.from(requestType.encode(value).finish()),
+        requestDeserialize: (bytes: Buffer) => requestType.toObject(requestType.decode(bytes), { longs: Number }),
+        responseSerialize: (value: object) => Buffer.from(responseType.encode(value).finish()),
+        responseDeserialize: (bytes: Buffer) => responseType.toObject(responseType.decode(bytes), { longs: Number }),
+      };
+      implementation[method.name] = unaryHandler(method.name, handlers[method.name], options.log);
+    }
+    server.addService(definition as grpc.ServiceDefinition, implementation);
   }
-  server.addService(definition as grpc.ServiceDefinition, implementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
       if (!err) return resolve(bound);

@@ -6,7 +6,8 @@ import { Engine, type EngineLog } from './engine/engine.js';
 import { WorkflowExecutionStatus } from './engine/enums.js';
 import { requestCancelRun, startWorkflow, terminateRun } from './engine/executions.js';
 import { restoreRuns } from './engine/restore.js';
-import { startGrpcServer } from './grpc-server.js';
+import { OPERATOR_SERVICE, startGrpcServer, WORKFLOW_SERVICE } from './grpc-server.js';
+import { operatorServiceHandlers } from './operator-service.js';
 import { createScheduleService } from './schedules/index.js';
 import type { ScheduleService } from './schedules/types.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -43,7 +44,10 @@ export async function startDevserver(args: DevserverArgs, log: EngineLog): Promi
   const { server, port } = await startGrpcServer({
     host: args.ip,
     port: args.port,
-    handlers: workflowServiceHandlers(engine, () => schedules),
+    services: {
+      [WORKFLOW_SERVICE]: workflowServiceHandlers(engine, () => schedules),
+      [OPERATOR_SERVICE]: operatorServiceHandlers(engine),
+    },
     log,
   });
   schedules.start();
@@ -67,6 +71,7 @@ function createSchedules(engine: Engine, store: DevserverStore, log: EngineLog):
   return createScheduleService({
     store: store.schedules,
     log,
+    searchAttributeType: (name) => engine.searchAttributeTypes.get(name),
     startWorkflow: async (namespace, request) => {
       const outcome = startWorkflow(engine, { ...request, namespace });
       return { runId: outcome.runId };

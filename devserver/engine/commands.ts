@@ -8,6 +8,7 @@ import { requestCancelExternal, signalExternal, startChild } from './children.js
 import { CommandType, EventType, WorkflowExecutionStatus, WorkflowTaskFailedCause } from './enums.js';
 import type { Engine, Run } from './engine.js';
 import { closeRun, closeRunAndContinue, continueAsNew } from './executions.js';
+import { checkSearchAttributes, tagSearchAttributes } from './search-attributes.js';
 import { unsupportedCommandField } from './unsupported.js';
 import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun } from './workflow-retry.js';
 import { durationMs } from './values.js';
@@ -37,6 +38,15 @@ export function validateCommands(engine: Engine, run: Run, commands: Command[]):
         cause: WorkflowTaskFailedCause.BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
         message: 'a workflow-closing command must be the last command',
       };
+    }
+    const searchAttributes =
+      command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes ??
+      command.startChildWorkflowExecutionCommandAttributes?.searchAttributes ??
+      command.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes;
+    try {
+      checkSearchAttributes(engine, searchAttributes?.indexedFields);
+    } catch (err) {
+      return { cause: WorkflowTaskFailedCause.BAD_SEARCH_ATTRIBUTES, message: (err as Error).message };
     }
     const unsupported = unsupportedCommandField(command);
     if (unsupported) {
@@ -221,7 +231,10 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
       return;
     }
     case CommandType.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
-      const fields = command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {};
+      const fields = tagSearchAttributes(
+        engine,
+        command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields,
+      );
       engine.append(run, {
         eventType: EventType.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
         upsertWorkflowSearchAttributesEventAttributes: {

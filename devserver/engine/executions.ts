@@ -18,6 +18,7 @@ import {
 import type { Header, Memo, ParentRef, Payloads, RunState, SearchAttributes } from './model.js';
 import { duration, durationMs } from './values.js';
 import { releaseDeferredQueries } from './queries.js';
+import { checkSearchAttributes, tagSearchAttributes } from './search-attributes.js';
 import { refuseUnsupportedStartFields } from './unsupported.js';
 import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun, type NextRunPlan } from './workflow-retry.js';
 
@@ -100,7 +101,7 @@ export function createRun(engine: Engine, spec: NewRun): Run {
     executionAt: now + delayMs,
     startRequestId: spec.requestId || undefined,
     memo: { ...(spec.memo?.fields ?? {}) },
-    searchAttributes: { ...(spec.searchAttributes?.indexedFields ?? {}) },
+    searchAttributes: tagSearchAttributes(engine, spec.searchAttributes?.indexedFields),
     parent: spec.parent,
     root: spec.root ?? { workflowId: spec.workflowId, runId },
     runTimeoutMs,
@@ -133,7 +134,7 @@ export function createRun(engine: Engine, spec: NewRun): Run {
       input: spec.input,
       header: spec.header,
       memo: spec.memo,
-      searchAttributes: spec.searchAttributes,
+      searchAttributes: spec.searchAttributes ? { indexedFields: { ...state.searchAttributes } } : undefined,
       identity: spec.identity,
       workflowExecutionTimeout: duration(executionTimeoutMs),
       workflowRunTimeout: duration(runTimeoutMs),
@@ -248,6 +249,7 @@ export function startWorkflow(
 ): StartOutcome {
   const namespace = ensureNamespace(engine, request.namespace);
   const spec = startRequestToRun(namespace, request);
+  checkSearchAttributes(engine, request.searchAttributes?.indexedFields);
   return engine.transaction(() => {
     if (request.requestId) {
       const earlier = engine.runs.get(engine.startRequests.get(`${namespace}/${request.requestId}`) ?? '');

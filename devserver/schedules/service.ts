@@ -19,6 +19,14 @@ import {
 } from './state.js';
 import { msToTimestamp, protoTimeToMs } from './time.js';
 import type { ScheduleDeps, ScheduleService } from './types.js';
+import { attributeValues, matchesFilter, parseQuery } from '../engine/visibility.js';
+
+/** What a ListSchedules query may name besides custom search attributes. */
+const SCHEDULE_QUERY_FIELDS: Record<string, string> = {
+  ScheduleId: 'Keyword',
+  TemporalSchedulePaused: 'Bool',
+  WorkflowType: 'Keyword',
+};
 
 type DescribeResponse = temporal.api.workflowservice.v1.IDescribeScheduleResponse;
 
@@ -250,10 +258,24 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
     },
 
     async ListSchedules(req) {
-      if (req.query)
-        throw invalidArgument('ListSchedules: query is not supported by the Lazarus devserver; list without a query');
+      // The real server lists schedules through visibility: ScheduleId, TemporalSchedulePaused, WorkflowType and
+      // the schedules' custom search attributes may be queried.
+      const fieldType = (field: string) =>
+        SCHEDULE_QUERY_FIELDS[field] ?? deps.searchAttributeType?.(field) ?? undefined;
+      const query = parseQuery(req.query, fieldType);
+      if (query.groupBy) throw invalidArgument('ListSchedules: GROUP BY is not supported');
+      const valuesOf = (entry: Entry) => (field: string) => {
+        if (field === 'ScheduleId') return [entry.state.scheduleId];
+        if (field === 'TemporalSchedulePaused') return [entry.state.schedule.state?.paused ?? false];
+        if (field === 'WorkflowType') {
+          const type = entry.state.schedule.action?.startWorkflow?.workflowType?.name;
+          return type ? [type] : [];
+        }
+        return attributeValues(entry.state.searchAttributes?.indexedFields?.[field], fieldType(field));
+      };
       const schedules = [...entries.values()]
         .filter((entry) => entry.state.namespace === req.namespace)
+        .filter((entry) => matchesFilter(query.filter, valuesOf(entry)))
         .sort((a, b) => a.state.scheduleId.localeCompare(b.state.scheduleId))
         .map((entry) => ({
           scheduleId: entry.state.scheduleId,

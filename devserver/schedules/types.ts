@@ -13,6 +13,8 @@ export interface ScheduleDeps {
   log: ScheduleLog;
   /** Current time; `Date.now` by default (tests pass a fake clock). */
   now?: () => number;
+  /** The type of a registered custom search attribute (for ListSchedules queries); none when absent. */
+  searchAttributeType?: (name: string) => string | undefined;
 }
 
 export interface ScheduleLog {

@@ -1,0 +1,61 @@
+// The OperatorService RPCs the devserver implements (on the same port as the WorkflowService, as the real server):
+// custom search attributes added, listed and removed. The registry is in memory: a restarted server knows the
+// attributes of its `--search-attribute` flags again, not those added at run time.
+import type { temporal } from '@temporalio/proto';
+import { invalidArgument, notFound } from './errors.js';
+import type { Engine } from './engine/engine.js';
+import { ensureNamespace } from './engine/executions.js';
+import type { P } from './engine/model.js';
+import {
+  INDEXED_VALUE_TYPES,
+  PREDEFINED_SEARCH_ATTRIBUTES,
+  SYSTEM_SEARCH_ATTRIBUTES,
+} from './engine/search-attributes.js';
+import type { Handler } from './workflow-service.js';
+
+const typeName = (value: number) => Object.entries(INDEXED_VALUE_TYPES).find(([, v]) => v === value)?.[0];
+const typeMap = (entries: Iterable<[string, string]>) =>
+  Object.fromEntries([...entries].map(([name, type]) => [name, INDEXED_VALUE_TYPES[type] ?? 0]));
+
+export function operatorServiceHandlers(engine: Engine): Record<string, Handler> {
+  const reserved = (name: string) => name in SYSTEM_SEARCH_ATTRIBUTES || name in PREDEFINED_SEARCH_ATTRIBUTES;
+  return {
+    /** Registers custom attributes; adding one that exists with the same type is a no-op, as on the real server. */
+    AddSearchAttributes: (request: P<temporal.api.operatorservice.v1.IAddSearchAttributesRequest>) => {
+      ensureNamespace(engine, request.namespace);
+      const wanted = Object.entries(request.searchAttributes ?? {});
+      if (wanted.length === 0) throw invalidArgument('SearchAttributes are not set on request.');
+      for (const [name, value] of wanted) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+          throw invalidArgument(`Search attribute name ${JSON.stringify(name)} is not valid.`);
+        if (reserved(name)) throw invalidArgument(`Search attribute ${name} is reserved by system.`);
+        const type = typeName(Number(value));
+        if (!type) throw invalidArgument(`Unknown search attribute type: ${String(value)}.`);
+        const existing = engine.searchAttributeTypes.get(name);
+        if (existing && existing !== type)
+          throw invalidArgument(`Search attribute ${name} already exists with type ${existing}.`);
+      }
+      for (const [name, value] of wanted) engine.searchAttributeTypes.set(name, typeName(Number(value))!);
+      return {};
+    },
+    ListSearchAttributes: (request: P<temporal.api.operatorservice.v1.IListSearchAttributesRequest>) => {
+      ensureNamespace(engine, request.namespace);
+      return {
+        customAttributes: typeMap(engine.searchAttributeTypes),
+        systemAttributes: typeMap(Object.entries({ ...SYSTEM_SEARCH_ATTRIBUTES, ...PREDEFINED_SEARCH_ATTRIBUTES })),
+        storageSchema: {},
+      };
+    },
+    RemoveSearchAttributes: (request: P<temporal.api.operatorservice.v1.IRemoveSearchAttributesRequest>) => {
+      ensureNamespace(engine, request.namespace);
+      const names = (request.searchAttributes ?? []).filter((n): n is string => typeof n === 'string');
+      if (names.length === 0) throw invalidArgument('SearchAttributes are not set on request.');
+      for (const name of names) {
+        if (reserved(name)) throw invalidArgument(`Unable to remove non-custom search attribute: ${name}.`);
+        if (!engine.searchAttributeTypes.has(name)) throw notFound(`Search attribute ${name} doesn't exist.`);
+      }
+      for (const name of names) engine.searchAttributeTypes.delete(name);
+      return {};
+    },
+  };
+}
