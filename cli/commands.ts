@@ -8,6 +8,7 @@ import { CliError, EXIT } from './errors.js';
 import { age, duration, fields, reportText, stepTrail, table } from './render.js';
 import { resolveSettings } from './settings.js';
 import { failoverId, failoverPath, FAILOVER_ID_HINT, groupOfHost, ID_FORMS } from './targets.js';
+import { addMonitoringCommands } from './monitoring-commands.js';
 import { exitCodeOf, watchFailover, type RunView } from './watch.js';
 
 /** Where the CLI writes and what it reads from its environment (injectable for tests). */
@@ -22,6 +23,13 @@ interface GlobalOptions {
   token?: string;
   json?: boolean;
 }
+
+/** What every action needs: the API client for the global options, and `print` (JSON or the text for people). */
+export type CommandContext = (command: Command) => {
+  client: ApiClient;
+  options: GlobalOptions;
+  print: (answer: unknown, text: () => string) => void;
+};
 
 const ID_ARGUMENT = `the failover: ${ID_FORMS}`;
 
@@ -49,7 +57,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .addHelpText('after', EXIT_CODES_HELP);
 
   let exitCode: number = EXIT.ok;
-  const context = (command: Command) => {
+  const context: CommandContext = (command: Command) => {
     const options = command.optsWithGlobals<GlobalOptions>();
     const client = new ApiClient(resolveSettings({ url: options.url, token: options.token }, io.env));
     const print = (answer: unknown, text: () => string) => out(options.json ? JSON.stringify(answer, null, 2) : text());
@@ -191,42 +199,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (!run.report) exitCode = EXIT.notSucceeded;
     });
 
-  query
-    .command('notification')
-    .alias('notifications')
-    .description('notifications sent (and their deliveries), newest first')
-    .action(async (_opts, command: Command) => {
-      const { client, print } = context(command);
-      const answer = await client.get<Record<string, unknown>>('/v1/notifications', {
-        notFoundHint: 'this Lazarus API has no notifications route (/v1/notifications): upgrade it',
-      });
-      print(answer, () => anyText(answer));
-    });
-
-  query
-    .command('monitor')
-    .argument('<group>', 'the host group')
-    .description("a host group's monitor: whether it runs, what it watches, each host's observed state")
-    .action(async (group: string, _opts, command: Command) => {
-      const { client, print } = context(command);
-      const answer = await client.get<Record<string, unknown>>(`/v1/groups/${encodeURIComponent(group)}/monitor`, {
-        notFoundHint: 'host groups are listed by `lazarus query host` (GROUP column)',
-      });
-      print(answer, () => anyText(answer));
-    });
-
-  query
-    .command('detections')
-    .argument('<group>', 'the host group')
-    .description('what the monitor of a host group detected (host failures, flaps) and what it did')
-    .action(async (group: string, _opts, command: Command) => {
-      const { client, print } = context(command);
-      const answer = await client.get<Record<string, unknown>>(`/v1/groups/${encodeURIComponent(group)}/detections`, {
-        notFoundHint: 'host groups are listed by `lazarus query host` (GROUP column)',
-      });
-      print(answer, () => anyText(answer));
-    });
-
   program
     .command('failover')
     .argument('<host>', 'the failed host (a managed system)')
@@ -314,28 +286,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       });
   }
 
-  program
-    .command('maintenance')
-    .description('put a host into maintenance (the monitor leaves it alone) or take it out')
-    .argument('<on|off>', 'on or off')
-    .argument('<host>', 'the host')
-    .option('--group <group>', 'its host group, when the host name is in more than one')
-    .option('--note <text>', 'why')
-    .action(async (state: string, host: string, opts: { group?: string; note?: string }, command: Command) => {
-      if (state !== 'on' && state !== 'off')
-        throw new CliError(`maintenance takes on or off, not ${state}`, EXIT.usage, 'lazarus maintenance on dc1-s01');
-      const { client, print } = context(command);
-      const group = await groupOfHost(client, host, opts.group);
-      const answer = await client.request<Record<string, unknown>>(
-        state === 'on' ? 'PUT' : 'DELETE',
-        `/v1/hosts/${encodeURIComponent(host)}/maintenance?group=${encodeURIComponent(group)}`,
-        {
-          ...(state === 'on' ? { body: { ...(opts.note ? { reason: opts.note } : {}) } } : {}),
-          notFoundHint: 'hosts are listed by `lazarus query host`',
-        },
-      );
-      print(answer, () => `${host}: maintenance ${state}`);
-    });
+  addMonitoringCommands(program, query, context);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -476,27 +427,6 @@ function progressText(id: string, progress: FailoverProgress): string {
       progress.lpars.map((l) => [l.lpar, l.priority, l.destination, l.step, stepTrail(l), l.error]),
     ),
   ].join('\n');
-}
-
-/** Any JSON answer for people: each list of objects a table, everything else field by field. */
-export function anyText(answer: Record<string, unknown>): string {
-  const parts: string[] = [];
-  const scalars: Array<[string, unknown]> = [];
-  for (const [key, value] of Object.entries(answer)) {
-    if (Array.isArray(value) && value.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) {
-      const rows = value as Array<Record<string, unknown>>;
-      const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 9);
-      parts.push(
-        rows.length === 0
-          ? `${key}: none`
-          : `${key}:\n${table(
-              columns.map((c) => c.toUpperCase()),
-              rows.map((r) => columns.map((c) => r[c])),
-            )}`,
-      );
-    } else scalars.push([key, value]);
-  }
-  return [...(scalars.length > 0 ? [fields(scalars)] : []), ...parts].join('\n');
 }
 
 async function watch(

@@ -146,3 +146,24 @@ function dryRunText(title: string, report: FailoverReport): string {
     );
   return lines.join('\n');
 }
+
+/** Any JSON answer for people: each list of objects a table, everything else field by field. */
+export function anyText(answer: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const scalars: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(answer)) {
+    if (Array.isArray(value) && value.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v))) {
+      const rows = value as Array<Record<string, unknown>>;
+      const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 9);
+      parts.push(
+        rows.length === 0
+          ? `${key}: none`
+          : `${key}:\n${table(
+              columns.map((c) => c.toUpperCase()),
+              rows.map((r) => columns.map((c) => r[c])),
+            )}`,
+      );
+    } else scalars.push([key, value]);
+  }
+  return [...(scalars.length > 0 ? [fields(scalars)] : []), ...parts].join('\n');
+}

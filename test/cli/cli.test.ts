@@ -172,4 +172,32 @@ describe('lazarus CLI (subprocess, HTTP API, simulated fleet)', () => {
     assert.equal(again.code, 6, 'nothing to approve any more');
     assert.match(again.stderr, /failover\/dc1-prod\/dc1-s02 is completed/);
   });
+
+  it('puts a host into maintenance and reads monitoring and notifications', { timeout: 120_000 }, async () => {
+    const noNote = await cli(['maintenance', 'on', 'dc1-s03']);
+    assert.equal(noNote.code, 2, noNote.stderr);
+    assert.match(noNote.stderr, /--note/);
+    const on = await cli(['maintenance', 'on', 'dc1-s03', '--note', 'DIMM swap']);
+    expectOk(on, 'maintenance on');
+    assert.match(on.stdout, /^dc1-s03: in maintenance since \S+ \(DIMM swap, by /);
+    expectOk(await cli(['maintenance', 'off', 'dc1-s03']), 'maintenance off');
+    const offAgain = await cli(['maintenance', 'off', 'dc1-s03']);
+    assert.equal(offAgain.code, 5, offAgain.stderr);
+    assert.match(offAgain.stderr, /host dc1-s03 is not in maintenance/);
+    const detections = await cli(['query', 'detections', 'dc1-prod', '--json']);
+    expectOk(detections, 'query detections');
+    assert.ok(Array.isArray((JSON.parse(detections.stdout) as { detections: unknown[] }).detections));
+    const unknownGroup = await cli(['query', 'monitor', 'dc9-nope']);
+    assert.equal(unknownGroup.code, 5, unknownGroup.stderr);
+    assert.match(unknownGroup.stderr, /dc9-nope/);
+    const notifications = await cli(['query', 'notification', '--json', '--limit', '100']);
+    expectOk(notifications, 'query notification');
+    const kinds = (JSON.parse(notifications.stdout) as { notifications: Array<{ kind: string }> }).notifications.map(
+      (n) => n.kind,
+    );
+    assert.ok(kinds.includes('failover-finished'), `the failovers above raised notifications: ${kinds.join(', ')}`);
+    const table = await cli(['query', 'notification']);
+    expectOk(table, 'query notification (table)');
+    assert.match(table.stdout, /failover-finished/);
+  });
 });
