@@ -42,6 +42,12 @@ class ReadDeadline extends Error {}
 
 export function createObservationActivities(deps: ObservationDependencies) {
   const readTimeoutMs = deps.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+  /**
+   * Reads still running, by device and command. A read that outlives its deadline (a blackholed HMC holds the connect
+   * for the pool's connect timeout, 15 s) is joined by the next observations instead of started again, so a dead
+   * device costs one pending read, not one per interval piling up in its pool.
+   */
+  const inFlight = new Map<string, Promise<unknown>>();
 
   /** Runs one read under the deadline; a failure comes back as a value. */
   async function bounded<T>(device: string, what: string, read: () => Promise<T>): Promise<T | ReadFailure> {
@@ -49,9 +55,15 @@ export function createObservationActivities(deps: ObservationDependencies) {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ReadDeadline()), readTimeoutMs);
     });
-    const attempt = read();
-    // The abandoned read still ends on its own (the pool's connect and command timeouts); nobody awaits it.
-    attempt.catch(() => undefined);
+    const key = `${device}\u0000${what}`;
+    let attempt = inFlight.get(key) as Promise<T> | undefined;
+    if (!attempt) {
+      const started = read();
+      attempt = started;
+      inFlight.set(key, started);
+      // The abandoned read still ends on its own (the pool's connect and command timeouts); nobody else awaits it.
+      started.catch(() => undefined).finally(() => inFlight.delete(key));
+    }
     try {
       return await Promise.race([attempt, deadline]);
     } catch (err) {

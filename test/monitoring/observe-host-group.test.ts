@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { DeviceRegistry } from '../../activities/devices.js';
 import { createObservationActivities } from '../../activities/monitoring/observe-host-group.js';
+import type { LazarusConfig } from '../../domain/config/index.js';
 import type { HostObservation } from '../../domain/monitoring/contracts.js';
 import { type SimulatedFleet, startSimulatedFleet } from '../../simulators/index.js';
 import { configForSimulatedFleet } from '../support/simulated-lazarus.js';
@@ -191,5 +192,56 @@ describe('observeHostGroup', () => {
       assert.equal(err.nonRetryable, true);
       return true;
     });
+  });
+});
+
+describe('observeHostGroup with a device that never answers (fakes)', () => {
+  it('joins the read still pending from the last observation instead of piling up new ones', async () => {
+    let hmcReads = 0;
+    const silent = {
+      device: 'hmc-a',
+      systemStates: () => {
+        hmcReads++;
+        return new Promise<Map<string, string>>(() => undefined);
+      },
+    };
+    const healthy = {
+      device: 'hmc-b',
+      systemStates: async () =>
+        new Map([
+          ['h1', 'Operating'],
+          ['h2', 'Operating'],
+        ]),
+      listPartitions: async () => [{ name: 'v1', env: 'vioserver', state: 'Running' }],
+    };
+    const storage = {
+      device: 'svc',
+      listHosts: async () => [
+        { id: 0, name: 'h1', portCount: 2, status: 'online' },
+        { id: 1, name: 'h2', portCount: 2, status: 'offline' },
+      ],
+    };
+    const devices = {
+      hmc: (name: string) => (name === 'hmc-a' ? silent : healthy),
+      storageSystem: () => storage,
+    } as unknown as DeviceRegistry;
+    const config = {
+      hostGroups: [{ name: 'g', hmcs: ['hmc-a', 'hmc-b'], storage: 'svc', hosts: ['h1', 'h2'] }],
+    } as unknown as LazarusConfig;
+    const { observeHostGroup } = createObservationActivities({ config, devices, readTimeoutMs: 50 });
+    for (let i = 0; i < 3; i++) {
+      const observation = await observeHostGroup({ group: 'g' });
+      const [h1, h2] = observation.hosts;
+      assert.deepEqual(h1!.hmcs[0], {
+        hmc: 'hmc-a',
+        reachable: false,
+        error: 'hmc-a: no answer to lssyscfg -r sys within 50 ms',
+        errorClass: 'transient',
+      });
+      assert.deepEqual(h1!.hmcs[1], { hmc: 'hmc-b', reachable: true, state: 'Operating' });
+      assert.deepEqual(h1!.vios, [{ name: 'v1', state: 'Running' }]);
+      assert.deepEqual(h2!.storagePorts, { storage: 'svc', reachable: true, status: 'offline', loggedIn: 0, total: 2 });
+    }
+    assert.equal(hmcReads, 1, 'one pending read of the silent HMC, joined by the later observations');
   });
 });
