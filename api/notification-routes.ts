@@ -85,7 +85,8 @@ const notificationView = z
     message: z.string(),
     raisedAt: z.string(),
     workflowId: z.string().optional(),
-    subject: z.string().optional(),
+    subject: z.string().optional().openapi({ description: 'what it is about, e.g. dc1-prod/dc1-s01' }),
+    key: z.string().optional().openapi({ description: "the raiser's dedupe key, when the message varies" }),
     routed: z.boolean().openapi({ description: 'false until the dispatcher has routed it to the channels' }),
     deliveries: z.array(deliveryView),
   })

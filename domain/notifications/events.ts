@@ -9,9 +9,9 @@ export type NotificationSeverity = (typeof NOTIFICATION_SEVERITIES)[number];
 /**
  * Every event kind Lazarus raises, the names a channel's `events:` filter accepts. Failover: started, approval
  * needed (advisory), fence failed, RTO exceeded, finished, stopped. Inventory: discovery failed, capacity shortfall.
- * Host monitoring: host failed / suspect / flapping / quarantined, an HMC unreachable, the HMC pair lost, a failover
- * the monitor did not start. VM and application health: heartbeat lost, VM restarted, restart failed, application
- * failed. `notification-summary` is what the rate limit sends in place of the events it held back.
+ * Host monitoring: host failed / suspect / flapping / quarantined, an HMC unreachable, the HMC pair lost, the storage
+ * system unreachable, observations failing, a failover the monitor did not start. VM and application health:
+ * heartbeat lost, VM restarted, restart failed, the hourly restart limit reached, application failed. `notification-summary` is what the rate limit sends in place of the events it held back.
  */
 export const NOTIFICATION_EVENTS = [
   'failover-started',
@@ -28,10 +28,13 @@ export const NOTIFICATION_EVENTS = [
   'host-quarantined',
   'hmc-unreachable',
   'hmc-pair-lost',
+  'storage-unreachable',
+  'monitor-observation-failed',
   'failover-not-started',
   'vm-heartbeat-lost',
   'vm-restarted',
   'vm-restart-failed',
+  'vm-restart-limit',
   'app-failed',
   'notification-summary',
 ] as const;
