@@ -277,7 +277,7 @@ function controlActivities(ctx: FailoverContext) {
 
 function hmcActivities(ctx: FailoverContext) {
   return {
-    /** `chsysstate -r lpar -o shutdown --immed` of the VM on `host`. Already Not Activated (or shutting down) is success. */
+    /** `chsysstate -r lpar -o shutdown --immed` of the VM on `host`; Not Activated or Shutting Down is success. */
     async vmShutdownImmediate(input: { group: string; host: string; vm: string }): Promise<string> {
       return whileHeartbeating(
         async () => (await deviceCall(() => ctx.hmc(input.group).shutdownPartition(input.host, input.vm))).detail,

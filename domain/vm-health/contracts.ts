@@ -92,6 +92,7 @@ export const VM_RESTART_OUTCOMES = [
   'limit-reached',
   'alert-only',
   'host-not-operating',
+  'left-off',
   'recovered',
 ] as const;
 export type VmRestartOutcome = (typeof VM_RESTART_OUTCOMES)[number];

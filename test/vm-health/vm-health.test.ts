@@ -39,7 +39,10 @@ function withHealthConfig(yaml: string): string {
     '    - { name: prod-agents, token: env:LAZARUS_TEST_AGENT_GROUP, group: dc1-prod }',
     '',
   ].join('\n');
-  return `${yaml.replace('pollInterval: 2s', 'pollInterval: 200ms').replace('policies:\n', `policies:\n${policies}`)}\n${agents}`;
+  const edited = yaml
+    .replace('pollInterval: 2s', 'pollInterval: 200ms')
+    .replace('policies:\n', `policies:\n${policies}`);
+  return `${edited}\n${agents}`;
 }
 
 /**
@@ -335,6 +338,37 @@ describe('VM and application health (agents, monitor, restarts on the simulated 
     );
     assert.deepEqual(commandsFor(vm), []);
     assert.deepEqual(await restarts(vm), []);
+  });
+
+  it('leaves alone a VM whose host is not Operating (the failover owns it), or shut down by its owner', async () => {
+    const onFailedHost = 'dc1-web04';
+    const shutDown = 'dc1-web02';
+    const silentAgents = [agent(onFailedHost), agent(shutDown)];
+    for (const silent of silentAgents)
+      await eventually(`a first heartbeat of ${silent.vm}`, async () => (silent.posted > 0 ? true : undefined), 20_000);
+    const fault = await lazarus.control<{ id: string }>('POST', '/faults', { kind: 'host-error', target: 'dc1-s04' });
+    silentAgents[0]!.hang();
+    await lazarus.devices.hmc('hmc-dc1').shutdownPartition('dc1-s02', shutDown);
+    for (const [vm, outcome] of [
+      [onFailedHost, 'host-not-operating'],
+      [shutDown, 'left-off'],
+    ] as const) {
+      const notice = await eventually(
+        `an alert about ${vm}`,
+        async () => (await notifications(vm)).find((n) => n.kind === 'vm-heartbeat-lost'),
+        60_000,
+        200,
+      );
+      assert.match(notice.message, outcome === 'left-off' ? /left off/ : /the host failover owns it/);
+      assert.deepEqual(await restarts(vm), [], `${vm}: nothing admitted (${outcome})`);
+    }
+    assert.deepEqual(commandsFor(onFailedHost), []);
+    assert.deepEqual(
+      commandsFor(shutDown).filter((c) => !c.includes('-o shutdown --immed')),
+      [],
+      'only the shutdown its owner asked for',
+    );
+    await lazarus.control('DELETE', `/faults/${fault.id}`);
   });
 
   it('the reference agent script posts a heartbeat with its application checks', async () => {

@@ -90,7 +90,8 @@ async function alertOnly(group: string, candidate: HealthCandidate): Promise<voi
     message:
       reason.kind === 'heartbeat-lost'
         ? `${candidate.vm} (${group}): no heartbeat since ${reason.lastHeartbeatAt}; its policy is alert only`
-        : `${candidate.vm} (${group}): ${reason.app} failed ${reason.failures} times in a row; its policy is alert only`,
+        : `${candidate.vm} (${group}): ${reason.app} failed ${reason.failures} times in a row; ` +
+          'its policy is alert only',
     workflowId: workflowInfo().workflowId,
   });
 }

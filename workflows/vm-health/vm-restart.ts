@@ -1,7 +1,8 @@
 // Restart of one VM whose agent went silent or whose application kept failing (`vm-restart/<group>/<vm>`), read top
 // to bottom as a runbook:
 //   1. recheck — a heartbeat since, or the application recovered: nothing to do;
-//   2. locate — where the HMC shows the VM now; a host that is not Operating belongs to the host failover: alert only;
+//   2. locate — where the HMC shows the VM now; a host that is not Operating belongs to the host failover, and an LPAR
+//      shut down cleanly (Not Activated) is the owner's intent: alert only;
 //   3. admit — the VM's restart limit per hour: beyond it, alert only;
 //   4. in place — shutdown --immed, Not Activated confirmed by the HMC, activate with its profile, Running, and a
 //      heartbeat within `bootTimeout`;
@@ -80,13 +81,20 @@ export async function vmRestart(input: VmRestartInput): Promise<VmRestartReport>
       'host-not-operating',
       `${vm} is on ${source.host}, which is ${source.state}: the host failover owns it, Lazarus does not restart it`,
     );
+  // Shut down cleanly (by its owner, or the OS itself): the owner's intent, as a failover treats it.
+  if (located.lparState === 'Not Activated')
+    return run.finish(
+      'left-off',
+      `${vm} is Not Activated on ${source.host}: left off (start it, or stop its agent, to end this alert)`,
+    );
 
   const admission = await control.vmAdmitRestart({ group, vm, reason: input.reason, limit: policy.restartLimit });
   if (admission.status === 'recovered') return run.finish('recovered', admission.detail, { silent: true });
   if (admission.status === 'limit-reached')
     return run.finish(
       'limit-reached',
-      `${vm}: ${admission.restartsLastHour} restarts in the last hour reach its limit (${policy.restartLimit}); no action`,
+      `${vm}: ${admission.restartsLastHour} restarts in the last hour reach its limit ` +
+        `(${policy.restartLimit}); no action`,
     );
   await run.notify('warning', run.reasonKind(), `${run.why()}; restarting it in place on ${source.host}`);
   await control.vmClearAppFailures({ vm });
@@ -173,17 +181,21 @@ export async function vmRestart(input: VmRestartInput): Promise<VmRestartReport>
   }
 }
 
+const names = (hosts: Array<{ host: string }>) => hosts.map((h) => h.host).join(', ');
+
 /** The host the VM is on (the one active there, else the only one defining it) and its profile, or the problem. */
 function locate(
   evidence: VmEvidence,
-): { source: { host: string; state: string }; profile: string } | { problem: string; outcome: VmRestartOutcome } {
+):
+  | { source: { host: string; state: string }; profile: string; lparState: string }
+  | { problem: string; outcome: VmRestartOutcome } {
   const defined = evidence.hosts.filter((h) => h.partition);
   const unreadable = evidence.hosts.filter((h) => h.error);
   const active = defined.filter((h) => h.partition!.state !== 'Not Activated');
   if (active.length > 1)
     return {
       outcome: 'blocked',
-      problem: `active on ${active.map((h) => `${h.host} (${h.partition!.state})`).join(' and ')}: an operator must look`,
+      problem: `active on ${active.map((h) => `${h.host} (${h.partition!.state})`).join(' and ')}: look first`,
     };
   const here = active[0] ?? (defined.length === 1 ? defined[0] : undefined);
   if (!here)
@@ -192,11 +204,15 @@ function locate(
       problem:
         defined.length > 1
           ? `defined on ${defined.map((h) => h.host).join(' and ')}, active on none: an operator must choose`
-          : `defined on no host the HMC can list${unreadable.length ? ` (${unreadable.map((h) => h.host).join(', ')} unreadable)` : ''}`,
+          : `defined on no host the HMC can list${unreadable.length ? ` (${names(unreadable)} unreadable)` : ''}`,
     };
   if (!here.partition!.profile)
     return { outcome: 'failed', problem: `${here.host} shows no current profile to activate it with` };
-  return { source: { host: here.host, state: here.state }, profile: here.partition!.profile };
+  return {
+    source: { host: here.host, state: here.state },
+    profile: here.partition!.profile,
+    lparState: here.partition!.state,
+  };
 }
 
 /** The run's journal: every step with its host, time and result; the only writer of the report. */
@@ -270,5 +286,6 @@ const NOTICES: Record<VmRestartOutcome, { severity: 'info' | 'warning' | 'critic
   'limit-reached': { severity: 'critical', kind: 'vm-restart-limit' },
   'alert-only': { severity: 'warning' },
   'host-not-operating': { severity: 'warning' },
+  'left-off': { severity: 'warning' },
   recovered: undefined,
 };
