@@ -62,6 +62,23 @@ describe('notifications end to end (devserver, workers, simulated fleet, API)', 
     await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
   });
 
+  it('documents the notification routes and keeps them behind the token', async () => {
+    const document = (await (await fetch(`${lazarus.apiUrl}/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const [path, method] of [
+      ['/v1/notifications', 'get'],
+      ['/v1/notifications/dead-letters', 'get'],
+      ['/v1/notifications/dead-letters/{id}/retry', 'post'],
+    ] as const)
+      assert.ok(document.paths[path]?.[method], `${method} ${path} is in the OpenAPI document`);
+    assert.equal((await fetch(`${lazarus.apiUrl}/v1/notifications`)).status, 401);
+    assert.equal(
+      (await fetch(`${lazarus.apiUrl}/v1/notifications/dead-letters/1/retry`, { method: 'POST' })).status,
+      401,
+    );
+  });
+
   it('delivers an advisory failover’s approval request by webhook and e-mail', { timeout: 180_000 }, async () => {
     await lazarus.control('POST', '/faults', { kind: 'host-error', target: 'dc1-s02' });
     const started = await lazarus.api('POST', '/v1/failovers', {
