@@ -129,6 +129,14 @@ for (const [backend, open] of backends) {
         page.map((n) => n.kind),
         ['host-failed', 'host-failed'],
       );
+
+      // A dispatcher that dies while sending leaves its lease: the delivery is handed out again once it runs out.
+      await outbox.recordAttempt(retried!.id, { at: at(60_000), ok: true, result: 'HTTP 200 OK' }, { status: 'sent' });
+      const [crashed] = await outbox.claimDue(at(60_000), at(70_000), 10);
+      assert.equal(crashed?.notification.id, summaryId);
+      assert.deepEqual(await outbox.claimDue(at(69_999), at(80_000), 10), []);
+      const [resumed] = await outbox.claimDue(at(70_000), at(80_000), 10);
+      assert.deepEqual([resumed?.id, resumed?.attempts], [crashed?.id, 0]);
     });
   });
 }
