@@ -25,11 +25,20 @@ export const faultRequestSchema = z
     message: z.string().min(1).optional(),
     /** device-unreachable only: `refuse` (default) resets connections; `blackhole` leaves them silent, as a lost network does. */
     mode: z.enum(['refuse', 'blackhole']).optional(),
+    /**
+     * host-error only: `keep` (default) — the partitions keep running unseen (the split-brain case); `lost` — the
+     * platform crashed: every partition stops (the FC ports log out) while the system shows Error.
+     */
+    partitions: z.enum(['keep', 'lost']).optional(),
   })
   .strict()
   .refine((f) => f.mode === undefined || f.kind === 'device-unreachable', {
     path: ['mode'],
     message: 'only device-unreachable takes a mode',
+  })
+  .refine((f) => f.partitions === undefined || f.kind === 'host-error', {
+    path: ['partitions'],
+    message: 'only host-error takes partitions',
   });
 
 export type FaultRequest = z.infer<typeof faultRequestSchema>;
@@ -71,7 +80,8 @@ export class FaultRegistry {
     const cause = `control: fault ${fault.kind} on ${fault.target}`;
     const physics = this.physics();
     if (fault.kind === 'host-power-loss') physics.losePower(this.system(fault.target), cause);
-    if (fault.kind === 'host-error') physics.enterError(this.system(fault.target), cause);
+    if (fault.kind === 'host-error')
+      physics.enterError(this.system(fault.target), cause, { partitionsLost: fault.partitions === 'lost' });
     if (fault.kind === 'replication-link-down')
       for (const group of this.groups(fault.target)) physics.disconnectReplication(group, cause);
     if (fault.kind === 'device-unreachable') for (const listener of this.reachabilityListeners) listener(fault.target);

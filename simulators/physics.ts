@@ -216,14 +216,28 @@ export class Physics {
    * Fault: the system enters Error. Its partitions keep running (or not) unseen: the HMC lists them as Not Available
    * (IBM HMC help, partition states) until the system leaves Error, then shows their real state again.
    */
-  enterError(system: ManagedSystem, cause: string): void {
+  enterError(system: ManagedSystem, cause: string, options: { partitionsLost?: boolean } = {}): void {
     if (system.state !== 'Error') recordActiveAtFailure(system);
     system.state = 'Error';
+    // A crash of the platform (checkstop, hypervisor terminated): the server stays powered but nothing runs on it,
+    // so its VIOS release the FC ports. The HMC still shows the partitions Not Available.
+    if (options.partitionsLost) this.killPartitions(system);
     this.model.changed(cause);
   }
 
+  /**
+   * The system leaves Error. After a crash that stopped every partition (host-error with partitions lost) it has been
+   * restarted: its VIOS come up (they are auto-start partitions), its client LPARs stay Not Activated.
+   */
   leaveError(system: ManagedSystem, cause: string): void {
-    if (system.state === 'Error') system.state = system.powered ? 'Operating' : 'Power Off';
+    if (system.state === 'Error') {
+      system.state = system.powered ? 'Operating' : 'Power Off';
+      const viosDown = !system.partitions.some((p) => p.vios && isActive(system, p));
+      if (system.powered && viosDown) {
+        bumpEpoch(system);
+        this.bootVioses(system);
+      }
+    }
     this.model.changed(cause);
   }
 

@@ -124,6 +124,20 @@ describe('observeHostGroup', () => {
     );
   });
 
+  it('a crashed platform (Error, partitions lost): the HMCs say Error and every port is logged out', async () => {
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s02', partitions: 'lost' });
+    const reading = await host('dc1-s02');
+    assert.deepEqual(
+      reading.hmcs.map((h) => h.state),
+      ['Error', 'Error'],
+    );
+    assert.deepEqual(
+      [reading.storagePorts.status, reading.storagePorts.loggedIn, reading.storagePorts.total],
+      ['offline', 0, 4],
+    );
+    assert.ok(reading.vios?.every((v) => v.state !== 'Running'));
+  });
+
   for (const mode of ['refuse', 'blackhole'] as const) {
     it(`one HMC unreachable (${mode}): it is marked unreachable with its error, the other HMC is read`, async () => {
       await control('POST', '/faults', { kind: 'device-unreachable', target: 'hmc-dc1', mode });

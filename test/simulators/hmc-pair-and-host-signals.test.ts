@@ -108,6 +108,38 @@ describe('two HMCs per system, lost HMC connections, FC port status, recover-hos
     assert.match(await hostRow(fleet, 'dc1-s04'), /:online:/);
   });
 
+  it('host-error with partitions lost: a crashed platform shows Error, runs nothing, its ports log out', async () => {
+    const id = await inject(fleet, { kind: 'host-error', target: 'dc1-s03', partitions: 'lost' });
+    assert.equal(await systemState(fleet, 'hmc-dc1', 'dc1-s03'), 'Error');
+    assert.equal(
+      (await exec(fleet, 'hmc-dc1b', 'lssyscfg -r lpar -m dc1-s03 --filter lpar_names=dc1-db03 -F state')).stdout,
+      'Not Available\n',
+    );
+    assert.ok(fleet.model.system('dc1-s03')!.partitions.every((p) => p.state === 'Not Activated'));
+    assert.match(await hostRow(fleet, 'dc1-s03'), /:offline:/);
+    assert.equal((await control(fleet, 'DELETE', `/faults/${id}`)).status, 200);
+    assert.equal(await systemState(fleet, 'hmc-dc1', 'dc1-s03'), 'Operating');
+    assert.equal(
+      (
+        await exec(
+          fleet,
+          'hmc-dc1',
+          'lssyscfg -r lpar -m dc1-s03 -F name,state --filter lpar_names=dc1-s03-vios1,dc1-db03',
+        )
+      ).stdout,
+      'dc1-s03-vios1,Running\ndc1-db03,Not Activated\n',
+      'restarted after the crash: the VIOS come up, the client LPARs stay down',
+    );
+    assert.match(await hostRow(fleet, 'dc1-s03'), /:online:/);
+    const wrongKind = await control<{ error: string }>(fleet, 'POST', '/faults', {
+      kind: 'host-power-loss',
+      target: 'dc1-s03',
+      partitions: 'lost',
+    });
+    assert.equal(wrongKind.status, 400);
+    assert.match(wrongKind.body.error, /^partitions: only host-error takes partitions/);
+  });
+
   it('recover-host: a powered-off, power-lost or Error host comes back Operating with its VIOS and ports', async () => {
     await inject(fleet, { kind: 'host-power-loss', target: 'dc1-s01' });
     await inject(fleet, { kind: 'host-error', target: 'dc1-s02' });
