@@ -82,6 +82,18 @@ describe('HMC pair client', () => {
     assert.equal(partition.state, 'Not Activated');
   });
 
+  it(
+    'asks the other HMC when the preferred one is blackholed (its connect times out)',
+    { timeout: 60_000 },
+    async () => {
+      await control('POST', '/faults', { kind: 'device-unreachable', target: 'hmc-dc1', mode: 'blackhole' });
+      assert.equal(await pair.systemState('dc1-s03'), 'Operating');
+      assert.equal(pair.answeredBy, 'hmc-dc1b');
+      assert.equal(pair.failovers, 1);
+      assert.match(lines[0]!, /^hmc-dc1 out of reach .*; asking hmc-dc1b: lssyscfg/);
+    },
+  );
+
   it("does not move a command the preferred HMC answered with an error: the HMC's answer stands", async () => {
     await assert.rejects(pair.systemState('no-such-system'), (err: DeviceError) => {
       assert.equal(err.device, 'hmc-dc1');
