@@ -33,6 +33,8 @@ export interface VmHealthMonitorInput {
   group: string;
   /** Carried over continue-as-new: the episode each VM was last acted on, and when (epoch ms). */
   handled?: Record<string, { episode: string; at: number }>;
+  /** Checks per run before continue-as-new (default CHECKS_PER_RUN; tests use a few). */
+  checksPerRun?: number;
 }
 
 export async function vmHealthMonitor(input: VmHealthMonitorInput): Promise<never> {
@@ -49,8 +51,8 @@ export async function vmHealthMonitor(input: VmHealthMonitorInput): Promise<neve
       if (candidate.policy.action === 'alert') await alertOnly(input.group, candidate);
       else await startRestart(input.group, candidate, health);
     }
-    if (check + 1 >= CHECKS_PER_RUN || workflowInfo().continueAsNewSuggested)
-      return continueAsNew<typeof vmHealthMonitor>({ group: input.group, handled });
+    if (check + 1 >= (input.checksPerRun ?? CHECKS_PER_RUN) || workflowInfo().continueAsNewSuggested)
+      return continueAsNew<typeof vmHealthMonitor>({ ...input, handled });
     await sleep(health.checkIntervalMs);
   }
 }
