@@ -20,6 +20,8 @@ const waitQuery = z.strictObject({
 const moveBody = z.strictObject({
   /** The backup site to move to. */
   to: z.string().min(1),
+  /** planned: the active site is up (clean stop, replication switched); unplanned: it is gone (fence, take over). */
+  mode: z.enum(['planned', 'unplanned']).default('planned'),
   /** Seconds an operating-system shutdown may take before the VM is stopped at once (default 600). */
   shutdownTimeout: z.number().int().min(1).max(3600).optional(),
 });
@@ -66,7 +68,7 @@ export function drRoutes(
   app.post('/v1/sites/:site/discover', run('discoverDrSite', 'discover'));
   app.post('/v1/sites/:site/verify', run('verifyDrSite', 'verify'));
 
-  // A planned move (ksysmgr move site from=A to=B): one per site at a time; 409 while one runs.
+  // A move (ksysmgr move site from=A to=B), planned or unplanned: one per site at a time; 409 while one runs.
   app.post(
     '/v1/sites/:site/move',
     asyncRoute(async (req, res) => {
@@ -76,7 +78,7 @@ export function drRoutes(
       if (body.to !== backup)
         throw new ApiError(400, 'invalid_request', `to: the backup site of ${site} is ${backup}, not ${body.to}`);
       try {
-        const handle = await options.client.workflow.start('moveDrSite', {
+        const handle = await options.client.workflow.start(body.mode === 'planned' ? 'moveDrSite' : 'failoverDrSite', {
           taskQueue: options.taskQueue,
           workflowId: `dr-move/${site}`,
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -84,14 +86,16 @@ export function drRoutes(
             {
               site,
               to: body.to,
-              ...(body.shutdownTimeout !== undefined ? { shutdownTimeoutMs: body.shutdownTimeout * 1000 } : {}),
+              ...(body.shutdownTimeout !== undefined && body.mode === 'planned'
+                ? { shutdownTimeoutMs: body.shutdownTimeout * 1000 }
+                : {}),
             },
           ],
         });
         res.status(202).json({
           workflowId: handle.workflowId,
           runId: handle.firstExecutionRunId,
-          message: `planned move of ${site} to ${body.to} started; GET /v1/sites/${site}/move for its report`,
+          message: `${body.mode} move of ${site} to ${body.to} started; GET /v1/sites/${site}/move for its report`,
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError)
@@ -235,6 +239,7 @@ const reasonSchema = z.object({ code: z.enum(DR_REASON_CODES), message: z.string
 const vmVerificationSchema = z.object({
   vm: z.string(),
   productionHost: z.string(),
+  productionState: z.string().optional(),
   backupHost: z.string().optional(),
   state: z.enum(DR_VM_STATES),
   reasons: z.array(reasonSchema),
@@ -320,7 +325,7 @@ export function registerDrPaths(
     security,
     request: { params: site, body: { content: { 'application/json': { schema: moveBody } } } },
     responses: {
-      202: json(runResponse, 'planned move started (workflow dr-move/<site>)'),
+      202: json(runResponse, 'move started (workflow dr-move/<site>: moveDrSite, or failoverDrSite when unplanned)'),
       409: json(errorResponse, 'a move of the site is running (move_running), or the site is not active'),
       ...errors,
     },

@@ -100,7 +100,7 @@ export async function discoverDrSite(
  * One site's hosts through the first of its HMCs that answers (a site may have a redundant pair); hosts the first
  * does not know are asked of the second.
  */
-async function readSite(
+export async function readSite(
   devices: DeviceRegistry,
   site: { name: string; hosts: string[]; hmcs: string[] },
   storage: string,
@@ -133,7 +133,7 @@ async function readSite(
   throw new DrSiteError(`site ${site.name} has no HMC in the configuration`);
 }
 
-function hostsOf(reading: HostGroupReading, hosts: string[]): DrHost[] {
+export function hostsOf(reading: HostGroupReading, hosts: string[]): DrHost[] {
   return hosts.map((name) => {
     const system = reading.snapshot.managedSystems.find((s) => s.name === name);
     const undescribed = reading.undescribed.find((h) => h.name === name);
@@ -153,7 +153,7 @@ function hostsOf(reading: HostGroupReading, hosts: string[]): DrHost[] {
  * The consistency groups of the master storage system, each with its freeze time from the detailed view
  * (`lsrcconsistgrp -delim ! NAME`; IBM CLI reference: `freeze_time` is YY/MM/DD/HH/MM, blank when there is none).
  */
-async function readGroups(svc: SvcClient): Promise<DrGroup[]> {
+export async function readGroups(svc: SvcClient): Promise<DrGroup[]> {
   const groups = await svc.consistencyGroups();
   return Promise.all(
     groups.map(async (g) => {

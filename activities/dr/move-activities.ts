@@ -4,14 +4,28 @@
 // primary all succeed with `changed: false`.
 import { ApplicationFailure } from '@temporalio/common';
 import type { DrMovePlan } from '../../domain/dr/move-plan.js';
-import { planDrMove } from '../../domain/dr/move-plan.js';
+import { planDrMove, startWaves } from '../../domain/dr/move-plan.js';
+import { drPolicyFor } from '../../domain/dr/policy.js';
 import { verifyDrSite } from '../../domain/dr/verify.js';
 import { toActivityFailure } from '../device-failure.js';
 import { whileHeartbeating } from '../heartbeat.js';
 import { shellWord } from '../hmc/names.js';
 import type { DrDependencies } from './activities.js';
-import { DrSiteError, discoverDrSite, drSitePair } from './discover-site.js';
+import { DrSiteError, discoverDrSite, drSitePair, hostsOf, readGroups, readSite } from './discover-site.js';
+import { DeviceError } from '../ssh/device-errors.js';
 import { decodeDrVerification, drVerificationKey, encodeDrVerification, lastInSync } from './verification-records.js';
+
+/** What an unplanned move works from (see prepareDrFailover). */
+export interface DrFailoverPreparation {
+  verificationId: number;
+  verifiedAt: string;
+  waves: DrMovePlan['waves'];
+  groups: Array<{ storage: string; name: string; state: string; recoveryPoint?: string }>;
+  /** Production hosts an HMC of the active site still lists: fenced (powered off) before anything starts. */
+  fence: Array<{ hmc: string; host: string }>;
+  /** The active site's HMCs that did not answer, with the error. */
+  unreachable: string[];
+}
 
 /** The move's first step: verify now; `plan` only when every protected VM is READY_TO_MOVE. */
 export interface DrMovePreparation {
@@ -50,6 +64,13 @@ export function createDrMoveActivities(deps: DrDependencies) {
         return { changed: true, detail: `${input.vm}: operating system shutdown requested on ${input.host}` };
       });
     },
+    /**
+     * Fences a production host for an unplanned move: immediate power off (chsysstate -r sys -o off --immed).
+     * Already off is success.
+     */
+    async drFenceHost(input: { hmc: string; host: string }) {
+      return guard(() => deps.devices.hmc(input.hmc).powerOffSystem(input.host));
+    },
     /** Activates a VM's shadow definition on the backup host with its profile; Running or Starting: no change. */
     async drActivateVm(input: { hmc: string; host: string; vm: string; profile: string }) {
       return guard(() => deps.devices.hmc(input.hmc).activatePartition(input.host, input.vm, input.profile));
@@ -59,6 +80,14 @@ export function createDrMoveActivities(deps: DrDependencies) {
     /** Makes the aux (backup site) side primary: switchrcconsistgrp -primary aux. Already aux: no change. */
     async drSwitchGroup(input: { storage: string; group: string }) {
       return guard(() => deps.devices.storageSystem(input.storage).switchConsistencyGroup(input.group, 'aux'));
+    },
+    /**
+     * Makes the backup site's copies writable when the active site is gone: stoprcconsistgrp -access on the aux
+     * storage system (IBM: the group goes idling — or idling_disconnected while the link is down). Already idling:
+     * no change.
+     */
+    async drStopGroupWithAccess(input: { storage: string; group: string }) {
+      return guard(() => deps.devices.storageSystem(input.storage).stopConsistencyGroup(input.group, { access: true }));
     },
   };
   const control = {
@@ -80,9 +109,73 @@ export function createDrMoveActivities(deps: DrDependencies) {
         };
       });
     },
+    /**
+     * An unplanned move's plan, read from the backup site only (the active site may be gone): the VMs of the latest
+     * verification that were active at the active site, their start waves on the paired backup hosts as the backup
+     * HMCs show them now, the groups on the aux storage system with the recovery point each can prove (the device's
+     * freeze time, else the last verification that saw it synchronized), and which production hosts their HMC still
+     * answers for (to be fenced).
+     */
+    async prepareDrFailover(site: string): Promise<DrFailoverPreparation> {
+      return guard(async () => {
+        const pair = drSitePair(deps.config, site);
+        const history = (await deps.store.verifications(drVerificationKey(site), 50)).map(decodeDrVerification);
+        const latest = history[0];
+        if (!latest)
+          throw new DrSiteError(`no verification of ${site} is stored: an unplanned move needs the last known VMs`);
+        const auxStorage = pair.dr.consistencyGroups[0]!.aux;
+        const reading = await readSite(deps.devices, pair.backup, pair.backup.storage[0] ?? auxStorage);
+        const backupHosts = hostsOf(reading, pair.backup.hosts);
+        const shadows = reading.snapshot.lpars.map((l) => ({ name: l.name, host: l.host, profile: l.profile }));
+        const movers = latest.vms
+          .filter((v) => v.backupHost && v.productionState !== 'Not Activated')
+          .map((v) => ({
+            vm: v.vm,
+            backupHost: v.backupHost!,
+            policy: drPolicyFor(pair.dr, { name: v.vm, priority: 'medium' }),
+          }));
+        const seenInSync = lastInSync(history);
+        const groups = await Promise.all(
+          pair.dr.consistencyGroups.map(async (g) => {
+            const state = (await readGroups(deps.devices.storageSystem(g.aux))).find((x) => x.name === g.name);
+            return {
+              storage: g.aux,
+              name: g.name,
+              state: state?.state ?? 'absent',
+              recoveryPoint: state?.freezeTime ?? seenInSync[g.name],
+            };
+          }),
+        );
+        const fence: Array<{ hmc: string; host: string }> = [];
+        const unreachable: string[] = [];
+        for (const hmc of pair.active.hmcs) {
+          try {
+            const systems = await deps.devices.hmc(hmc).listSystems();
+            for (const system of systems)
+              if (pair.active.hosts.includes(system.name) && !fence.some((f) => f.host === system.name))
+                fence.push({ hmc, host: system.name });
+          } catch (err) {
+            if (!(err instanceof DeviceError)) throw err;
+            unreachable.push(`${hmc}: ${err.message}`);
+          }
+        }
+        return {
+          verificationId: latest.id,
+          verifiedAt: latest.verifiedAt,
+          waves: startWaves(movers, { backupHosts, shadows }),
+          groups,
+          fence,
+          unreachable,
+        };
+      });
+    },
     /** A VM's state on a host as its HMC shows it now; `absent` when the host has no such partition. */
     async drVmState(input: { hmc: string; host: string; vm: string }): Promise<string> {
       return guard(async () => (await deps.devices.hmc(input.hmc).partition(input.host, input.vm))?.state ?? 'absent');
+    },
+    /** A managed system's state as its HMC shows it now (`Power Off` once fenced). */
+    async drHostState(input: { hmc: string; host: string }): Promise<string> {
+      return guard(() => deps.devices.hmc(input.hmc).systemState(input.host));
     },
     /** The state and primary of each named group on its master storage system. */
     async drGroupStates(input: { storage: string; groups: string[] }) {

@@ -20,6 +20,7 @@ const reason = z.strictObject({ code: z.enum(DR_REASON_CODES), message: z.string
 const vmFinding = z.strictObject({
   state: z.enum(DR_VM_STATES),
   productionHost: z.string(),
+  productionState: z.string().optional(),
   backupHost: z.string().optional(),
   reasons: z.array(reason),
   warnings: z.array(reason),

@@ -119,6 +119,8 @@ export interface DrReason {
 export interface DrVmVerification {
   vm: string;
   productionHost: string;
+  /** Its HMC state at the active site when verified (an unplanned move starts only those that were active). */
+  productionState?: string;
   /** The paired backup host; absent when the production host has no pair. */
   backupHost?: string;
   state: DrVmState;

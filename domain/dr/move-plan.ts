@@ -5,7 +5,7 @@
 // site are stopped and started (one that was Not Activated stays so at the backup site); excluded VMs are left alone.
 import type { DrConfig } from '../config/schema.js';
 import type { DrDiscovery } from './contracts.js';
-import { drPolicyFor } from './policy.js';
+import { drPolicyFor, type DrVmPolicy } from './policy.js';
 
 const RANK = { critical: 0, high: 1, medium: 2, low: 3 } as const;
 
@@ -44,21 +44,10 @@ export function planDrMove(discovery: DrDiscovery, dr: DrConfig): DrMovePlan {
   const groups = dr.consistencyGroups
     .filter((g) => groupNames.has(g.name))
     .map((g) => ({ storage: g.master, name: g.name }));
-  const orders = [...new Set(movers.map((m) => m.policy.startOrder))].sort((a, b) => a - b);
-  const waves = orders.map((order) => {
-    const inWave = movers.filter((m) => m.policy.startOrder === order);
-    return [...new Set(inWave.map((m) => pairOf.get(m.vm.host)!))].sort().map((host) => ({
-      hmc: hmcOf(host, discovery.backupHosts),
-      host,
-      vms: inWave
-        .filter((m) => pairOf.get(m.vm.host) === host)
-        .sort(byImportance)
-        .map((m) => ({
-          vm: m.vm.name,
-          profile: discovery.shadows.find((s) => s.name === m.vm.name && s.host === host)?.profile ?? '',
-        })),
-    }));
-  });
+  const waves = startWaves(
+    movers.map((m) => ({ vm: m.vm.name, backupHost: pairOf.get(m.vm.host)!, policy: m.policy })),
+    discovery,
+  );
   return {
     site: discovery.site,
     backupSite: discovery.backupSite,
@@ -69,4 +58,32 @@ export function planDrMove(discovery: DrDiscovery, dr: DrConfig): DrMovePlan {
       .filter((m) => m.policy.networks.length > 0)
       .map((m) => ({ vm: m.vm.name, mappings: m.policy.networks })),
   };
+}
+
+/**
+ * The start waves at the backup site: by `startOrder`, then per backup host (its HMC as discovered), the VMs by
+ * priority (critical first), each with the profile of its shadow definition there.
+ */
+export function startWaves(
+  movers: Array<{ vm: string; backupHost: string; policy: Pick<DrVmPolicy, 'priority' | 'startOrder'> }>,
+  backup: {
+    backupHosts: Array<{ name: string; hmc?: string }>;
+    shadows: Array<{ name: string; host: string; profile: string }>;
+  },
+): DrMovePlan['waves'] {
+  const orders = [...new Set(movers.map((m) => m.policy.startOrder))].sort((a, b) => a - b);
+  return orders.map((order) => {
+    const inWave = movers.filter((m) => m.policy.startOrder === order);
+    return [...new Set(inWave.map((m) => m.backupHost))].sort().map((host) => ({
+      hmc: backup.backupHosts.find((h) => h.name === host)?.hmc ?? '',
+      host,
+      vms: inWave
+        .filter((m) => m.backupHost === host)
+        .sort((a, b) => RANK[a.policy.priority] - RANK[b.policy.priority] || (a.vm < b.vm ? -1 : 1))
+        .map((m) => ({
+          vm: m.vm,
+          profile: backup.shadows.find((s) => s.name === m.vm && s.host === host)?.profile ?? '',
+        })),
+    }));
+  });
 }

@@ -67,7 +67,16 @@ export function verifyDrSite(discovery: DrDiscovery, dr: DrConfig, options: Veri
         }
       }
       const state = reasons.length === 0 ? 'READY_TO_MOVE' : 'NOT_READY';
-      return { vm: vm.name, productionHost: vm.host, backupHost, state, reasons, warnings } as DrVmVerification;
+      const verified: DrVmVerification = {
+        vm: vm.name,
+        productionHost: vm.host,
+        productionState: vm.state,
+        ...(backupHost ? { backupHost } : {}),
+        state,
+        reasons,
+        warnings,
+      };
+      return verified;
     })
     .sort((a, b) => (a.vm < b.vm ? -1 : a.vm > b.vm ? 1 : 0));
   return {

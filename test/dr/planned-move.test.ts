@@ -113,3 +113,64 @@ describe('planned DR move through the API', () => {
     assert.deepEqual(await lazarus.control('GET', '/violations'), []);
   });
 });
+
+describe('unplanned DR move through the API', () => {
+  let lazarus: SimulatedLazarus;
+  before(async () => {
+    lazarus = await startSimulatedLazarus({ name: 'dr-unplanned', fleet: FLEET, config: CONFIG });
+  });
+  after(async () => lazarus?.stop());
+
+  it(
+    'dc1 is lost: its VMs start at dc2 on the copies, with the recovery point; dc1 returns with nothing running',
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const verified = await lazarus.api('POST', '/v1/sites/dc1/verify?wait=240');
+      assert.equal(verified.status, 200);
+      const before = running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-');
+      // The whole site goes: its servers lose power, its HMC and storage stop answering, the link drops.
+      const faults: string[] = [];
+      const fault = async (kind: string, target: string) =>
+        faults.push((await lazarus.control<{ id: string }>('POST', '/faults', { kind, target })).id);
+      await fault('replication-link-down', 'svc-dc2');
+      for (const host of ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04']) await fault('host-power-loss', host);
+      await fault('device-unreachable', 'hmc-dc1');
+      await fault('device-unreachable', 'svc-dc1');
+
+      const started = await lazarus.api('POST', '/v1/sites/dc1/move', { to: 'dc2', mode: 'unplanned' });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const report = (await eventually(
+        'the unplanned move to end',
+        async () => {
+          const view = await lazarus.api<MoveView>('GET', '/v1/sites/dc1/move');
+          return view.body.status === 'COMPLETED' ? view.body.report : undefined;
+        },
+        300_000,
+        250,
+      )) as NonNullable<MoveView['report']> & { unreachable: string[]; fenced: object[] };
+      assert.equal(report.outcome, 'moved', JSON.stringify(report));
+      assert.deepEqual(
+        report.steps.map((s) => s.step),
+        ['prepare', 'fence-active-site', 'take-over-storage', 'start-at-backup-site'],
+      );
+      assert.ok(
+        report.unreachable.some((u) => u.startsWith('hmc-dc1')),
+        'the lost HMC is named',
+      );
+      assert.deepEqual(report.fenced, []);
+      assert.ok(report.recoveryPoint, 'the recovery point is the last time the groups were seen synchronized');
+      assert.ok(report.recoveryPoint! <= new Date().toISOString());
+      assert.deepEqual(report.vms.map((v) => v.vm).sort(), [...before].sort());
+      assert.ok(report.vms.every((v) => v.state === 'Running'));
+      assert.deepEqual(running(await lazarus.control<FleetState>('GET', '/state'), 'dc2-').sort(), [...before].sort());
+
+      // dc1 returns: its servers come back with every partition Not Activated; nothing of Lazarus starts them.
+      for (const id of faults.reverse()) await lazarus.control('DELETE', `/faults/${id}`);
+      const state = await lazarus.control<FleetState>('GET', '/state');
+      assert.deepEqual(running(state, 'dc1-'), []);
+      assert.deepEqual(await lazarus.control('GET', '/violations'), []);
+    },
+  );
+});

@@ -1,0 +1,112 @@
+// Steps shared by the planned and the unplanned site move: the move report and its step journal, polling waits in
+// workflow time, and the start of the VMs at the backup site (waves by startOrder; in a wave one stream per backup
+// host in parallel, by priority inside a stream: activate the shadow, wait until Running).
+import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { DrMoveControlActivities, DrMoveHmcActivities } from '../../activities/dr/move-activities.js';
+import type { DrMovePlan } from '../../domain/dr/move-plan.js';
+import { innermostMessage } from '../../domain/failover/outcome.js';
+import { deviceQueue } from '../shared/activity-options.js';
+
+export const control = proxyActivities<DrMoveControlActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 5 },
+});
+export const deviceOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 5 },
+} as const;
+export const hmcOf = (hmc: string) =>
+  proxyActivities<DrMoveHmcActivities>({ ...deviceOptions, taskQueue: deviceQueue(hmc) });
+
+export type DrMoveOutcome = 'moved' | 'not-ready' | 'partial' | 'failed';
+
+export interface DrMoveReport {
+  site: string;
+  to: string;
+  mode: 'planned' | 'unplanned';
+  outcome: DrMoveOutcome;
+  verificationId: number;
+  notReady?: Array<{ vm: string; codes: string[] }>;
+  /** Per VM: how it stopped at the active site and its state at the backup site when the report was written. */
+  vms: Array<{ vm: string; stopped?: 'os' | 'immediate'; backupHost?: string; state?: string; error?: string }>;
+  groups: Array<{ name: string; switched: boolean; detail: string; recoveryPoint?: string }>;
+  /**
+   * The recovery point: planned, the time every write had reached the backup site; unplanned, the oldest point any
+   * group's backup copy is proven to hold (absent when one cannot be proven).
+   */
+  recoveryPoint?: string;
+  /** Unplanned: production hosts powered off, and the active site's HMCs that did not answer. */
+  fenced?: Array<{ host: string; detail: string }>;
+  unreachable?: string[];
+  networks: DrMovePlan['networks'];
+  /** Step journal: name, start and end (workflow time), and why it stopped the move when it did. */
+  steps: Array<{ step: string; startedAt: string; endedAt?: string; detail?: string }>;
+}
+
+export function newReport(site: string, to: string, mode: DrMoveReport['mode']): DrMoveReport {
+  return { site, to, mode, outcome: 'failed', verificationId: 0, vms: [], groups: [], networks: [], steps: [] };
+}
+
+/** Runs one named step, journaled with its start and end. */
+export async function step<T>(report: DrMoveReport, name: string, work: () => Promise<T>): Promise<T> {
+  const entry: DrMoveReport['steps'][number] = { step: name, startedAt: new Date().toISOString() };
+  report.steps.push(entry);
+  try {
+    return await work();
+  } finally {
+    entry.endedAt = new Date().toISOString();
+  }
+}
+
+/** Polls `condition` every `pollMs` until it holds (true) or `timeoutMs` of workflow time passed (false). */
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, pollMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(pollMs);
+  }
+}
+
+export function vmEntry(report: DrMoveReport, vm: string): DrMoveReport['vms'][number] {
+  let entry = report.vms.find((v) => v.vm === vm);
+  if (!entry) report.vms.push((entry = { vm }));
+  return entry;
+}
+
+/** Starts the VMs at the backup site, wave by wave; a VM that fails is reported with why, the others go on. */
+export async function startAtBackup(
+  report: DrMoveReport,
+  waves: DrMovePlan['waves'],
+  timing: { pollMs: number; bootTimeoutMs: number },
+): Promise<void> {
+  for (const wave of waves) {
+    await Promise.all(
+      wave.map(async ({ hmc, host, vms }) => {
+        for (const { vm, profile } of vms) {
+          const entry = vmEntry(report, vm);
+          entry.backupHost = host;
+          try {
+            await hmcOf(hmc).drActivateVm({ hmc, host, vm, profile });
+            const running = await waitFor(
+              async () => (entry.state = await control.drVmState({ hmc, host, vm })) === 'Running',
+              timing.bootTimeoutMs,
+              timing.pollMs,
+            );
+            if (!running) entry.error = `not Running on ${host} in time (${entry.state})`;
+          } catch (err) {
+            entry.error = innermostMessage(err);
+          }
+        }
+      }),
+    );
+  }
+}
+
+/** The outcome from what the VMs' entries say. */
+export function finalOutcome(report: DrMoveReport): DrMoveOutcome {
+  const running = report.vms.filter((v) => v.state === 'Running' && !v.error).length;
+  return running === report.vms.length && running > 0 ? 'moved' : running > 0 ? 'partial' : 'failed';
+}

@@ -1,0 +1,84 @@
+// An unplanned site move (VMRM DR's `ksysmgr move site ... dr_type=unplanned`): the active site is gone, or an
+// operator declares the disaster. Works from the backup site and the last stored verification:
+//   1. prepare — the VMs that were active at the active site, their start waves on the paired backup hosts, the
+//      groups on the aux storage with the recovery point each can prove, which production hosts an HMC still lists;
+//   2. fence — power off every production host an HMC of the active site still lists (proven off before anything
+//      starts); an HMC that does not answer is recorded: that site is taken as gone;
+//   3. take over storage — stoprcconsistgrp -access per group on the aux storage system: the backup copies become
+//      writable; the recovery point is recorded per group and for the move (the oldest);
+//   4. start at the backup site (move-steps.ts);
+//   5. report.
+// When the active site returns nothing starts there (its hosts come back with their partitions Not Activated);
+// making its volumes secondary and resynchronizing from the backup site is not done yet (issue 13).
+import { proxyActivities } from '@temporalio/workflow';
+import type { DrMoveStorageActivities } from '../../activities/dr/move-activities.js';
+import { deviceQueue } from '../shared/activity-options.js';
+import {
+  control,
+  deviceOptions,
+  finalOutcome,
+  hmcOf,
+  newReport,
+  startAtBackup,
+  step,
+  waitFor,
+  type DrMoveReport,
+} from './move-steps.js';
+
+const storageOf = (storage: string) =>
+  proxyActivities<DrMoveStorageActivities>({ ...deviceOptions, taskQueue: deviceQueue(storage) });
+
+export async function failoverDrSite(input: {
+  site: string;
+  to: string;
+  pollMs?: number;
+  bootTimeoutMs?: number;
+}): Promise<DrMoveReport> {
+  const pollMs = input.pollMs ?? 2_000;
+  const report = newReport(input.site, input.to, 'unplanned');
+  const preparation = await step(report, 'prepare', () => control.prepareDrFailover(input.site));
+  report.verificationId = preparation.verificationId;
+  report.unreachable = preparation.unreachable;
+
+  const fenced = await step(report, 'fence-active-site', async () => {
+    report.fenced = [];
+    for (const { hmc, host } of preparation.fence) {
+      const outcome = await hmcOf(hmc).drFenceHost({ hmc, host });
+      const off = await waitFor(
+        async () => ['Power Off', 'No Power'].includes(await control.drHostState({ hmc, host })),
+        5 * 60_000,
+        pollMs,
+      );
+      if (!off) {
+        report.steps.at(-1)!.detail = `${host} is not proven off after a power off; nothing was started`;
+        return false;
+      }
+      report.fenced.push({ host, detail: outcome.detail });
+    }
+    return true;
+  });
+  if (!fenced) return report;
+
+  await step(report, 'take-over-storage', async () => {
+    for (const group of preparation.groups) {
+      const outcome = await storageOf(group.storage).drStopGroupWithAccess({
+        storage: group.storage,
+        group: group.name,
+      });
+      report.groups.push({
+        name: group.name,
+        switched: true,
+        detail: outcome.detail,
+        recoveryPoint: group.recoveryPoint,
+      });
+    }
+    const points = preparation.groups.map((g) => g.recoveryPoint);
+    if (points.every((p) => p !== undefined)) report.recoveryPoint = points.sort()[0];
+  });
+
+  await step(report, 'start-at-backup-site', () =>
+    startAtBackup(report, preparation.waves, { pollMs, bootTimeoutMs: input.bootTimeoutMs ?? 15 * 60_000 }),
+  );
+  report.outcome = finalOutcome(report);
+  return report;
+}
