@@ -23,7 +23,8 @@ import {
 } from './engine/executions.js';
 import { queryWorkflow, respondQueryTask } from './engine/queries.js';
 import { TaskQueues, type PollAbort, type QueueTask } from './engine/task-queues.js';
-import { refuseVersionedPoller } from './engine/unsupported.js';
+import { refuseUnsupportedUpdateFields, refuseVersionedPoller } from './engine/unsupported.js';
+import { admittedEvent, admitUpdate, awaitUpdate, noteAdmitted } from './engine/updates.js';
 import { countExecutions, describeExecution, listExecutions } from './engine/visibility.js';
 import {
   completeWorkflowTask,
@@ -343,6 +344,70 @@ export function workflowServiceHandlers(
       return {};
     },
 
+    UpdateWorkflowExecution: (
+      request: P<temporal.api.workflowservice.v1.IUpdateWorkflowExecutionRequest>,
+      abort: PollAbort,
+    ) => {
+      const namespace = ns(request);
+      const run = namedRun(namespace, request.workflowExecution);
+      if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId)
+        throw notFound('workflow execution not found');
+      refuseUnsupportedUpdateFields(request.request);
+      engine.transaction(() => admitUpdate(engine, run, request.request));
+      return awaitUpdate(engine, run, request.request!.meta!.updateId!, request.waitPolicy?.lifecycleStage ?? 0, abort);
+    },
+    PollWorkflowExecutionUpdate: (
+      request: P<temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest>,
+      abort: PollAbort,
+    ) => {
+      const updateId = request.updateRef?.updateId;
+      if (!updateId) throw invalidArgument('Update id is not set on request.');
+      const run = namedRun(ns(request), request.updateRef?.workflowExecution);
+      if (!run.state.updates?.[updateId]) throw notFound(`update ${updateId} not found`);
+      return awaitUpdate(engine, run, updateId, request.waitPolicy?.lifecycleStage ?? 0, abort).then(
+        ({ updateRef, stage, outcome }) => ({ updateRef, stage, outcome }),
+      );
+    },
+    ExecuteMultiOperation: async (
+      request: P<temporal.api.workflowservice.v1.IExecuteMultiOperationRequest>,
+      abort: PollAbort,
+    ) => {
+      const namespace = ns(request);
+      const [first, second, ...rest] = request.operations ?? [];
+      const start = first?.startWorkflow;
+      const update = second?.updateWorkflow;
+      // The only multi-operation Temporal defines today: update-with-start.
+      if (!start || !update || rest.length > 0)
+        throw invalidArgument(
+          'ExecuteMultiOperation: expected exactly a StartWorkflow then an UpdateWorkflow operation',
+        );
+      if (update.workflowExecution?.workflowId !== start.workflowId)
+        throw invalidArgument('ExecuteMultiOperation: the update must name the started workflow id');
+      if (update.workflowExecution?.runId || update.firstExecutionRunId)
+        throw invalidArgument('ExecuteMultiOperation: the update must not name a run id');
+      refuseUnsupportedUpdateFields(update.request);
+      const event = admittedEvent(update.request);
+      const updateId = update.request!.meta!.updateId!;
+      const { run, started } = engine.transaction(() => {
+        const current = engine.currentRun(namespace, start.workflowId!);
+        if (current?.state.updates?.[updateId]) return { run: current, started: false };
+        const useExisting = start.workflowIdConflictPolicy === WorkflowIdConflictPolicy.USE_EXISTING;
+        if (current?.open && useExisting) {
+          admitUpdate(engine, current, update.request);
+          return { run: current, started: false };
+        }
+        const outcome = startWorkflow(engine, { ...start, namespace }, [event]);
+        const startedRun = engine.findRun(namespace, start.workflowId!, outcome.runId)!;
+        if (outcome.started) noteAdmitted(engine, startedRun, updateId);
+        else admitUpdate(engine, startedRun, update.request);
+        return { run: startedRun, started: outcome.started };
+      });
+      const updateResponse = await awaitUpdate(engine, run, updateId, update.waitPolicy?.lifecycleStage ?? 0, abort);
+      return {
+        responses: [{ startWorkflow: { runId: run.state.runId, started } }, { updateWorkflow: updateResponse }],
+      };
+    },
+
     DescribeTaskQueue: (request: P<temporal.api.workflowservice.v1.IDescribeTaskQueueRequest>) => {
       const namespace = ns(request);
       if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
@@ -407,7 +472,7 @@ function namespaceDescription(record: { name: string; id: string; description: s
       ownerEmail: '',
       data: {},
       id: record.id,
-      capabilities: { eagerWorkflowStart: false, syncUpdate: false, asyncUpdate: false },
+      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true },
       supportsSchedules: true,
     },
     config: {

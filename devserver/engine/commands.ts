@@ -10,10 +10,12 @@ import type { Engine, Run } from './engine.js';
 import { closeRun, closeRunAndContinue, continueAsNew } from './executions.js';
 import { checkSearchAttributes, tagSearchAttributes } from './search-attributes.js';
 import { unsupportedCommandField } from './unsupported.js';
+import { applyMessage } from './updates.js';
 import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun } from './workflow-retry.js';
 import { durationMs } from './values.js';
 
 type Command = P<temporal.api.command.v1.ICommand>;
+type Message = P<temporal.api.protocol.v1.IMessage>;
 export type FollowUp = () => void;
 
 const TERMINAL = new Set<number>([
@@ -118,6 +120,7 @@ export function validateCommands(engine: Engine, run: Run, commands: Command[]):
           };
         }
         break;
+      case CommandType.PROTOCOL_MESSAGE:
       case CommandType.REQUEST_CANCEL_ACTIVITY_TASK:
       case CommandType.CANCEL_TIMER:
       case CommandType.RECORD_MARKER:
@@ -161,9 +164,23 @@ function retryAndCronProblem(
   }
 }
 
-export function applyCommands(engine: Engine, run: Run, commands: Command[], completedEventId: number): FollowUp[] {
+export function applyCommands(
+  engine: Engine,
+  run: Run,
+  commands: Command[],
+  completedEventId: number,
+  messages: Message[] = [],
+): FollowUp[] {
   const followUps: FollowUp[] = [];
+  // A message a ProtocolMessage command places is applied there; the others (update rejections) first.
+  const placed = new Set(commands.map((c) => c.protocolMessageCommandAttributes?.messageId).filter(Boolean));
+  for (const message of messages) if (!placed.has(message.id)) applyMessage(engine, run, message);
   for (const command of commands) {
+    if (command.commandType === CommandType.PROTOCOL_MESSAGE) {
+      const message = messages.find((m) => m.id === command.protocolMessageCommandAttributes?.messageId);
+      if (message) applyMessage(engine, run, message);
+      continue;
+    }
     const followUp = applyCommand(engine, run, command, completedEventId);
     if (followUp) followUps.push(followUp);
   }

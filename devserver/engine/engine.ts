@@ -225,7 +225,8 @@ export class Engine {
     return buffered.length;
   }
 
-  private wakeHistoryWaiters(run: Run): void {
+  /** Wakes the long polls waiting on this run's history (call after commit, via `later`). */
+  wakeHistoryWaiters(run: Run): void {
     const waiters = [...run.historyWaiters];
     run.historyWaiters.clear();
     for (const wake of waiters) wake();

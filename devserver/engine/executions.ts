@@ -18,7 +18,7 @@ import {
 import type { Header, Memo, ParentRef, Payloads, RunState, SearchAttributes } from './model.js';
 import { duration, durationMs } from './values.js';
 import { releaseDeferredQueries } from './queries.js';
-import { checkSearchAttributes, tagSearchAttributes } from './search-attributes.js';
+import { checkSearchAttributes, tagSearchAttributes, userSearchAttributes } from './search-attributes.js';
 import { refuseUnsupportedStartFields } from './unsupported.js';
 import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun, type NextRunPlan } from './workflow-retry.js';
 
@@ -437,7 +437,7 @@ export function continueAsNew(
       input: attrs.input,
       header: attrs.header,
       memo: attrs.memo ?? { fields: state.memo },
-      searchAttributes: attrs.searchAttributes ?? { indexedFields: state.searchAttributes },
+      searchAttributes: attrs.searchAttributes ?? { indexedFields: userSearchAttributes(state.searchAttributes) },
       executionTimeoutMs: state.executionTimeoutMs,
       runTimeoutMs,
       workflowTaskTimeoutMs,
@@ -485,7 +485,7 @@ export function closeRunAndContinue(
     input: started?.input,
     header: started?.header,
     memo: { fields: state.memo },
-    searchAttributes: { indexedFields: state.searchAttributes },
+    searchAttributes: { indexedFields: userSearchAttributes(state.searchAttributes) },
     executionTimeoutMs: state.executionTimeoutMs,
     runTimeoutMs: state.runTimeoutMs,
     workflowTaskTimeoutMs: state.workflowTaskTimeoutMs,

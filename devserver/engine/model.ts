@@ -3,6 +3,7 @@
 // ever appended.
 import type { temporal } from '@temporalio/proto';
 import type Long from 'long';
+import type { UpdateState } from './updates.js';
 
 /**
  * A protobuf message as the devserver handles it: decoded with int64 as numbers (`toObject(..., { longs: Number })`)
@@ -149,6 +150,8 @@ export interface RunState {
   userMetadata?: unknown;
   /** Priority given at start (temporal.api.common.v1.Priority), shown by describe. */
   priority?: unknown;
+  /** Workflow updates by update id: admitted, accepted or completed (with the outcome). */
+  updates?: Record<string, UpdateState>;
 }
 
 export const runKeyOf = (namespace: string, runId: string) => `${namespace}/${runId}`;

@@ -118,3 +118,11 @@ export function tagSearchAttributes(engine: Engine, fields: Fields | null | unde
   }
   return tagged;
 }
+
+/**
+ * The attributes a next run (continue-as-new, retry, cron) inherits: without the system ones (BuildIds), which the
+ * server sets afresh and a workflow may not set itself.
+ */
+export function userSearchAttributes(fields: Fields): Fields {
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => !SYSTEM_SEARCH_ATTRIBUTES[name]));
+}

@@ -63,3 +63,12 @@ export function refuseVersionedPoller(
   if ((poll.deploymentOptions?.workerVersioningMode ?? 0) === 2)
     throw invalidArgument(`${rpc}: worker deployments (versioned mode) are not supported by the Lazarus devserver`);
 }
+
+/**
+ * Refuses the update request fields the devserver does not implement (Nexus callbacks and links on an update).
+ * @throws INVALID_ARGUMENT naming the field.
+ */
+export function refuseUnsupportedUpdateFields(request: P<temporal.api.update.v1.IRequest> | null | undefined): void {
+  const extra = request as { completionCallbacks?: unknown; links?: unknown } | null | undefined;
+  if (isSet(extra?.completionCallbacks)) throw notSupported('request.completion_callbacks', 'Nexus');
+}

@@ -3,7 +3,8 @@
 import type { temporal } from '@temporalio/proto';
 import type { P } from './model.js';
 import { invalidArgument, notFound, RpcError } from '../errors.js';
-import { applyCommands, validateCommands } from './commands.js';
+import { applyCommands, validateCommands, type CommandProblem } from './commands.js';
+import { messagesProblem } from './updates.js';
 import type { Engine, Run } from './engine.js';
 import { EventType, TaskQueueKind, TimeoutType, WorkflowTaskFailedCause } from './enums.js';
 import { dispatchEagerActivities } from './activities.js';
@@ -110,7 +111,10 @@ export function completeWorkflowTask(
   return engine.transaction(() => {
     const run = taskOf(engine, request.taskToken, request.namespace ?? '');
     const commands = request.commands ?? [];
-    const problem = validateCommands(engine, run, commands);
+    const messageProblem = messagesProblem(run, request.messages ?? []);
+    const problem: CommandProblem | undefined = messageProblem
+      ? { cause: WorkflowTaskFailedCause.BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: messageProblem }
+      : validateCommands(engine, run, commands);
     if (problem) {
       failAndReschedule(engine, run, {
         cause: problem.cause,
@@ -159,7 +163,7 @@ export function completeWorkflowTask(
     }
     engine.touch(run);
     const eventsBefore = run.lastEventId;
-    const followUps = applyCommands(engine, run, commands, Number(completed.eventId));
+    const followUps = applyCommands(engine, run, commands, Number(completed.eventId), request.messages ?? []);
     const eager = eagerActivityRequests(run, commands, eventsBefore);
     const commandEvents = run.lastEventId - eventsBefore;
     engine.flushBuffered(run);

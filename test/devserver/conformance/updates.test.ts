@@ -1,0 +1,161 @@
+// Workflow Updates through the official SDK: executeUpdate with a validator (accepted and completed, or rejected),
+// startUpdate waiting for the accepted stage, update-with-start, and an admitted update that survives a restart of
+// the server on its database.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { freePort, startTemporalService, type RunningTemporalService } from '../../../workers/temporal-service.js';
+import {
+  ConformanceServer,
+  assertServiceAvailable,
+  connectAll,
+  fixtureWorkflowBundle,
+  historyEventTypes,
+  installQuietRuntime,
+  temporaryDirectory,
+  uniqueTaskQueue,
+  uniqueWorkflowId,
+  type BackgroundWorker,
+} from '../../support/temporal.js';
+import * as activities from './fixtures/activities.js';
+import { addUpdate, counterWithUpdates, releaseSignal } from './fixtures/workflows.js';
+
+describe('devserver conformance: workflow updates', () => {
+  let server: ConformanceServer;
+  let worker: BackgroundWorker;
+  const taskQueue = uniqueTaskQueue('updates');
+  before(async () => {
+    server = await ConformanceServer.start();
+    worker = await server.startBackgroundWorker(taskQueue);
+  });
+  after(async () => {
+    await worker?.stop();
+    await server?.stop();
+  });
+
+  it('runs updates to completion and refuses one its validator rejects', { timeout: 60_000 }, async () => {
+    const handle = await server.client.workflow.start(counterWithUpdates, {
+      taskQueue,
+      workflowId: uniqueWorkflowId('update'),
+    });
+    assert.equal(await handle.executeUpdate(addUpdate, { args: [5] }), 5);
+    assert.equal(await handle.executeUpdate(addUpdate, { args: [3] }), 8);
+    await assert.rejects(
+      handle.executeUpdate(addUpdate, { args: [-1] }),
+      (err: unknown) => err instanceof WorkflowUpdateFailedError && /negative amounts/.test(String(err.cause)),
+    );
+    const events = await historyEventTypes(handle);
+    assert.equal(events.filter((e) => e === 'WorkflowExecutionUpdateAccepted').length, 2, events.join(', '));
+    assert.equal(events.filter((e) => e === 'WorkflowExecutionUpdateCompleted').length, 2);
+    await handle.signal(releaseSignal, 'done');
+    assert.equal(await handle.result(), 8);
+  });
+
+  it(
+    'answers startUpdate at the accepted stage and the same update id again with its result',
+    { timeout: 60_000 },
+    async () => {
+      const handle = await server.client.workflow.start(counterWithUpdates, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('update-accepted'),
+      });
+      const updateId = uniqueWorkflowId('update-id');
+      const update = await handle.startUpdate(addUpdate, {
+        args: [4],
+        updateId,
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      assert.equal(await update.result(), 4);
+      assert.equal(await handle.executeUpdate(addUpdate, { args: [4], updateId }), 4, 'deduplicated by update id');
+      assert.equal(await handle.getUpdateHandle<number>(updateId).result(), 4);
+      await handle.signal(releaseSignal, 'done');
+      assert.equal(await handle.result(), 4);
+    },
+  );
+
+  it('starts the workflow and runs the update in one call (update-with-start)', { timeout: 60_000 }, async () => {
+    const workflowId = uniqueWorkflowId('update-with-start');
+    const operation = () =>
+      new WithStartWorkflowOperation(counterWithUpdates, {
+        workflowId,
+        taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+    const first = operation();
+    assert.equal(
+      await server.client.workflow.executeUpdateWithStart(addUpdate, { args: [7], startWorkflowOperation: first }),
+      7,
+    );
+    const second = operation();
+    assert.equal(
+      await server.client.workflow.executeUpdateWithStart(addUpdate, { args: [2], startWorkflowOperation: second }),
+      9,
+    );
+    const [a, b] = [await first.workflowHandle(), await second.workflowHandle()];
+    assert.equal((await a.describe()).runId, (await b.describe()).runId, 'the second call used the running workflow');
+    await b.signal(releaseSignal, 'done');
+    assert.equal(await b.result(), 9);
+  });
+});
+
+describe('devserver conformance: an admitted update survives a server restart', () => {
+  const data = temporaryDirectory('updates-restart');
+  const services: RunningTemporalService[] = [];
+  after(async () => {
+    for (const service of services) await service.stop();
+    data.remove();
+  });
+
+  it('is delivered to the workflow after the restart and completes', { timeout: 120_000 }, async () => {
+    installQuietRuntime();
+    assertServiceAvailable();
+    const dbFile = join(data.path, 'devserver.db');
+    const port = await freePort();
+    const taskQueue = uniqueTaskQueue('updates-restart');
+    const workflowId = uniqueWorkflowId('update-restart');
+    const updateId = uniqueWorkflowId('update-restart-id');
+
+    const first = await startTemporalService({ dbFile, port });
+    services.push(first);
+    const before = await connectAll(first.address, first.namespace);
+    const handle = await before.client.workflow.start(counterWithUpdates, { taskQueue, workflowId });
+    // No worker yet: the update can only be admitted.
+    const admitted = await before.client.workflowService.updateWorkflowExecution({
+      namespace: first.namespace,
+      workflowExecution: { workflowId },
+      waitPolicy: { lifecycleStage: 1 /* ADMITTED */ },
+      request: {
+        meta: { updateId, identity: 'conformance' },
+        input: {
+          name: 'add',
+          args: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('6') }] },
+        },
+      },
+    });
+    assert.equal(admitted.stage, 1);
+    await before.nativeConnection.close();
+    await before.connection.close();
+    await first.stop();
+
+    const second = await startTemporalService({ dbFile, port });
+    services.push(second);
+    const after = await connectAll(second.address, second.namespace);
+    const worker = await Worker.create({
+      connection: after.nativeConnection,
+      taskQueue,
+      workflowBundle: await fixtureWorkflowBundle(),
+      activities,
+      shutdownGraceTime: '1s',
+    });
+    await worker.runUntil(async () => {
+      const restarted = after.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
+      assert.equal(await restarted.getUpdateHandle<number>(updateId).result(), 6);
+      await restarted.signal(releaseSignal, 'done');
+      assert.equal(await restarted.result(), 6);
+    });
+    await after.nativeConnection.close();
+    await after.connection.close();
+  });
+});
