@@ -75,10 +75,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const { hosts } = await client.get<{ hosts: HostView[] }>('/v1/hosts');
       if (!name) {
         print({ hosts }, () =>
-          table(
-            ['GROUP', 'HOST', 'STATE', 'FENCED', 'OBSERVED', 'SOURCE', 'STALE'],
-            hosts.map((h) => [h.group, h.name, h.state, h.fenced, age(h.ageSeconds), h.source, staleText(h)]),
-          ),
+          hosts.length === 0
+            ? 'no host is known yet: the first discovery of each host group has not succeeded ' +
+              '(`lazarus query notification` shows why)'
+            : table(
+                ['GROUP', 'HOST', 'STATE', 'FENCED', 'OBSERVED', 'SOURCE', 'STALE'],
+                hosts.map((h) => [h.group, h.name, h.state, h.fenced, age(h.ageSeconds), h.source, staleText(h)]),
+              ),
         );
         return;
       }

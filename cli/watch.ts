@@ -32,6 +32,9 @@ export interface WatchOutput {
   columns?: number;
 }
 
+/** How long watch keeps asking a failover or an API that does not answer before it gives up. */
+const UNANSWERED_LIMIT_MS = 60_000;
+
 /** Reads the run every `intervalMs` and draws it until it is closed; the closed run's view. */
 export async function watchFailover(
   client: ApiClient,
@@ -40,20 +43,28 @@ export async function watchFailover(
   intervalMs = 1000,
 ): Promise<RunView> {
   const view: ProgressView = output.tty ? new BarsView(output) : new LinesView(output);
+  let unanswered: number | undefined;
+  // An API that never answered is a wrong URL, said at once; one that stops answering may be restarting.
+  let answered = false;
   try {
     for (;;) {
       let run: RunView;
       try {
         run = await client.get<RunView>(failoverPath(id), { notFoundHint: FAILOVER_ID_HINT });
       } catch (err) {
-        // A failover whose worker is restarting answers 503 `failover_not_answering` for a few seconds: wait it out.
-        if (err instanceof CliError && err.exitCode === EXIT.api && /failover_not_answering/.test(err.message)) {
-          view.note('the failover is not answering (its worker may be restarting); still watching');
-          await sleep(intervalMs);
-          continue;
-        }
-        throw err;
+        // A failover whose worker is restarting answers 503 `failover_not_answering` for a few seconds, and an API
+        // that restarts is unreachable for a while: wait both out (the failover goes on regardless).
+        const waitable =
+          err instanceof CliError &&
+          ((err.exitCode === EXIT.api && /failover_not_answering/.test(err.message)) ||
+            (err.exitCode === EXIT.unreachable && answered));
+        if (!waitable || Date.now() - (unanswered ??= Date.now()) > UNANSWERED_LIMIT_MS) throw err;
+        view.note(`${err.message}; still watching`);
+        await sleep(intervalMs);
+        continue;
       }
+      unanswered = undefined;
+      answered = true;
       if (run.status !== 'running') return run;
       if (run.progress) view.update(run.progress);
       await sleep(intervalMs);
@@ -96,11 +107,13 @@ class LinesView implements ProgressView {
   private phase?: string;
   private fenced = false;
   private readonly steps = new Map<string, string>();
-  private noted = false;
+  /** The last note shown since the last progress: each different one is said once. */
+  private noted?: string;
 
   constructor(private readonly output: WatchOutput) {}
 
   update(progress: FailoverProgress): void {
+    this.noted = undefined;
     const at = `[${duration(elapsedOf(progress)).padStart(8)}]`;
     if (progress.phase !== this.phase) {
       this.phase = progress.phase;
@@ -125,8 +138,8 @@ class LinesView implements ProgressView {
   }
 
   note(text: string): void {
-    if (this.noted) return;
-    this.noted = true;
+    if (this.noted === text) return;
+    this.noted = text;
     this.output.write(`${text}\n`);
   }
 
@@ -139,6 +152,8 @@ class BarsView implements ProgressView {
   private readonly budget: cliProgress.SingleBar;
   private readonly streamBars = new Map<string, cliProgress.SingleBar>();
   private phase?: string;
+  /** The last note shown since the last progress: each different one is said once. */
+  private noted?: string;
 
   constructor(output: WatchOutput) {
     this.bars = new cliProgress.MultiBar(
@@ -160,6 +175,7 @@ class BarsView implements ProgressView {
   }
 
   update(progress: FailoverProgress): void {
+    this.noted = undefined;
     const elapsed = elapsedOf(progress);
     if (progress.phase !== this.phase) {
       this.phase = progress.phase;
@@ -197,6 +213,8 @@ class BarsView implements ProgressView {
   }
 
   note(text: string): void {
+    if (this.noted === text) return;
+    this.noted = text;
     this.bars.log(`\r${text}\n`);
   }
 
