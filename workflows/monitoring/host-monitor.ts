@@ -12,8 +12,8 @@
 // whose group is gone or disabled stops there.
 import {
   ActivityFailure,
-  continueAsNew,
   log,
+  makeContinueAsNewFunc,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -99,7 +99,12 @@ export async function hostMonitor(input: HostMonitorInput): Promise<MonitorEnd> 
     const rest = settings.intervalMs - (Date.now() - started);
     if (i + 1 < iterations && rest > 0) await sleep(rest);
   }
-  return continueAsNew<typeof hostMonitor>({ ...input, carried: monitor.carry() });
+  // The monitor sets no search attributes; saying so keeps the server's system attributes (BuildIds) from being
+  // copied into the next run, which a server may refuse (the bundled devserver does).
+  return makeContinueAsNewFunc<typeof hostMonitor>({ typedSearchAttributes: [] })({
+    ...input,
+    carried: monitor.carry(),
+  });
 }
 
 class Monitor {
