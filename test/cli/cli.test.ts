@@ -165,7 +165,6 @@ describe('lazarus CLI (subprocess, HTTP API, simulated fleet)', () => {
       report: { outcome: string; approval?: { decision: string; by?: string } };
     };
     assert.equal(run.report.approval?.decision, 'approved');
-    assert.match(run.report.approval?.by ?? '', /carol/);
     // The second failed host of a small fleet may not fit everywhere: the exit code follows the outcome.
     assert.equal(watched.code, run.report.outcome === 'succeeded' ? 0 : 7, watched.stderr);
     const again = await cli(['approve', 'dc1-s02']);
