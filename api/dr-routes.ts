@@ -25,6 +25,10 @@ const moveBody = z.strictObject({
   /** Seconds an operating-system shutdown may take before the VM is stopped at once (default 600). */
   shutdownTimeout: z.number().int().min(1).max(3600).optional(),
 });
+const moveBackBody = z.strictObject({
+  /** Seconds an operating-system shutdown at the backup site may take before the VM is stopped at once. */
+  shutdownTimeout: z.number().int().min(1).max(3600).optional(),
+});
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(20) });
 
 export function drRoutes(
@@ -96,6 +100,33 @@ export function drRoutes(
           workflowId: handle.workflowId,
           runId: handle.firstExecutionRunId,
           message: `${body.mode} move of ${site} to ${body.to} started; GET /v1/sites/${site}/move for its report`,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          throw new ApiError(409, 'move_running', `a move of ${site} is already running (dr-move/${site})`);
+        throw err;
+      }
+    }),
+  );
+  // The move back (backup → active) after a move; the same workflow id, so one move of a site at a time.
+  app.post(
+    '/v1/sites/:site/move-back',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const body = parse(moveBackBody, req.body ?? {}, 'body');
+      try {
+        const handle = await options.client.workflow.start('moveBackDrSite', {
+          taskQueue: options.taskQueue,
+          workflowId: `dr-move/${site}`,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          args: [
+            { site, ...(body.shutdownTimeout !== undefined ? { shutdownTimeoutMs: body.shutdownTimeout * 1000 } : {}) },
+          ],
+        });
+        res.status(202).json({
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          message: `move back to ${site} started; GET /v1/sites/${site}/move for its report`,
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError)
@@ -326,6 +357,17 @@ export function registerDrPaths(
     request: { params: site, body: { content: { 'application/json': { schema: moveBody } } } },
     responses: {
       202: json(runResponse, 'move started (workflow dr-move/<site>: moveDrSite, or failoverDrSite when unplanned)'),
+      409: json(errorResponse, 'a move of the site is running (move_running), or the site is not active'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/sites/{site}/move-back',
+    security,
+    request: { params: site, body: { content: { 'application/json': { schema: moveBackBody } } } },
+    responses: {
+      202: json(runResponse, 'move back to the active site started (workflow dr-move/<site>: moveBackDrSite)'),
       409: json(errorResponse, 'a move of the site is running (move_running), or the site is not active'),
       ...errors,
     },

@@ -77,9 +77,13 @@ export function createDrMoveActivities(deps: DrDependencies) {
     },
   };
   const storage = {
-    /** Makes the aux (backup site) side primary: switchrcconsistgrp -primary aux. Already aux: no change. */
-    async drSwitchGroup(input: { storage: string; group: string }) {
-      return guard(() => deps.devices.storageSystem(input.storage).switchConsistencyGroup(input.group, 'aux'));
+    /**
+     * Switches a group's replication direction: `aux` (default) makes the backup site primary, `master` the active
+     * site again (the move back): switchrcconsistgrp -primary. Already that primary: no change.
+     */
+    async drSwitchGroup(input: { storage: string; group: string; primary?: 'aux' | 'master' }) {
+      const storage = deps.devices.storageSystem(input.storage);
+      return guard(() => storage.switchConsistencyGroup(input.group, input.primary ?? 'aux'));
     },
     /**
      * Makes the backup site's copies writable when the active site is gone: stoprcconsistgrp -access on the aux
@@ -166,6 +170,86 @@ export function createDrMoveActivities(deps: DrDependencies) {
           groups,
           fence,
           unreachable,
+        };
+      });
+    },
+    /**
+     * The move back's plan (backup → active, after a planned or unplanned move): the VMs of the latest verification
+     * that run at the backup site now, stopped there least important first; the groups, which must have the backup
+     * site as primary and be consistent; the VMs started again on their production hosts, whose definitions must be
+     * there and Not Activated, on hosts that are Operating. Anything else is NOT_READY and nothing is touched.
+     */
+    async prepareDrMoveBack(site: string): Promise<DrMovePreparation> {
+      return guard(async () => {
+        const pair = drSitePair(deps.config, site);
+        const [latest] = (await deps.store.verifications(drVerificationKey(site), 1)).map(decodeDrVerification);
+        if (!latest) throw new DrSiteError(`no verification of ${site} is stored: nothing is known to move back`);
+        const masterStorage = pair.dr.consistencyGroups[0]!.master;
+        const [backup, active] = await Promise.all([
+          readSite(deps.devices, pair.backup, pair.backup.storage[0] ?? pair.dr.consistencyGroups[0]!.aux),
+          readSite(deps.devices, pair.active, pair.active.storage[0] ?? masterStorage),
+        ]);
+        const backupHosts = hostsOf(backup, pair.backup.hosts);
+        const activeHosts = hostsOf(active, pair.active.hosts);
+        const groups = await readGroups(deps.devices.storageSystem(masterStorage));
+        const notReady: Array<{ vm: string; codes: string[] }> = [];
+        const movers = latest.vms.filter((v) =>
+          backup.snapshot.lpars.some((l) => l.name === v.vm && l.host === v.backupHost && l.state === 'Running'),
+        );
+        for (const vm of movers) {
+          const codes: string[] = [];
+          const definition = active.snapshot.lpars.find((l) => l.name === vm.vm && l.host === vm.productionHost);
+          if (!definition) codes.push('SHADOW_MISSING');
+          else if (definition.state !== 'Not Activated') codes.push('SHADOW_ACTIVE');
+          if (activeHosts.find((h) => h.name === vm.productionHost)?.state !== 'Operating')
+            codes.push('BACKUP_HOST_UNAVAILABLE');
+          if (codes.length > 0) notReady.push({ vm: vm.vm, codes });
+        }
+        for (const group of pair.dr.consistencyGroups) {
+          const seen = groups.find((g) => g.name === group.name);
+          const code = !seen
+            ? 'CONSISTENCY_GROUP_NOT_CONFIGURED'
+            : seen.primary !== 'aux'
+              ? 'REPLICATION_REVERSED'
+              : !['consistent_synchronized', 'consistent_copying'].includes(seen.state)
+                ? 'REPLICATION_NOT_CONSISTENT'
+                : undefined;
+          if (code) notReady.push({ vm: `consistency-group/${group.name}`, codes: [code] });
+        }
+        const policy = (vm: string) => drPolicyFor(pair.dr, { name: vm, priority: 'medium' });
+        const rank = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+        const shutdown = [...new Set(movers.map((m) => m.backupHost!))].sort().map((host) => ({
+          hmc: backupHosts.find((h) => h.name === host)?.hmc ?? '',
+          host,
+          vms: movers
+            .filter((m) => m.backupHost === host)
+            .sort((a, b) => rank[policy(b.vm).priority] - rank[policy(a.vm).priority] || (a.vm < b.vm ? 1 : -1))
+            .map((m) => m.vm),
+        }));
+        const waves = startWaves(
+          movers.map((m) => ({ vm: m.vm, backupHost: m.productionHost, policy: policy(m.vm) })),
+          {
+            backupHosts: activeHosts,
+            shadows: active.snapshot.lpars.map((l) => ({ name: l.name, host: l.host, profile: l.profile })),
+          },
+        );
+        const ready = notReady.length === 0 && movers.length > 0;
+        return {
+          verificationId: latest.id,
+          ready,
+          notReady: movers.length === 0 ? [{ vm: '(none)', codes: ['NO_VMS_AT_BACKUP_SITE'] }] : notReady,
+          ...(ready
+            ? {
+                plan: {
+                  site: pair.backup.name,
+                  backupSite: pair.active.name,
+                  shutdown,
+                  groups: pair.dr.consistencyGroups.map((g) => ({ storage: g.master, name: g.name })),
+                  waves,
+                  networks: [],
+                },
+              }
+            : {}),
         };
       });
     },

@@ -112,6 +112,40 @@ describe('planned DR move through the API', () => {
     }
     assert.deepEqual(await lazarus.control('GET', '/violations'), []);
   });
+
+  it(
+    'moves back dc2 to dc1: stopped at dc2, switched back, Running on their production hosts',
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const atDc2 = running(await lazarus.control<FleetState>('GET', '/state'), 'dc2-');
+      assert.equal(atDc2.length, 21);
+      const started = await lazarus.api('POST', '/v1/sites/dc1/move-back', { shutdownTimeout: 60 });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const report = (await eventually(
+        'the move back to end',
+        async () => {
+          const view = await lazarus.api<MoveView>('GET', '/v1/sites/dc1/move');
+          return view.body.status === 'COMPLETED' && view.body.report?.steps.length ? view.body.report : undefined;
+        },
+        300_000,
+        250,
+      ))!;
+      assert.equal(report.outcome, 'moved', JSON.stringify(report));
+      for (const vm of report.vms) assert.equal(vm.backupHost, `dc1-s0${/(\d)$/.exec(vm.vm)![1]}`);
+      const state = await lazarus.control<FleetState>('GET', '/state');
+      assert.deepEqual(running(state, 'dc2-'), [], 'nothing runs at dc2');
+      assert.deepEqual(running(state, 'dc1-').sort(), [...atDc2].sort());
+      for (const name of ['cg-dc1-s01', 'cg-dc1-s02', 'cg-dc1-s03', 'cg-dc1-s04']) {
+        const group = await lazarus.devices.storageSystem('svc-dc1').consistencyGroup(name);
+        assert.equal(group?.primary, 'master', `${name} has dc1 as primary again`);
+      }
+      const verified = await lazarus.api<{ result: { ready: boolean } }>('POST', '/v1/sites/dc1/verify?wait=240');
+      assert.equal(verified.body.result.ready, true, 'after the move back every VM is READY_TO_MOVE again');
+      assert.deepEqual(await lazarus.control('GET', '/violations'), []);
+    },
+  );
 });
 
 describe('unplanned DR move through the API', () => {

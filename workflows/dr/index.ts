@@ -1,3 +1,3 @@
-export { moveDrSite } from './planned-move.js';
+export { moveBackDrSite, moveDrSite } from './planned-move.js';
 export { failoverDrSite } from './unplanned-move.js';
 export { discoverDrSite, verifyDrSite } from './verify-dr-site.js';

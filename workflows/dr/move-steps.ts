@@ -25,7 +25,7 @@ export type DrMoveOutcome = 'moved' | 'not-ready' | 'partial' | 'failed';
 export interface DrMoveReport {
   site: string;
   to: string;
-  mode: 'planned' | 'unplanned';
+  mode: 'planned' | 'unplanned' | 'move-back';
   outcome: DrMoveOutcome;
   verificationId: number;
   notReady?: Array<{ vm: string; codes: string[] }>;

@@ -8,9 +8,10 @@
 //      replication runs backwards (backup → active), ready for the move back;
 //   5. start at the backup site (move-steps.ts);
 //   6. report — per VM where it runs now, the recovery point, the network mappings to apply.
+// The move back (moveBackDrSite) is the same runbook from the backup site to the active one.
 // Device changes go through the devices' task queues. Not yet: advisory approval, cancel, clean-up at the old site.
 import { proxyActivities } from '@temporalio/workflow';
-import type { DrMoveStorageActivities } from '../../activities/dr/move-activities.js';
+import type { DrMovePreparation, DrMoveStorageActivities } from '../../activities/dr/move-activities.js';
 import { deviceQueue } from '../shared/activity-options.js';
 import {
   control,
@@ -41,10 +42,28 @@ export interface DrMoveInput {
 }
 
 export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
-  const pollMs = input.pollMs ?? 2_000;
-  const report = newReport(input.site, input.to, 'planned');
+  return plannedMove(input, newReport(input.site, input.to, 'planned'), () => control.prepareDrMove(input.site), 'aux');
+}
 
-  const preparation = await step(report, 'verify', () => control.prepareDrMove(input.site));
+/**
+ * The move back (backup → active) after a move: the same runbook the other way — verify that the VMs run at the
+ * backup site, their definitions wait Not Activated on their production hosts and the groups have the backup site as
+ * primary; stop them at the backup site; catch up; switch the groups back to master; start them on their production
+ * hosts.
+ */
+export async function moveBackDrSite(input: Omit<DrMoveInput, 'to'>): Promise<DrMoveReport> {
+  const report = newReport(input.site, input.site, 'move-back');
+  return plannedMove({ ...input, to: input.site }, report, () => control.prepareDrMoveBack(input.site), 'master');
+}
+
+async function plannedMove(
+  input: DrMoveInput,
+  report: DrMoveReport,
+  prepare: () => Promise<DrMovePreparation>,
+  primary: 'aux' | 'master',
+): Promise<DrMoveReport> {
+  const pollMs = input.pollMs ?? 2_000;
+  const preparation = await step(report, 'verify', prepare);
   report.verificationId = preparation.verificationId;
   if (!preparation.ready || !preparation.plan) {
     report.outcome = 'not-ready';
@@ -87,7 +106,7 @@ export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
       async () => {
         for (const [storage, groups] of byStorage) {
           const states = await control.drGroupStates({ storage, groups });
-          if (!states.every((s) => s.state === 'consistent_synchronized' || s.primary === 'aux')) return false;
+          if (!states.every((s) => s.state === 'consistent_synchronized' || s.primary === primary)) return false;
         }
         return true;
       },
@@ -103,7 +122,7 @@ export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
 
   await step(report, 'switch-replication', async () => {
     for (const { storage, name } of plan.groups) {
-      const outcome = await storageOf(storage).drSwitchGroup({ storage, group: name });
+      const outcome = await storageOf(storage).drSwitchGroup({ storage, group: name, primary });
       report.groups.push({ name, switched: true, detail: outcome.detail });
     }
   });
