@@ -97,10 +97,19 @@ heartbeat_body() {
   printf '{"vm":"%s","sentAt":"%s","apps":[%s]}' "$(json_text "$VM")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$apps"
 }
 
+# A new private temporary file (mktemp, or a shell fallback for systems without it, e.g. older AIX levels).
+temp_file() {
+  if command -v mktemp >/dev/null 2>&1; then
+    mktemp "${TMPDIR:-/tmp}/$PROGRAM.XXXXXX"
+    return
+  fi
+  (umask 077; set -C; name="${TMPDIR:-/tmp}/$PROGRAM.$$.$1"; : >"$name" && printf '%s\n' "$name")
+}
+
 # Sends one heartbeat; the token travels in a curl config read from stdin, never on the command line (ps shows that).
 send() {
-  body_file=$(mktemp "${TMPDIR:-/tmp}/$PROGRAM.XXXXXX") || return 1
-  reply_file=$(mktemp "${TMPDIR:-/tmp}/$PROGRAM.XXXXXX") || { rm -f "$body_file"; return 1; }
+  body_file=$(temp_file body) || return 1
+  reply_file=$(temp_file reply) || { rm -f "$body_file"; return 1; }
   heartbeat_body >"$body_file"
   token=$(head -n 1 "$TOKEN_FILE" | tr -d ' \r\n\t')
   set -- --silent --show-error --max-time 15 --output "$reply_file" --write-out '%{http_code}' \
