@@ -12,8 +12,8 @@ import { drRoutes } from './dr-routes.js';
 import { agentRoutes, resolveAgentTokens, vmHealthRoutes, type AgentToken } from './agent-routes.js';
 import { groupRoutes } from './group-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
-import { notificationRoutes } from './notification-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
+import { notificationRoutes } from './notification-routes.js';
 import { openApiDocument } from './openapi.js';
 import { asyncRoute } from './routing.js';
 
@@ -72,6 +72,7 @@ export function createApi(options: ApiOptions): express.Express {
     taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE,
   });
   inventoryRoutes(app, options);
+  monitoringRoutes(app, { ...options, log });
   drRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
   notificationRoutes(app, options);
   groupRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
@@ -83,7 +84,6 @@ export function createApi(options: ApiOptions): express.Express {
 }
 
 async function ok(check: () => Promise<unknown>): Promise<boolean> {
-  monitoringRoutes(app, { ...options, log });
   try {
     await check();
     return true;
