@@ -48,6 +48,28 @@ describe('host monitor, auto mode (devserver + simulated fleet)', () => {
     probe.since();
   });
 
+  it('answers with codes for what it does not know, and documents its routes', { timeout: 60_000 }, async () => {
+    const unknown = await lazarus.api<{ code: string }>('GET', '/v1/groups/nope/monitor');
+    assert.deepEqual([unknown.status, unknown.body.code], [404, 'unknown_group']);
+    const badLimit = await lazarus.api<{ code: string }>('GET', `/v1/groups/${GROUP}/detections?limit=0`);
+    assert.deepEqual([badLimit.status, badLimit.body.code], [400, 'invalid_request']);
+    const extra = await lazarus.api<{ code: string }>('PUT', '/v1/hosts/dc1-s01/maintenance', { reason: 'x', y: 1 });
+    assert.deepEqual([extra.status, extra.body.code], [400, 'invalid_request']);
+    const notIn = await lazarus.api<{ code: string }>('DELETE', '/v1/hosts/dc1-s01/maintenance');
+    assert.deepEqual([notIn.status, notIn.body.code], [404, 'not_in_maintenance']);
+    const view = (await probe.view())!;
+    assert.deepEqual(
+      view.hosts.map((h) => h.host),
+      ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04'],
+    );
+    assert.equal(view.settings?.confirmations, 2);
+    const openapi = (await fetch(`${lazarus.apiUrl}/v1/openapi.json`).then((r) => r.json())) as {
+      paths: Record<string, object>;
+    };
+    for (const path of ['/v1/hosts/{host}/maintenance', '/v1/groups/{group}/monitor', '/v1/groups/{group}/detections'])
+      assert.ok(path in openapi.paths, `${path} in the OpenAPI document`);
+  });
+
   it('fails over a host that powered off, automatically and only once', { timeout: 240_000 }, async () => {
     await lazarus.devices.hmc('hmc-dc1').powerOffSystem('dc1-s01');
     const detection = await probe.detection('dc1-s01');
