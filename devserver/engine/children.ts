@@ -23,6 +23,8 @@ export function startChild(
   parent: Run,
   attrs: StartChildAttributes,
   completedEventId: number,
+  /** The command's summary and details (Command.user_metadata), which become the child's. */
+  userMetadata?: unknown,
 ): () => void {
   const namespace = attrs.namespace || parent.state.namespace;
   const initiated = engine.append(parent, {
@@ -102,6 +104,8 @@ export function startChild(
       root: parent.state.root,
       retryPolicy: attrs.retryPolicy,
       cronSchedule: attrs.cronSchedule,
+      priority: attrs.priority ?? undefined,
+      userMetadata: userMetadata ?? undefined,
     });
     const started = engine.append(parent, {
       eventType: EventType.CHILD_WORKFLOW_EXECUTION_STARTED,

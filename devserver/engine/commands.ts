@@ -275,7 +275,13 @@ function applyCommand(engine: Engine, run: Run, command: Command, completedEvent
       return;
     }
     case CommandType.START_CHILD_WORKFLOW_EXECUTION:
-      return startChild(engine, run, command.startChildWorkflowExecutionCommandAttributes!, completedEventId);
+      return startChild(
+        engine,
+        run,
+        command.startChildWorkflowExecutionCommandAttributes!,
+        completedEventId,
+        command.userMetadata,
+      );
     case CommandType.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
       return signalExternal(engine, run, command.signalExternalWorkflowExecutionCommandAttributes!, completedEventId);
     case CommandType.REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:

@@ -6,6 +6,11 @@ import type { ScheduleState } from './state.js';
 import { rfc3339Second } from './time.js';
 import type { ScheduleDeps, StartWorkflowRequest } from './types.js';
 
+const typedJson = (value: unknown, type: string) => ({
+  metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(type) },
+  data: Buffer.from(JSON.stringify(value)),
+});
+
 export const OverlapPolicy = {
   UNSPECIFIED: 0,
   SKIP: 1,
@@ -113,7 +118,14 @@ async function startWorkflow(deps: ScheduleDeps, state: ScheduleState, nominalMs
     workflowTaskTimeout: action.workflowTaskTimeout,
     retryPolicy: action.retryPolicy,
     memo: action.memo,
-    searchAttributes: action.searchAttributes,
+    // As the real scheduler: every run it starts says which schedule started it and for which nominal time.
+    searchAttributes: {
+      indexedFields: {
+        ...(action.searchAttributes?.indexedFields ?? {}),
+        TemporalScheduledStartTime: typedJson(new Date(nominalMs).toISOString(), 'Datetime'),
+        TemporalScheduledById: typedJson(state.scheduleId, 'Keyword'),
+      },
+    },
     header: action.header,
     userMetadata: action.userMetadata,
     priority: action.priority,

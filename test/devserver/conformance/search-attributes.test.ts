@@ -184,4 +184,28 @@ describe('devserver conformance: typed search attributes and visibility operator
     await a.delete();
     await b.delete();
   });
+
+  it(
+    'tags a scheduled run with TemporalScheduledById and TemporalScheduledStartTime',
+    { timeout: 60_000 },
+    async () => {
+      const scheduleId = uniqueWorkflowId('sched-tagged');
+      const schedule = await server.client.schedule.create({
+        scheduleId,
+        spec: { intervals: [{ every: '1h' }] },
+        action: { type: 'startWorkflow', workflowType: echo, args: ['x'], taskQueue },
+      });
+      await schedule.trigger();
+      const ids = await eventually('the triggered run', async () => {
+        const found = await listIds(`TemporalScheduledById = '${scheduleId}'`);
+        return found.length > 0 ? found : undefined;
+      });
+      const described = await server.client.workflow.getHandle(ids[0]!).describe();
+      const scheduledAt = described.typedSearchAttributes.get(
+        defineSearchAttributeKey('TemporalScheduledStartTime', 'DATETIME'),
+      );
+      assert.ok(scheduledAt instanceof Date, 'TemporalScheduledStartTime is a Datetime');
+      await schedule.delete();
+    },
+  );
 });
