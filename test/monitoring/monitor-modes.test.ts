@@ -66,8 +66,8 @@ describe('host monitor, a flapping host in auto mode', () => {
   let lazarus: SimulatedLazarus;
   let probe: MonitorProbe;
   before(async () => {
-    // Five confirmations leave the test time to bring the host back before a short down is confirmed.
-    lazarus = await startMonitoredLazarus('monitor-flap', { action: 'auto', confirmations: 5, flapLimit: 2 });
+    // Eight confirmations leave the test seconds to bring the host back before a short down is confirmed.
+    lazarus = await startMonitoredLazarus('monitor-flap', { action: 'auto', confirmations: 8, flapLimit: 2 });
     probe = new MonitorProbe(lazarus);
     assert.equal(await lazarus.discover(), 'ok');
   });
