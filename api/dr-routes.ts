@@ -108,7 +108,32 @@ export function drRoutes(
       }
     }),
   );
-  // The move back (backup → active) after a move; the same workflow id, so one move of a site at a time.
+  // The move back (backup → active) after a move, and the resync of the old active site after an unplanned move; the
+  // same workflow id as the moves, so one operation on a site's VMs or replication at a time.
+  app.post(
+    '/v1/sites/:site/resync',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      parse(z.strictObject({}), req.body ?? {}, 'body');
+      try {
+        const handle = await options.client.workflow.start('resyncDrSite', {
+          taskQueue: options.taskQueue,
+          workflowId: `dr-move/${site}`,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          args: [{ site }],
+        });
+        res.status(202).json({
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          message: `resynchronization of ${site} from its backup site started; GET /v1/sites/${site}/move for its report`,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          throw new ApiError(409, 'move_running', `a move of ${site} is already running (dr-move/${site})`);
+        throw err;
+      }
+    }),
+  );
   app.post(
     '/v1/sites/:site/move-back',
     asyncRoute(async (req, res) => {
@@ -357,6 +382,17 @@ export function registerDrPaths(
     request: { params: site, body: { content: { 'application/json': { schema: moveBody } } } },
     responses: {
       202: json(runResponse, 'move started (workflow dr-move/<site>: moveDrSite, or failoverDrSite when unplanned)'),
+      409: json(errorResponse, 'a move of the site is running (move_running), or the site is not active'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/sites/{site}/resync',
+    security,
+    request: { params: site },
+    responses: {
+      202: json(runResponse, "the old active site's resynchronization from the backup site started (dr-move/<site>)"),
       409: json(errorResponse, 'a move of the site is running (move_running), or the site is not active'),
       ...errors,
     },

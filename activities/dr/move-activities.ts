@@ -90,6 +90,15 @@ export function createDrMoveActivities(deps: DrDependencies) {
      * storage system (IBM: the group goes idling — or idling_disconnected while the link is down). Already idling:
      * no change.
      */
+    /**
+     * Restarts replication from the backup site after an unplanned move: startrcconsistgrp -primary aux -force (IBM:
+     * -force because both copies may have been written since the group stopped; the active site's copy becomes the
+     * secondary and is overwritten). Already copying with that primary: no change.
+     */
+    async drStartGroupFromBackup(input: { storage: string; group: string }) {
+      const storage = deps.devices.storageSystem(input.storage);
+      return guard(() => storage.startConsistencyGroup(input.group, { primary: 'aux', force: true }));
+    },
     async drStopGroupWithAccess(input: { storage: string; group: string }) {
       return guard(() => deps.devices.storageSystem(input.storage).stopConsistencyGroup(input.group, { access: true }));
     },
@@ -251,6 +260,41 @@ export function createDrMoveActivities(deps: DrDependencies) {
               }
             : {}),
         };
+      });
+    },
+    /**
+     * Before the backup site's copies overwrite the active site's (resync after an unplanned move): every protected VM
+     * of the latest verification must be proven not active at the active site (its HMC answers and shows it Not
+     * Activated or absent) — a VM running there would lose its disks' contents — and each group's link must be up.
+     * Returns the groups on the aux storage system still to restart, or why not.
+     */
+    async prepareDrResync(site: string) {
+      return guard(async () => {
+        const pair = drSitePair(deps.config, site);
+        const [latest] = (await deps.store.verifications(drVerificationKey(site), 1)).map(decodeDrVerification);
+        if (!latest) throw new DrSiteError(`no verification of ${site} is stored`);
+        const active = await readSite(
+          deps.devices,
+          pair.active,
+          pair.active.storage[0] ?? pair.dr.consistencyGroups[0]!.master,
+        );
+        const notReady: Array<{ vm: string; codes: string[] }> = [];
+        for (const vm of latest.vms) {
+          const seen = active.snapshot.lpars.find((l) => l.name === vm.vm);
+          const hostUnknown = active.undescribed.some((h) => h.name === vm.productionHost);
+          if (hostUnknown) notReady.push({ vm: vm.vm, codes: ['PRODUCTION_HOST_UNAVAILABLE'] });
+          else if (seen && seen.state !== 'Not Activated') notReady.push({ vm: vm.vm, codes: ['SHADOW_ACTIVE'] });
+        }
+        const groups: Array<{ storage: string; name: string; state: string }> = [];
+        for (const group of pair.dr.consistencyGroups) {
+          const seen = (await readGroups(deps.devices.storageSystem(group.aux))).find((g) => g.name === group.name);
+          const state = seen?.state ?? 'absent';
+          if (state.endsWith('disconnected') || state === 'absent')
+            notReady.push({ vm: `consistency-group/${group.name}`, codes: ['REPLICATION_NOT_CONSISTENT'] });
+          else if (!(seen?.primary === 'aux' && state === 'consistent_synchronized'))
+            groups.push({ storage: group.aux, name: group.name, state });
+        }
+        return { ready: notReady.length === 0, notReady, groups };
       });
     },
     /** A VM's state on a host as its HMC shows it now; `absent` when the host has no such partition. */

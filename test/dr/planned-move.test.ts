@@ -41,6 +41,21 @@ async function moveToEnd(lazarus: SimulatedLazarus): Promise<NonNullable<MoveVie
   return done!;
 }
 
+/** Starts a site operation (resync, move-back) and returns its report once the workflow completed. */
+async function operation(lazarus: SimulatedLazarus, path: string, body: object = {}) {
+  const started = await lazarus.api<{ runId: string }>('POST', path, body);
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  return (await eventually(
+    `${path} to end`,
+    async () => {
+      const view = await lazarus.api<MoveView>('GET', '/v1/sites/dc1/move');
+      return view.body.status === 'COMPLETED' ? view.body.report : undefined;
+    },
+    300_000,
+    250,
+  ))!;
+}
+
 const running = (state: FleetState, prefix: string) =>
   state.systems
     .filter((s) => s.name.startsWith(prefix))
@@ -156,7 +171,7 @@ describe('unplanned DR move through the API', () => {
   after(async () => lazarus?.stop());
 
   it(
-    'dc1 is lost: its VMs start at dc2 on the copies, with the recovery point; dc1 returns with nothing running',
+    'dc1 is lost: its VMs start at dc2 on the copies; dc1 returns with nothing running, is resynced, moved back',
     {
       timeout: 300_000,
     },
@@ -200,10 +215,29 @@ describe('unplanned DR move through the API', () => {
       assert.ok(report.vms.every((v) => v.state === 'Running'));
       assert.deepEqual(running(await lazarus.control<FleetState>('GET', '/state'), 'dc2-').sort(), [...before].sort());
 
-      // dc1 returns: its servers come back with every partition Not Activated; nothing of Lazarus starts them.
-      for (const id of faults.reverse()) await lazarus.control('DELETE', `/faults/${id}`);
+      // dc1 returns (the inter-site link last): its servers come back with every partition Not Activated; nothing
+      // of Lazarus starts them.
+      const [linkDown, ...siteDown] = faults;
+      for (const id of siteDown.reverse()) await lazarus.control('DELETE', `/faults/${id}`);
+      assert.deepEqual(running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-'), []);
+      const refused = await operation(lazarus, '/v1/sites/dc1/resync');
+      assert.equal(refused.outcome, 'not-ready', 'no resync while the link is down');
+      assert.ok(refused.notReady!.every((n) => n.codes.includes('REPLICATION_NOT_CONSISTENT')));
+
+      await lazarus.control('DELETE', `/faults/${linkDown}`);
+      const resync = await operation(lazarus, '/v1/sites/dc1/resync');
+      assert.equal(resync.outcome, 'moved', JSON.stringify(resync));
+      for (const name of ['cg-dc1-s01', 'cg-dc1-s02', 'cg-dc1-s03', 'cg-dc1-s04']) {
+        const group = await lazarus.devices.storageSystem('svc-dc1').consistencyGroup(name);
+        assert.deepEqual([group?.primary, group?.state], ['aux', 'consistent_synchronized'], `${name}: dc2 → dc1`);
+      }
+      assert.deepEqual(running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-'), []);
+
+      const back = await operation(lazarus, '/v1/sites/dc1/move-back', { shutdownTimeout: 60 });
+      assert.equal(back.outcome, 'moved', JSON.stringify(back));
       const state = await lazarus.control<FleetState>('GET', '/state');
-      assert.deepEqual(running(state, 'dc1-'), []);
+      assert.deepEqual(running(state, 'dc2-'), []);
+      assert.deepEqual(running(state, 'dc1-').sort(), [...before].sort());
       assert.deepEqual(await lazarus.control('GET', '/violations'), []);
     },
   );

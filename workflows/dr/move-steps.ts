@@ -25,7 +25,7 @@ export type DrMoveOutcome = 'moved' | 'not-ready' | 'partial' | 'failed';
 export interface DrMoveReport {
   site: string;
   to: string;
-  mode: 'planned' | 'unplanned' | 'move-back';
+  mode: 'planned' | 'unplanned' | 'move-back' | 'resync';
   outcome: DrMoveOutcome;
   verificationId: number;
   notReady?: Array<{ vm: string; codes: string[] }>;

@@ -1,0 +1,48 @@
+// After an unplanned move, once the old active site is back: make its volumes the secondaries and resynchronize them
+// from the backup site (the "nothing starts there; resync from B before anything else"). Refused, touching
+// nothing, while any protected VM may be active at the old site or a group's link is down. Then a move back is
+// possible.
+import { proxyActivities } from '@temporalio/workflow';
+import type { DrMoveStorageActivities } from '../../activities/dr/move-activities.js';
+import { deviceQueue } from '../shared/activity-options.js';
+import { control, deviceOptions, newReport, step, waitFor, type DrMoveReport } from './move-steps.js';
+
+const storageOf = (storage: string) =>
+  proxyActivities<DrMoveStorageActivities>({ ...deviceOptions, taskQueue: deviceQueue(storage) });
+
+export async function resyncDrSite(input: { site: string; pollMs?: number }): Promise<DrMoveReport> {
+  const pollMs = input.pollMs ?? 2_000;
+  const report = newReport(input.site, input.site, 'resync');
+  const preparation = await step(report, 'check-old-site', () => control.prepareDrResync(input.site));
+  if (!preparation.ready) {
+    report.outcome = 'not-ready';
+    report.notReady = preparation.notReady;
+    return report;
+  }
+  await step(report, 'restart-replication', async () => {
+    for (const group of preparation.groups) {
+      const outcome = await storageOf(group.storage).drStartGroupFromBackup({
+        storage: group.storage,
+        group: group.name,
+      });
+      report.groups.push({ name: group.name, switched: true, detail: outcome.detail });
+    }
+  });
+  const synchronized = await step(report, 'wait-synchronized', async () => {
+    const byStorage = new Map<string, string[]>();
+    for (const g of preparation.groups) byStorage.set(g.storage, [...(byStorage.get(g.storage) ?? []), g.name]);
+    return waitFor(
+      async () => {
+        for (const [storage, groups] of byStorage) {
+          const states = await control.drGroupStates({ storage, groups });
+          if (!states.every((s) => s.state === 'consistent_synchronized')) return false;
+        }
+        return true;
+      },
+      24 * 3_600_000,
+      pollMs,
+    );
+  });
+  report.outcome = synchronized ? 'moved' : 'failed';
+  return report;
+}
