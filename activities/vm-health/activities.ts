@@ -26,7 +26,12 @@ export interface HealthCheck {
   checkedAt: string;
   /** VMs of the group that ever reported (the ones watched). */
   watched: number;
+  /** The newest heartbeat of any VM of the group (ISO), and the shortest heartbeat timeout among them (ms). */
+  newestHeartbeatAt?: string;
+  shortestTimeoutMs: number;
   checkIntervalMs: number;
+  /** After a start or an outage, how long before silence counts (ms; `agents.resumeGrace`). */
+  resumeGraceMs: number;
   candidates: Array<HealthCandidate & { policy: VmHealthPolicy }>;
   /** The group's devices and poll interval, handed to a restart unchanged. */
   devices: { hmc: string; storage: string };
@@ -65,9 +70,10 @@ function controlActivities(ctx: FailoverContext) {
   return {
     /**
      * The group's health at this moment: every VM that ever reported, judged against its policy on the controller's
-     * clock (silent longer than `heartbeatTimeout`, or an application failed `appFailureThreshold` times in a row).
+     * clock (silent longer than `heartbeatTimeout`, or an application failed `appFailureThreshold` times in a row);
+     * silence counted from no earlier than `heardFrom` (ISO) when the monitor gives one (domain/vm-health/outage-guard).
      */
-    async vmHealthCheck(input: { group: string }): Promise<HealthCheck> {
+    async vmHealthCheck(input: { group: string; heardFrom?: string }): Promise<HealthCheck> {
       const group = ctx.group(input.group);
       const beats = await store.agentHeartbeats(group.name);
       const policies = new Map(
@@ -79,7 +85,12 @@ function controlActivities(ctx: FailoverContext) {
         checkedAt: new Date(now).toISOString(),
         watched: beats.length,
         checkIntervalMs: ctx.deps.config.agents.checkInterval,
-        candidates: healthCandidates(beats, (vm) => policies.get(vm)!, now).map((c) => ({
+        resumeGraceMs: ctx.deps.config.agents.resumeGrace,
+        ...(beats.length > 0 && {
+          newestHeartbeatAt: new Date(Math.max(...beats.map((b) => Date.parse(b.receivedAt)))).toISOString(),
+        }),
+        shortestTimeoutMs: beats.length ? Math.min(...[...policies.values()].map((p) => p.heartbeatTimeoutMs)) : 0,
+        candidates: healthCandidates(beats, (vm) => policies.get(vm)!, now, input.heardFrom).map((c) => ({
           ...c,
           policy: policies.get(c.vm)!,
         })),

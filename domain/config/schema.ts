@@ -211,6 +211,11 @@ export const agentsSchema = z
     checkInterval: duration
       .refine((ms) => ms >= 200 && ms <= 10 * 60_000, 'must be between 200ms and 10m')
       .default(15_000),
+    /**
+     * After the monitor starts, or resumes after its own outage or after no agent could report: how long before
+     * silence counts (the agents' longest backoff, 5 min for the reference agent).
+     */
+    resumeGrace: duration.refine((ms) => ms <= 3_600_000, 'must be at most 1h').default(300_000),
     tokens: z
       .array(
         z
@@ -449,7 +454,7 @@ export const configSchema = z
     notifications: z.array(notificationSchema).default([]),
     api: apiSchema.default({ listen: '127.0.0.1:8740', tokens: [] }),
     discovery: discoverySchema.default({ interval: 5 * 60_000, capacityCheckCron: '0 3 * * *' }),
-    agents: agentsSchema.default({ checkInterval: 15_000, tokens: [] }),
+    agents: agentsSchema.default({ checkInterval: 15_000, resumeGrace: 300_000, tokens: [] }),
     /** Disaster recovery between an active and a backup site (absent: no DR). */
     dr: drSchema.optional(),
   })

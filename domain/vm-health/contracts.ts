@@ -124,17 +124,28 @@ export interface VmRestartReport {
 /**
  * The candidates among a group's heartbeats at `now` (epoch ms): VMs silent for longer than their heartbeat timeout,
  * and VMs with an application failed at least `appFailureThreshold` heartbeats in a row. Silence wins over an
- * application failure (an agent that does not answer says nothing reliable about its applications).
+ * application failure (an agent that does not answer says nothing reliable about its applications). A silent VM
+ * counts only once another VM of the group reported after it became overdue (with a single VM watched, its silence
+ * alone). `heardFrom` (ISO): silence is counted from no earlier than this (see outage-guard.ts).
  */
 export function healthCandidates(
   heartbeats: VmHeartbeat[],
   policyOf: (vm: string) => { heartbeatTimeoutMs: number; appFailureThreshold: number },
   now: number,
+  heardFrom?: string,
 ): HealthCandidate[] {
   const candidates: HealthCandidate[] = [];
-  for (const beat of heartbeats) {
+  const floor = heardFrom === undefined ? -Infinity : Date.parse(heardFrom);
+  const received = heartbeats.map((b) => Date.parse(b.receivedAt));
+  for (const [index, beat] of heartbeats.entries()) {
     const policy = policyOf(beat.vm);
-    const silentMs = now - Date.parse(beat.receivedAt);
+    const heardAt = Math.max(received[index]!, floor);
+    const silentMs = now - heardAt;
+    // With other VMs watched, one of them must have got through after this one became overdue: proof that the path
+    // from the agents to Lazarus works, so the silence is this VM's own (every agent silent at once is an outage).
+    const others = received.filter((_, i) => i !== index);
+    const pathWorks = others.length === 0 || Math.max(...others) > heardAt + policy.heartbeatTimeoutMs;
+    if (silentMs > policy.heartbeatTimeoutMs && !pathWorks) continue;
     if (silentMs > policy.heartbeatTimeoutMs) {
       candidates.push({
         vm: beat.vm,

@@ -2,3 +2,4 @@
 export * from './contracts.js';
 export * from './policy.js';
 export * from './agent-scope.js';
+export * from './outage-guard.js';

@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfigText } from '../../domain/config/index.js';
 import {
+  afterCheck,
+  beforeCheck,
   DEFAULT_VM_HEALTH,
+  heardFrom,
   healthCandidates,
   heartbeatBodySchema,
   tokenCovers,
@@ -54,7 +57,7 @@ describe('VM health configuration', () => {
       appFailureThreshold: 2,
     });
     assert.deepEqual(vmHealthPolicy(config, { name: 'other', group: 'dc1-prod' }), DEFAULT_VM_HEALTH);
-    assert.deepEqual(parseConfigText(EXAMPLE, 'x').agents, { checkInterval: 15_000, tokens: [] });
+    assert.deepEqual(parseConfigText(EXAMPLE, 'x').agents, { checkInterval: 15_000, resumeGrace: 300_000, tokens: [] });
   });
 
   it('names the field of every mistake', () => {
@@ -156,7 +159,7 @@ describe('health candidates', () => {
 
   it('finds silent VMs past their timeout and applications failed N times in a row; silence wins', () => {
     const found = healthCandidates(
-      [beat('fresh', 10), beat('edge', 90), beat('silent', 91, 5), beat('failing', 10, 3), beat('flaky', 10, 2)],
+      [beat('fresh', 0), beat('edge', 90), beat('silent', 91, 5), beat('failing', 10, 3), beat('flaky', 10, 2)],
       policy,
       now,
     );
@@ -168,7 +171,66 @@ describe('health candidates', () => {
       ],
     );
     const [silent, failing] = found;
+    // Every agent silent at once (the newest other heartbeat is older than the silence): nobody is a candidate yet.
+    assert.deepEqual(
+      healthCandidates([beat('a', 100), beat('b', 95)], policy, now).map((c) => c.vm),
+      [],
+      'no other VM got through after a or b became overdue',
+    );
+    assert.deepEqual(
+      healthCandidates([beat('a', 100), beat('b', 5)], policy, now).map((c) => c.vm),
+      ['a'],
+    );
     assert.equal(silent!.episode, `silent-since ${beat('silent', 91).receivedAt}`);
     assert.match(failing!.episode, /^app app failing-since /);
+  });
+});
+
+describe('outage guard', () => {
+  const t0 = Date.UTC(2026, 10, 30, 3, 0, 0);
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  it('counts silence from the grace after a resumption only', () => {
+    const beats = [
+      {
+        vm: 'quiet',
+        group: 'g',
+        agent: 'a',
+        receivedAt: iso(t0 - 3_600_000),
+        firstReceivedAt: iso(t0 - 7_200_000),
+        apps: [],
+      },
+    ];
+    const policy = () => ({ heartbeatTimeoutMs: 90_000, appFailureThreshold: 3 });
+    const from = heardFrom({ resumedAt: t0 }, 300_000);
+    assert.equal(from, iso(t0 + 300_000));
+    assert.deepEqual(healthCandidates(beats, policy, t0 + 380_000, from), [], 'within grace + timeout');
+    assert.equal(healthCandidates(beats, policy, t0 + 391_000, from).length, 1, 'silent past grace + timeout');
+    assert.equal(healthCandidates(beats, policy, t0 + 10_000).length, 1, 'no resumption: from its last heartbeat');
+    assert.equal(heardFrom({}, 300_000), undefined);
+  });
+
+  it('turns a gap in its own checks into a resumption', () => {
+    assert.deepEqual(beforeCheck({ lastCheckAt: t0 }, 10_000, t0 + 10_500), { lastCheckAt: t0 + 10_500 });
+    assert.deepEqual(beforeCheck({ lastCheckAt: t0 }, 10_000, t0 + 600_000), {
+      lastCheckAt: t0 + 600_000,
+      resumedAt: t0 + 600_000,
+    });
+  });
+
+  it('holds back during a blackout of two or more VMs, alerts once, and resumes when heartbeats flow', () => {
+    const reading = (newestSecondsAgo: number, watched = 3) => ({
+      watched,
+      newestHeartbeatAt: iso(t0 - newestSecondsAgo * 1000),
+      shortestTimeoutMs: 90_000,
+    });
+    assert.deepEqual(afterCheck({}, reading(10), t0), { state: {}, blackout: false, began: false });
+    assert.equal(afterCheck({}, reading(120, 1), t0).blackout, false, 'one VM silent is that VM, not a blackout');
+    const began = afterCheck({}, reading(120), t0);
+    assert.deepEqual(began, { state: { blackoutSince: t0 - 120_000 }, blackout: true, began: true });
+    const still = afterCheck(began.state, reading(180), t0 + 60_000);
+    assert.deepEqual([still.blackout, still.began], [true, false]);
+    const resumed = afterCheck(still.state, { ...reading(0), newestHeartbeatAt: iso(t0 + 119_000) }, t0 + 120_000);
+    assert.deepEqual(resumed, { state: { resumedAt: t0 + 120_000 }, blackout: false, began: false });
   });
 });

@@ -24,7 +24,7 @@ describe('VM health monitor history', () => {
         `${yaml.replace(
           'policies:\n',
           'policies:\n  - match: { name: dc1-app01 }\n    health: { heartbeatTimeout: 1s, action: alert }\n',
-        )}\nagents:\n  checkInterval: 250ms\n`,
+        )}\nagents:\n  checkInterval: 250ms\n  resumeGrace: 0s\n`,
     });
     assert.equal(await lazarus.discover(), 'ok');
   });

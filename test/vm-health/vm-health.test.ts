@@ -34,6 +34,7 @@ function withHealthConfig(yaml: string): string {
   const agents = [
     'agents:',
     '  checkInterval: 300ms',
+    '  resumeGrace: 0s',
     '  tokens:',
     '    - { name: app-agents, token: env:LAZARUS_TEST_AGENT_APP, vms: ["dc1-app*"] }',
     '    - { name: prod-agents, token: env:LAZARUS_TEST_AGENT_GROUP, group: dc1-prod }',
@@ -401,5 +402,23 @@ describe('VM and application health (agents, monitor, restarts on the simulated 
         ['true_app', 'ok', 0],
       ],
     );
+  });
+
+  it('restarts nothing when every agent of the group falls silent at once (a blackout)', async () => {
+    for (const running of agents) running.stop();
+    const changesBefore = causes.filter((c) => c.startsWith('hmc-dc1:')).length;
+    const startedAt = new Date().toISOString();
+    await eventually(
+      'a blackout alert',
+      async () =>
+        (await lazarus.store.recentNotifications(50)).find(
+          (n) => n.kind === 'vm-heartbeat-lost' && n.message.startsWith('no VM of dc1-prod') && n.raisedAt >= startedAt,
+        ),
+      60_000,
+      200,
+    );
+    // Several more checks (300 ms each) past every timeout: still nothing is shut down or started.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.deepEqual(causes.filter((c) => c.startsWith('hmc-dc1:')).slice(changesBefore), []);
   });
 });
