@@ -11,6 +11,7 @@ import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { DR_REASON_CODES, DR_VM_STATES, type DrVerification } from '../domain/dr/contracts.js';
 import { innermostMessage } from '../domain/failover/outcome.js';
+import { approveMoveSignal, cancelMoveSignal, moveProgressQuery, rejectMoveSignal } from '../workflows/dr/messages.js';
 import { ApiError } from './errors.js';
 import { ageSeconds, asyncRoute, parse } from './routing.js';
 
@@ -22,12 +23,18 @@ const moveBody = z.strictObject({
   to: z.string().min(1),
   /** planned: the active site is up (clean stop, replication switched); unplanned: it is gone (fence, take over). */
   mode: z.enum(['planned', 'unplanned']).default('planned'),
+  /** Planned only: verify, show the plan in the progress and wait for POST …/move/approve (or reject). */
+  advisory: z.boolean().default(false),
   /** Seconds an operating-system shutdown may take before the VM is stopped at once (default 600). */
   shutdownTimeout: z.number().int().min(1).max(3600).optional(),
 });
 const moveBackBody = z.strictObject({
   /** Seconds an operating-system shutdown at the backup site may take before the VM is stopped at once. */
   shutdownTimeout: z.number().int().min(1).max(3600).optional(),
+});
+const decisionBody = z.strictObject({
+  by: z.string().min(1).max(200).optional(),
+  reason: z.string().min(1).max(2000).optional(),
 });
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(20) });
 
@@ -90,6 +97,7 @@ export function drRoutes(
             {
               site,
               to: body.to,
+              ...(body.advisory && body.mode === 'planned' ? { advisory: true } : {}),
               ...(body.shutdownTimeout !== undefined && body.mode === 'planned'
                 ? { shutdownTimeoutMs: body.shutdownTimeout * 1000 }
                 : {}),
@@ -160,6 +168,29 @@ export function drRoutes(
       }
     }),
   );
+  for (const [action, signal] of [
+    ['approve', approveMoveSignal],
+    ['reject', rejectMoveSignal],
+    ['cancel', cancelMoveSignal],
+  ] as const)
+    app.post(
+      `/v1/sites/:site/move/${action}`,
+      asyncRoute(async (req, res) => {
+        const site = activeSite(options.config, String(req.params.site));
+        const decision = parse(decisionBody, req.body ?? {}, 'body');
+        const handle = options.client.workflow.getHandle(`dr-move/${site}`);
+        const running = await handle.describe().then(
+          (d) => d.status.name === 'RUNNING',
+          () => false,
+        );
+        if (!running) throw new ApiError(409, 'not_running', `no move of ${site} is running`);
+        await handle.signal(signal, {
+          by: decision.by ?? String(res.locals.caller ?? 'api'),
+          ...(decision.reason ? { reason: decision.reason } : {}),
+        });
+        res.status(202).json({ workflowId: handle.workflowId, message: `${action} sent to the move of ${site}` });
+      }),
+    );
   app.get(
     '/v1/sites/:site/move',
     asyncRoute(async (req, res) => {
@@ -172,6 +203,10 @@ export function drRoutes(
         if (err instanceof WorkflowNotFoundError)
           throw new ApiError(404, 'no_move', `no move of site ${site} yet: POST /v1/sites/${site}/move starts one`);
         throw err;
+      }
+      if (status === 'RUNNING') {
+        const progress = await handle.query(moveProgressQuery).catch(() => undefined);
+        return void res.json({ workflowId: handle.workflowId, status, ...(progress ? { progress } : {}) });
       }
       if (status !== 'COMPLETED') return void res.json({ workflowId: handle.workflowId, status });
       res.json({ workflowId: handle.workflowId, status, report: await handle.result() });
@@ -408,6 +443,18 @@ export function registerDrPaths(
       ...errors,
     },
   });
+  for (const action of ['approve', 'reject', 'cancel'] as const)
+    registry.registerPath({
+      method: 'post',
+      path: `/v1/sites/{site}/move/${action}`,
+      security,
+      request: { params: site, body: { content: { 'application/json': { schema: decisionBody } } } },
+      responses: {
+        202: json(runResponse, `${action} sent to the running move`),
+        409: json(errorResponse, 'no move of the site is running (not_running)'),
+        ...errors,
+      },
+    });
   registry.registerPath({
     method: 'get',
     path: '/v1/sites/{site}/move',

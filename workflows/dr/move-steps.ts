@@ -1,11 +1,18 @@
 // Steps shared by the planned and the unplanned site move: the move report and its step journal, polling waits in
 // workflow time, and the start of the VMs at the backup site (waves by startOrder; in a wave one stream per backup
 // host in parallel, by priority inside a stream: activate the shadow, wait until Running).
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { DrMoveControlActivities, DrMoveHmcActivities } from '../../activities/dr/move-activities.js';
 import type { DrMovePlan } from '../../domain/dr/move-plan.js';
 import { innermostMessage } from '../../domain/failover/outcome.js';
 import { deviceQueue } from '../shared/activity-options.js';
+import {
+  approveMoveSignal,
+  cancelMoveSignal,
+  moveProgressQuery,
+  rejectMoveSignal,
+  type DrOperatorDecision,
+} from './messages.js';
 
 export const control = proxyActivities<DrMoveControlActivities>({
   startToCloseTimeout: '10 minutes',
@@ -20,7 +27,7 @@ export const deviceOptions = {
 export const hmcOf = (hmc: string) =>
   proxyActivities<DrMoveHmcActivities>({ ...deviceOptions, taskQueue: deviceQueue(hmc) });
 
-export type DrMoveOutcome = 'moved' | 'not-ready' | 'partial' | 'failed';
+export type DrMoveOutcome = 'moved' | 'not-ready' | 'partial' | 'failed' | 'rejected' | 'cancelled';
 
 export interface DrMoveReport {
   site: string;
@@ -41,12 +48,28 @@ export interface DrMoveReport {
   fenced?: Array<{ host: string; detail: string }>;
   unreachable?: string[];
   networks: DrMovePlan['networks'];
+  /** Advisory: true while the move waits for approveMove/rejectMove; the plan it would carry out. */
+  awaitingApproval?: boolean;
+  plan?: DrMovePlan;
+  /** Operator decisions (approve, reject, cancel) with who, why and when. */
+  decisions: Array<{ kind: 'approve' | 'reject' | 'cancel'; by: string; reason?: string; at: string }>;
   /** Step journal: name, start and end (workflow time), and why it stopped the move when it did. */
   steps: Array<{ step: string; startedAt: string; endedAt?: string; detail?: string }>;
 }
 
 export function newReport(site: string, to: string, mode: DrMoveReport['mode']): DrMoveReport {
-  return { site, to, mode, outcome: 'failed', verificationId: 0, vms: [], groups: [], networks: [], steps: [] };
+  return {
+    site,
+    to,
+    mode,
+    outcome: 'failed',
+    verificationId: 0,
+    vms: [],
+    groups: [],
+    networks: [],
+    decisions: [],
+    steps: [],
+  };
 }
 
 /** Runs one named step, journaled with its start and end. */
@@ -81,11 +104,14 @@ export async function startAtBackup(
   report: DrMoveReport,
   waves: DrMovePlan['waves'],
   timing: { pollMs: number; bootTimeoutMs: number },
+  cancelled: () => boolean = () => false,
 ): Promise<void> {
   for (const wave of waves) {
+    if (cancelled()) return;
     await Promise.all(
       wave.map(async ({ hmc, host, vms }) => {
         for (const { vm, profile } of vms) {
+          if (cancelled()) return;
           const entry = vmEntry(report, vm);
           entry.backupHost = host;
           try {
@@ -105,8 +131,44 @@ export async function startAtBackup(
   }
 }
 
-/** The outcome from what the VMs' entries say. */
+/** The outcome from what the VMs' entries say (`cancelled` once a cancel was accepted). */
 export function finalOutcome(report: DrMoveReport): DrMoveOutcome {
+  if (report.decisions.some((d) => d.kind === 'cancel')) return 'cancelled';
   const running = report.vms.filter((v) => v.state === 'Running' && !v.error).length;
   return running === report.vms.length && running > 0 ? 'moved' : running > 0 ? 'partial' : 'failed';
+}
+
+/**
+ * Installs the operator handlers on a move: the progress query, cancel (checked with `cancelled()` at each safe
+ * point), and for an advisory move `awaitApproval`, which shows the plan and waits for approve or reject (true to go).
+ */
+export function operatorGates(report: DrMoveReport) {
+  let decision: 'approve' | 'reject' | undefined;
+  let cancel = false;
+  const record = (kind: 'approve' | 'reject' | 'cancel', d: DrOperatorDecision) =>
+    report.decisions.push({ kind, by: d.by, ...(d.reason ? { reason: d.reason } : {}), at: new Date().toISOString() });
+  setHandler(moveProgressQuery, () => report);
+  // A decision counts only while the move waits for one; a second cancel changes nothing.
+  const decide = (kind: 'approve' | 'reject') => (d: DrOperatorDecision) => {
+    if (!report.awaitingApproval || decision) return;
+    decision = kind;
+    record(kind, d);
+  };
+  setHandler(approveMoveSignal, decide('approve'));
+  setHandler(rejectMoveSignal, decide('reject'));
+  setHandler(cancelMoveSignal, (d) => {
+    if (cancel) return;
+    cancel = true;
+    record('cancel', d);
+  });
+  return {
+    cancelled: () => cancel,
+    async awaitApproval(plan: DrMovePlan): Promise<boolean> {
+      report.plan = plan;
+      report.awaitingApproval = true;
+      await condition(() => decision !== undefined || cancel);
+      report.awaitingApproval = false;
+      return decision === 'approve' && !cancel;
+    },
+  };
 }

@@ -19,6 +19,7 @@ import {
   finalOutcome,
   hmcOf,
   newReport,
+  operatorGates,
   startAtBackup,
   step,
   vmEntry,
@@ -39,6 +40,8 @@ export interface DrMoveInput {
   pollMs?: number;
   /** How long a VM may take to reach Running at the backup site (ms; default 15 min). */
   bootTimeoutMs?: number;
+  /** Advisory: after verifying, show the plan and wait for approveMove or rejectMove before touching anything. */
+  advisory?: boolean;
 }
 
 export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
@@ -63,6 +66,13 @@ async function plannedMove(
   primary: 'aux' | 'master',
 ): Promise<DrMoveReport> {
   const pollMs = input.pollMs ?? 2_000;
+  const gates = operatorGates(report);
+  const stopIfCancelled = (before: string) => {
+    if (!gates.cancelled()) return false;
+    report.outcome = 'cancelled';
+    report.steps.push({ step: before, startedAt: new Date().toISOString(), detail: 'cancelled before this step' });
+    return true;
+  };
   const preparation = await step(report, 'verify', prepare);
   report.verificationId = preparation.verificationId;
   if (!preparation.ready || !preparation.plan) {
@@ -76,12 +86,18 @@ async function plannedMove(
     return report;
   }
   report.networks = plan.networks;
+  if (input.advisory && !(await step(report, 'approval', () => gates.awaitApproval(plan)))) {
+    report.outcome = gates.cancelled() ? 'cancelled' : 'rejected';
+    return report;
+  }
+  if (stopIfCancelled('stop-at-active-site')) return report;
 
   const stopped = await step(report, 'stop-at-active-site', async () => {
     const results = await Promise.all(
       plan.shutdown.map(async ({ hmc, host, vms }) => {
         const isDown = async (vm: string) => (await control.drVmState({ hmc, host, vm })) === 'Not Activated';
         for (const vm of vms) {
+          if (gates.cancelled()) return false;
           await hmcOf(hmc).drShutdownVm({ hmc, host, vm, mode: 'os' });
           vmEntry(report, vm).stopped = 'os';
           if (await waitFor(() => isDown(vm), input.shutdownTimeoutMs ?? 10 * 60_000, pollMs)) continue;
@@ -97,7 +113,11 @@ async function plannedMove(
     );
     return results.every(Boolean);
   });
-  if (!stopped) return report;
+  if (!stopped) {
+    if (gates.cancelled()) report.outcome = 'cancelled';
+    return report;
+  }
+  if (stopIfCancelled('catch-up')) return report;
 
   const synchronized = await step(report, 'catch-up', async () => {
     const byStorage = new Map<string, string[]>();
@@ -119,6 +139,7 @@ async function plannedMove(
     return report;
   }
   report.recoveryPoint = new Date().toISOString();
+  if (stopIfCancelled('switch-replication')) return report;
 
   await step(report, 'switch-replication', async () => {
     for (const { storage, name } of plan.groups) {
@@ -128,7 +149,7 @@ async function plannedMove(
   });
 
   await step(report, 'start-at-backup-site', () =>
-    startAtBackup(report, plan.waves, { pollMs, bootTimeoutMs: input.bootTimeoutMs ?? 15 * 60_000 }),
+    startAtBackup(report, plan.waves, { pollMs, bootTimeoutMs: input.bootTimeoutMs ?? 15 * 60_000 }, gates.cancelled),
   );
   report.outcome = finalOutcome(report);
   return report;

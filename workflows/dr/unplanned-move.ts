@@ -19,6 +19,7 @@ import {
   finalOutcome,
   hmcOf,
   newReport,
+  operatorGates,
   startAtBackup,
   step,
   waitFor,
@@ -36,6 +37,7 @@ export async function failoverDrSite(input: {
 }): Promise<DrMoveReport> {
   const pollMs = input.pollMs ?? 2_000;
   const report = newReport(input.site, input.to, 'unplanned');
+  const gates = operatorGates(report);
   const preparation = await step(report, 'prepare', () => control.prepareDrFailover(input.site));
   report.verificationId = preparation.verificationId;
   report.unreachable = preparation.unreachable;
@@ -77,7 +79,12 @@ export async function failoverDrSite(input: {
   });
 
   await step(report, 'start-at-backup-site', () =>
-    startAtBackup(report, preparation.waves, { pollMs, bootTimeoutMs: input.bootTimeoutMs ?? 15 * 60_000 }),
+    startAtBackup(
+      report,
+      preparation.waves,
+      { pollMs, bootTimeoutMs: input.bootTimeoutMs ?? 15 * 60_000 },
+      gates.cancelled,
+    ),
   );
   report.outcome = finalOutcome(report);
   return report;

@@ -1,0 +1,21 @@
+// Signals and queries of the site moves (workflow id `dr-move/<site>`), defined once and used typed by the API.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DrMoveReport } from './move-steps.js';
+
+/** Who decided and why (recorded in the report). */
+export interface DrOperatorDecision {
+  by: string;
+  reason?: string;
+}
+
+/** Advisory move: go ahead with the plan shown in the progress. */
+export const approveMoveSignal = defineSignal<[DrOperatorDecision]>('approveMove');
+/** Advisory move: do not move; nothing is touched. */
+export const rejectMoveSignal = defineSignal<[DrOperatorDecision]>('rejectMove');
+/**
+ * Stop the move at the next safe point: the device step under way finishes, nothing new starts; the report says
+ * what was done (VMs already stopped stay stopped, VMs already started keep running: never one at both sites).
+ */
+export const cancelMoveSignal = defineSignal<[DrOperatorDecision]>('cancelMove');
+/** The report so far: steps, per-VM state, whether it waits for approval and the plan. */
+export const moveProgressQuery = defineQuery<DrMoveReport>('moveProgress');
