@@ -205,6 +205,9 @@ describe('VM and application health (agents, monitor, restarts on the simulated 
     assert.equal(asOperator.status, 401, 'an agent token is not an operator token');
     const openapi = await lazarus.api<{ paths: Record<string, unknown> }>('GET', '/v1/openapi.json');
     assert.ok(openapi.body.paths['/v1/agents/heartbeat'] && openapi.body.paths['/v1/vms/{vm}/health']);
+    assert.equal((await lazarus.api('GET', '/v1/vms/nowhere-01/health')).status, 404);
+    const silentSoFar = await lazarus.api<Record<string, unknown>>('GET', '/v1/vms/dc1-db01/health');
+    assert.deepEqual([silentSoFar.status, silentSoFar.body.reported], [200, false], 'known, never reported');
     const health = await lazarus.api<Record<string, unknown>>('GET', '/v1/vms/dc1-app03/health');
     assert.equal(health.status, 200);
     assert.equal(health.body.reported, true);
