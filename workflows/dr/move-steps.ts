@@ -2,7 +2,11 @@
 // workflow time, and the start of the VMs at the backup site (waves by startOrder; in a wave one stream per backup
 // host in parallel, by priority inside a stream: activate the shadow, wait until Running).
 import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
-import type { DrMoveControlActivities, DrMoveHmcActivities } from '../../activities/dr/move-activities.js';
+import type {
+  DrMoveControlActivities,
+  DrMoveHmcActivities,
+  DrMoveStorageActivities,
+} from '../../activities/dr/move-activities.js';
 import type { DrMovePlan } from '../../domain/dr/move-plan.js';
 import { innermostMessage } from '../../domain/failover/outcome.js';
 import { deviceQueue } from '../shared/activity-options.js';
@@ -14,18 +18,26 @@ import {
   type DrOperatorDecision,
 } from './messages.js';
 
-export const control = proxyActivities<DrMoveControlActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 5 },
-});
-export const deviceOptions = {
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 5 },
-} as const;
-export const hmcOf = (hmc: string) =>
-  proxyActivities<DrMoveHmcActivities>({ ...deviceOptions, taskQueue: deviceQueue(hmc) });
+/**
+ * The move's activities, each proxy with the heartbeat timeout given (default 30 s): a killed worker's activity is
+ * retried on another worker within it. Reads and records on the main queue; device changes on the device's queue.
+ */
+export function moveActivities(heartbeatMs = 30_000) {
+  const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 5 };
+  const control = proxyActivities<DrMoveControlActivities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: heartbeatMs,
+    retry,
+  });
+  const device = { startToCloseTimeout: '5 minutes', heartbeatTimeout: heartbeatMs, retry };
+  return {
+    control,
+    hmcOf: (hmc: string) => proxyActivities<DrMoveHmcActivities>({ ...device, taskQueue: deviceQueue(hmc) }),
+    storageOf: (storage: string) =>
+      proxyActivities<DrMoveStorageActivities>({ ...device, taskQueue: deviceQueue(storage) }),
+  };
+}
+export type MoveActivities = ReturnType<typeof moveActivities>;
 
 export type DrMoveOutcome = 'moved' | 'not-ready' | 'partial' | 'failed' | 'rejected' | 'cancelled';
 
@@ -101,6 +113,7 @@ export function vmEntry(report: DrMoveReport, vm: string): DrMoveReport['vms'][n
 
 /** Starts the VMs at the backup site, wave by wave; a VM that fails is reported with why, the others go on. */
 export async function startAtBackup(
+  { control, hmcOf }: MoveActivities,
   report: DrMoveReport,
   waves: DrMovePlan['waves'],
   timing: { pollMs: number; bootTimeoutMs: number },

@@ -10,14 +10,10 @@
 //   6. report — per VM where it runs now, the recovery point, the network mappings to apply.
 // The move back (moveBackDrSite) is the same runbook from the backup site to the active one.
 // Device changes go through the devices' task queues. Not yet: advisory approval, cancel, clean-up at the old site.
-import { proxyActivities } from '@temporalio/workflow';
-import type { DrMovePreparation, DrMoveStorageActivities } from '../../activities/dr/move-activities.js';
-import { deviceQueue } from '../shared/activity-options.js';
+import type { DrMovePreparation } from '../../activities/dr/move-activities.js';
 import {
-  control,
-  deviceOptions,
   finalOutcome,
-  hmcOf,
+  moveActivities,
   newReport,
   operatorGates,
   startAtBackup,
@@ -25,10 +21,8 @@ import {
   vmEntry,
   waitFor,
   type DrMoveReport,
+  type MoveActivities,
 } from './move-steps.js';
-
-const storageOf = (storage: string) =>
-  proxyActivities<DrMoveStorageActivities>({ ...deviceOptions, taskQueue: deviceQueue(storage) });
 
 export interface DrMoveInput {
   site: string;
@@ -40,12 +34,16 @@ export interface DrMoveInput {
   pollMs?: number;
   /** How long a VM may take to reach Running at the backup site (ms; default 15 min). */
   bootTimeoutMs?: number;
+  /** Heartbeat timeout of the move's activities (ms; default 30 s): how soon a dead worker's step is retried. */
+  heartbeatMs?: number;
   /** Advisory: after verifying, show the plan and wait for approveMove or rejectMove before touching anything. */
   advisory?: boolean;
 }
 
 export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
-  return plannedMove(input, newReport(input.site, input.to, 'planned'), () => control.prepareDrMove(input.site), 'aux');
+  const acts = moveActivities(input.heartbeatMs);
+  const report = newReport(input.site, input.to, 'planned');
+  return plannedMove(acts, input, report, () => acts.control.prepareDrMove(input.site), 'aux');
 }
 
 /**
@@ -56,15 +54,19 @@ export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
  */
 export async function moveBackDrSite(input: Omit<DrMoveInput, 'to'>): Promise<DrMoveReport> {
   const report = newReport(input.site, input.site, 'move-back');
-  return plannedMove({ ...input, to: input.site }, report, () => control.prepareDrMoveBack(input.site), 'master');
+  const acts = moveActivities(input.heartbeatMs);
+  const prepare = () => acts.control.prepareDrMoveBack(input.site);
+  return plannedMove(acts, { ...input, to: input.site }, report, prepare, 'master');
 }
 
 async function plannedMove(
+  acts: MoveActivities,
   input: DrMoveInput,
   report: DrMoveReport,
   prepare: () => Promise<DrMovePreparation>,
   primary: 'aux' | 'master',
 ): Promise<DrMoveReport> {
+  const { control, hmcOf, storageOf } = acts;
   const pollMs = input.pollMs ?? 2_000;
   const gates = operatorGates(report);
   const stopIfCancelled = (before: string) => {
@@ -149,7 +151,13 @@ async function plannedMove(
   });
 
   await step(report, 'start-at-backup-site', () =>
-    startAtBackup(report, plan.waves, { pollMs, bootTimeoutMs: input.bootTimeoutMs ?? 15 * 60_000 }, gates.cancelled),
+    startAtBackup(
+      acts,
+      report,
+      plan.waves,
+      { pollMs, bootTimeoutMs: input.bootTimeoutMs ?? 15 * 60_000 },
+      gates.cancelled,
+    ),
   );
   report.outcome = finalOutcome(report);
   return report;

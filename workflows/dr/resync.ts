@@ -2,15 +2,14 @@
 // from the backup site (the "nothing starts there; resync from B before anything else"). Refused, touching
 // nothing, while any protected VM may be active at the old site or a group's link is down. Then a move back is
 // possible.
-import { proxyActivities } from '@temporalio/workflow';
-import type { DrMoveStorageActivities } from '../../activities/dr/move-activities.js';
-import { deviceQueue } from '../shared/activity-options.js';
-import { control, deviceOptions, newReport, step, waitFor, type DrMoveReport } from './move-steps.js';
+import { moveActivities, newReport, step, waitFor, type DrMoveReport } from './move-steps.js';
 
-const storageOf = (storage: string) =>
-  proxyActivities<DrMoveStorageActivities>({ ...deviceOptions, taskQueue: deviceQueue(storage) });
-
-export async function resyncDrSite(input: { site: string; pollMs?: number }): Promise<DrMoveReport> {
+export async function resyncDrSite(input: {
+  site: string;
+  pollMs?: number;
+  heartbeatMs?: number;
+}): Promise<DrMoveReport> {
+  const { control, storageOf } = moveActivities(input.heartbeatMs);
   const pollMs = input.pollMs ?? 2_000;
   const report = newReport(input.site, input.site, 'resync');
   const preparation = await step(report, 'check-old-site', () => control.prepareDrResync(input.site));

@@ -10,14 +10,9 @@
 //   5. report.
 // When the active site returns nothing starts there (its hosts come back with their partitions Not Activated);
 // making its volumes secondary and resynchronizing from the backup site is not done yet (issue 13).
-import { proxyActivities } from '@temporalio/workflow';
-import type { DrMoveStorageActivities } from '../../activities/dr/move-activities.js';
-import { deviceQueue } from '../shared/activity-options.js';
 import {
-  control,
-  deviceOptions,
   finalOutcome,
-  hmcOf,
+  moveActivities,
   newReport,
   operatorGates,
   startAtBackup,
@@ -26,15 +21,15 @@ import {
   type DrMoveReport,
 } from './move-steps.js';
 
-const storageOf = (storage: string) =>
-  proxyActivities<DrMoveStorageActivities>({ ...deviceOptions, taskQueue: deviceQueue(storage) });
-
 export async function failoverDrSite(input: {
   site: string;
   to: string;
   pollMs?: number;
   bootTimeoutMs?: number;
+  heartbeatMs?: number;
 }): Promise<DrMoveReport> {
+  const acts = moveActivities(input.heartbeatMs);
+  const { control, hmcOf, storageOf } = acts;
   const pollMs = input.pollMs ?? 2_000;
   const report = newReport(input.site, input.to, 'unplanned');
   const gates = operatorGates(report);
@@ -80,6 +75,7 @@ export async function failoverDrSite(input: {
 
   await step(report, 'start-at-backup-site', () =>
     startAtBackup(
+      acts,
       report,
       preparation.waves,
       { pollMs, bootTimeoutMs: input.bootTimeoutMs ?? 15 * 60_000 },
