@@ -56,7 +56,11 @@ export function createDrActivities(deps: DrDependencies) {
       return guard(async () => {
         const { dr } = drSitePair(deps.config, site);
         const history = (await deps.store.verifications(drVerificationKey(site), 50)).map(decodeDrVerification);
-        const verification = verifyDrSite(discovery, dr, { now: new Date(), lastInSync: lastInSync(history) });
+        const verification = verifyDrSite(discovery, dr, {
+          now: new Date(),
+          lastInSync: lastInSync(history),
+          previous: history[0],
+        });
         const stored = await deps.store.recordVerification(encodeDrVerification(verification));
         const notReady = verification.vms
           .filter((v) => v.state === 'NOT_READY')

@@ -29,6 +29,11 @@ export interface VerifyOptions {
   now: Date;
   /** Per consistency group, the newest time an earlier verification saw it consistent_synchronized (ISO). */
   lastInSync?: Readonly<Record<string, string>>;
+  /**
+   * The previous verification: a VM it knew on a production host this discovery could not describe is kept, NOT_READY
+   * (PRODUCTION_HOST_UNAVAILABLE), instead of vanishing from the result.
+   */
+  previous?: Pick<DrVerification, 'vms'>;
 }
 
 export function verifyDrSite(discovery: DrDiscovery, dr: DrConfig, options: VerifyOptions): DrVerification {
@@ -78,6 +83,7 @@ export function verifyDrSite(discovery: DrDiscovery, dr: DrConfig, options: Veri
       };
       return verified;
     })
+    .concat(unseenOnUndescribedHosts(discovery, options.previous))
     .sort((a, b) => (a.vm < b.vm ? -1 : a.vm > b.vm ? 1 : 0));
   return {
     site: discovery.site,
@@ -265,4 +271,30 @@ function shadowReasons(vm: DrVm, backupHost: string, discovery: DrDiscovery, rea
       'SHADOW_ACTIVE',
       `the shadow of ${vm.name} on ${backupHost} is ${shadow.state}, not Not Activated: a move would run it twice`,
     );
+}
+
+/** VMs the previous verification knew on production hosts this discovery could not describe: NOT_READY. */
+function unseenOnUndescribedHosts(
+  discovery: DrDiscovery,
+  previous: Pick<DrVerification, 'vms'> | undefined,
+): DrVmVerification[] {
+  const undescribed = new Map(
+    discovery.productionHosts.filter((h) => h.undescribed).map((h) => [h.name, h.undescribed!]),
+  );
+  return (previous?.vms ?? [])
+    .filter((vm) => undescribed.has(vm.productionHost) && !discovery.vms.some((v) => v.name === vm.vm))
+    .map((vm) => ({
+      vm: vm.vm,
+      productionHost: vm.productionHost,
+      ...(vm.productionState ? { productionState: vm.productionState } : {}),
+      ...(vm.backupHost ? { backupHost: vm.backupHost } : {}),
+      state: 'NOT_READY' as const,
+      reasons: [
+        {
+          code: 'PRODUCTION_HOST_UNAVAILABLE' as const,
+          message: `${vm.productionHost} could not be described (${undescribed.get(vm.productionHost)}); ${vm.vm} was last seen there`,
+        },
+      ],
+      warnings: [],
+    }));
 }

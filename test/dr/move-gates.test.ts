@@ -1,7 +1,7 @@
 // The operator's gates on a site move, through the HTTP API on the simulated DR fleet: an advisory move shows its
 // plan and waits — a reject leaves everything as it was, an approve moves; a cancel while VMs are being stopped at
 // dc1 lets the device step under way finish, starts nothing at dc2 and switches nothing, and the report says what
-// was done. The violation log stays empty.
+// was done; a device that stays unreachable ends the move with a report. The violation log stays empty.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../support/temporal.js';
@@ -105,6 +105,30 @@ describe('operator gates of a DR move', () => {
       assert.ok(stopped.includes('dc1-web01'));
       for (const vm of stopped) assert.ok(!stillUp.includes(vm), `${vm}, reported stopped, is not running`);
       assert.deepEqual(await lazarus.control('GET', '/violations'), []);
+    },
+  );
+
+  it(
+    'a device that stays unreachable ends the move with a report naming it, nothing touched',
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      const before = running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-');
+      const down = await lazarus.control<{ id: string }>('POST', '/faults', {
+        kind: 'device-unreachable',
+        target: 'hmc-dc2',
+      });
+      try {
+        assert.equal((await lazarus.api('POST', '/v1/sites/dc1/move', { to: 'dc2' })).status, 202);
+        const done = await move((v) => v.status === 'COMPLETED');
+        assert.equal(done.report!.outcome, 'failed');
+        assert.equal(done.report!.steps.at(-1)!.step, 'verify');
+        assert.match(done.report!.steps.at(-1)!.detail ?? '', /^stopped: .*hmc-dc2/);
+        assert.deepEqual(running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-'), before);
+      } finally {
+        await lazarus.control('DELETE', `/faults/${down.id}`);
+      }
     },
   );
 

@@ -169,4 +169,21 @@ describe('DR verification rules', () => {
     const none = discovery((d) => d.backupHosts[0]!.vios.forEach((v) => (v.state = 'Not Activated')));
     assert.deepEqual(codes(none, 'dc1-app01'), ['BACKUP_VIOS_MISSING']);
   });
+
+  it('keeps the VMs of a production host that cannot be described, NOT_READY, instead of dropping them', () => {
+    const previous = verifyDrSite(discovery(), dr, { now: NOW });
+    const lost = discovery((d) => {
+      d.productionHosts[1]!.undescribed = 'dc1-s02 is No Connection; the HMC cannot describe its partitions';
+      d.vms = d.vms.filter((v) => v.host !== 'dc1-s02');
+    });
+    const result = verifyDrSite(lost, dr, { now: NOW, previous });
+    const app02 = result.vms.find((v) => v.vm === 'dc1-app02')!;
+    assert.equal(app02.state, 'NOT_READY');
+    assert.deepEqual(
+      app02.reasons.map((r) => r.code),
+      ['PRODUCTION_HOST_UNAVAILABLE'],
+    );
+    assert.match(app02.reasons[0]!.message, /No Connection/);
+    assert.equal(result.ready, false);
+  });
 });

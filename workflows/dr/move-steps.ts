@@ -1,7 +1,7 @@
 // Steps shared by the planned and the unplanned site move: the move report and its step journal, polling waits in
 // workflow time, and the start of the VMs at the backup site (waves by startOrder; in a wave one stream per backup
 // host in parallel, by priority inside a stream: activate the shadow, wait until Running).
-import { condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, condition, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type {
   DrMoveControlActivities,
   DrMoveHmcActivities,
@@ -184,4 +184,22 @@ export function operatorGates(report: DrMoveReport) {
       return decision === 'approve' && !cancel;
     },
   };
+}
+
+/**
+ * Runs a move's runbook; a step that still fails after its retries (a device unreachable, a refusal) ends the move
+ * with its report — outcome `failed` (or `partial` when some VMs already run at the destination), the failing step
+ * carrying the device's own message — instead of a failed workflow without one. A bug in workflow code is not
+ * turned into a report: it fails the workflow task, which Temporal retries once the code is fixed.
+ */
+export async function reported(report: DrMoveReport, runbook: () => Promise<DrMoveReport>): Promise<DrMoveReport> {
+  try {
+    return await runbook();
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const last = report.steps.at(-1);
+    if (last) last.detail = `stopped: ${innermostMessage(err)}`;
+    report.outcome = report.vms.some((v) => v.state === 'Running') ? 'partial' : 'failed';
+    return report;
+  }
 }

@@ -16,6 +16,7 @@ import {
   moveActivities,
   newReport,
   operatorGates,
+  reported,
   startAtBackup,
   step,
   vmEntry,
@@ -43,7 +44,7 @@ export interface DrMoveInput {
 export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
   const acts = moveActivities(input.heartbeatMs);
   const report = newReport(input.site, input.to, 'planned');
-  return plannedMove(acts, input, report, () => acts.control.prepareDrMove(input.site), 'aux');
+  return reported(report, () => plannedMove(acts, input, report, () => acts.control.prepareDrMove(input.site), 'aux'));
 }
 
 /**
@@ -56,7 +57,7 @@ export async function moveBackDrSite(input: Omit<DrMoveInput, 'to'>): Promise<Dr
   const report = newReport(input.site, input.site, 'move-back');
   const acts = moveActivities(input.heartbeatMs);
   const prepare = () => acts.control.prepareDrMoveBack(input.site);
-  return plannedMove(acts, { ...input, to: input.site }, report, prepare, 'master');
+  return reported(report, () => plannedMove(acts, { ...input, to: input.site }, report, prepare, 'master'));
 }
 
 async function plannedMove(

@@ -2,16 +2,23 @@
 // from the backup site (the "nothing starts there; resync from B before anything else"). Refused, touching
 // nothing, while any protected VM may be active at the old site or a group's link is down. Then a move back is
 // possible.
-import { moveActivities, newReport, step, waitFor, type DrMoveReport } from './move-steps.js';
+import { moveActivities, newReport, reported, step, waitFor, type DrMoveReport } from './move-steps.js';
 
 export async function resyncDrSite(input: {
   site: string;
   pollMs?: number;
   heartbeatMs?: number;
 }): Promise<DrMoveReport> {
+  const report = newReport(input.site, input.site, 'resync');
+  return reported(report, () => resync(input, report));
+}
+
+async function resync(
+  input: { site: string; pollMs?: number; heartbeatMs?: number },
+  report: DrMoveReport,
+): Promise<DrMoveReport> {
   const { control, storageOf } = moveActivities(input.heartbeatMs);
   const pollMs = input.pollMs ?? 2_000;
-  const report = newReport(input.site, input.site, 'resync');
   const preparation = await step(report, 'check-old-site', () => control.prepareDrResync(input.site));
   if (!preparation.ready) {
     report.outcome = 'not-ready';

@@ -15,6 +15,7 @@ import {
   moveActivities,
   newReport,
   operatorGates,
+  reported,
   startAtBackup,
   step,
   waitFor,
@@ -28,10 +29,17 @@ export async function failoverDrSite(input: {
   bootTimeoutMs?: number;
   heartbeatMs?: number;
 }): Promise<DrMoveReport> {
+  const report = newReport(input.site, input.to, 'unplanned');
+  return reported(report, () => unplannedMove(input, report));
+}
+
+async function unplannedMove(
+  input: { site: string; to: string; pollMs?: number; bootTimeoutMs?: number; heartbeatMs?: number },
+  report: DrMoveReport,
+): Promise<DrMoveReport> {
   const acts = moveActivities(input.heartbeatMs);
   const { control, hmcOf, storageOf } = acts;
   const pollMs = input.pollMs ?? 2_000;
-  const report = newReport(input.site, input.to, 'unplanned');
   const gates = operatorGates(report);
   const preparation = await step(report, 'prepare', () => control.prepareDrFailover(input.site));
   report.verificationId = preparation.verificationId;
