@@ -129,12 +129,17 @@ export function workflowServiceHandlers(
       if (!request.signalName) throw invalidArgument('SignalName is not set on request.');
       engine.transaction(() => {
         const run = openRun(engine, namespace, request.workflowExecution);
-        signalRun(engine, run, {
-          signalName: request.signalName!,
-          input: request.input,
-          header: request.header,
-          identity: request.identity,
-        });
+        signalRun(
+          engine,
+          run,
+          {
+            signalName: request.signalName!,
+            input: request.input,
+            header: request.header,
+            identity: request.identity,
+          },
+          request.requestId,
+        );
       });
       return {};
     },

@@ -334,9 +334,23 @@ export const signalEvent = (signal: SignalInput) => ({
   },
 });
 
-export function signalRun(engine: Engine, run: Run, signal: SignalInput): void {
+/** How many signal request ids a run remembers for deduplication (the most recent ones). */
+const SIGNAL_REQUEST_IDS_KEPT = 1000;
+
+/**
+ * Delivers a signal, once per request id: a client that retries a signal call (same request id) must not signal
+ * twice, as the real server's mutable state remembers the request ids it has seen. Returns whether it was delivered.
+ */
+export function signalRun(engine: Engine, run: Run, signal: SignalInput, requestId?: string | null): boolean {
+  if (requestId) {
+    const seen = (run.state.signalRequestIds ??= []);
+    if (seen.includes(requestId)) return false;
+    seen.push(requestId);
+    if (seen.length > SIGNAL_REQUEST_IDS_KEPT) seen.splice(0, seen.length - SIGNAL_REQUEST_IDS_KEPT);
+  }
   engine.appendOrBuffer(run, signalEvent(signal));
   engine.scheduleWorkflowTask(run);
+  return true;
 }
 
 export function requestCancelRun(

@@ -150,6 +150,8 @@ export interface RunState {
   userMetadata?: unknown;
   /** Priority given at start (temporal.api.common.v1.Priority), shown by describe. */
   priority?: unknown;
+  /** Request ids of the signals delivered (the most recent ones), so a retried signal call is not delivered twice. */
+  signalRequestIds?: string[];
   /** Workflow updates by update id: admitted, accepted or completed (with the outcome). */
   updates?: Record<string, UpdateState>;
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ActivityNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConformanceServer, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
-import { echo, releaseSignal } from './fixtures/workflows.js';
+import { collectItems, echo, releaseSignal } from './fixtures/workflows.js';
 
 const INVALID_ARGUMENT = 3;
 const BUILD_ID = 'conformance-build-1';
@@ -150,6 +150,27 @@ describe('devserver conformance: refusals and details', () => {
         );
       },
     );
+
+    it('delivers a signal retried with the same request id once', { timeout: 60_000 }, async () => {
+      const handle = await server.client.workflow.start(collectItems, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('signal-dedupe'),
+        args: [2],
+      });
+      const signal = (item: string, requestId: string) =>
+        server.client.workflowService.signalWorkflowExecution({
+          namespace: server.namespace,
+          workflowExecution: { workflowId: handle.workflowId },
+          signalName: 'addItem',
+          input: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(`"${item}"`) }] },
+          identity: 'conformance',
+          requestId,
+        });
+      await signal('first', 'request-1');
+      await signal('first', 'request-1'); // a client retrying the same call
+      await signal('second', 'request-2');
+      assert.deepEqual(await handle.result(), ['first', 'second']);
+    });
 
     it('answers a task token another server issued with NOT_FOUND', { timeout: 30_000 }, async () => {
       // A protobuf-encoded token of the shape a Temporal server issues (namespace id, workflow id, run id, ...).
