@@ -23,6 +23,8 @@ export interface DrFailoverPreparation {
   groups: Array<{ storage: string; name: string; state: string; recoveryPoint?: string }>;
   /** Production hosts an HMC of the active site still lists: fenced (powered off) before anything starts. */
   fence: Array<{ hmc: string; host: string }>;
+  /** Every production host of the active site. */
+  activeHosts: string[];
   /** The active site's HMCs that did not answer, with the error. */
   unreachable: string[];
 }
@@ -182,6 +184,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
           waves: startWaves(movers, { backupHosts, shadows }),
           groups,
           fence,
+          activeHosts: pair.active.hosts,
           unreachable,
         };
       });

@@ -18,7 +18,7 @@ interface MoveView {
     groups: Array<{ name: string; switched: boolean }>;
     recoveryPoint?: string;
     networks: Array<{ vm: string }>;
-    steps: Array<{ step: string }>;
+    steps: Array<{ step: string; detail?: string }>;
   };
 }
 interface FleetState {
@@ -169,6 +169,35 @@ describe('unplanned DR move through the API', () => {
     lazarus = await startSimulatedLazarus({ name: 'dr-unplanned', fleet: FLEET, config: CONFIG });
   });
   after(async () => lazarus?.stop());
+
+  it(
+    "refuses to take over while the link is up and dc1's hosts cannot be proven off",
+    { timeout: 300_000 },
+    async () => {
+      const verified = await lazarus.api('POST', '/v1/sites/dc1/verify?wait=240');
+      assert.equal(verified.status, 200);
+      const before = running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-');
+      // Only dc1's HMC is lost: its servers still run and its storage still replicates to dc2.
+      const hmcLost = await lazarus.control<{ id: string }>('POST', '/faults', {
+        kind: 'device-unreachable',
+        target: 'hmc-dc1',
+      });
+      try {
+        const report = await operation(lazarus, '/v1/sites/dc1/move', { to: 'dc2', mode: 'unplanned' });
+        assert.equal(report.outcome, 'failed');
+        assert.match(report.steps.at(-1)!.detail ?? '', /^refused: .*link to dc1 is up.*cannot be proven off/);
+        const state = await lazarus.control<FleetState>('GET', '/state');
+        assert.deepEqual(running(state, 'dc2-'), [], 'nothing started at dc2');
+        assert.deepEqual(running(state, 'dc1-'), before, 'dc1 untouched');
+        for (const name of ['cg-dc1-s01', 'cg-dc1-s02', 'cg-dc1-s03', 'cg-dc1-s04']) {
+          const group = await lazarus.devices.storageSystem('svc-dc1').consistencyGroup(name);
+          assert.deepEqual([group?.primary, group?.state], ['master', 'consistent_synchronized']);
+        }
+      } finally {
+        await lazarus.control('DELETE', `/faults/${hmcLost.id}`);
+      }
+    },
+  );
 
   it(
     'dc1 is lost: its VMs start at dc2 on the copies; dc1 returns with nothing running, is resynced, moved back',

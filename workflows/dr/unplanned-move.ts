@@ -3,7 +3,9 @@
 //   1. prepare — the VMs that were active at the active site, their start waves on the paired backup hosts, the
 //      groups on the aux storage with the recovery point each can prove, which production hosts an HMC still lists;
 //   2. fence — power off every production host an HMC of the active site still lists (proven off before anything
-//      starts); an HMC that does not answer is recorded: that site is taken as gone;
+//      starts); an HMC that does not answer is recorded: that site is taken as gone — unless the inter-site link is
+//      still up (a group not disconnected) while some host is not proven off: its VMs may still write, so nothing is
+//      taken over (a takeover would leave both copies writable);
 //   3. take over storage — stoprcconsistgrp -access per group on the aux storage system: the backup copies become
 //      writable; the recovery point is recorded per group and for the move (the oldest);
 //   4. start at the backup site (move-steps.ts);
@@ -63,6 +65,25 @@ async function unplannedMove(
     return true;
   });
   if (!fenced) return report;
+
+  // With the inter-site link up, the active site's storage still replicates, so its VMs may still write; a takeover
+  // then would leave both copies writable (idling). Only hosts proven off make that safe.
+  const connected = preparation.groups.filter(
+    (g) => !g.state.endsWith('disconnected') && !g.state.startsWith('idling'),
+  );
+  const unfenced = preparation.activeHosts.filter((h) => !report.fenced?.some((f) => f.host === h));
+  if (connected.length > 0 && unfenced.length > 0) {
+    report.steps.push({
+      step: 'take-over-storage',
+      startedAt: new Date().toISOString(),
+      endedAt: new Date().toISOString(),
+      detail:
+        `refused: ${connected.map((g) => `${g.name} is ${g.state}`).join(', ')} (the link to ${input.site} is up) ` +
+        `while ${unfenced.join(', ')} cannot be proven off; its VMs may still write, and a takeover would leave ` +
+        'both copies writable. Nothing was taken over or started.',
+    });
+    return report;
+  }
 
   await step(report, 'take-over-storage', async () => {
     for (const group of preparation.groups) {
