@@ -81,6 +81,12 @@ describe('DR verification through the API', () => {
       '/v1/sites/{site}/verification',
       '/v1/sites/{site}/verification/history',
       '/v1/vms/{vm}/dr',
+      '/v1/sites/{site}/move',
+      '/v1/sites/{site}/move/approve',
+      '/v1/sites/{site}/move/reject',
+      '/v1/sites/{site}/move/cancel',
+      '/v1/sites/{site}/move-back',
+      '/v1/sites/{site}/resync',
     ])
       assert.ok(path in openapi.paths, `${path} is in the OpenAPI document`);
   });
