@@ -185,13 +185,33 @@ export function workflowServiceHandlers(
         const last = run.events[run.events.length - 1];
         return { history: { events: run.open || !last ? [] : [last] }, nextPageToken: Buffer.alloc(0) };
       }
-      return { history: { events: run.events }, nextPageToken: Buffer.alloc(0) };
+      // Pages of maximum_page_size events (all when unset); with wait_new_event on an open run, the call waits for
+      // events past the token and the token keeps the caller following until the run closes.
+      const offset = pageOffset(request.nextPageToken);
+      if (request.waitNewEvent && run.open) {
+        const deadline = Date.now() + HISTORY_LONG_POLL_MS;
+        while (run.open && run.events.length <= offset && Date.now() < deadline && !abort.cancelled)
+          await engine.waitForHistoryChange(run, deadline - Date.now());
+      }
+      const pageSize = request.maximumPageSize && request.maximumPageSize > 0 ? request.maximumPageSize : Infinity;
+      const events = run.events.slice(offset, offset + pageSize);
+      const next = offset + events.length;
+      const more = next < run.events.length || (request.waitNewEvent === true && run.open);
+      return { history: { events }, nextPageToken: more ? Buffer.from(String(next)) : Buffer.alloc(0) };
     },
     GetWorkflowExecutionHistoryReverse: (
       request: P<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest>,
     ) => {
       const run = namedRun(ns(request), request.execution);
-      return { history: { events: [...run.events].reverse() }, nextPageToken: Buffer.alloc(0) };
+      const skipped = pageOffset(request.nextPageToken);
+      const pageSize = request.maximumPageSize && request.maximumPageSize > 0 ? request.maximumPageSize : Infinity;
+      const end = Math.max(0, run.events.length - skipped);
+      const events = run.events.slice(Math.max(0, end - pageSize), end).reverse();
+      const next = skipped + events.length;
+      return {
+        history: { events },
+        nextPageToken: next < run.events.length ? Buffer.from(String(next)) : Buffer.alloc(0),
+      };
     },
     ListWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest>) =>
       listExecutions(engine, ns(request), request),
@@ -441,6 +461,14 @@ export function workflowServiceHandlers(
     PatchSchedule: scheduleRpc('PatchSchedule'),
     ListScheduleMatchingTimes: scheduleRpc('ListScheduleMatchingTimes'),
   };
+}
+
+/** The event offset a history page token carries (tokens are this server's decimal offsets). */
+function pageOffset(token: Uint8Array | null | undefined): number {
+  if (!token || token.length === 0) return 0;
+  const offset = Number(Buffer.from(token).toString());
+  if (!Number.isSafeInteger(offset) || offset < 0) throw invalidArgument('invalid next_page_token');
+  return offset;
 }
 
 /** Long-polls a queue until a task that is still current can be handed out, or the poll ends empty. */

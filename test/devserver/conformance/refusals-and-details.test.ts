@@ -172,6 +172,30 @@ describe('devserver conformance: refusals and details', () => {
       assert.deepEqual(await handle.result(), ['first', 'second']);
     });
 
+    it('pages a history by maximum_page_size, forwards and in reverse', { timeout: 60_000 }, async () => {
+      const workflowId = uniqueWorkflowId('history-pages');
+      await server.client.workflow.execute(echo<string>, { taskQueue, workflowId, args: ['x'] });
+      const whole = (await server.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const ids = whole.map((e) => Number(e.eventId));
+      const collect = async (reverse: boolean) => {
+        const seen: number[][] = [];
+        let nextPageToken: Uint8Array | undefined;
+        do {
+          const request = { namespace: server.namespace, execution: { workflowId }, maximumPageSize: 2, nextPageToken };
+          const page = reverse
+            ? await server.client.workflowService.getWorkflowExecutionHistoryReverse(request)
+            : await server.client.workflowService.getWorkflowExecutionHistory(request);
+          seen.push((page.history?.events ?? []).map((e) => Number(e.eventId)));
+          nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+        } while (nextPageToken);
+        return seen;
+      };
+      const forwards = await collect(false);
+      assert.ok(forwards.every((page) => page.length <= 2) && forwards.length >= 2, JSON.stringify(forwards));
+      assert.deepEqual(forwards.flat(), ids);
+      assert.deepEqual((await collect(true)).flat(), [...ids].reverse());
+    });
+
     it('answers a task token another server issued with NOT_FOUND', { timeout: 30_000 }, async () => {
       // A protobuf-encoded token of the shape a Temporal server issues (namespace id, workflow id, run id, ...).
       const foreign = Buffer.from(
