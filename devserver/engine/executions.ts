@@ -59,6 +59,9 @@ export interface NewRun {
   cronSchedule?: string | null;
   /** Attempt under the workflow retry policy; 1 when absent. */
   attempt?: number;
+  /** Given by a start request (as the real scheduler does): the previous result / failure the workflow sees. */
+  lastCompletionResult?: Payloads | null;
+  continuedFailure?: unknown;
   userMetadata?: unknown;
   priority?: unknown;
   /** Events to write after WorkflowExecutionStarted and before the first workflow task (signal-with-start). */
@@ -119,7 +122,7 @@ export function createRun(engine: Engine, spec: NewRun): Run {
     attempt,
     retryPolicy,
     cronSchedule: spec.cronSchedule || undefined,
-    lastCompletionResult: spec.continuedFrom?.lastCompletionResult,
+    lastCompletionResult: spec.continuedFrom?.lastCompletionResult ?? spec.lastCompletionResult,
     userMetadata: spec.userMetadata ?? undefined,
     priority: spec.priority ?? undefined,
   };
@@ -143,8 +146,9 @@ export function createRun(engine: Engine, spec: NewRun): Run {
       firstExecutionRunId: state.firstExecutionRunId,
       continuedExecutionRunId: spec.continuedFrom?.runId,
       initiator: spec.continuedFrom?.initiator,
-      lastCompletionResult: spec.continuedFrom?.lastCompletionResult,
-      continuedFailure: spec.continuedFrom?.failure as P<temporal.api.failure.v1.IFailure> | undefined,
+      lastCompletionResult: spec.continuedFrom?.lastCompletionResult ?? spec.lastCompletionResult,
+      continuedFailure: (spec.continuedFrom?.failure ?? spec.continuedFailure) as
+        P<temporal.api.failure.v1.IFailure> | undefined,
       attempt,
       retryPolicy,
       cronSchedule: spec.cronSchedule,
@@ -233,6 +237,8 @@ export function startRequestToRun(namespace: string, request: StartRequest): New
     cronSchedule: request.cronSchedule,
     userMetadata: request.userMetadata ?? undefined,
     priority: request.priority ?? undefined,
+    lastCompletionResult: request.lastCompletionResult,
+    continuedFailure: request.continuedFailure ?? undefined,
   };
 }
 

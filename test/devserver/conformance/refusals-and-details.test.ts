@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ActivityNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConformanceServer, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
-import { collectItems, echo, releaseSignal } from './fixtures/workflows.js';
+import { collectItems, cronRun, echo, releaseSignal } from './fixtures/workflows.js';
 
 const INVALID_ARGUMENT = 3;
 const BUILD_ID = 'conformance-build-1';
@@ -194,6 +194,19 @@ describe('devserver conformance: refusals and details', () => {
       assert.ok(forwards.every((page) => page.length <= 2) && forwards.length >= 2, JSON.stringify(forwards));
       assert.deepEqual(forwards.flat(), ids);
       assert.deepEqual((await collect(true)).flat(), [...ids].reverse());
+    });
+
+    it('gives the workflow the last completion result a start request carries', { timeout: 60_000 }, async () => {
+      const workflowId = uniqueWorkflowId('last-result');
+      const { runId } = await rawStart({
+        workflowId,
+        workflowType: { name: 'cronRun' },
+        lastCompletionResult: {
+          payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"previous":1}') }],
+        },
+      });
+      const report = await server.client.workflow.getHandle<typeof cronRun>(workflowId, runId!).result();
+      assert.deepEqual(report.lastResult, { previous: 1 });
     });
 
     it('answers a task token another server issued with NOT_FOUND', { timeout: 30_000 }, async () => {
