@@ -11,6 +11,7 @@ import {
   failUntilAttempt,
   parentOfRetriedChild,
   type RunReport,
+  waitForRelease,
 } from './fixtures/workflows.js';
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -97,6 +98,25 @@ describe('devserver conformance: workflow retry policies and cron schedules', ()
       (err: unknown) => err instanceof WorkflowFailedError && err.retryState === 'NON_RETRYABLE_FAILURE',
     );
     assert.equal((await runsOf(workflowId)).length, 1);
+  });
+
+  it('retries a run that reached its run timeout, and stops at maximumAttempts', { timeout: 60_000 }, async () => {
+    const workflowId = uniqueWorkflowId('workflow-retry-timeout');
+    const handle = await server.client.workflow.start(waitForRelease, {
+      taskQueue,
+      workflowId,
+      workflowRunTimeout: '1s',
+      retry: { initialInterval: '50ms', maximumAttempts: 2 },
+    });
+    await assert.rejects(
+      handle.result(),
+      (err: unknown) => err instanceof WorkflowFailedError && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED',
+    );
+    const runs = await runsOf(workflowId);
+    assert.deepEqual(
+      runs.map((r) => r.status.name),
+      ['TIMED_OUT', 'TIMED_OUT'],
+    );
   });
 
   it(
