@@ -1,11 +1,12 @@
 // The HTTP API (express + zod): trigger and steer failovers, read progress and reports, read the inventory.
 // Bearer-token authentication (tokens from the configuration, compared in constant time); JSON errors with a code.
-import { randomUUID, timingSafeEqual } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { MAIN_TASK_QUEUE } from '../workers/lazarus-workers.js';
+import { authenticate, authorize, normalizeTokens, type ApiToken } from './access.js';
 import { ApiError, errorHandler } from './errors.js';
 import { failoverRoutes } from './failover-routes.js';
 import { drRoutes } from './dr-routes.js';
@@ -21,8 +22,11 @@ export interface ApiOptions {
   client: Client;
   config: LazarusConfig;
   store: InventoryStore;
-  /** Bearer tokens that may call the API (already resolved from their references). */
-  tokens: string[];
+  /**
+   * Bearer tokens that may call the API, already resolved from their references: with their name and role, or bare
+   * strings (named `api`, every right; tests and embedded use).
+   */
+  tokens: Array<string | ApiToken>;
   /** Agent tokens for POST /v1/agents/heartbeat; default: `config.agents.tokens` resolved from their references. */
   agentTokens?: AgentToken[];
   log?: (line: string) => void;
@@ -55,13 +59,15 @@ export function createApi(options: ApiOptions): express.Express {
   );
   app.get('/v1/openapi.json', (_req, res) => void res.json(openApiDocument()));
   // Agents: their own door and tokens, before the operator-token middleware (which never sees agent tokens).
+  const apiTokens = normalizeTokens(options.tokens);
   agentRoutes(app, {
     ...options,
+    tokens: apiTokens.map((t) => t.token),
     agentTokens: options.agentTokens ?? resolveAgentTokens(options.config),
     taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE,
     log,
   });
-  app.use('/v1', authenticate(options.tokens));
+  app.use('/v1', authenticate(apiTokens), authorize());
   app.use(express.json({ limit: '64kb' }));
 
   failoverRoutes(app, {
@@ -90,21 +96,4 @@ async function ok(check: () => Promise<unknown>): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function authenticate(tokens: string[]) {
-  const expected = tokens.map((t) => Buffer.from(t));
-  return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer (\S+)$/.exec(header);
-    const presented = match ? Buffer.from(match[1]!) : undefined;
-    const valid =
-      presented !== undefined && expected.some((e) => e.length === presented.length && timingSafeEqual(e, presented));
-    if (!valid) {
-      next(new ApiError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)'));
-      return;
-    }
-    res.locals.caller = 'api';
-    next();
-  };
 }

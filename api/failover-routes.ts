@@ -22,6 +22,7 @@ import {
   progressQuery,
   rejectSignal,
 } from '../workflows/failover/messages.js';
+import { actorOf, sanitizeLogText } from './access.js';
 import { ApiError } from './errors.js';
 import { failoverIds, failoverTarget } from './failover-ids.js';
 import { asyncRoute, parse } from './routing.js';
@@ -142,17 +143,22 @@ export function failoverRoutes(app: express.Express, options: FailoverRouteOptio
   const signalRoute = (
     action: string,
     send: (handle: WorkflowHandle, decision: OperatorDecision) => Promise<void>,
-    schema: ZodType<OperatorDecision> = decisionBody,
+    schema: ZodType<{ by?: string; reason?: string }> = decisionBody,
   ) =>
     app.post(
       `/v1/failovers/:id/${action}`,
       asyncRoute(async (req, res) => {
         const target = failoverTarget(config, String(req.params.id));
         const body = parse(schema, req.body ?? {}, 'body');
+        // The actor is the token's name; a `by` in the body is a note beside it (it cannot impersonate anyone).
+        const decision = { ...body, by: actorOf(res, body.by) };
         const handle = client.workflow.getHandle(target.id);
         await requireRunning(handle, target.id);
-        await send(handle, body);
-        log(`failover ${target.id}: ${action} by ${body.by}${body.reason ? ` (${body.reason})` : ''}`);
+        await send(handle, decision);
+        log(
+          `failover ${target.id}: ${action} by ${decision.by}` +
+            `${decision.reason ? ` (${sanitizeLogText(decision.reason)})` : ''}`,
+        );
         res.status(202).json({ id: target.id, status: `${action} ${action === 'cancel' ? 'requested' : 'sent'}` });
       }),
     );

@@ -139,7 +139,7 @@ export function monitoringRoutes(app: express.Express, options: MonitoringRouteO
 /** Changing what the monitor may do is an operator's act; a viewer token (when the API knows roles) may only read. */
 function requireOperator(res: Response): void {
   const role = res.locals.role as string | undefined;
-  if (role !== undefined && role !== 'operator')
+  if (role === 'viewer')
     throw new ApiError(403, 'forbidden', `this needs an operator token (the caller's role is ${role})`);
 }
 

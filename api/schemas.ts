@@ -20,7 +20,10 @@ export const startFailoverBody = z
 
 export const decisionBody = z
   .strictObject({
-    by: z.string().trim().min(1, 'who decides').max(200).openapi({ example: 'alice' }),
+    by: z.string().trim().min(1, 'a note on who decides, or leave it out').max(200).optional().openapi({
+      example: 'alice',
+      description: "a note recorded beside the token's name, which is always the decision's actor",
+    }),
     reason: z.string().max(2000).optional(),
   })
   .openapi('OperatorDecision');

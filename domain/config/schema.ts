@@ -356,7 +356,11 @@ export const apiSchema = z
     tokens: z
       .array(
         z
-          .object({ name, token: credentialReference, role: z.enum(['operator', 'viewer']).default('operator') })
+          .object({
+            name,
+            token: credentialReference,
+            role: z.enum(['viewer', 'operator', 'admin']).default('operator'),
+          })
           .strict(),
       )
       .default([]),

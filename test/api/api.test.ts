@@ -218,7 +218,7 @@ describe('HTTP API (devserver, workers, simulated fleet)', () => {
         };
         assert.equal(report.outcome, 'cancelled');
         assert.equal(report.cancelledDuring, 'execute');
-        assert.deepEqual(report.cancelledBy, { by: 'dave', reason: 'wrong host' });
+        assert.deepEqual(report.cancelledBy, { by: 'api (dave)', reason: 'wrong host' });
         assert.ok(report.lpars.length > 0);
         for (const lpar of report.lpars) {
           assert.equal(lpar.step, 'cancelled', `${lpar.lpar}: ${lpar.step}`);

@@ -272,7 +272,7 @@ describe('failover runs and inventory over HTTP (devserver, stand-in workflow)',
         });
         assert.equal(accepted.status, 202);
         await eventually('the override in the workflow', async () =>
-          (await blocked.query<{ overrides: string[] }>('progress')).overrides[0] === 'erin' ? true : undefined,
+          (await blocked.query<{ overrides: string[] }>('progress')).overrides[0] === 'api (erin)' ? true : undefined,
         );
       } finally {
         await blocked.terminate();

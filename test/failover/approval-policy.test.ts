@@ -100,10 +100,10 @@ suite('abort', (lazarus) => {
     assert.equal(report.outcome, 'rejected');
     assert.deepEqual(report.approval, {
       decision: 'rejected',
-      by: 'carol',
+      by: 'api (carol)',
       reason: 'the host is being repaired in place',
     });
-    assert.ok(report.lpars.every((l) => l.step === 'not-restarted' && /rejected by carol/.test(l.error ?? '')));
+    assert.ok(report.lpars.every((l) => l.step === 'not-restarted' && /rejected by api \(carol\)/.test(l.error ?? '')));
     assert.ok(
       Object.values(await definedElsewhere(lazarus(), report)).every((hosts) => hosts.length === 0),
       'no LPAR is defined on another host',

@@ -129,11 +129,11 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
       async () => ((await progress(path))?.phase === 'approve' ? true : undefined),
       60_000,
     );
-    assert.equal((await api('POST', `${path}/approve`, { by: '' })).status, 400, 'an approval names who approved');
+    assert.equal((await api('POST', `${path}/approve`, { by: '' })).status, 400, 'a note on who decides is not empty');
     assert.equal((await api('POST', `${path}/approve`, { by: 'alice', reason: 'confirmed by phone' })).status, 202);
     const report = await reportOf(path);
     assert.equal(report.outcome, 'succeeded');
-    assert.deepEqual(report.approval, { decision: 'approved', by: 'alice', reason: 'confirmed by phone' });
+    assert.deepEqual(report.approval, { decision: 'approved', by: 'api (alice)', reason: 'confirmed by phone' });
     await assertRestartedElsewhere(report, 'dc1-s02');
   });
 
@@ -172,7 +172,10 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
       );
       const report = await reportOf(path);
       assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars.filter((l) => l.step !== 'running')));
-      assert.deepEqual(report.fence?.override, { by: 'bob', reason: 'datacenter confirms the server is unplugged' });
+      assert.deepEqual(report.fence?.override, {
+        by: 'api (bob)',
+        reason: 'datacenter confirms the server is unplugged',
+      });
       assert.equal(report.fence?.poweredOff, false);
       await assertRestartedElsewhere(report, 'dc1-s03');
     },
