@@ -168,9 +168,11 @@ export class Physics {
     if (['Power Off', 'Power Off In Progress', 'No Connection', 'Incomplete', 'Initializing'].includes(system.state)) {
       throw hmcError.systemNotOperating(system.name, system.state);
     }
+    // Powering off a system already in Error (a fence) keeps what was active when it failed: a crash that stopped
+    // every partition must not make them look owner-stopped to rrstartlpar.
+    if (system.state !== 'Error') recordActiveAtFailure(system);
     system.state = 'Power Off In Progress';
     this.model.changed(cause);
-    recordActiveAtFailure(system);
     this.later(immediate ? 'systemPowerOffImmediate' : 'systemPowerOffNormal', system, () => {
       system.state = 'Power Off';
       system.powered = false;

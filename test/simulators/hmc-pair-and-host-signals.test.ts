@@ -140,6 +140,17 @@ describe('two HMCs per system, lost HMC connections, FC port status, recover-hos
     assert.match(wrongKind.body.error, /^partitions: only host-error takes partitions/);
   });
 
+  it('a crashed platform fenced by a power off still remote-restarts what ran when it crashed', async () => {
+    await inject(fleet, { kind: 'host-error', target: 'dc1-s03', partitions: 'lost' });
+    assert.equal((await exec(fleet, 'hmc-dc1', 'chsysstate -m dc1-s03 -r sys -o off --immed')).code, 0);
+    for (let i = 0; i < 200 && (await systemState(fleet, 'hmc-dc1', 'dc1-s03')) !== 'Power Off'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const restart = await exec(fleet, 'hmc-dc1', 'rrstartlpar -o restart -m dc1-s03 -t dc1-s04 -p dc1-web03');
+    // Its storage is not presented at dc1-s04 (no failover mapped it), so the restart stops there; not at "was not
+    // running when the managed system failed", which would have it left behind as owner-stopped.
+    assert.match(`${restart.stdout}${restart.stderr}`, /storage is not available through a Virtual I\/O Server/);
+  });
+
   it('recover-host: a powered-off, power-lost or Error host comes back Operating with its VIOS and ports', async () => {
     await inject(fleet, { kind: 'host-power-loss', target: 'dc1-s01' });
     await inject(fleet, { kind: 'host-error', target: 'dc1-s02' });
