@@ -45,10 +45,13 @@ describe('npm start', () => {
         const control = /control API (http:\/\/\S+)/.exec(output)?.[1];
         const state = (await (await fetch(`${control}/state`)).json()) as { systems?: unknown[] };
         assert.ok(Array.isArray(state.systems) && state.systems.length === 4);
-        const endpoints = JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')) as { devices: unknown[] };
-        assert.equal(endpoints.devices.length, 2);
+        const endpoints = JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')) as {
+          devices: Array<{ name: string }>;
+        };
+        assert.deepEqual(endpoints.devices.map((d) => d.name).sort(), ['hmc-dc1', 'hmc-dc1b', 'svc-dc1']);
         assert.match(readFileSync(join(home, 'known_hosts'), 'utf8'), /ssh-ed25519/);
         assert.match(output, /discovery dc1-prod: ok, 20 LPARs/);
+        assert.match(output, /Host monitors: monitor\/dc1-prod \((started|running)\)/, 'the host monitor runs');
         assert.doesNotMatch(output, /No workflows registered/, "the device workers' expected SDK warning is not shown");
         const api = /Lazarus API (http:\/\/\S+)/.exec(output)?.[1];
         const token = /Token: (\S+)/.exec(output)?.[1];
