@@ -1,6 +1,6 @@
 // The OperatorService RPCs the devserver implements (on the same port as the WorkflowService, as the real server):
-// custom search attributes added, listed and removed. The registry is in memory: a restarted server knows the
-// attributes of its `--search-attribute` flags again, not those added at run time.
+// custom search attributes added, listed and removed. With a database they are saved in it, so a restarted server
+// knows them again (as well as those of its `--search-attribute` flags).
 import type { temporal } from '@temporalio/proto';
 import { invalidArgument, notFound } from './errors.js';
 import type { Engine } from './engine/engine.js';
@@ -36,6 +36,7 @@ export function operatorServiceHandlers(engine: Engine): Record<string, Handler>
           throw invalidArgument(`Search attribute ${name} already exists with type ${existing}.`);
       }
       for (const [name, value] of wanted) engine.searchAttributeTypes.set(name, typeName(Number(value))!);
+      engine.saveSearchAttributes();
       return {};
     },
     ListSearchAttributes: (request: P<temporal.api.operatorservice.v1.IListSearchAttributesRequest>) => {
@@ -55,6 +56,7 @@ export function operatorServiceHandlers(engine: Engine): Record<string, Handler>
         if (!engine.searchAttributeTypes.has(name)) throw notFound(`Search attribute ${name} doesn't exist.`);
       }
       for (const name of names) engine.searchAttributeTypes.delete(name);
+      engine.saveSearchAttributes();
       return {};
     },
   };

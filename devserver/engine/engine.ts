@@ -84,6 +84,7 @@ export class Engine {
   /** namespace/requestId → run started by that request (StartWorkflowExecution dedupe). */
   readonly startRequests = new Map<string, string>();
   readonly queries = new Map<string, PendingQuery>();
+  /** Registered custom search attributes: name → IndexedValueType name; change them through saveSearchAttributes. */
   readonly searchAttributeTypes: Map<string, string>;
   readonly queryTimeoutMs: number;
   readonly dynamicConfig: DynamicConfig;
@@ -95,7 +96,11 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.log = options.log;
-    this.searchAttributeTypes = options.searchAttributes;
+    // Those added at run time (OperatorService) and saved, then those of the command line.
+    this.searchAttributeTypes = new Map([
+      ...Object.entries(this.store.loadSearchAttributes()),
+      ...options.searchAttributes,
+    ]);
     this.queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
     this.dynamicConfig = {
       historyCountSuggestContinueAsNew: DYNAMIC_SETTINGS.historyCountSuggestContinueAsNew.default,
@@ -164,6 +169,16 @@ export class Engine {
     this.namespaces.set(name, record);
     this.changes?.namespaces.push(record);
     return record;
+  }
+
+  /** Persists the registered custom search attributes after an OperatorService change. */
+  saveSearchAttributes(): void {
+    try {
+      this.store.saveSearchAttributes(Object.fromEntries(this.searchAttributeTypes));
+    } catch (err) {
+      this.log.error('cannot persist the search attributes; stopping the server', { err: String(err) });
+      process.exit(70);
+    }
   }
 
   // ---- runs and history ---------------------------------------------------------------------------------------

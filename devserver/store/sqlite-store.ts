@@ -92,6 +92,20 @@ export class SqliteStore implements DevserverStore {
     }
   }
 
+  loadSearchAttributes(): Record<string, string> {
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = 'search_attributes'`).get() as
+      { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as Record<string, string>) : {};
+  }
+
+  saveSearchAttributes(types: Record<string, string>): void {
+    this.db
+      .prepare(
+        `INSERT INTO meta (key, value) VALUES ('search_attributes', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+      )
+      .run(JSON.stringify(types));
+  }
+
   close(): void {
     this.db.close();
   }

@@ -27,6 +27,10 @@ export interface DevserverStore {
   commit(changes: ChangeSet): void;
   loadNamespaces(): NamespaceRecord[];
   loadRuns(): Iterable<LoadedRun>;
+  /** Registered custom search attributes (name → IndexedValueType name), as last saved; empty when none. */
+  loadSearchAttributes(): Record<string, string>;
+  /** Replaces the saved custom search attributes (synchronously, before the RPC that changed them answers). */
+  saveSearchAttributes(types: Record<string, string>): void;
   schedules: ScheduleStore;
   close(): void;
 }
@@ -45,6 +49,13 @@ export class MemoryStore implements DevserverStore {
   }
   loadRuns(): Iterable<LoadedRun> {
     return [];
+  }
+  private searchAttributeTypes: Record<string, string> = {};
+  loadSearchAttributes(): Record<string, string> {
+    return { ...this.searchAttributeTypes };
+  }
+  saveSearchAttributes(types: Record<string, string>): void {
+    this.searchAttributeTypes = { ...types };
   }
   close(): void {}
 }

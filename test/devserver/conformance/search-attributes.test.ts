@@ -5,9 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defineSearchAttributeKey } from '@temporalio/common';
+import { join } from 'node:path';
+import { startTemporalService, type RunningTemporalService } from '../../../workers/temporal-service.js';
 import {
   ConformanceServer,
+  assertServiceAvailable,
+  connectAll,
   eventually,
+  installQuietRuntime,
+  temporaryDirectory,
   uniqueTaskQueue,
   uniqueWorkflowId,
   type BackgroundWorker,
@@ -208,4 +214,42 @@ describe('devserver conformance: typed search attributes and visibility operator
       await schedule.delete();
     },
   );
+});
+
+describe('devserver conformance: search attributes added at run time survive a restart', () => {
+  const data = temporaryDirectory('search-attributes-restart');
+  const services: RunningTemporalService[] = [];
+  after(async () => {
+    for (const service of services) await service.stop();
+    data.remove();
+  });
+
+  it('lists an attribute added before the restart, from the same database', { timeout: 60_000 }, async () => {
+    installQuietRuntime();
+    assertServiceAvailable();
+    const dbFile = join(data.path, 'devserver.db');
+    const first = await startTemporalService({ dbFile });
+    services.push(first);
+    const beforeRestart = await connectAll(first.address, first.namespace);
+    await beforeRestart.connection.operatorService.addSearchAttributes({
+      namespace: first.namespace,
+      searchAttributes: { ConformancePersisted: 4 /* DOUBLE */ },
+    });
+    await beforeRestart.nativeConnection.close();
+    await beforeRestart.connection.close();
+    await first.stop();
+
+    const second = await startTemporalService({ dbFile });
+    services.push(second);
+    const afterRestart = await connectAll(second.address, second.namespace);
+    try {
+      const listed = await afterRestart.connection.operatorService.listSearchAttributes({
+        namespace: second.namespace,
+      });
+      assert.equal(listed.customAttributes?.ConformancePersisted, 4);
+    } finally {
+      await afterRestart.nativeConnection.close();
+      await afterRestart.connection.close();
+    }
+  });
 });

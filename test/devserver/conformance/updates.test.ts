@@ -119,10 +119,10 @@ describe('devserver conformance: an admitted update survives a server restart', 
 
     const first = await startTemporalService({ dbFile, port });
     services.push(first);
-    const before = await connectAll(first.address, first.namespace);
-    const handle = await before.client.workflow.start(counterWithUpdates, { taskQueue, workflowId });
+    const beforeRestart = await connectAll(first.address, first.namespace);
+    const handle = await beforeRestart.client.workflow.start(counterWithUpdates, { taskQueue, workflowId });
     // No worker yet: the update can only be admitted.
-    const admitted = await before.client.workflowService.updateWorkflowExecution({
+    const admitted = await beforeRestart.client.workflowService.updateWorkflowExecution({
       namespace: first.namespace,
       workflowExecution: { workflowId },
       waitPolicy: { lifecycleStage: 1 /* ADMITTED */ },
@@ -135,27 +135,27 @@ describe('devserver conformance: an admitted update survives a server restart', 
       },
     });
     assert.equal(admitted.stage, 1);
-    await before.nativeConnection.close();
-    await before.connection.close();
+    await beforeRestart.nativeConnection.close();
+    await beforeRestart.connection.close();
     await first.stop();
 
     const second = await startTemporalService({ dbFile, port });
     services.push(second);
-    const after = await connectAll(second.address, second.namespace);
+    const afterRestart = await connectAll(second.address, second.namespace);
     const worker = await Worker.create({
-      connection: after.nativeConnection,
+      connection: afterRestart.nativeConnection,
       taskQueue,
       workflowBundle: await fixtureWorkflowBundle(),
       activities,
       shutdownGraceTime: '1s',
     });
     await worker.runUntil(async () => {
-      const restarted = after.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
+      const restarted = afterRestart.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
       assert.equal(await restarted.getUpdateHandle<number>(updateId).result(), 6);
       await restarted.signal(releaseSignal, 'done');
       assert.equal(await restarted.result(), 6);
     });
-    await after.nativeConnection.close();
-    await after.connection.close();
+    await afterRestart.nativeConnection.close();
+    await afterRestart.connection.close();
   });
 });
