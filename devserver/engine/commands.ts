@@ -6,7 +6,7 @@ import type { P } from './model.js';
 import { scheduleActivity, requestActivityCancel } from './activities.js';
 import { requestCancelExternal, signalExternal, startChild } from './children.js';
 import { CommandType, EventType, WorkflowExecutionStatus, WorkflowTaskFailedCause } from './enums.js';
-import type { Engine, Run } from './engine.js';
+import { encodedEventSize, type Engine, type Run } from './engine.js';
 import { closeRun, closeRunAndContinue, continueAsNew } from './executions.js';
 import { checkSearchAttributes, tagSearchAttributes } from './search-attributes.js';
 import { unsupportedCommandField } from './unsupported.js';
@@ -181,8 +181,16 @@ export function applyCommands(
       if (message) applyMessage(engine, run, message);
       continue;
     }
+    const before = run.lastEventId;
     const followUp = applyCommand(engine, run, command, completedEventId);
     if (followUp) followUps.push(followUp);
+    // The command's summary/details (an activity's or timer's summary) go on its event, as the real server keeps them.
+    const event = run.events[before];
+    if (command.userMetadata && event && run.lastEventId > before) {
+      const size = encodedEventSize(event);
+      event.userMetadata = command.userMetadata;
+      run.state.historySizeBytes += encodedEventSize(event) - size;
+    }
   }
   return followUps;
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ActivityNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConformanceServer, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
-import { collectItems, cronRun, echo, releaseSignal } from './fixtures/workflows.js';
+import { collectItems, cronRun, echo, releaseSignal, summarisedTimer } from './fixtures/workflows.js';
 
 const INVALID_ARGUMENT = 3;
 const BUILD_ID = 'conformance-build-1';
@@ -207,6 +207,16 @@ describe('devserver conformance: refusals and details', () => {
       });
       const report = await server.client.workflow.getHandle<typeof cronRun>(workflowId, runId!).result();
       assert.deepEqual(report.lastResult, { previous: 1 });
+    });
+
+    it('keeps a timer summary on its TimerStarted event', { timeout: 60_000 }, async () => {
+      const workflowId = uniqueWorkflowId('timer-summary');
+      await server.client.workflow.execute(summarisedTimer, { taskQueue, workflowId });
+      const history = await server.client.workflow.getHandle(workflowId).fetchHistory();
+      const started = history.events!.find((e) => e.timerStartedEventAttributes)!;
+      const summary = started.userMetadata?.summary?.data;
+      assert.ok(summary, 'the TimerStarted event has a summary');
+      assert.equal(JSON.parse(Buffer.from(summary).toString()), 'cool down before the next step');
     });
 
     it('answers a task token another server issued with NOT_FOUND', { timeout: 30_000 }, async () => {
