@@ -471,9 +471,10 @@ export function continueAsNew(
         initiator: attrs.initiator || ContinueAsNewInitiator.WORKFLOW,
         lastCompletionResult: attrs.lastCompletionResult,
       },
-      // Not named on the command: the chain keeps its retry policy and cron schedule.
-      retryPolicy: attrs.retryPolicy ?? state.retryPolicy,
-      cronSchedule: attrs.cronSchedule || state.cronSchedule,
+      // From the command only, as the real server (history service AddContinueAsNewEvent): SDK core puts the run's
+      // retry policy on the command when the workflow names none; a cron schedule must be named again.
+      retryPolicy: attrs.retryPolicy,
+      cronSchedule: attrs.cronSchedule,
       userMetadata: state.userMetadata,
       priority: state.priority,
     });

@@ -6,6 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ChildWorkflowFailure } from '@temporalio/common';
 import { ConformanceServer, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
 import {
+  continueThenFailUntil,
   cronRun,
   failNonRetryableType,
   failUntilAttempt,
@@ -99,6 +100,25 @@ describe('devserver conformance: workflow retry policies and cron schedules', ()
     );
     assert.equal((await runsOf(workflowId)).length, 1);
   });
+
+  it(
+    'keeps the retry policy across continue-as-new (the SDK repeats it on the command)',
+    { timeout: 60_000 },
+    async () => {
+      const workflowId = uniqueWorkflowId('workflow-retry-after-can');
+      const report = await server.client.workflow.execute(continueThenFailUntil, {
+        taskQueue,
+        workflowId,
+        args: [1, 2],
+        retry: { initialInterval: '50ms', maximumAttempts: 3 },
+      });
+      assert.equal(report.attempt, 2);
+      assert.deepEqual(
+        (await runsOf(workflowId)).map((r) => r.status.name),
+        ['CONTINUED_AS_NEW', 'FAILED', 'COMPLETED'],
+      );
+    },
+  );
 
   it('retries a run that reached its run timeout, and stops at maximumAttempts', { timeout: 60_000 }, async () => {
     const workflowId = uniqueWorkflowId('workflow-retry-timeout');
