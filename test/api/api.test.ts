@@ -129,7 +129,7 @@ describe('HTTP API (devserver, workers, simulated fleet)', () => {
         },
         60_000,
       );
-      assert.equal((await call('POST', `${path}/approve`, { reason: 'no name' })).status, 400);
+      assert.equal((await call('POST', `${path}/approve`, { by: '', reason: 'empty note' })).status, 400);
       assert.equal((await call('POST', `${path}/approve`, { by: 'carol' })).status, 202);
       const done = await eventually(
         'the report',
@@ -145,7 +145,7 @@ describe('HTTP API (devserver, workers, simulated fleet)', () => {
         lpars: Array<{ lpar: string; destination?: string }>;
       };
       assert.equal(report.outcome, 'succeeded');
-      assert.equal(report.approval.by, 'carol');
+      assert.equal(report.approval.by, 'api (carol)');
       assert.equal((await call('POST', `${path}/approve`, { by: 'carol' })).status, 409, 'nothing to approve any more');
       const list = await call('GET', '/v1/failovers');
       const run = (list.body.failovers as Array<{ id: string; runId: string; outcome?: string }>).find(
@@ -200,7 +200,7 @@ describe('HTTP API (devserver, workers, simulated fleet)', () => {
           },
           60_000,
         );
-        assert.equal((await call('POST', `${path}/cancel`, {})).status, 400, 'a cancel names who asked');
+        assert.equal((await call('POST', `${path}/cancel`, { reason: 7 })).status, 400, 'a bad body changes nothing');
         assert.equal((await call('POST', `${path}/cancel`, { by: 'dave', reason: 'wrong host' })).status, 202);
         const done = await eventually(
           'the report',
