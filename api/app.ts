@@ -8,12 +8,15 @@ import type { LazarusConfig } from '../domain/config/index.js';
 import { MAIN_TASK_QUEUE } from '../workers/lazarus-workers.js';
 import { authenticate, authorize, normalizeTokens, type ApiToken } from './access.js';
 import { ApiError, errorHandler } from './errors.js';
+import { consoleRoutes } from './console/routes.js';
+import { createApiMetrics } from './metrics.js';
 import { failoverRoutes } from './failover-routes.js';
 import { drRoutes } from './dr-routes.js';
 import { agentRoutes, resolveAgentTokens, vmHealthRoutes, type AgentToken } from './agent-routes.js';
 import { groupRoutes } from './group-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
+import { evacuationRoutes } from './evacuation-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { openApiDocument } from './openapi.js';
 import { asyncRoute } from './routing.js';
@@ -37,6 +40,9 @@ export function createApi(options: ApiOptions): express.Express {
   const log = options.log ?? ((line: string) => console.log(line));
   const app = express();
   app.disable('x-powered-by');
+  // Observability and the web console (api/metrics.ts, api/console/): requests counted by route and status.
+  const metrics = createApiMetrics({ store: options.store, config: options.config });
+  app.use(metrics.requests);
   app.use((req, res, next) => {
     res.locals.requestId = randomUUID().slice(0, 8);
     const started = Date.now();
@@ -60,6 +66,8 @@ export function createApi(options: ApiOptions): express.Express {
   app.get('/v1/openapi.json', (_req, res) => void res.json(openApiDocument()));
   // Agents: their own door and tokens, before the operator-token middleware (which never sees agent tokens).
   const apiTokens = normalizeTokens(options.tokens);
+  metrics.mount(app, apiTokens);
+  consoleRoutes(app, apiTokens);
   agentRoutes(app, {
     ...options,
     tokens: apiTokens.map((t) => t.token),
@@ -79,6 +87,7 @@ export function createApi(options: ApiOptions): express.Express {
   });
   inventoryRoutes(app, options);
   monitoringRoutes(app, { ...options, log });
+  evacuationRoutes(app, { ...options, log, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
   drRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
   notificationRoutes(app, options);
   groupRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });

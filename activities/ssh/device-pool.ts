@@ -7,6 +7,7 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { resolveCredential, CredentialError } from './credentials.js';
 import { DeviceError, commandTimeout, unreachable } from './device-errors.js';
 import type { KnownHosts } from './known-hosts.js';
+import { measureDeviceCommand } from '../metrics.js';
 
 export interface DeviceTarget {
   name: string;
@@ -95,15 +96,18 @@ export class DevicePool {
 
   /** Runs one command; resolves with its output and exit code whatever the exit code is. */
   async exec(command: string, timeoutMs = this.limits.commandTimeoutMs): Promise<ExecResult> {
-    assertNotCancelled(this.target.name, command);
-    const connection = await this.acquire();
-    try {
-      // Waiting for a slot or a connection can take long (a device that was unreachable): check again.
+    // Latency (slot wait included), errors and the queue depth per device: activities/metrics.ts.
+    return measureDeviceCommand(this.target.name, async () => {
       assertNotCancelled(this.target.name, command);
-      return await this.runOnChannel(connection, command, timeoutMs);
-    } finally {
-      this.release(connection);
-    }
+      const connection = await this.acquire();
+      try {
+        // Waiting for a slot or a connection can take long (a device that was unreachable): check again.
+        assertNotCancelled(this.target.name, command);
+        return await this.runOnChannel(connection, command, timeoutMs);
+      } finally {
+        this.release(connection);
+      }
+    });
   }
 
   async close(): Promise<void> {
