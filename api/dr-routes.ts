@@ -11,7 +11,13 @@ import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { DR_REASON_CODES, DR_VM_STATES, type DrVerification } from '../domain/dr/contracts.js';
 import { innermostMessage } from '../domain/failover/outcome.js';
-import { approveMoveSignal, cancelMoveSignal, moveProgressQuery, rejectMoveSignal } from '../workflows/dr/messages.js';
+import {
+  approveMoveSignal,
+  cancelMoveSignal,
+  cleanupTestSignal,
+  moveProgressQuery,
+  rejectMoveSignal,
+} from '../workflows/dr/messages.js';
 import { ApiError } from './errors.js';
 import { ageSeconds, asyncRoute, parse } from './routing.js';
 
@@ -35,6 +41,15 @@ const moveBackBody = z.strictObject({
 const decisionBody = z.strictObject({
   by: z.string().min(1).max(200).optional(),
   reason: z.string().min(1).max(2000).optional(),
+});
+const testBody = z.strictObject({
+  /** Seconds the test VMs stay up before the automatic cleanup; absent: until DELETE /v1/sites/:site/test. */
+  hold: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .optional(),
 });
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(20) });
 
@@ -202,6 +217,72 @@ export function drRoutes(
       } catch (err) {
         if (err instanceof WorkflowNotFoundError)
           throw new ApiError(404, 'no_move', `no move of site ${site} yet: POST /v1/sites/${site}/move starts one`);
+        throw err;
+      }
+      if (status === 'RUNNING') {
+        const progress = await handle.query(moveProgressQuery).catch(() => undefined);
+        return void res.json({ workflowId: handle.workflowId, status, ...(progress ? { progress } : {}) });
+      }
+      if (status !== 'COMPLETED') return void res.json({ workflowId: handle.workflowId, status });
+      res.json({ workflowId: handle.workflowId, status, report: await handle.result() });
+    }),
+  );
+
+  // A DR test (ksysmgr test site): FlashCopy copies at the backup site, the VMs started on them, production untouched;
+  // DELETE asks for its cleanup (ksysmgr cleanup site ... dr_test=yes). One test per site at a time.
+  app.post(
+    '/v1/sites/:site/test',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const body = parse(testBody, req.body ?? {}, 'body');
+      try {
+        const handle = await options.client.workflow.start('testDrSite', {
+          taskQueue: options.taskQueue,
+          workflowId: `dr-test/${site}`,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          args: [{ site, ...(body.hold !== undefined ? { holdMs: body.hold * 1000 } : {}) }],
+        });
+        res.status(202).json({
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          message: `DR test of ${site} started; GET /v1/sites/${site}/test for its report, DELETE to clean up`,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          throw new ApiError(409, 'test_running', `a DR test of ${site} is already running (dr-test/${site})`);
+        throw err;
+      }
+    }),
+  );
+  app.delete(
+    '/v1/sites/:site/test',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const decision = parse(decisionBody, req.body ?? {}, 'body');
+      const handle = options.client.workflow.getHandle(`dr-test/${site}`);
+      const running = await handle.describe().then(
+        (d) => d.status.name === 'RUNNING',
+        () => false,
+      );
+      if (!running) throw new ApiError(409, 'not_running', `no DR test of ${site} is running`);
+      await handle.signal(cleanupTestSignal, {
+        by: String(res.locals.caller ?? 'api'),
+        ...(decision.reason ? { reason: decision.reason } : {}),
+      });
+      res.status(202).json({ workflowId: handle.workflowId, message: `cleanup of the DR test of ${site} asked` });
+    }),
+  );
+  app.get(
+    '/v1/sites/:site/test',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site));
+      const handle = options.client.workflow.getHandle(`dr-test/${site}`);
+      let status: string;
+      try {
+        status = (await handle.describe()).status.name;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError)
+          throw new ApiError(404, 'no_test', `no DR test of site ${site} yet: POST /v1/sites/${site}/test starts one`);
         throw err;
       }
       if (status === 'RUNNING') {
@@ -464,6 +545,41 @@ export function registerDrPaths(
       200: json(
         z.object({ workflowId: z.string(), status: z.string(), report: z.record(z.string(), z.unknown()).optional() }),
         "the latest move's status, and its report once completed (outcome, per VM, groups, recovery point, steps)",
+      ),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/sites/{site}/test',
+    security,
+    request: { params: site, body: { content: { 'application/json': { schema: testBody } } } },
+    responses: {
+      202: json(runResponse, 'DR test started (workflow dr-test/<site>: testDrSite)'),
+      409: json(errorResponse, 'a DR test of the site is running (test_running), or the site is not active'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/sites/{site}/test',
+    security,
+    request: { params: site, body: { content: { 'application/json': { schema: decisionBody } } } },
+    responses: {
+      202: json(runResponse, 'cleanup asked: test VMs stopped, FlashCopy copies unmapped and removed'),
+      409: json(errorResponse, 'no DR test of the site is running (not_running)'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/sites/{site}/test',
+    security,
+    request: { params: site },
+    responses: {
+      200: json(
+        z.object({ workflowId: z.string(), status: z.string(), report: z.record(z.string(), z.unknown()).optional() }),
+        "the latest DR test's status, progress while running, and its report (copies, VMs, productionUntouched)",
       ),
       ...errors,
     },

@@ -1,3 +1,4 @@
+import { standInFor } from './dr-rehearsal.js';
 import { hmcError } from './hmc-errors.js';
 import { type LatencyModel, type LatencyOperation } from './latency.js';
 import {
@@ -85,7 +86,8 @@ export class Physics {
     return partition.volumes.filter((volume) => {
       const vdisk = vdiskByName(storage, volume);
       if (!vdisk || !isMappedToAnyOf(storage, vdisk.id, hostIds)) return true;
-      if (this.model.isReadOnlySecondary(storage.name, volume)) return true;
+      // A DR rehearsal's started FlashCopy copy stands in for a read-only secondary (dr-rehearsal.ts).
+      if (this.model.isReadOnlySecondary(storage.name, volume) && !standInFor(this.model, system, volume)) return true;
       if (partition.adapter === 'npiv') {
         return !vioses.some((v) =>
           v.vios?.fcAdapters.some((a) => a.clientId === partition.id && a.fcPort !== undefined),

@@ -11,13 +11,15 @@ import {
   vdiskByName,
 } from './fleet-model.js';
 import { type Physics } from './physics.js';
+import { RehearsalWatch, effectiveVolumes, runsOnRehearsalCopies } from './dr-rehearsal.js';
 
 export type ViolationKind =
   | 'lpar-on-two-hosts'
   | 'volume-written-from-two-lpars'
   | 'started-without-disks'
   | 'capacity-exceeded'
-  | 'running-lpar-lost-disks';
+  | 'running-lpar-lost-disks'
+  | 'rehearsal-touched-production';
 
 /**
  * Partition states that do not prove the partition inactive, so unmapping its disks may pull them from under a
@@ -45,11 +47,13 @@ export interface Violation {
 export class ViolationLog {
   private entries: Violation[] = [];
   private ongoing = new Set<string>();
+  private readonly rehearsal: RehearsalWatch;
 
   constructor(
     private readonly model: FleetModel,
     private readonly physics: Physics,
   ) {
+    this.rehearsal = new RehearsalWatch(model);
     model.onChange((cause) => this.check(cause));
   }
 
@@ -84,6 +88,8 @@ export class ViolationLog {
     for (const breach of this.runningLparsThatLostDisks()) {
       this.record(breach.kind, cause, breach.detail, breach.subjects);
     }
+    for (const breach of this.rehearsal.check(cause))
+      this.record('rehearsal-touched-production', cause, breach.detail, breach.subjects);
   }
 
   /**
@@ -133,17 +139,23 @@ export class ViolationLog {
     return breaches;
   }
 
-  private activePartitions(): { system: ManagedSystem; name: string; volumes: string[] }[] {
+  private activePartitions(): { system: ManagedSystem; name: string; volumes: string[]; rehearsal: boolean }[] {
     return [...this.model.systems.values()].flatMap((system) =>
       system.partitions
         .filter((p) => p.env !== 'vioserver' && isActive(system, p))
-        .map((p) => ({ system, name: p.name, volumes: p.volumes })),
+        .map((p) => ({
+          system,
+          name: p.name,
+          volumes: effectiveVolumes(this.model, system, p),
+          rehearsal: runsOnRehearsalCopies(this.model, system, p),
+        })),
     );
   }
 
   private lparsOnTwoHosts(): Omit<Violation, 'at' | 'cause'>[] {
     const hostsByLpar = new Map<string, string[]>();
-    for (const { system, name } of this.activePartitions())
+    // A rehearsal instance (only on FlashCopy copies) is a test VM on its own data, not the VM a second time.
+    for (const { system, name } of this.activePartitions().filter((p) => !p.rehearsal))
       hostsByLpar.set(name, [...(hostsByLpar.get(name) ?? []), system.name]);
     return [...hostsByLpar]
       .filter(([, hosts]) => hosts.length > 1)

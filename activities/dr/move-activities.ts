@@ -14,6 +14,7 @@ import type { DrDependencies } from './activities.js';
 import { DrSiteError, discoverDrSite, drSitePair, hostsOf, readGroups, readSite } from './discover-site.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import { decodeDrVerification, drVerificationKey, encodeDrVerification, lastInSync } from './verification-records.js';
+import { createDrTestActivities } from './test-activities.js';
 
 /** What an unplanned move works from (see prepareDrFailover). */
 export interface DrFailoverPreparation {
@@ -323,7 +324,9 @@ export function createDrMoveActivities(deps: DrDependencies) {
       });
     },
   };
-  return { hmc, storage, control };
+  // The DR test's activities ride on the same queues (its storage steps on the aux storage system's).
+  const test = createDrTestActivities(deps, guard);
+  return { hmc, storage: { ...storage, ...test.storage }, control: { ...control, ...test.control } };
 }
 
 export type DrMoveActivities = ReturnType<typeof createDrMoveActivities>;

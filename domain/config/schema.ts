@@ -444,6 +444,20 @@ export const drSchema = z
       })
       .strict()
       .default({ schedule: '0 2 * * *', loseViosRedundancy: false }),
+    /**
+     * DR test (rehearsal, `ksysmgr test site`): each secondary volume is FlashCopied onto the pre-created volume of the
+     * same size named <secondary><targetSuffix> at the backup site; the test network mapping is recorded for the report.
+     */
+    test: z
+      .object({
+        targetSuffix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,20}$/, 'letters, digits, _ . - (at most 20)')
+          .default('_test'),
+        networks: z.array(z.object({ production: network, test: network }).strict()).default([]),
+      })
+      .strict()
+      .default({ targetSuffix: '_test', networks: [] }),
   })
   .strict();
 

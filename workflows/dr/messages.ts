@@ -19,3 +19,5 @@ export const rejectMoveSignal = defineSignal<[DrOperatorDecision]>('rejectMove')
 export const cancelMoveSignal = defineSignal<[DrOperatorDecision]>('cancelMove');
 /** The report so far: steps, per-VM state, whether it waits for approval and the plan. */
 export const moveProgressQuery = defineQuery<DrMoveReport>('moveProgress');
+/** A DR test: stop the test VMs and remove the FlashCopy copies now (ksysmgr cleanup site ... dr_test=yes). */
+export const cleanupTestSignal = defineSignal<[DrOperatorDecision]>('cleanupTest');

@@ -39,12 +39,13 @@ export function moveActivities(heartbeatMs = 30_000) {
 }
 export type MoveActivities = ReturnType<typeof moveActivities>;
 
-export type DrMoveOutcome = 'moved' | 'not-ready' | 'partial' | 'failed' | 'rejected' | 'cancelled';
+/** `tested`: a DR test's VMs all ran on the copies (the move outcomes otherwise). */
+export type DrMoveOutcome = 'moved' | 'tested' | 'not-ready' | 'partial' | 'failed' | 'rejected' | 'cancelled';
 
 export interface DrMoveReport {
   site: string;
   to: string;
-  mode: 'planned' | 'unplanned' | 'move-back' | 'resync';
+  mode: 'planned' | 'unplanned' | 'move-back' | 'resync' | 'test';
   outcome: DrMoveOutcome;
   verificationId: number;
   notReady?: Array<{ vm: string; codes: string[] }>;
@@ -64,7 +65,19 @@ export interface DrMoveReport {
   awaitingApproval?: boolean;
   plan?: DrMovePlan;
   /** Operator decisions (approve, reject, cancel) with who, why and when. */
-  decisions: Array<{ kind: 'approve' | 'reject' | 'cancel'; by: string; reason?: string; at: string }>;
+  decisions: Array<{ kind: 'approve' | 'reject' | 'cancel' | 'cleanup'; by: string; reason?: string; at: string }>;
+  /** A DR test (mode `test`): its copies, test networks, whether it waits for cleanup and what production did. */
+  test?: {
+    copies: number;
+    networks: Array<{ production: string | number; test: string | number }>;
+    /** True while the test VMs run and the test waits for DELETE /v1/sites/:site/test (or its hold to end). */
+    awaitingCleanup: boolean;
+    cleanedUp: boolean;
+    /** Every replicated group kept its state and primary from before the test to after its cleanup. */
+    productionUntouched?: boolean;
+    replicationBefore?: Array<{ name: string; state: string; primary: string }>;
+    replicationAfter?: Array<{ name: string; state: string; primary: string }>;
+  };
   /** Step journal: name, start and end (workflow time), and why it stopped the move when it did. */
   steps: Array<{ step: string; startedAt: string; endedAt?: string; detail?: string }>;
 }
