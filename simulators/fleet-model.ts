@@ -265,10 +265,13 @@ export class FleetModel {
     return this.storage.get(system.storage) as StorageSystem;
   }
 
-  /** Host objects on the system's storage that carry one of the system's WWPNs (or are named like it). */
+  /**
+   * Host objects through which the system reaches its volumes: those on its storage that carry one of the system's
+   * WWPNs (or are named like it) and still hold a port. A host object whose ports were removed (`rmhostport`, a
+   * host-level storage fence) keeps its mappings but gives nobody access to them.
+   */
   hostsOfSystem(system: ManagedSystem): HostObject[] {
-    const storage = this.storageOf(system);
-    return storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w)));
+    return this.storageOf(system).hosts.filter((h) => givesSystemAccess(h, system));
   }
 
   groupsOf(storageName: string): RcConsistencyGroup[] {
@@ -558,6 +561,26 @@ export function takeRemovedMappings(storage: StorageSystem): HostMapping[] {
   return removed;
 }
 
+/**
+ * Whether a host object gives the managed system access to its mappings: it is the system's (named like it or
+ * holding one of its WWPNs) and has at least one port left (a host object with no port reaches nothing).
+ */
+export function givesSystemAccess(host: HostObject, system: ManagedSystem): boolean {
+  if (host.wwpns.length === 0) return false;
+  return host.name === system.name || host.wwpns.some((w) => system.wwpns.includes(w));
+}
+
+/**
+ * A host object lost its last port (`rmhostport`): to the violation log its mappings are gone as if unmapped, so a
+ * running LPAR behind it that thereby loses its disks is caught like an unmapping would be.
+ */
+export function recordAccessLost(storage: StorageSystem, host: HostObject): void {
+  const cut = storage.mappings.filter((m) => m.hostId === host.id);
+  const removed = removedMappings.get(storage);
+  if (removed) removed.push(...cut);
+  else removedMappings.set(storage, cut);
+}
+
 export function removeMapping(storage: StorageSystem, mapping: HostMapping): void {
   const removed = removedMappings.get(storage);
   if (removed) removed.push(mapping);
@@ -666,7 +689,7 @@ export function presentVolumes(
     discoverHdisks(
       system,
       storage,
-      storage.hosts.filter((h) => h.name === system.name || h.wwpns.some((w) => system.wwpns.includes(w))),
+      storage.hosts.filter((h) => givesSystemAccess(h, system)),
     );
   createServerAdapters(system, lpar);
   if (lpar.adapter === 'npiv') return;

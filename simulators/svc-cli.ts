@@ -17,12 +17,14 @@ import {
 } from './svc-copy-commands.js';
 import { svcError } from './svc-errors.js';
 import {
+  addhostport,
   lshost,
   lshostvdiskmap,
   lsvdisk,
   lsvdiskhostmap,
   mkhost,
   mkvdiskhostmap,
+  rmhostport,
   rmvdiskhostmap,
 } from './svc-mapping-commands.js';
 
@@ -39,6 +41,8 @@ const QUERIES: Record<string, SvcHandler> = {
 };
 const TASKS: Record<string, SvcHandler> = {
   mkhost,
+  addhostport,
+  rmhostport,
   mkvdiskhostmap,
   rmvdiskhostmap,
   startrcconsistgrp,

@@ -1,6 +1,6 @@
 import { type ParsedFlags } from './cli-flags.js';
 import { type CommandContext } from './command-context.js';
-import { type HostObject, type StorageSystem, type Vdisk, isActive } from './fleet-model.js';
+import { type HostObject, type StorageSystem, type Vdisk, givesSystemAccess, isActive } from './fleet-model.js';
 import { type ViewOptions, parseFilterValue } from './svc-output.js';
 import { svcError } from './svc-errors.js';
 
@@ -53,7 +53,7 @@ export function requireValue(flags: ParsedFlags, flag: string): string {
 export function hostStatus(ctx: CommandContext, host: HostObject): 'online' | 'offline' {
   for (const system of ctx.model.systems.values()) {
     if (system.storage !== ctx.device.name) continue;
-    if (host.name === system.name || host.wwpns.some((w) => system.wwpns.includes(w))) {
+    if (givesSystemAccess(host, system)) {
       if (system.partitions.some((p) => p.vios && isActive(system, p))) return 'online';
     }
     for (const partition of system.partitions) {

@@ -1,7 +1,14 @@
 import { parseFlags } from './cli-flags.js';
 import { type CommandContext, causeOf } from './command-context.js';
 import { lines } from './command-result.js';
-import { type HostObject, type StorageSystem, type Vdisk, addMapping, removeMapping } from './fleet-model.js';
+import {
+  type HostObject,
+  type StorageSystem,
+  type Vdisk,
+  addMapping,
+  recordAccessLost,
+  removeMapping,
+} from './fleet-model.js';
 import {
   IO_GROUP,
   VIEW_FLAGS,
@@ -16,7 +23,10 @@ import {
 import { svcError } from './svc-errors.js';
 import { type SvcObject, formatCapacity, renderConcise, renderDetailed } from './svc-output.js';
 
-/** Volumes, hosts and their mappings: lsvdisk, lshost, mkhost, lsvdiskhostmap, lshostvdiskmap, mkvdiskhostmap, rmvdiskhostmap. */
+/**
+ * Volumes, hosts and their mappings: lsvdisk, lshost, mkhost, addhostport, rmhostport, lsvdiskhostmap, lshostvdiskmap,
+ * mkvdiskhostmap, rmvdiskhostmap.
+ */
 
 const ONE_OBJECT = { ...VIEW_FLAGS, positionals: 1 };
 
@@ -238,6 +248,57 @@ export function mkhost(ctx: CommandContext, args: string[]): string {
   storage.hosts.push(host);
   ctx.model.changed(causeOf(ctx));
   return lines([`Host, id [${host.id}], successfully created`]);
+}
+
+/** The `-fcwwpn W1:W2` list of addhostport/rmhostport, upper-cased; each a 16-hex-digit WWPN. */
+function portList(flags: { values: Map<string, string> }): string[] {
+  const text = flags.values.get('-fcwwpn');
+  if (text === undefined) throw svcError.missingParameters();
+  const wwpns = text.split(':').map((w) => w.toUpperCase());
+  if (wwpns.some((w) => !/^[0-9A-F]{16}$/.test(w))) throw svcError.invalidValue(text);
+  return wwpns;
+}
+
+/**
+ * rmhostport -fcwwpn W1:W2 [-force] HOST: silent; the ports leave the host object, its mappings stay (IBM: "Use the
+ * rmhostport command to delete worldwide port names (WWPNs) ... from an existing host object",
+ * https://www.ibm.com/docs/en/flashsystem-c200/9.1.3?topic=commands-rmhostport). A host object left with no port
+ * reaches none of its volumes: the violation log then sees its mappings as cut. A WWPN the host does not hold is
+ * refused with CMMVC5753E (our guess of the code); an unknown host with CMMVC5754E.
+ */
+export function rmhostport(ctx: CommandContext, args: string[]): string {
+  const flags = parseFlags(args, { values: ['-fcwwpn'], switches: ['-force'], positionals: 1 });
+  const storage = storageOf(ctx);
+  const wwpns = portList(flags);
+  const [ref] = flags.positionals;
+  if (ref === undefined) throw svcError.noObjectId();
+  const host = hostRef(storage, ref);
+  if (!host) throw svcError.doesNotExist();
+  if (wwpns.some((w) => !host.wwpns.includes(w))) throw svcError.notSuitable();
+  const hadPorts = host.wwpns.length > 0;
+  host.wwpns = host.wwpns.filter((w) => !wwpns.includes(w));
+  if (hadPorts && host.wwpns.length === 0) recordAccessLost(storage, host);
+  ctx.model.changed(causeOf(ctx));
+  return '';
+}
+
+/**
+ * addhostport -fcwwpn W1:W2 [-force] HOST: silent; the ports join the host object and with them access to its
+ * mappings (https://www.ibm.com/docs/en/flashsystem-c200/9.1.3?topic=commands-addhostport). A WWPN already in a host
+ * object (this one or another) is refused with CMMVC6035E (our guess of the code).
+ */
+export function addhostport(ctx: CommandContext, args: string[]): string {
+  const flags = parseFlags(args, { values: ['-fcwwpn'], switches: ['-force'], positionals: 1 });
+  const storage = storageOf(ctx);
+  const wwpns = portList(flags);
+  const [ref] = flags.positionals;
+  if (ref === undefined) throw svcError.noObjectId();
+  const host = hostRef(storage, ref);
+  if (!host) throw svcError.doesNotExist();
+  if (storage.hosts.some((h) => h.wwpns.some((w) => wwpns.includes(w)))) throw svcError.alreadyExists();
+  host.wwpns = [...host.wwpns, ...wwpns];
+  ctx.model.changed(causeOf(ctx));
+  return '';
 }
 
 const MAP_COLUMNS_TAIL = (uid: string): [string, string | number][] => [

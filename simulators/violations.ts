@@ -93,7 +93,8 @@ export class ViolationLog {
   }
 
   /**
-   * `running-lpar-lost-disks`: a volume mapping removed (rmvdiskhostmap, unmap-volume) from a host object while a
+   * `running-lpar-lost-disks`: a volume mapping removed (rmvdiskhostmap, unmap-volume, or rmhostport taking a host
+   * object's last port, which cuts all its mappings at once) from a host object while a
    * partition using that volume may be running on a powered managed system behind that host object (the system's
    * own host object, or one holding the partition's NPIV client WWPNs), and no other host object of that system still
    * maps it. Subjects: [LPAR, managed system, `storage/volume`]. A powered-off system (Power Off, or the power lost)
@@ -129,7 +130,8 @@ export class ViolationLog {
         breaches.push({
           kind: 'running-lpar-lost-disks',
           detail:
-            `volume ${storage.name}/${vdisk.name} was unmapped from host ${host.name} ` +
+            `volume ${storage.name}/${vdisk.name} was unmapped from host ${host.name}` +
+            `${host.wwpns.length === 0 ? ' (its last port was removed)' : ''} ` +
             `while LPAR ${partition.name} may be running on ${system.name}: ` +
             `partition state ${partition.state}${shown}, system ${system.state}`,
           subjects: [partition.name, system.name, `${storage.name}/${vdisk.name}`],

@@ -52,12 +52,66 @@ export function createStorageActivities(ctx: FailoverContext) {
       );
     },
 
-    /** Maps one volume to the destination's storage host object. Already mapped is success. */
-    async mapVolume(input: { group: string; volume: string; destination: string }): Promise<string> {
+    /**
+     * Maps one volume to the destination's storage host object. Already mapped is success. `fencedHost`: the failed
+     * host whose host object lost its ports to the fence; a mapping left there does not stop this one (-force).
+     */
+    async mapVolume(input: {
+      group: string;
+      volume: string;
+      destination: string;
+      fencedHost?: string;
+    }): Promise<string> {
+      const fencedHosts = input.fencedHost === undefined ? [] : [input.fencedHost];
       return whileHeartbeating(
         async () =>
-          (await deviceCall(() => ctx.storage(input.group).mapVolume(input.volume, input.destination))).detail,
+          (await deviceCall(() => ctx.storage(input.group).mapVolume(input.volume, input.destination, { fencedHosts })))
+            .detail,
       );
+    },
+
+    /**
+     * The Fibre Channel ports of the host's storage host object (named as the managed system), read before the
+     * host-level fence so the proof records what is removed and cleanup can put it back. No such host object is a
+     * non-retryable `NoHostObject`: the fence then falls back to unmapping volume by volume.
+     */
+    async hostPorts(input: { group: string; host: string }): Promise<string[]> {
+      return whileHeartbeating(async () => {
+        const host = await deviceCall(() => ctx.storage(input.group).host(input.host));
+        if (!host) throw ApplicationFailure.nonRetryable(`no storage host object named ${input.host}`, 'NoHostObject');
+        return host.wwpns;
+      });
+    },
+
+    /**
+     * The host-level storage fence: removes these ports from the host's storage host object in one command
+     * (`rmhostport`), whatever the number of its volumes; mappings stay, unreachable. Only for a host proven powered
+     * off (the workflow decides). Ports already gone are success. `hostDownAt` as for unmapVolume: a host that is up
+     * again fails the step with a non-retryable `HostReturned` and keeps its ports.
+     */
+    async cutHostPorts(input: { group: string; host: string; wwpns: string[]; hostDownAt: number }): Promise<string> {
+      return whileHeartbeating(async () => {
+        await assertStillDown({ ...input, volume: `every volume of ${input.host}` });
+        return (await deviceCall(() => ctx.storage(input.group).removeHostPorts(input.host, input.wwpns))).detail;
+      });
+    },
+
+    /**
+     * Cleanup of a host-level fence, once the failed host's LPARs run elsewhere: every volume of the host object that
+     * is now mapped to another host object too loses its stale mapping here first (so the returning host never sees
+     * a disk in use elsewhere), then the recorded ports go back (`addhostport`). Idempotent. Returns what was done.
+     */
+    async restoreHostPorts(input: { group: string; host: string; wwpns: string[] }): Promise<string[]> {
+      return whileHeartbeating(async () => {
+        const storage = ctx.storage(input.group);
+        const mappings = await deviceCall(() => storage.allMappings());
+        const elsewhere = new Set(mappings.filter((m) => m.host !== input.host).map((m) => m.volume));
+        const stale = mappings.filter((m) => m.host === input.host && elsewhere.has(m.volume)).map((m) => m.volume);
+        const done: string[] = [];
+        for (const volume of stale) done.push((await deviceCall(() => storage.unmapVolume(volume, input.host))).detail);
+        done.push((await deviceCall(() => storage.addHostPorts(input.host, input.wwpns))).detail);
+        return done;
+      });
     },
 
     /**

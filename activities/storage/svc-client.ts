@@ -252,6 +252,50 @@ export class SvcClient {
     return { changed: true, detail: `host ${name} created with id ${id}` };
   }
 
+  /**
+   * Removes Fibre Channel ports from a host object: `rmhostport -fcwwpn W1:W2 HOST` (IBM:
+   * https://www.ibm.com/docs/en/flashsystem-c200/9.1.3?topic=commands-rmhostport). The host object and its mappings
+   * stay; without its ports nothing reaches them. One command whatever the number of volumes: the host-level storage
+   * fence. Ports already gone are skipped (a retry is a no-op); an unknown host is an SvcError (`not-found`).
+   */
+  async removeHostPorts(name: string, wwpns: string[]): Promise<Outcome> {
+    const wanted = wwpns.map((w) => svcWwpn(this.device, w));
+    const existing = await this.host(name);
+    if (!existing)
+      throw new SvcError(this.device, 'rmhostport', 'CMMVC5754E', `host ${name} does not exist`, 'not-found');
+    const present = wanted.filter((w) => existing.wwpns.includes(w));
+    if (present.length === 0) return { changed: false, detail: `host ${name} holds none of ${wanted.join(', ')}` };
+    await this.run(`rmhostport -fcwwpn ${present.join(':')} ${this.name('host', name)}`);
+    return { changed: true, detail: `ports ${present.join(', ')} removed from host ${name}` };
+  }
+
+  /**
+   * Gives a host object Fibre Channel ports back: `addhostport -fcwwpn W1:W2 HOST` (IBM:
+   * https://www.ibm.com/docs/en/flashsystem-c200/9.1.3?topic=commands-addhostport). Ports it already holds are
+   * skipped (a retry is a no-op); `-force` because a powered-off server's ports are not logged in to the fabric.
+   */
+  async addHostPorts(name: string, wwpns: string[]): Promise<Outcome> {
+    const wanted = wwpns.map((w) => svcWwpn(this.device, w));
+    const existing = await this.host(name);
+    if (!existing)
+      throw new SvcError(this.device, 'addhostport', 'CMMVC5754E', `host ${name} does not exist`, 'not-found');
+    const missing = wanted.filter((w) => !existing.wwpns.includes(w));
+    if (missing.length === 0) return { changed: false, detail: `host ${name} already holds ${wanted.join(', ')}` };
+    await this.run(`addhostport -fcwwpn ${missing.join(':')} -force ${this.name('host', name)}`);
+    return { changed: true, detail: `ports ${missing.join(', ')} added to host ${name}` };
+  }
+
+  /** Every volume-to-host mapping of the storage system (`lshostvdiskmap` without a host): one command. */
+  async allMappings(): Promise<VolumeMapping[]> {
+    const rows = await this.list(`lshostvdiskmap ${D}`, SVC_LISTING_COLUMNS.lshostvdiskmap);
+    return rows.map((r) => ({
+      volume: r.text('vdisk_name'),
+      volumeUid: r.text('vdisk_UID'),
+      host: r.text('name'),
+      scsiId: r.int('SCSI_id'),
+    }));
+  }
+
   // ---- mappings ------------------------------------------------------------------------------------------------
 
   async volumeMappings(volume: string): Promise<VolumeMapping[]> {
@@ -277,15 +321,25 @@ export class SvcClient {
   }
 
   /**
-   * Maps a volume to a host. `shared` adds -force, allowing a volume that is still mapped elsewhere (the failed
-   * host's mappings are removed by fencing; a cluster's shared disks need it). Already mapped is a no-op, whether
+   * Maps a volume to a host. `shared` adds -force, allowing a volume that is still mapped elsewhere (a cluster's
+   * shared disks need it); `fencedHosts` adds it only when every other mapping is to one of those host objects (ports
+   * removed by a host-level fence). Already mapped is a no-op, whether
    * seen before the command or answered by it (CMMVC5878E, `already-done`: a retry whose first answer was lost).
    */
-  async mapVolume(volume: string, host: string, options: { shared?: boolean; scsiId?: number } = {}): Promise<Outcome> {
-    const mine = (await this.volumeMappings(volume)).find((m) => m.host === host);
+  async mapVolume(
+    volume: string,
+    host: string,
+    options: { shared?: boolean; scsiId?: number; fencedHosts?: string[] } = {},
+  ): Promise<Outcome> {
+    const mappings = await this.volumeMappings(volume);
+    const mine = mappings.find((m) => m.host === host);
     if (mine) return { changed: false, detail: `${volume} already mapped to ${host} (SCSI id ${mine.scsiId})` };
+    // A volume still mapped to a host object whose ports the fence removed is reachable by nobody there: -force.
+    // A mapping to any other host stays a refusal (CMMVC6071E): two writers are never made here.
+    const others = mappings.filter((m) => m.host !== host);
+    const onlyFenced = others.length > 0 && others.every((m) => options.fencedHosts?.includes(m.host));
     const parts = ['mkvdiskhostmap'];
-    if (options.shared) parts.push('-force');
+    if (options.shared || onlyFenced) parts.push('-force');
     parts.push(`-host ${this.name('host', host)}`);
     if (options.scsiId !== undefined) parts.push(`-scsi ${Math.trunc(options.scsiId)}`);
     parts.push(this.name('volume', volume));

@@ -76,15 +76,22 @@ export interface LparProgress {
 }
 
 /**
- * What fenced the host. `poweredOff`: the HMC confirmed Power Off (every mapping of the host may then be cut).
+ * What fenced the host. `poweredOff`: the HMC confirmed Power Off (the whole host may then be cut off its storage).
  * Otherwise `override` says who vouched for it, and only LPARs proven not active there lose their mappings.
+ * Storage is cut one of two ways: at the host object (`hostPortsRemoved`: the failed host's storage host object lost
+ * these FC ports in one `rmhostport`, its mappings kept but unreachable; only for a host proven powered off; cleanup
+ * puts the ports back with `addhostport`), or volume by volume (`unmappedVolumes`: after an override, or where the
+ * host has no host object of its name). `unmappedVolumes` is empty after a host-level cut.
  */
 export interface FenceProof {
   host: string;
   powerState: string;
   poweredOff: boolean;
   unmappedVolumes: string[];
+  hostPortsRemoved?: { storageHost: string; wwpns: string[] };
   override?: OperatorDecision;
+  /** When the fence began (power off) and when its storage cut ended: ms after the failover's start. */
+  timings?: { startMs: number; storageCutMs: number };
 }
 
 export interface FailoverProgress {

@@ -10,6 +10,9 @@ import type { InventoryStore } from '../../activities/inventory/index.js';
 import type { SimulatedFleet } from '../../simulators/index.js';
 import type { FailoverProgress, FailoverReport } from '../../domain/failover/index.js';
 import { restartStreamWorkflowId } from '../../workflows/failover/messages.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { failoverContext } from '../../activities/failover/context.js';
+import { createStorageActivities } from '../../activities/failover/storage-activities.js';
 import { eventually } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 import { assertPlacedOnce } from './fixtures/placement-checks.js';
@@ -100,7 +103,13 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
       assert.equal(report.outcome, 'succeeded');
       assert.equal(report.fence?.poweredOff, true);
       assert.equal(report.fence?.powerState, 'Power Off');
-      assert.ok((report.fence?.unmappedVolumes.length ?? 0) >= 12, 'the failed host lost its volume mappings');
+      // The host-level cut: the failed host's storage host object lost its ports in one command; its mappings stay.
+      const svc = devices.storageSystem('svc-dc1');
+      const ports = fleet.model.system('dc1-s01')!.wwpns;
+      assert.deepEqual(report.fence?.hostPortsRemoved, { storageHost: 'dc1-s01', wwpns: ports });
+      assert.deepEqual(report.fence?.unmappedVolumes, []);
+      assert.deepEqual((await svc.host('dc1-s01'))?.wwpns, []);
+      assert.ok((await svc.hostMappings('dc1-s01')).length >= 12, 'mappings kept, unreachable');
       await assertRestartedElsewhere(report, 'dc1-s01');
       assert.ok(report.plan && report.plan.streams.length >= 2, 'one stream per destination host');
       for (const stream of report.plan!.streams) {
@@ -118,6 +127,33 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
             `${stream.lpars[i]!.name} waited for ${stream.lpars[i - 1]!.name}`,
           );
       }
+    },
+  );
+
+  it(
+    'cleanup after a host-level fence: stale mappings go, then the recorded ports come back',
+    { timeout: 120_000 },
+    async () => {
+      await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+      const report = await reportOf(await start('dc1-s01', 'auto'));
+      assert.equal(report.outcome, 'succeeded');
+      const removed = report.fence!.hostPortsRemoved!;
+      const storage = createStorageActivities(
+        failoverContext({ config: lazarus.config, devices, store, log: () => {} }),
+      );
+      const restore = (): Promise<string[]> =>
+        new MockActivityEnvironment().run(storage.restoreHostPorts, {
+          group: 'dc1-prod',
+          host: removed.storageHost,
+          wwpns: removed.wwpns,
+        });
+      const done = await restore();
+      assert.ok(done.length >= 13, `stale mappings removed, then the ports: ${done.join('; ')}`);
+      const svc = devices.storageSystem('svc-dc1');
+      assert.deepEqual((await svc.host('dc1-s01'))?.wwpns.sort(), [...removed.wwpns].sort());
+      assert.deepEqual(await svc.hostMappings('dc1-s01'), [], 'no volume now used elsewhere is mapped back');
+      assert.match((await restore()).join('; '), /already holds/, 'a second cleanup changes nothing');
+      assert.deepEqual(await control('GET', '/violations'), []);
     },
   );
 

@@ -18,6 +18,8 @@ class StubFleet {
   hosts: Record<string, string> = {};
   partitions: Record<string, Record<string, string>> = {};
   mappings: Record<string, Set<string>> = {};
+  /** FC ports per storage host object; a host missing here has no host object of its name. */
+  ports: Record<string, string[]> = {};
   changes: string[] = [];
   notifications: Array<{ kind: string; message: string }> = [];
   /** Per activity name, what to do instead of the normal behaviour (throw, wait). */
@@ -29,6 +31,7 @@ class StubFleet {
     this.hosts = { s1: 'Error', s2: 'Operating', s3: 'Operating' };
     this.partitions = { s1: { a: 'Not Available', b: 'Not Available' }, s2: {}, s3: {} };
     this.mappings = { s1: new Set(['a_root', 'b_root']), s2: new Set(), s3: new Set() };
+    this.ports = { s1: ['C050760000000A01', 'C050760000000A02'], s2: ['C050760000000B01'], s3: ['C050760000000C01'] };
     this.changes = [];
     this.notifications = [];
     this.faults = {};
@@ -127,6 +130,21 @@ class StubFleet {
         this.changes.push(`unmap ${volume} from ${host}`);
         this.mappings[host]!.delete(volume);
         return 'unmapped';
+      },
+      hostPorts: async ({ host }) => {
+        const ports = this.ports[host];
+        if (!ports) throw ApplicationFailure.nonRetryable(`no storage host object named ${host}`, 'NoHostObject');
+        return [...ports];
+      },
+      cutHostPorts: async ({ host, wwpns }) => {
+        this.changes.push(`cut ports ${wwpns.join(':')} of ${host}`);
+        this.ports[host] = this.ports[host]!.filter((w) => !wwpns.includes(w));
+        return 'cut';
+      },
+      restoreHostPorts: async ({ host, wwpns }) => {
+        this.changes.push(`restore ports ${wwpns.join(':')} of ${host}`);
+        this.ports[host] = [...new Set([...this.ports[host]!, ...wwpns])];
+        return ['restored'];
       },
     };
   }
@@ -254,7 +272,7 @@ describe('the failover runbook, with stub activities', () => {
     const report = (await handle.result()) as FailoverReport;
     assert.equal(report.outcome, 'host-returned');
     assert.ok(
-      !fleet.changes.some((c) => c.startsWith('unmap') || c.startsWith('restart')),
+      !fleet.changes.some((c) => c.startsWith('unmap') || c.startsWith('cut') || c.startsWith('restart')),
       `nothing cut or started: ${fleet.changes}`,
     );
   });
@@ -305,5 +323,51 @@ describe('the failover runbook, with stub activities', () => {
     assert.equal(a.attempts, 2);
     assert.equal(b.destination, 's2', 'b, which did not fail, still went to s2');
     assert.ok(fleet.changes.includes('unmap a_root from s2'), "a's volume was released from s2 before the re-plan");
+  });
+
+  it('cuts a powered-off host at its storage host object in one step and records the ports', async () => {
+    const report = (await (await start('auto')).result()) as FailoverReport;
+    assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars));
+    assert.deepEqual(report.fence?.hostPortsRemoved, {
+      storageHost: SOURCE,
+      wwpns: ['C050760000000A01', 'C050760000000A02'],
+    });
+    assert.deepEqual(report.fence?.unmappedVolumes, []);
+    assert.deepEqual(
+      fleet.changes.filter((c) => c.startsWith('cut') || c.startsWith('unmap')),
+      [`cut ports C050760000000A01:C050760000000A02 of ${SOURCE}`],
+      'one host-level cut, no volume unmapped',
+    );
+    const cutAt = fleet.changes.findIndex((c) => c.startsWith('cut'));
+    assert.ok(
+      fleet.changes.findIndex((c) => c.startsWith('map ')) > cutAt,
+      `storage cut before any mapping: ${fleet.changes}`,
+    );
+  });
+
+  it('unmaps volume by volume where the host has no host object of its name', async () => {
+    delete fleet.ports[SOURCE];
+    const report = (await (await start('auto')).result()) as FailoverReport;
+    assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars));
+    assert.equal(report.fence?.hostPortsRemoved, undefined);
+    assert.deepEqual([...(report.fence?.unmappedVolumes ?? [])].sort(), ['a_root', 'b_root']);
+  });
+
+  it('after a fence override, cuts only the gated LPARs volumes, never the whole host object', async () => {
+    fleet.hosts[SOURCE] = 'No Connection';
+    fleet.faults.powerOffHost = () => {
+      throw ApplicationFailure.nonRetryable(
+        'hmc1: HSCL0237 not allowed in the No Connection state',
+        'HmcError.HSCL0237',
+      );
+    };
+    const handle = await start('auto');
+    await waitPhase(handle, 'fence-blocked');
+    await handle.signal('overrideFence', { by: 'bob', reason: 'the datacenter confirms it is dead' });
+    const report = (await handle.result()) as FailoverReport;
+    assert.equal(report.fence?.poweredOff, false);
+    assert.equal(report.fence?.hostPortsRemoved, undefined, 'no host-level cut without power proof');
+    assert.ok(!fleet.changes.some((c) => c.startsWith('cut')), `${fleet.changes}`);
+    assert.deepEqual([...(report.fence?.unmappedVolumes ?? [])].sort(), ['a_root', 'b_root']);
   });
 });

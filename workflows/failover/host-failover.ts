@@ -95,6 +95,8 @@ class Failover {
   private hostDownAt?: number;
   /** The fence's power half; the run's fence proof is written only once storage is cut too. */
   private power?: Omit<FenceProof, 'unmappedVolumes'>;
+  /** When the fence began (workflow time, epoch ms). */
+  private fenceStartedAt = 0;
   private finished = false;
 
   constructor(
@@ -207,6 +209,7 @@ class Failover {
    */
   private async fence(): Promise<'fenced' | 'host-returned'> {
     this.run.enterPhase('fence');
+    this.fenceStartedAt = Date.now();
     const { pollMs, fenceDeadlineMs } = this.input.policy.timing;
     const deadline = Date.now() + fenceDeadlineMs;
     // An approval can take minutes: a host that came back meanwhile is left alone (and powerOffHost checks again).
@@ -262,26 +265,52 @@ class Failover {
   }
 
   /**
-   * Storage fencing: every mapping of a host proven powered off; otherwise (an override) only the volumes of the LPARs
-   * the gate let through, each proven not active there or vouched for by the operator.
+   * Storage fencing. A host proven powered off loses its storage host object's ports in one command, whatever its
+   * number of volumes (the ports are recorded for cleanup). Otherwise (an override) only the volumes of the LPARs the
+   * gate let through, each proven not active there or vouched for by the operator, are unmapped one by one: an
+   * override does not prove the host's other LPARs stopped, and a host-level cut would take their disks too. A host
+   * with no host object of its name is also cut volume by volume.
    */
   private async cutStorage(restartable: RosterLpar[]): Promise<'cut' | 'host-returned'> {
     const power = this.power!;
-    const volumes = power.poweredOff
-      ? await this.storage.listHostMappings(this.where)
-      : [...new Set(restartable.flatMap((l) => l.volumes))];
-    const lanes = this.input.policy.concurrency.storageOperations;
-    const hostDownAt = this.hostDownAt;
+    const hostDownAt = this.hostDownAt!;
     try {
+      if (power.poweredOff) {
+        const wwpns = await this.hostPortsOrNone();
+        if (wwpns !== undefined) {
+          await this.storage.cutHostPorts({ ...this.where, wwpns, hostDownAt });
+          const hostPortsRemoved = { storageHost: this.input.host, wwpns };
+          this.run.fence = { ...power, unmappedVolumes: [], hostPortsRemoved, timings: this.fenceTimings() };
+          return 'cut';
+        }
+      }
+      const volumes = power.poweredOff
+        ? await this.storage.listHostMappings(this.where)
+        : [...new Set(restartable.flatMap((l) => l.volumes))];
+      const lanes = this.input.policy.concurrency.storageOperations;
       await boundedParallel(volumes, lanes, (volume) =>
         this.storage.unmapVolume({ group: this.input.group, volume, host: this.input.host, hostDownAt }),
       );
+      this.run.fence = { ...power, unmappedVolumes: volumes, timings: this.fenceTimings() };
     } catch (err) {
       if (failureType(err) === 'HostReturned') return 'host-returned';
       throw err;
     }
-    this.run.fence = { ...power, unmappedVolumes: volumes };
     return 'cut';
+  }
+
+  private fenceTimings(): FenceProof['timings'] {
+    return { startMs: this.fenceStartedAt - this.run.startedAtMs, storageCutMs: Date.now() - this.run.startedAtMs };
+  }
+
+  /** The ports of the host's storage host object; undefined when it has none of its name (a per-volume cut then). */
+  private async hostPortsOrNone(): Promise<string[] | undefined> {
+    try {
+      return await this.storage.hostPorts(this.where);
+    } catch (err) {
+      if (failureType(err) === 'NoHostObject') return undefined;
+      throw err;
+    }
   }
 
   /**
@@ -378,6 +407,7 @@ class Failover {
               lpars: stream.lpars,
               policy: { devices, concurrency, timing },
               startedAt: this.run.startedAtMs,
+              fencedHost: this.run.fence?.hostPortsRemoved ? this.input.host : undefined,
             },
           ],
         }),

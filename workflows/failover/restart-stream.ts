@@ -35,6 +35,8 @@ export interface RestartStreamInput {
   policy: Pick<FailoverPolicy, 'devices' | 'concurrency' | 'timing'>;
   /** The failover's start (epoch ms), so step timings read as offsets from it. */
   startedAt: number;
+  /** The failed host, when the fence removed its storage host object's ports: its mappings left there do not count. */
+  fencedHost?: string;
 }
 
 export interface StreamResult {
@@ -83,7 +85,12 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
     try {
       reach('mapping');
       await boundedParallel(planned.volumes, mappingLanes(input), (volume) =>
-        steps.storage.mapVolume({ group: input.group, volume, destination: input.destination }),
+        steps.storage.mapVolume({
+          group: input.group,
+          volume,
+          destination: input.destination,
+          fencedHost: input.fencedHost,
+        }),
       );
       reach('vios');
       await steps.vios.configureVios({ group: input.group, destination: input.destination });
