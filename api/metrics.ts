@@ -32,8 +32,11 @@ export interface ApiMetrics {
   requests: express.RequestHandler;
   /** Reads the store and brings the derived metrics up to date; called by each scrape. */
   refresh(): Promise<void>;
-  /** Mounts GET /metrics. */
-  mount(app: express.Express, tokens: readonly ApiToken[]): void;
+  /**
+   * Mounts GET /metrics: callers for whom `isLocal` holds (default: a loopback peer address) need no token, others a
+   * token of any role (401 `unauthorized` otherwise).
+   */
+  mount(app: express.Express, tokens: readonly ApiToken[], isLocal?: (req: express.Request) => boolean): void;
 }
 
 export function createApiMetrics(options: { store: InventoryStore; config: LazarusConfig }): ApiMetrics {
@@ -141,11 +144,11 @@ export function createApiMetrics(options: { store: InventoryStore; config: Lazar
       });
       next();
     },
-    mount(app, tokens) {
+    mount(app, tokens, isLocal = (req) => isLoopback(req.socket.remoteAddress)) {
       const viewerOrAbove = authenticate(tokens);
       app.get(
         '/metrics',
-        (req, res, next) => (isLoopback(req.socket.remoteAddress) ? next() : viewerOrAbove(req, res, next)),
+        (req, res, next) => (isLocal(req) ? next() : viewerOrAbove(req, res, next)),
         asyncRoute(async (_req, res) => {
           await refresh();
           const merged = Registry.merge([registry, activityMetrics]);

@@ -18,14 +18,16 @@ import { simulatedFleetConfig } from './simulated-fleet-config.js';
 import { ensureInventorySchedules } from '../workers/inventory-schedules.js';
 import { MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
 import { ensureHostMonitors } from '../workers/monitors.js';
-import { LazarusRuntimeLogger, logLevelFrom } from '../workers/runtime-logger.js';
+import { activityLineLogger, createLazarusLogger, logLevelFrom, runtimeLogging } from '../workers/runtime-logger.js';
 import { chooseTemporalService, startTemporalService } from '../workers/temporal-service.js';
 
 const home = resolve(process.env.LAZARUS_HOME ?? '.lazarus');
 const timeScale = Number(process.env.LAZARUS_SIM_TIME_SCALE ?? 0.05);
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new LazarusRuntimeLogger(logLevelFrom(process.env)) });
+  // JSON lines (workers/runtime-logger.ts): Lazarus's own, and the SDK's (Rust core forwarded) at LAZARUS_LOG_LEVEL.
+  const logger = createLazarusLogger();
+  Runtime.install(runtimeLogging(logger, logLevelFrom(process.env)));
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const configFlag = process.argv.indexOf('--config');
   const configFile = configFlag >= 0 ? process.argv[configFlag + 1] : process.env.LAZARUS_CONFIG;
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     config,
     devices,
     store,
+    log: activityLineLogger(logger),
   });
   stops.unshift(() => workers.stop());
 
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
     if (!('password' in credential)) throw new Error(`API token ${t.name} must resolve to a value, not a key file`);
     return { name: t.name, token: credential.password, role: t.role };
   });
-  const app = createApi({ client, config, store, tokens });
+  const app = createApi({ client, config, store, tokens, log: activityLineLogger(logger, 'api') });
   const listen = process.env.LAZARUS_API_LISTEN ?? config.api.listen;
   const [host, port] = [listen.split(':')[0]!, Number(listen.split(':')[1] ?? 8740)];
   const http = await new Promise<Server>((done, fail) => {
