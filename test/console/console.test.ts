@@ -4,9 +4,11 @@
 // test-results/console/. Also: device-provided text is shown as text, never run; /metrics after the failover.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { createApi } from '../../api/app.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 
 // The browser's globals inside the functions puppeteer runs in the page (this file compiles without the DOM lib).
@@ -153,5 +155,38 @@ describe('web console (headless Chromium, HTTP API, simulated fleet)', () => {
     );
     assert.equal(await page.$$eval('#notifications img, #notifications script', (found) => found.length), 0);
     assert.equal(await page.evaluate(() => window.pwned), undefined);
+  });
+
+  it('shows a viewer the pages without the operator buttons', { timeout: 60_000 }, async () => {
+    // A second API on the same stack whose only token is a viewer's (the harness's own token may do everything).
+    const viewer = { name: 'vera', token: 'console-viewer-token-0123456789', role: 'viewer' as const };
+    const app = createApi({
+      client: lazarus.server.client,
+      config: lazarus.config,
+      store: lazarus.store,
+      tokens: [viewer],
+      log: () => undefined,
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const listening: Server = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    const viewerPage = await browser.newPage();
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      await viewerPage.goto(`${url}/#/hosts`);
+      await viewerPage.waitForSelector('#token', { timeout: 30_000 });
+      await viewerPage.type('#token', viewer.token);
+      await viewerPage.click('#sign-in');
+      await viewerPage.waitForSelector('#hosts tbody tr', { timeout: 30_000 });
+      assert.match(await viewerPage.$eval('#identity', (e) => e.textContent ?? ''), /vera \(viewer\)/);
+      assert.equal(await viewerPage.$$eval('button[data-host]', (found) => found.length), 0, 'no Fail over button');
+      await viewerPage.goto(`${url}/#/failover/${encodeURIComponent(FAILOVER)}`);
+      await viewerPage.waitForSelector('#status', { timeout: 30_000 });
+      assert.equal(await viewerPage.$$eval('#approve, #reject', (found) => found.length), 0);
+    } finally {
+      await viewerPage.close();
+      server.closeAllConnections(); // the browser keeps its connections alive
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
