@@ -328,6 +328,7 @@ interface BuiltFleet {
 
 function buildFleet(spec: ParsedFleetSpec, source: string): BuiltFleet {
   const fleet: BuiltFleet = { systems: new Map(), storage: new Map(), devices: new Map(), consistencyGroups: [] };
+  const npivClients: NpivClients = [];
   for (const site of spec.sites) {
     for (const hmc of site.hmcs) {
       fleet.devices.set(hmc.name, {
@@ -380,14 +381,36 @@ function buildFleet(spec: ParsedFleetSpec, source: string): BuiltFleet {
         .filter((h) => h.systems.includes(systemSpec.name))
         .map((h) => h.name);
       const storage = fleet.storage.get(systemSpec.storage) as StorageSystem;
-      fleet.systems.set(systemSpec.name, buildSystem(systemSpec, site.name, hmcs, storage));
+      fleet.systems.set(systemSpec.name, buildSystem(systemSpec, site.name, hmcs, storage, npivClients));
+    }
+  }
+  // After every server's own host object, so their ids do not depend on how many NPIV clients come before them.
+  for (const { storage, partition } of npivClients) {
+    const host: HostObject = {
+      id: storage.nextHostId++,
+      name: partition.name.slice(0, 63),
+      wwpns: partition.clientWwpns.flat(),
+    };
+    storage.hosts.push(host);
+    for (const volume of partition.volumes) {
+      const vdisk = vdiskByName(storage, volume);
+      if (vdisk) mapVdisk(storage, host, vdisk);
     }
   }
   buildReplication(spec, fleet, source);
   return fleet;
 }
 
-function buildSystem(spec: SystemSpec, site: string, hmcs: string[], storage: StorageSystem): ManagedSystem {
+/** NPIV clients whose volumes go to a host object of their own (`storageHost: client`), made once all are built. */
+type NpivClients = Array<{ storage: StorageSystem; partition: Partition }>;
+
+function buildSystem(
+  spec: SystemSpec,
+  site: string,
+  hmcs: string[],
+  storage: StorageSystem,
+  npivClients: NpivClients,
+): ManagedSystem {
   const wwpns = spec.wwpns ?? [0, 1, 2, 3].map((i) => `C050760${hexDigest(`${spec.name}/${i}`, 9)}`);
   const system: ManagedSystem = {
     name: spec.name,
@@ -470,6 +493,11 @@ function buildSystem(spec: SystemSpec, site: string, hmcs: string[], storage: St
       migrationState: 'Not Migrating',
     };
     system.partitions.push(partition);
+    if (lpar.adapter === 'npiv' && lpar.storageHost === 'client') {
+      for (const volume of lpar.volumes) ensureVdisk(storage, volume);
+      npivClients.push({ storage, partition });
+      continue;
+    }
     for (const volume of lpar.volumes) {
       // The host is new, so its LUNs are simply numbered in order (mapVdisk would rescan every mapping).
       const vdisk = ensureVdisk(storage, volume);
@@ -568,6 +596,16 @@ export function takeRemovedMappings(storage: StorageSystem): HostMapping[] {
 export function givesSystemAccess(host: HostObject, system: ManagedSystem): boolean {
   if (host.wwpns.length === 0) return false;
   return host.name === system.name || host.wwpns.some((w) => system.wwpns.includes(w));
+}
+
+/**
+ * The host objects that hold one of an NPIV client's virtual WWPNs: through them its volumes reach it on whichever
+ * server it runs (the WWPNs move with the partition on a remote restart or LPM).
+ */
+export function npivHostsOf(storage: StorageSystem, partition: Partition): HostObject[] {
+  if (partition.adapter !== 'npiv') return [];
+  const wwpns = new Set(partition.clientWwpns.flat());
+  return storage.hosts.filter((h) => h.wwpns.some((w) => wwpns.has(w)));
 }
 
 /**

@@ -66,6 +66,11 @@ const lparSpec = z
     priority: z.enum(PRIORITIES).default('medium'),
     volumes: z.array(volumeSpec).default([]),
     adapter: z.enum(['vscsi', 'npiv']).default('vscsi'),
+    /**
+     * NPIV only: `client` maps the LPAR's volumes to a storage host object of its own, made of its virtual FC client
+     * WWPNs (as PowerVC does), so they follow it to any server; `system` (default) to its server's host object.
+     */
+    storageHost: z.enum(['system', 'client']).default('system'),
     state: z.enum(['Running', 'Not Activated']).default('Running'),
     simplifiedRemoteRestartCapable: z.boolean().default(true),
     os: z.enum(['aixlinux', 'os400']).default('aixlinux'),

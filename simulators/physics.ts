@@ -12,6 +12,7 @@ import {
   findPartition,
   isActive,
   isMappedToAnyOf,
+  npivHostsOf,
   mapVdisk,
   nextPartitionId,
   presentVolumes,
@@ -81,7 +82,8 @@ export class Physics {
   /** Volumes of the partition that are not mapped to the system's host or not presented by a running VIOS. */
   missingVolumes(system: ManagedSystem, partition: Partition): string[] {
     const storage = this.model.storageOf(system);
-    const hostIds = new Set(this.model.hostsOfSystem(system).map((h) => h.id));
+    // An NPIV client also reaches the volumes of a host object made of its own virtual WWPNs.
+    const hostIds = new Set([...this.model.hostsOfSystem(system), ...npivHostsOf(storage, partition)].map((h) => h.id));
     const vioses = system.partitions.filter((p) => p.vios && isActive(system, p) && p.state === 'Running');
     return partition.volumes.filter((volume) => {
       const vdisk = vdiskByName(storage, volume);
@@ -300,7 +302,8 @@ export class Physics {
 
   private unmappedVolumes(target: ManagedSystem, partition: Partition): string[] {
     const storage = this.model.storageOf(target);
-    const hostIds = new Set(this.model.hostsOfSystem(target).map((h) => h.id));
+    // An NPIV client also reaches the volumes of a host object made of its own virtual WWPNs.
+    const hostIds = new Set([...this.model.hostsOfSystem(target), ...npivHostsOf(storage, partition)].map((h) => h.id));
     return partition.volumes.filter((volume) => {
       const vdisk = vdiskByName(storage, volume);
       return !vdisk || !isMappedToAnyOf(storage, vdisk.id, hostIds);

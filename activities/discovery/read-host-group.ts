@@ -253,10 +253,17 @@ function toLpar(
     if (volume) volumeIds.add(volume.id);
   }
   const npivWwpns = new Set(npiv.flatMap((m) => m.wwpns));
+  const viaVscsi = volumeIds.size;
+  const ownHostObjects: string[] = [];
   for (const hostObject of storage.hosts.filter((h) => h.wwpns.some((w) => npivWwpns.has(w.toUpperCase())))) {
+    // A host object that also holds another client's WWPNs serves both: its volumes cannot be told apart, so they
+    // stay unattributed (the failover reports volumes-unknown) rather than given to both LPARs.
+    if (!hostObject.wwpns.every((w) => npivWwpns.has(w.toUpperCase()))) continue;
+    ownHostObjects.push(hostObject.name);
     for (const mapping of storage.mappings.filter((m) => m.storageHost === hostObject.name))
       volumeIds.add(mapping.vdiskId);
   }
+  const npivOnly = viaVscsi === 0 && volumeIds.size > 0 && ownHostObjects.length > 0;
   return {
     id: partition.id,
     name: partition.name,
@@ -273,6 +280,7 @@ function toLpar(
       .sort((a, b) => (a.vdiskName < b.vdiskName ? -1 : 1)),
     vscsiMappings: vscsi.map(({ vios, vhost, backingDevice }) => ({ vios, vhost, backingDevice })),
     npivMappings: npiv,
+    ...(npivOnly && { attachment: 'npiv' as const, npivHostObjects: ownHostObjects.sort() }),
   };
 }
 

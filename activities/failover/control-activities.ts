@@ -221,6 +221,7 @@ export function createControlActivities(ctx: FailoverContext) {
       observedAt,
       volumes: lpar.volumes.map((v) => v.vdiskName),
       priority,
+      ...(lpar.attachment === 'npiv' && { npivHostObjects: lpar.npivHostObjects ?? [] }),
     };
   }
 

@@ -80,6 +80,7 @@ function planOnce(
         priority: priorityClassOf(placement.get(name)!.priority),
         volumes: request.known.get(name)?.volumes.map((v) => v.vdiskName) ?? [],
         reduced: placement.get(name)?.reduced ?? false,
+        ...(request.known.get(name)?.attachment === 'npiv' && { attachment: 'npiv' as const }),
       })),
     })),
     unplaced: result.unplaced.map((u) => ({ lpar: u.lpar, reason: u.reason, detail: u.detail })),

@@ -84,6 +84,26 @@ export function createStorageActivities(ctx: FailoverContext) {
     },
 
     /**
+     * The storage fence of an NPIV-attached LPAR (PowerVC's rule for remote restart): the ports of its own host
+     * objects must be logged out of the storage (`lshost`: `node_logged_in_count` 0 on every port) before it is
+     * restarted elsewhere. Returns the ports still logged in (empty: proven), or the reason it cannot be read (a host
+     * object gone). Reads only.
+     */
+    async npivPortsLoggedIn(input: { group: string; hostObjects: string[] }): Promise<string[]> {
+      return whileHeartbeating(async () => {
+        const loggedIn: string[] = [];
+        for (const name of input.hostObjects) {
+          const host = await deviceCall(() => ctx.storage(input.group).hostPorts(name));
+          if (!host) loggedIn.push(`${name}: no such host object`);
+          else
+            for (const port of host.ports.filter((p) => p.nodeLoggedInCount > 0))
+              loggedIn.push(`${name} ${port.wwpn} (${port.nodeLoggedInCount} nodes)`);
+        }
+        return loggedIn;
+      });
+    },
+
+    /**
      * The host-level storage fence: removes these ports from the host's storage host object in one command
      * (`rmhostport`), whatever the number of its volumes; mappings stay, unreachable. Only for a host proven powered
      * off (the workflow decides). Ports already gone are success. `hostDownAt` as for unmapVolume: a host that is up

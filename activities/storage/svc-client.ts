@@ -323,7 +323,7 @@ export class SvcClient {
   /**
    * Maps a volume to a host. `shared` adds -force, allowing a volume that is still mapped elsewhere (a cluster's
    * shared disks need it); `fencedHosts` adds it only when every other mapping is to one of those host objects (ports
-   * removed by a host-level fence). Already mapped is a no-op, whether
+   * removed by a host-level fence) or to a host object with no port at all. Already mapped is a no-op, whether
    * seen before the command or answered by it (CMMVC5878E, `already-done`: a retry whose first answer was lost).
    */
   async mapVolume(
@@ -334,10 +334,14 @@ export class SvcClient {
     const mappings = await this.volumeMappings(volume);
     const mine = mappings.find((m) => m.host === host);
     if (mine) return { changed: false, detail: `${volume} already mapped to ${host} (SCSI id ${mine.scsiId})` };
-    // A volume still mapped to a host object whose ports the fence removed is reachable by nobody there: -force.
-    // A mapping to any other host stays a refusal (CMMVC6071E): two writers are never made here.
-    const others = mappings.filter((m) => m.host !== host);
-    const onlyFenced = others.length > 0 && others.every((m) => options.fencedHosts?.includes(m.host));
+    // A volume still mapped to a host object whose ports a fence removed is reachable by nobody there: -force. That
+    // is the failed host's (`fencedHosts`), or, after a second failure, one an earlier fence left without a port (read
+    // to be sure). A mapping to any other host stays a refusal (CMMVC6071E): two writers are never made here.
+    const others = mappings.filter((m) => m.host !== host && !options.fencedHosts?.includes(m.host));
+    let onlyFenced = options.fencedHosts !== undefined && mappings.length > 0;
+    for (const other of onlyFenced ? others : []) {
+      if ((await this.host(other.host))?.wwpns.length !== 0) onlyFenced = false;
+    }
     const parts = ['mkvdiskhostmap'];
     if (options.shared || onlyFenced) parts.push('-force');
     parts.push(`-host ${this.name('host', host)}`);

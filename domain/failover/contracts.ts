@@ -90,6 +90,8 @@ export interface FenceProof {
   unmappedVolumes: string[];
   hostPortsRemoved?: { storageHost: string; wwpns: string[] };
   override?: OperatorDecision;
+  /** NPIV-attached LPARs whose client WWPNs the storage showed logged out before their restart (their fence). */
+  npivLoggedOut?: string[];
   /** When the fence began (power off) and when its storage cut ended: ms after the failover's start. */
   timings?: { startMs: number; storageCutMs: number };
 }
@@ -165,6 +167,8 @@ export interface PlannedLpar {
   priority: string;
   volumes: string[];
   reduced: boolean;
+  /** `npiv`: its volumes are mapped to its own virtual WWPNs and follow it; the restart maps nothing. */
+  attachment?: 'npiv';
 }
 
 /**
@@ -185,6 +189,11 @@ export interface RosterLpar {
   observedAt?: string;
   volumes: string[];
   priority: string;
+  /**
+   * For an LPAR whose volumes are mapped to its own virtual WWPNs (inventory `attachment: npiv`): those storage host
+   * objects. Its storage fence is that their ports are logged out of the storage before it is restarted.
+   */
+  npivHostObjects?: string[];
 }
 
 /**

@@ -51,6 +51,14 @@ export const lparSchema = z.strictObject({
   volumes: z.array(lparVolumeSchema),
   vscsiMappings: z.array(vscsiMappingSchema),
   npivMappings: z.array(npivMappingSchema),
+  /**
+   * `npiv`: every volume is mapped to storage host objects made only of this LPAR's own virtual FC client WWPNs (as
+   * PowerVC creates them), listed in `npivHostObjects`: the volumes follow it to any server and a restart maps
+   * nothing. Absent (every snapshot stored before issue 14): mapped to its server's host object (vSCSI through the
+   * VIOS, or NPIV through the server's ports): a restart maps them to the destination.
+   */
+  attachment: z.literal('npiv').optional(),
+  npivHostObjects: z.array(name).optional(),
 });
 
 export const viosSchema = z.strictObject({ id: z.number().int().nonnegative(), name, host: name, state: name });

@@ -157,6 +157,39 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
     },
   );
 
+  it(
+    'NPIV and vSCSI LPARs in one failover: the NPIV client is not remapped, its ports proven logged out first',
+    { timeout: 120_000 },
+    async () => {
+      const svc = devices.storageSystem('svc-dc1');
+      assert.equal((await svc.hostPorts('dc1-batch02'))?.status, 'online', 'its own host object, logged in');
+      await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s02' });
+      const report = await reportOf(await start('dc1-s02', 'auto'));
+      assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars));
+      const planned = report.plan!.streams.flatMap((s) => s.lpars);
+      assert.deepEqual(
+        planned.filter((l) => l.attachment === 'npiv').map((l) => l.name),
+        ['dc1-batch02'],
+        'the inventory told NPIV from vSCSI',
+      );
+      assert.ok(
+        planned.some((l) => l.attachment === undefined && l.volumes.length > 0),
+        'vSCSI LPARs too',
+      );
+      assert.deepEqual(report.fence?.npivLoggedOut, ['dc1-batch02']);
+      assert.ok(report.fence?.hostPortsRemoved, 'the vSCSI LPARs were cut at the host object');
+      for (const volume of ['dc1-batch02_rootvg', 'dc1-batch02_data1'])
+        assert.deepEqual(
+          (await svc.volumeMappings(volume)).map((m) => m.host),
+          ['dc1-batch02'],
+          `${volume} stays on the client's own host object`,
+        );
+      const batch = report.lpars.find((l) => l.lpar === 'dc1-batch02')!;
+      assert.equal((await svc.hostPorts('dc1-batch02'))?.status, 'online', `logged in again on ${batch.destination}`);
+      await assertRestartedElsewhere(report, 'dc1-s02');
+    },
+  );
+
   it('waits for approval in advisory mode and records who approved', { timeout: 120_000 }, async () => {
     await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s02' });
     const path = await start('dc1-s02', 'advisory');

@@ -131,6 +131,7 @@ class StubFleet {
         this.mappings[host]!.delete(volume);
         return 'unmapped';
       },
+      npivPortsLoggedIn: async () => [],
       hostPorts: async ({ host }) => {
         const ports = this.ports[host];
         if (!ports) throw ApplicationFailure.nonRetryable(`no storage host object named ${host}`, 'NoHostObject');

@@ -140,7 +140,7 @@ class Failover {
         'while its storage was being cut: some of its volume mappings there may be gone, check them before starting it',
       );
     }
-    await this.restartAll(restartable);
+    await this.restartAll(await this.npivFence(restartable));
     return this.finish(await this.verify());
   }
 
@@ -301,6 +301,35 @@ class Failover {
 
   private fenceTimings(): FenceProof['timings'] {
     return { startMs: this.fenceStartedAt - this.run.startedAtMs, storageCutMs: Date.now() - this.run.startedAtMs };
+  }
+
+  /**
+   * NPIV-attached LPARs keep their volumes on their own host objects, which no cut of the failed host's touches: their
+   * fence is that the storage shows those ports logged out (PowerVC's rule for remote restart). One still logged in
+   * may be running: it is blocked. Returns the LPARs to restart.
+   */
+  private async npivFence(restartable: RosterLpar[]): Promise<RosterLpar[]> {
+    const proven: string[] = [];
+    const cleared = restartable.filter((l) => l.npivHostObjects === undefined);
+    const npiv = restartable.filter((l) => l.npivHostObjects !== undefined);
+    const lanes = this.input.policy.concurrency.storageOperations;
+    const answers = await boundedParallel(npiv, lanes, (lpar) =>
+      this.storage.npivPortsLoggedIn({ group: this.input.group, hostObjects: lpar.npivHostObjects! }),
+    );
+    for (const [i, lpar] of npiv.entries()) {
+      const loggedIn = answers[i]!;
+      if (loggedIn.length === 0 && lpar.npivHostObjects!.length > 0) {
+        proven.push(lpar.name);
+        cleared.push(lpar);
+      } else {
+        const why = loggedIn.length > 0 ? `still logged in: ${loggedIn.join(', ')}` : 'no host object known';
+        this.run.setLpar(lpar.name, 'blocked', {
+          error: `not restarted: its NPIV client ports are not proven logged out of the storage (${why}); it may run`,
+        });
+      }
+    }
+    if (proven.length > 0) this.run.fence = { ...this.run.fence!, npivLoggedOut: proven };
+    return cleared;
   }
 
   /** The ports of the host's storage host object; undefined when it has none of its name (a per-volume cut then). */

@@ -84,7 +84,9 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
   ) {
     try {
       reach('mapping');
-      await boundedParallel(planned.volumes, mappingLanes(input), (volume) =>
+      // NPIV: the volumes are mapped to the LPAR's own WWPNs, which move with it; nothing to map.
+      const toMap = planned.attachment === 'npiv' ? [] : planned.volumes;
+      await boundedParallel(toMap, mappingLanes(input), (volume) =>
         steps.storage.mapVolume({
           group: input.group,
           volume,
