@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-open
 import { z } from 'zod';
 import { registerVmHealthPaths } from './agent-routes.js';
 import { registerMonitoringPaths } from './monitoring-routes.js';
+import { registerEvacuationPaths } from './evacuation-routes.js';
 import { registerNotificationPaths } from './notification-routes.js';
 import { registerDrPaths } from './dr-routes.js';
 import {
@@ -95,6 +96,7 @@ export function openApiDocument() {
   registerNotificationPaths(registry, { security, json, errors, errorResponse });
   registerDrPaths(registry, { security, json, errors, errorResponse });
   registerMonitoringPaths(registry, { security, json, errors, errorResponse });
+  registerEvacuationPaths(registry, { security, json, errors, errorResponse });
   registerVmHealthPaths(registry, { security, json, errors, errorResponse });
   registry.registerPath({
     method: 'get',

@@ -10,6 +10,7 @@ import { createMonitorActivities } from '../activities/monitoring/index.js';
 import { createObservationActivities } from '../activities/monitoring/observe-host-group.js';
 import { createDrActivities } from '../activities/dr/activities.js';
 import { createDrMoveActivities } from '../activities/dr/move-activities.js';
+import { createEvacuationActivities } from '../activities/evacuation/activities.js';
 import { createVmHealthActivities } from '../activities/vm-health/activities.js';
 import type { DeviceRegistry } from '../activities/devices.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
@@ -39,6 +40,7 @@ export async function startLazarusWorkers(options: {
   const failover = createFailoverActivities(deps);
   const drMove = createDrMoveActivities(deps);
   const vmHealth = createVmHealthActivities(deps);
+  const evacuation = createEvacuationActivities(deps);
   const monitoring = { ...createMonitorActivities(deps), ...createObservationActivities(deps) };
   const base = { connection, namespace: options.namespace, shutdownGraceTime: '10s' };
   const device = (name: string, limit: number, activities: object) =>
@@ -55,11 +57,17 @@ export async function startLazarusWorkers(options: {
         ...failover.control,
         ...vmHealth.control,
         ...monitoring,
+        ...evacuation.control,
       },
     }),
     ...(await Promise.all(
       options.config.hmcs.map((hmc) =>
-        device(hmc.name, hmc.limits.maxConcurrentOperations, { ...failover.hmc, ...vmHealth.hmc, ...drMove.hmc }),
+        device(hmc.name, hmc.limits.maxConcurrentOperations, {
+          ...failover.hmc,
+          ...vmHealth.hmc,
+          ...drMove.hmc,
+          ...evacuation.hmc,
+        }),
       ),
     )),
     ...(await Promise.all(
@@ -68,6 +76,7 @@ export async function startLazarusWorkers(options: {
           ...failover.storage,
           ...vmHealth.storage,
           ...drMove.storage,
+          ...evacuation.storage,
         }),
       ),
     )),

@@ -4,3 +4,4 @@ export * from './dr/index.js';
 export * from './failover/index.js';
 export * from './vm-health/index.js';
 export * from './monitoring/index.js';
+export * from './evacuation/index.js';

@@ -2,6 +2,7 @@
 // PostgreSQL are interchangeable.
 import type { Fleet, FleetObservations, InventorySnapshot } from '../../domain/inventory/index.js';
 import type { HostMonitoringStore } from './host-monitoring.js';
+import type { LparOriginStore } from './lpar-origins.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import type {
   CapacityCheck,
@@ -94,6 +95,9 @@ export interface InventoryStore {
 
   /** Host monitoring's detections and hosts in maintenance (migration 005; host-monitoring.ts). */
   hostMonitoring(): HostMonitoringStore;
+
+  /** Where each LPAR an evacuation moved away came from, for restore (migration 006; lpar-origins.ts). */
+  lparOrigins(): LparOriginStore;
 
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import type { NotificationOutbox } from '../notifications/outbox.js';
 import { SqlNotificationOutbox } from '../notifications/sql-outbox.js';
 import { insertObservations, readFleet } from './fleet-observations.js';
 import { sqlHostMonitoringStore, type HostMonitoringStore } from './host-monitoring.js';
+import { sqlLparOriginStore, type LparOriginStore } from './lpar-origins.js';
 import * as heartbeats from './agent-heartbeats.js';
 import type { AgentHeartbeatInput, VmRestartRecord } from './agent-heartbeats.js';
 import type { VmHeartbeat } from '../../domain/vm-health/index.js';
@@ -296,6 +297,10 @@ class SqlInventoryStore implements InventoryStore {
 
   hostMonitoring(): HostMonitoringStore {
     return sqlHostMonitoringStore(this.db);
+  }
+
+  lparOrigins(): LparOriginStore {
+    return sqlLparOriginStore(this.db);
   }
 
   close(): Promise<void> {

@@ -149,6 +149,21 @@ export const monitoringSchema = z
   })
   .strict();
 
+/**
+ * Planned evacuation by Live Partition Mobility (workflows/evacuation/): migrations at once per managed system (as
+ * source or destination) and per HMC, and one migration's deadline. Defaults from IBM's "Firmware support matrix for
+ * partition mobility", table "Concurrent migrations": 16 per system (firmware 760+, HMC V7R7.6+, VIOS 2.2.2.0+, at
+ * most 8 per VIOS mover service partition). The HMC's device queue (hmcs[].limits.maxConcurrentOperations) bounds
+ * every HMC change across all workflows on top of these.
+ */
+export const evacuationSchema = z
+  .object({
+    maxMigrationsPerSystem: z.number().int().min(1).max(16).default(16),
+    maxMigrationsPerHmc: z.number().int().min(1).max(64).default(16),
+    migrationTimeout: duration.refine((ms) => ms >= 1_000, 'must be at least 1s').default(2 * 3_600_000),
+  })
+  .strict();
+
 const MONITORING_DEFAULTS = { enabled: true, interval: 10_000, confirmations: 2, flapLimit: 3, flapWindow: 3_600_000 };
 
 export const hostGroupSchema = z
@@ -170,6 +185,8 @@ export const hostGroupSchema = z
       pollInterval: 2_000,
     }),
     monitoring: monitoringSchema.default(MONITORING_DEFAULTS),
+    /** Absent: every default of evacuationSchema. */
+    evacuation: evacuationSchema.optional(),
   })
   .strict()
   .superRefine((group, ctx) => {

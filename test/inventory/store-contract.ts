@@ -473,6 +473,7 @@ export function storeContract(backend: StoreBackend): void {
         'vm_restarts',
         'host_detections',
         'host_maintenance',
+        'lpar_origins',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
@@ -545,6 +546,7 @@ export function storeContract(backend: StoreBackend): void {
         'vm_restarts',
         'host_detections',
         'host_maintenance',
+        'lpar_origins',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));

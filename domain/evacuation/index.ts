@@ -1,0 +1,3 @@
+export * from './contracts.js';
+export * from './policy.js';
+export * from './failback.js';

@@ -1,0 +1,3 @@
+export { evacuateHost } from './evacuate-host.js';
+export { restoreHost } from './restore-host.js';
+export { failbackHost } from './failback-host.js';

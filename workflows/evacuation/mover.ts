@@ -1,0 +1,116 @@
+// Moving LPARs by LPM, shared by evacuate and restore: in priority order, in parallel within the migration limits of
+// the HMC and of each source and destination system (MigrationSlots). A cancel starts nothing new; the migrations in
+// flight finish (or fail and are recovered with `migrlpar -o r` by the activity), and every LPAR not started is
+// `cancelled`. A move that fails is `failed` with the device's message; the others go on.
+import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { inPriorityOrder, MigrationSlots, type EvacuationPolicy } from '../../domain/evacuation/index.js';
+import { innermostMessage } from '../../domain/failover/index.js';
+import { boundedParallel } from '../shared/bounded-parallel.js';
+import type { EvacuationProxies } from './proxies.js';
+import type { MoveRun } from './run-state.js';
+
+/** Volume mappings at once per LPAR (the CMS paper's 4 per stream). */
+const MAPPINGS_PER_LPAR = 4;
+
+export interface PlannedMove {
+  lpar: string;
+  from: string;
+  to: string;
+  priority: string;
+  volumes: string[];
+  /** LPM validation refused it and the operator allowed shutdown and restart: inactive move, then start. */
+  shutdownRestart: boolean;
+}
+
+/**
+ * Runs every move; returns when each has ended (moved, restarted, failed or cancelled). `onMoved` records a finished
+ * move at once (so a crash or cancel later keeps the record). Sets `run.cancelled` when a cancel stopped it.
+ */
+export async function moveAll(
+  run: MoveRun,
+  moves: PlannedMove[],
+  context: { group: string; policy: EvacuationPolicy; activities: EvacuationProxies },
+  onMoved: (move: PlannedMove) => Promise<void>,
+): Promise<void> {
+  const slots = new MigrationSlots(context.policy.limits);
+  const queue = inPriorityOrder(moves);
+  const inFlight = new Set<Promise<void>>();
+  try {
+    while (queue.length > 0) {
+      await condition(() => queue.some((m) => slots.canStart(m.from, m.to)));
+      const move = queue.splice(
+        queue.findIndex((m) => slots.canStart(m.from, m.to)),
+        1,
+      )[0]!;
+      slots.take(move.from, move.to);
+      const work: Promise<void> = CancellationScope.nonCancellable(() => moveOne(run, move, context, onMoved)).then(
+        () => {
+          slots.give(move.from, move.to);
+          inFlight.delete(work);
+        },
+      );
+      inFlight.add(work);
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    run.cancelled = true;
+    for (const move of queue) run.set(move.lpar, 'cancelled', { error: 'cancelled before its migration started' });
+  }
+  await CancellationScope.nonCancellable(() => Promise.all([...inFlight]));
+}
+
+async function moveOne(
+  run: MoveRun,
+  move: PlannedMove,
+  context: { group: string; policy: EvacuationPolicy; activities: EvacuationProxies },
+  onMoved: (move: PlannedMove) => Promise<void>,
+): Promise<void> {
+  const { group, policy } = context;
+  const { migrations, hmc, waits } = context.activities;
+  const where = { group, source: move.from, destination: move.to, lpar: move.lpar };
+  try {
+    run.set(move.lpar, move.shutdownRestart ? 'shutting-down' : 'migrating', {
+      to: move.to,
+      how: move.shutdownRestart ? 'shutdown-restart' : 'lpm',
+    });
+    if (!move.shutdownRestart) {
+      await migrations.migrateLpar(where);
+      run.set(move.lpar, 'moved');
+    } else {
+      const { profile } = await hmc.shutdownLpar({ group, host: move.from, lpar: move.lpar });
+      // Proven Not Activated before it moves: it can never run in two places.
+      const wait = { group, lpar: move.lpar, pollMs: policy.pollMs, timeoutMs: policy.waitDeadlineMs };
+      await waits.waitLparState({ ...wait, host: move.from, states: ['Not Activated'] });
+      run.set(move.lpar, 'restarting');
+      await migrations.migrateLpar(where);
+      await hmc.activateLpar({ group, host: move.to, lpar: move.lpar, profile });
+      await waits.waitLparState({ ...wait, host: move.to, states: ['Running'] });
+      run.set(move.lpar, 'restarted');
+    }
+    await onMoved(move);
+  } catch (err) {
+    run.set(move.lpar, 'failed', { error: innermostMessage(err) });
+  }
+}
+
+/**
+ * Prepares and validates one move: the destination's storage host gets the LPAR's volumes (LPM needs the destination
+ * VIOS to reach every disk: IBM, "Preparing the SAN for partition mobility"), then `migrlpar -o v`. A mapping that
+ * fails is a refusal too, with the device's message.
+ */
+export async function validateMove(
+  run: MoveRun,
+  move: PlannedMove,
+  context: { group: string; activities: EvacuationProxies },
+): Promise<{ ok: boolean; message?: string }> {
+  const { group, activities } = context;
+  run.set(move.lpar, 'validating');
+  try {
+    await boundedParallel(move.volumes, MAPPINGS_PER_LPAR, (volume) =>
+      activities.sharing.shareVolume({ group, volume, destination: move.to }),
+    );
+  } catch (err) {
+    return { ok: false, message: `mapping its volumes to ${move.to} failed: ${innermostMessage(err)}` };
+  }
+  return activities.hmc.validateMigration({ group, source: move.from, destination: move.to, lpar: move.lpar });
+}

@@ -1,0 +1,106 @@
+// Restore a host, the runbook: every LPAR an evacuation (lpar_origins) or the host's last failover moved away goes
+// back to it by LPM in one operation — validated first (`migrlpar -o v`), then moved in priority order within the
+// migration limits; each LPAR home is forgotten from the record at once. Then, when asked and every LPAR is home,
+// the host leaves maintenance. A cancel behaves as for an evacuation; the report is stored and notified.
+import { ActivityFailure, CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { evacuationOutcome, type EvacuationReport, type RestoreInput } from '../../domain/evacuation/index.js';
+import { innermostMessage } from '../../domain/failover/index.js';
+import { boundedParallel } from '../shared/bounded-parallel.js';
+import { verifyMoves } from './evacuate-host.js';
+import { evacuationCancelSignal, evacuationProgressQuery } from './messages.js';
+import { moveAll, validateMove, type PlannedMove } from './mover.js';
+import { evacuationActivities, type EvacuationProxies } from './proxies.js';
+import { MoveRun } from './run-state.js';
+
+export async function restoreHost(input: RestoreInput): Promise<EvacuationReport> {
+  const run = new MoveRun(
+    workflowInfo().workflowId,
+    'restore',
+    input.group,
+    input.host,
+    input.policy.limits,
+    Date.now(),
+  );
+  const activities = evacuationActivities(input.policy);
+  setHandler(evacuationProgressQuery, () => run.progress());
+  setHandler(evacuationCancelSignal, (d) => {
+    if (typeof d?.by === 'string' && d.by.trim()) run.cancelledBy ??= { by: d.by.trim(), reason: d.reason };
+  });
+  try {
+    await runbook(run, input, activities);
+  } catch (err) {
+    if (isCancellation(err)) run.cancelled = true;
+    else if (err instanceof ActivityFailure) run.stoppedBy = `${run.phase}: ${innermostMessage(err)}`;
+    else throw err;
+  }
+  return CancellationScope.nonCancellable(() => finish(run, input, activities));
+}
+
+async function runbook(run: MoveRun, input: RestoreInput, activities: EvacuationProxies): Promise<void> {
+  const { control, reads } = activities;
+  run.enterPhase('roster');
+  const evidence = await reads.groupEvidence({ group: input.group });
+  const home = evidence.hosts.find((h) => h.host === input.host);
+  if (home?.state !== 'Operating') {
+    run.stoppedBy = `roster: ${input.host} is ${home?.state ?? 'not listed'}: LPARs go home by LPM only to an Operating host`;
+    return;
+  }
+  const homecoming = await control.homecomingOf({ group: input.group, host: input.host, evidence });
+  const planned: PlannedMove[] = homecoming.map((h) => ({ ...h, shutdownRestart: false }));
+  for (const m of planned) run.set(m.lpar, 'pending', { from: m.from, to: m.to, priority: m.priority });
+
+  run.enterPhase('validate');
+  const verdicts = await boundedParallel(planned, input.policy.limits.perHmc, (m) =>
+    validateMove(run, m, { group: input.group, activities }),
+  );
+  const movable = planned.filter((m, i) => {
+    const verdict = verdicts[i]!;
+    if (verdict.ok) run.set(m.lpar, 'pending');
+    else run.set(m.lpar, 'invalid', { validation: verdict.message, error: 'LPM validation failed: not moved home' });
+    return verdict.ok;
+  });
+
+  run.enterPhase('migrate');
+  await moveAll(run, movable, { group: input.group, policy: input.policy, activities }, (m) =>
+    control
+      .forgetLparOrigins({
+        group: input.group,
+        movedBy: run.workflowId,
+        moves: [{ lpar: m.lpar, from: m.from, to: m.to }],
+      })
+      .then(() => undefined),
+  );
+}
+
+async function finish(run: MoveRun, input: RestoreInput, activities: EvacuationProxies): Promise<EvacuationReport> {
+  const { control, reads } = activities;
+  run.enterPhase('verify');
+  try {
+    await verifyMoves(run, await reads.groupEvidence({ group: input.group }));
+  } catch (err) {
+    run.stoppedBy ??= `verify: ${innermostMessage(err)}`;
+  }
+  for (const l of run.lpars.filter((m) => ['pending', 'validating'].includes(m.step)))
+    run.set(l.lpar, run.cancelled ? 'cancelled' : 'failed', {
+      error: run.cancelled ? 'cancelled before its migration started' : run.stoppedBy,
+    });
+  run.enterPhase('done');
+  const outcome = run.stoppedBy && run.lpars.length === 0 ? 'failed' : evacuationOutcome(run.lpars, run.cancelled);
+  if (input.endMaintenance && outcome === 'succeeded') await control.endHostMaintenance({ host: input.host });
+  const report: EvacuationReport = {
+    ...run.progress(),
+    outcome,
+    advisory: false,
+    maintenance: await control.inMaintenance({ host: input.host }),
+    ...(run.cancelledBy && { cancelledBy: run.cancelledBy }),
+    ...(run.stoppedBy && { stoppedBy: run.stoppedBy }),
+  };
+  await control.recordEvacuationReport(report);
+  await reads.notify({
+    severity: outcome === 'succeeded' ? 'info' : 'warning',
+    kind: `restore-${outcome}`,
+    message: `restore of ${input.host}: ${report.totals.moved} LPARs home by LPM, ${report.totals.invalid} failed validation, ${report.totals.failed} failed, ${report.totals.cancelled} cancelled`,
+    workflowId: run.workflowId,
+  });
+  return report;
+}
