@@ -14,6 +14,11 @@ export interface ApiToken {
   name: string;
   token: string;
   role: ApiRole;
+  /**
+   * DRaaS: the tenant the token is scoped to; it then sees and acts on that tenant's DR sites and VMs only (404 for
+   * everything else, TENANT_ROUTES). Absent: the provider's (or a single organisation's) token, which sees all.
+   */
+  tenant?: string;
 }
 
 /**
@@ -41,9 +46,13 @@ export function authenticate(tokens: readonly ApiToken[]) {
     }
     res.locals.caller = found.name;
     res.locals.role = found.role;
+    if (found.tenant !== undefined) res.locals.tenant = found.tenant;
     next();
   };
 }
+
+/** The only routes a tenant-scoped token reaches: the DR routes, which filter by tenant (api/dr-routes.ts). */
+const TENANT_ROUTES = [/^\/v1\/sites(\/|$)/, /^\/v1\/vms\/[^/]+\/dr$/];
 
 /** Routes that need more than an operator: overriding a blocked fence. */
 const ADMIN_ONLY = [/^\/v1\/failovers\/[^/]+\/override-fence$/];
@@ -56,6 +65,11 @@ export function authorize() {
   return (req: Request, res: Response, next: NextFunction) => {
     const role = res.locals.role as ApiRole;
     const path = `${req.baseUrl}${req.path}`;
+    // A tenant's token learns nothing of what is not its own, not even that it exists: 404, as for an unknown path.
+    if (res.locals.tenant !== undefined && !TENANT_ROUTES.some((pattern) => pattern.test(path))) {
+      next(new ApiError(404, 'not_found', `no route ${req.method} ${path}`));
+      return;
+    }
     const needed: ApiRole = ['GET', 'HEAD', 'OPTIONS'].includes(req.method)
       ? 'viewer'
       : ADMIN_ONLY.some((pattern) => pattern.test(path))

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { decodeDrVerification, drVerificationKey } from '../activities/dr/verification-records.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
+import type { DrConfig } from '../domain/config/schema.js';
+import { drPairs } from '../domain/dr/config-checks.js';
 import { DR_REASON_CODES, DR_VM_STATES, type DrVerification } from '../domain/dr/contracts.js';
 import { innermostMessage } from '../domain/failover/outcome.js';
 import {
@@ -16,7 +18,9 @@ import {
   cancelMoveSignal,
   cleanupTestSignal,
   moveProgressQuery,
+  providerQueueQuery,
   rejectMoveSignal,
+  requestMoveSignal,
 } from '../workflows/dr/messages.js';
 import { ApiError } from './errors.js';
 import { ageSeconds, asyncRoute, parse } from './routing.js';
@@ -59,7 +63,7 @@ export function drRoutes(
 ): void {
   const run = (workflowType: 'discoverDrSite' | 'verifyDrSite', verb: string) =>
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       const { wait } = parse(waitQuery, req.query, 'query');
       // One on-demand run per site at a time: a second request joins the running one.
       const handle = await options.client.workflow.start(workflowType, {
@@ -91,6 +95,24 @@ export function drRoutes(
         });
       res.status(200).json({ workflowId: handle.workflowId, result: outcome.result });
     });
+  // The DR sites the caller may see (a tenant's token: its own only).
+  app.get(
+    '/v1/sites',
+    asyncRoute(async (_req, res) => void res.json({ sites: siteList(options.config, res) })),
+  );
+  // DRaaS: the provider coordinator's queue of a shared recovery site (provider tokens only: tenants get 404).
+  app.get(
+    '/v1/provider/:site/queue',
+    asyncRoute(async (req, res) => {
+      const site = String(req.params.site);
+      const queue = await options.client.workflow
+        .getHandle(`dr-provider/${site}`)
+        .query(providerQueueQuery)
+        .catch(() => undefined);
+      if (!queue) throw new ApiError(404, 'no_coordinator', `no provider coordinator runs for site ${site}`);
+      res.json(queue);
+    }),
+  );
   app.post('/v1/sites/:site/discover', run('discoverDrSite', 'discover'));
   app.post('/v1/sites/:site/verify', run('verifyDrSite', 'verify'));
 
@@ -98,11 +120,22 @@ export function drRoutes(
   app.post(
     '/v1/sites/:site/move',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       const body = parse(moveBody, req.body ?? {}, 'body');
-      const backup = configuredDr(options.config).sites.find((s) => s.role === 'backup')!.name;
+      const backup = backupOf(options.config, site);
       if (body.to !== backup)
         throw new ApiError(400, 'invalid_request', `to: the backup site of ${site} is ${backup}, not ${body.to}`);
+      const shared = sharedSite(options.config, site);
+      if (shared) {
+        await requestAtProvider(options.client, options.taskQueue, shared, site, body);
+        return void res.status(202).json({
+          workflowId: `dr-move/${site}`,
+          coordinator: `dr-provider/${shared.site}`,
+          message:
+            `${body.mode} move of ${site} to ${body.to} asked of the provider coordinator of the shared site; ` +
+            `GET /v1/sites/${site}/move for its place in the queue and its report`,
+        });
+      }
       try {
         const handle = await options.client.workflow.start(body.mode === 'planned' ? 'moveDrSite' : 'failoverDrSite', {
           taskQueue: options.taskQueue,
@@ -136,7 +169,7 @@ export function drRoutes(
   app.post(
     '/v1/sites/:site/resync',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       parse(z.strictObject({}), req.body ?? {}, 'body');
       try {
         const handle = await options.client.workflow.start('resyncDrSite', {
@@ -160,7 +193,7 @@ export function drRoutes(
   app.post(
     '/v1/sites/:site/move-back',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       const body = parse(moveBackBody, req.body ?? {}, 'body');
       try {
         const handle = await options.client.workflow.start('moveBackDrSite', {
@@ -191,7 +224,7 @@ export function drRoutes(
     app.post(
       `/v1/sites/:site/move/${action}`,
       asyncRoute(async (req, res) => {
-        const site = activeSite(options.config, String(req.params.site));
+        const site = activeSite(options.config, String(req.params.site), res);
         const decision = parse(decisionBody, req.body ?? {}, 'body');
         const handle = options.client.workflow.getHandle(`dr-move/${site}`);
         const running = await handle.describe().then(
@@ -209,7 +242,26 @@ export function drRoutes(
   app.get(
     '/v1/sites/:site/move',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
+      const shared = sharedSite(options.config, site);
+      if (shared) {
+        // Waiting at the provider: the move's workflow does not exist yet (or is a previous move's).
+        const queue = await options.client.workflow
+          .getHandle(`dr-provider/${shared.site}`)
+          .query(providerQueueQuery)
+          .catch(() => undefined);
+        const position = queue?.queued.findIndex((q) => q.site === site) ?? -1;
+        if (queue && position >= 0)
+          return void res.json({
+            workflowId: `dr-move/${site}`,
+            status: 'QUEUED',
+            queued: {
+              position: position + 1,
+              providerSite: shared.site,
+              requestedAt: queue.queued[position]!.requestedAt,
+            },
+          });
+      }
       const handle = options.client.workflow.getHandle(`dr-move/${site}`);
       let status: string;
       try {
@@ -233,7 +285,7 @@ export function drRoutes(
   app.post(
     '/v1/sites/:site/test',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       const body = parse(testBody, req.body ?? {}, 'body');
       try {
         const handle = await options.client.workflow.start('testDrSite', {
@@ -257,7 +309,7 @@ export function drRoutes(
   app.delete(
     '/v1/sites/:site/test',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       const decision = parse(decisionBody, req.body ?? {}, 'body');
       const handle = options.client.workflow.getHandle(`dr-test/${site}`);
       const running = await handle.describe().then(
@@ -275,7 +327,7 @@ export function drRoutes(
   app.get(
     '/v1/sites/:site/test',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       const handle = options.client.workflow.getHandle(`dr-test/${site}`);
       let status: string;
       try {
@@ -297,7 +349,7 @@ export function drRoutes(
   app.get(
     '/v1/sites/:site/verification',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       const [latest] = await options.store.verifications(drVerificationKey(site), 1);
       if (!latest)
         throw new ApiError(
@@ -312,7 +364,7 @@ export function drRoutes(
   app.get(
     '/v1/sites/:site/verification/history',
     asyncRoute(async (req, res) => {
-      const site = activeSite(options.config, String(req.params.site));
+      const site = activeSite(options.config, String(req.params.site), res);
       const { limit } = parse(historyQuery, req.query, 'query');
       const rows = await options.store.verifications(drVerificationKey(site), limit);
       res.json({
@@ -334,9 +386,18 @@ export function drRoutes(
     '/v1/vms/:vm/dr',
     asyncRoute(async (req, res) => {
       const vm = String(req.params.vm);
-      const site = configuredDr(options.config).sites.find((s) => s.role === 'active')!.name;
       const { limit } = parse(historyQuery, req.query, 'query');
-      const rows = (await options.store.verifications(drVerificationKey(site), limit)).map(decodeDrVerification);
+      // The VM is looked for at the active sites the caller sees only: another tenant's VM is unknown here.
+      const actives = visiblePairs(options.config, res).map((p) => p.sites.find((s) => s.role === 'active')!.name);
+      let site = actives[0]!;
+      let rows: DrVerification[] = [];
+      for (const candidate of actives) {
+        const found = (await options.store.verifications(drVerificationKey(candidate), limit)).map(
+          decodeDrVerification,
+        );
+        if (candidate === actives[0] || found[0]?.vms.some((v) => v.vm === vm)) [site, rows] = [candidate, found];
+        if (found[0]?.vms.some((v) => v.vm === vm)) break;
+      }
       const latest = rows[0]?.vms.find((v) => v.vm === vm);
       if (!latest)
         throw new ApiError(
@@ -368,23 +429,106 @@ function configuredDr(config: LazarusConfig): NonNullable<LazarusConfig['dr']> {
   return config.dr;
 }
 
-/** The site named in the path, which must be the active DR site (discover and verify start from it, as in KSYS). */
-function activeSite(config: LazarusConfig, name: string): string {
-  const dr = configuredDr(config);
-  const site = dr.sites.find((s) => s.name === name);
+/** The DR pairs the caller may see: all, or for a tenant-scoped token (api/access.ts) its tenant's only. */
+function visiblePairs(config: LazarusConfig, res: express.Response): DrConfig[] {
+  configuredDr(config);
+  const tenant = res.locals.tenant as string | undefined;
+  return drPairs(config)
+    .map(({ pair }) => pair)
+    .filter((pair) => tenant === undefined || pair.tenant === tenant);
+}
+
+/**
+ * The site named in the path, which must be the active site of a DR pair the caller sees (discover and verify start
+ * from it, as in KSYS); a site the caller may not see is unknown (404), as if it did not exist.
+ */
+function activeSite(config: LazarusConfig, name: string, res: express.Response): string {
+  const pairs = visiblePairs(config, res);
+  const sites = pairs.flatMap((p) => p.sites);
+  const site = sites.find((s) => s.name === name && s.role === 'active') ?? sites.find((s) => s.name === name);
   if (!site)
     throw new ApiError(
       404,
       'unknown_site',
-      `site ${name} is not a DR site (${dr.sites.map((s) => s.name).join(', ')})`,
+      `site ${name} is not a DR site (${[...new Set(sites.map((s) => s.name))].join(', ')})`,
     );
   if (site.role !== 'active')
     throw new ApiError(
       409,
       'not_active_site',
-      `site ${name} is the ${site.role} site; discover and verify the active site ${dr.sites.find((s) => s.role === 'active')!.name}`,
+      `site ${name} is a ${site.role} site; discover and verify an active site ` +
+        `(${pairs.map((p) => p.sites.find((s) => s.role === 'active')!.name).join(', ')})`,
     );
   return site.name;
+}
+
+/** The active DR sites the caller sees (a tenant's token: its own only), with their backup site and tenant. */
+function siteList(config: LazarusConfig, res: express.Response) {
+  return visiblePairs(config, res).map((pair) => ({
+    site: pair.sites.find((s) => s.role === 'active')!.name,
+    backupSite: pair.sites.find((s) => s.role === 'backup')!.name,
+    ...(pair.tenant ? { tenant: pair.tenant } : {}),
+    contractPriority: pair.contractPriority,
+  }));
+}
+
+/** DRaaS (dr.tenants configured): the shared recovery site of an active site's pair, with its pair's terms. */
+function sharedSite(config: LazarusConfig, site: string) {
+  if (!config.dr || config.dr.tenants.length === 0) return undefined;
+  const { pair } = drPairs(config).find(({ pair }) => pair.sites.some((s) => s.role === 'active' && s.name === site))!;
+  return {
+    site: pair.sites.find((s) => s.role === 'backup')!.name,
+    tenant: pair.tenant ?? site,
+    contractPriority: pair.contractPriority,
+    gatherWindowMs: config.dr.coordination.gatherWindow,
+  };
+}
+
+/** Asks the provider coordinator for a move (signal-with-start: the coordinator starts with the first request). */
+async function requestAtProvider(
+  client: Client,
+  taskQueue: string,
+  shared: NonNullable<ReturnType<typeof sharedSite>>,
+  site: string,
+  body: z.output<typeof moveBody>,
+): Promise<void> {
+  const running = await client.workflow
+    .getHandle(`dr-move/${site}`)
+    .describe()
+    .then(
+      (d) => d.status.name === 'RUNNING',
+      () => false,
+    );
+  if (running) throw new ApiError(409, 'move_running', `a move of ${site} is already running (dr-move/${site})`);
+  await client.workflow.signalWithStart('drProviderCoordinator', {
+    taskQueue,
+    workflowId: `dr-provider/${shared.site}`,
+    args: [{ site: shared.site, gatherWindowMs: shared.gatherWindowMs }],
+    signal: requestMoveSignal,
+    signalArgs: [
+      {
+        tenant: shared.tenant,
+        site,
+        mode: body.mode,
+        contractPriority: shared.contractPriority,
+        requestedAt: new Date().toISOString(),
+        ...(body.mode === 'planned'
+          ? {
+              options: {
+                ...(body.advisory ? { advisory: true } : {}),
+                ...(body.shutdownTimeout !== undefined ? { shutdownTimeoutMs: body.shutdownTimeout * 1000 } : {}),
+              },
+            }
+          : {}),
+      },
+    ],
+  });
+}
+
+/** The backup site of an active site's pair. */
+function backupOf(config: LazarusConfig, site: string): string {
+  const pair = drPairs(config).find(({ pair }) => pair.sites.some((s) => s.role === 'active' && s.name === site))!;
+  return pair.pair.sites.find((s) => s.role === 'backup')!.name;
 }
 
 /**
@@ -545,6 +689,40 @@ export function registerDrPaths(
       200: json(
         z.object({ workflowId: z.string(), status: z.string(), report: z.record(z.string(), z.unknown()).optional() }),
         "the latest move's status, and its report once completed (outcome, per VM, groups, recovery point, steps)",
+      ),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/sites',
+    security,
+    responses: {
+      200: json(
+        z.object({
+          sites: z.array(
+            z.object({
+              site: z.string(),
+              backupSite: z.string(),
+              tenant: z.string().optional(),
+              contractPriority: z.number(),
+            }),
+          ),
+        }),
+        "the active DR sites the caller sees (a tenant's token: its own only)",
+      ),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/provider/{site}/queue',
+    security,
+    request: { params: site },
+    responses: {
+      200: json(
+        z.record(z.string(), z.unknown()),
+        'DRaaS: the provider coordinator of a shared site: { site, running, queued, done } (provider tokens only)',
       ),
       ...errors,
     },

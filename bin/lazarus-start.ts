@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const tokens = config.api.tokens.map((t) => {
     const credential = resolveCredential(t.token);
     if (!('password' in credential)) throw new Error(`API token ${t.name} must resolve to a value, not a key file`);
-    return { name: t.name, token: credential.password, role: t.role };
+    return { name: t.name, token: credential.password, role: t.role, ...(t.tenant ? { tenant: t.tenant } : {}) };
   });
   const app = createApi({ client, config, store, tokens, log: activityLineLogger(logger, 'api') });
   const listen = process.env.LAZARUS_API_LISTEN ?? config.api.listen;

@@ -6,7 +6,7 @@
 // host that cannot be described is returned with the reason instead of failing the whole site.
 import type { LazarusConfig } from '../../domain/config/index.js';
 import type { DrDiscovery, DrGroup, DrHost, DrShadow, DrVm } from '../../domain/dr/contracts.js';
-import { drSiteHosts } from '../../domain/dr/config-checks.js';
+import { drPairs, drSiteHosts } from '../../domain/dr/config-checks.js';
 import type { DeviceRegistry } from '../devices.js';
 import { readHostGroup, type HostGroupReading } from '../discovery/read-host-group.js';
 import { DeviceError } from '../ssh/device-errors.js';
@@ -22,26 +22,34 @@ export class DrSiteError extends Error {
   }
 }
 
-/** The active site's DR pair: its name, its backup site, and the hosts and devices of both. */
+/**
+ * The DR pair whose active site is `site` (the top-level `dr` or a tenant's, DRaaS): its name, its backup site, the
+ * hosts and devices of both, and its tenant.
+ */
 export function drSitePair(config: LazarusConfig, site: string) {
-  const dr = config.dr;
-  if (!dr) throw new DrSiteError('no dr section in the configuration');
+  if (!config.dr) throw new DrSiteError('no dr section in the configuration');
+  const pairs = drPairs(config).map(({ pair }) => pair);
+  const dr = pairs.find((p) => p.sites.some((s) => s.role === 'active' && s.name === site));
+  if (!dr) {
+    const all = [...new Set(pairs.flatMap((p) => p.sites.map((s) => s.name)))];
+    const actives = pairs.map((p) => p.sites.find((s) => s.role === 'active')!.name);
+    throw new DrSiteError(
+      all.includes(site)
+        ? `site ${site} is a backup site; discover and verify an active site (${actives.join(', ')})`
+        : `site ${site} is not a DR site (dr.sites: ${all.join(', ')})`,
+    );
+  }
   const active = dr.sites.find((s) => s.role === 'active')!;
   const backup = dr.sites.find((s) => s.role === 'backup')!;
-  if (site !== active.name)
-    throw new DrSiteError(
-      dr.sites.some((s) => s.name === site)
-        ? `site ${site} is the backup site; discover and verify the active site ${active.name}`
-        : `site ${site} is not a DR site (dr.sites: ${dr.sites.map((s) => s.name).join(', ')})`,
-    );
   const devicesOf = (name: string) => {
     const configured = config.sites.find((s) => s.name === name)!;
     return { hmcs: configured.hmcs, storage: configured.storage };
   };
   return {
     dr,
-    active: { name: active.name, hosts: drSiteHosts(config, active.name), ...devicesOf(active.name) },
-    backup: { name: backup.name, hosts: drSiteHosts(config, backup.name), ...devicesOf(backup.name) },
+    tenant: dr.tenant,
+    active: { name: active.name, hosts: drSiteHosts(config, active.name, dr), ...devicesOf(active.name) },
+    backup: { name: backup.name, hosts: drSiteHosts(config, backup.name, dr), ...devicesOf(backup.name) },
   };
 }
 

@@ -377,6 +377,8 @@ export const apiSchema = z
             name,
             token: credentialReference,
             role: z.enum(['viewer', 'operator', 'admin']).default('operator'),
+            /** DRaaS: scope the token to one tenant of dr (its DR sites and VMs only); absent: sees all. */
+            tenant: name.optional(),
           })
           .strict(),
       )
@@ -417,64 +419,84 @@ const drVmPolicySchema = z
   })
   .strict();
 
+/** One DR pair: an active site, its backup site, host pairs, replication, policies, verification, tests. */
+const drPairFields = {
+  sites: z
+    .array(
+      z
+        .object({
+          name,
+          role: z.enum(['active', 'backup']),
+          /** Managed systems at the site; for the active site, default: the hosts of its host groups. */
+          hosts: z.array(name).optional(),
+        })
+        .strict(),
+    )
+    .length(2, 'a DR configuration has two sites: one active and one backup'),
+  hostPairs: z
+    .array(z.object({ production: name, backup: name }).strict())
+    .min(1, 'pair at least one production host with a backup host'),
+  consistencyGroups: z
+    .array(
+      z
+        .object({
+          name,
+          /** Storage system at the active site (the group's master) and at the backup site (aux). */
+          master: name,
+          aux: name,
+          mode: z.enum(['metro', 'global']),
+          /** Recovery point objective: how old the backup site's copy may be. */
+          rpo: duration.refine((ms) => ms > 0, 'must be longer than 0'),
+          /** The VMs whose volumes the group holds; absent: whatever discovery finds in it. */
+          vms: z.array(name).optional(),
+        })
+        .strict(),
+    )
+    .min(1, 'at least one consistency group replicates the active site'),
+  policies: z.array(drVmPolicySchema).default([]),
+  verify: z
+    .object({
+      /** Cron expression (UTC) of the scheduled verification per site pair; KSYS verifies daily. */
+      schedule: z.string().min(1).default('0 2 * * *'),
+      /** true: a backup host with fewer VIOS than production (single path) is a warning, not NOT_READY. */
+      loseViosRedundancy: z.boolean().default(false),
+    })
+    .strict()
+    .default({ schedule: '0 2 * * *', loseViosRedundancy: false }),
+  /**
+   * DR test (rehearsal, `ksysmgr test site`): each secondary volume is FlashCopied onto the pre-created volume of the
+   * same size named <secondary><targetSuffix> at the backup site; the test network mapping is recorded for the report.
+   */
+  test: z
+    .object({
+      targetSuffix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,20}$/, 'letters, digits, _ . - (at most 20)')
+        .default('_test'),
+      networks: z.array(z.object({ production: network, test: network }).strict()).default([]),
+    })
+    .strict()
+    .default({ targetSuffix: '_test', networks: [] }),
+  /** DRaaS: the tenant (customer) owning this pair; API tokens scoped to it see and act on its sites only. */
+  tenant: name.optional(),
+  /** DRaaS: contract priority at the shared recovery site, 1–100; higher moves first when tenants move together. */
+  contractPriority: z.number().int().min(1).max(100).default(50),
+};
+export const drPairSchema = z.object(drPairFields).strict();
+
 export const drSchema = z
   .object({
-    sites: z
-      .array(
-        z
-          .object({
-            name,
-            role: z.enum(['active', 'backup']),
-            /** Managed systems at the site; for the active site, default: the hosts of its host groups. */
-            hosts: z.array(name).optional(),
-          })
-          .strict(),
-      )
-      .length(2, 'a DR configuration has two sites: one active and one backup'),
-    hostPairs: z
-      .array(z.object({ production: name, backup: name }).strict())
-      .min(1, 'pair at least one production host with a backup host'),
-    consistencyGroups: z
-      .array(
-        z
-          .object({
-            name,
-            /** Storage system at the active site (the group's master) and at the backup site (aux). */
-            master: name,
-            aux: name,
-            mode: z.enum(['metro', 'global']),
-            /** Recovery point objective: how old the backup site's copy may be. */
-            rpo: duration.refine((ms) => ms > 0, 'must be longer than 0'),
-            /** The VMs whose volumes the group holds; absent: whatever discovery finds in it. */
-            vms: z.array(name).optional(),
-          })
-          .strict(),
-      )
-      .min(1, 'at least one consistency group replicates the active site'),
-    policies: z.array(drVmPolicySchema).default([]),
-    verify: z
-      .object({
-        /** Cron expression (UTC) of the scheduled verification per site pair; KSYS verifies daily. */
-        schedule: z.string().min(1).default('0 2 * * *'),
-        /** true: a backup host with fewer VIOS than production (single path) is a warning, not NOT_READY. */
-        loseViosRedundancy: z.boolean().default(false),
-      })
-      .strict()
-      .default({ schedule: '0 2 * * *', loseViosRedundancy: false }),
+    ...drPairFields,
     /**
-     * DR test (rehearsal, `ksysmgr test site`): each secondary volume is FlashCopied onto the pre-created volume of the
-     * same size named <secondary><targetSuffix> at the backup site; the test network mapping is recorded for the report.
+     * DRaaS: further pairs sharing the same recovery site, one per tenant (each its own active site, HMCs, storage and
+     * host pairs). The provider coordinator (workflows/dr/provider.ts) serializes what touches the shared site.
      */
-    test: z
-      .object({
-        targetSuffix: z
-          .string()
-          .regex(/^[A-Za-z0-9_.-]{1,20}$/, 'letters, digits, _ . - (at most 20)')
-          .default('_test'),
-        networks: z.array(z.object({ production: network, test: network }).strict()).default([]),
-      })
+    tenants: z.array(z.object({ ...drPairFields, tenant: name }).strict()).default([]),
+    /** How long the provider coordinator gathers moves declared together before choosing by contract priority. */
+    coordination: z
+      .object({ gatherWindow: duration.default(5_000) })
       .strict()
-      .default({ targetSuffix: '_test', networks: [] }),
+      .default({ gatherWindow: 5_000 }),
   })
   .strict();
 
@@ -503,4 +525,6 @@ export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
 export type NotificationChannelConfig = z.output<typeof notificationSchema>;
 export type AgentsConfig = z.output<typeof agentsSchema>;
 export type VmHealthSettings = z.output<typeof vmHealthSchema>;
-export type DrConfig = z.output<typeof drSchema>;
+/** One DR pair (the top-level `dr` or one of `dr.tenants`). */
+export type DrConfig = z.output<typeof drPairSchema>;
+export type DrSection = z.output<typeof drSchema>;

@@ -21,3 +21,24 @@ export const cancelMoveSignal = defineSignal<[DrOperatorDecision]>('cancelMove')
 export const moveProgressQuery = defineQuery<DrMoveReport>('moveProgress');
 /** A DR test: stop the test VMs and remove the FlashCopy copies now (ksysmgr cleanup site ... dr_test=yes). */
 export const cleanupTestSignal = defineSignal<[DrOperatorDecision]>('cleanupTest');
+
+/** DRaaS: a tenant's move onto the shared recovery site, asked of the provider coordinator (`dr-provider/<site>`). */
+export interface DrMoveRequest {
+  tenant: string;
+  site: string;
+  mode: 'planned' | 'unplanned';
+  contractPriority: number;
+  /** ISO time the API received the request. */
+  requestedAt: string;
+  /** Planned only: the move's options (advisory, shutdown timeout). */
+  options?: { advisory?: boolean; shutdownTimeoutMs?: number };
+}
+/** What the coordinator does now: the move running, the requests waiting (by arrival), the moves done. */
+export interface DrProviderQueue {
+  site: string;
+  running?: { tenant: string; site: string; startedAt: string };
+  queued: Array<{ tenant: string; site: string; contractPriority: number; requestedAt: string }>;
+  done: Array<{ tenant: string; site: string; outcome: string; startedAt: string }>;
+}
+export const requestMoveSignal = defineSignal<[DrMoveRequest]>('requestMove');
+export const providerQueueQuery = defineQuery<DrProviderQueue>('providerQueue');

@@ -40,6 +40,18 @@ export function moveActivities(heartbeatMs = 30_000) {
 export type MoveActivities = ReturnType<typeof moveActivities>;
 
 /** `tested`: a DR test's VMs all ran on the copies (the move outcomes otherwise). */
+/** DRaaS: how a move onto a shared recovery site was scheduled by its provider coordinator. */
+export interface DrCoordination {
+  providerSite: string;
+  tenant: string;
+  contractPriority: number;
+  /** When the move was asked, and when the coordinator let it start. */
+  requestedAt: string;
+  startedAt: string;
+  /** The other tenants' moves that went first while this one waited (empty: it did not wait). */
+  waitedFor: Array<{ tenant: string; site: string }>;
+}
+
 export type DrMoveOutcome = 'moved' | 'tested' | 'not-ready' | 'partial' | 'failed' | 'rejected' | 'cancelled';
 
 export interface DrMoveReport {
@@ -78,6 +90,8 @@ export interface DrMoveReport {
     replicationBefore?: Array<{ name: string; state: string; primary: string }>;
     replicationAfter?: Array<{ name: string; state: string; primary: string }>;
   };
+  /** DRaaS: the provider coordinator's scheduling of this move (who it waited for). */
+  coordination?: DrCoordination;
   /** Step journal: name, start and end (workflow time), and why it stopped the move when it did. */
   steps: Array<{ step: string; startedAt: string; endedAt?: string; detail?: string }>;
 }

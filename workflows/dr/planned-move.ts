@@ -21,6 +21,7 @@ import {
   step,
   vmEntry,
   waitFor,
+  type DrCoordination,
   type DrMoveReport,
   type MoveActivities,
 } from './move-steps.js';
@@ -39,11 +40,14 @@ export interface DrMoveInput {
   heartbeatMs?: number;
   /** Advisory: after verifying, show the plan and wait for approveMove or rejectMove before touching anything. */
   advisory?: boolean;
+  /** DRaaS: set by the provider coordinator, copied into the report. */
+  coordination?: DrCoordination;
 }
 
 export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
   const acts = moveActivities(input.heartbeatMs);
   const report = newReport(input.site, input.to, 'planned');
+  if (input.coordination) report.coordination = input.coordination;
   return reported(report, () => plannedMove(acts, input, report, () => acts.control.prepareDrMove(input.site), 'aux'));
 }
 

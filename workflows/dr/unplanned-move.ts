@@ -21,6 +21,7 @@ import {
   startAtBackup,
   step,
   waitFor,
+  type DrCoordination,
   type DrMoveReport,
 } from './move-steps.js';
 
@@ -30,8 +31,11 @@ export async function failoverDrSite(input: {
   pollMs?: number;
   bootTimeoutMs?: number;
   heartbeatMs?: number;
+  /** DRaaS: set by the provider coordinator, copied into the report. */
+  coordination?: DrCoordination;
 }): Promise<DrMoveReport> {
   const report = newReport(input.site, input.to, 'unplanned');
+  if (input.coordination) report.coordination = input.coordination;
   return reported(report, () => unplannedMove(input, report));
 }
 
