@@ -35,7 +35,7 @@ export const evacuateBody = z
     allowShutdownRestart: z.boolean().default(false).openapi({
       description: 'an LPAR that fails LPM validation is shut down, moved inactive and started on its destination',
     }),
-    advisory: z.boolean().default(false).openapi({ description: 'plan and validate only; nothing changes' }),
+    advisory: z.boolean().default(false).openapi({ description: 'the plan only; nothing changes' }),
   })
   .strict()
   .openapi('EvacuateRequest');
@@ -246,7 +246,7 @@ export function registerEvacuationPaths(
     security,
     request: { params, body: body(evacuateBody) },
     responses: {
-      200: json(report, 'advisory: the plan and each LPAR’s validation; nothing changed'),
+      200: json(report, 'advisory: the plan (each LPAR and its destination); nothing changed'),
       202: json(started, 'the evacuation started: the host is put in maintenance and its LPARs move by LPM'),
       ...conflict,
       ...errors,

@@ -41,7 +41,7 @@ export interface EvacuateInput {
   destinations?: string[];
   /** An LPAR that fails LPM validation is shut down, moved inactive and started on its destination. */
   allowShutdownRestart: boolean;
-  /** Plan and validate only; nothing moves (the host still goes into maintenance only when not advisory). */
+  /** The plan only: nothing changes (no maintenance, no mapping, no validation, no move). */
   advisory: boolean;
   requestedBy: string;
   policy: EvacuationPolicy;

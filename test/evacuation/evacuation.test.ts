@@ -92,6 +92,46 @@ describe('planned evacuation, restore and failback through the HTTP API (devserv
     return reportOf('/v1/hosts/dc1-s01/evacuate');
   };
 
+  it('validates requests, documents the routes and plans without touching anything when advisory', async () => {
+    const unknown = await api<{ code: string }>('POST', '/v1/hosts/dc9-s01/evacuate', {});
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.code, 'unknown_host');
+    const bad = await api<{ code: string; fields: Array<{ path: string }> }>('POST', '/v1/hosts/dc1-s01/evacuate', {
+      allowShutdownRestart: 'yes',
+      extra: 1,
+    });
+    assert.equal(bad.status, 400);
+    assert.ok(
+      bad.body.fields.some((f) => f.path === 'allowShutdownRestart'),
+      JSON.stringify(bad.body),
+    );
+    const self = await api<{ code: string }>('POST', '/v1/hosts/dc1-s01/evacuate', { destinations: ['dc1-s01'] });
+    assert.equal(self.body.code, 'invalid_destinations');
+    assert.equal((await api('POST', '/v1/hosts/dc1-s01/restore/cancel', {})).status, 404);
+    const openapi = await api<{ paths: Record<string, object> }>('GET', '/v1/openapi.json');
+    for (const path of [
+      '/v1/hosts/{host}/evacuate',
+      '/v1/hosts/{host}/evacuate/cancel',
+      '/v1/hosts/{host}/restore',
+      '/v1/hosts/{host}/failback',
+    ])
+      assert.ok(path in openapi.body.paths, `${path} in the OpenAPI document`);
+
+    const before = await runningHosts();
+    const storageBefore = (await control<{ storage: unknown }>('GET', '/state')).storage;
+    const advisory = await api<EvacuationReport>('POST', '/v1/hosts/dc1-s01/evacuate', {
+      advisory: true,
+      destinations: ['dc1-s02', 'dc1-s03'],
+    });
+    assert.equal(advisory.status, 200, JSON.stringify(advisory.body));
+    const planned = advisory.body.lpars.filter((l) => l.step === 'pending');
+    assert.ok(planned.length >= 4, JSON.stringify(advisory.body.lpars));
+    for (const l of planned) assert.ok(['dc1-s02', 'dc1-s03'].includes(l.to!), `${l.lpar} → ${l.to}`);
+    assert.deepEqual([...(await runningHosts())].sort(), [...before].sort(), 'nothing moved');
+    assert.deepEqual((await control<{ storage: unknown }>('GET', '/state')).storage, storageBefore, 'nothing mapped');
+    assert.deepEqual(await lazarus.store.hostMonitoring().maintenance(['dc1-s01']), [], 'not even maintenance');
+  });
+
   it('evacuates a host by LPM and restores every LPAR to it in one operation', { timeout: 180_000 }, async () => {
     const before = await runningHosts();
     const onHost = [...before]

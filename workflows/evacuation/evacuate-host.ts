@@ -9,7 +9,7 @@
 //   5. migrate     — in priority order, in parallel within the per-HMC and per-system migration limits;
 //   6. verify      — the HMC is read again: a move counts only if the LPAR runs on exactly one host, its destination;
 //                    the report is stored and a notification goes out.
-// Advisory: steps 2–4 only (nothing changes, not even maintenance). A cancel starts nothing new; migrations in flight
+// Advisory: steps 2–3 only (nothing changes, not even maintenance). A cancel starts nothing new; migrations in flight
 // finish (or are recovered); the report names every LPAR's state.
 import { ActivityFailure, CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import { evacuationOutcome, type EvacuateInput, type EvacuationReport } from '../../domain/evacuation/index.js';
@@ -72,6 +72,8 @@ async function runbook(run: MoveRun, input: EvacuateInput, activities: Evacuatio
     })),
   );
   for (const m of planned) run.set(m.lpar, 'pending', { to: m.to, priority: m.priority });
+  // Validation needs the volumes mapped at the destination: an advisory evacuation stops at the plan.
+  if (input.advisory) return;
 
   run.enterPhase('validate');
   const verdicts = await boundedParallel(planned, input.policy.limits.perHmc, (m) =>
@@ -90,7 +92,6 @@ async function runbook(run: MoveRun, input: EvacuateInput, activities: Evacuatio
       run.set(m.lpar, 'invalid', { validation: verdict.message, error: 'LPM validation failed: not moved' });
     }
   });
-  if (input.advisory) return;
 
   run.enterPhase('migrate');
   await moveAll(run, movable, { group: input.group, policy: input.policy, activities }, (m) =>
