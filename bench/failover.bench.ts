@@ -1,4 +1,4 @@
-// npm run bench:failover [-- --time-scale S] [--only pod|large]
+// npm run bench:failover [-- --time-scale S] [--only pod|pod-e2e|large]
 //
 // Host failover RTO, end to end: the hostFailover workflow on the devserver with the real worker setup, driving the
 // simulated HMC and storage system over SSH (the simulator runs in its own process; its latency model is scaled by
@@ -15,7 +15,10 @@
 //    concurrent-operation limit binds. RTO against the bound, the largest workflow history, peak worker memory.
 //
 // Times are of the restart phase (first volume mapping to last LPAR Running); confirm, fence and plan add a constant
-// and are printed apart. Results: bench/results/failover.md (failover-pod.md or failover-large.md with --only).
+// and are printed apart: the fence (power off to storage cut, from the report's fence proof) and the end-to-end time
+// (the failover's start to its last LPAR Running) against the whole path's lower bound. `--only pod-e2e` runs only
+// the Lazarus mode of the PoD for those figures (seconds of wall clock instead of ~10 minutes).
+// Results: bench/results/failover.md (failover-<only>.md with --only).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -71,6 +74,12 @@ interface Run {
   restartSeconds: number;
   /** confirm + fence + plan of the slowest failover, real-device seconds */
   preparationSeconds: number;
+  /** the slowest failover's fence: power off to the end of its storage cut, real-device seconds */
+  fenceSeconds: number;
+  /** the first failover's start to the last LPAR Running, real-device seconds */
+  endToEndSeconds: number;
+  /** how the storage was cut: `host ports` (rmhostport) or `N volumes` (one by one) */
+  storageCut: string;
   peakRssMb: number;
   largestHistory: { workflowId: string; events: number; bytes: number };
 }
@@ -183,10 +192,20 @@ class Bench {
         pick(report.lpars.map((l) => l.timings[step]!)) + starts[reports.indexOf(report)]! - t0;
       const firstMapping = Math.min(...reports.map((r) => at(r, 'mapping', (xs) => Math.min(...xs))));
       const lastRunning = Math.max(...reports.map((r) => at(r, 'running', (xs) => Math.max(...xs))));
+      const fences = reports.map((r) => r.fence?.timings);
+      if (fences.some((t) => t === undefined)) throw new Error(`${label}: a report has no fence timings`);
+      const cut = reports[0]!.fence!;
       return {
         reports,
         restartSeconds: (lastRunning - firstMapping) / 1000 / this.timeScale,
         preparationSeconds: firstMapping / 1000 / this.timeScale,
+        fenceSeconds: Math.max(...fences.map((t) => t!.storageCutMs - t!.startMs)) / 1000 / this.timeScale,
+        endToEndSeconds: lastRunning / 1000 / this.timeScale,
+        storageCut:
+          (cut.hostPortsRemoved
+            ? `host ports (${cut.hostPortsRemoved.wwpns.length} WWPNs, one rmhostport)`
+            : `${cut.unmappedVolumes.length} volumes unmapped one by one`) +
+          (cut.npivLoggedOut ? `; ${cut.npivLoggedOut.length} NPIV clients' ports read logged out` : ''),
         peakRssMb: peakRss / 2 ** 20,
         largestHistory: await this.largestHistory(reports),
       };
@@ -273,17 +292,80 @@ function lowerBound(streams: number[][], k: number, storageLimit: number): numbe
 }
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 
-async function benchPod(lines: string[]): Promise<void> {
+/**
+ * What must happen, one after the other, before the restart phase can begin (real-device s): the host's state read
+ * (confirm), the group's listing (roster), the power-off command and the server going off, the read that sees Power
+ * Off, the host object's ports read and cut (lshost, rmhostport), the gate's listing. Simulator defaults for what the
+ * bench does not set (latency.ts: hmcChange 1.5 s, systemPowerOffImmediate 20 s).
+ */
+const PATH_BEFORE_RESTART =
+  (4 * BENCH_LATENCY.hmcQuery + 1_500 + 20_000 + BENCH_LATENCY.svcQuery + BENCH_LATENCY.svcChange) / 1000;
+
+/** Today's (2026-11-24) PoD fence: 722 volumes unmapped one by one through the storage budget. */
+const PREVIOUS_POD_FENCE_SECONDS = 795;
+
+/** The fence and end-to-end figures of one Lazarus run, with their targets. */
+function endToEnd(what: string, run: Run, k: number, storageLimit: number, npiv = false): string[] {
+  const volumes = run.reports.flatMap((r) => streamVolumes(r));
+  // NPIV maps nothing: its bound is the same rule with no volume to map.
+  const bound = PATH_BEFORE_RESTART + lowerBound(npiv ? volumes.map((s) => s.map(() => 0)) : volumes, k, storageLimit);
+  return [
+    `#### ${what}: fence and end to end`,
+    '',
+    '| storage cut | fence (s) | confirm + fence + plan (s) | restart phase (s) | end to end (s) | whole-path bound (s) | ratio |',
+    '|---|---|---|---|---|---|---|',
+    `| ${run.storageCut} | ${fmt(run.fenceSeconds, 0)} | ${fmt(run.preparationSeconds, 0)} | ${fmt(run.restartSeconds, 0)} | ${fmt(run.endToEndSeconds, 0)} | ${fmt(bound, 0)} | ${fmt(run.endToEndSeconds / bound, 2)} |`,
+    '',
+    `Whole-path bound: ${fmt(PATH_BEFORE_RESTART, 1)} s before the restart phase (confirm, roster, power off, the Power Off read, lshost + rmhostport, the gate's listing) plus the restart phase's bound (${BOUND_RULE}).`,
+    '',
+    target(
+      `fence under 10 % of the previous ${PREVIOUS_POD_FENCE_SECONDS} s`,
+      `${fmt((100 * run.fenceSeconds) / PREVIOUS_POD_FENCE_SECONDS, 1)} %`,
+      run.fenceSeconds < PREVIOUS_POD_FENCE_SECONDS / 10,
+    ),
+    target(
+      'end to end within 1.2× of the whole-path bound',
+      fmt(run.endToEndSeconds / bound, 2),
+      run.endToEndSeconds / bound <= 1.2,
+    ),
+    '',
+  ];
+}
+
+/**
+ * The PoD with every LPAR attached by NPIV on its own host object: the same fleet (seed), nothing to map, the fence
+ * the failed server's host-level cut plus each client's ports read logged out. Its restart-phase bound: VIOS, restart
+ * and boot per LPAR (no mapping), the streams' work spread over the streams.
+ */
+async function benchPodNpiv(lines: string[], settings: Mode['settings'], storageLimit: number): Promise<void> {
+  const fleet = generateFleet({ ...POD_FLEET, npiv: true });
+  const bench = await Bench.start(
+    fleet,
+    { hmcConcurrentOperations: 32, storageConcurrentOperations: storageLimit, storageSessions: 16 },
+    POD_TIME_SCALE,
+  );
+  try {
+    const run = await bench.failover('lazarus-npiv', settings);
+    const failed = fleet.lpars.filter((l) => l.host === fleet.failing[0]).length;
+    lines.push(...endToEnd(`PoD (NPIV), ${failed} LPARs`, run, storageLimit, storageLimit, true));
+  } finally {
+    await bench.stop();
+  }
+}
+
+const POD_FLEET = {
+  name: 'pod',
+  hostCount: 12,
+  failing: 1,
+  lparsPerHost: (i: number) => (i === 0 ? 55 : 2),
+  minVolumes: 1,
+  maxVolumes: 24,
+  seed: 5,
+};
+
+async function benchPod(lines: string[], e2eOnly = false): Promise<void> {
   const storageLimit = 64;
-  const fleet = generateFleet({
-    name: 'pod',
-    hostCount: 12,
-    failing: 1,
-    lparsPerHost: (i) => (i === 0 ? 55 : 2),
-    minVolumes: 1,
-    maxVolumes: 24,
-    seed: 5,
-  });
+  const fleet = generateFleet(POD_FLEET);
   const failed = fleet.lpars.filter((l) => l.host === fleet.failing[0]);
   const streams = fleet.hosts.length - 1;
   const lazarusK = storageLimit;
@@ -323,6 +405,16 @@ async function benchPod(lines: string[]): Promise<void> {
     POD_TIME_SCALE,
   );
   const results: Array<{ mode: Mode; run: Run; predicted: number }> = [];
+  if (e2eOnly) {
+    try {
+      const run = await bench.failover('lazarus', modes[3]!.settings);
+      lines.push(...endToEnd(`PoD (vSCSI), ${failed.length} LPARs`, run, lazarusK, storageLimit));
+    } finally {
+      await bench.stop();
+    }
+    await benchPodNpiv(lines, modes[3]!.settings, storageLimit);
+    return;
+  }
   try {
     for (const mode of modes) {
       const run = await bench.failover(mode.name.split(' ')[0]!.toLowerCase(), mode.settings);
@@ -375,6 +467,7 @@ async function benchPod(lines: string[]): Promise<void> {
       lazarus.run.restartSeconds / bound <= 1.2,
     ),
     '',
+    ...endToEnd(`PoD (vSCSI), ${failed.length} LPARs, Lazarus mode`, lazarus.run, lazarusK, storageLimit),
   );
 }
 
@@ -441,7 +534,9 @@ async function main(): Promise<void> {
     `## ${new Date().toISOString().slice(0, 10)}: \`npm run bench:failover${flags ? ` -- ${flags}` : ''}\``,
     '',
   ];
-  if (!args.only || args.only === 'pod') await benchPod(lines);
+  if (args.only && !['pod', 'pod-e2e', 'large'].includes(args.only))
+    throw new Error(`--only must be pod, pod-e2e or large, got ${args.only}`);
+  if (!args.only || args.only === 'pod' || args.only === 'pod-e2e') await benchPod(lines, args.only === 'pod-e2e');
   if (!args.only || args.only === 'large') await benchLarge(lines);
   console.log(`\n${lines.join('\n')}`);
   mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -57,6 +57,8 @@ function random(seed: number): () => number {
 /**
  * `hostCount` hosts of one HMC and one storage system; `lparsPerHost(host index)` LPARs on each, with between
  * `minVolumes` and `maxVolumes` volumes (uniform). Hosts are large, so capacity never decides the placement.
+ * `npiv`: every LPAR attaches its volumes by NPIV on a storage host object of its own client WWPNs (as PowerVC maps
+ * them), so a restart maps nothing; otherwise vSCSI through its server's host object (the paper's setting).
  */
 export function generateFleet(options: {
   name: string;
@@ -66,6 +68,7 @@ export function generateFleet(options: {
   minVolumes: number;
   maxVolumes: number;
   seed: number;
+  npiv?: boolean;
 }): BenchFleet {
   const next = random(options.seed);
   const hosts = Array.from(
@@ -86,6 +89,7 @@ export function generateFleet(options: {
         memoryMb: { desired: 8192, min: 4096, max: 16384 },
         priority: priorities[Math.floor(next() * priorities.length)],
         volumes: lpar.volumes,
+        ...(options.npiv && { adapter: 'npiv', storageHost: 'client' }),
       };
     });
     return {

@@ -31,8 +31,9 @@ describe('simulated Spectrum Virtualize: inventory and mapping', () => {
   it('concise view without -delim pads columns with spaces', async () => {
     const result = await exec(fleet, 'svc-dc1', 'lshost');
     const [header, first] = result.stdout.split('\n');
-    assert.match(header!, /^id name {4}port_count iogrp_count status/);
-    assert.match(first!, /^0 {2}dc1-s01 4 {10}4 {11}online/);
+    // The name column is as wide as the longest name, dc1-batch02 (the NPIV client's own host object).
+    assert.match(header!, /^id name {8}port_count iogrp_count status/);
+    assert.match(first!, /^0 {2}dc1-s01 {5}4 {10}4 {11}online/);
   });
 
   it('detailed view prints key:value lines, one WWPN/node_logged_in_count/state group per port, no blank lines', async () => {
@@ -89,7 +90,8 @@ describe('simulated Spectrum Virtualize: inventory and mapping', () => {
       'svc-dc1',
       'svctask mkhost -name dr-test-host -fcwwpn 10000000C9A1B2C3:10000000C9A1B2C4 -force',
     );
-    assert.deepEqual(created, { stdout: 'Host, id [4], successfully created\n', stderr: '', code: 0 });
+    // Ids 0-3 are the servers' host objects, 4 the NPIV client dc1-batch02's own (storageHost: client).
+    assert.deepEqual(created, { stdout: 'Host, id [5], successfully created\n', stderr: '', code: 0 });
     assert.match(
       (await exec(fleet, 'svc-dc1', 'mkhost -name dr-test-host -fcwwpn 10000000C9A1B2C5')).stderr,
       /^CMMVC6035E /,
@@ -97,7 +99,7 @@ describe('simulated Spectrum Virtualize: inventory and mapping', () => {
     assert.match((await exec(fleet, 'svc-dc1', 'mkhost -name other -hbawwpn 10000000C9A1B2C3')).stderr, /^CMMVC6035E /);
     assert.match((await exec(fleet, 'svc-dc1', 'mkhost -name "9bad" -fcwwpn 10000000C9A1B2C6')).stderr, /^CMMVC6527E /);
     const listed = await exec(fleet, 'svc-dc1', 'lshost -delim : -nohdr -filtervalue name=dr-test-host');
-    assert.match(listed.stdout, /^4:dr-test-host:2:4:offline:/);
+    assert.match(listed.stdout, /^5:dr-test-host:2:4:offline:/);
   });
 
   it('mkvdiskhostmap / lsvdiskhostmap / lshostvdiskmap / rmvdiskhostmap round trip', async () => {
