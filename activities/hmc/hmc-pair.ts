@@ -11,7 +11,10 @@
 // treats "already so" as success (activate → already Running, power off → already Power Off, HSCLA9A4 for a remote
 // restart in progress), the same idempotence a Temporal retry of the activity relies on.
 import { DeviceError, type DeviceErrorKind } from '../ssh/device-errors.js';
-import { HmcClient } from './hmc-client.js';
+import { HmcClient, type Partition } from './hmc-client.js';
+
+/** Managed-system states in which an HMC answers from its records because its link to the system is down. */
+const HMC_LOST_STATES: ReadonlySet<string> = new Set(['No Connection', 'Incomplete']);
 
 /** Error kinds that say the HMC itself is out of reach (not that it answered with an error). */
 const HMC_OUT_OF_REACH: ReadonlySet<DeviceErrorKind> = new Set([
@@ -21,6 +24,20 @@ const HMC_OUT_OF_REACH: ReadonlySet<DeviceErrorKind> = new Set([
   'host-key',
   'credential',
 ]);
+
+/**
+ * Whether an HMC refused a command because it has lost its connection to the managed system: HSCL0237 "This operation
+ * is not allowed when the managed system <name> is in the No Connection state" (or Incomplete, whose partitions the
+ * HMC cannot read). IBM HMC help, "Managed system states": No Connection means this HMC cannot talk to the service
+ * processor; a second HMC with its own link may.
+ */
+export function lostTheSystem(error: unknown): boolean {
+  return (
+    error instanceof DeviceError &&
+    error.code === 'HSCL0237' &&
+    /in the (No Connection|Incomplete) state/.test(error.message)
+  );
+}
 
 /** Whether an error means the HMC could not be used at all, so the other HMC of the pair should be asked. */
 export function isHmcOutOfReach(error: unknown): boolean {
@@ -88,6 +105,15 @@ export class HmcPairClient extends HmcClient {
         return output;
       } catch (err) {
         const next = order[index + 1];
+        if (next && lostTheSystem(err)) {
+          // This HMC answers but cannot reach the managed system (its service-processor link is down); the other
+          // HMC of the pair has its own link and may still reach it. The HMC itself is fine: it is not set aside.
+          failures.push(err as DeviceError);
+          this.failovers++;
+          const line = `${member.device} cannot reach the system (${(err as Error).message}); asking ${next.device}`;
+          for (const listener of this.listeners) listener(`${line}: ${command}`);
+          continue;
+        }
         if (!isHmcOutOfReach(err)) {
           this.answered = member.device;
           throw err;
@@ -111,6 +137,60 @@ export class HmcPairClient extends HmcClient {
       first!.command,
       first!.errorClass,
     );
+  }
+
+  /**
+   * The system's state from the best-informed HMC: when the one asked shows it `No Connection` or `Incomplete` (its
+   * own link to the service processor is down, so it answers from its records), the other HMC is asked too and its
+   * state wins if it has one. Its failure to answer leaves the first answer standing.
+   */
+  override async systemState(system: string): Promise<string> {
+    const state = await super.systemState(system);
+    if (!HMC_LOST_STATES.has(state)) return state;
+    const other = await this.fromOther((member) => member.systemState(system));
+    return other !== undefined && !HMC_LOST_STATES.has(other) ? other : state;
+  }
+
+  /** Every system's state, each from the best-informed HMC (see systemState). */
+  override async systemStates(timeoutMs?: number): Promise<Map<string, string>> {
+    const states = await super.systemStates(timeoutMs);
+    if (![...states.values()].some((state) => HMC_LOST_STATES.has(state))) return states;
+    const other = await this.fromOther((member) => member.systemStates(timeoutMs));
+    for (const [system, state] of other ?? [])
+      if (HMC_LOST_STATES.has(states.get(system) ?? '') && !HMC_LOST_STATES.has(state)) states.set(system, state);
+    return states;
+  }
+
+  /**
+   * The system's partitions from the best-informed HMC: an HMC that lost the system lists every partition `Not
+   * Available` from its records; the other HMC is asked then, and its listing wins when it shows any real state.
+   */
+  override async listPartitions(system: string): Promise<Partition[]> {
+    const partitions = await super.listPartitions(system);
+    if (partitions.length === 0 || !partitions.every((p) => p.state === 'Not Available')) return partitions;
+    const other = await this.fromOther((member) => member.listPartitions(system));
+    return other !== undefined && other.some((p) => p.state !== 'Not Available') ? other : partitions;
+  }
+
+  /** One partition from the best-informed HMC (see listPartitions). */
+  override async partition(system: string, lpar: string): Promise<Partition | undefined> {
+    const partition = await super.partition(system, lpar);
+    if (partition?.state !== 'Not Available') return partition;
+    const other = await this.fromOther((member) => member.partition(system, lpar));
+    return other !== undefined && other.state !== 'Not Available' ? other : partition;
+  }
+
+  /** The same read on the HMC that did not answer last (undefined with one HMC, or when it cannot answer). */
+  private async fromOther<T>(read: (member: HmcClient) => Promise<T>): Promise<T | undefined> {
+    const other = this.members.find((m) => m.device !== this.answered);
+    if (!other) return undefined;
+    try {
+      const value = await read(other);
+      this.answered = other.device;
+      return value;
+    } catch {
+      return undefined;
+    }
   }
 
   private order(): HmcClient[] {

@@ -102,10 +102,27 @@ describe('HMC pair client', () => {
     });
     assert.equal(pair.answeredBy, 'hmc-dc1');
     assert.equal(pair.failovers, 0);
-    // A system the preferred HMC lost its connection to is refused there (HSCL0237), not silently read elsewhere.
+  });
+
+  it('reads and acts on a system through the other HMC when the preferred one lost its connection to it', async () => {
     await control('POST', '/faults', { kind: 'hmc-connection-lost', target: 'hmc-dc1/dc1-s03' });
-    await assert.rejects(pair.systemCapacity('dc1-s03'), /HSCL0237/);
-    assert.equal(pair.failovers, 0);
+    assert.equal(await devices.hmc('hmc-dc1').systemState('dc1-s03'), 'No Connection', 'hmc-dc1 alone cannot tell');
+    assert.equal(await pair.systemState('dc1-s03'), 'Operating');
+    assert.equal((await pair.systemStates()).get('dc1-s03'), 'Operating');
+    assert.equal((await pair.partition('dc1-s03', 'dc1-web03'))?.state, 'Running');
+    assert.ok((await pair.listPartitions('dc1-s03')).some((p) => p.state === 'Running'));
+    assert.ok((await pair.systemCapacity('dc1-s03')) !== undefined);
+    assert.equal(pair.answeredBy, 'hmc-dc1b');
+    await pair.shutdownPartition('dc1-s03', 'dc1-web03');
+    assert.ok(pair.failovers > 0);
+    assert.ok(lines.some((l) => /hmc-dc1 cannot reach the system .*HSCL0237.*; asking hmc-dc1b/.test(l)));
+    await eventually('dc1-web03 shut down', async () =>
+      (await pair.partition('dc1-s03', 'dc1-web03'))?.state === 'Not Activated' ? true : undefined,
+    );
+    // Both HMCs lost it: the second one's refusal stands.
+    await control('POST', '/faults', { kind: 'hmc-connection-lost', target: 'hmc-dc1b/dc1-s03' });
+    await assert.rejects(pair.systemCapacity('dc1-s03'), /hmc-dc1b: HSCL0237 .*No Connection state/);
+    assert.equal(await pair.systemState('dc1-s03'), 'No Connection');
   });
 
   it('names both HMCs when neither can be reached', async () => {
