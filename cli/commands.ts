@@ -9,6 +9,7 @@ import { age, duration, fields, reportText, stepTrail, table } from './render.js
 import { resolveSettings } from './settings.js';
 import { failoverId, failoverPath, FAILOVER_ID_HINT, groupOfHost, ID_FORMS } from './targets.js';
 import { addDrCommands } from './dr-commands.js';
+import { addEvacuationCommands } from './evacuation-commands.js';
 import { addMonitoringCommands } from './monitoring-commands.js';
 import { exitCodeOf, watchFailover, type RunView } from './watch.js';
 
@@ -292,6 +293,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   addMonitoringCommands(program, query, context);
   addDrCommands(program, query, context);
+  addEvacuationCommands(program, query, context);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,6 +3,7 @@
 // that fails LPM validation (reported; with allowShutdownRestart shut down, moved inactive and started); a cancel
 // during an evacuation; failback after a failover, refused while an LPAR elsewhere is in doubt.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { EvacuationProgress, EvacuationReport, FailbackReport } from '../../domain/evacuation/index.js';
 import type { FailoverReport } from '../../domain/failover/index.js';
@@ -263,6 +264,45 @@ describe('planned evacuation, restore and failback through the HTTP API (devserv
       assert.deepEqual(await control('GET', '/violations'), []);
     },
   );
+
+  it('drives evacuate, query and restore from the CLI', { timeout: 180_000 }, async () => {
+    const bin = new URL('../../bin/lazarus.mjs', import.meta.url).pathname;
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [bin, ...args],
+          {
+            timeout: 120_000,
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: lazarus.dir,
+              LAZARUS_HOME: `${lazarus.dir}/.lazarus-cli`,
+              LAZARUS_URL: lazarus.apiUrl,
+              LAZARUS_API_TOKEN: lazarus.token,
+            },
+          },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const plan = await cli(['evacuate', 'dc1-s01', '--advisory']);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /dc1-db01 .*dc1-s01 .*dc1-s0[234] .*critical .*pending/);
+    const started = await cli(['evacuate', 'dc1-s01']);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /evacuate\/dc1-prod\/dc1-s01: started/);
+    await reportOf('/v1/hosts/dc1-s01/evacuate');
+    const shown = await cli(['query', 'evacuation', 'dc1-s01']);
+    assert.match(shown.stdout, /outcome │ succeeded/);
+    assert.match(shown.stdout, /dc1-web01 .* moved/);
+    const failback = await cli(['failback', 'dc1-s01']);
+    assert.equal(failback.code, 0, failback.stderr);
+    assert.match(failback.stdout, /dc1-s01: failback succeeded/, 'nothing stale after an evacuation');
+    assert.equal((await cli(['restore', 'dc1-s01'])).code, 0);
+    assert.equal((await reportOf('/v1/hosts/dc1-s01/restore')).outcome, 'succeeded');
+    assert.equal((await cli(['restore', 'dc9-s01'])).code, 5, 'an unknown host is not found');
+  });
 
   it(
     'fails back a returned host after a failover, and refuses while an LPAR elsewhere is in doubt',
