@@ -11,7 +11,9 @@ export type NotificationSeverity = (typeof NOTIFICATION_SEVERITIES)[number];
  * needed (advisory), fence failed, RTO exceeded, finished, stopped. Inventory: discovery failed, capacity shortfall.
  * Host monitoring: host failed / suspect / flapping / quarantined, an HMC unreachable, the HMC pair lost, the storage
  * system unreachable, observations failing, a failover the monitor did not start. VM and application health:
- * heartbeat lost, VM restarted, restart failed, the hourly restart limit reached, application failed. `notification-summary` is what the rate limit sends in place of the events it held back.
+ * heartbeat lost, VM restarted, restart failed, the hourly restart limit reached, application failed. Planned
+ * operations: an evacuation, a restore or a failback finished (its outcome in the message and the severity).
+ * `notification-summary` is what the rate limit sends in place of the events it held back.
  */
 export const NOTIFICATION_EVENTS = [
   'failover-started',
@@ -36,6 +38,9 @@ export const NOTIFICATION_EVENTS = [
   'vm-restart-failed',
   'vm-restart-limit',
   'app-failed',
+  'evacuation-finished',
+  'restore-finished',
+  'failback-finished',
   'notification-summary',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];

@@ -175,6 +175,8 @@ describe('planned evacuation, restore and failback through the HTTP API (devserv
     assert.deepEqual(await control('GET', '/violations'), [], 'none ran twice, no disk lost');
     const stored = await lazarus.store.recoveryReportRuns('evacuate/dc1-prod/dc1-s01');
     assert.equal(stored[0]?.outcome, 'succeeded', 'the evacuation report is stored');
+    const kinds = (await lazarus.store.recentNotifications(50)).map((n) => n.kind);
+    assert.ok(kinds.includes('evacuation-finished') && kinds.includes('restore-finished'), kinds.join(', '));
   });
 
   it(

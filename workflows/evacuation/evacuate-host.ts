@@ -151,7 +151,7 @@ async function finish(run: MoveRun, input: EvacuateInput, activities: Evacuation
     await control.recordEvacuationReport(report);
     await reads.notify({
       severity: report.outcome === 'succeeded' ? 'info' : 'warning',
-      kind: `evacuation-${report.outcome}`,
+      kind: 'evacuation-finished',
       message: `evacuation of ${input.host}: ${report.totals.moved} moved by LPM, ${report.totals.restarted} restarted, ${report.totals.invalid} failed validation, ${report.totals.failed} failed, ${report.totals.cancelled} cancelled`,
       workflowId: run.workflowId,
     });

@@ -69,7 +69,7 @@ export async function failbackHost(input: FailbackInput): Promise<FailbackReport
   await control.recordFailbackReport(report);
   await reads.notify({
     severity: report.outcome === 'succeeded' ? 'info' : 'warning',
-    kind: `failback-${report.outcome}`,
+    kind: 'failback-finished',
     message:
       report.outcome === 'succeeded'
         ? `failback of ${input.host}: ${report.cleaned.length} stale definitions and ${report.unmappedVolumes.length} volume mappings removed`

@@ -98,7 +98,7 @@ async function finish(run: MoveRun, input: RestoreInput, activities: EvacuationP
   await control.recordEvacuationReport(report);
   await reads.notify({
     severity: outcome === 'succeeded' ? 'info' : 'warning',
-    kind: `restore-${outcome}`,
+    kind: 'restore-finished',
     message: `restore of ${input.host}: ${report.totals.moved} LPARs home by LPM, ${report.totals.invalid} failed validation, ${report.totals.failed} failed, ${report.totals.cancelled} cancelled`,
     workflowId: run.workflowId,
   });
