@@ -559,6 +559,35 @@ export function storeContract(backend: StoreBackend): void {
       assert.equal((await stores[2]!.recentNotifications())[0]?.message, 'written by one');
     });
 
+    withStore(
+      'LPAR origins keep the first origin, list by origin host and are forgotten once home',
+      async ({ store }) => {
+        const origins = store.lparOrigins();
+        const move = { group: 'prod-a', originHost: 's01', movedBy: 'evacuate/prod-a/s01', movedAt: at(1) };
+        await origins.recordMoves([
+          { ...move, lpar: 'db01', movedTo: 's02' },
+          { ...move, lpar: 'app01', movedTo: 's03' },
+        ]);
+        // Moved again before it went home: it still belongs on s01.
+        await origins.recordMoves([{ ...move, lpar: 'db01', originHost: 's02', movedTo: 's04', movedAt: at(2) }]);
+        const listed = await origins.movedAwayFrom('prod-a', 's01');
+        assert.deepEqual(
+          listed.map((o) => [o.lpar, o.originHost, o.movedTo, o.movedAt]),
+          [
+            ['app01', 's01', 's03', at(1)],
+            ['db01', 's01', 's04', at(2)],
+          ],
+        );
+        assert.deepEqual(await origins.movedAwayFrom('prod-a', 's02'), []);
+        assert.equal(await origins.forget('prod-a', ['db01', 'nope']), 1);
+        assert.deepEqual(
+          (await origins.movedAwayFrom('prod-a', 's01')).map((o) => o.lpar),
+          ['app01'],
+        );
+        await assert.rejects(origins.recordMoves([{ ...move, lpar: '', movedTo: 's02' }]), /LPAR origin: lpar: /);
+      },
+    );
+
     withStore('a corrupt row is an error naming the table, the id and the column', async ({ store, sql }) => {
       const run = await store.recordDiscoveryRun(okRun(sampleSnapshot(), 0));
       await sql(`UPDATE discovery_runs SET snapshot = '{"group":"prod-a"}' WHERE id = ${run.id}`);
