@@ -11,7 +11,8 @@ export interface Requester {
  * Concurrent migrations at once. `perSystem` counts every migration a managed system takes part in (as source or as
  * destination); `perHmc` every migration one workflow drives through its HMC. Defaults from IBM's "Firmware support
  * matrix for partition mobility", table "Concurrent migrations": 16 per system (firmware 760+, HMC V7R7.6+, VIOS
- * 2.2.2.0+), at most 8 per VIOS mover service partition, so 16 with the two VIOS a system usually has.
+ * 2.2.2.0+), at most 8 per VIOS mover service partition, so 16 with the two VIOS a system usually has. `perHmc` is
+ * further capped at half the HMC's device-queue slots (evacuationPolicy), which failovers share.
  */
 export interface MigrationLimits {
   perSystem: number;

@@ -11,12 +11,16 @@ export function evacuationPolicy(config: LazarusConfig, groupName: string): Evac
   const group = config.hostGroups.find((g) => g.name === groupName);
   if (!group) return undefined;
   const limits = group.evacuation;
+  // A migration holds one of the HMC's device-queue slots for its whole memory copy: an evacuation takes at most half
+  // of them, so a failover's power-off and restarts on the same HMC never wait behind planned work.
+  const hmcSlots = config.hmcs.find((h) => h.name === group.hmc)?.limits.maxConcurrentOperations;
+  const perHmc = limits?.maxMigrationsPerHmc ?? DEFAULT_MIGRATION_LIMITS.perHmc;
   return {
     hmc: group.hmc,
     storage: group.storage,
     limits: {
       perSystem: limits?.maxMigrationsPerSystem ?? DEFAULT_MIGRATION_LIMITS.perSystem,
-      perHmc: limits?.maxMigrationsPerHmc ?? DEFAULT_MIGRATION_LIMITS.perHmc,
+      perHmc: hmcSlots === undefined ? perHmc : Math.max(1, Math.min(perHmc, Math.floor(hmcSlots / 2))),
     },
     pollMs: group.recovery.pollInterval,
     migrationDeadlineMs: limits?.migrationTimeout ?? DEFAULT_MIGRATION_DEADLINE_MS,

@@ -1,9 +1,12 @@
 // The planned operations' pure rules, fast: the failback decision from what the HMC shows, the migration slots
 // (per system and per HMC), priority order and outcomes.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { parseConfigText } from '../../domain/config/index.js';
 import {
   evacuationOutcome,
+  evacuationPolicy,
   failbackDecision,
   inPriorityOrder,
   MigrationSlots,
@@ -113,5 +116,31 @@ describe('order and outcome', () => {
     assert.equal(evacuationOutcome([move('moved'), move('invalid')], false), 'partial');
     assert.equal(evacuationOutcome([move('failed')], false), 'failed');
     assert.equal(evacuationOutcome([move('moved'), move('cancelled')], true), 'cancelled');
+  });
+});
+
+describe('evacuation policy', () => {
+  const example = readFileSync(new URL('../../examples/lazarus.yaml', import.meta.url), 'utf8');
+
+  it("takes IBM's 16 per system and at most half of the HMC's device-queue slots", () => {
+    const policy = evacuationPolicy(parseConfigText(example, 'lazarus.yaml'), 'dc1-prod')!;
+    assert.deepEqual(policy.limits, { perSystem: 16, perHmc: 4 }, 'the example HMC has 8 slots');
+    assert.equal(policy.hmc, 'hmc-dc1');
+    assert.equal(evacuationPolicy(parseConfigText(example, 'lazarus.yaml'), 'nope'), undefined);
+  });
+
+  it('honours configured limits below those caps and names a bad one', () => {
+    const edited = example.replace(
+      'hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]\n',
+      'hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]\n    evacuation:\n      maxMigrationsPerSystem: 4\n' +
+        '      maxMigrationsPerHmc: 2\n      migrationTimeout: 30m\n',
+    );
+    const policy = evacuationPolicy(parseConfigText(edited, 'lazarus.yaml'), 'dc1-prod')!;
+    assert.deepEqual(policy.limits, { perSystem: 4, perHmc: 2 });
+    assert.equal(policy.migrationDeadlineMs, 30 * 60_000);
+    assert.throws(
+      () => parseConfigText(edited.replace('maxMigrationsPerSystem: 4', 'maxMigrationsPerSystem: 17'), 'lazarus.yaml'),
+      /maxMigrationsPerSystem/,
+    );
   });
 });
