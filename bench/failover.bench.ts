@@ -304,11 +304,20 @@ const PATH_BEFORE_RESTART =
 /** Today's (2026-11-24) PoD fence: 722 volumes unmapped one by one through the storage budget. */
 const PREVIOUS_POD_FENCE_SECONDS = 795;
 
+/**
+ * The NPIV restart phase's bound (real-device s): nothing is mapped and no VIOS configured, so each LPAR costs its
+ * restart and boot; the larger of the work spread over the streams and one LPAR.
+ */
+function npivBound(streams: number[][]): number {
+  // Plus the read that sees each client's ports logged out (in parallel, through the storage budget).
+  const each = (STEP_COST.restart + STEP_COST.boot) / 1000;
+  return BENCH_LATENCY.svcQuery / 1000 + Math.max((streams.flat().length * each) / streams.length, each);
+}
+
 /** The fence and end-to-end figures of one Lazarus run, with their targets. */
 function endToEnd(what: string, run: Run, k: number, storageLimit: number, npiv = false): string[] {
   const volumes = run.reports.flatMap((r) => streamVolumes(r));
-  // NPIV maps nothing: its bound is the same rule with no volume to map.
-  const bound = PATH_BEFORE_RESTART + lowerBound(npiv ? volumes.map((s) => s.map(() => 0)) : volumes, k, storageLimit);
+  const bound = PATH_BEFORE_RESTART + (npiv ? npivBound(volumes) : lowerBound(volumes, k, storageLimit));
   return [
     `#### ${what}: fence and end to end`,
     '',
@@ -333,9 +342,8 @@ function endToEnd(what: string, run: Run, k: number, storageLimit: number, npiv 
 }
 
 /**
- * The PoD with every LPAR attached by NPIV on its own host object: the same fleet (seed), nothing to map, the fence
- * the failed server's host-level cut plus each client's ports read logged out. Its restart-phase bound: VIOS, restart
- * and boot per LPAR (no mapping), the streams' work spread over the streams.
+ * The PoD with every LPAR attached by NPIV on its own host object: the same fleet (seed), nothing to map and no VIOS
+ * to configure, the fence the failed server's host-level cut plus each client's ports read logged out (npivBound).
  */
 async function benchPodNpiv(lines: string[], settings: Mode['settings'], storageLimit: number): Promise<void> {
   const fleet = generateFleet({ ...POD_FLEET, npiv: true });

@@ -95,7 +95,10 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
         }),
       );
       reach('vios');
-      await steps.vios.configureVios({ group: input.group, destination: input.destination });
+      // NPIV: the remote restart itself gives the client its virtual FC adapter on the destination's VIOS; the VIOS
+      // has no disk of it to discover (cfgdev is for vSCSI backing devices).
+      if (planned.attachment !== 'npiv')
+        await steps.vios.configureVios({ group: input.group, destination: input.destination });
       reach('activating');
       await steps.restart.restartLpar({
         group: input.group,
