@@ -119,8 +119,9 @@ async function main(): Promise<void> {
       `| ${what} | ${r.report.outcome} | ${r.report.totals.moved} | ${fmt(r.seconds)} | ${fmt(bound)} | ` +
       `${fmt(r.seconds / bound, 2)} | ${fmt(migrationSeconds(r.report))} | ${fmt(migrationBound)} | ` +
       `${fmt(migrationSeconds(r.report) / migrationBound, 2)} |`;
+    const flags = args['time-scale'] ? ` -- --time-scale ${TIME_SCALE}` : '';
     const lines = [
-      `## ${new Date().toISOString().slice(0, 10)}: \`npm run bench:evacuate${args['time-scale'] ? ` -- --time-scale ${TIME_SCALE}` : ''}\``,
+      `## ${new Date().toISOString().slice(0, 10)}: \`npm run bench:evacuate${flags}\``,
       '',
       `Fleet: 4 hosts, ${LPARS} LPARs of ${MEMORY_GB} GB on ${host} (1–4 volumes each), 10 on each other host. ` +
         `Limits: ${policy.limits.perSystem} migrations per system, ${policy.limits.perHmc} per HMC (IBM defaults), ` +
@@ -144,7 +145,8 @@ async function main(): Promise<void> {
     ];
     console.log(lines.join('\n'));
     mkdirSync(join(root, 'bench/results'), { recursive: true });
-    const machine = `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 0)} GB.`;
+    const memoryGb = fmt(totalmem() / 2 ** 30, 0);
+    const machine = `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${memoryGb} GB.`;
     writeFileSync(
       join(root, 'bench/results/evacuate.md'),
       `# bench:evacuate results\n\n${machine}\n\n${lines.join('\n')}`,

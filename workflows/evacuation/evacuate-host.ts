@@ -107,7 +107,8 @@ async function runbook(run: MoveRun, input: EvacuateInput, activities: Evacuatio
 function roster(run: MoveRun, input: EvacuateInput, evidence: GroupEvidence): string[] {
   const here = evidence.hosts.find((h) => h.host === input.host);
   if (!here || here.state !== 'Operating' || !here.partitions) {
-    run.stoppedBy = `roster: ${input.host} is ${here?.state ?? 'not listed'}${here?.error ? ` (${here.error})` : ''}: LPM needs an Operating source`;
+    const why = here?.error ? ` (${here.error})` : '';
+    run.stoppedBy = `roster: ${input.host} is ${here?.state ?? 'not listed'}${why}: LPM needs an Operating source`;
     return [];
   }
   const toMove: string[] = [];
@@ -152,7 +153,10 @@ async function finish(run: MoveRun, input: EvacuateInput, activities: Evacuation
     await reads.notify({
       severity: report.outcome === 'succeeded' ? 'info' : 'warning',
       kind: 'evacuation-finished',
-      message: `evacuation of ${input.host}: ${report.totals.moved} moved by LPM, ${report.totals.restarted} restarted, ${report.totals.invalid} failed validation, ${report.totals.failed} failed, ${report.totals.cancelled} cancelled`,
+      message:
+        `evacuation of ${input.host}: ${report.totals.moved} moved by LPM, ${report.totals.restarted} restarted, ` +
+        `${report.totals.invalid} failed validation, ${report.totals.failed} failed, ` +
+        `${report.totals.cancelled} cancelled`,
       workflowId: run.workflowId,
     });
   }

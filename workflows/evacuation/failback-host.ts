@@ -64,7 +64,8 @@ export async function failbackHost(input: FailbackInput): Promise<FailbackReport
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     report.outcome = 'failed';
-    report.reason = `${innermostMessage(err)} (cleaned so far: ${report.cleaned.map((c) => c.lpar).join(', ') || 'none'})`;
+    const cleaned = report.cleaned.map((c) => c.lpar).join(', ') || 'none';
+    report.reason = `${innermostMessage(err)} (cleaned so far: ${cleaned})`;
   }
   await control.recordFailbackReport(report);
   await reads.notify({
@@ -72,7 +73,8 @@ export async function failbackHost(input: FailbackInput): Promise<FailbackReport
     kind: 'failback-finished',
     message:
       report.outcome === 'succeeded'
-        ? `failback of ${input.host}: ${report.cleaned.length} stale definitions and ${report.unmappedVolumes.length} volume mappings removed`
+        ? `failback of ${input.host}: ${report.cleaned.length} stale definitions and ` +
+          `${report.unmappedVolumes.length} volume mappings removed`
         : `failback of ${input.host} ${report.outcome}: ${report.reason}`,
     workflowId,
   });

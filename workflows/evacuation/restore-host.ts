@@ -42,7 +42,8 @@ async function runbook(run: MoveRun, input: RestoreInput, activities: Evacuation
   const evidence = await reads.groupEvidence({ group: input.group });
   const home = evidence.hosts.find((h) => h.host === input.host);
   if (home?.state !== 'Operating') {
-    run.stoppedBy = `roster: ${input.host} is ${home?.state ?? 'not listed'}: LPARs go home by LPM only to an Operating host`;
+    const state = home?.state ?? 'not listed';
+    run.stoppedBy = `roster: ${input.host} is ${state}: LPARs go home by LPM only to an Operating host`;
     return;
   }
   const homecoming = await control.homecomingOf({ group: input.group, host: input.host, evidence });
@@ -99,7 +100,9 @@ async function finish(run: MoveRun, input: RestoreInput, activities: EvacuationP
   await reads.notify({
     severity: outcome === 'succeeded' ? 'info' : 'warning',
     kind: 'restore-finished',
-    message: `restore of ${input.host}: ${report.totals.moved} LPARs home by LPM, ${report.totals.invalid} failed validation, ${report.totals.failed} failed, ${report.totals.cancelled} cancelled`,
+    message:
+      `restore of ${input.host}: ${report.totals.moved} LPARs home by LPM, ${report.totals.invalid} failed ` +
+      `validation, ${report.totals.failed} failed, ${report.totals.cancelled} cancelled`,
     workflowId: run.workflowId,
   });
   return report;
