@@ -267,6 +267,37 @@ describe('planned evacuation, restore and failback through the HTTP API (devserv
     },
   );
 
+  it(
+    'reports a migration an operator stopped on the HMC: failed, still running at home',
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      await control('POST', '/faults', { kind: 'slow', target: 'dc1-s01', factor: 200 });
+      const started = await api('POST', '/v1/hosts/dc1-s01/evacuate', {});
+      assert.equal(started.status, 202);
+      const moving = await eventually(
+        'a partition mid-migration',
+        async () => {
+          const state = await control<SimState>('GET', '/state');
+          const host = state.systems.find((s) => s.name === 'dc1-s01')!;
+          return host.partitions.find((p) => p.migrationState === 'Migration In Progress')?.name;
+        },
+        90_000,
+      );
+      await lazarus.devices.hmc('hmc-dc1').run(`migrlpar -o s -m dc1-s01 -p ${moving}`);
+      const report = await reportOf('/v1/hosts/dc1-s01/evacuate', 150_000);
+      const stopped = report.lpars.find((l) => l.lpar === moving)!;
+      assert.equal(stopped.step, 'failed', JSON.stringify(stopped));
+      assert.match(stopped.error ?? '', /HSCLA31B/);
+      assert.equal(stopped.finalHost, 'dc1-s01');
+      assert.equal(stopped.finalState, 'Running');
+      assert.equal(report.outcome, 'partial');
+      assert.equal((await runningHosts()).get(moving), 'dc1-s01', 'it was never restarted elsewhere by a retry');
+      assert.deepEqual(await control('GET', '/violations'), []);
+    },
+  );
+
   it('drives evacuate, query and restore from the CLI', { timeout: 180_000 }, async () => {
     const bin = new URL('../../bin/lazarus.mjs', import.meta.url).pathname;
     const cli = (args: string[]) =>
