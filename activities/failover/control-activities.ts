@@ -243,8 +243,15 @@ export function createControlActivities(ctx: FailoverContext) {
     const group = ctx.group(input.group);
     const hmc = ctx.hmc(input.group);
     const known = new Map([...(await inventoryOf(input.group)).known].map(([name, record]) => [name, record.lpar]));
+    // A host in maintenance (being evacuated, repaired) is never a destination, whatever the HMC shows.
+    const inMaintenance = new Set(
+      (await ctx.deps.store.hostMonitoring().maintenance(group.hosts)).map((maintenance) => maintenance.host),
+    );
     const survivors = [];
-    for (const host of input.evidence.hosts.filter((h) => h.host !== input.host && h.state === 'Operating')) {
+    const destinations = input.evidence.hosts.filter(
+      (h) => h.host !== input.host && h.state === 'Operating' && !inMaintenance.has(h.host),
+    );
+    for (const host of destinations) {
       const capacity = await deviceCall(() => hmc.systemCapacity(host.host));
       survivors.push({
         name: host.host,
