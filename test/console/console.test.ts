@@ -95,6 +95,13 @@ describe('web console (headless Chromium, HTTP API, simulated fleet)', () => {
       assert.match(await text('#fence'), /not yet/, 'advisory mode fences nothing before approval');
       await page.screenshot({ path: join(RESULTS, 'live-failover-approval.png'), fullPage: true });
       await page.type('#decision-reason', 'checked the rack');
+      // The live page redraws itself every 2 s: what the operator typed survives a redraw.
+      await page.$eval('#phase', (element) => element.setAttribute('data-before-redraw', ''));
+      await page.waitForFunction(() => !document.querySelector('#phase[data-before-redraw]'), { timeout: 60_000 });
+      assert.equal(
+        await page.$eval('#decision-reason', (input) => (input as unknown as { value: string }).value),
+        'checked the rack',
+      );
       await page.click('#approve');
 
       // Fenced, restarting: the fence proof and the streams appear while it runs.

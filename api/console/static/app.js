@@ -9,6 +9,7 @@ const main = document.getElementById('main');
 const errorBar = document.getElementById('error');
 let identity;
 let timer;
+let decisionReason = '';
 
 class ApiFailure extends Error {
   constructor(status, body) {
@@ -297,12 +298,20 @@ function streamsView(lpars) {
 
 function decisionButtons(id, state) {
   if (state.report || state.phase !== 'approve' || !canOperate()) return '';
-  const reason = h('input', { id: 'decision-reason', placeholder: 'reason (optional)', size: 30 });
+  // The page is redrawn every 2 s while live: the reason typed so far is kept across redraws.
+  const reason = h('input', {
+    id: 'decision-reason',
+    placeholder: 'reason (optional)',
+    size: 30,
+    value: decisionReason,
+    oninput: (event) => (decisionReason = event.target.value),
+  });
   const decide = (action) => async () => {
     await api(`/v1/failovers/${encodeURIComponent(id)}/${action}`, {
       method: 'POST',
       body: reason.value ? { reason: reason.value } : {},
     });
+    decisionReason = '';
     await render();
   };
   return h(
@@ -448,7 +457,14 @@ async function render() {
           ),
         );
     }
+    const focused = document.activeElement?.id;
     main.replaceChildren(...(await page(route)).flat());
+    // A redraw must not take the caret away from a field being typed in.
+    const field = focused && document.getElementById(focused);
+    if (field) {
+      field.focus();
+      if (typeof field.value === 'string') field.setSelectionRange?.(field.value.length, field.value.length);
+    }
     showError();
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 401) {
