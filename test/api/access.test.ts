@@ -50,7 +50,7 @@ describe('API roles and identity', () => {
     base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
   });
   after(async () => {
-    await new Promise((resolve) => http?.close(resolve));
+    if (http) await new Promise((resolve) => http.close(resolve));
     await lazarus?.stop();
   });
 

@@ -17,12 +17,14 @@ import { ConformanceServer, eventually, uniqueTaskQueue, type BackgroundWorker }
 import { finishSignal, type StubFailoverInput } from './fixtures/stub-failover.js';
 
 const STUB = new URL('./fixtures/stub-failover.ts', import.meta.url).pathname;
-// Only hostGroups matters to these routes (starting a failover, which needs the rest, is tested in api.test.ts).
+// Only hostGroups matters to these routes (starting a failover, which needs the rest, is tested in api.test.ts);
+// createApi also reads the agent tokens.
 const config = {
   hostGroups: [
     { name: 'prod-a', hosts: ['cec-1', 'cec-2'] },
     { name: 'prod-b', hosts: ['cec-7', 'cec-8'] },
   ],
+  agents: { tokens: [] },
 } as unknown as LazarusConfig;
 const TOKEN = 'runs-test-token-0123456789';
 
@@ -52,7 +54,7 @@ describe('failover runs and inventory over HTTP (devserver, stand-in workflow)',
   });
 
   after(async () => {
-    await new Promise((resolve) => http?.close(resolve));
+    if (http) await new Promise((resolve) => http.close(resolve));
     await worker?.stop();
     await server?.stop();
     await store?.close();

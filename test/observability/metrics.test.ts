@@ -65,7 +65,7 @@ describe('metrics', () => {
   });
 
   after(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    if (server) await new Promise((resolve) => server.close(resolve));
     await store?.close();
     rmSync(dir, { recursive: true, force: true });
   });
