@@ -309,6 +309,18 @@ export function createDrMoveActivities(deps: DrDependencies) {
     async drVmState(input: { hmc: string; host: string; vm: string }): Promise<string> {
       return guard(async () => (await deps.devices.hmc(input.hmc).partition(input.host, input.vm))?.state ?? 'absent');
     },
+    /**
+     * The states of several VMs on one host, from one listing (lssyscfg -r lpar): `{ vm: state }`, `absent` for a VM
+     * the host does not define. One read per host and poll instead of one per VM keeps the HMC's load flat at scale.
+     */
+    async drVmStates(input: { hmc: string; host: string; vms: string[] }): Promise<Record<string, string>> {
+      return guard(async () => {
+        const partitions = await deps.devices.hmc(input.hmc).listPartitions(input.host);
+        return Object.fromEntries(
+          input.vms.map((vm) => [vm, partitions.find((p) => p.name === vm)?.state ?? 'absent']),
+        );
+      });
+    },
     /** A managed system's state as its HMC shows it now (`Power Off` once fenced). */
     async drHostState(input: { hmc: string; host: string }): Promise<string> {
       return guard(() => deps.devices.hmc(input.hmc).systemState(input.host));

@@ -138,7 +138,12 @@ export function vmEntry(report: DrMoveReport, vm: string): DrMoveReport['vms'][n
   return entry;
 }
 
-/** Starts the VMs at the backup site, wave by wave; a VM that fails is reported with why, the others go on. */
+/**
+ * Starts the VMs at the backup site, wave by wave (a wave after the previous one runs); in a wave one stream per
+ * backup host in parallel, and inside a stream the activations in priority order, their boots awaited together (one
+ * listing per host and poll): no VM is activated before a more important one of its stream, and no boot waits for
+ * another. A VM that fails is reported with why, the others go on.
+ */
 export async function startAtBackup(
   { control, hmcOf }: MoveActivities,
   report: DrMoveReport,
@@ -150,21 +155,32 @@ export async function startAtBackup(
     if (cancelled()) return;
     await Promise.all(
       wave.map(async ({ hmc, host, vms }) => {
+        const booting: string[] = [];
         for (const { vm, profile } of vms) {
-          if (cancelled()) return;
+          if (cancelled()) break;
           const entry = vmEntry(report, vm);
           entry.backupHost = host;
           try {
             await hmcOf(hmc).drActivateVm({ hmc, host, vm, profile });
-            const running = await waitFor(
-              async () => (entry.state = await control.drVmState({ hmc, host, vm })) === 'Running',
-              timing.bootTimeoutMs,
-              timing.pollMs,
-            );
-            if (!running) entry.error = `not Running on ${host} in time (${entry.state})`;
+            booting.push(vm);
           } catch (err) {
             entry.error = innermostMessage(err);
           }
+        }
+        let pending = booting;
+        await waitFor(
+          async () => {
+            const states = await control.drVmStates({ hmc, host, vms: pending });
+            for (const vm of pending) vmEntry(report, vm).state = states[vm];
+            pending = pending.filter((vm) => states[vm] !== 'Running');
+            return pending.length === 0;
+          },
+          timing.bootTimeoutMs,
+          timing.pollMs,
+        );
+        for (const vm of pending) {
+          const entry = vmEntry(report, vm);
+          entry.error = `not Running on ${host} in time (${entry.state})`;
         }
       }),
     );

@@ -99,23 +99,40 @@ async function plannedMove(
   }
   if (stopIfCancelled('stop-at-active-site')) return report;
 
+  // Per production host in parallel: the OS shutdowns are asked least important first, then awaited together (one
+  // listing per host and poll); a VM still up after the timeout is stopped at once.
   const stopped = await step(report, 'stop-at-active-site', async () => {
     const results = await Promise.all(
       plan.shutdown.map(async ({ hmc, host, vms }) => {
-        const isDown = async (vm: string) => (await control.drVmState({ hmc, host, vm })) === 'Not Activated';
+        const asked: string[] = [];
         for (const vm of vms) {
-          if (gates.cancelled()) return false;
+          if (gates.cancelled()) break;
           await hmcOf(hmc).drShutdownVm({ hmc, host, vm, mode: 'os' });
           vmEntry(report, vm).stopped = 'os';
-          if (await waitFor(() => isDown(vm), input.shutdownTimeoutMs ?? 10 * 60_000, pollMs)) continue;
+          asked.push(vm);
+        }
+        const notDown = async (deadlineMs: number) => {
+          let pending = asked;
+          await waitFor(
+            async () => {
+              const states = await control.drVmStates({ hmc, host, vms: pending });
+              pending = pending.filter((vm) => !['Not Activated', 'absent'].includes(states[vm]!));
+              return pending.length === 0;
+            },
+            deadlineMs,
+            pollMs,
+          );
+          return pending;
+        };
+        const slow = await notDown(input.shutdownTimeoutMs ?? 10 * 60_000);
+        for (const vm of slow) {
           await hmcOf(hmc).drShutdownVm({ hmc, host, vm, mode: 'immediate' });
           vmEntry(report, vm).stopped = 'immediate';
-          if (!(await waitFor(() => isDown(vm), 5 * 60_000, pollMs))) {
-            vmEntry(report, vm).error = `still not Not Activated on ${host} after an immediate shutdown`;
-            return false;
-          }
         }
-        return true;
+        const stuck = slow.length === 0 ? [] : await notDown(5 * 60_000);
+        for (const vm of stuck)
+          vmEntry(report, vm).error = `still not Not Activated on ${host} after an immediate shutdown`;
+        return stuck.length === 0 && asked.length === vms.length;
       }),
     );
     return results.every(Boolean);

@@ -51,22 +51,25 @@ async function unplannedMove(
   report.verificationId = preparation.verificationId;
   report.unreachable = preparation.unreachable;
 
+  // Every production host still listed is powered off at once (in parallel); each must be proven off.
   const fenced = await step(report, 'fence-active-site', async () => {
     report.fenced = [];
-    for (const { hmc, host } of preparation.fence) {
-      const outcome = await hmcOf(hmc).drFenceHost({ hmc, host });
-      const off = await waitFor(
-        async () => ['Power Off', 'No Power'].includes(await control.drHostState({ hmc, host })),
-        5 * 60_000,
-        pollMs,
-      );
-      if (!off) {
-        report.steps.at(-1)!.detail = `${host} is not proven off after a power off; nothing was started`;
-        return false;
-      }
-      report.fenced.push({ host, detail: outcome.detail });
-    }
-    return true;
+    const results = await Promise.all(
+      preparation.fence.map(async ({ hmc, host }) => {
+        const outcome = await hmcOf(hmc).drFenceHost({ hmc, host });
+        const off = await waitFor(
+          async () => ['Power Off', 'No Power'].includes(await control.drHostState({ hmc, host })),
+          5 * 60_000,
+          pollMs,
+        );
+        if (off) report.fenced!.push({ host, detail: outcome.detail });
+        return off ? undefined : host;
+      }),
+    );
+    const notOff = results.filter((h): h is string => h !== undefined);
+    if (notOff.length === 0) return true;
+    report.steps.at(-1)!.detail = `${notOff.join(', ')} not proven off after a power off; nothing was started`;
+    return false;
   });
   if (!fenced) return report;
 
