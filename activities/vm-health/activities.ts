@@ -60,18 +60,28 @@ export type Admission =
 
 const HOUR_MS = 3_600_000;
 
-export function createVmHealthActivities(deps: FailoverDependencies) {
+/**
+ * `startedAt` (epoch ms, default now): when this process started. With `npm start` or the image the worker and the
+ * API that receives heartbeats are one process, so its restart is an outage of Lazarus, however short: agents that
+ * backed off meanwhile get `agents.resumeGrace` from it to report again before their silence counts.
+ */
+export function createVmHealthActivities(deps: FailoverDependencies, options: { startedAt?: number } = {}) {
   const ctx = failoverContext(deps);
-  return { control: controlActivities(ctx), hmc: hmcActivities(ctx), storage: storageActivities(ctx) };
+  return {
+    control: controlActivities(ctx, options.startedAt ?? Date.now()),
+    hmc: hmcActivities(ctx),
+    storage: storageActivities(ctx),
+  };
 }
 
-function controlActivities(ctx: FailoverContext) {
+function controlActivities(ctx: FailoverContext, startedAt: number) {
   const store = ctx.deps.store;
   return {
     /**
      * The group's health at this moment: every VM that ever reported, judged against its policy on the controller's
      * clock (silent longer than `heartbeatTimeout`, or an application failed `appFailureThreshold` times in a row);
-     * silence counted from no earlier than `heardFrom` (ISO) when the monitor gives one (domain/vm-health/outage-guard).
+     * silence counted from no earlier than `heardFrom` (ISO) when the monitor gives one (domain/vm-health/outage-guard),
+     * nor than `agents.resumeGrace` after this process started (a restart of Lazarus is an outage of the receiver).
      */
     async vmHealthCheck(input: { group: string; heardFrom?: string }): Promise<HealthCheck> {
       const group = ctx.group(input.group);
@@ -81,6 +91,9 @@ function controlActivities(ctx: FailoverContext) {
       );
       const now = Date.now();
       const policy = failoverPolicy(ctx.deps.config, group.name)!;
+      const restartGrace = new Date(startedAt + ctx.deps.config.agents.resumeGrace).toISOString();
+      const heardFrom =
+        input.heardFrom === undefined || input.heardFrom < restartGrace ? restartGrace : input.heardFrom;
       return {
         checkedAt: new Date(now).toISOString(),
         watched: beats.length,
@@ -90,7 +103,7 @@ function controlActivities(ctx: FailoverContext) {
           newestHeartbeatAt: new Date(Math.max(...beats.map((b) => Date.parse(b.receivedAt)))).toISOString(),
         }),
         shortestTimeoutMs: beats.length ? Math.min(...[...policies.values()].map((p) => p.heartbeatTimeoutMs)) : 0,
-        candidates: healthCandidates(beats, (vm) => policies.get(vm)!, now, input.heardFrom).map((c) => ({
+        candidates: healthCandidates(beats, (vm) => policies.get(vm)!, now, heardFrom).map((c) => ({
           ...c,
           policy: policies.get(c.vm)!,
         })),
