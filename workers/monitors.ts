@@ -1,9 +1,9 @@
 // One host monitor per host group whose monitoring is enabled (workflows/monitoring/), started when Lazarus starts.
-// Idempotent: a monitor already running is left as it is (it reads the configuration again at its next
-// continue-as-new, and stops there if its group is gone or disabled).
+// Idempotent: a monitor already running is asked to read the configuration again at once (it continues as new after
+// the observation in progress, and stops there if its group is gone or disabled).
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { LazarusConfig } from '../domain/config/index.js';
-import { hostMonitorWorkflowId } from '../workflows/monitoring/messages.js';
+import { hostMonitorWorkflowId, reloadSettingsSignal } from '../workflows/monitoring/messages.js';
 
 /** Starts the missing monitors; returns each enabled group's monitor id and whether it was started or running. */
 export async function ensureHostMonitors(
@@ -25,6 +25,8 @@ export async function ensureHostMonitors(
       monitors.push({ id, status: 'started' });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // Running since before this start: have it read the (possibly changed) configuration now.
+      await client.workflow.getHandle(id).signal(reloadSettingsSignal);
       monitors.push({ id, status: 'running' });
     }
   }

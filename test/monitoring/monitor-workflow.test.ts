@@ -8,7 +8,7 @@ import { failoverPolicy } from '../../domain/failover/index.js';
 import { parseConfigText } from '../../domain/config/index.js';
 import type { GroupObservation, MonitorSettings } from '../../domain/monitoring/index.js';
 import { hostMonitor, type MonitorEnd } from '../../workflows/monitoring/index.js';
-import { monitorViewQuery } from '../../workflows/monitoring/messages.js';
+import { monitorViewQuery, reloadSettingsSignal } from '../../workflows/monitoring/messages.js';
 import { ConformanceServer, eventually, uniqueTaskQueue, uniqueWorkflowId } from '../support/temporal.js';
 import { readFileSync } from 'node:fs';
 
@@ -104,6 +104,49 @@ describe('host monitor workflow (stub activities)', () => {
         notifications.some((n) => n.startsWith('monitor-observation-failed: g1: observation failed')),
         notifications.join('\n'),
       );
+    },
+  );
+
+  it(
+    'reads its settings again at once when signalled (a restart of Lazarus with a changed configuration)',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      let settings: MonitorSettings = {
+        ...(enabled('g2') as Extract<MonitorSettings, { status: 'enabled' }>),
+        intervalMs: 600_000,
+      };
+      const taskQueue = uniqueTaskQueue('monitor-reload');
+      const worker = await Worker.create({
+        connection: server.nativeConnection,
+        namespace: server.namespace,
+        taskQueue,
+        workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname,
+        activities: {
+          monitorSettings: async () => settings,
+          observeHostGroup: async ({ group }: { group: string }) => upObservation(group),
+          hostsInMaintenance: async () => [],
+          recordHostDetection: async () => undefined,
+          notify: async () => undefined,
+        },
+      });
+      const result = await worker.runUntil(async () => {
+        const handle = await server.client.workflow.start(hostMonitor, {
+          taskQueue,
+          workflowId: uniqueWorkflowId('monitor-reload'),
+          args: [{ group: 'g2' }],
+        });
+        await eventually('the first observation', async () =>
+          (await handle.query(monitorViewQuery)).observations >= 1 ? true : undefined,
+        );
+        // The next observation is ten minutes away; the reload does not wait for it.
+        settings = { status: 'disabled', group: 'g2' };
+        await handle.signal(reloadSettingsSignal);
+        return (await handle.result()) as MonitorEnd;
+      });
+      assert.equal(result.stopped, 'disabled');
+      assert.equal(result.observations, 1);
     },
   );
 

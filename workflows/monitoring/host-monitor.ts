@@ -12,12 +12,12 @@
 // whose group is gone or disabled stops there.
 import {
   ActivityFailure,
+  condition,
   log,
   makeContinueAsNewFunc,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
-  sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -41,7 +41,7 @@ import {
 } from '../../domain/monitoring/index.js';
 import { hostFailover } from '../failover/index.js';
 import { hostFailoverWorkflowId } from '../failover/messages.js';
-import { monitorViewQuery } from './messages.js';
+import { monitorViewQuery, reloadSettingsSignal } from './messages.js';
 
 /**
  * Observations per run before continuing as new. A quiet one costs 11 history events (two workflow tasks, the
@@ -90,14 +90,16 @@ export async function hostMonitor(input: HostMonitorInput): Promise<MonitorEnd> 
   }
   const monitor = new Monitor(settings, input.carried);
   setHandler(monitorViewQuery, () => monitor.view());
+  let reload = false;
+  setHandler(reloadSettingsSignal, () => void (reload = true));
   const iterations = Math.max(1, Math.min(input.iterationsPerRun ?? ITERATIONS_PER_RUN, ITERATIONS_PER_RUN));
-  for (let i = 0; i < iterations; i++) {
+  for (let i = 0; i < iterations && !reload; i++) {
     const started = Date.now();
     await monitor.observeOnce();
-    if (workflowInfo().continueAsNewSuggested) break;
-    // Keep the cadence: the next observation starts `interval` after this one started.
+    if (workflowInfo().continueAsNewSuggested || reload) break;
+    // Keep the cadence: the next observation starts `interval` after this one started (sooner on a reload).
     const rest = settings.intervalMs - (Date.now() - started);
-    if (i + 1 < iterations && rest > 0) await sleep(rest);
+    if (i + 1 < iterations && rest > 0) await condition(() => reload, rest);
   }
   // The monitor sets no search attributes; saying so keeps the server's system attributes (BuildIds) from being
   // copied into the next run, which a server may refuse (the bundled devserver does).
