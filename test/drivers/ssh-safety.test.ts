@@ -115,9 +115,10 @@ describe('SSH host keys, credentials and pool limits', () => {
     const svc = new SvcClient(
       f.pool('svc-dc1', { maxConnections: 6, maxChannelsPerConnection: 4, maxNewConnectionsPerSecond: 4 }),
     );
+    // The four servers' host objects and an NPIV client's own (examples/fleet-small.yaml).
     const results = await Promise.all(Array.from({ length: 300 }, () => svc.listHosts()));
     assert.ok(
-      results.every((hosts) => hosts.length === 4),
+      results.every((hosts) => hosts.length === 5),
       'every command answered',
     );
     const state = await f.control<{ devices: Array<{ name: string; counters: Record<string, number> }> }>(
@@ -136,10 +137,10 @@ describe('SSH host keys, credentials and pool limits', () => {
 
   it('reconnects after the device dropped its connections', async () => {
     const svc = new SvcClient(f.pool('svc-dc1'));
-    assert.equal((await svc.listHosts()).length, 4);
+    assert.equal((await svc.listHosts()).length, 5);
     const down = await f.control<{ id: string }>('POST', '/faults', { kind: 'device-unreachable', target: 'svc-dc1' });
     await f.control('DELETE', `/faults/${down.id}`);
-    assert.equal((await svc.listHosts()).length, 4, 'a new connection replaced the dropped one');
+    assert.equal((await svc.listHosts()).length, 5, 'a new connection replaced the dropped one');
   });
 });
 

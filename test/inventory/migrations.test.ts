@@ -15,6 +15,7 @@ test('both dialects carry the same numbered migrations', () => {
     '3 notification_deliveries',
     '4 agent_heartbeats',
     '5 host_monitoring',
+    '6 evacuations',
   ]);
 });
 
