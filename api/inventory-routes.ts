@@ -13,7 +13,22 @@ export function inventoryRoutes(app: express.Express, options: { config: Lazarus
     '/v1/hosts',
     asyncRoute(async (_req, res) => {
       const now = Date.now();
-      res.json({ hosts: (await fleets()).flatMap((fleet) => fleet.hosts.map((host) => hostView(fleet, host, now))) });
+      const maintenance = new Map(
+        (await options.store.hostMonitoring().maintenance()).map((m) => [m.host, m] as const),
+      );
+      res.json({
+        hosts: (await fleets()).flatMap((fleet) =>
+          fleet.hosts.map((host) => {
+            const inMaintenance = maintenance.get(host.name);
+            return {
+              ...hostView(fleet, host, now),
+              maintenance: inMaintenance
+                ? { reason: inMaintenance.reason, by: inMaintenance.by, since: inMaintenance.since }
+                : null,
+            };
+          }),
+        ),
+      });
     }),
   );
   app.get(

@@ -131,6 +131,10 @@ export const hostsResponse = z
         staleReason: z.string().optional(),
         describedAt: z.string().optional().openapi({ description: 'when capacity and LPARs were last read' }),
         fenced: z.boolean(),
+        maintenance: z
+          .object({ reason: z.string(), by: z.string(), since: z.string() })
+          .nullable()
+          .openapi({ description: 'set through PUT /v1/hosts/{host}/maintenance; null when not in maintenance' }),
         serial: z.string().optional(),
         typeModel: z.string().optional(),
         hmc: z.string().optional(),

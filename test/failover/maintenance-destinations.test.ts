@@ -1,4 +1,4 @@
-// A host in maintenance is never a failover destination: through the HTTP API on the simulated fleet, dc1-s02 and
+// A host in maintenance shows so in GET /v1/hosts and is never a failover destination: through the HTTP API on the simulated fleet, dc1-s02 and
 // dc1-s03 in maintenance, dc1-s01 fails; every LPAR that restarts does so on dc1-s04, in the dry run and for real.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,20 @@ describe('failover destinations and maintenance', () => {
       const put = await lazarus.api('PUT', `/v1/hosts/${host}/maintenance`, { reason: 'firmware update' });
       assert.equal(put.status < 300, true, JSON.stringify(put.body));
     }
+    const hosts = await lazarus.api<{ hosts: Array<{ name: string; maintenance: { reason: string } | null }> }>(
+      'GET',
+      '/v1/hosts',
+    );
+    assert.deepEqual(
+      hosts.body.hosts.map((h) => [h.name, h.maintenance?.reason ?? null]),
+      [
+        ['dc1-s01', null],
+        ['dc1-s02', 'firmware update'],
+        ['dc1-s03', 'firmware update'],
+        ['dc1-s04', null],
+      ],
+      'GET /v1/hosts shows which hosts are in maintenance',
+    );
     await lazarus.control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
     const dry = await lazarus.api<{ plan?: { streams: Array<{ destination: string }> } }>('POST', '/v1/failovers', {
       group: 'dc1-prod',
