@@ -311,7 +311,9 @@ class Monitor {
           started === 'started'
             ? `failover ${failoverId} started in ${mode} mode${decided.why ? ` (${decided.why})` : ''}`
             : started === 'failover-already-running'
-              ? `failover ${failoverId} is already running: not started again`
+              ? `failover ${failoverId} is already running: not started again. Look at its phase ` +
+                `(GET /v1/failovers/${encodeURIComponent(failoverId)}): an earlier run may be waiting for an ` +
+                `approval or a fence override (fence-blocked), or may need cancelling, before this failure is handled`
               : `failover ${failoverId} could not be started; trying again at the next observation`;
       }
     }
