@@ -53,7 +53,7 @@ describe('lazarus CLI: disaster recovery (subprocess, simulated DR fleet)', () =
   it('names the site to use when the site or the move target is wrong', { timeout: 120_000 }, async () => {
     const backup = await cli(['verify', 'dc2', '--wait', '0']);
     assert.equal(backup.code, 6, backup.stderr);
-    assert.match(backup.stderr, /site dc2 is the backup site; discover and verify the active site dc1/);
+    assert.match(backup.stderr, /site dc2 is a backup site; discover and verify an active site \(dc1\)/);
     const unknown = await cli(['query', 'site', 'dc9']);
     assert.equal(unknown.code, 5, unknown.stderr);
     assert.match(unknown.stderr, /site dc9 is not a DR site/);
