@@ -121,9 +121,21 @@ export function agentRoutes(app: express.Express, options: AgentRouteOptions): v
   );
 }
 
-/** Mounts `GET /v1/vms/:vm/health`; call after the operator-token middleware. */
+/**
+ * Mounts `GET /v1/vms/:vm/health` and `DELETE /v1/vms/:vm/health` (stop watching a VM until its agent reports again:
+ * an agent uninstalled, a VM retired, a heartbeat sent by hand); call after the operator-token middleware.
+ */
 export function vmHealthRoutes(app: express.Express, options: { config: LazarusConfig; store: InventoryStore }): void {
   const groups = vmGroupIndex(options.config, options.store);
+  app.delete(
+    '/v1/vms/:vm/health',
+    asyncRoute(async (req, res) => {
+      const vm = String(req.params.vm);
+      if (!(await options.store.forgetAgentHeartbeat(vm)))
+        throw new ApiError(404, 'not_watched', `${vm} is not watched: no heartbeat of it is stored`);
+      res.json({ vm, watched: false, message: `${vm} is no longer watched until its agent reports again` });
+    }),
+  );
   app.get(
     '/v1/vms/:vm/health',
     asyncRoute(async (req, res) => {

@@ -97,6 +97,17 @@ export async function vmHeartbeat(db: SqlDriver, vm: string): Promise<VmHeartbea
   return (await readHeartbeats(db, 'vm = ?', [vm]))[0];
 }
 
+/**
+ * Forgets the VM's heartbeats and application states, so health monitoring no longer watches it (an agent uninstalled,
+ * a VM retired, a heartbeat sent by hand). Its restart history stays. Returns whether it was watched.
+ */
+export async function forgetAgentHeartbeat(db: SqlDriver, vm: string): Promise<boolean> {
+  const watched = (await readHeartbeats(db, 'vm = ?', [vm])).length > 0;
+  await db.query('DELETE FROM agent_app_states WHERE vm = ?', [vm]);
+  await db.query('DELETE FROM agent_heartbeats WHERE vm = ?', [vm]);
+  return watched;
+}
+
 /** Starts every application's failure count of the VM again from 0 (its restart answered those failures). */
 export async function clearAppFailures(db: SqlDriver, vm: string): Promise<void> {
   await db.query('UPDATE agent_app_states SET consecutive_failures = 0, failing_since = NULL WHERE vm = ?', [vm]);

@@ -75,6 +75,8 @@ export interface InventoryStore {
   recordAgentHeartbeat(heartbeat: AgentHeartbeatInput): Promise<VmHeartbeat>;
   /** The latest heartbeat of every VM of the group that ever reported. */
   agentHeartbeats(group: string): Promise<VmHeartbeat[]>;
+  /** Stops watching the VM: its heartbeats and application states are forgotten (restarts kept); false if unknown. */
+  forgetAgentHeartbeat(vm: string): Promise<boolean>;
   /** The latest heartbeat of one VM; undefined when it never reported. */
   agentHeartbeat(vm: string): Promise<VmHeartbeat | undefined>;
   /** Starts the VM's application failure counts again from 0 (a restart answered them). */

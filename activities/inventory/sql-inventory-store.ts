@@ -262,6 +262,10 @@ class SqlInventoryStore implements InventoryStore {
     return heartbeats.recordAgentHeartbeat(this.db, input);
   }
 
+  forgetAgentHeartbeat(vm: string): Promise<boolean> {
+    return heartbeats.forgetAgentHeartbeat(this.db, vm);
+  }
+
   agentHeartbeats(group: string): Promise<VmHeartbeat[]> {
     return heartbeats.groupHeartbeats(this.db, group);
   }

@@ -13,7 +13,7 @@ import { parseConfigText } from '../../domain/config/index.js';
 
 const EXAMPLE = readFileSync(new URL('../../examples/lazarus.yaml', import.meta.url), 'utf8');
 
-async function candidates(resumeGrace: string, startedAgoMs: number): Promise<string[]> {
+async function candidates(resumeGrace: string, startedAgoMs: number, forget: string[] = []): Promise<string[]> {
   const config = parseConfigText(`${EXAMPLE}\nagents:\n  resumeGrace: ${resumeGrace}\n`, 'lazarus.yaml');
   const store = await openSqliteStore(':memory:');
   try {
@@ -29,6 +29,8 @@ async function candidates(resumeGrace: string, startedAgoMs: number): Promise<st
         receivedAt: new Date(now - agoMs).toISOString(),
         apps: [],
       });
+    for (const vm of forget) assert.equal(await store.forgetAgentHeartbeat(vm), true);
+    assert.equal(await store.forgetAgentHeartbeat('never-reported'), false);
     const { control } = createVmHealthActivities(
       { config, store, devices: {} as DeviceRegistry },
       { startedAt: now - startedAgoMs },
@@ -50,5 +52,9 @@ describe('heartbeat silence after a restart of Lazarus', () => {
       ['dc1-app01'],
       'no grace: silent since the restart (120 s > 90 s)',
     );
+  });
+
+  it('no longer watches a VM an operator told it to forget (DELETE /v1/vms/:vm/health)', async () => {
+    assert.deepEqual(await candidates('5m', 3_600_000, ['dc1-app01']), []);
   });
 });
