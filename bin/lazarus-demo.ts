@@ -13,7 +13,13 @@ import { DeviceRegistry } from '../activities/devices.js';
 import { openSqliteStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { startSimulatedFleet, type SimulatedFleet, type Violation } from '../simulators/index.js';
-import type { FailoverProgress, FailoverReport, FenceProof, LparProgress } from '../domain/failover/index.js';
+import {
+  storageCutText,
+  type FailoverProgress,
+  type FailoverReport,
+  type FenceProof,
+  type LparProgress,
+} from '../domain/failover/index.js';
 import { hostFailoverWorkflowId, progressQuery } from '../workflows/failover/messages.js';
 import { failoverSettings, MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
 import { startTemporalService } from '../workers/temporal-service.js';
@@ -189,7 +195,7 @@ function fenceProof(fence: FenceProof): string {
   const override = fence.override
     ? `; fence overridden by ${fence.override.by}${fence.override.reason ? `: ${fence.override.reason}` : ''}`
     : '';
-  return `${fence.host} ${fence.powerState}${fence.poweredOff ? ' (confirmed)' : ' (not confirmed off)'}, ${fence.unmappedVolumes.length} volume mappings removed${override}`;
+  return `${fence.host} ${fence.powerState}${fence.poweredOff ? ' (confirmed)' : ' (not confirmed off)'}, ${storageCutText(fence)}${override}`;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

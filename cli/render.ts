@@ -1,7 +1,7 @@
 // How the CLI shows things to people: plain tables (cli-table3, no colours, so output pipes cleanly), durations and
 // ages in words, and a failover's report. Scripts use --json instead and never parse these.
 import Table from 'cli-table3';
-import type { FailoverReport, LparProgress } from '../domain/failover/index.js';
+import { storageCutText, type FailoverReport, type LparProgress } from '../domain/failover/index.js';
 
 /** A table with a header row; cells are stringified, `undefined` shown as `-`. */
 export function table(head: string[], rows: unknown[][]): string {
@@ -62,7 +62,7 @@ export function reportText(id: string, runId: string, report: FailoverReport): s
   if (report.outcome === 'dry-run') return dryRunText(id, report);
   const fence = report.fence
     ? `${report.fence.host} ${report.fence.powerState}${report.fence.poweredOff ? '' : ' (not powered off)'}, ` +
-      `${report.fence.unmappedVolumes.length} volume mapping(s) removed` +
+      storageCutText(report.fence) +
       (report.fence.override
         ? `; override by ${report.fence.override.by}${report.fence.override.reason ? `: ${report.fence.override.reason}` : ''}`
         : '')

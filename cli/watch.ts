@@ -11,6 +11,7 @@ import {
 } from '../domain/failover/index.js';
 import type { ApiClient } from './client.js';
 import { CliError, EXIT } from './errors.js';
+import { storageCutText } from '../domain/failover/index.js';
 import { duration } from './render.js';
 import { failoverPath, FAILOVER_ID_HINT } from './targets.js';
 
@@ -125,7 +126,7 @@ class LinesView implements ProgressView {
       const fence = progress.fence;
       this.output.write(
         `${at} fence ${fence.host}: ${fence.powerState}${fence.override ? ` (override by ${fence.override.by})` : ''}, ` +
-          `${fence.unmappedVolumes.length} volume mapping(s) removed\n`,
+          `${storageCutText(fence)}\n`,
       );
     }
     for (const lpar of progress.lpars) {

@@ -124,3 +124,19 @@ export function innermostMessage(err: unknown): string {
   while (inner.cause instanceof Error) inner = inner.cause;
   return inner.message;
 }
+
+/**
+ * What the fence did at the storage, in words: the host object's ports removed (one command whatever the volume
+ * count), or the volume mappings removed one by one, and the NPIV clients proven logged out.
+ */
+export function storageCutText(fence: {
+  unmappedVolumes: string[];
+  hostPortsRemoved?: { storageHost: string; wwpns: string[] };
+  npivLoggedOut?: string[];
+}): string {
+  const cut = fence.hostPortsRemoved
+    ? `${fence.hostPortsRemoved.wwpns.length} FC port(s) removed from host object ${fence.hostPortsRemoved.storageHost}`
+    : `${fence.unmappedVolumes.length} volume mapping(s) removed`;
+  const npiv = fence.npivLoggedOut?.length ? `; NPIV client(s) logged out: ${fence.npivLoggedOut.join(', ')}` : '';
+  return `${cut}${npiv}`;
+}

@@ -21,7 +21,10 @@ describe('npm run demo', () => {
 
       const live = output.slice(0, output.indexOf('Report of'));
       assert.match(live, /phase execute {2}elapsed \d+\.\d s of an RTO budget of 1800\.0 s/);
-      assert.match(live, /fence proof: dc1-s01 Power Off \(confirmed\), 12 volume mappings removed/);
+      assert.match(
+        live,
+        /fence proof: dc1-s01 Power Off \(confirmed\), \d+ FC port\(s\) removed from host object dc1-s01/,
+      );
       for (const destination of ['dc1-s02', 'dc1-s03', 'dc1-s04']) {
         assert.match(
           live,

@@ -249,7 +249,12 @@ function fenceView(fence) {
     h('strong', {}, 'Fence proof: '),
     `${fence.host} power state ${fence.powerState}`,
     fence.poweredOff ? ' (powered off, confirmed by the HMC)' : ' (not confirmed powered off)',
-    `; ${fence.unmappedVolumes.length} volume mapping(s) removed`,
+    fence.hostPortsRemoved
+      ? `; ${fence.hostPortsRemoved.wwpns.length} FC port(s) removed from host object ${fence.hostPortsRemoved.storageHost}`
+      : `; ${fence.unmappedVolumes.length} volume mapping(s) removed`,
+    fence.npivLoggedOut && fence.npivLoggedOut.length
+      ? `; NPIV client(s) logged out: ${fence.npivLoggedOut.join(', ')}`
+      : '',
     fence.override
       ? `; override by ${fence.override.by}${fence.override.reason ? `: ${fence.override.reason}` : ''}`
       : '',
