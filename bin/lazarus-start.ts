@@ -20,6 +20,7 @@ import { MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers
 import { ensureHostMonitors } from '../workers/monitors.js';
 import { activityLineLogger, createLazarusLogger, logLevelFrom, runtimeLogging } from '../workers/runtime-logger.js';
 import { chooseTemporalService, startTemporalService } from '../workers/temporal-service.js';
+import { checkChannelSecrets } from '../activities/notifications/channels.js';
 
 const home = resolve(process.env.LAZARUS_HOME ?? '.lazarus');
 const timeScale = Number(process.env.LAZARUS_SIM_TIME_SCALE ?? 0.05);
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
     stops.unshift(() => fleet!.stop());
     config = configForSimulatedFleet(fleet);
   }
+  // A notification secret that cannot be resolved would turn every delivery into a dead letter: refuse now.
+  checkChannelSecrets(config.notifications);
   process.env.LAZARUS_DATABASE_PATH ||= join(home, 'lazarus.db');
   const store = await openInventoryStore(process.env, (line) => console.log(line));
   stops.unshift(() => store.close());

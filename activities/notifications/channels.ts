@@ -167,6 +167,35 @@ function emailText(outgoing: OutgoingNotification): string {
   ].join('\n');
 }
 
+/**
+ * Every channel's secrets resolved once, as at startup: a webhook secret or an SMTP password that cannot be resolved
+ * would make every delivery a dead letter, so Lazarus refuses to start instead. Throws an Error naming the channel,
+ * the field and the reference (never the secret).
+ */
+export function checkChannelSecrets(
+  channels: readonly NotificationChannelConfig[],
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  for (const [index, channel] of channels.entries()) {
+    const references: Array<[string, string | undefined]> =
+      channel.kind === 'webhook'
+        ? [['secret', channel.secret]]
+        : channel.kind === 'email'
+          ? [['auth.password', channel.auth?.password]]
+          : [];
+    for (const [field, reference] of references) {
+      if (reference === undefined) continue;
+      try {
+        secretValue(reference, env);
+      } catch (error) {
+        throw new Error(
+          `notifications[${index}] (${channel.name}).${field}: ${reference} cannot be resolved: ${messageOf(error)}`,
+        );
+      }
+    }
+  }
+}
+
 /** A secret from its credential reference: `env:`/`secret:` give the value, `file:` the file's content. */
 function secretValue(reference: string, env: NodeJS.ProcessEnv): string | Buffer {
   const credential = resolveCredential(reference, env);
