@@ -179,10 +179,26 @@ export function createDrMoveActivities(deps: DrDependencies) {
             unreachable.push(`${hmc}: ${err.message}`);
           }
         }
+        const waves = startWaves(movers, { backupHosts, shadows });
+        // A backup host the backup HMCs could not describe has no HMC to start its VMs with: say so and stop here
+        // (nothing is touched yet) rather than send start requests to no device.
+        const unread = [
+          ...new Set(
+            waves
+              .flat()
+              .filter((w) => !w.hmc)
+              .map((w) => w.host),
+          ),
+        ];
+        if (unread.length > 0)
+          throw new DrSiteError(
+            `backup host(s) ${unread.join(', ')} could not be read through ${pair.backup.hmcs.join(', ')}: ` +
+              'no VM can be started there; check the backup site HMCs and the host state, then move again',
+          );
         return {
           verificationId: latest.id,
           verifiedAt: latest.verifiedAt,
-          waves: startWaves(movers, { backupHosts, shadows }),
+          waves,
           groups,
           fence,
           activeHosts: pair.active.hosts,
