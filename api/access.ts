@@ -54,8 +54,11 @@ export function authenticate(tokens: readonly ApiToken[]) {
 /** The only routes a tenant-scoped token reaches: the DR routes, which filter by tenant (api/dr-routes.ts). */
 const TENANT_ROUTES = [/^\/v1\/sites(\/|$)/, /^\/v1\/vms\/[^/]+\/dr$/];
 
-/** Routes that need more than an operator: overriding a blocked fence. */
-const ADMIN_ONLY = [/^\/v1\/failovers\/[^/]+\/override-fence$/];
+/**
+ * Routes that need more than an operator: overriding a blocked fence. Case-insensitive and with an optional trailing
+ * slash, as express matches routes, so no spelling of the path reaches the route with less than admin.
+ */
+const ADMIN_ONLY = [/^\/v1\/failovers\/[^/]+\/override-fence\/?$/i];
 
 /**
  * Reads (GET, HEAD) need any role; every other method needs `operator` or `admin`, and the ADMIN_ONLY routes

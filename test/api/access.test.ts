@@ -74,6 +74,8 @@ describe('API roles and identity', () => {
     const byOperator = await call(operator, 'POST', path, { reason: 'seen dark on site' });
     assert.equal(byOperator.status, 403);
     assert.match(String(byOperator.body.message), /needs the admin role; token otto has operator/);
+    for (const spelling of [`${path}/`, path.replace('override-fence', 'Override-Fence')])
+      assert.equal((await call(operator, 'POST', spelling, { reason: 'x' })).status, 403, spelling);
     const byAdmin = await call(admin, 'POST', path, { reason: 'seen dark on site' }, 'bearer');
     assert.notEqual(byAdmin.status, 403, 'an admin passes the role check (the failover itself may refuse)');
     assert.notEqual(byAdmin.status, 401, 'lower-case bearer is accepted');
