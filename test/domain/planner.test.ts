@@ -98,7 +98,7 @@ const fleetArbitrary = fc
     return { hosts: plannerHosts, lpars: plannerLpars };
   });
 
-/** Units (collocation groups or single LPARs) that sit on a start-after cycle between units. */
+/** Units (collocation groups or single LPARs) on a start-after cycle between units, or starting after one. */
 function knottedUnits(lpars: PlannerLpar[]): Set<string> {
   const unitOf = new Map(lpars.map((l) => [l.name, l.collocationGroup ?? l.name]));
   const edges = new Map<string, Set<string>>();
@@ -112,7 +112,11 @@ function knottedUnits(lpars: PlannerLpar[]): Set<string> {
     [...(edges.get(from) ?? [])].some(
       (next) => next === target || (!seen.has(next) && (seen.add(next), reaches(next, target, seen))),
     );
-  return new Set([...new Set(unitOf.values())].filter((u) => reaches(u, u)));
+  const units = [...new Set(unitOf.values())];
+  const knots = units.filter((u) => reaches(u, u));
+  // A unit that starts after a knot waits on a best-effort order too (found by fast-check: vm3 after vm0, whose
+  // collocation group x and vm1 start after each other, left out while a lower priority took the room).
+  return new Set(units.filter((u) => knots.includes(u) || knots.some((k) => reaches(u, k))));
 }
 
 /** The residents the rules must respect: all but those being restarted themselves (a stale inventory). */
