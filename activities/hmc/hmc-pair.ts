@@ -105,24 +105,19 @@ export class HmcPairClient extends HmcClient {
         return output;
       } catch (err) {
         const next = order[index + 1];
-        if (next && lostTheSystem(err)) {
-          // This HMC answers but cannot reach the managed system (its service-processor link is down); the other
-          // HMC of the pair has its own link and may still reach it. The HMC itself is fine: it is not set aside.
-          failures.push(err as DeviceError);
-          this.failovers++;
-          const line = `${member.device} cannot reach the system (${(err as Error).message}); asking ${next.device}`;
-          for (const listener of this.listeners) listener(`${line}: ${command}`);
-          continue;
-        }
-        if (!isHmcOutOfReach(err)) {
+        // An HMC that answers but cannot reach the managed system (its service-processor link is down) is fine
+        // itself and is not set aside: the other HMC of the pair has its own link and may still reach the system.
+        const lost = next !== undefined && lostTheSystem(err);
+        if (!lost && !isHmcOutOfReach(err)) {
           this.answered = member.device;
           throw err;
         }
         failures.push(err as DeviceError);
-        this.downUntil.set(member.device, this.now() + HMC_DOWN_MEMORY_MS);
+        if (!lost) this.downUntil.set(member.device, this.now() + HMC_DOWN_MEMORY_MS);
         if (!next) break;
         this.failovers++;
-        const line = `${member.device} out of reach (${(err as Error).message}); asking ${next.device}: ${command}`;
+        const why = lost ? 'cannot reach the system' : 'out of reach';
+        const line = `${member.device} ${why} (${(err as Error).message}); asking ${next.device}: ${command}`;
         for (const listener of this.listeners) listener(line);
       }
     }
