@@ -1,6 +1,7 @@
 // Which DR policy applies to a VM: every matching `dr.policies` entry in order, later ones refining earlier ones
 // field by field (as the failover's policies do), over the defaults: the HMC's priority, start wave 1, full size,
 // protected, no network mapping.
+import { globToRegExp } from '../config/policies.js';
 import type { DrConfig, PriorityClass } from '../config/schema.js';
 
 export interface DrVmPolicy {
@@ -38,16 +39,4 @@ export function drPolicyFor(
     if (policy.networks) effective.networks = policy.networks.map((n) => ({ ...n }));
   }
   return effective;
-}
-
-/**
- * A glob (`*` any run of characters, `?` one) as an anchored RegExp — the matching `policies` use
- * (domain/config/policies.ts keeps its own copy private).
- */
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
 }
