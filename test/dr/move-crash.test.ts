@@ -2,7 +2,6 @@
 // being stopped at dc1 and again while they are being started at dc2; a new worker picks the move up each time and
 // it completes — every VM Running once, at dc2, the violation log empty (no VM ever at both sites).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +13,12 @@ import { openSqliteStore, type InventoryStore } from '../../activities/inventory
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
 import { moveProgressQuery } from '../../workflows/dr/messages.js';
 import type { DrMoveReport } from '../../workflows/dr/move-steps.js';
+import { KillableWorker } from '../support/killable-worker.js';
 import { configForSimulatedFleet } from '../support/simulated-lazarus.js';
-import { ConformanceServer, eventually, REPO_ROOT } from '../support/temporal.js';
+import { ConformanceServer, eventually } from '../support/temporal.js';
 
 const FLEET = new URL('../../examples/fleet-dr.yaml', import.meta.url).pathname;
 const CONFIG = new URL('../../examples/lazarus-dr.yaml', import.meta.url).pathname;
-// The production worker setup in a child process (shared with the failover's crash test).
-const WORKER = new URL('../failover/fixtures/worker-process.ts', import.meta.url).pathname;
 
 interface FleetState {
   systems: Array<{ name: string; partitions: Array<{ name: string; state: string }> }>;
@@ -32,15 +30,13 @@ describe('a planned DR move survives the worker being killed', () => {
   let store: InventoryStore;
   let devices: DeviceRegistry;
   let dir: string;
-  let configFile: string;
-  const children: ChildProcess[] = [];
+  let worker: KillableWorker;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lazarus-dr-crash-'));
     // Slower device physics than the other DR tests, so each phase lasts long enough to be interrupted.
     fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: 0.005 });
     const prepared = configForSimulatedFleet(fleet, dir, undefined, CONFIG);
-    configFile = prepared.file;
     devices = new DeviceRegistry(prepared.config);
     store = await openSqliteStore(join(dir, 'lazarus.db'));
     server = await ConformanceServer.start();
@@ -60,10 +56,16 @@ describe('a planned DR move survives the worker being killed', () => {
       }),
     )) as { ready: boolean };
     assert.equal(summary.ready, true);
+    worker = new KillableWorker({
+      address: server.address,
+      namespace: server.namespace,
+      configFile: prepared.file,
+      database: join(dir, 'lazarus.db'),
+    });
   });
 
   after(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    worker?.stopAll();
     await server?.stop();
     await devices?.close();
     await store?.close();
@@ -71,22 +73,8 @@ describe('a planned DR move survives the worker being killed', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startWorker(): Promise<ChildProcess> {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', WORKER, server.address, server.namespace, configFile, join(dir, 'lazarus.db')],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-    });
-    return child;
-  }
-
   it('completes after SIGKILL mid-stop and mid-start, with no violation', { timeout: 600_000 }, async () => {
-    let worker = await startWorker();
+    await worker.start();
     const handle = await server.client.workflow.start('moveDrSite', {
       taskQueue: 'lazarus',
       workflowId: 'dr-move/dc1',
@@ -96,9 +84,7 @@ describe('a planned DR move survives the worker being killed', () => {
     const progress = () => handle.query(moveProgressQuery);
     const killAt = async (what: string, reached: (report: DrMoveReport) => boolean) => {
       await eventually(what, async () => (reached(await progress()) ? true : undefined), 300_000, 20);
-      worker.kill('SIGKILL');
-      await new Promise((resolve) => worker.once('exit', resolve));
-      worker = await startWorker();
+      await worker.killAndRestart();
     };
     const inStep = (report: DrMoveReport, step: string) => report.steps.at(-1)?.step === step;
     await killAt('mid-stop', (r) => inStep(r, 'stop-at-active-site') && r.vms.some((v) => v.stopped));
