@@ -12,6 +12,7 @@ export const FAULT_KINDS = [
   'command-hang',
   'slow',
   'replication-link-down',
+  'migration-stuck',
 ] as const;
 
 export const faultRequestSchema = z
@@ -49,6 +50,18 @@ export interface Fault extends FaultRequest {
 }
 
 export class FaultTargetError extends Error {}
+
+/**
+ * A live partition migration caught by a `migration-stuck` fault: it stops short of the switch-over and the partition
+ * stays `Migrating - …` / `Migration In Progress` on its source until `migrlpar -o r` (IBM: "r to recover from a
+ * failed partition migration"; the REST MigrateRecover job: "a logical partition that has been stuck in an
+ * intermediate state after failure of the preceding migrate operation"). With `message` the `migrlpar -o m` fails
+ * with it; without, the command hangs while `active()` (the fault not deleted).
+ */
+export interface StuckMigration {
+  message?: string;
+  active: () => boolean;
+}
 
 export type CommandFaultEffect =
   { kind: 'fail'; message: string | undefined } | { kind: 'hang'; released: Promise<void> };
@@ -167,6 +180,24 @@ export class FaultRegistry {
     return undefined;
   }
 
+  /**
+   * The `migration-stuck` fault (target: the source managed system; `match`: the LPAR name, any when absent; `times`:
+   * how many migrations it catches) that catches this migration, if any. A spent fault stays listed until deleted,
+   * so a hung migration hangs until then.
+   */
+  stuckMigration(system: string, lpar: string): StuckMigration | undefined {
+    const fault = this.list().find(
+      (f) =>
+        f.kind === 'migration-stuck' &&
+        f.target === system &&
+        (f.match === undefined || f.match === lpar) &&
+        (f.times === undefined || f.triggered < f.times),
+    );
+    if (!fault) return undefined;
+    fault.triggered++;
+    return { ...(fault.message !== undefined && { message: fault.message }), active: () => this.faults.has(fault.id) };
+  }
+
   private hangUntilRecovered(id: string): Promise<void> {
     if (!this.faults.has(id)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -231,6 +262,7 @@ export class FaultRegistry {
       'command-hang': isDevice,
       slow: isDevice || isSystem || isGroup,
       'replication-link-down': isGroup || (isDevice && this.groups(target).length > 0),
+      'migration-stuck': isSystem,
     }[kind];
     if (!ok) {
       const expected = {
@@ -242,6 +274,7 @@ export class FaultRegistry {
         'command-hang': 'a device',
         slow: 'a device, managed system or consistency group',
         'replication-link-down': 'a consistency group or a storage system with consistency groups',
+        'migration-stuck': 'a managed system (the migration source)',
       }[kind];
       throw new FaultTargetError(`target: "${target}" is not ${expected}`);
     }

@@ -65,6 +65,7 @@ export async function migrlpar(ctx: CommandContext, args: string[]): Promise<str
   );
   if (outcome === 'stopped')
     throw new DeviceCommandError(`HSCLA31B The migration of partition ${partition.name} was stopped.`);
+  if (outcome !== 'done') throw new DeviceCommandError(outcome.failed);
   return '';
 }
 

@@ -19,6 +19,7 @@ import {
   removeServerAdapters,
   vdiskByName,
 } from './fleet-model.js';
+import { type StuckMigration } from './faults.js';
 import { type TimerSet } from './timers.js';
 
 /**
@@ -32,6 +33,7 @@ export class Physics {
     private readonly latency: LatencyModel,
     private readonly timers: TimerSet,
     private readonly slowFactor: (targets: string[]) => number,
+    private readonly stuckMigration: (system: string, lpar: string) => StuckMigration | undefined = () => undefined,
   ) {}
 
   /** Scaled duration of an operation touching these targets (systems, devices). */
@@ -368,7 +370,7 @@ export class Physics {
     partition: Partition,
     cause: string,
     stopped: () => boolean,
-  ): Promise<'done' | 'stopped'> {
+  ): Promise<'done' | 'stopped' | { failed: string }> {
     this.migrationCheck(source, target, partition);
     const wasRunning = partition.state === 'Running';
     const profile = this.profileOf(partition) as Profile;
@@ -380,8 +382,16 @@ export class Physics {
       this.duration('migrationSetup', [source.name, target.name, source.hmc]) +
         this.duration('migrationPerGbMemory', [source.name, target.name, source.hmc], gb),
     );
+    const stuck = stopped() ? undefined : this.stuckMigration(source.name, partition.name);
+    if (stuck) {
+      this.model.changed(`${cause} (stuck mid-migration: fault)`);
+      if (stuck.message !== undefined) return { failed: stuck.message };
+      // Hung: until the migration is stopped or recovered (`migrlpar -o s|r`), or the fault deleted (it goes on).
+      while (partition.migrationState === 'Migration In Progress' && !stopped() && stuck.active())
+        await this.sleep(Math.max(5, this.duration('hmcQuery', [source.name, source.hmc])));
+    }
     if (stopped() || partition.migrationState !== 'Migration In Progress') {
-      this.endMigration(partition, wasRunning);
+      if (partition.migrationState !== 'Not Migrating') this.endMigration(partition, wasRunning);
       this.model.changed(`${cause} (stopped)`);
       return 'stopped';
     }

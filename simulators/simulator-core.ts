@@ -27,7 +27,13 @@ export class SimulatorCore {
     this.model = new FleetModel(spec, source);
     this.latency = new LatencyModel(timeScale, latencyOverrides, seed);
     this.faults = new FaultRegistry(this.model, () => this.physics);
-    this.physics = new Physics(this.model, this.latency, this.timers, (targets) => this.faults.slowFactor(targets));
+    this.physics = new Physics(
+      this.model,
+      this.latency,
+      this.timers,
+      (targets) => this.faults.slowFactor(targets),
+      (system, lpar) => this.faults.stuckMigration(system, lpar),
+    );
     this.violations = new ViolationLog(this.model, this.physics);
     this.faults.onReachabilityChange((device) => this.servers.get(device)?.applyReachability());
   }
