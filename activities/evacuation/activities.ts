@@ -316,10 +316,23 @@ function createHmcActivities(ctx: FailoverContext) {
      * `Migrating*` on the source is recovered with `migrlpar -o r` before the non-retryable `MigrationFailed`, so
      * nothing is left half moved unreported.
      */
-    async migrateLpar(input: { group: string; source: string; destination: string; lpar: string }): Promise<string> {
+    async migrateLpar(input: {
+      group: string;
+      source: string;
+      destination: string;
+      lpar: string;
+      /** How often a migration left in flight by an earlier attempt is read until it ends (ms; default 2 s). */
+      pollMs?: number;
+    }): Promise<string> {
       return whileHeartbeating(async () => {
         const hmc = ctx.hmc(input.group);
-        const onSource = await deviceCall(() => hmc.partition(input.source, input.lpar));
+        let onSource = await deviceCall(() => hmc.partition(input.source, input.lpar));
+        // An earlier attempt (its worker killed) started a migration that is still in flight: never start a second
+        // one, never recover a healthy one: wait for it to end, then decide from where the LPAR is.
+        while (onSource && MIGRATING.test(onSource.state) && !activityCancelled()) {
+          await pause(input.pollMs ?? 2_000);
+          onSource = await deviceCall(() => hmc.partition(input.source, input.lpar));
+        }
         const onTarget = await deviceCall(() => hmc.partition(input.destination, input.lpar));
         if (!onSource && onTarget) return `${input.lpar} is already ${onTarget.state} on ${input.destination}`;
         try {
@@ -334,6 +347,60 @@ function createHmcActivities(ctx: FailoverContext) {
           if (err instanceof DeviceError && err.retryable && !recovered) throw toActivityFailure(err);
           throw ApplicationFailure.nonRetryable(`${(err as Error).message}${recovered}`, 'MigrationFailed');
         }
+      });
+    },
+
+    /**
+     * After a migration that failed, outlived its deadline (hung) or was lost: recovers it with `migrlpar -o r` (IBM
+     * migrlpar man page: "r to recover from a failed partition migration") when the HMC shows the partition
+     * `Migrating*` on either system, then proves where the LPAR is before anything else is done to it: reads both
+     * systems every `pollMs` (ms) until neither shows it `Migrating*` and exactly one defines it, for at most
+     * `timeoutMs` (ms). Returns that host, the LPAR's state there and whether a recovery ran. A non-retryable
+     * `MigrationInDoubt` names what the HMC showed last when no proof came in time. Idempotent: a partition no
+     * longer migrating (recovered by an earlier attempt, HSCLA31A) is only read.
+     */
+    async recoverMigration(input: {
+      group: string;
+      source: string;
+      destination: string;
+      lpar: string;
+      pollMs: number;
+      timeoutMs: number;
+    }): Promise<{ host: string; state: string; recovered: boolean }> {
+      return whileHeartbeating(async () => {
+        const hmc = ctx.hmc(input.group);
+        const read = async () => {
+          const seen: Array<{ host: string; state: string }> = [];
+          for (const host of [input.source, input.destination]) {
+            const partition = await deviceCall(() => hmc.partition(host, input.lpar));
+            if (partition) seen.push({ host, state: partition.state });
+          }
+          return seen;
+        };
+        let seen = await read();
+        let recovered = false;
+        const stuck = seen.find((s) => MIGRATING.test(s.state));
+        if (stuck) {
+          try {
+            await hmc.migratePartition('r', stuck.host, input.lpar);
+            recovered = true;
+          } catch (err) {
+            // HSCLA31A: no migration in progress any more (it ended meanwhile): the reads below decide.
+            if (!(err instanceof DeviceError) || err.code !== 'HSCLA31A') throw toActivityFailure(err);
+          }
+        }
+        const deadline = Date.now() + input.timeoutMs;
+        for (;;) {
+          seen = await read();
+          if (seen.length === 1 && !MIGRATING.test(seen[0]!.state)) return { ...seen[0]!, recovered };
+          if (Date.now() + input.pollMs > deadline || activityCancelled()) break;
+          await pause(input.pollMs);
+        }
+        const where = seen.map((s) => `${s.state} on ${s.host}`).join(', ') || 'defined on neither system';
+        throw ApplicationFailure.nonRetryable(
+          `${input.lpar} is in doubt after its migration from ${input.source} to ${input.destination}: ${where}`,
+          'MigrationInDoubt',
+        );
       });
     },
 

@@ -33,7 +33,9 @@ describe('planned evacuation, restore and failback through the HTTP API (devserv
           // Two migrations at once, so a cancel finds some in flight and some not started.
           .replace(
             'hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]\n',
-            'hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]\n    evacuation:\n      maxMigrationsPerHmc: 2\n',
+            'hosts: [dc1-s01, dc1-s02, dc1-s03, dc1-s04]\n    evacuation:\n      maxMigrationsPerHmc: 2\n' +
+              // A migration that outlives this is hung (the slowest here, ×200, copies 64 GB in ~8 s of wall time).
+              '      migrationTimeout: 30s\n',
           ),
     });
     assert.equal(lazarus.config.hostGroups[0]!.evacuation?.maxMigrationsPerHmc, 2);
@@ -263,6 +265,69 @@ describe('planned evacuation, restore and failback through the HTTP API (devserv
       const state = await control<SimState>('GET', '/state');
       const migrating = state.systems.flatMap((s) => s.partitions.filter((p) => p.migrationState !== 'Not Migrating'));
       assert.deepEqual(migrating, [], 'no partition left mid-migration');
+      assert.deepEqual(await control('GET', '/violations'), []);
+    },
+  );
+
+  it(
+    'cancel with migrations in flight that fail and hang: each is recovered (migrlpar -o r) and proven at home',
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      const before = await runningHosts();
+      // dc1-db01 (critical) and dc1-mq01 (high) migrate first, two at once. Slowed ×200 so the cancel finds them in
+      // flight; then db01's migrlpar fails and mq01's hangs, both left mid-migration until `migrlpar -o r`.
+      await control('POST', '/faults', { kind: 'slow', target: 'dc1-s01', factor: 200 });
+      const failure = 'The partition migration failed: the mover service partition lost its connection (test fault)';
+      await control('POST', '/faults', {
+        kind: 'migration-stuck',
+        target: 'dc1-s01',
+        match: 'dc1-db01',
+        message: failure,
+      });
+      await control('POST', '/faults', { kind: 'migration-stuck', target: 'dc1-s01', match: 'dc1-mq01' });
+      const started = await api('POST', '/v1/hosts/dc1-s01/evacuate', {});
+      assert.equal(started.status, 202);
+      await eventually(
+        'both migrations in flight',
+        async () => {
+          const state = await api<{ progress?: EvacuationProgress }>('GET', '/v1/hosts/dc1-s01/evacuate');
+          const moving = state.body.progress?.lpars.filter((l) => l.step === 'migrating').map((l) => l.lpar) ?? [];
+          return moving.includes('dc1-db01') && moving.includes('dc1-mq01') ? true : undefined;
+        },
+        90_000,
+      );
+      const cancel = await api('POST', '/v1/hosts/dc1-s01/evacuate/cancel', { reason: 'change window closed' });
+      assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+      // The hung one is recovered only once it outlives migrationTimeout (30 s).
+      await eventually(
+        'the hung migration seen stuck on the HMC',
+        async () => {
+          const state = await control<SimState>('GET', '/state');
+          const mq = state.systems.find((s) => s.name === 'dc1-s01')!.partitions.find((p) => p.name === 'dc1-mq01');
+          return mq?.state === 'Migrating - Running' ? true : undefined;
+        },
+        60_000,
+      );
+      const report = await reportOf('/v1/hosts/dc1-s01/evacuate', 150_000);
+      assert.equal(report.outcome, 'cancelled', JSON.stringify(report.lpars));
+      for (const lpar of ['dc1-db01', 'dc1-mq01']) {
+        const move = report.lpars.find((l) => l.lpar === lpar)!;
+        assert.equal(move.step, 'failed', JSON.stringify(move));
+        assert.match(move.error ?? '', /migrlpar -o r/, `${lpar} was recovered`);
+        assert.match(move.error ?? '', /Running on dc1-s01/, `${lpar}: where the HMC shows it, proven`);
+        assert.equal(move.finalHost, 'dc1-s01');
+        assert.equal(move.finalState, 'Running');
+      }
+      assert.match(report.lpars.find((l) => l.lpar === 'dc1-db01')!.error ?? '', /mover service partition/);
+      assert.ok(report.totals.cancelled >= 1, `the rest never started: ${JSON.stringify(report.totals)}`);
+      assert.equal(report.totals.migrating + report.totals.pending, 0, 'nothing left unreported');
+      const state = await control<SimState>('GET', '/state');
+      const migrating = state.systems.flatMap((s) => s.partitions.filter((p) => p.migrationState !== 'Not Migrating'));
+      assert.deepEqual(migrating, [], 'no partition left mid-migration');
+      assert.deepEqual([...(await runningHosts())].sort(), [...before].sort(), 'every LPAR runs at home, once');
+      assert.deepEqual(await lazarus.store.lparOrigins().movedAwayFrom('dc1-prod', 'dc1-s01'), [], 'none recorded');
       assert.deepEqual(await control('GET', '/violations'), []);
     },
   );

@@ -1,7 +1,8 @@
 // Moving LPARs by LPM, shared by evacuate and restore: in priority order, in parallel within the migration limits of
 // the HMC and of each source and destination system (MigrationSlots). A cancel starts nothing new; the migrations in
-// flight finish (or fail and are recovered with `migrlpar -o r` by the activity), and every LPAR not started is
-// `cancelled`. A move that fails is `failed` with the device's message; the others go on.
+// flight finish, or — failed, or hung past the migration deadline — are recovered with `migrlpar -o r` and the LPAR
+// proven on one system before anything else touches it; every LPAR not started is `cancelled`. A move that fails is
+// `failed` with the device's message and where the HMC shows it; the others go on.
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import { inPriorityOrder, MigrationSlots, type EvacuationPolicy } from '../../domain/evacuation/index.js';
 import { innermostMessage } from '../../domain/failover/index.js';
@@ -11,6 +12,8 @@ import type { MoveRun } from './run-state.js';
 
 /** Volume mappings at once per LPAR (the CMS paper's 4 per stream). */
 const MAPPINGS_PER_LPAR = 4;
+/** How long a recovered migration may take to show the LPAR settled on one system (HMC reads, not a copy). */
+const RECOVERY_PROOF_MS = 5 * 60_000;
 
 export interface PlannedMove {
   lpar: string;
@@ -66,15 +69,14 @@ async function moveOne(
   onMoved: (move: PlannedMove) => Promise<void>,
 ): Promise<void> {
   const { group, policy } = context;
-  const { migrations, hmc, waits } = context.activities;
-  const where = { group, source: move.from, destination: move.to, lpar: move.lpar };
+  const { hmc, waits } = context.activities;
   try {
     run.set(move.lpar, move.shutdownRestart ? 'shutting-down' : 'migrating', {
       to: move.to,
       how: move.shutdownRestart ? 'shutdown-restart' : 'lpm',
     });
     if (!move.shutdownRestart) {
-      await migrations.migrateLpar(where);
+      if (!(await migrateOrRecover(run, move, context, 'Running'))) return;
       run.set(move.lpar, 'moved');
     } else {
       const { profile } = await hmc.shutdownLpar({ group, host: move.from, lpar: move.lpar });
@@ -82,7 +84,7 @@ async function moveOne(
       const wait = { group, lpar: move.lpar, pollMs: policy.pollMs, timeoutMs: policy.waitDeadlineMs };
       await waits.waitLparState({ ...wait, host: move.from, states: ['Not Activated'] });
       run.set(move.lpar, 'restarting');
-      await migrations.migrateLpar(where);
+      if (!(await migrateOrRecover(run, move, context, 'Not Activated'))) return;
       await hmc.activateLpar({ group, host: move.to, lpar: move.lpar, profile });
       await waits.waitLparState({ ...wait, host: move.to, states: ['Running'] });
       run.set(move.lpar, 'restarted');
@@ -90,6 +92,41 @@ async function moveOne(
     await onMoved(move);
   } catch (err) {
     run.set(move.lpar, 'failed', { error: innermostMessage(err) });
+  }
+}
+
+/**
+ * `migrlpar -o m`; when it fails or outlives its deadline (hangs), the migration is recovered (`migrlpar -o r` by
+ * recoverMigration) and the LPAR's place proven on one system before anything else happens to it: on its
+ * destination in the `expected` state it counts as moved (true); anywhere else it is `failed` with the device's
+ * message, how it was recovered and where the HMC shows it (false). No proof: `failed`, in doubt (thrown).
+ */
+async function migrateOrRecover(
+  run: MoveRun,
+  move: PlannedMove,
+  context: { group: string; policy: EvacuationPolicy; activities: EvacuationProxies },
+  expected: 'Running' | 'Not Activated',
+): Promise<boolean> {
+  const where = { group: context.group, source: move.from, destination: move.to, lpar: move.lpar };
+  const { migrations, hmc } = context.activities;
+  try {
+    await migrations.migrateLpar({ ...where, pollMs: context.policy.pollMs });
+    return true;
+  } catch (err) {
+    const error = innermostMessage(err);
+    const proof = await hmc.recoverMigration({
+      ...where,
+      pollMs: context.policy.pollMs,
+      timeoutMs: RECOVERY_PROOF_MS,
+    });
+    if (proof.host === move.to && proof.state === expected) return true;
+    const how = proof.recovered ? 'recovered with migrlpar -o r: ' : '';
+    run.set(move.lpar, 'failed', {
+      error: `${error}; ${how}the HMC shows it ${proof.state} on ${proof.host}`,
+      finalHost: proof.host,
+      finalState: proof.state,
+    });
+    return false;
   }
 }
 
