@@ -10,6 +10,7 @@ import { toActivityFailure } from '../device-failure.js';
 import { whileHeartbeating } from '../heartbeat.js';
 import type { InventoryStore } from '../inventory/index.js';
 import { DrSiteError, discoverDrSite, drSitePair } from './discover-site.js';
+import { useDrLimits } from './paced-hmc.js';
 import { decodeDrVerification, drVerificationKey, encodeDrVerification, lastInSync } from './verification-records.js';
 
 export interface DrDependencies {
@@ -31,6 +32,7 @@ export interface DrVerificationSummary {
 }
 
 export function createDrActivities(deps: DrDependencies) {
+  useDrLimits(deps.config, deps.devices);
   const log = deps.log ?? ((line: string) => console.log(line));
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {

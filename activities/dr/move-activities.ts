@@ -15,6 +15,8 @@ import { DrSiteError, discoverDrSite, drSitePair, hostsOf, readGroups, readSite 
 import { DeviceError } from '../ssh/device-errors.js';
 import { decodeDrVerification, drVerificationKey, encodeDrVerification, lastInSync } from './verification-records.js';
 import { createDrTestActivities } from './test-activities.js';
+import { drReadHmc, drReadHmcOf, useDrLimits } from './paced-hmc.js';
+import { createDrCleanupActivities } from './cleanup-activities.js';
 
 /** What an unplanned move works from (see prepareDrFailover). */
 export interface DrFailoverPreparation {
@@ -36,6 +38,8 @@ export interface DrMovePreparation {
   ready: boolean;
   notReady: Array<{ vm: string; codes: string[] }>;
   plan?: DrMovePlan;
+  /** The storage systems holding the VMs' copies at the site they leave and at the one they go to. */
+  storage?: { from: string; to: string };
 }
 
 async function guard<T>(work: () => Promise<T>): Promise<T> {
@@ -48,6 +52,10 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function createDrMoveActivities(deps: DrDependencies) {
+  useDrLimits(deps.config, deps.devices);
+  // Reads go to the HMC that described the host, or its site's other HMC when that one is out of reach, within the
+  // HMC's operation limit (paced-hmc.ts); changes run on the named HMC's device queue.
+  const readHmc = (hmc: string) => drReadHmcOf(deps.config, deps.devices, hmc);
   const hmc = {
     /**
      * Stops a VM: `os` asks its operating system to shut down (chsysstate -o osshutdown, IBM HMC CLI: a clean
@@ -109,7 +117,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
   const control = {
     async prepareDrMove(site: string): Promise<DrMovePreparation> {
       return guard(async () => {
-        const { dr } = drSitePair(deps.config, site);
+        const { dr, active, backup } = drSitePair(deps.config, site);
         const discovery = await discoverDrSite(deps.config, deps.devices, site);
         const history = (await deps.store.verifications(drVerificationKey(site), 50)).map(decodeDrVerification);
         const verification = verifyDrSite(discovery, dr, {
@@ -126,6 +134,10 @@ export function createDrMoveActivities(deps: DrDependencies) {
           ready: verification.ready,
           notReady,
           ...(verification.ready ? { plan: planDrMove(discovery, dr) } : {}),
+          storage: {
+            from: active.storage[0] ?? dr.consistencyGroups[0]!.master,
+            to: backup.storage[0] ?? dr.consistencyGroups[0]!.aux,
+          },
         };
       });
     },
@@ -144,7 +156,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
         if (!latest)
           throw new DrSiteError(`no verification of ${site} is stored: an unplanned move needs the last known VMs`);
         const auxStorage = pair.dr.consistencyGroups[0]!.aux;
-        const reading = await readSite(deps.devices, pair.backup, pair.backup.storage[0] ?? auxStorage);
+        const reading = await readSite(deps.devices, pair.backup, pair.backup.storage[0] ?? auxStorage, 'definitions');
         const backupHosts = hostsOf(reading, pair.backup.hosts);
         const shadows = reading.snapshot.lpars.map((l) => ({ name: l.name, host: l.host, profile: l.profile }));
         const movers = latest.vms
@@ -170,7 +182,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
         const unreachable: string[] = [];
         for (const hmc of pair.active.hmcs) {
           try {
-            const systems = await deps.devices.hmc(hmc).listSystems();
+            const systems = await drReadHmc(deps.devices, [hmc]).listSystems();
             for (const system of systems)
               if (pair.active.hosts.includes(system.name) && !fence.some((f) => f.host === system.name))
                 fence.push({ hmc, host: system.name });
@@ -219,8 +231,13 @@ export function createDrMoveActivities(deps: DrDependencies) {
         if (!latest) throw new DrSiteError(`no verification of ${site} is stored: nothing is known to move back`);
         const masterStorage = pair.dr.consistencyGroups[0]!.master;
         const [backup, active] = await Promise.all([
-          readSite(deps.devices, pair.backup, pair.backup.storage[0] ?? pair.dr.consistencyGroups[0]!.aux),
-          readSite(deps.devices, pair.active, pair.active.storage[0] ?? masterStorage),
+          readSite(
+            deps.devices,
+            pair.backup,
+            pair.backup.storage[0] ?? pair.dr.consistencyGroups[0]!.aux,
+            'definitions',
+          ),
+          readSite(deps.devices, pair.active, pair.active.storage[0] ?? masterStorage, 'definitions'),
         ]);
         const backupHosts = hostsOf(backup, pair.backup.hosts);
         const activeHosts = hostsOf(active, pair.active.hosts);
@@ -270,6 +287,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
         return {
           verificationId: latest.id,
           ready,
+          storage: { from: pair.backup.storage[0] ?? pair.dr.consistencyGroups[0]!.aux, to: masterStorage },
           notReady: movers.length === 0 ? [{ vm: '(none)', codes: ['NO_VMS_AT_BACKUP_SITE'] }] : notReady,
           ...(ready
             ? {
@@ -301,6 +319,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
           deps.devices,
           pair.active,
           pair.active.storage[0] ?? pair.dr.consistencyGroups[0]!.master,
+          'definitions',
         );
         const notReady: Array<{ vm: string; codes: string[] }> = [];
         for (const vm of latest.vms) {
@@ -318,12 +337,16 @@ export function createDrMoveActivities(deps: DrDependencies) {
           else if (!(seen?.primary === 'aux' && state === 'consistent_synchronized'))
             groups.push({ storage: group.aux, name: group.name, state });
         }
-        return { ready: notReady.length === 0, notReady, groups };
+        // The VMs the unplanned move started at the backup site (those active at the last verification): cleaned up
+        // at the active site once it is resynchronized.
+        const moved = latest.vms.filter((v) => v.backupHost && v.productionState !== 'Not Activated').map((v) => v.vm);
+        const activeStorage = pair.active.storage[0] ?? pair.dr.consistencyGroups[0]!.master;
+        return { ready: notReady.length === 0, notReady, groups, moved, activeStorage };
       });
     },
     /** A VM's state on a host as its HMC shows it now; `absent` when the host has no such partition. */
     async drVmState(input: { hmc: string; host: string; vm: string }): Promise<string> {
-      return guard(async () => (await deps.devices.hmc(input.hmc).partition(input.host, input.vm))?.state ?? 'absent');
+      return guard(async () => (await readHmc(input.hmc).partition(input.host, input.vm))?.state ?? 'absent');
     },
     /**
      * The states of several VMs on one host, from one listing (lssyscfg -r lpar): `{ vm: state }`, `absent` for a VM
@@ -331,7 +354,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
      */
     async drVmStates(input: { hmc: string; host: string; vms: string[] }): Promise<Record<string, string>> {
       return guard(async () => {
-        const partitions = await deps.devices.hmc(input.hmc).listPartitions(input.host);
+        const partitions = await readHmc(input.hmc).listPartitions(input.host);
         return Object.fromEntries(
           input.vms.map((vm) => [vm, partitions.find((p) => p.name === vm)?.state ?? 'absent']),
         );
@@ -339,7 +362,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
     },
     /** A managed system's state as its HMC shows it now (`Power Off` once fenced). */
     async drHostState(input: { hmc: string; host: string }): Promise<string> {
-      return guard(() => deps.devices.hmc(input.hmc).systemState(input.host));
+      return guard(() => readHmc(input.hmc).systemState(input.host));
     },
     /** The state and primary of each named group on its master storage system. */
     async drGroupStates(input: { storage: string; groups: string[] }) {
@@ -354,7 +377,12 @@ export function createDrMoveActivities(deps: DrDependencies) {
   };
   // The DR test's activities ride on the same queues (its storage steps on the aux storage system's).
   const test = createDrTestActivities(deps, guard);
-  return { hmc, storage: { ...storage, ...test.storage }, control: { ...control, ...test.control } };
+  const cleanup = createDrCleanupActivities(deps, guard);
+  return {
+    hmc,
+    storage: { ...storage, ...test.storage, ...cleanup.storage },
+    control: { ...control, ...test.control, ...cleanup.control },
+  };
 }
 
 export type DrMoveActivities = ReturnType<typeof createDrMoveActivities>;
