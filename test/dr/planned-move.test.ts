@@ -19,6 +19,7 @@ interface MoveView {
     recoveryPoint?: string;
     networks: Array<{ vm: string }>;
     steps: Array<{ step: string; detail?: string }>;
+    cleanup?: { site: string; vms: Array<{ vm: string; unmapped: string[]; kept?: object[]; skipped?: string }> };
   };
 }
 interface FleetState {
@@ -54,6 +55,27 @@ async function operation(lazarus: SimulatedLazarus, path: string, body: object =
     300_000,
     250,
   ))!;
+}
+
+/** The host objects each of a VM's volumes is mapped to on a storage system. */
+async function mappingsOf(lazarus: SimulatedLazarus, storage: string, volumes: string[]) {
+  const svc = lazarus.devices.storageSystem(storage);
+  return (await Promise.all(volumes.map((v) => svc.volumeMappings(v)))).flat().map((m) => `${m.volume}@${m.host}`);
+}
+const DB01_AT_DC1 = ['dc1-db01_rootvg', 'dc1-db01_data1', 'dc1-db01_data2', 'dc1-db01_data3'];
+
+/** The clean-up at dc1 removed every moved VM's mappings there and left none alone. */
+function assertCleanedUp(report: NonNullable<MoveView['report']>, vms: string[]) {
+  assert.equal(report.cleanup?.site, 'dc1', JSON.stringify(report.cleanup));
+  assert.deepEqual(report.cleanup!.vms.map((v) => v.vm).sort(), [...vms].sort());
+  for (const vm of report.cleanup!.vms) {
+    assert.equal(vm.skipped, undefined, JSON.stringify(vm));
+    assert.ok(vm.unmapped.length > 0, `${vm.vm}: its dc1 mappings are removed`);
+    assert.ok(
+      vm.unmapped.every((m) => m.startsWith('svc-dc1/')),
+      JSON.stringify(vm.unmapped),
+    );
+  }
 }
 
 const running = (state: FleetState, prefix: string) =>
@@ -101,11 +123,27 @@ describe('planned DR move through the API', () => {
   it('moves dc1 to dc2: stopped at dc1, switched, Running at dc2, never at both', { timeout: 300_000 }, async () => {
     const before = running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-');
     assert.equal(before.length, 21);
+    assert.equal((await mappingsOf(lazarus, 'svc-dc1', DB01_AT_DC1)).length, 4, 'dc1-db01 is mapped at dc1');
     const report = await moveToEnd(lazarus);
     assert.equal(report.outcome, 'moved', JSON.stringify(report));
     assert.deepEqual(
       report.steps.map((s) => s.step),
-      ['verify', 'stop-at-active-site', 'catch-up', 'switch-replication', 'start-at-backup-site'],
+      [
+        'verify',
+        'stop-at-active-site',
+        'catch-up',
+        'switch-replication',
+        'present-at-destination',
+        'start-at-backup-site',
+        'cleanup-old-site',
+      ],
+    );
+    // Clean-up at dc1: the moved VMs' volumes are mapped to nothing there, so none of them can start at dc1.
+    assertCleanedUp(report, before);
+    assert.deepEqual(await mappingsOf(lazarus, 'svc-dc1', DB01_AT_DC1), []);
+    await assert.rejects(
+      lazarus.devices.hmc('hmc-dc1').activatePartition('dc1-s01', 'dc1-db01', 'default_profile'),
+      'the HMC refuses to start a moved VM at dc1',
     );
     assert.deepEqual(report.vms.map((v) => v.vm).sort(), [...before].sort());
     for (const vm of report.vms) {
@@ -148,6 +186,12 @@ describe('planned DR move through the API', () => {
         250,
       ))!;
       assert.equal(report.outcome, 'moved', JSON.stringify(report));
+      // The mappings the clean-up removed at dc1 are presented again before anything starts there; dc2 keeps its
+      // standby definitions and their mappings (the standing DR configuration), so there is no clean-up step.
+      const present = report.steps.find((s) => s.step === 'present-at-destination');
+      assert.match(present?.detail ?? '', /^\d+ volume mappings presented again/);
+      assert.equal(report.steps.at(-1)!.step, 'start-at-backup-site');
+      assert.equal((await mappingsOf(lazarus, 'svc-dc1', DB01_AT_DC1)).length, 4, 'dc1-db01 is mapped at dc1 again');
       for (const vm of report.vms) assert.equal(vm.backupHost, `dc1-s0${/(\d)$/.exec(vm.vm)![1]}`);
       const state = await lazarus.control<FleetState>('GET', '/state');
       assert.deepEqual(running(state, 'dc2-'), [], 'nothing runs at dc2');
@@ -261,6 +305,26 @@ describe('unplanned DR move through the API', () => {
         assert.deepEqual([group?.primary, group?.state], ['aux', 'consistent_synchronized'], `${name}: dc2 → dc1`);
       }
       assert.deepEqual(running(await lazarus.control<FleetState>('GET', '/state'), 'dc1-'), []);
+      assert.deepEqual(resync.steps.at(-1)?.step, 'cleanup-old-site', JSON.stringify(resync.steps));
+      assertCleanedUp(resync, before);
+      assert.deepEqual(await mappingsOf(lazarus, 'svc-dc1', DB01_AT_DC1), []);
+      assert.deepEqual(await lazarus.control('GET', '/violations'), []);
+
+      // Anything started at dc1 now is a violation the simulator records (here forced past the HMC's checks).
+      await lazarus.control('POST', '/actions/start-lpar', { system: 'dc1-s01', lpar: 'dc1-db01' });
+      const kinds = (await lazarus.control<Array<{ kind: string }>>('GET', '/violations')).map((v) => v.kind);
+      assert.ok(kinds.includes('started-without-disks') && kinds.includes('lpar-on-two-hosts'), kinds.join());
+      await lazarus.devices.hmc('hmc-dc1').shutdownPartition('dc1-s01', 'dc1-db01');
+      await eventually(
+        'the forced start at dc1 stopped again',
+        async () =>
+          (await lazarus.devices.hmc('hmc-dc1').partition('dc1-s01', 'dc1-db01'))?.state === 'Not Activated'
+            ? true
+            : undefined,
+        60_000,
+        250,
+      );
+      await lazarus.control('DELETE', '/violations');
 
       const back = await operation(lazarus, '/v1/sites/dc1/move-back', { shutdownTimeout: 60 });
       assert.equal(back.outcome, 'moved', JSON.stringify(back));

@@ -90,6 +90,14 @@ export interface DrMoveReport {
     replicationBefore?: Array<{ name: string; state: string; primary: string }>;
     replicationAfter?: Array<{ name: string; state: string; primary: string }>;
   };
+  /**
+   * The clean-up at the site the VMs left (workflows/dr/cleanup.ts): per moved VM the volume mappings removed there
+   * (`storage/volume from host`), the volumes kept with why, or why the VM was left alone.
+   */
+  cleanup?: {
+    site: string;
+    vms: Array<{ vm: string; unmapped: string[]; kept?: Array<{ volume: string; reason: string }>; skipped?: string }>;
+  };
   /** DRaaS: the provider coordinator's scheduling of this move (who it waited for). */
   coordination?: DrCoordination;
   /** Step journal: name, start and end (workflow time), and why it stopped the move when it did. */

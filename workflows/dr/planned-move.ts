@@ -6,11 +6,17 @@
 //   3. catch up — wait until each group is consistent_synchronized (nothing more is written at the active site);
 //   4. switch — each consistency group's primary becomes aux: the backup site's copies become writable and
 //      replication runs backwards (backup → active), ready for the move back;
-//   5. start at the backup site (move-steps.ts);
-//   6. report — per VM where it runs now, the recovery point, the network mappings to apply.
-// The move back (moveBackDrSite) is the same runbook from the backup site to the active one.
-// Device changes go through the devices' task queues. Not yet: advisory approval, cancel, clean-up at the old site.
+//   5. present — mappings an earlier clean-up removed at the destination are presented again (cleanup.ts);
+//   6. start at the backup site (move-steps.ts);
+//   7. clean up at the active site — the moved VMs' volumes unmapped there, each VM proven Not Activated (cleanup.ts);
+//   8. report — per VM where it runs now, the recovery point, the network mappings to apply, the clean-up.
+// The move back (moveBackDrSite) is the same runbook from the backup site to the active one, without step 7: the
+// backup site's standby definitions and their mappings are the standing DR configuration that verify checks and the
+// next move and DR test use; after the switch back its copies are read-only secondaries, so nothing starts there.
+// Advisory moves wait for approval after verifying; a cancel stops at the next step boundary (no clean-up then).
+// Device changes go through the devices' task queues.
 import type { DrMovePreparation } from '../../activities/dr/move-activities.js';
+import { cleanupOldSite, presentAtDestination } from './cleanup.js';
 import {
   finalOutcome,
   moveActivities,
@@ -172,6 +178,12 @@ async function plannedMove(
     }
   });
 
+  const storage = preparation.storage;
+  if (storage && !gates.cancelled()) {
+    const at = primary === 'aux' ? 'backup' : 'active';
+    await presentAtDestination(acts, report, { site: input.site, name: plan.backupSite, at, storage: storage.to });
+  }
+
   await step(report, 'start-at-backup-site', () =>
     startAtBackup(
       acts,
@@ -181,6 +193,15 @@ async function plannedMove(
       gates.cancelled,
     ),
   );
+  if (storage && primary === 'aux' && !gates.cancelled()) {
+    const moved = report.vms.filter((v) => v.state === 'Running' && !v.error).map((v) => v.vm);
+    await cleanupOldSite(
+      acts,
+      report,
+      { site: input.site, name: input.site, at: 'active', storage: storage.from },
+      moved,
+    );
+  }
   report.outcome = finalOutcome(report);
   return report;
 }

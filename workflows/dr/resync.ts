@@ -1,7 +1,9 @@
 // After an unplanned move, once the old active site is back: make its volumes the secondaries and resynchronize them
 // from the backup site (the "nothing starts there; resync from B before anything else"). Refused, touching
-// nothing, while any protected VM may be active at the old site or a group's link is down. Then a move back is
-// possible.
+// nothing, while any protected VM may be active at the old site or a group's link is down. Once synchronized, the
+// VMs the unplanned move started at the backup site are cleaned up at the old site (cleanup.ts: their volumes
+// unmapped there, each VM proven Not Activated). Then a move back is possible (it presents them again first).
+import { cleanupOldSite } from './cleanup.js';
 import { moveActivities, newReport, reported, step, waitFor, type DrMoveReport } from './move-steps.js';
 
 export async function resyncDrSite(input: {
@@ -17,7 +19,8 @@ async function resync(
   input: { site: string; pollMs?: number; heartbeatMs?: number },
   report: DrMoveReport,
 ): Promise<DrMoveReport> {
-  const { control, storageOf } = moveActivities(input.heartbeatMs);
+  const acts = moveActivities(input.heartbeatMs);
+  const { control, storageOf } = acts;
   const pollMs = input.pollMs ?? 2_000;
   const preparation = await step(report, 'check-old-site', () => control.prepareDrResync(input.site));
   if (!preparation.ready) {
@@ -50,5 +53,9 @@ async function resync(
     );
   });
   report.outcome = synchronized ? 'moved' : 'failed';
+  if (synchronized) {
+    const side = { site: input.site, name: input.site, at: 'active' as const, storage: preparation.activeStorage };
+    await cleanupOldSite(acts, report, side, preparation.moved);
+  }
   return report;
 }
