@@ -52,17 +52,15 @@ export function parseConfigText(text: string, source: string): LazarusConfig {
     const pos = first.linePos?.[0];
     throw new ConfigError(source, [], `invalid YAML: ${first.message.split('\n')[0]}`, pos?.line, pos?.col);
   }
-  const position = (path: ConfigPath): { line?: number; column?: number } => {
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) {
-        const pos = lineCounter.linePos(node.range[0]);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-    return {};
-  };
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  const position = (path: ConfigPath) => nodePosition(doc, lineCounter, path);
+  let document: unknown;
+  try {
+    // The yaml library refuses documents whose aliases expand beyond its limit (an alias bomb) here, not in parsing.
+    document = doc.toJS() ?? {};
+  } catch (err) {
+    throw new ConfigError(source, [], `cannot be read as configuration: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = configSchema.safeParse(document);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
@@ -75,6 +73,31 @@ export function parseConfigText(text: string, source: string): LazarusConfig {
     throw new ConfigError(source, problem.path, problem.message, line, column);
   }
   return parsed.data;
+}
+
+/**
+ * Where `path` (or its nearest present ancestor) is in the YAML `text`: 1-based line and column, or {} when the
+ * text does not parse. For errors found after loading (startup checks) that should point at the file like load's.
+ */
+export function positionInText(text: string, path: ConfigPath): { line?: number; column?: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  return doc.errors.length > 0 ? {} : nodePosition(doc, lineCounter, path);
+}
+
+function nodePosition(
+  doc: ReturnType<typeof parseDocument>,
+  lineCounter: LineCounter,
+  path: ConfigPath,
+): { line?: number; column?: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return {};
 }
 
 function describe(issue: { code: string; message: string; keys?: string[] }): string {

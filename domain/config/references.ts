@@ -1,7 +1,11 @@
 // Cross-references in lazarus.yaml that a schema cannot see: unknown or duplicate names, a host in two groups, a
-// host group whose HMC or storage is not at its site, a policy naming an unknown group, start-after cycles.
+// host group whose HMC or storage is not at its site, a policy naming an unknown group, start-after cycles (by name
+// here; through patterns and collocation groups in start-after.ts), settings that contradict each other
+// (cross-settings.ts).
 import type { LazarusConfig } from './schema.js';
 import { findDrConfigProblem } from '../dr/config-checks.js';
+import { findCrossSettingProblem } from './cross-settings.js';
+import { findStaticStartAfterCycle } from './start-after.js';
 
 export type ConfigPath = Array<string | number>;
 export interface ConfigProblem {
@@ -17,6 +21,8 @@ export function findReferenceProblem(config: LazarusConfig): ConfigProblem | und
     hostGroupsResolve(config) ??
     policiesResolve(config) ??
     startAfterHasNoCycle(config) ??
+    findStaticStartAfterCycle(config) ??
+    findCrossSettingProblem(config) ??
     agentTokensResolve(config) ??
     findDrConfigProblem(config)
   );

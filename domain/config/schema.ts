@@ -1,28 +1,19 @@
 // The shape of lazarus.yaml (zod). Cross-references between sections are checked in references.ts.
 import { z } from 'zod';
 import { NOTIFICATION_EVENTS, NOTIFICATION_SEVERITIES } from '../notifications/events.js';
-import { parseDuration } from './duration.js';
+import { boundedDuration, cronExpression, hostAndPort } from './bounds.js';
 
 const name = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be letters, digits, _ . - (starting with a letter, digit or _)');
-const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value : parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (e.g. 90s, 15m, 1h30m)` });
-    return z.NEVER;
-  }
-  return ms;
-});
 const credentialReference = z
   .string()
   .regex(
     /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|secret:[A-Za-z0-9_./-]+)$/,
     'must be a credential reference: env:NAME, file:/path or secret:KEY (never the secret itself)',
   );
-const address = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/, 'must be host or host:port');
+// host[:port], the port 1–65535 (bounds.ts).
+const address = hostAndPort;
 const hostKey = z
   .string()
   .regex(
@@ -70,12 +61,15 @@ export const siteSchema = z
   .object({ name, hmcs: z.array(name).default([]), storage: z.array(name).default([]) })
   .strict();
 
+const stepDuration = boundedDuration('hostGroups[].recovery.stepDurations.*');
+const stepTimeout = boundedDuration('hostGroups[].recovery.stepTimeouts.*');
+
 export const recoverySchema = z
   .object({
     mode: z.enum(['auto', 'advisory']).default('advisory'),
-    approvalTimeout: duration.default(15 * 60_000),
+    approvalTimeout: boundedDuration('hostGroups[].recovery.approvalTimeout').default(15 * 60_000),
     onApprovalTimeout: z.enum(['proceed', 'abort']).default('abort'),
-    rtoBudget: duration.default(30 * 60_000),
+    rtoBudget: boundedDuration('hostGroups[].recovery.rtoBudget').default(30 * 60_000),
     parallelMappingsPerStream: z.number().int().min(1).max(32).default(4),
     /**
      * true: a stream asks for all of an LPAR's volume mappings at once and the storage system's device queue shares its
@@ -84,29 +78,29 @@ export const recoverySchema = z
      */
     mapAllAtOnce: z.boolean().default(true),
     /** How often waits on a device (power off, boot) poll it: each interval can add to a sequential stream's RTO. */
-    pollInterval: duration.default(2_000),
+    pollInterval: boundedDuration('hostGroups[].recovery.pollInterval').default(2_000),
     /**
      * How long each restart step takes on these devices, measured by the operator (the planner balances the streams
      * with it). Absent: the planner's defaults, which assume boot-dominated restarts.
      */
     stepDurations: z
-      .object({ viosConfig: duration, volumeMapping: duration, activate: duration, boot: duration })
+      .object({ viosConfig: stepDuration, volumeMapping: stepDuration, activate: stepDuration, boot: stepDuration })
       .strict()
       .optional(),
     /**
      * How long fencing may keep retrying transient device errors (busy, lock, timeout, connection) before it blocks
      * and alerts an operator. Default 3m.
      */
-    fenceDeadline: duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+    fenceDeadline: boundedDuration('hostGroups[].recovery.fenceDeadline').optional(),
     /**
      * Per-LPAR step deadlines, retries included, each shorter than rtoBudget: a hung step holds the LPARs behind it
      * no longer than this. Defaults: mapping 5m, remoteRestart 5m, boot 15m (each capped at rtoBudget).
      */
     stepTimeouts: z
       .object({
-        mapping: duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
-        remoteRestart: duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
-        boot: duration.refine((ms) => ms > 0, 'must be longer than 0').optional(),
+        mapping: stepTimeout.optional(),
+        remoteRestart: stepTimeout.optional(),
+        boot: stepTimeout.optional(),
       })
       .strict()
       .optional(),
@@ -140,12 +134,10 @@ export const monitoringSchema = z
     action: z.enum(['auto', 'advisory', 'off']).optional(),
     /** false: no monitor runs for this group (failovers only through the API). */
     enabled: z.boolean().default(true),
-    interval: duration.refine((ms) => ms >= 1_000 && ms <= 10 * 60_000, 'must be between 1s and 10m').default(10_000),
+    interval: boundedDuration('hostGroups[].monitoring.interval').default(10_000),
     confirmations: z.number().int().min(1).max(20).default(2),
     flapLimit: z.number().int().min(1).max(100).default(3),
-    flapWindow: duration
-      .refine((ms) => ms >= 60_000 && ms <= 24 * 3_600_000, 'must be between 1m and 24h')
-      .default(3_600_000),
+    flapWindow: boundedDuration('hostGroups[].monitoring.flapWindow').default(3_600_000),
   })
   .strict();
 
@@ -160,7 +152,13 @@ export const evacuationSchema = z
   .object({
     maxMigrationsPerSystem: z.number().int().min(1).max(16).default(16),
     maxMigrationsPerHmc: z.number().int().min(1).max(64).default(16),
-    migrationTimeout: duration.refine((ms) => ms >= 1_000, 'must be at least 1s').default(2 * 3_600_000),
+    migrationTimeout: boundedDuration('hostGroups[].evacuation.migrationTimeout').default(2 * 3_600_000),
+    /**
+     * Failback after a failover (stale definitions and mappings cleaned up, the host's storage cut restored):
+     * `automatic` — the monitor starts it when it sees the failed-over host Operating again (it waits while any LPAR's
+     * state elsewhere is in doubt); `on-request` — only POST /v1/hosts/:host/failback.
+     */
+    failback: z.enum(['automatic', 'on-request']).default('on-request'),
   })
   .strict();
 
@@ -210,11 +208,11 @@ export const hostGroupSchema = z
  */
 export const vmHealthSchema = z
   .object({
-    heartbeatTimeout: duration.refine((ms) => ms >= 1_000 && ms <= 24 * 3_600_000, 'must be between 1s and 24h'),
+    heartbeatTimeout: boundedDuration('policies[].health.heartbeatTimeout'),
     restartLimit: z.number().int().min(0).max(60),
     appFailureThreshold: z.number().int().min(1).max(1000),
     action: z.enum(['restart', 'alert']),
-    bootTimeout: duration.refine((ms) => ms >= 1_000 && ms <= 24 * 3_600_000, 'must be between 1s and 24h'),
+    bootTimeout: boundedDuration('policies[].health.bootTimeout'),
   })
   .partial()
   .strict();
@@ -225,14 +223,12 @@ export const vmHealthSchema = z
  */
 export const agentsSchema = z
   .object({
-    checkInterval: duration
-      .refine((ms) => ms >= 200 && ms <= 10 * 60_000, 'must be between 200ms and 10m')
-      .default(15_000),
+    checkInterval: boundedDuration('agents.checkInterval').default(15_000),
     /**
      * After the monitor starts, or resumes after its own outage or after no agent could report: how long before
      * silence counts (the agents' longest backoff, 5 min for the reference agent).
      */
-    resumeGrace: duration.refine((ms) => ms <= 3_600_000, 'must be at most 1h').default(300_000),
+    resumeGrace: boundedDuration('agents.resumeGrace').default(300_000),
     tokens: z
       .array(
         z
@@ -278,8 +274,6 @@ export const vmPolicySchema = z
   })
   .strict();
 
-const positiveDuration = duration.refine((ms) => ms > 0, 'must be longer than 0');
-
 /** Common to every channel: what it receives, retries, deduplication and rate limit (durations in ms once parsed). */
 const notificationChannelFields = {
   name,
@@ -291,19 +285,22 @@ const notificationChannelFields = {
   /** The lowest severity sent (VMRM's notification_level): `warning` sends warning and critical. */
   level: z.enum(NOTIFICATION_SEVERITIES).default('info'),
   /** The same event (kind, subject, message key) again within this window is recorded as suppressed; 0: never. */
-  dedupeWindow: duration.default(10 * 60_000),
+  dedupeWindow: boundedDuration('notifications[].dedupeWindow').default(10 * 60_000),
   /** Beyond `max` deliveries per `window`, events are held and one summary is sent when the window ends. */
   rateLimit: z
-    .object({ max: z.number().int().min(1).max(10_000).default(20), window: positiveDuration.default(5 * 60_000) })
+    .object({
+      max: z.number().int().min(1).max(10_000).default(20),
+      window: boundedDuration('notifications[].rateLimit.window').default(5 * 60_000),
+    })
     .strict()
     .default({ max: 20, window: 5 * 60_000 }),
   /** Exponential backoff with jitter from initialDelay up to maxDelay, for `attempts` in all or maxAge. */
   retry: z
     .object({
       attempts: z.number().int().min(1).max(100).default(10),
-      initialDelay: positiveDuration.default(5_000),
-      maxDelay: positiveDuration.default(10 * 60_000),
-      maxAge: positiveDuration.default(24 * 3_600_000),
+      initialDelay: boundedDuration('notifications[].retry.initialDelay').default(5_000),
+      maxDelay: boundedDuration('notifications[].retry.maxDelay').default(10 * 60_000),
+      maxAge: boundedDuration('notifications[].retry.maxAge').default(24 * 3_600_000),
     })
     .strict()
     .refine((r) => r.initialDelay <= r.maxDelay, {
@@ -312,7 +309,7 @@ const notificationChannelFields = {
     })
     .default({ attempts: 10, initialDelay: 5_000, maxDelay: 10 * 60_000, maxAge: 24 * 3_600_000 }),
   /** How long one attempt may take (connect and answer). */
-  timeout: positiveDuration.default(10_000),
+  timeout: boundedDuration('notifications[].timeout').default(10_000),
 };
 
 /** The message of a field the channel's kind requires, when it is missing (zod's default says only "undefined"). */
@@ -387,7 +384,10 @@ export const apiSchema = z
   .strict();
 
 export const discoverySchema = z
-  .object({ interval: duration.default(5 * 60_000), capacityCheckCron: z.string().default('0 3 * * *') })
+  .object({
+    interval: boundedDuration('discovery.interval').default(5 * 60_000),
+    capacityCheckCron: cronExpression.default('0 3 * * *'),
+  })
   .strict();
 
 /**
@@ -446,7 +446,7 @@ const drPairFields = {
           aux: name,
           mode: z.enum(['metro', 'global']),
           /** Recovery point objective: how old the backup site's copy may be. */
-          rpo: duration.refine((ms) => ms > 0, 'must be longer than 0'),
+          rpo: boundedDuration('dr.consistencyGroups[].rpo'),
           /** The VMs whose volumes the group holds; absent: whatever discovery finds in it. */
           vms: z.array(name).optional(),
         })
@@ -457,7 +457,7 @@ const drPairFields = {
   verify: z
     .object({
       /** Cron expression (UTC) of the scheduled verification per site pair; KSYS verifies daily. */
-      schedule: z.string().min(1).default('0 2 * * *'),
+      schedule: cronExpression.default('0 2 * * *'),
       /** true: a backup host with fewer VIOS than production (single path) is a warning, not NOT_READY. */
       loseViosRedundancy: z.boolean().default(false),
     })
@@ -494,7 +494,7 @@ export const drSchema = z
     tenants: z.array(z.object({ ...drPairFields, tenant: name }).strict()).default([]),
     /** How long the provider coordinator gathers moves declared together before choosing by contract priority. */
     coordination: z
-      .object({ gatherWindow: duration.default(5_000) })
+      .object({ gatherWindow: boundedDuration('dr.coordination.gatherWindow').default(5_000) })
       .strict()
       .default({ gatherWindow: 5_000 }),
   })
