@@ -21,6 +21,7 @@ import { ensureHostMonitors } from '../workers/monitors.js';
 import { activityLineLogger, createLazarusLogger, logLevelFrom, runtimeLogging } from '../workers/runtime-logger.js';
 import { chooseTemporalService, startTemporalService } from '../workers/temporal-service.js';
 import { checkChannelSecrets } from '../activities/notifications/channels.js';
+import { checkBeforeStart } from './startup-checks.js';
 
 const home = resolve(process.env.LAZARUS_HOME ?? '.lazarus');
 const timeScale = Number(process.env.LAZARUS_SIM_TIME_SCALE ?? 0.05);
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const configFile = configFlag >= 0 ? process.argv[configFlag + 1] : process.env.LAZARUS_CONFIG;
   const stops: Array<() => Promise<unknown>> = [];
 
+  if (configFile) checkBeforeStart(configFile); // config, secrets and files: refused before anything starts
   console.log(`Temporal: ${chooseTemporalService().description}`);
   const temporal = await startTemporalService({ dbFile: join(home, 'temporal.db'), ownProcessGroup: true });
   stops.unshift(() => temporal.stop());
