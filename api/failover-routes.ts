@@ -6,24 +6,35 @@ import type { ZodType } from 'zod';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { innermostMessage } from '../domain/failover/index.js';
 import { failoverSettings } from '../workers/lazarus-workers.js';
 import {
+  DECISION_REFUSED,
   approveSignal,
+  approveUpdate,
   cancelRequestedSignal,
+  cancelUpdate,
   hostFailoverWorkflowId,
   overrideFenceSignal,
+  overrideFenceUpdate,
   progressQuery,
   rejectSignal,
+  rejectUpdate,
+  type DecisionRefusal,
+  type DecisionTaken,
 } from '../workflows/failover/messages.js';
 import { actorOf, sanitizeLogText } from './access.js';
 import { ApiError } from './errors.js';
+import { beforeDeadline } from './request-guards.js';
 import { failoverIds, failoverTarget } from './failover-ids.js';
 import { asyncRoute, parse } from './routing.js';
 import { decisionBody, failoverListQuery, failoverRunQuery, overrideFenceBody, startFailoverBody } from './schemas.js';
@@ -83,9 +94,20 @@ export function failoverRoutes(app: express.Express, options: FailoverRouteOptio
       ];
       if (body.dryRun) {
         const workflowId = `dry-run/${body.group}/${body.host}/${randomUUID()}`;
-        res
-          .status(200)
-          .json(await client.workflow.execute('hostFailover', { taskQueue: options.taskQueue, workflowId, args }));
+        const dry = await client.workflow.start('hostFailover', { taskQueue: options.taskQueue, workflowId, args });
+        // Bounded (api/request-guards.ts): a hung device must not hold the request; a dry run changes nothing, so
+        // the late one is cancelled rather than left reading devices for no one.
+        const plan = await beforeDeadline(res, dry.result(), async () => {
+          await dry.cancel().catch(() => undefined);
+          return new ApiError(
+            504,
+            'dry_run_timeout',
+            `the dry run of ${body.host} did not finish in time: a device did not answer (GET /v1/hosts shows each ` +
+              "host's state and age; the server log names the command); it was cancelled, nothing was changed",
+            { workflowId },
+          );
+        });
+        res.status(200).json(plan);
         return;
       }
       const id = hostFailoverWorkflowId(body.group, body.host);
@@ -140,9 +162,13 @@ export function failoverRoutes(app: express.Express, options: FailoverRouteOptio
     }),
   );
 
-  const signalRoute = (
+  // The operator's decisions are Workflow Updates (operator-gates.ts): the workflow itself says whether a decision
+  // can take effect, so a refused one is a 409 with the reason and the phase, and an accepted one a 200 with the
+  // phase it led to. A run started before the updates existed has no handler for them: it gets the old signal (202).
+  const decisionRoute = (
     action: string,
-    send: (handle: WorkflowHandle, decision: OperatorDecision) => Promise<void>,
+    update: UpdateDefinition<DecisionTaken, [OperatorDecision]>,
+    legacy: (handle: WorkflowHandle, decision: OperatorDecision) => Promise<void>,
     schema: ZodType<{ by?: string; reason?: string }> = decisionBody,
   ) =>
     app.post(
@@ -154,28 +180,106 @@ export function failoverRoutes(app: express.Express, options: FailoverRouteOptio
         const decision = { ...body, by: actorOf(res, body.by) };
         const handle = client.workflow.getHandle(target.id);
         await requireRunning(handle, target.id);
-        await send(handle, decision);
+        const taken = await decide(client, handle, action, update, decision);
+        if (taken === 'no-update-handler') await legacy(handle, decision);
+        else if (action === 'cancel') await cancelRun(handle);
         log(
           `failover ${target.id}: ${action} by ${decision.by}` +
-            `${decision.reason ? ` (${sanitizeLogText(decision.reason)})` : ''}`,
+            `${decision.reason ? ` (${sanitizeLogText(decision.reason)})` : ''}` +
+            `${taken === 'no-update-handler' ? ' (sent as a signal: the run predates decision updates)' : ''}`,
         );
-        res.status(202).json({ id: target.id, status: `${action} ${action === 'cancel' ? 'requested' : 'sent'}` });
+        if (taken === 'no-update-handler') {
+          res.status(202).json({ id: target.id, status: `${action} ${action === 'cancel' ? 'requested' : 'sent'}` });
+          return;
+        }
+        res.status(200).json({ id: target.id, status: DECISION_STATUS[taken.decision], phase: taken.phase });
       }),
     );
-  signalRoute('approve', (handle, decision) => handle.signal(approveSignal, decision));
-  signalRoute('reject', (handle, decision) => handle.signal(rejectSignal, decision));
-  signalRoute(
+  decisionRoute('approve', approveUpdate, (handle, decision) => handle.signal(approveSignal, decision));
+  decisionRoute('reject', rejectUpdate, (handle, decision) => handle.signal(rejectSignal, decision));
+  decisionRoute(
     'override-fence',
+    overrideFenceUpdate,
     async (handle, decision) => {
       await requireFenceBlocked(handle);
       await handle.signal(overrideFenceSignal, decision);
     },
     overrideFenceBody,
   );
-  signalRoute('cancel', async (handle, decision) => {
+  decisionRoute('cancel', cancelUpdate, async (handle, decision) => {
     await handle.signal(cancelRequestedSignal, decision);
     await handle.cancel();
   });
+}
+
+/**
+ * Requests the cancellation the cancel update recorded the actor of.
+ * @throws ApiError 409 `not_running` when the run ended in between (the cancel changed nothing).
+ */
+async function cancelRun(handle: WorkflowHandle): Promise<void> {
+  try {
+    await handle.cancel();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    throw new ApiError(409, 'not_running', `failover ${handle.workflowId} ended before the cancel took effect`);
+  }
+}
+
+/** The `status` a decision's 200 answer carries. */
+const DECISION_STATUS: Record<DecisionTaken['decision'], string> = {
+  approved: 'approved',
+  rejected: 'rejected',
+  'fence-overridden': 'fence overridden',
+  'cancel-requested': 'cancel requested',
+};
+
+/**
+ * How long the API waits for a decision's answer (ms). The answer comes with the workflow's next task; a worker that
+ * was just killed holds it until its workflow task times out (about 10 s) and another worker takes over.
+ */
+const DECISION_ANSWER_MS = 20_000;
+
+/**
+ * Sends a decision update and waits for its answer. Returns what it led to, or `no-update-handler` for a run whose
+ * workflow code predates decision updates.
+ * @throws ApiError 409 with the workflow's refusal (`code`, `phase`), 409 `not_running` when the run closed
+ *   meanwhile, 400 `invalid_decision` for a decision the workflow cannot read, 503 `failover_not_answering` when no
+ *   answer came within DECISION_ANSWER_MS (the decision may still take effect: the server keeps it).
+ */
+async function decide(
+  client: Client,
+  handle: WorkflowHandle,
+  action: string,
+  update: UpdateDefinition<DecisionTaken, [OperatorDecision]>,
+  decision: OperatorDecision,
+): Promise<DecisionTaken | 'no-update-handler'> {
+  const id = handle.workflowId;
+  try {
+    return await client.withDeadline(Date.now() + DECISION_ANSWER_MS, () =>
+      handle.executeUpdate(update, { args: [decision] }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+      throw new ApiError(
+        503,
+        'failover_not_answering',
+        `failover ${id} did not answer the ${action} within ${DECISION_ANSWER_MS / 1000} s (its worker may be ` +
+          'restarting); the decision may still take effect: read the failover before deciding again',
+        { id },
+      );
+    if (err instanceof WorkflowNotFoundError)
+      throw new ApiError(409, 'not_running', `failover ${id} ended before the ${action} could take effect`);
+    if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) throw err;
+    const failure = err.cause;
+    if (/^No registered handler for update/.test(failure.message)) return 'no-update-handler';
+    if (failure.type !== DECISION_REFUSED) throw err;
+    const refusal = (failure.details?.[0] ?? {}) as Partial<DecisionRefusal>;
+    const code = typeof refusal.code === 'string' ? refusal.code : 'decision_refused';
+    throw new ApiError(code === 'invalid_decision' ? 400 : 409, code, `failover ${id}: ${failure.message}`, {
+      id,
+      ...(refusal.phase ? { phase: refusal.phase } : {}),
+    });
+  }
 }
 
 /**

@@ -81,16 +81,26 @@ export function openApiDocument() {
     ['cancel', decisionBody],
     ['override-fence', overrideFenceBody],
   ] as const) {
-    const conflict =
-      action === 'override-fence'
-        ? 'the failover is not running (not_running) or its fence is not blocked (fence_not_blocked)'
-        : 'the failover is not running';
+    // Decisions are Workflow Updates: 200 once taken, 409 with the workflow's reason and phase when refused.
+    const conflict = {
+      approve: 'not_running, already_decided, not_waiting_for_approval (with the current phase)',
+      reject: 'not_running, already_decided, not_waiting_for_approval (with the current phase)',
+      cancel: 'not_running, already_cancelled, finishing (with the current phase)',
+      'override-fence': 'not_running, fence_not_blocked unless the phase is fence-blocked (with the current phase)',
+    }[action];
+    const taken = acceptedResponse.extend({ phase: z.string() }).openapi('DecisionTaken');
     registry.registerPath({
       method: 'post',
       path: `/v1/failovers/{id}/${action}`,
       security,
       request: { params: id, body: { content: { 'application/json': { schema: body } } } },
-      responses: { 202: json(acceptedResponse, `${action} accepted`), 409: json(errorResponse, conflict), ...errors },
+      responses: {
+        200: json(taken, `${action} took effect; \`phase\` is where the failover is now`),
+        202: json(acceptedResponse, `${action} sent as a signal (a run started before decisions were updates)`),
+        409: json(errorResponse, conflict),
+        503: json(errorResponse, 'failover_not_answering: no answer within 20 s; the decision may still take effect'),
+        ...errors,
+      },
     });
   }
   registerNotificationPaths(registry, { security, json, errors, errorResponse });

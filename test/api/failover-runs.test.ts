@@ -272,7 +272,7 @@ describe('failover runs and inventory over HTTP (devserver, stand-in workflow)',
           by: 'erin',
           reason: 'the host is unplugged',
         });
-        assert.equal(accepted.status, 202);
+        assert.equal(accepted.status, 200);
         await eventually('the override in the workflow', async () =>
           (await blocked.query<{ overrides: string[] }>('progress')).overrides[0] === 'api (erin)' ? true : undefined,
         );

@@ -199,7 +199,17 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
       60_000,
     );
     assert.equal((await api('POST', `${path}/approve`, { by: '' })).status, 400, 'a note on who decides is not empty');
-    assert.equal((await api('POST', `${path}/approve`, { by: 'alice', reason: 'confirmed by phone' })).status, 202);
+    const approved = await api('POST', `${path}/approve`, { by: 'alice', reason: 'confirmed by phone' });
+    assert.deepEqual(
+      [approved.status, approved.body.status, approved.body.phase],
+      [200, 'approved', 'fence'],
+      'the answer says the approval took effect and what the failover went on to',
+    );
+    const late = await api('POST', `${path}/reject`, { by: 'mallory' });
+    assert.equal(late.status, 409, 'a reject after the approve changes nothing, and says so');
+    assert.equal(late.body.code, 'already_decided');
+    assert.match(String(late.body.message), /already approved by api \(alice\)/);
+    assert.ok(typeof late.body.phase === 'string' && late.body.phase !== 'approve', `phase ${late.body.phase}`);
     const report = await reportOf(path);
     assert.equal(report.outcome, 'succeeded');
     assert.deepEqual(report.approval, { decision: 'approved', by: 'api (alice)', reason: 'confirmed by phone' });
@@ -236,8 +246,9 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
             by: 'bob',
             reason: 'datacenter confirms the server is unplugged',
           })
-        ).status,
-        202,
+        ).body,
+        { id: 'failover/dc1-prod/dc1-s03', status: 'fence overridden', phase: 'fence' },
+        'the override took effect: the fence goes on with it',
       );
       const report = await reportOf(path);
       assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars.filter((l) => l.step !== 'running')));

@@ -3,11 +3,20 @@
 // changes something. Each case is a rule of issue 10 that the end-to-end suite only shows through the simulator.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { ControlActivities, HmcActivities, StorageActivities } from '../../activities/failover/index.js';
 import type { FailoverPolicy, FailoverProgress, FailoverReport, GroupEvidence } from '../../domain/failover/index.js';
 import { hostFailover } from '../../workflows/failover/index.js';
+import {
+  DECISION_REFUSED,
+  approveUpdate,
+  cancelUpdate,
+  overrideFenceUpdate,
+  rejectUpdate,
+  type DecisionRefusal,
+} from '../../workflows/failover/messages.js';
 import { ConformanceServer, eventually, uniqueWorkflowId } from '../support/temporal.js';
 
 const WORKFLOWS = new URL('../../workflows/index.ts', import.meta.url).pathname;
@@ -233,6 +242,93 @@ describe('the failover runbook, with stub activities', () => {
     const report = (await handle.result()) as FailoverReport;
     assert.equal(report.outcome, 'succeeded');
     assert.equal(fleet.changes[0], `power off ${SOURCE}`, 'the fence comes first after approval');
+  });
+
+  /** The refusal a decision update was answered with (its validator's DecisionRefused failure). */
+  async function refused(update: Promise<unknown>): Promise<DecisionRefusal & { message: string }> {
+    try {
+      await update;
+    } catch (err) {
+      assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+      assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
+      assert.equal(err.cause.type, DECISION_REFUSED);
+      return { ...(err.cause.details?.[0] as DecisionRefusal), message: err.cause.message };
+    }
+    return assert.fail('the decision was taken, not refused');
+  }
+
+  it('answers an approve update with the phase it led to, and refuses a reject after it', async () => {
+    const handle = await start('advisory');
+    await waitPhase(handle, 'approve');
+    const unreadable = await refused(handle.executeUpdate(approveUpdate, { args: [{ by: ' ' }] }));
+    assert.equal(unreadable.code, 'invalid_decision');
+    const approved = await handle.executeUpdate(approveUpdate, { args: [{ by: 'alice', reason: 'checked' }] });
+    assert.deepEqual(approved, { decision: 'approved', phase: 'fence' });
+    const late = await refused(handle.executeUpdate(rejectUpdate, { args: [{ by: 'mallory' }] }));
+    assert.equal(late.code, 'already_decided');
+    assert.match(late.message, /already approved by alice/);
+    assert.notEqual(late.phase, 'approve');
+    const report = (await handle.result()) as FailoverReport;
+    assert.equal(report.outcome, 'succeeded');
+    assert.deepEqual(report.approval, { decision: 'approved', by: 'alice', reason: 'checked' });
+  });
+
+  it('refuses an approve where nothing waits for approval, and a reject ends the run as rejected', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    fleet.faults.powerOffHost = () => held;
+    const auto = await start('auto');
+    await waitPhase(auto, 'fence');
+    const notAsked = await refused(auto.executeUpdate(approveUpdate, { args: [{ by: 'alice' }] }));
+    assert.deepEqual([notAsked.code, notAsked.phase], ['not_waiting_for_approval', 'fence']);
+    release();
+    assert.equal(((await auto.result()) as FailoverReport).outcome, 'succeeded');
+
+    fleet.reset();
+    const advisory = await start('advisory');
+    await waitPhase(advisory, 'approve');
+    const rejected = await advisory.executeUpdate(rejectUpdate, { args: [{ by: 'carol' }] });
+    assert.equal(rejected.decision, 'rejected');
+    assert.equal(((await advisory.result()) as FailoverReport).outcome, 'rejected');
+    assert.deepEqual(fleet.changes, [], 'a rejected failover touches nothing');
+  });
+
+  it('refuses an override-fence update until the fence is blocked, then answers with the phase', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    fleet.faults.powerOffHost = async () => {
+      await held;
+      throw ApplicationFailure.nonRetryable('hmc1: HSCL0237 not allowed in the No Connection state', 'HmcError');
+    };
+    const handle = await start('auto');
+    await waitPhase(handle, 'fence');
+    const early = await refused(handle.executeUpdate(overrideFenceUpdate, { args: [{ by: 'bob', reason: 'early' }] }));
+    assert.deepEqual([early.code, early.phase], ['fence_not_blocked', 'fence']);
+    release();
+    await waitPhase(handle, 'fence-blocked');
+    const noReason = await refused(handle.executeUpdate(overrideFenceUpdate, { args: [{ by: 'bob' }] }));
+    assert.equal(noReason.code, 'invalid_decision');
+    const taken = await handle.executeUpdate(overrideFenceUpdate, { args: [{ by: 'bob', reason: 'unplugged' }] });
+    assert.deepEqual(taken, { decision: 'fence-overridden', phase: 'fence' });
+    const again = await refused(handle.executeUpdate(overrideFenceUpdate, { args: [{ by: 'eve', reason: 'x' }] }));
+    assert.equal(again.code, 'fence_not_blocked');
+    const report = (await handle.result()) as FailoverReport;
+    assert.deepEqual(report.fence?.override, { by: 'bob', reason: 'unplugged' });
+  });
+
+  it('records who cancels through the cancel update, and refuses a second cancel', async () => {
+    const handle = await start('advisory');
+    await waitPhase(handle, 'approve');
+    const taken = await handle.executeUpdate(cancelUpdate, { args: [{ by: 'dave', reason: 'wrong host' }] });
+    assert.deepEqual(taken, { decision: 'cancel-requested', phase: 'approve' });
+    const second = await refused(handle.executeUpdate(cancelUpdate, { args: [{ by: 'erin' }] }));
+    assert.equal(second.code, 'already_cancelled');
+    assert.match(second.message, /already cancelled by dave/);
+    await handle.cancel();
+    const report = (await handle.result()) as FailoverReport;
+    assert.equal(report.outcome, 'cancelled');
+    assert.deepEqual(report.cancelledBy, { by: 'dave', reason: 'wrong host' });
+    assert.deepEqual(fleet.changes, []);
   });
 
   it('retries a transient power-off error until it works, without blocking', async () => {
