@@ -10,6 +10,7 @@ import type { DeviceRegistry } from '../devices.js';
 import type { DiscoveryRun, InventoryStore } from '../inventory/index.js';
 import { checkCapacity } from './capacity-check.js';
 import { readHostGroup } from './read-host-group.js';
+import { startAfterWarnings } from '../../domain/config/start-after.js';
 
 export interface DiscoverySummary {
   runId: number;
@@ -25,6 +26,8 @@ export interface DiscoverySummary {
   changes?: number;
   changeKinds?: Partial<Record<InventoryChangeKind, number>>;
   lpars?: number;
+  /** start-after policies that name a VM the group does not have, or form a cycle (each names the policy). */
+  policyWarnings?: string[];
 }
 
 export interface CapacitySummary {
@@ -73,6 +76,11 @@ export function createDiscoveryActivities(deps: DiscoveryDependencies) {
         const summary = okSummary(run, reading.undescribed, reading.notes);
         const changes = run.diff ? `${run.diff.length} changes` : 'first snapshot';
         log(`discovery ${group.name}: ok, ${summary.lpars} LPARs, ${changes} (run ${run.id})${staleText(summary)}`);
+        // start-after resolved against what was found: the planner would silently ignore an unknown name and break a
+        // cycle in some order, so each one is said, naming the policy (domain/config/start-after.ts).
+        const warnings = startAfterWarnings(deps.config, group.name, reading.snapshot.lpars).map((w) => w.message);
+        for (const warning of warnings) log(`discovery ${group.name}: warning: ${warning}`);
+        if (warnings.length > 0) summary.policyWarnings = warnings;
         return summary;
       } catch (err) {
         if (!(err instanceof DeviceError)) throw err;

@@ -110,14 +110,12 @@ function cycleWarnings(config: Pick<LazarusConfig, 'policies'>, group: string, v
   const unit = (vm: string) => (unitOf.has(vm) ? `collocation:${unitOf.get(vm)}` : `vm:${vm}`);
   const throughGroups = direct ? undefined : findCycle(edges, unit);
   if (throughGroups) {
-    const groups = [...new Set(throughGroups.flatMap((e) => [e.vm, e.after]).filter((vm) => unitOf.has(vm)))].map(
-      (vm) => unitOf.get(vm)!,
-    );
+    const groups = [...new Set(throughGroups.flatMap((e) => [e.vm, e.after]).flatMap((vm) => unitOf.get(vm) ?? []))];
     problems.push({
       cycle: throughGroups,
       message:
         `start-after cycle in host group ${group} through collocation group${groups.length > 1 ? 's' : ''} ` +
-        `${[...new Set(groups)].join(', ')}: ${describeCycle(throughGroups, unitOf)}; a collocation group restarts ` +
+        `${groups.join(', ')}: ${describeCycle(throughGroups, unitOf)}; a collocation group restarts ` +
         'as one, so the planner can only break the cycle in some order and its priorities are best effort',
     });
   }
