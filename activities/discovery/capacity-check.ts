@@ -3,7 +3,7 @@
 // places X's LPARs on the others' free capacity, beside what already runs there; anything it cannot place is a
 // shortfall, stored and raised as a notification.
 import type { LazarusConfig, PriorityClass } from '../../domain/config/index.js';
-import { PRIORITY_CLASSES, policyFor } from '../../domain/config/index.js';
+import { PRIORITY_CLASSES, policyFor, reducedSizeOf } from '../../domain/config/index.js';
 import { partitionEvidence } from '../../domain/failover/partition-states.js';
 import type { InventorySnapshot } from '../../domain/inventory/index.js';
 import {
@@ -68,6 +68,12 @@ export function plannerLpars(
         startAfter: policy.startAfter,
         exclude: policy.exclude,
         allowReducedSize: policy.allowReducedSize,
+        ...(policy.allowReducedSize && {
+          reducedTo: reducedSizeOf(policy.reducedSize, {
+            min: { procUnits: l.processorUnits.min, memoryMb: l.memoryMb.min },
+            desired: { procUnits: l.processorUnits.desired, memoryMb: l.memoryMb.desired },
+          }),
+        }),
       };
     });
 }

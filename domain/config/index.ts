@@ -11,3 +11,4 @@ export {
   type VmPolicy,
 } from './schema.js';
 export { policyFor, type EffectivePolicy } from './policies.js';
+export { reducedSizeOf, reducedSizeSchema, type PartitionSize, type ReducedSizePolicy } from './reduced-size.js';

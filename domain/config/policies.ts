@@ -1,5 +1,6 @@
 // Which policy applies to a VM: later entries refine earlier ones field by field; a policy scoped to groups applies
 // only inside them. Exact names, glob patterns (* and ?) and tags match.
+import type { ReducedSizePolicy } from './reduced-size.js';
 import type { LazarusConfig, PriorityClass, VmPolicy } from './schema.js';
 
 export interface EffectivePolicy {
@@ -11,6 +12,8 @@ export interface EffectivePolicy {
   startAfter: string[];
   exclude: boolean;
   allowReducedSize: boolean;
+  /** How small it restarts when reduced (a percentage or figures); absent: its profile minimum. */
+  reducedSize?: ReducedSizePolicy;
 }
 
 /**
@@ -39,6 +42,10 @@ export function policyFor(
     if (policy.startAfter) effective.startAfter = [...policy.startAfter];
     if (policy.exclude !== undefined) effective.exclude = policy.exclude;
     if (policy.allowReducedSize !== undefined) effective.allowReducedSize = policy.allowReducedSize;
+    if (policy.reducedSize) {
+      effective.allowReducedSize = true;
+      effective.reducedSize = { ...policy.reducedSize };
+    } else if (policy.allowReducedSize === false) delete effective.reducedSize;
   }
   return effective;
 }

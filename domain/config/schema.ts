@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { NOTIFICATION_EVENTS, NOTIFICATION_SEVERITIES } from '../notifications/events.js';
 import { boundedDuration, cronExpression, hostAndPort } from './bounds.js';
+import { reducedSizeSchema } from './reduced-size.js';
 
 const name = z
   .string()
@@ -269,10 +270,16 @@ export const vmPolicySchema = z
     exclude: z.boolean().optional(),
     /** May restart with less than its desired size, down to its profile minimum. */
     allowReducedSize: z.boolean().optional(),
+    /** How small it may restart when capacity is short (reduced-size.ts); never below its profile minimum. */
+    reducedSize: reducedSizeSchema.optional(),
     /** VM and application health: see vmHealthSchema (unset fields keep their defaults). */
     health: vmHealthSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.reducedSize && p.allowReducedSize === false), {
+    message: 'reducedSize is set but allowReducedSize is false: remove one of them',
+    path: ['reducedSize'],
+  });
 
 /** Common to every channel: what it receives, retries, deduplication and rate limit (durations in ms once parsed). */
 const notificationChannelFields = {

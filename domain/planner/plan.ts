@@ -324,8 +324,8 @@ function placeUnit(
   latency: LatencyModel,
 ): Placement[] | Refusal {
   const want = (reduced: boolean) => ({
-    proc: unit.members.reduce((s, m) => s + (reduced && m.allowReducedSize ? m.procUnits.min : m.procUnits.desired), 0),
-    mem: unit.members.reduce((s, m) => s + (reduced && m.allowReducedSize ? m.memoryMb.min : m.memoryMb.desired), 0),
+    proc: unit.members.reduce((s, m) => s + sizeOf(m, reduced).procUnits, 0),
+    mem: unit.members.reduce((s, m) => s + sizeOf(m, reduced).memoryMb, 0),
   });
   const group = unit.collocationGroup;
   const pinned = group ? hosts.filter((h) => h.collocated?.has(group)) : [];
@@ -418,8 +418,7 @@ function commit(
 ): Placement[] {
   return unit.members.map((m) => {
     const shrink = reduced && !!m.allowReducedSize;
-    const procUnits = shrink ? m.procUnits.min : m.procUnits.desired;
-    const memoryMb = shrink ? m.memoryMb.min : m.memoryMb.desired;
+    const { procUnits, memoryMb } = sizeOf(m, reduced);
     host.freeProcUnits -= procUnits;
     host.freeMemoryMb -= memoryMb;
     const anti = m.antiCollocationGroup;
@@ -433,6 +432,19 @@ function commit(
     const rank = priority.get(m.name)!;
     return { lpar: m.name, destination: host.name, priority: rank, procUnits, memoryMb, reduced: smaller, estimatedMs };
   });
+}
+
+/**
+ * The size an LPAR is placed with: desired; or, in the reduced pass and where its policy allows, its reduced size
+ * (`reducedTo`, else the profile minimum), never below the minimum nor above desired whatever the input says.
+ */
+function sizeOf(m: PlannerLpar, reduced: boolean): { procUnits: number; memoryMb: number } {
+  if (!reduced || !m.allowReducedSize) return { procUnits: m.procUnits.desired, memoryMb: m.memoryMb.desired };
+  const within = (value: number, min: number, desired: number) => Math.min(Math.max(value, min), desired);
+  return {
+    procUnits: within(m.reducedTo?.procUnits ?? m.procUnits.min, m.procUnits.min, m.procUnits.desired),
+    memoryMb: within(m.reducedTo?.memoryMb ?? m.memoryMb.min, m.memoryMb.min, m.memoryMb.desired),
+  };
 }
 
 /** An LPAR that must start after one that will not be restarted cannot be started either; say so. */

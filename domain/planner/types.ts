@@ -21,6 +21,12 @@ export interface PlannerLpar {
   startAfter?: string[];
   exclude?: boolean;
   allowReducedSize?: boolean;
+  /**
+   * The size it restarts with when reduced (policy `reducedSize`, already kept within the profile's min..desired):
+   * processing units and MB. Absent: its minimum. Used only with `allowReducedSize`, and only when the desired size
+   * fits on no host.
+   */
+  reducedTo?: { procUnits: number; memoryMb: number };
 }
 
 /**
