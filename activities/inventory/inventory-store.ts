@@ -3,6 +3,7 @@
 import type { Fleet, FleetObservations, InventorySnapshot } from '../../domain/inventory/index.js';
 import type { HostMonitoringStore } from './host-monitoring.js';
 import type { LparOriginStore } from './lpar-origins.js';
+import type { ReducedSizeStore } from './reduced-sizes.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import type {
   CapacityCheck,
@@ -100,6 +101,9 @@ export interface InventoryStore {
 
   /** Where each LPAR an evacuation moved away came from, for restore (migration 006; lpar-origins.ts). */
   lparOrigins(): LparOriginStore;
+
+  /** LPARs restarted at reduced size, with their full size, for their return to it (migration 007; reduced-sizes.ts). */
+  reducedSizes(): ReducedSizeStore;
 
   close(): Promise<void>;
 }

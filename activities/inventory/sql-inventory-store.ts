@@ -15,6 +15,7 @@ import { SqlNotificationOutbox } from '../notifications/sql-outbox.js';
 import { insertObservations, readFleet } from './fleet-observations.js';
 import { sqlHostMonitoringStore, type HostMonitoringStore } from './host-monitoring.js';
 import { sqlLparOriginStore, type LparOriginStore } from './lpar-origins.js';
+import { sqlReducedSizeStore, type ReducedSizeStore } from './reduced-sizes.js';
 import * as heartbeats from './agent-heartbeats.js';
 import type { AgentHeartbeatInput, VmRestartRecord } from './agent-heartbeats.js';
 import type { VmHeartbeat } from '../../domain/vm-health/index.js';
@@ -305,6 +306,10 @@ class SqlInventoryStore implements InventoryStore {
 
   lparOrigins(): LparOriginStore {
     return sqlLparOriginStore(this.db);
+  }
+
+  reducedSizes(): ReducedSizeStore {
+    return sqlReducedSizeStore(this.db);
   }
 
   close(): Promise<void> {

@@ -474,6 +474,7 @@ export function storeContract(backend: StoreBackend): void {
         'host_detections',
         'host_maintenance',
         'lpar_origins',
+        'reduced_sizes',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
@@ -547,6 +548,7 @@ export function storeContract(backend: StoreBackend): void {
         'host_detections',
         'host_maintenance',
         'lpar_origins',
+        'reduced_sizes',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
