@@ -106,6 +106,11 @@ export interface Partition {
   remoteRestartStatus: string;
   migrationState: string;
   vios?: ViosConfig;
+  /**
+   * What an active partition holds after a DLPAR change (`chhwres`), when that differs from its profile's desired
+   * size; cleared at every activation, which takes the profile's desired size again.
+   */
+  allocation?: { procUnits: number; memMb: number };
 }
 
 export interface ManagedSystem {

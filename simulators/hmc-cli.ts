@@ -7,6 +7,7 @@ import { lshwres, lssyscfg } from './hmc-inventory-commands.js';
 import { managedSystem, partitionIn } from './hmc-lookup.js';
 import { lslparmigr, migrlpar } from './hmc-mobility-commands.js';
 import { chsysstate } from './hmc-power-commands.js';
+import { chhwres, chsyscfg } from './hmc-resize-commands.js';
 import { lsrrstartlpar, rrstartlpar } from './hmc-restart-commands.js';
 import { type LatencyOperation } from './latency.js';
 import { runIoscli } from './vios-commands.js';
@@ -28,6 +29,8 @@ const COMMANDS: Record<string, HmcCommand> = {
   rrstartlpar: { handler: rrstartlpar, latency: 'hmcQuery', changesState: true },
   migrlpar: { handler: migrlpar, latency: 'hmcQuery', changesState: true },
   viosvrcmd: { handler: viosvrcmd, latency: 'viosCommand', changesState: true },
+  chsyscfg: { handler: chsyscfg, latency: 'hmcChange', changesState: true },
+  chhwres: { handler: chhwres, latency: 'hmcChange', changesState: true },
 };
 
 export const HMC_COMMAND_NAMES = Object.keys(COMMANDS);

@@ -311,21 +311,22 @@ export function procLparRecord(physics: Physics, system: ManagedSystem, partitio
   const running = isActive(system, partition);
   const held = (value: number) => (running ? value : 0);
   const procs = (units: number) => held(Math.max(1, Math.ceil(units)));
+  const now = physics.heldProcUnits(partition); // after a DLPAR change, what it holds rather than the profile's
   if (profile.procMode === 'ded') {
     return [
       ['lpar_name', partition.name],
       ['lpar_id', partition.id],
       ['curr_proc_mode', 'ded'],
       ['curr_min_procs', held(profile.minProcUnits)],
-      ['curr_procs', held(profile.desiredProcUnits)],
+      ['curr_procs', held(now)],
       ['curr_max_procs', held(profile.maxProcUnits)],
       ['curr_sharing_mode', 'share_idle_procs'],
       ['pend_proc_mode', 'ded'],
       ['pend_min_procs', held(profile.minProcUnits)],
-      ['pend_procs', held(profile.desiredProcUnits)],
+      ['pend_procs', held(now)],
       ['pend_max_procs', held(profile.maxProcUnits)],
       ['pend_sharing_mode', 'share_idle_procs'],
-      ['run_procs', held(profile.desiredProcUnits)],
+      ['run_procs', held(now)],
     ];
   }
   const units = (value: number) => formatProcUnits(held(value));
@@ -333,7 +334,7 @@ export function procLparRecord(physics: Physics, system: ManagedSystem, partitio
     [`${prefix}_shared_proc_pool_id`, 0],
     [`${prefix}_proc_mode`, 'shared'],
     [`${prefix}_min_proc_units`, units(profile.minProcUnits)],
-    [`${prefix}_proc_units`, units(profile.desiredProcUnits)],
+    [`${prefix}_proc_units`, units(now)],
     [`${prefix}_max_proc_units`, units(profile.maxProcUnits)],
     [`${prefix}_min_procs`, procs(profile.minProcUnits)],
     [`${prefix}_procs`, procs(profile.desiredProcUnits)],
@@ -346,7 +347,7 @@ export function procLparRecord(physics: Physics, system: ManagedSystem, partitio
     ['lpar_id', partition.id],
     ...current('curr'),
     ...current('pend'),
-    ['run_proc_units', units(profile.desiredProcUnits)],
+    ['run_proc_units', units(now)],
     ['run_procs', procs(profile.desiredProcUnits)],
     ['run_uncap_weight', held(128)],
   ];
@@ -357,17 +358,18 @@ export function memLparRecord(physics: Physics, system: ManagedSystem, partition
   const profile = physics.profileOf(partition)!;
   const running = isActive(system, partition);
   const held = (value: number) => (running ? value : 0);
+  const now = physics.heldMemoryMb(partition);
   return [
     ['lpar_name', partition.name],
     ['lpar_id', partition.id],
     ['curr_min_mem', held(profile.minMemMb)],
-    ['curr_mem', held(profile.desiredMemMb)],
+    ['curr_mem', held(now)],
     ['curr_max_mem', held(profile.maxMemMb)],
     ['pend_min_mem', held(profile.minMemMb)],
-    ['pend_mem', held(profile.desiredMemMb)],
+    ['pend_mem', held(now)],
     ['pend_max_mem', held(profile.maxMemMb)],
     ['run_min_mem', held(profile.minMemMb)],
-    ['run_mem', held(profile.desiredMemMb)],
+    ['run_mem', held(now)],
     ['mem_mode', 'ded'],
     ['curr_hpt_ratio', '1:64'],
   ];

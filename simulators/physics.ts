@@ -61,16 +61,22 @@ export class Physics {
     );
   }
 
+  /** Processing units an active partition holds: a DLPAR allocation, else its current profile's desired units. */
+  heldProcUnits(partition: Partition): number {
+    return partition.allocation?.procUnits ?? this.profileOf(partition)?.desiredProcUnits ?? 0;
+  }
+
+  /** Memory (MB) an active partition holds: a DLPAR allocation, else its current profile's desired memory. */
+  heldMemoryMb(partition: Partition): number {
+    return partition.allocation?.memMb ?? this.profileOf(partition)?.desiredMemMb ?? 0;
+  }
+
   usedProcUnits(system: ManagedSystem): number {
-    return system.partitions
-      .filter((p) => isActive(system, p))
-      .reduce((sum, p) => sum + (this.profileOf(p)?.desiredProcUnits ?? 0), 0);
+    return system.partitions.filter((p) => isActive(system, p)).reduce((sum, p) => sum + this.heldProcUnits(p), 0);
   }
 
   usedMemoryMb(system: ManagedSystem): number {
-    return system.partitions
-      .filter((p) => isActive(system, p))
-      .reduce((sum, p) => sum + (this.profileOf(p)?.desiredMemMb ?? 0), 0);
+    return system.partitions.filter((p) => isActive(system, p)).reduce((sum, p) => sum + this.heldMemoryMb(p), 0);
   }
 
   availableProcUnits(system: ManagedSystem): number {
@@ -141,6 +147,7 @@ export class Physics {
     const missing = this.missingVolumes(system, partition);
     if (!options.bypassChecks) this.assertCanActivate(system, partition, profile);
     partition.currentProfile = profile.name;
+    delete partition.allocation;
     partition.state = 'Starting';
     if (partition.remoteRestartStatus === 'Invalid') partition.remoteRestartStatus = 'Remote Restartable';
     if (missing.length > 0) options.onStartedWithoutDisks?.(missing);
@@ -350,14 +357,14 @@ export class Physics {
       throw hmcError.migrationState(partition.name, partition.state);
     }
     if (findPartition(target, partition.name)) throw hmcError.nameInUse(partition.name, target.name);
-    const profile = this.profileOf(partition) as Profile;
     if (partition.state === 'Running') {
+      // A running partition moves with what it holds (its DLPAR allocation when it was resized).
       const procUnits = this.availableProcUnits(target);
-      if (procUnits + 1e-9 < profile.desiredProcUnits)
-        throw hmcError.insufficientProcessors(partition.name, profile.desiredProcUnits, procUnits);
+      const wantedProc = this.heldProcUnits(partition);
+      if (procUnits + 1e-9 < wantedProc) throw hmcError.insufficientProcessors(partition.name, wantedProc, procUnits);
       const memory = this.availableMemoryMb(target);
-      if (memory < profile.desiredMemMb)
-        throw hmcError.insufficientMemory(partition.name, profile.desiredMemMb, memory);
+      const wantedMem = this.heldMemoryMb(partition);
+      if (memory < wantedMem) throw hmcError.insufficientMemory(partition.name, wantedMem, memory);
     }
     const unmapped = this.unmappedVolumes(target, partition);
     if (unmapped.length > 0) throw hmcError.storageNotAvailable(partition.name, target.name, unmapped);
@@ -377,7 +384,7 @@ export class Physics {
     partition.state = wasRunning ? 'Migrating - Running' : 'Migrating - Not Activated';
     partition.migrationState = 'Migration In Progress';
     this.model.changed(cause);
-    const gb = wasRunning ? profile.desiredMemMb / 1024 : 0;
+    const gb = wasRunning ? this.heldMemoryMb(partition) / 1024 : 0;
     await this.sleep(
       this.duration('migrationSetup', [source.name, target.name, source.hmc]) +
         this.duration('migrationPerGbMemory', [source.name, target.name, source.hmc], gb),
