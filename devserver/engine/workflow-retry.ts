@@ -43,7 +43,9 @@ const DESCRIPTORS = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly|eve
 /**
  * Milliseconds from `afterMs` to the cron schedule's next time, strictly after it. Workflow cron schedules take the
  * standard five fields (minute hour day-of-month month day-of-week, UTC) or a descriptor (@daily, @every 30s, ...),
- * as the real server's parser (robfig/cron, standard) does.
+ * as the real server's parser does (common/backoff/cron.go: robfig/cron/v3 `ParseStandard`). Its day rule differs
+ * from Temporal Schedules': when both day fields are restricted a day matches either of them (classic cron's OR);
+ * when either is starred both must match (robfig spec.go `dayMatches`).
  * @throws INVALID_ARGUMENT "Invalid CronSchedule: …".
  */
 export function cronDelayMs(cron: string, afterMs: number): number {
@@ -52,14 +54,46 @@ export function cronDelayMs(cron: string, afterMs: number): number {
   if (!DESCRIPTORS.test(text) && fields.length !== 5)
     throw invalidArgument(`Invalid CronSchedule: "${cron}" has ${fields.length} fields, expected 5 or a descriptor`);
   const expression = text === '@midnight' ? '@daily' : text === '@annually' ? '@yearly' : text;
+  // robfig's day-of-week runs 0-6 only (7 is not Sunday there).
+  if (fields.length === 5 && rangeBounds(fields[4]!).some((n) => n > 6))
+    throw invalidArgument(`Invalid CronSchedule: "${cron}": day of week above 6 (0-6 or SUN-SAT)`);
+  const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
+  // OR of the two day fields = the earlier of two schedules, each restricted by one day field only.
+  const expressions =
+    fields.length === 5 && !starred(dayOfMonth!) && !starred(dayOfWeek!)
+      ? [`${minute} ${hour} ${dayOfMonth} ${month} *`, `${minute} ${hour} * ${month} ${dayOfWeek}`]
+      : [expression];
   let next: number | undefined;
   try {
-    next = compileSpec({ cronString: [expression] }).next(afterMs);
+    for (const each of expressions) {
+      const candidate = compileSpec({ cronString: [each] }).next(afterMs);
+      if (candidate !== undefined && (next === undefined || candidate < next)) next = candidate;
+    }
   } catch (err) {
     throw invalidArgument(`Invalid CronSchedule: ${(err as Error).message.replace(/^Invalid schedule spec: /, '')}`);
   }
   if (next === undefined) throw invalidArgument(`Invalid CronSchedule: "${cron}" has no next time`);
   return Math.max(0, next - afterMs);
+}
+
+/**
+ * robfig/cron's star bit: a field counts as unrestricted when one of its comma parts is `*` or `?` with no step
+ * above 1 (`*\/2` restricts, `*\/1` does not).
+ */
+function starred(field: string): boolean {
+  return field.split(',').some((part) => {
+    const [range = '', step] = part.split('/');
+    return (range === '*' || range === '?') && (step === undefined || Number(step) <= 1);
+  });
+}
+
+/** The numeric range bounds of a field's comma parts (names and steps left out). */
+function rangeBounds(field: string): number[] {
+  return field
+    .split(',')
+    .flatMap((part) => (part.split('/')[0] ?? '').split('-'))
+    .filter((bound) => /^\d+$/.test(bound))
+    .map(Number);
 }
 
 /** How a run ended, as far as retry and cron are concerned. */

@@ -191,6 +191,38 @@ describe('devserver conformance: workflow retry policies and cron schedules', ()
     },
   );
 
+  it(
+    'reads a cron schedule with both day fields restricted as either day (robfig/cron), not both',
+    { timeout: 30_000 },
+    async () => {
+      // Tomorrow's weekday OR the day of month three days on: tomorrow 00:00 UTC. Both at once would be months away.
+      const day = 86_400_000;
+      const now = Date.now();
+      const tomorrow = new Date(now + day);
+      const cronSchedule = `0 0 ${new Date(now + 3 * day).getUTCDate()} * ${tomorrow.getUTCDay()}`;
+      const handle = await server.client.workflow.start(cronRun, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('cron-days'),
+        cronSchedule,
+      });
+      try {
+        const history = await handle.fetchHistory();
+        const startedEvent = history.events![0]!;
+        const backoff = startedEvent.workflowExecutionStartedEventAttributes!.firstWorkflowTaskBackoff!;
+        const startedAt = Number(startedEvent.eventTime!.seconds) * 1000 + (startedEvent.eventTime!.nanos ?? 0) / 1e6;
+        const expected = Date.UTC(tomorrow.getUTCFullYear(), tomorrow.getUTCMonth(), tomorrow.getUTCDate());
+        const backoffMs = Number(backoff.seconds) * 1000 + (backoff.nanos ?? 0) / 1e6;
+        assert.ok(
+          Math.abs(startedAt + backoffMs - expected) < 1000,
+          `${cronSchedule}: first run at ${new Date(startedAt + backoffMs).toISOString()}, ` +
+            `expected ${new Date(expected).toISOString()}`,
+        );
+      } finally {
+        await handle.terminate('cron day test done');
+      }
+    },
+  );
+
   it('refuses a cron schedule the real server cannot parse with INVALID_ARGUMENT', { timeout: 30_000 }, async () => {
     await assert.rejects(
       server.client.workflow.start(cronRun, {
