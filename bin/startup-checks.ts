@@ -61,7 +61,7 @@ export function checkBeforeStart(configFile: string, env: NodeJS.ProcessEnv = pr
   return config;
 }
 
-/** Every unresolvable credential reference and unreadable file of `config`, in document order. Never throws. */
+/** Every unresolvable credential reference and unreadable file of `config`, section by section. Never throws. */
 export function findStartupProblems(config: LazarusConfig, env: NodeJS.ProcessEnv = process.env): StartupProblem[] {
   const problems: StartupProblem[] = [];
   if (config.knownHostsFile !== undefined) {
