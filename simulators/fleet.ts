@@ -18,6 +18,8 @@ export interface SimulatedFleetOptions {
   seed?: number;
   /** Replaces some default latencies (real-device milliseconds, before timeScale). */
   latency?: LatencyOverrides;
+  /** The control API's port (fleet-persistence.ts keeps it across restarts); any free port when absent. */
+  controlPort?: number;
 }
 
 export interface DeviceEndpoint {
@@ -59,7 +61,7 @@ export async function startSimulatedFleet(options: SimulatedFleetOptions): Promi
       core.servers.set(device.name, server);
       await listenPreferring(server, state?.port(device.name));
     }
-    await control.listen();
+    await control.listen(options.controlPort);
   } catch (error) {
     await Promise.all([...core.servers.values()].map((s) => s.close()));
     core.stop();

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { FleetSpecError } from './fleet-spec.js';
 import { startSimulatedFleet, writeEndpointsFile } from './fleet.js';
+import { startPersistentFleet } from './fleet-persistence.js';
 import { DEFAULT_LATENCY_MS, type LatencyOverrides } from './latency.js';
 
 /**
  * npm run sim -- --fleet examples/fleet-small.yaml --endpoints .lazarus/endpoints.json [--time-scale 0.1] [--state-dir .lazarus/sim] [--seed N]
+ *   [--persist]  (with --state-dir: the fleet's state and control port survive a restart, see fleet-persistence.ts)
  *   [--latency '{"svcChange": 20000}']  (real-device milliseconds per operation, see latency.ts)
  * Runs the simulated fleet until SIGINT/SIGTERM.
  */
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string' },
       seed: { type: 'string' },
       latency: { type: 'string' },
+      persist: { type: 'boolean' },
     },
     strict: true,
   });
@@ -28,13 +31,14 @@ async function main(): Promise<void> {
   if (seed !== undefined && !Number.isInteger(seed))
     throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
   const latency = values.latency === undefined ? undefined : parseLatency(values.latency);
-  const fleet = await startSimulatedFleet({
-    fleet: values.fleet,
-    timeScale,
-    stateDir: values['state-dir'],
-    seed,
-    latency,
-  });
+  if (values.persist && !values['state-dir'])
+    throw new UsageError('--persist needs --state-dir DIR (where the state is kept)');
+  const options = { fleet: values.fleet, timeScale, seed, latency };
+  const stateDir = values['state-dir'];
+  const fleet =
+    values.persist && stateDir
+      ? await startPersistentFleet({ ...options, stateDir, log: (line) => console.log(line) })
+      : await startSimulatedFleet({ ...options, stateDir });
   writeEndpointsFile(values.endpoints, fleet.endpoints);
   for (const device of fleet.endpoints.devices)
     console.log(`${device.kind} ${device.name} ssh://${device.user}@127.0.0.1:${device.port} ${device.fingerprint}`);
@@ -75,7 +79,7 @@ function parseLatency(text: string): LatencyOverrides {
 main().catch((error: unknown) => {
   if (error instanceof UsageError)
     console.error(
-      `usage: npm run sim -- --fleet FILE --endpoints FILE [--time-scale N] [--state-dir DIR] [--seed N] [--latency JSON]\n${error.message}`,
+      `usage: npm run sim -- --fleet FILE --endpoints FILE [--time-scale N] [--state-dir DIR [--persist]] [--seed N] [--latency JSON]\n${error.message}`,
     );
   else if (error instanceof FleetSpecError) console.error(error.message);
   else console.error(error instanceof Error ? error.message : error);
