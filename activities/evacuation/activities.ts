@@ -5,7 +5,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { policyFor } from '../../domain/config/index.js';
-import type { EvacuationReport, FailbackReport } from '../../domain/evacuation/index.js';
+import {
+  evacuationPolicy,
+  type EvacuationPolicy,
+  type EvacuationReport,
+  type FailbackReport,
+} from '../../domain/evacuation/index.js';
 import type { FailoverPlan, GroupEvidence } from '../../domain/failover/index.js';
 import { deviceCall, toActivityFailure } from '../device-failure.js';
 import { failoverContext, type FailoverContext, type FailoverDependencies } from '../failover/context.js';
@@ -251,6 +256,32 @@ function createControlActivities(ctx: FailoverContext) {
       const removed = (stored?.report.fence as { hostPortsRemoved?: { storageHost: string; wwpns: string[] } })
         ?.hostPortsRemoved;
       return removed && Array.isArray(removed.wwpns) && removed.wwpns.length > 0 ? removed : undefined;
+    },
+
+    /**
+     * Whether an automatic failback of `host` is due: the group's `evacuation.failback` is `automatic`, the host's
+     * newest stored failover report has a fence proof (it powered the host off), and no failback of the host succeeded
+     * after that failover finished. When due, with the group's evacuation policy the failback runs with; when not,
+     * `reason` says why (for the monitor's record, not an error).
+     */
+    async failbackDue(input: {
+      group: string;
+      host: string;
+    }): Promise<{ due: true; policy: EvacuationPolicy } | { due: false; reason: string }> {
+      const group = ctx.deps.config.hostGroups.find((g) => g.name === input.group);
+      const policy = evacuationPolicy(ctx.deps.config, input.group);
+      if (!group || !policy) return { due: false, reason: `${input.group} is not a configured host group` };
+      if ((group.evacuation?.failback ?? 'on-request') !== 'automatic')
+        return { due: false, reason: `${input.group}'s failback policy is on-request` };
+      const failover = await ctx.deps.store.recoveryReport(`failover/${input.group}/${input.host}`);
+      const fence = failover?.report.fence as { poweredOff?: unknown } | undefined;
+      if (!failover || fence?.poweredOff !== true)
+        return { due: false, reason: `no failover of ${input.host} fenced it: nothing to fail back` };
+      const failbacks = await ctx.deps.store.recoveryReportRuns(`failback/${input.group}/${input.host}`, 20);
+      const done = failbacks.find((f) => f.outcome === 'succeeded' && f.finishedAt >= failover.finishedAt);
+      if (done)
+        return { due: false, reason: `${input.host} was failed back at ${done.finishedAt} after its last failover` };
+      return { due: true, policy };
     },
 
     /** The inventory's volumes of each LPAR by name (none when it does not know the LPAR). */

@@ -64,6 +64,24 @@ export interface FailbackInput {
   policy: EvacuationPolicy;
 }
 
+/** The automatic failback the host monitor starts when a host it saw down is up again (workflow `autoFailback`). */
+export interface AutoFailbackInput {
+  group: string;
+  host: string;
+  /** The monitor's workflow id. */
+  requestedBy: string;
+}
+
+/** What an automatic failback did: skipped (with why), or the report of its last attempt. */
+export interface AutoFailbackResult {
+  group: string;
+  host: string;
+  /** Decisions taken (a refused one is taken again after a wait). */
+  attempts: number;
+  skipped?: string;
+  report?: FailbackReport;
+}
+
 /**
  * One LPAR's move. `pending` → `validating` → `migrating` → `moved`; `invalid` (LPM validation refused it, not
  * moved); `shutting-down` → `restarting` → `restarted` (only with allowShutdownRestart); `failed` (named with the

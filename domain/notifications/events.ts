@@ -12,7 +12,8 @@ export type NotificationSeverity = (typeof NOTIFICATION_SEVERITIES)[number];
  * Host monitoring: host failed / suspect / flapping / quarantined, an HMC unreachable, the HMC pair lost, the storage
  * system unreachable, observations failing, a failover the monitor did not start. VM and application health:
  * heartbeat lost, VM restarted, restart failed, the hourly restart limit reached, application failed. Planned
- * operations: an evacuation, a restore or a failback finished (its outcome in the message and the severity).
+ * operations: an evacuation, a restore or a failback finished (its outcome in the message and the severity), an
+ * automatic failback waiting for every LPAR's state elsewhere to be certain.
  * `notification-summary` is what the rate limit sends in place of the events it held back.
  */
 export const NOTIFICATION_EVENTS = [
@@ -41,6 +42,7 @@ export const NOTIFICATION_EVENTS = [
   'evacuation-finished',
   'restore-finished',
   'failback-finished',
+  'failback-waiting',
   'notification-summary',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];

@@ -4,17 +4,80 @@
 // state elsewhere is unknown or in doubt (domain/evacuation/failback.ts: then nothing is touched and the report says
 // why). Afterwards the inventory no longer counts the host fenced, so plans may place onto it again, and `restore`
 // can bring its LPARs home by LPM.
-import { ActivityFailure, workflowInfo } from '@temporalio/workflow';
-import { failbackDecision, type FailbackInput, type FailbackReport } from '../../domain/evacuation/index.js';
+// Two entry points: `failbackHost` on request (POST /v1/hosts/:host/failback: a refusal is answered at once), and
+// `autoFailback`, which the host monitor starts when a host it saw down is up again: it does the failback only when
+// the group's policy says `automatic` and a failover of the host has not been failed back yet, and while an LPAR's
+// state elsewhere is in doubt it waits and decides again rather than refusing.
+import { ActivityFailure, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  failbackDecision,
+  type AutoFailbackInput,
+  type AutoFailbackResult,
+  type FailbackInput,
+  type FailbackReport,
+} from '../../domain/evacuation/index.js';
 import { innermostMessage } from '../../domain/failover/index.js';
 import { boundedParallel } from '../shared/bounded-parallel.js';
-import { evacuationActivities } from './proxies.js';
+import { controlActivities, evacuationActivities, type EvacuationProxies } from './proxies.js';
 
 /** Cleanups and unmappings at once. */
 const PARALLEL = 4;
+/** How long an automatic failback waits for every LPAR's state elsewhere to be certain before it gives up. */
+export const AUTO_FAILBACK_PATIENCE_MS = 30 * 60_000;
 
 export async function failbackHost(input: FailbackInput): Promise<FailbackReport> {
-  const { control, reads, hmc, storage } = evacuationActivities(input.policy);
+  const activities = evacuationActivities(input.policy);
+  const report = await failbackOnce(input, activities);
+  await finish(report, activities);
+  return report;
+}
+
+/**
+ * The automatic failback of a host the monitor saw return (see the header). Ends at once, with `skipped` saying why,
+ * when the policy is `on-request` or nothing is to be failed back; else decides again every `retryMs` while the
+ * decision is refused (an LPAR in doubt elsewhere, another host unreadable), notifying once that it waits, for at most
+ * AUTO_FAILBACK_PATIENCE_MS; a host that is not back (down again) ends it. The last report is stored and notified.
+ */
+export async function autoFailback(input: AutoFailbackInput): Promise<AutoFailbackResult> {
+  const due = await controlActivities().failbackDue({ group: input.group, host: input.host });
+  if (!due.due) return { group: input.group, host: input.host, attempts: 0, skipped: due.reason };
+  const activities = evacuationActivities(due.policy);
+  const failback: FailbackInput = { ...input, policy: due.policy };
+  const retryMs = Math.min(60_000, Math.max(1_000, due.policy.pollMs * 10));
+  const started = Date.now();
+  let attempts = 0;
+  let waitingSaid = false;
+  for (;;) {
+    attempts++;
+    const report = await failbackOnce(failback, activities);
+    const notBack = report.outcome === 'refused' && /not back yet/.test(report.reason ?? '');
+    const patience = Date.now() - started + retryMs <= AUTO_FAILBACK_PATIENCE_MS;
+    if (report.outcome !== 'refused' || notBack || !patience) {
+      if (report.outcome === 'refused')
+        report.reason =
+          `${report.reason}; automatic failback gave up after ${attempts} attempts: ask again with ` +
+          `POST /v1/hosts/${input.host}/failback`;
+      await finish(report, activities);
+      return { group: input.group, host: input.host, attempts, report };
+    }
+    if (!waitingSaid) {
+      waitingSaid = true;
+      await activities.reads.notify({
+        severity: 'warning',
+        kind: 'failback-waiting',
+        message:
+          `automatic failback of ${input.host} waits: ${report.reason}; it decides again every ` +
+          `${retryMs / 1000} s for up to ${AUTO_FAILBACK_PATIENCE_MS / 60_000} min`,
+        workflowId: report.workflowId,
+      });
+    }
+    await sleep(retryMs);
+  }
+}
+
+/** One decision and, unless refused, the cleanup; nothing is stored or notified here. */
+async function failbackOnce(input: FailbackInput, activities: EvacuationProxies): Promise<FailbackReport> {
+  const { control, reads, hmc, storage } = activities;
   const workflowId = workflowInfo().workflowId;
   const report: FailbackReport = {
     workflowId,
@@ -67,16 +130,20 @@ export async function failbackHost(input: FailbackInput): Promise<FailbackReport
     const cleaned = report.cleaned.map((c) => c.lpar).join(', ') || 'none';
     report.reason = `${innermostMessage(err)} (cleaned so far: ${cleaned})`;
   }
-  await control.recordFailbackReport(report);
-  await reads.notify({
+  return report;
+}
+
+/** Stores the report (a refusal too) and notifies its outcome. */
+async function finish(report: FailbackReport, activities: EvacuationProxies): Promise<void> {
+  await activities.control.recordFailbackReport(report);
+  await activities.reads.notify({
     severity: report.outcome === 'succeeded' ? 'info' : 'warning',
     kind: 'failback-finished',
     message:
       report.outcome === 'succeeded'
-        ? `failback of ${input.host}: ${report.cleaned.length} stale definitions and ` +
+        ? `failback of ${report.host}: ${report.cleaned.length} stale definitions and ` +
           `${report.unmappedVolumes.length} volume mappings removed`
-        : `failback of ${input.host} ${report.outcome}: ${report.reason}`,
-    workflowId,
+        : `failback of ${report.host} ${report.outcome}: ${report.reason}`,
+    workflowId: report.workflowId,
   });
-  return report;
 }

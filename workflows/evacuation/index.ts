@@ -1,3 +1,3 @@
 export { evacuateHost } from './evacuate-host.js';
 export { restoreHost } from './restore-host.js';
-export { failbackHost } from './failback-host.js';
+export { autoFailback, failbackHost } from './failback-host.js';

@@ -32,4 +32,9 @@ export function evacuationActivities(policy: EvacuationPolicy) {
   return { control, waits, reads, migrations, hmc, storage, sharing };
 }
 
+/** Reads and records on the main queue before a run knows its policy (e.g. whether a failback is due). */
+export function controlActivities(heartbeatMs = 30_000) {
+  return proxyActivities<EvacuationControlActivities>(controlOptions(heartbeatMs));
+}
+
 export type EvacuationProxies = ReturnType<typeof evacuationActivities>;

@@ -5,7 +5,8 @@
 //             flap guard, quarantine);
 //   act     — on a confirmed failure: nothing for a host in maintenance, an alert only when the group's action is
 //             `off`, else start `failover/<group>/<host>` (auto, or advisory when the signals do not all agree or the
-//             host is quarantined). It decides and starts; it never executes a recovery itself.
+//             host is quarantined). It decides and starts; it never executes a recovery itself. A host seen down
+//             and now up starts `failback/<group>/<host>` (autoFailback: it acts only per the group's policy).
 // then sleeps `interval`. Every decision and alert goes through `notify`. After ITERATIONS_PER_RUN observations (or
 // when Temporal suggests it) it continues as new with the compact per-host state, so its history stays bounded; the
 // configuration is read again at the start of each run, so changed settings apply from the next run, and a monitor
@@ -39,6 +40,8 @@ import {
   type MonitorView,
   type TrackUpdate,
 } from '../../domain/monitoring/index.js';
+import { autoFailback } from '../evacuation/index.js';
+import { failbackWorkflowId } from '../evacuation/messages.js';
 import { hostFailover } from '../failover/index.js';
 import { hostFailoverWorkflowId } from '../failover/messages.js';
 import { monitorViewQuery, reloadSettingsSignal } from './messages.js';
@@ -199,10 +202,12 @@ class Monitor {
     await this.devicesAlerts(observation);
     const now = Date.now();
     const confirmed: TrackUpdate[] = [];
+    const returned: string[] = [];
     for (const hostObservation of observation.hosts) {
       const previous = this.tracks.get(hostObservation.host);
       if (!previous) continue; // not (or no longer) of this group
       const update = trackObservation(previous, hostObservation, this.rules, now);
+      if (previous.side === 'down' && update.track.side === 'up') returned.push(update.track.host);
       this.tracks.set(update.track.host, update.track);
       const subject = update.track.host;
       if (update.quarantined)
@@ -221,6 +226,7 @@ class Monitor {
         );
       if (update.confirmed) confirmed.push(update);
     }
+    for (const host of returned) await this.startAutoFailback(host);
     if (confirmed.length === 0) return;
     const inMaintenance = new Set(await this.records.hostsInMaintenance({ hosts: confirmed.map((u) => u.track.host) }));
     for (const update of confirmed) await this.act(update, inMaintenance.has(update.track.host));
@@ -365,6 +371,24 @@ class Monitor {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return 'failover-already-running';
       log.warn('failover not started', { host, error: innermostMessage(err) });
       return 'failover-start-failed';
+    }
+  }
+
+  /**
+   * A host seen down is up again: starts `failback/<group>/<host>` (workflow `autoFailback`, outliving the monitor),
+   * which fails the host back only when the group's policy is `automatic` and a failover fenced it, waiting while any
+   * LPAR's state elsewhere is in doubt. One already running (an operator's, or an earlier return's) is left alone.
+   */
+  private async startAutoFailback(host: string): Promise<void> {
+    try {
+      await startChild(autoFailback, {
+        workflowId: failbackWorkflowId(this.settings.group, host),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{ group: this.settings.group, host, requestedBy: this.monitorId }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError))
+        log.warn('automatic failback not started', { host, error: innermostMessage(err) });
     }
   }
 
