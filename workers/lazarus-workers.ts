@@ -64,6 +64,7 @@ export async function startLazarusWorkers(options: {
       options.config.hmcs.map((hmc) =>
         device(hmc.name, hmc.limits.maxConcurrentOperations, {
           ...failover.hmc,
+          ...failover.resize,
           ...vmHealth.hmc,
           ...drMove.hmc,
           ...evacuation.hmc,

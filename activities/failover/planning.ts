@@ -2,7 +2,7 @@
 // surviving hosts as the HMC shows them now (state, free capacity, and the LPARs already running there, so placement
 // rules see the residents), and the planner. Re-plans exclude, per LPAR, only the hosts that failed for it.
 import type { HostGroupConfig, LazarusConfig } from '../../domain/config/index.js';
-import type { FailoverPlan, GroupEvidence } from '../../domain/failover/index.js';
+import type { FailoverPlan, GroupEvidence, ReducedSize } from '../../domain/failover/index.js';
 import type { Lpar } from '../../domain/inventory/index.js';
 import {
   DEFAULT_LATENCY,
@@ -80,6 +80,7 @@ function planOnce(
         priority: priorityClassOf(placement.get(name)!.priority),
         volumes: request.known.get(name)?.volumes.map((v) => v.vdiskName) ?? [],
         reduced: placement.get(name)?.reduced ?? false,
+        ...reducedSizeOfPlacement(placement.get(name), request.known.get(name)),
         ...(request.known.get(name)?.attachment === 'npiv' && { attachment: 'npiv' as const }),
       })),
     })),
@@ -104,16 +105,24 @@ function planOnce(
 }
 
 /**
- * The planner's view of each LPAR: sizes from the inventory, the effective (policy) priority and placement rules.
- * Restarting at a reduced size needs the LPAR's profile changed on the HMC first (chsyscfg), which the driver does
- * not do yet; until it does, the plan only uses desired sizes, so it never plans a restart that must fail.
+ * The planner's view of each LPAR: sizes from the inventory, the effective (policy) priority, placement rules and
+ * the reduced size its policy allows (the restart stream changes its profile to that size before the restart).
  */
 function plannerInputs(request: PlanRequest, names: string[]): PlannerLpar[] {
   const lpars = names.map((name) => ({ ...request.known.get(name)!, host: request.failedHost }));
-  return plannerLpars({ group: request.group.name, lpars }, request.config, request.failedHost).map((l) => ({
-    ...l,
-    allowReducedSize: false,
-  }));
+  return plannerLpars({ group: request.group.name, lpars }, request.config, request.failedHost);
+}
+
+/** `reducedSize` for a placement the planner made smaller than the LPAR's desired size; nothing otherwise. */
+function reducedSizeOfPlacement(
+  placement: { reduced: boolean; procUnits: number; memoryMb: number } | undefined,
+  known: Lpar | undefined,
+): { reducedSize?: ReducedSize } {
+  if (!placement?.reduced || !known) return {};
+  const { procUnits, memoryMb } = placement;
+  const fullProcUnits = known.processorUnits.desired;
+  const fullMemoryMb = known.memoryMb.desired;
+  return { reducedSize: { procUnits, memoryMb, fullProcUnits, fullMemoryMb } };
 }
 
 /** The survivors with what the HMC shows may be running on each (the residents placement rules respect). */

@@ -6,6 +6,7 @@ import { type ErrorClass, retryableClass } from '../ssh/error-classes.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import type { ExecResult } from '../ssh/device-pool.js';
 import { LOCALE_FIX } from './hmc-output.js';
+import { RESIZE_ERROR_CODES } from './partition-size.js';
 
 /** One entry of the HMC/VIOS code table: its class, what it means, and where that meaning comes from. */
 export interface CodeEntry {
@@ -108,6 +109,7 @@ export const HMC_ERROR_CODES: Readonly<Record<string, CodeEntry>> = {
     meaning: 'the device is not in the VIOS device configuration database',
     source: 'simulators/vios-commands.ts (a guess)',
   },
+  ...RESIZE_ERROR_CODES,
 };
 
 const HSCL = /HSCL[0-9A-F]{4}/g;

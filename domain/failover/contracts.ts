@@ -73,6 +73,19 @@ export interface LparProgress {
   replannable?: boolean;
   /** The effective (policy) priority class. */
   priority?: string;
+  /** Restarted at a reduced size: its profile was set to this size for the restart (the full size is recorded). */
+  reducedSize?: ReducedSize;
+}
+
+/**
+ * A reduced-size restart (issue 14, flex capacity): the size it restarts with and its full (desired) size, in
+ * processing units (a dedicated core counts 1.0) and MB.
+ */
+export interface ReducedSize {
+  procUnits: number;
+  memoryMb: number;
+  fullProcUnits: number;
+  fullMemoryMb: number;
 }
 
 /**
@@ -167,6 +180,8 @@ export interface PlannedLpar {
   priority: string;
   volumes: string[];
   reduced: boolean;
+  /** When `reduced`: the size it restarts with (its profile is changed to it right before the restart). */
+  reducedSize?: ReducedSize;
   /** `npiv`: its volumes are mapped to its own virtual WWPNs and follow it; the restart maps nothing. */
   attachment?: 'npiv';
 }

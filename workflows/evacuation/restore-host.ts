@@ -2,15 +2,27 @@
 // back to it by LPM in one operation — validated first (`migrlpar -o v`), then moved in priority order within the
 // migration limits; each LPAR home is forgotten from the record at once. Then, when asked and every LPAR is home,
 // the host leaves maintenance. A cancel behaves as for an evacuation; the report is stored and notified.
-import { ActivityFailure, CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ResizeActivities } from '../../activities/failover/index.js';
 import { evacuationOutcome, type EvacuationReport, type RestoreInput } from '../../domain/evacuation/index.js';
 import { innermostMessage } from '../../domain/failover/index.js';
+import { deviceQueue, stepOptions } from '../shared/activity-options.js';
 import { boundedParallel } from '../shared/bounded-parallel.js';
 import { verifyMoves } from './evacuate-host.js';
 import { evacuationCancelSignal, evacuationProgressQuery } from './messages.js';
 import { moveAll, validateMove, type PlannedMove } from './mover.js';
 import { evacuationActivities, type EvacuationProxies } from './proxies.js';
 import { MoveRun } from './run-state.js';
+
+/** Giving a reduced LPAR its full size back: two DLPAR commands and a profile change, retries included. */
+const RESIZE_DEADLINE_MS = 5 * 60_000;
 
 export async function restoreHost(input: RestoreInput): Promise<EvacuationReport> {
   const run = new MoveRun(
@@ -62,15 +74,31 @@ async function runbook(run: MoveRun, input: RestoreInput, activities: Evacuation
   });
 
   run.enterPhase('migrate');
-  await moveAll(run, movable, { group: input.group, policy: input.policy, activities }, (m) =>
-    control
-      .forgetLparOrigins({
-        group: input.group,
-        movedBy: run.workflowId,
-        moves: [{ lpar: m.lpar, from: m.from, to: m.to }],
-      })
-      .then(() => undefined),
+  await moveAll(run, movable, { group: input.group, policy: input.policy, activities }, async (m) => {
+    await control.forgetLparOrigins({
+      group: input.group,
+      movedBy: run.workflowId,
+      moves: [{ lpar: m.lpar, from: m.from, to: m.to }],
+    });
+    await returnToFullSize(run, input, m);
+  });
+}
+
+/**
+ * Home again, an LPAR a failover restarted at reduced size gets its full size back (DLPAR, then its profile; nothing
+ * for one that never ran reduced). A failure does not undo the move: it is named on the LPAR, and the inventory
+ * keeps its full size for a later try.
+ */
+async function returnToFullSize(run: MoveRun, input: RestoreInput, move: PlannedMove): Promise<void> {
+  const resize = proxyActivities<ResizeActivities>(
+    stepOptions(RESIZE_DEADLINE_MS, input.policy.heartbeatMs, deviceQueue(input.policy.hmc)),
   );
+  try {
+    await resize.returnToFullSize({ group: input.group, host: move.to, lpar: move.lpar });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    run.set(move.lpar, 'moved', { error: `home, but not back to its full size: ${innermostMessage(err)}` });
+  }
 }
 
 async function finish(run: MoveRun, input: RestoreInput, activities: EvacuationProxies): Promise<EvacuationReport> {

@@ -13,7 +13,12 @@ import {
   isCancellation,
   proxyActivities,
 } from '@temporalio/workflow';
-import type { ControlActivities, HmcActivities, StorageActivities } from '../../activities/failover/index.js';
+import type {
+  ControlActivities,
+  HmcActivities,
+  ResizeActivities,
+  StorageActivities,
+} from '../../activities/failover/index.js';
 import {
   partitionEvidence,
   type FailoverPolicy,
@@ -100,6 +105,20 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
       if (planned.attachment !== 'npiv')
         await steps.vios.configureVios({ group: input.group, destination: input.destination });
       reach('activating');
+      // Reduced-size restart: its profile is set to the planned size first (the full size recorded), as remote
+      // restart starts it from its definition (activities/hmc/partition-size.ts says why not after).
+      if (planned.reducedSize) {
+        const { procUnits, memoryMb } = planned.reducedSize;
+        await steps.resize.resizeForRestart({
+          group: input.group,
+          source: input.source,
+          destination: input.destination,
+          lpar: planned.name,
+          size: { procUnits, memoryMb },
+          workflowId: input.parentWorkflowId,
+        });
+        progress.reducedSize = planned.reducedSize;
+      }
       await steps.restart.restartLpar({
         group: input.group,
         source: input.source,
@@ -189,6 +208,9 @@ function stepActivities(input: RestartStreamInput) {
     ),
     vios: proxyActivities<HmcActivities>(stepOptions(timing.steps.mappingMs, beat, deviceQueue(devices.hmc))),
     restart: proxyActivities<HmcActivities>(stepOptions(timing.steps.remoteRestartMs, beat, deviceQueue(devices.hmc))),
+    resize: proxyActivities<ResizeActivities>(
+      stepOptions(timing.steps.remoteRestartMs, beat, deviceQueue(devices.hmc)),
+    ),
     // Waiting for a boot only lists partitions, which the HMC's operation limit does not count: it runs on the main
     // queue, so a long boot never holds one of the device queue's slots.
     boot: proxyActivities<ControlActivities>({
