@@ -12,7 +12,7 @@ import { physicalLocation } from './hmc-records.js';
 import { ShellSyntaxError, splitShellWords } from './shell-words.js';
 
 /**
- * The ioscli commands viosvrcmd carries to a VIOS: lsmap, lsdev, mkvdev, rmvdev, vfcmap, cfgdev.
+ * The ioscli commands viosvrcmd carries to a VIOS: lsmap, lsdev, chkdev, mkvdev, rmvdev, vfcmap, cfgdev.
  * VIOS errors print `[VIOSE…] text`-style messages; see README for the guessed parts.
  */
 export function runIoscli(ctx: CommandContext, system: ManagedSystem, vios: Partition, commandLine: string): string {
@@ -31,6 +31,8 @@ export function runIoscli(ctx: CommandContext, system: ManagedSystem, vios: Part
         return lsmap(system, vios, config, args);
       case 'lsdev':
         return lsdev(ctx, config, args);
+      case 'chkdev':
+        return chkdev(config, args);
       case 'mkvdev':
         return mkvdev(ctx, config, args);
       case 'rmvdev':
@@ -170,6 +172,37 @@ function lsdev(ctx: CommandContext, config: ViosConfig, args: string[]): string 
     'name             status      description',
     ...names.map((n) => `${n.padEnd(17)}Available   MPIO IBM 2145 FC Disk`),
   ]);
+}
+
+// ---- chkdev ----
+
+/**
+ * chkdev [-dev hdiskN] [-verbose]: one block per physical volume, `FIELD: value` lines (IBM VIOS command reference,
+ * "chkdev command": NAME, IDENTIFIER, PHYS2VIRT_CAPABLE, VIRT2NPIV_CAPABLE, VIRT2PHYS_CAPABLE; -verbose adds PVID,
+ * UDID, IEEE, VTD). The UDID is the disk's unique_id (as lsdev -attr prints it); capabilities are simplified: NA for
+ * the direction that does not apply to a disk in use (or not) by a virtual target device. -field/-fmt are refused.
+ */
+function chkdev(config: ViosConfig, args: string[]): string {
+  const flags = parseFlags(args, { values: ['-dev'], switches: ['-verbose'] });
+  const dev = flags.values.get('-dev');
+  if (dev !== undefined && !config.hdisks.has(dev))
+    throw viosError('0181', `Device "${dev}" is not in the device configuration database.`);
+  const names = dev !== undefined ? [dev] : [...config.hdisks.keys()];
+  const verbose = flags.switches.has('-verbose');
+  const blocks = names.map((name) => {
+    const udid = `332136${config.hdisks.get(name)!}04214503IBMfcp`;
+    const vtd = config.scsiAdapters.flatMap((a) => a.targets).find((t) => t.backingHdisk === name)?.name;
+    const field = (key: string, value: string) => `${`${key}:`.padEnd(22)}${value}`.trimEnd();
+    return [
+      field('NAME', name),
+      field('IDENTIFIER', udid),
+      field('PHYS2VIRT_CAPABLE', vtd ? 'NA' : 'YES'),
+      field('VIRT2NPIV_CAPABLE', vtd ? 'YES' : 'NA'),
+      field('VIRT2PHYS_CAPABLE', vtd ? 'YES' : 'NA'),
+      ...(verbose ? [field('PVID', ''), field('UDID', udid), field('IEEE', ''), field('VTD', vtd ?? '')] : []),
+    ].join('\n');
+  });
+  return blocks.length ? `${blocks.join('\n\n')}\n` : '';
 }
 
 // ---- mapping changes ----

@@ -187,10 +187,14 @@ async function readViosPresentation(
         const vios = new ViosClient(hmc, host, partition.name);
         const [scsi, npiv] = await Promise.all([vios.scsiMappings(), vios.npivMappings()]);
         const disks = [...new Set(scsi.flatMap((m) => m.targets.map((t) => t.backing)))];
+        // One chkdev for all disks when the VIOS has it (a VIOS older than 2.1 FP22 does not): per-disk reads are
+        // hundreds of HMC operations a host at scale. Disks it leaves out are read one by one.
+        const identities =
+          disks.length > 1 ? await vios.diskIdentities().catch((err: unknown) => rethrowUnlessDevice(err)) : undefined;
         const uidOfDisk = new Map(
           await Promise.all(
             disks.map(async (disk) => {
-              const uniqueId = (await vios.diskUniqueId(disk)).toUpperCase();
+              const uniqueId = (identities?.get(disk) ?? (await vios.diskUniqueId(disk))).toUpperCase();
               return [disk, [...volumesByUid.keys()].find((uid) => uniqueId.includes(uid))] as const;
             }),
           ),
@@ -300,6 +304,12 @@ function attributeSystemHostVolumes(host: string, lpars: Lpar[], storage: Storag
     .filter((v) => leftover.includes(v.id))
     .map((v) => ({ storageSystem: storage.name, vdiskId: v.id, vdiskName: v.name, uid: v.uid }))
     .sort((a, b) => (a.vdiskName < b.vdiskName ? -1 : 1));
+}
+
+/** A failed bulk read falls back to per-disk reads; anything but a device's answer is a bug and is thrown. */
+function rethrowUnlessDevice(err: unknown): undefined {
+  if (err instanceof DeviceError) return undefined;
+  throw err;
 }
 
 /** lpar_avail_priority (0..255) to a priority class. */

@@ -75,6 +75,19 @@ export class ViosClient {
     return value;
   }
 
+  /**
+   * Every physical volume's unique device identifier in one command, hdisk → UDID (the same text as its unique_id
+   * attribute): `chkdev -verbose` (VIOS 2.1 FP22 and later; IBM VIOS command reference, "chkdev command": without -dev
+   * it reports all physical volumes, -verbose adds PVID, UDID, IEEE and VTD). A site discovery reads hundreds of disks
+   * a VIOS; one command instead of one `lsdev -attr unique_id` each keeps it within the HMC's limits and its time.
+   * The report's layout (blocks of `FIELD: value` lines, one block per device starting with NAME) is as IBM's example
+   * shows it; a device without a UDID is left out (its unique_id is then read with diskUniqueId).
+   */
+  async diskIdentities(): Promise<Map<string, string>> {
+    const command = 'chkdev -verbose';
+    return parseChkdevIdentities(this.device, command, await this.run(command));
+  }
+
   /** The hdisk presenting the volume with this UID (32 hex digits), if the VIOS sees it. */
   async findDisk(volumeUid: string): Promise<string | undefined> {
     const uid = volumeUid.toUpperCase();
@@ -209,4 +222,19 @@ export function parseNpivMappings(device: string, command: string, stdout: strin
         fcPort: f[6]!,
       };
     });
+}
+
+/** `chkdev -verbose` output → hdisk → UDID; throws an output error for a field line before any NAME line. */
+export function parseChkdevIdentities(device: string, command: string, stdout: string): Map<string, string> {
+  const identities = new Map<string, string>();
+  let name: string | undefined;
+  for (const [index, line] of stdout.split(/\r?\n/).entries()) {
+    const match = /^\s*([A-Z0-9_]+):\s*(.*?)\s*$/.exec(line);
+    if (!match) continue;
+    const [, field, value] = match as unknown as [string, string, string];
+    if (field === 'NAME') name = value;
+    else if (name === undefined) throw outputError(device, command, index + 1, `${field} before any NAME`);
+    else if (field === 'UDID' && value) identities.set(name, value);
+  }
+  return identities;
 }

@@ -2,7 +2,8 @@
 // example fleet (examples/fleet-dr.yaml) with HMCs that accept only 2 concurrent operations (the simulator counts
 // every viosvrcmd, and a site discovery issues one per mapped disk, all hosts at once) while the SSH pool would allow
 // 4 connections × 8 channels: every host of both sites must still be described. Configured at the HMC's limit, the
-// reads never exceed it; configured above it, the HMC's refusals are retried until they pass.
+// reads never exceed it; configured above it, the HMC's refusals are retried until they pass. A VIOS's disks are
+// identified with one chkdev, not one lsdev per disk (the time of a 200-VM site's discovery).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +88,23 @@ describe('DR discovery within the HMC operation limit', () => {
     assert.equal(member.slots.size, HMC_LIMIT);
     assert.ok(member.slots.peak <= HMC_LIMIT, `peak ${member.slots.peak}`);
     assert.equal(member.retries, 0, 'no refusal to retry');
+  });
+
+  it('reads the disk identities of a VIOS in one command, not one per disk', async () => {
+    const { config, devices } = configured(HMC_LIMIT);
+    const commandsRun = async () => {
+      const state = (await (await fetch(`${fleet.controlUrl}/state`)).json()) as {
+        devices: Array<{ name: string; counters?: { commandsRun: number } }>;
+      };
+      return state.devices.find((d) => d.name === 'hmc-dc1')!.counters!.commandsRun;
+    };
+    const before = await commandsRun();
+    const discovery = await discoverDrSite(config, devices, 'dc1');
+    const commands = (await commandsRun()) - before;
+    // A vSCSI VM's disks are presented by each of its VIOS: one unique_id read each before chkdev.
+    const diskReads = discovery.vms.reduce((sum, vm) => sum + vm.volumes.length * vm.vios.length, 0);
+    assert.ok(diskReads > 40, `the fleet maps ${diskReads} disks`);
+    assert.ok(commands < diskReads / 2, `${commands} HMC commands for ${diskReads} mapped disks`);
   });
 
   it('configured above the HMC limit, retries its refusals until every host is read', async () => {
