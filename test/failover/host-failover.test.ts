@@ -240,7 +240,7 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
         400,
         'an override needs a reason for the audit trail',
       );
-      assert.equal(
+      assert.deepEqual(
         (
           await api('POST', `${path}/override-fence`, {
             by: 'bob',
