@@ -104,7 +104,10 @@ function knownHostsProblem(file: string): string | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     const where = file === resolve(file) ? file : `${file} (${resolve(file)})`;
     if (code === 'ENOENT')
-      return `the known_hosts file ${where} does not exist: create it (ssh-keyscan -H <device> >> ${file}) or give each device a hostKey`;
+      return (
+        `the known_hosts file ${where} does not exist: create it (ssh-keyscan -H <device> >> ${file}) ` +
+        'or give each device a hostKey'
+      );
     if (code) return `the known_hosts file ${where} cannot be read (${code})`;
     return `the known_hosts file is not valid: ${(err as Error).message}`;
   }

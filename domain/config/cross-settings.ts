@@ -11,7 +11,6 @@ import type { LazarusConfig } from './schema.js';
 export const CROSS_SETTING_RULES = [
   'recovery.stepTimeouts.* < recovery.rtoBudget',
   'recovery.pollInterval < recovery.fenceDeadline (default 3m), every step deadline (default, capped at rtoBudget)',
-  'recovery.fenceDeadline < recovery.rtoBudget (when set)',
   'monitoring.flapWindow > monitoring.interval × monitoring.flapLimit',
   'policies[].health.heartbeatTimeout > agents.checkInterval; policies[].health.bootTimeout > agents.checkInterval',
   'agents.checkInterval < the default heartbeatTimeout (90s) when agents.tokens are configured',
@@ -27,13 +26,6 @@ function recoveryTimings(config: LazarusConfig): ConfigProblem | undefined {
   for (const [gi, group] of config.hostGroups.entries()) {
     const recovery = group.recovery;
     const path = ['hostGroups', gi, 'recovery'];
-    if (recovery.fenceDeadline !== undefined && recovery.fenceDeadline >= recovery.rtoBudget)
-      return {
-        path: [...path, 'fenceDeadline'],
-        message:
-          `must be shorter than rtoBudget (${formatMs(recovery.rtoBudget)}): a fence still retrying when the budget ` +
-          'is spent asks an operator too late',
-      };
     // The deadlines each wait runs against, as failoverPolicy works them out (defaults capped at the RTO budget).
     const defaults = DEFAULT_TIMING.steps;
     const deadlines: Array<[string, number]> = [

@@ -60,7 +60,8 @@ describe('npm start refuses a configuration it cannot run, before starting anyth
       .replace('credential: secret:svc-dc1', `credential: file:${missingKey}`)
       .replace(
         '  - name: ops-log\n',
-        '  - { name: pager, kind: webhook, url: "https://alerts.example.com/x", secret: env:LAZARUS_TEST_UNSET_HOOK }\n' +
+        '  - { name: pager, kind: webhook, url: "https://alerts.example.com/x",\n' +
+          '      secret: env:LAZARUS_TEST_UNSET_HOOK }\n' +
           '  - name: ops-log\n',
       )
       .replace(
@@ -72,15 +73,16 @@ describe('npm start refuses a configuration it cannot run, before starting anyth
     const { code, output } = await start(home, file);
     assert.equal(code, 1, output);
     assertNothingStarted(output);
+    const secrets = join(home, 'secrets\\.yaml');
     const lines = [
       new RegExp(`knownHostsFile: the known_hosts file ${join(home, 'known_hosts')} does not exist`),
       new RegExp(
-        `hmcs\\[0\\]\\.credential: secret:hmc-dc1 cannot be resolved: secrets file ${home}/secrets\\.yaml has no entry "hmc-dc1"`,
+        `hmcs\\[0\\]\\.credential: secret:hmc-dc1 cannot be resolved: secrets file ${secrets} has no entry "hmc-dc1"`,
       ),
       new RegExp(`storage\\[0\\]\\.credential: file:${missingKey} cannot be resolved: private key file ${missingKey}`),
       /api\.tokens\[0\]\.token: env:LAZARUS_API_TOKEN cannot be resolved: environment variable LAZARUS_API_TOKEN/,
       new RegExp(
-        `agents\\.tokens\\[0\\]\\.token: secret:agent-dbs cannot be resolved: secrets file ${home}/secrets\\.yaml has no entry "agent-dbs"`,
+        `agents\\.tokens\\[0\\]\\.token: secret:agent-dbs cannot be resolved: secrets file ${secrets} has no entry`,
       ),
       /notifications\[0\]\.secret: env:LAZARUS_TEST_UNSET_HOOK cannot be resolved/,
     ];
@@ -96,7 +98,8 @@ describe('npm start refuses a configuration it cannot run, before starting anyth
     const refusedPort = await start(home, port);
     assert.equal(refusedPort.code, 1, refusedPort.output);
     assertNothingStarted(refusedPort.output);
-    assert.match(refusedPort.output, /port\.yaml:\d+:\d+: hmcs\[0\]\.address: port 99999 is out of range \(1–65535\)/);
+    const portLine = /port\.yaml:\d+:\d+: hmcs\[0\]\.address: port 99999 is out of range \(1–65535\)/;
+    assert.match(refusedPort.output, portLine);
 
     const bomb = join(home, 'bomb.yaml');
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
