@@ -7,7 +7,7 @@
 import { parseFlags } from './cli-flags.js';
 import { type CommandContext, causeOf } from './command-context.js';
 import { DeviceCommandError } from './command-result.js';
-import { type Partition, type Profile } from './fleet-model.js';
+import { isActive, type Partition, type Profile } from './fleet-model.js';
 import { hmcError } from './hmc-errors.js';
 import { managedSystem, partitionIn } from './hmc-lookup.js';
 import { formatProcUnits } from './hmc-output.js';
@@ -83,6 +83,12 @@ export function chsyscfg(ctx: CommandContext, args: string[]): string {
   }
   checkOrder('processing units', changed.minProcUnits, changed.desiredProcUnits, changed.maxProcUnits);
   checkOrder('memory', changed.minMemMb, changed.desiredMemMb, changed.maxMemMb);
+  // A profile change takes effect at the next activation: an active partition keeps what it holds now.
+  if (isActive(system, partition) && partition.currentProfile === profile.name)
+    partition.allocation ??= {
+      procUnits: ctx.physics.heldProcUnits(partition),
+      memMb: ctx.physics.heldMemoryMb(partition),
+    };
   Object.assign(profile, changed);
   ctx.model.changed(causeOf(ctx));
   return '';
