@@ -70,16 +70,21 @@ export function findStartupProblems(config: LazarusConfig, env: NodeJS.ProcessEn
   }
   for (const section of ['hmcs', 'storage'] as const)
     for (const [index, device] of config[section].entries()) {
-      const problem = referenceProblem(device.credential, env, 'credential');
+      const { problem } = resolveReference(device.credential, env, 'credential');
       if (problem) problems.push({ path: [section, index, 'credential'], message: problem });
     }
+  const apiTokens = new Map<string, string>();
   for (const [index, token] of config.api.tokens.entries()) {
-    const problem = referenceProblem(token.token, env, 'value');
+    const { problem, value } = resolveReference(token.token, env, 'value');
     if (problem) problems.push({ path: ['api', 'tokens', index, 'token'], message: problem });
+    if (value !== undefined) apiTokens.set(value, `api.tokens[${index}] (${token.name})`);
   }
   for (const [index, token] of config.agents.tokens.entries()) {
-    const problem = referenceProblem(token.token, env, 'text', AGENT_TOKEN_MIN_LENGTH);
-    if (problem) problems.push({ path: ['agents', 'tokens', index, 'token'], message: problem });
+    const { problem, value } = resolveReference(token.token, env, 'text', AGENT_TOKEN_MIN_LENGTH);
+    // A secret that opened both doors would let a VM act as an operator (api/agent-routes.ts refuses it too, later).
+    const shared = value !== undefined ? apiTokens.get(value) : undefined;
+    const message = problem ?? (shared && `the same secret as ${shared}: give agents their own tokens`);
+    if (message) problems.push({ path: ['agents', 'tokens', index, 'token'], message });
   }
   for (const [index, channel] of config.notifications.entries()) {
     const [field, reference] =
@@ -89,7 +94,7 @@ export function findStartupProblems(config: LazarusConfig, env: NodeJS.ProcessEn
           ? [['auth', 'password'], channel.auth?.password]
           : [[], undefined];
     if (reference === undefined) continue;
-    const problem = referenceProblem(reference, env, 'text');
+    const { problem } = resolveReference(reference, env, 'text');
     if (problem) problems.push({ path: ['notifications', index, ...field], message: problem });
   }
   return problems;
@@ -114,30 +119,27 @@ function knownHostsProblem(file: string): string | undefined {
 }
 
 /**
- * Why `reference` cannot serve, or undefined. `credential`: a password or a private key (devices); `value`: a
+ * The value of `reference`, or why it cannot serve (`problem`, naming the reference, never the secret). `credential`: a password or a private key (devices); `value`: a
  * password-like value, not a key file (API tokens); `text`: a value or a non-empty file read as text (agent tokens,
  * webhook and SMTP secrets), at least `minLength` characters.
  */
-function referenceProblem(
+function resolveReference(
   reference: string,
   env: NodeJS.ProcessEnv,
   kind: 'credential' | 'value' | 'text',
   minLength = 1,
-): string | undefined {
+): { problem?: string; value?: string } {
   let credential: Credential;
   try {
     credential = resolveCredential(reference, env);
   } catch (err) {
-    return `${reference} cannot be resolved: ${(err as Error).message}`;
+    return { problem: `${reference} cannot be resolved: ${(err as Error).message}` };
   }
-  if (kind === 'credential') return undefined;
-  if (!('password' in credential)) {
-    if (kind === 'value') return `${reference} must resolve to a value (env: or a secret's password), not a file`;
-    const text = credential.privateKey.toString('utf8').trim();
-    if (text.length === 0) return `${reference}: the file is empty`;
-    if (text.length < minLength) return `${reference}: the token must be at least ${minLength} characters`;
-    return undefined;
-  }
-  if (credential.password.length < minLength) return `${reference}: the token must be at least ${minLength} characters`;
-  return undefined;
+  if (kind === 'credential') return {};
+  if (!('password' in credential) && kind === 'value')
+    return { problem: `${reference} must resolve to a value (env: or a secret's password), not a file` };
+  const value = 'password' in credential ? credential.password : credential.privateKey.toString('utf8').trim();
+  if (value.length === 0) return { problem: `${reference}: the file is empty` };
+  if (value.length < minLength) return { problem: `${reference}: the token must be at least ${minLength} characters` };
+  return { value };
 }

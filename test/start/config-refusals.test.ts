@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { findStartupProblems } from '../../bin/startup-checks.js';
+import { parseConfigText } from '../../domain/config/index.js';
 
 const EXAMPLE = readFileSync(new URL('../../examples/lazarus.yaml', import.meta.url), 'utf8');
 
@@ -112,5 +114,51 @@ describe('npm start refuses a configuration it cannot run, before starting anyth
     assert.equal(refusedBomb.code, 1, refusedBomb.output);
     assertNothingStarted(refusedBomb.output);
     assert.match(refusedBomb.output, new RegExp(`lazarus: cannot start: ${bomb}: \\(document\\): cannot be read`));
+  });
+});
+
+describe('startup checks of tokens (in process)', () => {
+  it('refuses an agent token equal to an API token, a short one, and an API token in a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lazarus-tokens-'));
+    try {
+      const tokenFile = join(dir, 'api-token');
+      writeFileSync(tokenFile, 'an-api-token-in-a-file');
+      writeFileSync(join(dir, 'known_hosts'), '127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0c\n');
+      const text = EXAMPLE.replace(
+        'knownHostsFile: .lazarus/known_hosts',
+        `knownHostsFile: ${join(dir, 'known_hosts')}`,
+      )
+        .replace(
+          '      role: admin ',
+          `      role: admin\n    - { name: filed, token: "file:${tokenFile}", role: viewer }\n     `,
+        )
+        .replace(
+          'discovery:\n',
+          'agents:\n  tokens:\n' +
+            '    - { name: same, token: env:SAME_AS_API, group: dc1-prod }\n' +
+            '    - { name: short, token: env:SHORT_AGENT, group: dc1-prod }\n' +
+            'discovery:\n',
+        );
+      const env = {
+        LAZARUS_API_TOKEN: 'operator-token-0123456789',
+        SAME_AS_API: 'operator-token-0123456789',
+        SHORT_AGENT: 'short',
+        LAZARUS_SECRETS_FILE: join(dir, 'secrets.yaml'),
+      };
+      writeFileSync(
+        env.LAZARUS_SECRETS_FILE,
+        ['hmc-dc1', 'hmc-dc1b', 'svc-dc1'].map((k) => `${k}: { password: x }\n`).join(''),
+      );
+      const problems = findStartupProblems(parseConfigText(text, 'x'), env).map(
+        (p) => `${p.path.join('.')}: ${p.message}`,
+      );
+      assert.deepEqual(problems, [
+        `api.tokens.1.token: file:${tokenFile} must resolve to a value (env: or a secret's password), not a file`,
+        'agents.tokens.0.token: the same secret as api.tokens[0] (operator): give agents their own tokens',
+        'agents.tokens.1.token: env:SHORT_AGENT: the token must be at least 16 characters',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
