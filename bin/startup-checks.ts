@@ -119,9 +119,10 @@ function knownHostsProblem(file: string): string | undefined {
 }
 
 /**
- * The value of `reference`, or why it cannot serve (`problem`, naming the reference, never the secret). `credential`: a password or a private key (devices); `value`: a
- * password-like value, not a key file (API tokens); `text`: a value or a non-empty file read as text (agent tokens,
- * webhook and SMTP secrets), at least `minLength` characters.
+ * The value of `reference`, or why it cannot serve (`problem`, naming the reference, never the secret).
+ * `credential`: a password or a private key (devices; no value returned); `value`: a password-like value, not a key
+ * file (API tokens); `text`: a value or a non-empty file read as text (agent tokens, webhook and SMTP secrets), at
+ * least `minLength` characters.
  */
 function resolveReference(
   reference: string,
