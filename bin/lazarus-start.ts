@@ -3,9 +3,16 @@
 // examples/fleet-small.yaml, a configuration written from examples/lazarus.yaml for it, the inventory store, the
 // workers, the discovery schedules and the HTTP API. With LAZARUS_CONFIG (or --config) it runs against the
 // configured devices instead of the simulator.
-import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+//
+// It supervises what it starts (bin/temporal-supervisor.ts): a devserver that dies is started again on its database,
+// a bounded number of times. Every port it must own is checked first and a taken one named (bin/start-ports.ts). The
+// simulated fleet keeps its state and control port under <LAZARUS_HOME>/sim (simulators/fleet-persistence.ts).
+// Exit codes: 0 stopped by SIGINT or SIGTERM (to this process or to the `npm` running it); 1 could not start (the
+// reason on one line); 2 stopped because the Temporal server kept dying (the reason on one line).
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { DeviceRegistry } from '../activities/devices.js';
@@ -13,41 +20,137 @@ import { openInventoryStore } from '../activities/inventory/index.js';
 import { resolveCredential } from '../activities/ssh/credentials.js';
 import { createApi } from '../api/app.js';
 import { loadConfig, type LazarusConfig } from '../domain/config/index.js';
-import { startSimulatedFleet, type SimulatedFleet } from '../simulators/index.js';
+import { startPersistentFleet, type SimulatedFleet } from '../simulators/index.js';
 import { simulatedFleetConfig } from './simulated-fleet-config.js';
 import { ensureInventorySchedules } from '../workers/inventory-schedules.js';
 import { MAIN_TASK_QUEUE, startLazarusWorkers } from '../workers/lazarus-workers.js';
 import { ensureHostMonitors } from '../workers/monitors.js';
 import { activityLineLogger, createLazarusLogger, logLevelFrom, runtimeLogging } from '../workers/runtime-logger.js';
-import { chooseTemporalService, startTemporalService } from '../workers/temporal-service.js';
+import { chooseTemporalService, freePort } from '../workers/temporal-service.js';
 import { checkChannelSecrets } from '../activities/notifications/channels.js';
 import { checkBeforeStart } from './startup-checks.js';
+import { RepeatLimitedLogger } from './sdk-log-limiter.js';
+import { withTemporalHealth } from './start-health.js';
+import { assertPortFree, isAddressInUse, PortInUseError, RememberedPorts } from './start-ports.js';
+import { maxRestartsFrom, superviseTemporal, type TemporalStatus } from './temporal-supervisor.js';
 
 const home = resolve(process.env.LAZARUS_HOME ?? '.lazarus');
 const timeScale = Number(process.env.LAZARUS_SIM_TIME_SCALE ?? 0.05);
+const EXAMPLE_FLEET = 'examples/fleet-small.yaml';
+const EXAMPLE_CONFIG = 'examples/lazarus.yaml';
+
+/** What to undo at stop, last started first. */
+const stops: Array<() => Promise<unknown>> = [];
+let stopping = false;
+
+/** Stops everything started so far, in reverse order, then exits with `code` (see the header). */
+async function stopAll(why: string, code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${why}: stopping…`);
+  // A step that hangs (a worker draining against an unreachable server) must not keep the process from exiting.
+  setTimeout(() => {
+    console.error('lazarus: stopping took longer than 30 s; exiting anyway');
+    process.exit(code);
+  }, 30_000).unref();
+  for (const step of stops) await step().catch((err: unknown) => console.error(String(err)));
+  process.exit(code);
+}
+
+/**
+ * SIGINT and SIGTERM stop everything, from the first moment (a signal during startup stops what has started). Under
+ * npm (`npm start` execs this process, so npm forwards its signals here) the npm process going away is a stop too: a
+ * parent that is gone can no longer forward anything, and nothing of Lazarus must keep serving behind it.
+ */
+function stopOnSignals(): void {
+  // `on`, not `once`: a terminal's Ctrl-C reaches both npm and this process, and npm forwards it once more.
+  process.on('SIGINT', () => void stopAll('SIGINT', 0));
+  process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && void stopAll(`npm (pid ${parent}) exited`, 0), 1_000).unref();
+  }
+}
+
+/** host and port of a `host:port` listen address (an IPv6 host in brackets), naming `source` when malformed. */
+function splitListen(listen: string, source: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  const port = Number(listen.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${source}: "${listen}" is not host:port with a port from 0 to 65535`);
+  return { host: listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+}
 
 async function main(): Promise<void> {
-  // JSON lines (workers/runtime-logger.ts): Lazarus's own, and the SDK's (Rust core forwarded) at LAZARUS_LOG_LEVEL.
+  stopOnSignals();
+  // JSON lines (workers/runtime-logger.ts): Lazarus's own, and the SDK's (Rust core forwarded) at LAZARUS_LOG_LEVEL;
+  // the core's connection retries at most once a minute, and not at all while the supervisor restarts the server.
   const logger = createLazarusLogger();
-  Runtime.install(runtimeLogging(logger, logLevelFrom(process.env)));
+  let temporalState: () => TemporalStatus['state'] = () => 'up';
+  const runtime = runtimeLogging(logger, logLevelFrom(process.env));
+  Runtime.install({
+    ...runtime,
+    logger: new RepeatLimitedLogger(runtime.logger!, { muted: () => temporalState() === 'restarting' }),
+  });
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const configFlag = process.argv.indexOf('--config');
   const configFile = configFlag >= 0 ? process.argv[configFlag + 1] : process.env.LAZARUS_CONFIG;
-  const stops: Array<() => Promise<unknown>> = [];
 
   if (configFile) checkBeforeStart(configFile); // config, secrets and files: refused before anything starts
-  console.log(`Temporal: ${chooseTemporalService().description}`);
-  const temporal = await startTemporalService({ dbFile: join(home, 'temporal.db'), ownProcessGroup: true });
+  let config: LazarusConfig | undefined = configFile ? loadConfig(configFile) : undefined;
+  // Every port this process must own, checked before anything starts.
+  const listenSource = process.env.LAZARUS_API_LISTEN ? 'LAZARUS_API_LISTEN' : 'api.listen';
+  const api = splitListen(
+    process.env.LAZARUS_API_LISTEN ||
+      (config?.api.listen ??
+        (parseYaml(readFileSync(EXAMPLE_CONFIG, 'utf8')) as { api?: { listen?: string } }).api?.listen ??
+        '127.0.0.1:8740'),
+    listenSource,
+  );
+  const apiPortUse = `the Lazarus API, ${listenSource}`;
+  const apiPortRemedy = 'stop what holds it, or set LAZARUS_API_LISTEN=host:port to another port';
+  await assertPortFree(api.host, api.port, apiPortUse, apiPortRemedy);
+  const choice = chooseTemporalService();
+  console.log(`Temporal: ${choice.description}`);
+  const ports = new RememberedPorts(home);
+  let temporalPort: number | undefined;
+  if (choice.kind !== 'external') {
+    temporalPort = ports.get('temporal') ?? (await freePort());
+    await assertPortFree(
+      '127.0.0.1',
+      temporalPort,
+      `the Temporal ${choice.kind}, kept in ${ports.file}`,
+      'is another npm start using this LAZARUS_HOME? Stop it, or free the port (without ports.json a new one is chosen)',
+    );
+    ports.set('temporal', temporalPort);
+  }
+  const temporal = await superviseTemporal({
+    dbFile: join(home, 'temporal.db'),
+    port: temporalPort ?? 0,
+    maxRestarts: maxRestartsFrom(process.env),
+    log: (line) => console.log(line),
+  });
+  temporalState = () => temporal.status().state;
   stops.unshift(() => temporal.stop());
-  console.log(`Temporal service ready at ${temporal.address} (namespace ${temporal.namespace})`);
+  void temporal.gaveUp.then((reason) => {
+    console.error(`lazarus: stopping: ${reason}`);
+    return stopAll('Temporal service lost', 2);
+  });
+  const pid = temporal.pid();
+  console.log(
+    `Temporal service ready at ${temporal.address} (namespace ${temporal.namespace}${pid ? `, pid ${pid}` : ''})`,
+  );
 
   let fleet: SimulatedFleet | undefined;
-  let config: LazarusConfig;
-  if (configFile) {
-    config = loadConfig(configFile);
+  if (config) {
     console.log(`Configuration: ${configFile}`);
   } else {
-    fleet = await startSimulatedFleet({ fleet: 'examples/fleet-small.yaml', timeScale, stateDir: join(home, 'sim') });
+    fleet = await startPersistentFleet({
+      fleet: EXAMPLE_FLEET,
+      timeScale,
+      stateDir: join(home, 'sim'),
+      log: (line) => console.log(line),
+    });
     stops.unshift(() => fleet!.stop());
     config = configForSimulatedFleet(fleet);
   }
@@ -97,19 +200,27 @@ async function main(): Promise<void> {
     return { name: t.name, token: credential.password, role: t.role, ...(t.tenant ? { tenant: t.tenant } : {}) };
   });
   const app = createApi({ client, config, store, tokens, log: activityLineLogger(logger, 'api') });
-  const listen = process.env.LAZARUS_API_LISTEN ?? config.api.listen;
-  const [host, port] = [listen.split(':')[0]!, Number(listen.split(':')[1] ?? 8740)];
+  const { host, port } = process.env.LAZARUS_API_LISTEN ? api : splitListen(config.api.listen, 'api.listen');
   const http = await new Promise<Server>((done, fail) => {
-    const server = app.listen(port, host, () => done(server));
-    server.once('error', fail);
+    const server = createServer(withTemporalHealth(app, () => temporal.status()));
+    server.once('error', (err) =>
+      fail(isAddressInUse(err) ? new PortInUseError(port, host, apiPortUse, apiPortRemedy) : err),
+    );
+    server.listen(port, host, () => done(server));
   });
-  stops.unshift(() => new Promise((done) => http.close(done)));
+  stops.unshift(
+    () =>
+      new Promise((done) => {
+        http.closeAllConnections();
+        http.close(done);
+      }),
+  );
   const address = http.address() as { port: number };
-  const api = `http://${host}:${address.port}`;
+  const apiUrl = `http://${host}:${address.port}`;
 
   console.log('');
-  console.log(`Lazarus API ${api}  (OpenAPI: ${api}/v1/openapi.json)`);
-  console.log(`Web console ${api}/  (sign in with an API token)  Metrics ${api}/metrics`);
+  console.log(`Lazarus API ${apiUrl}  (OpenAPI: ${apiUrl}/v1/openapi.json)`);
+  console.log(`Web console ${apiUrl}/  (sign in with an API token)  Metrics ${apiUrl}/metrics`);
   if (fleet) {
     console.log(
       `Token: ${process.env.LAZARUS_API_TOKEN}  (for the curl lines below: export LAZARUS_API_TOKEN=${process.env.LAZARUS_API_TOKEN})`,
@@ -120,10 +231,10 @@ async function main(): Promise<void> {
       `  curl -X POST ${fleet.controlUrl}/faults -H 'content-type: application/json' -d '{"kind":"host-error","target":"dc1-s01"}'`,
     );
     console.log(
-      `  curl -X POST ${api}/v1/failovers -H "authorization: Bearer $LAZARUS_API_TOKEN" -H 'content-type: application/json' -d '{"group":"dc1-prod","host":"dc1-s01","mode":"auto"}'`,
+      `  curl -X POST ${apiUrl}/v1/failovers -H "authorization: Bearer $LAZARUS_API_TOKEN" -H 'content-type: application/json' -d '{"group":"dc1-prod","host":"dc1-s01","mode":"auto"}'`,
     );
     console.log(
-      `  curl -H "authorization: Bearer $LAZARUS_API_TOKEN" ${api}/v1/failovers/failover%2Fdc1-prod%2Fdc1-s01`,
+      `  curl -H "authorization: Bearer $LAZARUS_API_TOKEN" ${apiUrl}/v1/failovers/failover%2Fdc1-prod%2Fdc1-s01`,
     );
   } else {
     const names = config.api.tokens.map((t) => t.name);
@@ -133,18 +244,7 @@ async function main(): Promise<void> {
         : 'API tokens: none in the configuration (api.tokens), so every request but /v1/healthz and /v1/openapi.json is refused',
     );
   }
-  console.log('Lazarus is ready. Ctrl-C stops everything.');
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping…`);
-    for (const step of stops) await step().catch((err: unknown) => console.error(String(err)));
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  console.log('Lazarus is ready. Ctrl-C (SIGINT) or SIGTERM stops everything.');
 }
 
 /** examples/lazarus.yaml pointed at the simulator, with what it wrote said. */
@@ -161,6 +261,11 @@ function configForSimulatedFleet(fleet: SimulatedFleet): LazarusConfig {
 }
 
 main().catch((err: unknown) => {
+  if (stopping) return;
   console.error(`lazarus: cannot start: ${(err as Error)?.message ?? String(err)}`);
-  process.exit(1);
+  stopping = true;
+  void (async () => {
+    for (const step of stops) await step().catch(() => undefined);
+    process.exit(1);
+  })();
 });
