@@ -3,6 +3,7 @@
 // the configuration changed them; overlapping runs are skipped (a slow discovery never piles up).
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { LazarusConfig } from '../domain/config/index.js';
+import { drVerificationSlots } from '../domain/dr/verification-slots.js';
 
 export const discoveryScheduleId = (group: string) => `discovery/${group}`;
 export const capacityScheduleId = (group: string) => `capacity-check/${group}`;
@@ -36,15 +37,15 @@ export async function ensureInventorySchedules(
       ),
     );
   }
-  // DR: the active site's verification (discover + verify, workflows/dr/) on `dr.verify.schedule`, daily by default.
-  const activeSite = config.dr?.sites.find((s) => s.role === 'active')?.name;
-  if (config.dr && activeSite) {
+  // DR: each active site's verification (discover + verify, workflows/dr/) on `dr.verify.schedule`, daily by default;
+  // DRaaS tenants' verifications each wait their slot (domain/dr/verification-slots.ts).
+  for (const { site: activeSite, delayMs } of config.dr ? drVerificationSlots(config) : []) {
     const scheduleId = drVerifyScheduleId(activeSite);
-    const spec = { cronExpressions: [config.dr.verify.schedule] };
+    const spec = { cronExpressions: [config.dr!.verify.schedule] };
     const action = {
       type: 'startWorkflow' as const,
       workflowType: 'verifyDrSite',
-      args: [{ site: activeSite }],
+      args: [{ site: activeSite, ...(delayMs > 0 ? { startDelayMs: delayMs } : {}) }],
       taskQueue,
       workflowId: `dr-verify-${activeSite}`,
     };

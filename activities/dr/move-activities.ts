@@ -17,6 +17,7 @@ import { decodeDrVerification, drVerificationKey, encodeDrVerification, lastInSy
 import { createDrTestActivities } from './test-activities.js';
 import { drReadHmc, drReadHmcOf, useDrLimits } from './paced-hmc.js';
 import { createDrCleanupActivities } from './cleanup-activities.js';
+import { createDrProviderActivities } from './provider-activities.js';
 
 /** What an unplanned move works from (see prepareDrFailover). */
 export interface DrFailoverPreparation {
@@ -381,7 +382,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
   return {
     hmc,
     storage: { ...storage, ...test.storage, ...cleanup.storage },
-    control: { ...control, ...test.control, ...cleanup.control },
+    control: { ...control, ...test.control, ...cleanup.control, ...createDrProviderActivities(deps, guard) },
   };
 }
 

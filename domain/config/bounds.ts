@@ -47,6 +47,7 @@ export const DURATION_BOUNDS = {
   'discovery.interval': { min: 10 * SECOND, max: DAY, why: 'quick discovery of each host group' },
   'dr.consistencyGroups[].rpo': { min: SECOND, max: DAY, why: 'how old the backup copy may be' },
   'dr.coordination.gatherWindow': { min: 0, max: 10 * MINUTE, why: 'moves declared together are gathered' },
+  'dr.coordination.verifyStagger': { min: 0, max: 6 * HOUR, why: 'between scheduled verifications of two tenants' },
 } as const satisfies Record<string, DurationBound>;
 
 export type BoundedDurationPath = keyof typeof DURATION_BOUNDS;

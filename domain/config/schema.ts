@@ -488,6 +488,14 @@ const drPairFields = {
   tenant: name.optional(),
   /** DRaaS: contract priority at the shared recovery site, 1–100; higher moves first when tenants move together. */
   contractPriority: z.number().int().min(1).max(100).default(50),
+  /**
+   * DRaaS: the capacity the provider reserves for this tenant at the shared site (processing units, memory in MB).
+   * A move whose VMs fit it may run while other tenants' moves that fit theirs run; otherwise it runs alone.
+   */
+  reservedCapacity: z
+    .object({ procUnits: z.number().positive(), memoryMb: z.number().int().positive() })
+    .strict()
+    .optional(),
 };
 export const drPairSchema = z.object(drPairFields).strict();
 
@@ -501,9 +509,13 @@ export const drSchema = z
     tenants: z.array(z.object({ ...drPairFields, tenant: name }).strict()).default([]),
     /** How long the provider coordinator gathers moves declared together before choosing by contract priority. */
     coordination: z
-      .object({ gatherWindow: boundedDuration('dr.coordination.gatherWindow').default(5_000) })
+      .object({
+        gatherWindow: boundedDuration('dr.coordination.gatherWindow').default(5_000),
+        /** DRaaS: each tenant's scheduled verification starts this long after the previous tenant's (by priority). */
+        verifyStagger: boundedDuration('dr.coordination.verifyStagger').default(10 * 60_000),
+      })
       .strict()
-      .default({ gatherWindow: 5_000 }),
+      .default({ gatherWindow: 5_000, verifyStagger: 10 * 60_000 }),
   })
   .strict();
 

@@ -39,6 +39,11 @@ export function findDrConfigProblem(config: LazarusConfig): DrConfigProblem | un
         path: [...path, 'sites'],
         message: `a tenant pair recovers to the shared site "${shared}", not "${backup}"`,
       };
+    if (pair.reservedCapacity && pairs.length === 1)
+      return {
+        path: [...path, 'reservedCapacity'],
+        message: 'capacity is reserved only at a recovery site shared by several tenants (dr.tenants is empty)',
+      };
     if (actives.has(active))
       return { path: [...path, 'sites'], message: `active site "${active}" is already in another DR pair` };
     actives.set(active, index);

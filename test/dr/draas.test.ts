@@ -3,13 +3,17 @@
 // checks; tenant isolation (a tenant's token sees and acts on its own sites only: 404 for the other tenant's site, VM
 // and for every non-DR route; the site list filtered; the provider's token sees all); both tenants declaring a
 // disaster together — acme asks first, yet globex (higher priority) moves first and acme's report says it waited for
-// globex's move; never two moves on the shared site at once; the violation log empty.
+// globex's move; never two moves on the shared site at once; the violation log empty. With capacity reserved per
+// contract: each tenant's verification scheduled in its own slot, both moves running together (each fits its
+// reservation), the coordinator continuing as new with what it did; the violation log empty.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { createApi } from '../../api/app.js';
 import { ConfigError, parseConfigText } from '../../domain/config/index.js';
+import { ensureInventorySchedules } from '../../workers/inventory-schedules.js';
+import { MAIN_TASK_QUEUE } from '../../workers/lazarus-workers.js';
 import { eventually } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 
@@ -28,6 +32,7 @@ interface MoveReport {
     requestedAt: string;
     startedAt: string;
     waitedFor: Array<{ tenant: string; site: string }>;
+    capacity?: { fits: boolean; detail: string };
   };
 }
 
@@ -181,6 +186,95 @@ describe('DRaaS: a shared recovery site for two tenants', () => {
       queue.body.done.map((d) => d.tenant),
       ['globex', 'acme'],
     );
+    assert.deepEqual(await lazarus.control('GET', '/violations'), []);
+  });
+});
+
+describe('DRaaS: moves that fit their reserved capacity run together', () => {
+  let lazarus: SimulatedLazarus;
+  // Each tenant moves 4 VMs needing 3 processing units and 96 GB at prov: both reservations hold them.
+  const reserve = (text: string) =>
+    text
+      .replace(
+        '  sites:\n    - { name: ta, role: active }',
+        '  reservedCapacity: { procUnits: 4, memoryMb: 131072 }\n$&',
+      )
+      .replace(
+        '      sites:\n        - { name: tb, role: active }',
+        '      reservedCapacity: { procUnits: 4, memoryMb: 131072 }\n$&',
+      );
+  before(async () => {
+    lazarus = await startSimulatedLazarus({
+      name: 'draas-reserved',
+      fleet: FLEET,
+      config: CONFIG,
+      editConfig: reserve,
+    });
+  });
+  after(async () => lazarus?.stop());
+
+  it("schedules each tenant's verification in its own slot", { timeout: 120_000 }, async () => {
+    assert.deepEqual(lazarus.config.dr!.reservedCapacity, { procUnits: 4, memoryMb: 131072 });
+    const ids = await ensureInventorySchedules(lazarus.server.client, lazarus.config, MAIN_TASK_QUEUE);
+    const argsOf = async (id: string) => {
+      const described = await lazarus.server.client.schedule.getHandle(id).describe();
+      return described.action.type === 'startWorkflow' ? described.action.args : undefined;
+    };
+    // globex (priority 80) at the schedule's time, acme (20) one stagger (10 minutes) later.
+    assert.deepEqual(await argsOf('dr-verify/tb'), [{ site: 'tb' }]);
+    assert.deepEqual(await argsOf('dr-verify/ta'), [{ site: 'ta', startDelayMs: 600_000 }]);
+    for (const id of ids) await lazarus.server.client.schedule.getHandle(id).delete();
+  });
+
+  it('runs both tenants at once, then the coordinator continues as new', { timeout: 600_000 }, async () => {
+    for (const site of ['ta', 'tb']) {
+      const verified = await lazarus.api<{ result?: { ready: boolean } }>('POST', `/v1/sites/${site}/verify?wait=240`);
+      assert.equal(verified.body.result?.ready, true, JSON.stringify(verified.body));
+    }
+    // The coordinator as the API starts it, but told to continue as new after one move.
+    const coordinator = await lazarus.server.client.workflow.start('drProviderCoordinator', {
+      taskQueue: MAIN_TASK_QUEUE,
+      workflowId: 'dr-provider/prov',
+      args: [{ site: 'prov', gatherWindowMs: 1_000, movesPerRun: 1 }],
+    });
+    for (const site of ['ta', 'tb'])
+      assert.equal(
+        (await lazarus.api('POST', `/v1/sites/${site}/move`, { to: 'prov', mode: 'unplanned' })).status,
+        202,
+      );
+    const reportOf = (site: string) =>
+      eventually(
+        `the move of ${site}`,
+        async () => {
+          const view = await lazarus.api<{ status: string; report?: MoveReport }>('GET', `/v1/sites/${site}/move`);
+          return view.body.status === 'COMPLETED' ? view.body.report : undefined;
+        },
+        480_000,
+        500,
+      );
+    const [ta, tb] = [(await reportOf('ta'))!, (await reportOf('tb'))!];
+    for (const report of [ta, tb]) {
+      assert.equal(report.outcome, 'moved', JSON.stringify(report));
+      assert.deepEqual(report.coordination!.waitedFor, [], `${report.coordination!.tenant} did not wait`);
+      assert.equal(report.coordination!.capacity?.fits, true, JSON.stringify(report.coordination));
+      assert.match(report.coordination!.capacity!.detail, /needs 3 units and 98304 MB at prov; fits/);
+    }
+    // Together: each started before the other ended.
+    assert.ok(ta.steps[0]!.startedAt < tb.steps.at(-1)!.endedAt! && tb.steps[0]!.startedAt < ta.steps.at(-1)!.endedAt!);
+    // Both moves done, the first run continued as new carrying them.
+    const firstRun = lazarus.server.client.workflow.getHandle('dr-provider/prov', coordinator.firstExecutionRunId);
+    await eventually(
+      'the coordinator to continue as new',
+      async () => ((await firstRun.describe()).status.name === 'CONTINUED_AS_NEW' ? true : undefined),
+      60_000,
+      250,
+    );
+    const queue = await lazarus.api<{ done: Array<{ tenant: string }>; running: unknown[] }>(
+      'GET',
+      '/v1/provider/prov/queue',
+    );
+    assert.deepEqual(queue.body.done.map((d) => d.tenant).sort(), ['acme', 'globex']);
+    assert.deepEqual(queue.body.running, []);
     assert.deepEqual(await lazarus.control('GET', '/violations'), []);
   });
 });

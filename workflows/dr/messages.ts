@@ -33,10 +33,10 @@ export interface DrMoveRequest {
   /** Planned only: the move's options (advisory, shutdown timeout). */
   options?: { advisory?: boolean; shutdownTimeoutMs?: number };
 }
-/** What the coordinator does now: the move running, the requests waiting (by arrival), the moves done. */
+/** What the coordinator does now: the moves running, the requests waiting, the last moves done (oldest first). */
 export interface DrProviderQueue {
   site: string;
-  running?: { tenant: string; site: string; startedAt: string };
+  running: Array<{ tenant: string; site: string; startedAt: string }>;
   queued: Array<{ tenant: string; site: string; contractPriority: number; requestedAt: string }>;
   done: Array<{ tenant: string; site: string; outcome: string; startedAt: string }>;
 }

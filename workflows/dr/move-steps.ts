@@ -48,8 +48,10 @@ export interface DrCoordination {
   /** When the move was asked, and when the coordinator let it start. */
   requestedAt: string;
   startedAt: string;
-  /** The other tenants' moves that went first while this one waited (empty: it did not wait). */
+  /** The other tenants' moves that went first or ran while this one waited (empty: it did not wait). */
   waitedFor: Array<{ tenant: string; site: string }>;
+  /** Whether its VMs fit the capacity its contract reserves at the shared site (then it may run beside others). */
+  capacity?: { fits: boolean; detail: string };
 }
 
 export type DrMoveOutcome = 'moved' | 'tested' | 'not-ready' | 'partial' | 'failed' | 'rejected' | 'cancelled';

@@ -3,7 +3,7 @@
 // discover reads both sites (VMs, volumes, consistency groups, shadow definitions); verify decides per VM
 // READY_TO_MOVE or NOT_READY with reasons and keeps the result in the verification history, so drift shows.
 // Nothing is changed on any device.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { DrActivities, DrVerificationSummary } from '../../activities/dr/activities.js';
 import { summarizeDrDiscovery, type DrDiscoverySummary } from '../../domain/dr/summary.js';
 
@@ -17,7 +17,12 @@ export async function discoverDrSite(input: { site: string }): Promise<DrDiscove
   return summarizeDrDiscovery(await readDrSite(input.site));
 }
 
-export async function verifyDrSite(input: { site: string }): Promise<DrVerificationSummary> {
+/**
+ * `startDelayMs`: a scheduled verification of a tenant sharing a recovery site waits its slot first
+ * (domain/dr/verification-slots.ts), so the tenants' reads of the shared site are staggered.
+ */
+export async function verifyDrSite(input: { site: string; startDelayMs?: number }): Promise<DrVerificationSummary> {
+  if (input.startDelayMs) await sleep(input.startDelayMs);
   const discovery = await readDrSite(input.site);
   return recordDrVerification(input.site, discovery);
 }
