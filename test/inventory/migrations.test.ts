@@ -16,6 +16,7 @@ test('both dialects carry the same numbered migrations', () => {
     '4 agent_heartbeats',
     '5 host_monitoring',
     '6 evacuations',
+    '7 reduced_sizes',
   ]);
 });
 
