@@ -2,12 +2,13 @@
 //
 // DR site moves at scale, end to end on the Temporal service with the production worker setup and the simulator in
 // process (default latency model, simulators/latency.ts), on a generated three-site DRaaS fleet: tenant acme's site
-// `pa` with 10 hosts × 20 VMs × 10 volumes (200 VMs, 2,000 replicated volumes, one Global Mirror group per host),
-// tenant globex's site `pb` with 2 hosts × 20 VMs × 10 volumes, and the provider site `prov` (12 backup hosts, shadows
-// of every VM). Three runs, the fleet reset between them (nothing else is restarted):
+// `pa` with 2 hosts × N VMs (default 100) × 10 volumes (200 VMs, 2,000 replicated volumes, one Global Mirror group per
+// host), tenant globex's site `pb` with 2 hosts × N VMs × 10 volumes, and the provider site `prov` (4 backup hosts,
+// shadows of every VM). Three runs, each on a fresh stack (simulator, Temporal service, store, workers):
 //   1. planned move pa → prov (moveDrSite);
 //   2. unplanned move pa → prov (failoverDrSite; the operator declares the disaster, pa's hosts are fenced);
 //   3. both tenants declare a disaster together through the provider coordinator (drProviderCoordinator).
+// Each run is preceded by a verification of the moved site(s) (an unplanned move works from the last one).
 // Measured: from the move's start to every VM Running at prov (the end of its start-at-backup-site step), in
 // real-device seconds (wall clock ÷ time scale); the recovery point of the unplanned moves.
 //
@@ -18,9 +19,9 @@
 //               + perHost × hmcChange + lparBoot
 //   unplanned = hmcChange + systemPowerOffImmediate + ⌈groups/storage queue⌉ × svcChange + perHost × hmcChange + lparBoot
 //   together  = gather window + unplanned(globex) + unplanned(acme)   (one tenant at a time on the shared site)
-// Results: bench/results/dr.md.
+// The run prints each bound with its numbers. Results: bench/results/dr.md (rewritten by each run).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -251,6 +252,8 @@ async function stack(dir: string) {
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = mkdtempSync(join(tmpdir(), 'lazarus-bench-dr-'));
+  const began = Date.now();
+  const loadAtStart = loadavg();
   try {
     const pollMs = Math.max(100, Math.round(2_000 * TIME_SCALE));
     const timing = { pollMs, shutdownTimeoutMs: Math.round(600_000 * TIME_SCALE), bootTimeoutMs: 3_600_000 };
@@ -327,15 +330,35 @@ async function main(): Promise<void> {
     const togetherBound = GATHER_MS / 1000 + unplannedBound('pb') + unplannedBound('pa');
     const fmt = (n: number, digits = 1) => n.toFixed(digits);
     const running = (r: DrMoveReport) => r.vms.filter((v) => v.state === 'Running').length;
-    const rpAge = (r: DrMoveReport) =>
+    const rpAge = (r: DrMoveReport, since: string | undefined, what: string) =>
       r.recoveryPoint
-        ? `${r.recoveryPoint} (${fmt((Date.parse(r.steps[0]!.startedAt) - Date.parse(r.recoveryPoint)) / 1000 / TIME_SCALE)} s before the move)`
+        ? `${r.recoveryPoint} (${fmt((Date.parse(since ?? r.steps[0]!.startedAt) - Date.parse(r.recoveryPoint)) / 1000 / TIME_SCALE)} s before ${what})`
         : 'not proven';
     const row = (what: string, r: DrMoveReport, seconds: number, bound: number) =>
       `| ${what} | ${r.outcome} | ${running(r)}/${r.vms.length} | ${fmt(seconds)} | ${fmt(bound)} | ${fmt(seconds / bound, 2)} |`;
     const togetherSeconds = Math.max(toRunning(acme, declaredAt), toRunning(globex, declaredAt));
+    const loadAtEnd = loadavg();
+    const command = ['npm run bench:dr', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(
+      ' ',
+    );
+    const perHost = `${VMS_PER_HOST} × ${l.hmcChange / 1000}`;
+    const groupTerm = (site: 'pa' | 'pb') => `⌈${HOSTS[site]}/${LIMITS.storage}⌉ × ${l.svcChange / 1000}`;
+    const formulas = [
+      `planned = perHost × hmcChange + lparShutdownDelayed + ⌈groups/storage queue⌉ × svcChange + perHost × ` +
+        `hmcChange + lparBoot = ${perHost} + ${l.lparShutdownDelayed / 1000} + ${groupTerm('pa')} + ${perHost} + ` +
+        `${l.lparBoot / 1000} = ${fmt(plannedBound)} s`,
+      `unplanned = hmcChange + systemPowerOffImmediate + ⌈groups/storage queue⌉ × svcChange + perHost × hmcChange + ` +
+        `lparBoot = ${l.hmcChange / 1000} + ${l.systemPowerOffImmediate / 1000} + ${groupTerm('pa')} + ${perHost} + ` +
+        `${l.lparBoot / 1000} = ${fmt(unplannedBound('pa'))} s`,
+      `together = gather window + unplanned(globex) + unplanned(acme) = ${GATHER_MS / 1000} + ` +
+        `${fmt(unplannedBound('pb'))} + ${fmt(unplannedBound('pa'))} = ${fmt(togetherBound)} s`,
+    ];
     const lines = [
-      `## ${new Date().toISOString().slice(0, 10)}: \`npm run bench:dr${args['time-scale'] ? ` -- --time-scale ${TIME_SCALE}` : ''}\``,
+      `## ${new Date().toISOString().slice(0, 10)}: \`${command}\``,
+      '',
+      `Started ${new Date(began).toISOString()}, wall time ${fmt((Date.now() - began) / 1000, 0)} s; load average ` +
+        `(1/5/15 min) ${loadAtStart.map((x) => fmt(x)).join('/')} at the start, ` +
+        `${loadAtEnd.map((x) => fmt(x)).join('/')} at the end (2 cores shared with other work).`,
       '',
       `Fleet: site pa (tenant acme) ${HOSTS.pa} hosts × ${VMS_PER_HOST} VMs × ${VOLUMES_PER_VM} volumes ` +
         `(${HOSTS.pa * VMS_PER_HOST} VMs, ${HOSTS.pa * VMS_PER_HOST * VOLUMES_PER_VM} volumes, ${HOSTS.pa} Global ` +
@@ -343,8 +366,9 @@ async function main(): Promise<void> {
         `HMC queue ${LIMITS.hmc}, storage queue ${LIMITS.storage}; poll ${pollMs} ms. Time scale ${TIME_SCALE}; ` +
         'times are real-device seconds (wall clock ÷ time scale), from the move start to every VM Running at prov.',
       '',
-      `Bounds: planned ${fmt(plannedBound)} s, unplanned ${fmt(unplannedBound('pa'))} s (pa) / ` +
-        `${fmt(unplannedBound('pb'))} s (pb), together ${fmt(togetherBound)} s (formulas in bench/dr.bench.ts).`,
+      "Bounds (real-device seconds; the latency model's defaults, perHost = VMs per host, reads left out):",
+      '',
+      ...formulas.map((f) => `- ${f}`),
       '',
       '| run | outcome | VMs Running | seconds | bound | × bound |',
       '|---|---|---|---|---|---|',
@@ -362,7 +386,8 @@ async function main(): Promise<void> {
         `acme waited for: ${JSON.stringify(acme.coordination?.waitedFor ?? [])}; globex waited for: ` +
         `${JSON.stringify(globex.coordination?.waitedFor ?? [])}.`,
       '',
-      `Recovery point, unplanned move: ${rpAge(unplanned)}; together: acme ${rpAge(acme)}, globex ${rpAge(globex)}.`,
+      `Recovery point, unplanned move: ${rpAge(unplanned, undefined, 'the move')}; together: acme ` +
+        `${rpAge(acme, declaredAt, 'the declaration')}, globex ${rpAge(globex, declaredAt, 'the declaration')}.`,
       '',
       `Step times (real-device s) — planned: ${steps(planned)}; unplanned: ${steps(unplanned)}.`,
       '',
