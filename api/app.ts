@@ -19,6 +19,7 @@ import { monitoringRoutes } from './monitoring-routes.js';
 import { evacuationRoutes } from './evacuation-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { openApiDocument } from './openapi.js';
+import { declaredQueryGuard, jsonBodyGuard, requestTimeout } from './request-guards.js';
 import { asyncRoute } from './routing.js';
 
 export interface ApiOptions {
@@ -34,6 +35,11 @@ export interface ApiOptions {
   agentTokens?: AgentToken[];
   log?: (line: string) => void;
   taskQueue?: string;
+  /**
+   * Milliseconds a request may wait on a device or Temporal before a 504 `request_timeout` (api/request-guards.ts);
+   * default `config.api.requestTimeout` when the configuration has it, else 30 s.
+   */
+  requestTimeoutMs?: number;
 }
 
 export function createApi(options: ApiOptions): express.Express {
@@ -51,6 +57,13 @@ export function createApi(options: ApiOptions): express.Express {
     );
     next();
   });
+  // Hardening (api/request-guards.ts): a bound on every request, bodies only as UTF-8 JSON, only documented query
+  // parameters.
+  const requestTimeoutMs =
+    options.requestTimeoutMs ?? (options.config.api as { requestTimeout?: number } | undefined)?.requestTimeout;
+  app.use(requestTimeout(requestTimeoutMs ?? 30_000));
+  app.use(jsonBodyGuard());
+  app.use(declaredQueryGuard(openApiDocument()));
   app.get(
     '/v1/healthz',
     asyncRoute(async (_req, res) => {

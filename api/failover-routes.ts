@@ -35,6 +35,7 @@ import {
 import { actorOf, sanitizeLogText } from './access.js';
 import { ApiError } from './errors.js';
 import { beforeDeadline } from './request-guards.js';
+import { checkTimeRange } from './paging.js';
 import { failoverIds, failoverTarget } from './failover-ids.js';
 import { asyncRoute, parse } from './routing.js';
 import { decisionBody, failoverListQuery, failoverRunQuery, overrideFenceBody, startFailoverBody } from './schemas.js';
@@ -288,10 +289,22 @@ async function decide(
  */
 async function listRuns(
   options: FailoverRouteOptions,
-  query: { limit: number; cursor?: string; group?: string; host?: string },
+  query: {
+    limit: number;
+    cursor?: string;
+    group?: string;
+    host?: string;
+    outcome?: string;
+    since?: string;
+    until?: string;
+  },
 ) {
   const ids = failoverIds(options.config, query);
-  const visibility = `WorkflowType = 'hostFailover' AND WorkflowId IN (${ids.map((id) => `'${id}'`).join(', ')})`;
+  checkTimeRange(query);
+  // since/until: the run's start, in Temporal's visibility (validated ISO times, so safe inside the quotes).
+  const visibility =
+    `WorkflowType = 'hostFailover' AND WorkflowId IN (${ids.map((id) => `'${id}'`).join(', ')})` +
+    `${query.since ? ` AND StartTime >= '${query.since}'` : ''}${query.until ? ` AND StartTime <= '${query.until}'` : ''}`;
   let page;
   try {
     page = await options.client.workflowService.listWorkflowExecutions({
@@ -305,7 +318,10 @@ async function listRuns(
       throw new ApiError(400, 'invalid_cursor', 'cursor: not a cursor this API returned (ask again without it)');
     throw err;
   }
-  const failovers = await Promise.all((page.executions ?? []).map((execution) => toRun(options.store, execution)));
+  // outcome: the stored report's, known only once read, so a filtered page may hold fewer than `limit` runs.
+  const failovers = (
+    await Promise.all((page.executions ?? []).map((execution) => toRun(options.store, execution)))
+  ).filter((run) => query.outcome === undefined || run.outcome === query.outcome);
   const next =
     page.nextPageToken && page.nextPageToken.length > 0
       ? Buffer.from(page.nextPageToken).toString('base64url')

@@ -10,6 +10,7 @@ import type { LazarusConfig } from '../domain/config/index.js';
 import type { MonitorView } from '../domain/monitoring/index.js';
 import { hostMonitorWorkflowId, monitorViewQuery } from '../workflows/monitoring/messages.js';
 import { ApiError } from './errors.js';
+import { checkTimeRange, cursorParam, inTimeRange, limitParam, pageOf, timeRangeParams } from './paging.js';
 import { asyncRoute, parse } from './routing.js';
 
 extendZodWithOpenApi(z);
@@ -37,9 +38,17 @@ export const maintenanceResponse = z
   .object({ host: z.string(), reason: z.string(), by: z.string(), since: z.string() })
   .openapi('HostMaintenance');
 
-export const detectionsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(50),
-});
+export const detectionsQuery = z
+  .strictObject({
+    limit: limitParam(50, 1000),
+    cursor: cursorParam.optional(),
+    host: name.optional().openapi({ description: 'only detections of this host' }),
+    ...timeRangeParams,
+  })
+  .openapi('DetectionsQuery');
+
+/** How many of a group's newest detections the filters and pages reach (the store's own bound). */
+const DETECTIONS_SCANNED = 1000;
 
 export const detectionsResponse = z
   .object({
@@ -57,6 +66,7 @@ export const detectionsResponse = z
         monitorId: z.string(),
       }),
     ),
+    nextCursor: z.string().optional().openapi({ description: 'pass as cursor for the next page; absent on the last' }),
   })
   .openapi('HostDetections');
 
@@ -130,8 +140,16 @@ export function monitoringRoutes(app: express.Express, options: MonitoringRouteO
     '/v1/groups/:group/detections',
     asyncRoute(async (req, res) => {
       const group = knownGroup(config, String(req.params.group));
-      const { limit } = parse(detectionsQuery, req.query, 'query');
-      res.json({ detections: await store.hostMonitoring().detections(group, limit) });
+      const query = parse(detectionsQuery, req.query, 'query');
+      checkTimeRange(query);
+      const detections = (await store.hostMonitoring().detections(group, DETECTIONS_SCANNED)).filter(
+        (d) => (query.host === undefined || d.host === query.host) && inTimeRange(d.confirmedAt, query),
+      );
+      // Newest confirmation first; the key also orders two confirmed at the same instant, so the cursor is exact.
+      const key = (d: (typeof detections)[number]) => `${d.confirmedAt}\u0000${d.host}\u0000${d.firstBadAt}`;
+      detections.sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
+      const page = pageOf(detections, query, key, 'descending');
+      res.json({ detections: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
     }),
   );
 }

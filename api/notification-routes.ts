@@ -8,6 +8,7 @@ import type { InventoryStore } from '../activities/inventory/index.js';
 import type { Delivery } from '../activities/notifications/outbox.js';
 import { NOTIFICATION_SEVERITIES } from '../domain/notifications/index.js';
 import { ApiError } from './errors.js';
+import { checkTimeRange, inTimeRange, timeRangeParams } from './paging.js';
 import { asyncRoute, parse } from './routing.js';
 import './schemas.js'; // extends zod with .openapi()
 
@@ -44,6 +45,7 @@ export const notificationListQuery = z
     cursor: cursor.optional(),
     severity: z.enum(NOTIFICATION_SEVERITIES).optional().openapi({ description: 'only this severity' }),
     kind: channelName.optional().openapi({ description: 'only this event kind, e.g. host-failed' }),
+    ...timeRangeParams,
   })
   .openapi('NotificationListQuery');
 
@@ -110,20 +112,21 @@ export function notificationRoutes(app: express.Express, options: { store: Inven
     '/v1/notifications',
     asyncRoute(async (req, res) => {
       const query = parse(notificationListQuery, req.query, 'query');
-      const page = await outbox.notifications({
-        limit: query.limit + 1,
-        beforeId: query.cursor,
-        severity: query.severity,
-        kind: query.kind,
-      });
-      const shown = page.slice(0, query.limit);
+      checkTimeRange(query);
+      const { shown, lastId } = await scanPages(
+        (beforeId, limit) => outbox.notifications({ limit, beforeId, severity: query.severity, kind: query.kind }),
+        (n) => inTimeRange(n.raisedAt, query),
+        query.limit,
+        query.cursor,
+        query.since === undefined && query.until === undefined,
+      );
       res.json({
         notifications: shown.map(({ routedAt, deliveries, ...n }) => ({
           ...n,
           routed: routedAt !== undefined,
           deliveries: deliveries.map(deliveryJson),
         })),
-        ...nextCursor(page.length > query.limit ? shown.at(-1)!.id : undefined),
+        ...nextCursor(lastId),
       });
     }),
   );
@@ -204,6 +207,42 @@ export function registerNotificationPaths(
 
 function deliveryJson({ notificationId: _n, createdAt: _c, queuedAt: _q, ...delivery }: Delivery) {
   return { ...delivery, ...(delivery.results.length ? { lastResult: delivery.results.at(-1) } : {}) };
+}
+
+/** How many rows one filtered page may read (batches of SCAN_BATCH) before it answers with what it found. */
+const SCAN_BATCH = 200;
+const SCAN_ROUNDS = 20;
+
+/**
+ * One page of a list paged by id (newest first) with a filter the store cannot apply (`keep`): reads batches until
+ * `limit` items are kept or the list ends, at most SCAN_ROUNDS batches; `lastId` continues the list (set when more may
+ * follow — a page can then hold fewer than `limit` items). `unfiltered`: one read of `limit + 1`, as before.
+ */
+async function scanPages<T extends { id: number }>(
+  read: (beforeId: number | undefined, limit: number) => Promise<T[]>,
+  keep: (item: T) => boolean,
+  limit: number,
+  cursor: number | undefined,
+  unfiltered: boolean,
+): Promise<{ shown: T[]; lastId?: number }> {
+  if (unfiltered) {
+    const page = await read(cursor, limit + 1);
+    const shown = page.slice(0, limit);
+    return { shown, ...(page.length > limit ? { lastId: shown.at(-1)!.id } : {}) };
+  }
+  const shown: T[] = [];
+  let beforeId = cursor;
+  for (let round = 0; round < SCAN_ROUNDS; round++) {
+    const batch = await read(beforeId, SCAN_BATCH);
+    for (const item of batch) {
+      beforeId = item.id;
+      if (!keep(item)) continue;
+      if (shown.length === limit) return { shown, lastId: shown.at(-1)!.id };
+      shown.push(item);
+    }
+    if (batch.length < SCAN_BATCH) return { shown };
+  }
+  return { shown, ...(beforeId !== undefined ? { lastId: beforeId } : {}) };
 }
 
 function nextCursor(lastId: number | undefined): { nextCursor?: string } {

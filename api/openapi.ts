@@ -6,6 +6,8 @@ import { registerMonitoringPaths } from './monitoring-routes.js';
 import { registerEvacuationPaths } from './evacuation-routes.js';
 import { registerNotificationPaths } from './notification-routes.js';
 import { registerDrPaths } from './dr-routes.js';
+import { hostListQuery, lparListQuery } from './inventory-routes.js';
+import { describeDocument } from './openapi-text.js';
 import {
   acceptedResponse,
   capacityResponse,
@@ -36,6 +38,9 @@ export function openApiDocument() {
   const errors = {
     400: json(errorResponse, 'invalid request (a field, a query parameter, or percent-encoding in the path)'),
     401: json(errorResponse, 'missing or wrong token'),
+    403: json(errorResponse, "the token's role may not do this (forbidden)"),
+    415: json(errorResponse, 'a body that is not UTF-8 JSON, or in an unsupported content-encoding'),
+    504: json(errorResponse, 'request_timeout: not answered within api.requestTimeout; what it started goes on'),
     404: json(
       errorResponse,
       'not found: no such route, run or failover; an id that is not failover/<group>/<host> (a stream, a dry run)',
@@ -112,6 +117,7 @@ export function openApiDocument() {
     method: 'get',
     path: '/v1/hosts',
     security,
+    request: { query: hostListQuery },
     responses: { 200: json(hostsResponse, 'hosts as known now, with age and source; stale ones marked'), ...errors },
   });
   registry.registerPath({
@@ -142,6 +148,7 @@ export function openApiDocument() {
     method: 'get',
     path: '/v1/lpars',
     security,
+    request: { query: lparListQuery },
     responses: { 200: json(lparsResponse, 'LPARs where and as last observed, with age and source'), ...errors },
   });
   registry.registerPath({
@@ -152,10 +159,30 @@ export function openApiDocument() {
       503: json(z.object({ status: z.string() }), 'degraded'),
     },
   });
+  registry.registerPath({
+    method: 'delete',
+    path: '/v1/vms/{vm}/health',
+    security,
+    request: { params: z.object({ vm: z.string().openapi({ description: 'a VM (LPAR) name' }) }) },
+    responses: {
+      200: json(
+        z.object({ vm: z.string(), watched: z.literal(false), message: z.string() }),
+        'the VM is no longer watched until its agent reports again',
+      ),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/v1/openapi.json',
+    responses: { 200: json(z.record(z.string(), z.unknown()), 'this document') },
+  });
   cached = new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',
     info: { title: 'Lazarus API', version: '0.2.0' },
     servers: [{ url: '/' }],
   });
+  // Summaries, descriptions and field descriptions the route modules leave out (api/openapi-text.ts).
+  describeDocument(cached as unknown as Parameters<typeof describeDocument>[0]);
   return cached;
 }

@@ -1,8 +1,23 @@
 // Request and response shapes of the HTTP API, in zod: they validate requests and generate the OpenAPI document.
 import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import type { FailoverOutcome } from '../domain/failover/index.js';
+import { timeRangeParams } from './paging.js';
 
 extendZodWithOpenApi(z);
+
+/** Every outcome a failover report can have (domain/failover/contracts.ts FailoverOutcome). */
+const FAILOVER_OUTCOMES = [
+  'succeeded',
+  'partial',
+  'failed',
+  'not-failed',
+  'host-returned',
+  'already-recovered',
+  'rejected',
+  'cancelled',
+  'dry-run',
+] as const satisfies readonly FailoverOutcome[];
 
 const name = z
   .string()
@@ -60,6 +75,11 @@ export const failoverListQuery = z
       .openapi({ description: 'nextCursor of the previous page' }),
     group: name.optional().openapi({ description: 'only failovers of this host group' }),
     host: name.optional().openapi({ description: 'only failovers of this host' }),
+    outcome: z
+      .enum(FAILOVER_OUTCOMES)
+      .optional()
+      .openapi({ description: 'only closed runs whose stored report has this outcome (a page may then be short)' }),
+    ...timeRangeParams,
   })
   .openapi('FailoverListQuery');
 

@@ -359,7 +359,7 @@ describe('failover runs and inventory over HTTP (devserver, stand-in workflow)',
       components: { schemas: Record<string, unknown> };
     };
     const names = (route: string) => (document.paths[route]!.get!.parameters ?? []).map((p) => p.name).sort();
-    assert.deepEqual(names('/v1/failovers'), ['cursor', 'group', 'host', 'limit']);
+    assert.deepEqual(names('/v1/failovers'), ['cursor', 'group', 'host', 'limit', 'outcome', 'since', 'until']);
     assert.deepEqual(names('/v1/failovers/{id}'), ['id', 'runId']);
     assert.ok(document.paths['/v1/failovers/{id}/override-fence']!.post!.responses['409']);
     assert.match(JSON.stringify(document.components.schemas.Hosts), /"ageSeconds".*"source".*"stale"/);
