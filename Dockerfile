@@ -9,7 +9,8 @@
 #
 # Configuration: /etc/lazarus/lazarus.yaml (LAZARUS_CONFIG; mount it read-only), secrets in LAZARUS_SECRETS_FILE,
 # state (SQLite inventory unless LAZARUS_DATABASE_URL) under /var/lib/lazarus (LAZARUS_HOME; a volume).
-# TEMPORAL_ADDRESS must name the Temporal Service: the image carries no development server.
+# TEMPORAL_ADDRESS must name the Temporal Service. Without it the container would run the compiled development server
+# (dist/bin/temporal-dev, built for `npm start` from dist/) on its volume: for trying the image, never for production.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
