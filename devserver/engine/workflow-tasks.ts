@@ -170,9 +170,25 @@ export function completeWorkflowTask(
     for (const followUp of followUps) followUp();
     const newEvents = run.lastEventId - eventsBefore - commandEvents;
     if (run.open && (newEvents > 0 || request.forceCreateNewWorkflowTask)) engine.scheduleWorkflowTask(run);
+    const workflowTask = request.returnNewWorkflowTask ? returnNewWorkflowTask(engine, run, request) : undefined;
     engine.later(() => releaseDeferredQueries(engine, run));
-    return { activityTasks: dispatchEagerActivities(engine, run, eager, request.identity ?? '') };
+    const activityTasks = dispatchEagerActivities(engine, run, eager, request.identity ?? '');
+    return workflowTask ? { activityTasks, workflowTask } : { activityTasks };
   });
+}
+
+/**
+ * `return_new_workflow_task`, as the real server does it (history service, workflow task completed handler): the
+ * workflow task this completion created (new events arrived meanwhile, or `force_create_new_workflow_task`) is
+ * started at once and returned in the response instead of going through the queue, saving the worker a poll. Only
+ * to a worker that named a sticky queue (it has the run cached: the task carries only the new events, as SDK core
+ * expects of a returned task); a task that must wait (a start delay) goes through the queue.
+ */
+function returnNewWorkflowTask(engine: Engine, run: Run, request: CompletedRequest): PollResponse | undefined {
+  const wt = run.state.workflowTask;
+  if (!run.open || !wt || wt.startedEventId !== undefined || wt.notBefore !== undefined) return undefined;
+  if (!request.stickyAttributes?.workerTaskQueue?.name || wt.stickyQueue === undefined) return undefined;
+  return startWorkflowTask(engine, run, request.identity ?? '');
 }
 
 /**

@@ -135,4 +135,79 @@ describe('devserver: sticky workflow task dispatch', () => {
       assert.equal(Number(task.history?.events?.[0]?.eventId), 1);
     },
   );
+
+  it(
+    'returns the next workflow task in the completion when a sticky worker asks (return_new_workflow_task)',
+    { timeout: 30_000 },
+    async () => {
+      const taskQueue = uniqueTaskQueue('return-new');
+      const stickyQueue = `${taskQueue}-sticky`;
+      const { service, workflowId, first } = await startAndTakeFirstTask(taskQueue);
+      const sticky = {
+        workerTaskQueue: { name: stickyQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_STICKY },
+        scheduleToStartTimeout: { seconds: 10 },
+      };
+      // SDK core asks for it on every sticky completion; a task is created here because the worker forces one.
+      const completed = await service.respondWorkflowTaskCompleted({
+        namespace: server.namespace,
+        taskToken: first.taskToken,
+        identity: 'test',
+        commands: [timerCommand('t1')] as never,
+        stickyAttributes: sticky as never,
+        forceCreateNewWorkflowTask: true,
+        returnNewWorkflowTask: true,
+      });
+      const returned = completed.workflowTask;
+      assert.ok(returned?.taskToken?.length, 'a started workflow task comes back in the response');
+      assert.equal(returned.workflowExecution?.workflowId, workflowId);
+      assert.deepEqual(
+        returned.history?.events?.map((e) => e.eventType),
+        [
+          EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+          EventType.EVENT_TYPE_TIMER_STARTED,
+          EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+          EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+        ],
+        'only the events since the previous task, as for a sticky poll',
+      );
+      assert.equal(Number(returned.startedEventId), Number(returned.history!.events!.at(-1)!.eventId));
+      // It is the run's current task: completing it works, and a second completion with the same token does not.
+      const closing = {
+        namespace: server.namespace,
+        taskToken: returned.taskToken,
+        identity: 'test',
+        commands: [
+          {
+            commandType: CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+            completeWorkflowExecutionCommandAttributes: {},
+          },
+        ] as never,
+        returnNewWorkflowTask: true,
+        stickyAttributes: sticky as never,
+      };
+      const last = await service.respondWorkflowTaskCompleted(closing);
+      assert.equal(last.workflowTask, null, 'no task follows a completed run');
+      await assert.rejects(service.respondWorkflowTaskCompleted(closing), (err: { code?: number }) => err.code === 5);
+    },
+  );
+
+  it('returns no workflow task to a worker without a sticky queue; the task goes to the queue', async () => {
+    const taskQueue = uniqueTaskQueue('return-new-normal');
+    const { service, first } = await startAndTakeFirstTask(taskQueue);
+    const completed = await service.respondWorkflowTaskCompleted({
+      namespace: server.namespace,
+      taskToken: first.taskToken,
+      identity: 'test',
+      commands: [timerCommand('t1')] as never,
+      forceCreateNewWorkflowTask: true,
+      returnNewWorkflowTask: true,
+    });
+    assert.equal(completed.workflowTask, null);
+    const next = await service.pollWorkflowTaskQueue({
+      namespace: server.namespace,
+      taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      identity: 'test',
+    });
+    assert.equal(Number(next.history?.events?.[0]?.eventId), 1, 'the full history from the normal queue');
+  });
 });
