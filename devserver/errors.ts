@@ -52,6 +52,36 @@ const detail = (name: string, value: Record<string, unknown> = {}): ErrorDetail 
   value,
 });
 
+/**
+ * The error of an ExecuteMultiOperation whose operation `failedIndex` failed with `failure`, as the real server
+ * answers it (serviceerror.MultiOperationExecution): the status code of the failed operation, the message
+ * "MultiOperation could not be executed: <Start|Update> failed: …", and a MultiOperationExecutionFailure detail with
+ * one status per operation: the failure's own (code, message, typed detail), ABORTED with a
+ * MultiOperationExecutionAborted detail for every other operation.
+ */
+export function multiOperationError(failure: RpcError, failedIndex: number, operations: string[]): RpcError {
+  const statuses = operations.map((_, index) =>
+    index === failedIndex
+      ? { code: failure.code, message: failure.message, details: failure.detail ? [anyOf(failure.detail)] : [] }
+      : {
+          code: status.ABORTED,
+          message: 'Operation was aborted.',
+          details: [anyOf({ type: 'temporal.api.failure.v1.MultiOperationExecutionAborted', value: {} })],
+        },
+  );
+  return new RpcError(
+    failure.code,
+    `MultiOperation could not be executed: ${operations[failedIndex]} failed: ${failure.message}`,
+    detail('MultiOperationExecutionFailure', { statuses }),
+  );
+}
+
+/** A typed detail as the `google.protobuf.Any` it travels in. */
+function anyOf(typed: ErrorDetail): { type_url: string; value: Uint8Array } {
+  const type = root.lookupType(typed.type);
+  return { type_url: `type.googleapis.com/${typed.type}`, value: type.encode(type.fromObject(typed.value)).finish() };
+}
+
 export const invalidArgument = (message: string) => new RpcError(status.INVALID_ARGUMENT, message);
 export const notFound = (message: string) => new RpcError(status.NOT_FOUND, message, detail('NotFoundFailure'));
 export const alreadyExists = (message: string, failure?: string, value: Record<string, unknown> = {}) =>

@@ -2,7 +2,14 @@
 // Requests arrive as plain objects (int64 as numbers, bytes as Buffers, enums as numbers).
 import type { temporal } from '@temporalio/proto';
 import type { P } from './engine/model.js';
-import { alreadyExists, invalidArgument, namespaceNotFound, notFound } from './errors.js';
+import {
+  alreadyExists,
+  invalidArgument,
+  multiOperationError,
+  namespaceNotFound,
+  notFound,
+  RpcError,
+} from './errors.js';
 import {
   cancelActivity,
   completeActivity,
@@ -120,6 +127,7 @@ export function workflowServiceHandlers(
         input: request.signalInput,
         header: request.header,
         identity: request.identity,
+        links: request.links,
       });
       const outcome = startWorkflow(engine, request, [signal], WorkflowIdConflictPolicy.USE_EXISTING as number);
       return { runId: outcome.runId, started: outcome.started };
@@ -137,6 +145,7 @@ export function workflowServiceHandlers(
             input: request.input,
             header: request.header,
             identity: request.identity,
+            links: request.links,
           },
           request.requestId,
         );
@@ -151,7 +160,7 @@ export function workflowServiceHandlers(
         const run = openRun(engine, namespace, request.workflowExecution);
         if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId)
           throw notFound('workflow execution not found');
-        requestCancelRun(engine, run, request.reason ?? '', request.identity ?? '');
+        requestCancelRun(engine, run, request.reason ?? '', request.identity ?? '', undefined, request.links);
       });
       return {};
     },
@@ -161,7 +170,7 @@ export function workflowServiceHandlers(
         const run = openRun(engine, namespace, request.workflowExecution);
         if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId)
           throw notFound('workflow execution not found');
-        terminateRun(engine, run, request.reason ?? '', request.identity ?? '', request.details);
+        terminateRun(engine, run, request.reason ?? '', request.identity ?? '', request.details, request.links);
       });
       return {};
     },
@@ -410,21 +419,32 @@ export function workflowServiceHandlers(
         throw invalidArgument('ExecuteMultiOperation: the update must name the started workflow id');
       if (update.workflowExecution?.runId || update.firstExecutionRunId)
         throw invalidArgument('ExecuteMultiOperation: the update must not name a run id');
-      refuseUnsupportedUpdateFields(update.request);
-      const event = admittedEvent(update.request);
+      // A failed operation is answered as the real server does: its own status inside a
+      // MultiOperationExecutionFailure, the other operation aborted.
+      const asOperation = <T>(index: number, operation: () => T): T => {
+        try {
+          return operation();
+        } catch (err) {
+          throw err instanceof RpcError ? multiOperationError(err, index, ['Start', 'Update']) : err;
+        }
+      };
+      const event = asOperation(1, () => {
+        refuseUnsupportedUpdateFields(update.request);
+        return admittedEvent(update.request);
+      });
       const updateId = update.request!.meta!.updateId!;
       const { run, started } = engine.transaction(() => {
         const current = engine.currentRun(namespace, start.workflowId!);
         if (current?.state.updates?.[updateId]) return { run: current, started: false };
         const useExisting = start.workflowIdConflictPolicy === WorkflowIdConflictPolicy.USE_EXISTING;
         if (current?.open && useExisting) {
-          admitUpdate(engine, current, update.request);
+          asOperation(1, () => admitUpdate(engine, current, update.request));
           return { run: current, started: false };
         }
-        const outcome = startWorkflow(engine, { ...start, namespace }, [event]);
+        const outcome = asOperation(0, () => startWorkflow(engine, { ...start, namespace }, [event]));
         const startedRun = engine.findRun(namespace, start.workflowId!, outcome.runId)!;
         if (outcome.started) noteAdmitted(engine, startedRun, updateId);
-        else admitUpdate(engine, startedRun, update.request);
+        else asOperation(1, () => admitUpdate(engine, startedRun, update.request));
         return { run: startedRun, started: outcome.started };
       });
       const updateResponse = await awaitUpdate(engine, run, updateId, update.waitPolicy?.lifecycleStage ?? 0, abort);

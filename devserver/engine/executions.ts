@@ -64,6 +64,8 @@ export interface NewRun {
   continuedFailure?: unknown;
   userMetadata?: unknown;
   priority?: unknown;
+  /** Links (Nexus: the operation that started the run) kept on the WorkflowExecutionStarted event. */
+  links?: Link[];
   /** Events to write after WorkflowExecutionStarted and before the first workflow task (signal-with-start). */
   initialEvents?: Array<Omit<P<temporal.api.history.v1.IHistoryEvent>, 'eventId' | 'eventTime'>>;
 }
@@ -131,6 +133,7 @@ export function createRun(engine: Engine, spec: NewRun): Run {
   engine.append(run, {
     eventType: EventType.WORKFLOW_EXECUTION_STARTED,
     userMetadata: spec.userMetadata as P<temporal.api.sdk.v1.IUserMetadata> | undefined,
+    ...withLinks(spec.links),
     workflowExecutionStartedEventAttributes: {
       workflowType: { name: spec.workflowType },
       taskQueue: { name: spec.taskQueue, kind: 1 },
@@ -237,6 +240,7 @@ export function startRequestToRun(namespace: string, request: StartRequest): New
     cronSchedule: request.cronSchedule,
     userMetadata: request.userMetadata ?? undefined,
     priority: request.priority ?? undefined,
+    links: request.links ?? undefined,
     lastCompletionResult: request.lastCompletionResult,
     continuedFailure: request.continuedFailure ?? undefined,
   };
@@ -325,10 +329,12 @@ export interface SignalInput {
   header?: Header | null;
   identity?: string | null;
   external?: { namespace: string; workflowId: string; runId: string; initiatedEventId: number };
+  links?: Link[] | null;
 }
 
 export const signalEvent = (signal: SignalInput) => ({
   eventType: EventType.WORKFLOW_EXECUTION_SIGNALED,
+  ...withLinks(signal.links),
   workflowExecutionSignaledEventAttributes: {
     signalName: signal.signalName,
     input: signal.input,
@@ -365,11 +371,13 @@ export function requestCancelRun(
   reason: string,
   identity: string,
   external?: { workflowId: string; runId: string; initiatedEventId: number },
+  links?: Link[] | null,
 ): void {
   if (run.state.cancelRequested) return;
   run.state.cancelRequested = true;
   engine.appendOrBuffer(run, {
     eventType: EventType.WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+    ...withLinks(links),
     workflowExecutionCancelRequestedEventAttributes: {
       cause: reason,
       identity,
@@ -386,9 +394,11 @@ export function terminateRun(
   reason: string,
   identity: string,
   details?: Payloads | null,
+  links?: Link[] | null,
 ): void {
   engine.append(run, {
     eventType: EventType.WORKFLOW_EXECUTION_TERMINATED,
+    ...withLinks(links),
     workflowExecutionTerminatedEventAttributes: { reason, details, identity },
   });
   closeRun(engine, run, WorkflowExecutionStatus.TERMINATED);
@@ -527,4 +537,14 @@ export function closeRunAndContinue(
     userMetadata: state.userMetadata,
     priority: state.priority,
   });
+}
+
+type Link = P<temporal.api.common.v1.ILink>;
+
+/**
+ * Links a request carries (Nexus: the caller's operation or workflow event), kept on the event the request writes,
+ * as the real server does, so a Nexus caller and the UI can follow them. Absent when there are none.
+ */
+export function withLinks(links: Link[] | null | undefined): { links?: Link[] } {
+  return links && links.length > 0 ? { links } : {};
 }

@@ -78,6 +78,53 @@ describe('devserver conformance: refusals and details', () => {
     });
   });
 
+  it('keeps the links a request carries (Nexus) on the events it writes', { timeout: 30_000 }, async () => {
+    const service = server.client.workflowService;
+    const workflowId = uniqueWorkflowId('links');
+    const link = (eventId: number) =>
+      ({
+        workflowEvent: { namespace: server.namespace, workflowId: 'nexus-caller', runId: 'r1', eventRef: { eventId } },
+      }) as never;
+    // No worker polls this queue: the run stays open while it is signalled, cancelled and terminated.
+    const quiet = { name: uniqueTaskQueue('links-unpolled') };
+    const { runId } = await service.startWorkflowExecution({
+      namespace: server.namespace,
+      workflowId,
+      workflowType: { name: 'echo' },
+      taskQueue: quiet,
+      requestId: uniqueWorkflowId('request'),
+      links: [link(1)],
+    });
+    const execution = { workflowId, runId };
+    await service.signalWorkflowExecution({
+      namespace: server.namespace,
+      workflowExecution: execution,
+      signalName: 'release',
+      links: [link(2)],
+    });
+    await service.requestCancelWorkflowExecution({
+      namespace: server.namespace,
+      workflowExecution: execution,
+      links: [link(3)],
+    });
+    await service.terminateWorkflowExecution({
+      namespace: server.namespace,
+      workflowExecution: execution,
+      links: [link(4)],
+    });
+    const history = await server.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const linked = (history.events ?? [])
+      .filter((e) => (e.links ?? []).length > 0)
+      .map((e) => [e.eventType, Number(e.links![0]!.workflowEvent!.eventRef!.eventId)]);
+    const { EventType } = (await import('@temporalio/proto')).default.temporal.api.enums.v1;
+    assert.deepEqual(linked, [
+      [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 1],
+      [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 2],
+      [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, 3],
+      [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, 4],
+    ]);
+  });
+
   describe('details read back', () => {
     it('keeps staticSummary, staticDetails and priority for describe', { timeout: 60_000 }, async () => {
       const handle = await server.client.workflow.start(echo<string>, {

@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+} from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { freePort, startTemporalService, type RunningTemporalService } from '../../../workers/temporal-service.js';
 import {
@@ -98,6 +104,82 @@ describe('devserver conformance: workflow updates', () => {
     await b.signal(releaseSignal, 'done');
     assert.equal(await b.result(), 9);
   });
+
+  it(
+    'refuses update-with-start on a running workflow with the per-operation failure (conflict policy FAIL)',
+    { timeout: 60_000 },
+    async () => {
+      const workflowId = uniqueWorkflowId('update-with-start-conflict');
+      const running = await server.client.workflow.start(counterWithUpdates, { taskQueue, workflowId });
+      try {
+        // The SDK reads the start's own status from the detail.
+        await assert.rejects(
+          server.client.workflow.executeUpdateWithStart(addUpdate, {
+            args: [1],
+            startWorkflowOperation: new WithStartWorkflowOperation(counterWithUpdates, {
+              workflowId,
+              taskQueue,
+              workflowIdConflictPolicy: 'FAIL',
+            }),
+          }),
+          WorkflowExecutionAlreadyStartedError,
+        );
+        // The wire answer, as serviceerror.MultiOperationExecution builds it.
+        const error = await server.client.workflowService
+          .executeMultiOperation({
+            namespace: server.namespace,
+            operations: [
+              {
+                startWorkflow: {
+                  namespace: server.namespace,
+                  workflowId,
+                  workflowType: { name: 'counterWithUpdates' },
+                  taskQueue: { name: taskQueue },
+                  requestId: uniqueWorkflowId('request'),
+                  workflowIdConflictPolicy: 1 /* FAIL */,
+                },
+              },
+              {
+                updateWorkflow: {
+                  namespace: server.namespace,
+                  workflowExecution: { workflowId },
+                  waitPolicy: { lifecycleStage: 2 /* ACCEPTED */ },
+                  request: { meta: { updateId: uniqueWorkflowId('u') }, input: { name: 'add' } },
+                },
+              },
+            ],
+          })
+          .then(
+            () => assert.fail('the second start was accepted'),
+            (err: { code?: number; details?: string; metadata?: { get(key: string): unknown[] } }) => err,
+          );
+        assert.equal(error.code, 6 /* ALREADY_EXISTS */);
+        assert.match(String(error.details), /^MultiOperation could not be executed: Start failed: /);
+        const status = proto.google.rpc.Status.decode(error.metadata!.get('grpc-status-details-bin')[0] as Buffer);
+        assert.equal(
+          status.details[0]!.type_url,
+          'type.googleapis.com/temporal.api.errordetails.v1.MultiOperationExecutionFailure',
+        );
+        const { statuses } = proto.temporal.api.errordetails.v1.MultiOperationExecutionFailure.decode(
+          status.details[0]!.value!,
+        );
+        assert.deepEqual(
+          statuses.map((s) => [s.code, s.details?.[0]?.type_url?.replace('type.googleapis.com/', '')]),
+          [
+            [6, 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure'],
+            [10 /* ABORTED */, 'temporal.api.failure.v1.MultiOperationExecutionAborted'],
+          ],
+        );
+        const started = proto.temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure.decode(
+          statuses[0]!.details![0]!.value!,
+        );
+        assert.equal(started.runId, running.firstExecutionRunId);
+        assert.match(statuses[0]!.message ?? '', /Workflow execution is already running/);
+      } finally {
+        await running.terminate('conflict test done');
+      }
+    },
+  );
 });
 
 describe('devserver conformance: an admitted update survives a server restart', () => {
