@@ -66,7 +66,8 @@ function stopOnSignals(): void {
   // `on`, not `once`: a terminal's Ctrl-C reaches both npm and this process, and npm forwards it once more.
   process.on('SIGINT', () => void stopAll('SIGINT', 0));
   process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
-  if (process.env.npm_lifecycle_event) {
+  // Only as `npm start` itself: a test run under `npm test` passes npm_lifecycle_event=test on to what it spawns.
+  if (process.env.npm_lifecycle_event === 'start') {
     const parent = process.ppid;
     setInterval(() => process.ppid !== parent && void stopAll(`npm (pid ${parent}) exited`, 0), 1_000).unref();
   }
