@@ -90,7 +90,9 @@ export function createDrCleanupActivities(deps: DrDependencies, guard: <T>(work:
     /**
      * Unmaps a moved VM's volumes at the old site: re-reads the VM's state through its HMC first (anything but `Not
      * Activated` or not defined: nothing is unmapped, `refused` says why); records every mapping it is about to remove,
-     * then removes them (rmvdiskhostmap; not mapped is no change). Runs on the old site's storage queue.
+     * then removes them (rmvdiskhostmap; not mapped is no change). `removed`: every mapping of the VM the clean-up
+     * removed there and nothing restored since (also those an earlier, crashed attempt removed). Runs on the old
+     * site's storage queue.
      */
     async drCleanupVm(input: { site: string; at: 'active' | 'backup'; target: DrCleanupTarget }) {
       return guard(async () => {
@@ -125,7 +127,10 @@ export function createDrCleanupActivities(deps: DrDependencies, guard: <T>(work:
             })),
           });
         for (const m of removed) await svc.unmapVolume(m.volume, m.host);
-        return { removed, refused: undefined };
+        // What the clean-up removed for this VM, as recorded: a retry after a crash, which finds the mappings already
+        // gone, still reports them.
+        const recorded = unrestoredMappings(await deps.store.verifications(drCleanupKey(input.site), 200), atSite);
+        return { removed: recorded.filter((m) => m.vm === target.vm), refused: undefined };
       });
     },
     /**

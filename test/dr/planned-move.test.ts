@@ -163,6 +163,20 @@ describe('planned DR move through the API', () => {
       const group = await lazarus.devices.storageSystem('svc-dc1').consistencyGroup(name);
       assert.equal(group?.primary, 'aux', `${name} has dc2 as primary`);
     }
+    // Verified now, every VM is NOT_READY to move again: the shadows run at dc2 and dc2 is the primary (an NPIV VM,
+    // whose volumes are found through its own host objects' mappings, shows NO_VOLUMES instead: cleaned up at dc1).
+    const verified = await lazarus.api<{
+      result: { ready: boolean; notReady: Array<{ vm: string; codes: string[] }> };
+    }>('POST', '/v1/sites/dc1/verify?wait=240');
+    assert.equal(verified.body.result.ready, false);
+    assert.equal(verified.body.result.notReady.length, 21);
+    for (const { vm, codes } of verified.body.result.notReady)
+      assert.ok(
+        codes.includes('SHADOW_ACTIVE') && (codes.includes('REPLICATION_REVERSED') || codes.includes('NO_VOLUMES')),
+        `${vm}: ${codes.join()}`,
+      );
+    const reversed = verified.body.result.notReady.filter((n) => n.codes.includes('REPLICATION_REVERSED'));
+    assert.ok(reversed.length >= 17, `${reversed.length} VMs see the reversed replication`);
     assert.deepEqual(await lazarus.control('GET', '/violations'), []);
   });
 
