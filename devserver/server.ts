@@ -40,7 +40,12 @@ export async function startDevserver(args: DevserverArgs, log: EngineLog): Promi
   if (engine.runs.size > 0)
     log.info('restored executions from the database', { runs: engine.runs.size, open: openRuns });
   const schedules = createSchedules(engine, store, log);
-  engine.onRunClosed = (run) => schedules.workflowClosed(run.state.namespace, run.state.workflowId, run.state.runId);
+  engine.onRunClosed = (run) =>
+    schedules.workflowClosed(run.state.namespace, run.state.workflowId, run.state.runId, {
+      status: run.state.status,
+      failureMessage: run.events.at(-1)?.workflowExecutionFailedEventAttributes?.failure?.message ?? undefined,
+      continued: run.state.status === WorkflowExecutionStatus.CONTINUED_AS_NEW || Boolean(run.state.nextRunId),
+    });
   const { server, port } = await startGrpcServer({
     host: args.ip,
     port: args.port,

@@ -18,7 +18,8 @@ import {
   serialiseState,
 } from './state.js';
 import { msToTimestamp, protoTimeToMs } from './time.js';
-import type { ScheduleDeps, ScheduleService } from './types.js';
+import type { ClosedRun, ScheduleDeps, ScheduleService } from './types.js';
+import { WorkflowExecutionStatus } from '../engine/enums.js';
 import { attributeValues, matchesFilter, parseQuery } from '../engine/visibility.js';
 
 /** What a ListSchedules query may name besides custom search attributes. */
@@ -342,13 +343,20 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
       return { startTime: entry.spec.between(from, to, MAX_MATCHING_TIMES).map(msToTimestamp) };
     },
 
-    workflowClosed(namespace, workflowId, runId) {
+    workflowClosed(namespace, workflowId, runId, outcome) {
       for (const entry of entries.values()) {
+        if (entry.state.namespace !== namespace) continue;
+        const state = entry.state;
+        const started = (r: { workflowId: string }) => r.workflowId === workflowId;
         if (
-          entry.state.namespace !== namespace ||
-          !entry.state.running.some((r) => r.workflowId === workflowId && r.runId === runId)
+          outcome &&
+          pausesOnFailure(state, outcome) &&
+          (state.running.some(started) || state.recentActions.some(started))
         )
-          continue;
+          void enqueue(entry, () => settle(entry, () => pauseForFailure(state, workflowId, outcome))).catch(
+            logFailure(entry),
+          );
+        if (!entry.state.running.some((r) => r.workflowId === workflowId && r.runId === runId)) continue;
         if (entry.state.buffered.length === 0) continue;
         void enqueue(entry, () => settle(entry, () => drainBuffer(deps, entry.state))).catch(logFailure(entry));
       }
@@ -429,7 +437,30 @@ function validateSchedule(
   const policy = raw.policies?.overlapPolicy ?? 0;
   if (policy < 0 || policy > OverlapPolicy.ALLOW_ALL)
     throw invalidArgument(`schedule.policies.overlap_policy ${policy} is not a known policy`);
+  if ((raw.policies as { keepOriginalWorkflowId?: boolean } | null | undefined)?.keepOriginalWorkflowId)
+    throw invalidArgument(
+      'schedule.policies.keep_original_workflow_id is not supported by the Lazarus devserver (run ids get the time)',
+    );
   if (raw.state?.limitedActions && Number(raw.state.remainingActions ?? 0) < 0)
     throw invalidArgument('schedule.state.remaining_actions is negative');
   return normaliseSchedule(raw);
+}
+
+const { FAILED, TIMED_OUT } = WorkflowExecutionStatus;
+
+/** pause_on_failure: a workflow the schedule started that ended failed or timed out (its last run) pauses it. */
+function pausesOnFailure(state: ScheduleState, outcome: ClosedRun): boolean {
+  if (!state.schedule.policies?.pauseOnFailure || outcome.continued) return false;
+  return outcome.status === FAILED || outcome.status === TIMED_OUT;
+}
+
+/** As the real scheduler (scheduler workflow, processWatcherResult): paused, with a note naming the workflow. */
+function pauseForFailure(state: ScheduleState, workflowId: string, outcome: ClosedRun): void {
+  const scheduleState = (state.schedule.state ??= {});
+  if (scheduleState.paused) return;
+  scheduleState.paused = true;
+  scheduleState.notes =
+    outcome.status === FAILED
+      ? `paused due to workflow failure: ${workflowId}: ${outcome.failureMessage ?? ''}`
+      : `paused due to workflow timeout: ${workflowId}`;
 }

@@ -47,6 +47,10 @@ function buildSpec(spec: ProtoSpec): CompiledSpec {
   }
   if ((spec.calendar ?? []).length > 0)
     throw new Error('calendar (string CalendarSpec) is not supported; use structured_calendar or cron_string');
+  if ((spec.excludeCalendar ?? []).length > 0)
+    throw new Error('exclude_calendar (string CalendarSpec) is not supported; use exclude_structured_calendar');
+  if (spec.timezoneData && spec.timezoneData.length > 0)
+    throw new Error('timezone_data is not supported; set timezone_name (the devserver uses its own zone database)');
   const structured = [...(spec.structuredCalendar ?? [])];
   const intervalSpecs = [...(spec.interval ?? [])];
   (spec.cronString ?? []).forEach((cron) => {

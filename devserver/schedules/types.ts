@@ -64,11 +64,21 @@ export interface ScheduleService {
    * CANCEL_OTHER) starts it as soon as its running workflow closes. Without the call a buffered action still
    * starts, but only at the next one-second re-check.
    */
-  workflowClosed(namespace: string, workflowId: string, runId: string): void;
+  workflowClosed(namespace: string, workflowId: string, runId: string, outcome?: ClosedRun): void;
   /** Resolves once every queued operation on every schedule (RPCs, fires) has finished. */
   settled(): Promise<void>;
   /** Loads every schedule from the store and arms its timer. */
   start(): void;
   /** Disarms every timer; in-flight fires finish but arm nothing new. */
   stop(): void;
+}
+
+/** How a workflow run closed, for a schedule's pause-on-failure. */
+export interface ClosedRun {
+  /** WorkflowExecutionStatus of the run. */
+  status: number;
+  /** The failure's message when the run failed. */
+  failureMessage?: string;
+  /** True when another run follows it (retry, cron, continue-as-new): the workflow has not closed yet. */
+  continued: boolean;
 }

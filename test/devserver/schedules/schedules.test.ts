@@ -115,6 +115,65 @@ describe('devserver schedules (through the SDK ScheduleClient)', () => {
     await handle.delete();
   });
 
+  it('pauses on a failed scheduled workflow when pauseOnFailure is set, with the failure in the note', async () => {
+    const handle = await server.client.schedule.create({
+      scheduleId: uniqueWorkflowId('pause-on-failure'),
+      spec: { intervals: [{ every: '1h' }] },
+      action: { ...action('x'), workflowType: 'failWorkflow', args: ['the disk is full'] },
+      policies: { pauseOnFailure: true },
+    });
+    try {
+      await handle.trigger();
+      const paused = await eventually(
+        'the schedule paused by the failure',
+        async () => {
+          const d = await handle.describe();
+          return d.state.paused ? d : undefined;
+        },
+        20_000,
+      );
+      assert.match(paused.state.note ?? '', /^paused due to workflow failure: scheduled-.*: the disk is full$/);
+      assert.equal(paused.policies.pauseOnFailure, true);
+    } finally {
+      await handle.delete();
+    }
+  });
+
+  it('does not pause on a completed workflow, nor without pauseOnFailure', async () => {
+    const completing = await server.client.schedule.create({
+      scheduleId: uniqueWorkflowId('no-pause-completed'),
+      spec: { intervals: [{ every: '1h' }] },
+      action: action('fine'),
+      policies: { pauseOnFailure: true },
+    });
+    const failingUnpaused = await server.client.schedule.create({
+      scheduleId: uniqueWorkflowId('no-pause-policy'),
+      spec: { intervals: [{ every: '1h' }] },
+      action: { ...action('x'), workflowType: 'failWorkflow', args: ['boom'] },
+    });
+    try {
+      for (const handle of [completing, failingUnpaused]) {
+        await handle.trigger();
+        const ran = await eventually(
+          'the triggered run closed',
+          async () => {
+            const recent = (await handle.describe()).info.recentActions[0];
+            if (!recent) return undefined;
+            const run = server.client.workflow.getHandle(recent.action.workflow.workflowId);
+            return (await run.describe()).status.name === 'RUNNING' ? undefined : run;
+          },
+          20_000,
+        );
+        assert.ok(ran);
+        // describe() waits behind the schedule's queued work, where a pause for this close would be.
+        assert.equal((await handle.describe()).state.paused, false);
+      }
+    } finally {
+      await completing.delete();
+      await failingUnpaused.delete();
+    }
+  });
+
   it(
     'raises ScheduleAlreadyRunning for a duplicate id and ScheduleNotFoundError after delete',
     { timeout: 30_000 },
