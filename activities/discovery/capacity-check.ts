@@ -60,6 +60,7 @@ export function plannerLpars(
         procUnits: { desired: l.processorUnits.desired, min: l.processorUnits.min },
         memoryMb: { desired: l.memoryMb.desired, min: l.memoryMb.min },
         volumes: l.volumes.length,
+        ...(l.attachment === 'npiv' && { npiv: true }),
         priority: PRIORITY_RANK[policy.priority],
         priorityClass: policy.priority,
         prioritySource: policy.prioritySource,

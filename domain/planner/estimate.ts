@@ -1,15 +1,17 @@
 // Time estimates from the latency model. One LPAR in a stream: VIOS configuration, its volume mappings in batches
-// of `parallelMappings`, activation, boot until Running. Streams run in parallel; an LPAR that must start after
-// another waits (after its own preparation) until that one is Running, wherever it runs.
+// of `parallelMappings` (neither for an NPIV-attached LPAR), activation, boot until Running. Streams run in parallel;
+// an LPAR that must start after another waits (after its own preparation) until that one is Running, wherever it
+// runs.
 import type { LatencyModel, Placement, PlannerLpar, Stream } from './types.js';
 
-export function preparationMs(lpar: Pick<PlannerLpar, 'volumes'>, latency: LatencyModel): number {
+export function preparationMs(lpar: Pick<PlannerLpar, 'volumes' | 'npiv'>, latency: LatencyModel): number {
+  if (lpar.npiv) return 0;
   return (
     latency.viosConfigMs + Math.ceil(lpar.volumes / Math.max(1, latency.parallelMappings)) * latency.volumeMappingMs
   );
 }
 
-export function lparDuration(lpar: Pick<PlannerLpar, 'volumes'>, latency: LatencyModel): number {
+export function lparDuration(lpar: Pick<PlannerLpar, 'volumes' | 'npiv'>, latency: LatencyModel): number {
   return preparationMs(lpar, latency) + latency.activateMs + latency.bootMs;
 }
 
@@ -18,7 +20,7 @@ export function lparDuration(lpar: Pick<PlannerLpar, 'volumes'>, latency: Latenc
  * than the longest start-after chain (each LPAR of a chain boots only once the previous one runs).
  */
 export function rtoLowerBound(
-  lpars: Array<Pick<PlannerLpar, 'volumes'> & { name?: string; startAfter?: string[] }>,
+  lpars: Array<Pick<PlannerLpar, 'volumes' | 'npiv'> & { name?: string; startAfter?: string[] }>,
   streams: number,
   latency: LatencyModel,
 ): number {
@@ -29,7 +31,7 @@ export function rtoLowerBound(
 }
 
 function dependencyCriticalPath(
-  lpars: Array<Pick<PlannerLpar, 'volumes'> & { name?: string; startAfter?: string[] }>,
+  lpars: Array<Pick<PlannerLpar, 'volumes' | 'npiv'> & { name?: string; startAfter?: string[] }>,
   latency: LatencyModel,
 ): number {
   const byName = new Map(lpars.flatMap((l) => (l.name ? [[l.name, l] as const] : [])));

@@ -11,6 +11,11 @@ export interface PlannerLpar {
   memoryMb: { min: number; desired: number };
   volumes: number;
   /**
+   * Attached by NPIV (its volumes are mapped to its own virtual WWPNs, which move with it): its restart maps no
+   * volume and configures no VIOS, so it has no preparation time in a stream.
+   */
+  npiv?: boolean;
+  /**
    * Its own priority rank (the policy's when one sets it, else the inventory's); the planner raises it where what
    * waits for it matters more (see `effectivePriorities` and `Placement.priority`).
    */
