@@ -270,8 +270,15 @@ export function workflowServiceHandlers(
       if (!request.taskQueue?.name) throw invalidArgument('TaskQueue is not set on request.');
       refuseVersionedPoller(request, 'PollActivityTaskQueue');
       const key = TaskQueues.key(namespace, 'activity', request.taskQueue.name);
+      const rate = request.taskQueueMetadata?.maxTasksPerSecond;
+      if (rate) {
+        // A worker's maxTaskQueueActivitiesPerSecond: the server paces dispatch on the whole task queue.
+        if (!(Number(rate.value) > 0))
+          throw invalidArgument('PollActivityTaskQueue: task_queue_metadata.max_tasks_per_second must be positive');
+        engine.queues.setRateLimit(key, Number(rate.value));
+      }
       engine.queues.notePoller(key, request.identity ?? '');
-      return pollLoop(engine, key, abort, (task) => dispatchActivityTask(engine, task, request));
+      return pollLoop(engine, key, abort, (task) => dispatchActivityTask(engine, task, request), true);
     },
     RespondActivityTaskCompleted: (
       request: P<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest>,
@@ -497,10 +504,13 @@ async function pollLoop<T>(
   key: string,
   abort: PollAbort,
   dispatch: (task: QueueTask) => T | undefined,
+  rateLimited = false,
 ): Promise<T | object> {
   for (;;) {
     const task = await engine.queues.poll(key, abort);
     if (!task) return {};
+    const waitMs = rateLimited ? engine.queues.reserveDispatch(key) : 0;
+    if (waitMs > 0) await pause(waitMs, abort);
     if (abort.cancelled) {
       engine.queues.giveBack(key, task);
       return {};
@@ -514,6 +524,17 @@ async function pollLoop<T>(
     }
     if (response) return response;
   }
+}
+
+/** Waits `ms`, or less when the poll is cancelled meanwhile. */
+function pause(ms: number, abort: PollAbort): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    abort.onCancel(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function namespaceDescription(record: { name: string; id: string; description: string; retentionDays: number }) {

@@ -24,6 +24,10 @@ class TaskQueue {
   lastPollAt = 0;
   /** Poller identity → when it last polled (ms since epoch), for DescribeTaskQueue. */
   readonly pollers = new Map<string, number>();
+  /** Dispatch rate limit set by the pollers (tasks per second), and its token bucket; none by default. */
+  ratePerSecond?: number;
+  tokens = 0;
+  tokensAt = 0;
 
   offer(task: QueueTask): void {
     while (this.waiters.length > 0) {
@@ -98,6 +102,34 @@ export class TaskQueues {
     if (queue.waiters.some((w) => !w.abort.cancelled)) return queue.offer(task);
     if (queue.head > 0) queue.tasks[--queue.head] = task;
     else queue.tasks.unshift(task);
+  }
+
+  /**
+   * The queue's dispatch rate limit, as a poller asks for it (task_queue_metadata.max_tasks_per_second; the last
+   * poller's value wins, as in the real server's matching service). The bucket holds at most one second of tasks.
+   */
+  setRateLimit(key: string, perSecond: number): void {
+    const queue = this.queue(key);
+    if (queue.ratePerSecond === perSecond) return;
+    queue.ratePerSecond = perSecond;
+    queue.tokens = Math.max(1, perSecond);
+    queue.tokensAt = Date.now();
+  }
+
+  /**
+   * Reserves the dispatch of one task under the queue's rate limit: how long (ms) to wait before handing it out; 0
+   * without a limit or with a token left. Reservations queue up, so each waiting task gets its own later slot.
+   */
+  reserveDispatch(key: string): number {
+    const queue = this.queues.get(key);
+    const rate = queue?.ratePerSecond;
+    if (!queue || !rate) return 0;
+    const now = Date.now();
+    const burst = Math.max(1, rate);
+    queue.tokens = Math.min(burst, queue.tokens + ((now - queue.tokensAt) / 1000) * rate);
+    queue.tokensAt = now;
+    queue.tokens -= 1;
+    return queue.tokens >= 0 ? 0 : Math.ceil((-queue.tokens / rate) * 1000);
   }
 
   /** Notes that `identity` polled the queue now (DescribeTaskQueue lists recent pollers). */
