@@ -17,6 +17,7 @@ import { groupRoutes } from './group-routes.js';
 import { inventoryRoutes } from './inventory-routes.js';
 import { monitoringRoutes } from './monitoring-routes.js';
 import { evacuationRoutes } from './evacuation-routes.js';
+import { resizeRoutes } from './resize-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { openApiDocument } from './openapi.js';
 import { declaredQueryGuard, jsonBodyGuard, requestTimeout } from './request-guards.js';
@@ -101,6 +102,7 @@ export function createApi(options: ApiOptions): express.Express {
   inventoryRoutes(app, options);
   monitoringRoutes(app, { ...options, log });
   evacuationRoutes(app, { ...options, log, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
+  resizeRoutes(app, { ...options, log, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
   drRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
   notificationRoutes(app, options);
   groupRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });

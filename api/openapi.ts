@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { registerVmHealthPaths } from './agent-routes.js';
 import { registerMonitoringPaths } from './monitoring-routes.js';
 import { registerEvacuationPaths } from './evacuation-routes.js';
+import { registerResizePaths } from './resize-routes.js';
 import { registerNotificationPaths } from './notification-routes.js';
 import { registerDrPaths } from './dr-routes.js';
 import { hostListQuery, lparListQuery } from './inventory-routes.js';
@@ -112,6 +113,7 @@ export function openApiDocument() {
   registerDrPaths(registry, { security, json, errors, errorResponse });
   registerMonitoringPaths(registry, { security, json, errors, errorResponse });
   registerEvacuationPaths(registry, { security, json, errors, errorResponse });
+  registerResizePaths(registry, { security, json, errors, errorResponse });
   registerVmHealthPaths(registry, { security, json, errors, errorResponse });
   registry.registerPath({
     method: 'get',

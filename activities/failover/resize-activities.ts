@@ -84,48 +84,50 @@ export function createResizeActivities(ctx: FailoverContext) {
     },
 
     /**
-     * Gives `lpar` its recorded full size back on `host` (where it is now): a running partition grows by DLPAR, then
+     * Gives `lpar` its recorded full size back on `host` (where it is now; absent: the one host of the group where the
+     * HMC lists it active, else `LparNotFound`/`LparOnSeveralHosts`): a running partition grows by DLPAR, then
      * its profile's desired size is set to full; an inactive one gets the profile only. The record is forgotten once
      * the HMC shows the full size. Nothing recorded: nothing done (`changed` false). Errors: device errors with their
      * class — no free capacity on the host is `capacity` (HSCL0622/HSCL0623), RMC not yet active `transient`; the
      * record is then kept, so a later call retries.
      */
-    async returnToFullSize(input: { group: string; host: string; lpar: string }): Promise<FullSizeReturn> {
+    async returnToFullSize(input: { group: string; host?: string; lpar: string }): Promise<FullSizeReturn> {
       return whileHeartbeating(async () => {
         const records = ctx.deps.store.reducedSizes();
         const record = await records.of(input.group, input.lpar);
         if (!record) return { lpar: input.lpar, changed: false, detail: `${input.lpar} is not known to run reduced` };
         const hmc = ctx.hmc(input.group);
-        const partition = await deviceCall(() => hmc.partition(input.host, input.lpar));
+        const host = input.host ?? (await whereItRuns(hmc, ctx.group(input.group).hosts, input.lpar));
+        const partition = await deviceCall(() => hmc.partition(host, input.lpar));
         if (!partition) {
-          throw ApplicationFailure.nonRetryable(`${input.lpar} is not defined on ${input.host}`, 'LparNotOnHost');
+          throw ApplicationFailure.nonRetryable(`${input.lpar} is not defined on ${host}`, 'LparNotOnHost');
         }
-        const profile = await profileOf(hmc, input.host, input.lpar, partition.currentProfile || record.profile);
+        const profile = await profileOf(hmc, host, input.lpar, partition.currentProfile || record.profile);
         const steps: string[] = [];
         if (partition.state === 'Running') {
-          const grown = await deviceCall(() => growRunning(hmc, input.host, input.lpar, profile.procMode, record.full));
+          const grown = await deviceCall(() => growRunning(hmc, host, input.lpar, profile.procMode, record.full));
           steps.push(grown.detail);
         } else if (partition.state !== 'Not Activated') {
           throw ApplicationFailure.retryable(
-            `${input.lpar} is ${partition.state} on ${input.host}: resized when Running or Not Activated`,
+            `${input.lpar} is ${partition.state} on ${host}: resized when Running or Not Activated`,
             'LparStateInTransition',
           );
         }
-        steps.push((await deviceCall(() => setProfileSize(hmc, input.host, profile, record.full))).detail);
+        steps.push((await deviceCall(() => setProfileSize(hmc, host, profile, record.full))).detail);
         if (partition.state === 'Running') {
-          const now = await deviceCall(() => heldSize(hmc, input.host, input.lpar));
+          const now = await deviceCall(() => heldSize(hmc, host, input.lpar));
           if (!now || now.memoryMb < record.full.memoryMb || now.procUnits + 1e-9 < record.full.procUnits) {
             throw ApplicationFailure.retryable(
-              `${input.lpar} on ${input.host} holds ${now ? describeSize(now) : 'nothing'} after the DLPAR change, ` +
+              `${input.lpar} on ${host} holds ${now ? describeSize(now) : 'nothing'} after the DLPAR change, ` +
                 `not its full ${describeSize(record.full)}`,
               'FullSizeNotReached',
             );
           }
         }
         await records.forget(input.group, input.lpar);
-        const detail = `${input.lpar} back to ${describeSize(record.full)} on ${input.host}: ${steps.join('; ')}`;
+        const detail = `${input.lpar} back to ${describeSize(record.full)} on ${host}: ${steps.join('; ')}`;
         ctx.log(`[resize] ${detail}`);
-        return { lpar: input.lpar, changed: true, host: input.host, full: record.full, detail };
+        return { lpar: input.lpar, changed: true, host: host, full: record.full, detail };
       });
     },
   };
@@ -149,6 +151,20 @@ async function profileOf(
     throw ApplicationFailure.nonRetryable(`${lpar} has no ${which} on ${system}`, 'ProfileNotFound');
   }
   return found;
+}
+
+/** The one host of `hosts` where the HMC lists `lpar` active (Running, Starting…); an error when none or several. */
+async function whereItRuns(hmc: HmcClient, hosts: string[], lpar: string): Promise<string> {
+  const seen: string[] = [];
+  for (const host of hosts) {
+    // A host that cannot be read is an error, not "not there": the LPAR might run there.
+    const partition = await deviceCall(() => hmc.partition(host, lpar));
+    if (partition && partition.state !== 'Not Activated') seen.push(`${host} (${partition.state})`);
+  }
+  if (seen.length === 1) return seen[0]!.replace(/ \(.*$/, '');
+  if (seen.length === 0)
+    throw ApplicationFailure.nonRetryable(`${lpar} is active on no host of the group`, 'LparNotFound');
+  throw ApplicationFailure.nonRetryable(`${lpar} is active on several hosts: ${seen.join(', ')}`, 'LparOnSeveralHosts');
 }
 
 function desiredOf(profile: PartitionProfile): PartitionSize {

@@ -111,6 +111,19 @@ describe('reduced-size restart and its return to full size (HTTP API, simulated 
         assert.equal(hosts.get(lpar), 'dc1-s04', `${lpar} runs on dc1-s04`);
       assert.deepEqual(await lazarus.control('GET', '/violations'), [], 'nothing ran twice, no disk lost');
 
+      // A later resize where it runs now: dc1-s04 has no room yet, so it stays reduced and its record is kept.
+      const listed = await lazarus.api<{ lpars: Array<{ lpar: string; host: string }> }>('GET', '/v1/reduced-lpars');
+      assert.deepEqual(
+        listed.body.lpars.map((l) => [l.lpar, l.host]),
+        [['dc1-web01', 'dc1-s04']],
+      );
+      const noRoom = await lazarus.api<{ code: string; message: string }>('POST', '/v1/lpars/dc1-web01/full-size');
+      assert.equal(noRoom.status, 409, JSON.stringify(noRoom.body));
+      assert.equal(noRoom.body.code, 'no_capacity');
+      assert.match(noRoom.body.message, /HSCL0623/);
+      assert.ok(await lazarus.store.reducedSizes().of('dc1-prod', 'dc1-web01'), 'record kept for a later try');
+      assert.equal((await hmc().partitionResources('dc1-s04')).get('dc1-web01')!.memoryMb, 12288);
+
       // The host returns; failback cleans its stale definitions; restore brings everything home by LPM.
       await lazarus.control('POST', '/actions/recover-host', { system: 'dc1-s01' });
       const failback = await lazarus.api<FailbackReport>('POST', '/v1/hosts/dc1-s01/failback');
@@ -145,4 +158,54 @@ describe('reduced-size restart and its return to full size (HTTP API, simulated 
       assert.deepEqual(await lazarus.control('GET', '/violations'), []);
     },
   );
+
+  it('a later resize gives the full size back where it runs, once there is room', { timeout: 240_000 }, async () => {
+    await lazarus.control('POST', '/reset');
+    await lazarus.control('DELETE', '/violations');
+    assert.equal(await lazarus.discover(), 'ok');
+    await lazarus.control('POST', '/faults', { kind: 'host-error', target: 'dc1-s01' });
+    const started = await lazarus.api<{ id: string }>('POST', '/v1/failovers', {
+      group: 'dc1-prod',
+      host: 'dc1-s01',
+      mode: 'auto',
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const report = await eventually(
+      'the second failover report',
+      async () => {
+        const s = await lazarus.api<{ status: string; report?: FailoverReport }>(
+          'GET',
+          `/v1/failovers/${encodeURIComponent(started.body.id)}`,
+        );
+        return s.body.status === 'completed' ? s.body.report : undefined;
+      },
+      150_000,
+    );
+    assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars));
+    assert.equal(report.lpars.find((l) => l.lpar === 'dc1-web01')?.reducedSize?.memoryMb, 12288);
+    // Room is made on dc1-s04 (its batch LPAR stopped by its owner); then the operator asks for the full size.
+    await hmc().shutdownPartition('dc1-s04', 'dc1-batch04');
+    await eventually('dc1-batch04 stopped', async () =>
+      (await hmc().partition('dc1-s04', 'dc1-batch04'))?.state === 'Not Activated' ? true : undefined,
+    );
+    const done = await lazarus.api<{ changed: boolean; host: string; detail: string }>(
+      'POST',
+      '/v1/lpars/dc1-web01/full-size',
+    );
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.changed, true);
+    assert.equal(done.body.host, 'dc1-s04');
+    assert.deepEqual(
+      { ...(await hmc().partitionResources('dc1-s04')).get('dc1-web01') },
+      { procUnits: 0.5, memoryMb: 16384, procMode: 'shared' },
+    );
+    const profile = (await hmc().profiles('dc1-s04')).find((p) => p.lparName === 'dc1-web01')!;
+    assert.equal(profile.memoryMb.desired, 16384);
+    assert.deepEqual((await lazarus.api<{ lpars: unknown[] }>('GET', '/v1/reduced-lpars')).body.lpars, []);
+    const again = await lazarus.api<{ code: string }>('POST', '/v1/lpars/dc1-web01/full-size');
+    assert.equal(again.status, 404, 'nothing recorded any more');
+    assert.equal(again.body.code, 'not_reduced');
+    await runningOnce();
+    assert.deepEqual(await lazarus.control('GET', '/violations'), []);
+  });
 });
