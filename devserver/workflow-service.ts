@@ -30,7 +30,11 @@ import {
 } from './engine/executions.js';
 import { queryWorkflow, respondQueryTask } from './engine/queries.js';
 import { TaskQueues, type PollAbort, type QueueTask } from './engine/task-queues.js';
-import { refuseUnsupportedUpdateFields, refuseVersionedPoller } from './engine/unsupported.js';
+import {
+  refuseUnsupportedNamespaceFields,
+  refuseUnsupportedUpdateFields,
+  refuseVersionedPoller,
+} from './engine/unsupported.js';
 import { admittedEvent, admitUpdate, awaitUpdate, noteAdmitted } from './engine/updates.js';
 import { countExecutions, describeExecution, listExecutions } from './engine/visibility.js';
 import {
@@ -109,8 +113,11 @@ export function workflowServiceHandlers(
       if (!request.namespace) throw invalidArgument('Namespace is not set on request.');
       if (engine.namespaces.has(request.namespace))
         throw alreadyExists('Namespace already exists.', 'NamespaceAlreadyExistsFailure');
+      refuseUnsupportedNamespaceFields(request);
       const days = Math.max(1, Math.round(durationMs(request.workflowExecutionRetentionPeriod) / 86_400_000) || 3);
-      engine.transaction(() => engine.registerNamespace(request.namespace!, request.description ?? '', days));
+      const data = Object.fromEntries(Object.entries(request.data ?? {}).map(([k, v]) => [k, String(v ?? '')]));
+      const extra = { ownerEmail: request.ownerEmail ?? '', data };
+      engine.transaction(() => engine.registerNamespace(request.namespace!, request.description ?? '', days, extra));
       return {};
     },
 
@@ -537,14 +544,21 @@ function pause(ms: number, abort: PollAbort): Promise<void> {
   });
 }
 
-function namespaceDescription(record: { name: string; id: string; description: string; retentionDays: number }) {
+function namespaceDescription(record: {
+  name: string;
+  id: string;
+  description: string;
+  retentionDays: number;
+  ownerEmail?: string;
+  data?: Record<string, string>;
+}) {
   return {
     namespaceInfo: {
       name: record.name,
       state: NamespaceState.REGISTERED,
       description: record.description,
-      ownerEmail: '',
-      data: {},
+      ownerEmail: record.ownerEmail ?? '',
+      data: record.data ?? {},
       id: record.id,
       capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true },
       supportsSchedules: true,

@@ -164,8 +164,20 @@ export class Engine {
 
   // ---- namespaces ---------------------------------------------------------------------------------------------
 
-  registerNamespace(name: string, description: string, retentionDays: number): NamespaceRecord {
-    const record: NamespaceRecord = { name, id: randomUUID(), description, retentionDays, registeredAt: Date.now() };
+  registerNamespace(
+    name: string,
+    description: string,
+    retentionDays: number,
+    extra: Pick<NamespaceRecord, 'ownerEmail' | 'data'> = {},
+  ): NamespaceRecord {
+    const record: NamespaceRecord = {
+      name,
+      id: randomUUID(),
+      description,
+      retentionDays,
+      registeredAt: Date.now(),
+      ...extra,
+    };
     this.namespaces.set(name, record);
     this.changes?.namespaces.push(record);
     return record;

@@ -72,3 +72,25 @@ export function refuseUnsupportedUpdateFields(request: P<temporal.api.update.v1.
   const extra = request as { completionCallbacks?: unknown; links?: unknown } | null | undefined;
   if (isSet(extra?.completionCallbacks)) throw notSupported('request.completion_callbacks', 'Nexus');
 }
+
+/**
+ * Refuses the RegisterNamespace fields of what the devserver does not have: archival, multi-cluster (global)
+ * namespaces, other clusters. A real single-cluster server without archival refuses them with INVALID_ARGUMENT too.
+ * @throws INVALID_ARGUMENT naming the field.
+ */
+export function refuseUnsupportedNamespaceFields(
+  request: P<temporal.api.workflowservice.v1.IRegisterNamespaceRequest>,
+): void {
+  // ArchivalState ENABLED = 2.
+  if (request.historyArchivalState === 2 || request.historyArchivalUri)
+    throw notSupported('history_archival_state/history_archival_uri', 'archival');
+  if (request.visibilityArchivalState === 2 || request.visibilityArchivalUri)
+    throw notSupported('visibility_archival_state/visibility_archival_uri', 'archival');
+  if (request.isGlobalNamespace) throw notSupported('is_global_namespace', 'multi-cluster replication');
+  const clusters = (request.clusters ?? []).map((c) => c.clusterName);
+  if (
+    clusters.some((name) => name !== 'active') ||
+    (request.activeClusterName && request.activeClusterName !== 'active')
+  )
+    throw notSupported('clusters/active_cluster_name', 'multi-cluster replication (the only cluster is "active")');
+}

@@ -9,6 +9,9 @@ export interface NamespaceRecord {
   description: string;
   retentionDays: number;
   registeredAt: number;
+  /** As registered; absent for a namespace registered before they were kept. */
+  ownerEmail?: string;
+  data?: Record<string, string>;
 }
 
 export interface ChangeSet {

@@ -42,6 +42,32 @@ describe('devserver conformance: system info and namespaces', () => {
     assert.equal(response.namespaceInfo?.state, 1 /* NAMESPACE_STATE_REGISTERED */);
   });
 
+  it("keeps a registered namespace's owner and data; refuses archival and global namespaces", async () => {
+    const service = server.client.workflowService;
+    const namespace = uniqueWorkflowId('ns');
+    await service.registerNamespace({
+      namespace,
+      ownerEmail: 'ops@example.com',
+      data: { team: 'lazarus' },
+      workflowExecutionRetentionPeriod: { seconds: 86_400 } as never,
+    });
+    const described = await service.describeNamespace({ namespace });
+    assert.equal(described.namespaceInfo?.ownerEmail, 'ops@example.com');
+    assert.deepEqual({ ...described.namespaceInfo?.data }, { team: 'lazarus' });
+    for (const [field, extra] of [
+      ['history_archival', { historyArchivalState: 2 /* ENABLED */ }],
+      ['visibility_archival', { visibilityArchivalUri: 'file:///tmp/archive' }],
+      ['is_global_namespace', { isGlobalNamespace: true }],
+      ['clusters', { clusters: [{ clusterName: 'standby' }] }],
+    ] as const) {
+      await assert.rejects(
+        service.registerNamespace({ namespace: uniqueWorkflowId('ns'), ...extra } as never),
+        (err: { code?: number; details?: string }) => err.code === 3 && String(err.details).includes(field),
+        field,
+      );
+    }
+  });
+
   it('rejects an unknown namespace with NamespaceNotFoundError', { timeout: 60_000 }, async () => {
     const client = new Client({ connection: server.connection, namespace: 'no-such-namespace' });
     await assert.rejects(
