@@ -113,4 +113,45 @@ describe('API roles and identity', () => {
     assert.equal(report.approval?.decision, 'rejected');
     assert.equal(report.approval?.by, 'otto (ada\\u000aINFO approved by ada)');
   });
+
+  it('answers a dry run whose devices hang within the bound: 504 dry_run_timeout, the dry run cancelled', async () => {
+    // Issue 15: a dry run held the HTTP request open with no timeout while a device hung.
+    const bounded = createApi({
+      client: lazarus.server.client,
+      config: lazarus.config,
+      store: lazarus.store,
+      tokens: TOKENS,
+      log: () => undefined,
+      requestTimeoutMs: 4_000,
+    });
+    const boundedHttp = await new Promise<Server>((resolve) => {
+      const listening: Server = bounded.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    const hangs: string[] = [];
+    try {
+      for (const hmc of ['hmc-dc1', 'hmc-dc1b'])
+        hangs.push(
+          ((await lazarus.control('POST', '/faults', { kind: 'command-hang', target: hmc })) as { id: string }).id,
+        );
+      const url = `http://127.0.0.1:${(boundedHttp.address() as { port: number }).port}/v1/failovers`;
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ group: 'dc1-prod', host: 'dc1-s03', dryRun: true }),
+      });
+      const answer = (await response.json()) as { code?: string; message?: string; workflowId?: string };
+      assert.equal(response.status, 504, JSON.stringify(answer));
+      assert.equal(answer.code, 'dry_run_timeout');
+      assert.match(String(answer.message), /did not finish in time: a device did not answer/);
+      const dryRun = lazarus.server.client.workflow.getHandle(String(answer.workflowId));
+      await eventually(
+        'the dry run cancelled',
+        async () => ((await dryRun.describe()).status.name === 'RUNNING' ? undefined : true),
+        60_000,
+      );
+    } finally {
+      for (const id of hangs) await lazarus.control('DELETE', `/faults/${id}`);
+      await new Promise((resolve) => boundedHttp.close(resolve));
+    }
+  });
 });
