@@ -473,8 +473,15 @@ export function workflowServiceHandlers(
       // The enhanced mode reports worker versioning and per-build-id reachability, which the devserver lacks.
       if (request.apiMode === 1 /* ENHANCED */)
         throw invalidArgument('DescribeTaskQueue: api_mode ENHANCED is not supported by the Lazarus devserver');
+      // Statistics (backlog age, add and dispatch rates) and the queue's configuration are not kept.
+      for (const [field, set] of [
+        ['report_stats', request.reportStats],
+        ['report_config', (request as { reportConfig?: boolean }).reportConfig],
+      ] as const)
+        if (set) throw invalidArgument(`DescribeTaskQueue: ${field} is not supported by the Lazarus devserver`);
       const kind = request.taskQueueType === 2 /* ACTIVITY */ ? 'activity' : 'workflow';
       const key = TaskQueues.key(namespace, kind, request.taskQueue.name);
+      const ratePerSecond = engine.queues.rateLimit(key) ?? 0;
       return {
         pollers: engine.queues.recentPollers(key, POLLER_HISTORY_MS).map((p) => ({
           identity: p.identity,
@@ -482,7 +489,7 @@ export function workflowServiceHandlers(
           ratePerSecond: 0,
         })),
         taskQueueStatus: request.includeTaskQueueStatus
-          ? { backlogCountHint: engine.queues.backlog(key), readLevel: 0, ackLevel: 0, ratePerSecond: 0 }
+          ? { backlogCountHint: engine.queues.backlog(key), readLevel: 0, ackLevel: 0, ratePerSecond }
           : undefined,
       };
     },

@@ -116,6 +116,11 @@ export class TaskQueues {
     queue.tokensAt = Date.now();
   }
 
+  /** The queue's dispatch rate limit (tasks per second), if a poller set one. */
+  rateLimit(key: string): number | undefined {
+    return this.queues.get(key)?.ratePerSecond;
+  }
+
   /**
    * Reserves the dispatch of one task under the queue's rate limit: how long (ms) to wait before handing it out; 0
    * without a limit or with a token left. Reservations queue up, so each waiting task gets its own later slot.

@@ -74,6 +74,16 @@ describe('devserver: activity task queue rate limit', () => {
     // checked: a loaded machine can only make it slower.
     const spreadMs = dispatchedAt.at(-1)! - dispatchedAt[0]!;
     assert.ok(spreadMs >= 1_900, `six tasks at 2/s were handed out within ${spreadMs} ms`);
+    const describe = (extra: object) =>
+      server.client.workflowService.describeTaskQueue({
+        namespace: server.namespace,
+        taskQueue: { name: activityQueue },
+        taskQueueType: 2 /* ACTIVITY */,
+        ...extra,
+      });
+    const described = await describe({ includeTaskQueueStatus: true });
+    assert.equal(described.taskQueueStatus?.ratePerSecond, 2, 'DescribeTaskQueue shows the limit');
+    await assert.rejects(describe({ reportStats: true }), (err: { code?: number }) => err.code === 3);
   });
 
   it('refuses a rate limit that is not positive', { timeout: 30_000 }, async () => {
