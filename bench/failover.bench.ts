@@ -45,7 +45,11 @@ import {
 } from './failover/fleet.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({ options: { 'time-scale': { type: 'string' }, only: { type: 'string' } } });
+// --dump DIR: each Lazarus run's failover reports as JSON there (per-LPAR step timings, the fence proof), to see
+// where the time goes.
+const { values: args } = parseArgs({
+  options: { 'time-scale': { type: 'string' }, only: { type: 'string' }, dump: { type: 'string' } },
+});
 const scale = (fallback: number) => {
   const value = Number(args['time-scale'] ?? fallback);
   if (!(value > 0)) throw new Error(`--time-scale must be a positive number, got ${args['time-scale']}`);
@@ -177,6 +181,7 @@ class Bench {
         ),
       );
       const reports = (await Promise.all(handles.map((h) => h.result()))) as FailoverReport[];
+      if (args.dump) await this.dump(label, handles, reports);
       for (const report of reports) {
         if (report.outcome !== 'succeeded')
           throw new Error(
@@ -212,6 +217,43 @@ class Bench {
     } finally {
       clearInterval(sampler);
     }
+  }
+
+  /** --dump: the reports, and each failover's own activities (type, scheduled and closed, ms after its start). */
+  private async dump(
+    label: string,
+    handles: Array<{ workflowId: string; fetchHistory(): Promise<proto.temporal.api.history.v1.IHistory> }>,
+    reports: FailoverReport[],
+  ): Promise<void> {
+    const activities = [];
+    for (const handle of handles) {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const ms = (e: proto.temporal.api.history.v1.IHistoryEvent) =>
+        Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+      const t0 = ms(events[0]!);
+      const scheduled = new Map<number, { type: string; scheduledMs: number }>();
+      for (const e of events) {
+        const id = Number(e.eventId);
+        if (e.activityTaskScheduledEventAttributes)
+          scheduled.set(id, {
+            type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?',
+            scheduledMs: ms(e) - t0,
+          });
+        const closed =
+          e.activityTaskCompletedEventAttributes ??
+          e.activityTaskFailedEventAttributes ??
+          e.activityTaskTimedOutEventAttributes;
+        if (closed) {
+          const from = scheduled.get(Number(closed.scheduledEventId));
+          if (from) activities.push({ workflowId: handle.workflowId, ...from, closedMs: ms(e) - t0 });
+        }
+      }
+    }
+    mkdirSync(args.dump!, { recursive: true });
+    writeFileSync(
+      join(args.dump!, `${label}.json`),
+      JSON.stringify({ timeScale: this.timeScale, reports, activities }, null, 1),
+    );
   }
 
   private async largestHistory(reports: FailoverReport[]): Promise<Run['largestHistory']> {
