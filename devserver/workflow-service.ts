@@ -43,7 +43,7 @@ import {
   failWorkflowTask,
   shutdownWorker,
 } from './engine/workflow-tasks.js';
-import { duration, durationMs, timestamp } from './engine/values.js';
+import { duration, durationMs, timestamp, timestampMs } from './engine/values.js';
 import type { ScheduleService } from './schedules/types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -233,7 +233,7 @@ export function workflowServiceHandlers(
       listExecutions(engine, ns(request), request),
     ListOpenWorkflowExecutions: (request: P<temporal.api.workflowservice.v1.IListOpenWorkflowExecutionsRequest>) =>
       listExecutions(engine, ns(request), {
-        query: "ExecutionStatus = 'Running'",
+        query: legacyListQuery(request),
         pageSize: request.maximumPageSize,
         nextPageToken: request.nextPageToken,
       }),
@@ -538,6 +538,28 @@ async function pollLoop<T>(
     }
     if (response) return response;
   }
+}
+
+/**
+ * The visibility query of a legacy ListOpenWorkflowExecutions: open runs, within its start time filter, of its
+ * workflow id (and run id) or its workflow type.
+ * @throws INVALID_ARGUMENT for a filter value holding both quote characters.
+ */
+function legacyListQuery(request: P<temporal.api.workflowservice.v1.IListOpenWorkflowExecutionsRequest>): string {
+  const quoted = (value: string, field: string) => {
+    if (!value.includes("'")) return `'${value}'`;
+    if (!value.includes('"')) return `"${value}"`;
+    throw invalidArgument(`ListOpenWorkflowExecutions: ${field} holds both quote characters`);
+  };
+  const clauses = ["ExecutionStatus = 'Running'"];
+  const { earliestTime, latestTime } = request.startTimeFilter ?? {};
+  if (earliestTime) clauses.push(`StartTime >= '${new Date(timestampMs(earliestTime)).toISOString()}'`);
+  if (latestTime) clauses.push(`StartTime <= '${new Date(timestampMs(latestTime)).toISOString()}'`);
+  const execution = request.executionFilter;
+  if (execution?.workflowId) clauses.push(`WorkflowId = ${quoted(execution.workflowId, 'workflow_id')}`);
+  if (execution?.runId) clauses.push(`RunId = ${quoted(execution.runId, 'run_id')}`);
+  if (request.typeFilter?.name) clauses.push(`WorkflowType = ${quoted(request.typeFilter.name, 'type_filter.name')}`);
+  return clauses.join(' AND ');
 }
 
 /** Waits `ms`, or less when the poll is cancelled meanwhile. */

@@ -94,6 +94,23 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
     },
   );
 
+  it('applies the filters of the legacy ListOpenWorkflowExecutions', { timeout: 60_000 }, async () => {
+    const listOpen = async (filter: object) =>
+      (
+        await server.client.workflowService.listOpenWorkflowExecutions({
+          namespace: server.namespace,
+          maximumPageSize: 100,
+          ...filter,
+        })
+      ).executions?.map((e) => e.execution?.workflowId) ?? [];
+    assert.deepEqual(await listOpen({ executionFilter: { workflowId: ids.running } }), [ids.running]);
+    assert.deepEqual(await listOpen({ executionFilter: { workflowId: ids.echoA } }), [], 'a closed run is not open');
+    assert.ok((await listOpen({ typeFilter: { name: 'waitForRelease' } })).includes(ids.running));
+    assert.deepEqual(await listOpen({ typeFilter: { name: 'echo' } }), []);
+    const future = { seconds: Math.floor(Date.now() / 1000) + 3600 };
+    assert.deepEqual(await listOpen({ startTimeFilter: { earliestTime: future } }), [], 'none started in an hour');
+  });
+
   it('counts with the same filters', { timeout: 60_000 }, async () => {
     assert.equal((await server.client.workflow.count(inQueue)).count, 4);
     assert.equal((await server.client.workflow.count(`${inQueue} AND ExecutionStatus = "Completed"`)).count, 2);
