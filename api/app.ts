@@ -60,8 +60,8 @@ export function createApi(options: ApiOptions): express.Express {
   });
   // Hardening (api/request-guards.ts): a bound on every request, bodies only as UTF-8 JSON, only documented query
   // parameters.
-  const requestTimeoutMs =
-    options.requestTimeoutMs ?? (options.config.api as { requestTimeout?: number } | undefined)?.requestTimeout;
+  // A configuration built by hand (tests) may have no api section.
+  const requestTimeoutMs = options.requestTimeoutMs ?? options.config.api?.requestTimeout;
   app.use(requestTimeout(requestTimeoutMs ?? 30_000));
   app.use(jsonBodyGuard());
   app.use(declaredQueryGuard(openApiDocument()));

@@ -45,6 +45,7 @@ export const DURATION_BOUNDS = {
   'notifications[].retry.maxAge': { min: SECOND, max: 30 * DAY, why: 'a delivery is given up after this' },
   'notifications[].timeout': { min: 100, max: 5 * MINUTE, why: 'one delivery attempt' },
   'discovery.interval': { min: 10 * SECOND, max: DAY, why: 'quick discovery of each host group' },
+  'api.requestTimeout': { min: SECOND, max: 10 * MINUTE, why: 'an API request waits on a device or Temporal' },
   'dr.consistencyGroups[].rpo': { min: SECOND, max: DAY, why: 'how old the backup copy may be' },
   'dr.coordination.gatherWindow': { min: 0, max: 10 * MINUTE, why: 'moves declared together are gathered' },
   'dr.coordination.verifyStagger': { min: 0, max: 6 * HOUR, why: 'between scheduled verifications of two tenants' },

@@ -374,6 +374,8 @@ export const apiSchema = z
   .object({
     // 8740: off Temporal's 7233/8233, the Temporal UI's 8080 and PostgreSQL's 5432 (docker-compose.yml).
     listen: address.default('127.0.0.1:8740'),
+    /** How long a request may wait on a device or Temporal before a 504 request_timeout (api/request-guards.ts). */
+    requestTimeout: boundedDuration('api.requestTimeout').default(30_000),
     tokens: z
       .array(
         z
@@ -528,7 +530,7 @@ export const configSchema = z
     hostGroups: z.array(hostGroupSchema).min(1),
     policies: z.array(vmPolicySchema).default([]),
     notifications: z.array(notificationSchema).default([]),
-    api: apiSchema.default({ listen: '127.0.0.1:8740', tokens: [] }),
+    api: apiSchema.default({ listen: '127.0.0.1:8740', requestTimeout: 30_000, tokens: [] }),
     discovery: discoverySchema.default({ interval: 5 * 60_000, capacityCheckCron: '0 3 * * *' }),
     agents: agentsSchema.default({ checkInterval: 15_000, resumeGrace: 300_000, tokens: [] }),
     /** Disaster recovery between an active and a backup site (absent: no DR). */

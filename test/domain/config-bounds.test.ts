@@ -72,6 +72,7 @@ const WHERE: Record<BoundedDurationPath, { base: string; path: Array<string | nu
   'notifications[].retry.maxAge': { base: EXAMPLE, path: ['notifications', 0, 'retry', 'maxAge'] },
   'notifications[].timeout': { base: EXAMPLE, path: ['notifications', 0, 'timeout'] },
   'discovery.interval': { base: EXAMPLE, path: ['discovery', 'interval'] },
+  'api.requestTimeout': { base: EXAMPLE, path: ['api', 'requestTimeout'] },
   'dr.consistencyGroups[].rpo': { base: DR_EXAMPLE, path: ['dr', 'consistencyGroups', 0, 'rpo'] },
   'dr.coordination.gatherWindow': { base: DR_EXAMPLE, path: ['dr', 'coordination', 'gatherWindow'] },
   'dr.coordination.verifyStagger': { base: DR_EXAMPLE, path: ['dr', 'coordination', 'verifyStagger'] },
