@@ -12,6 +12,11 @@ export class DeviceRegistry {
   private readonly storage = new Map<string, SvcClient>();
   private readonly pairs = new Map<string, HmcPairClient>();
 
+  /**
+   * One client per configured HMC and storage system. Reads `knownHostsFile` now: a file that cannot be read throws
+   * KnownHostsFileError naming the file and `knownHostsFile` (reached without `npm start`'s checks: a worker started
+   * alone, a test). Credentials are resolved at each connect; one that cannot be names its `hmcs[i].credential`.
+   */
   constructor(config: Pick<LazarusConfig, 'hmcs' | 'storage' | 'knownHostsFile'>) {
     const shared = config.knownHostsFile ? KnownHosts.load(config.knownHostsFile) : undefined;
     const knownHostsFor = (device: { name: string; address: string; hostKey?: string }) => {
@@ -24,15 +29,23 @@ export class DeviceRegistry {
       }
       return shared!;
     };
-    for (const hmc of config.hmcs) {
+    for (const [index, hmc] of config.hmcs.entries()) {
       const { host, port } = splitAddress(hmc.address);
       const pool = new DevicePool(
-        { name: hmc.name, host, port, user: hmc.user, credential: hmc.credential, knownHosts: knownHostsFor(hmc) },
+        {
+          name: hmc.name,
+          host,
+          port,
+          user: hmc.user,
+          credential: hmc.credential,
+          credentialPath: `hmcs[${index}].credential`,
+          knownHosts: knownHostsFor(hmc),
+        },
         { maxConnections: hmc.limits.maxConnections },
       );
       this.hmcs.set(hmc.name, new HmcClient(pool));
     }
-    for (const system of config.storage) {
+    for (const [index, system] of config.storage.entries()) {
       const { host, port } = splitAddress(system.address);
       const pool = new DevicePool(
         {
@@ -41,6 +54,7 @@ export class DeviceRegistry {
           port,
           user: system.user,
           credential: system.credential,
+          credentialPath: `storage[${index}].credential`,
           knownHosts: knownHostsFor(system),
         },
         {

@@ -16,6 +16,8 @@ export interface DeviceTarget {
   user: string;
   /** A credential reference (env:…, file:…, secret:…), resolved at each connect. */
   credential: string;
+  /** Where the configuration sets `credential` (`hmcs[0].credential`), named when it cannot be resolved. */
+  credentialPath?: string;
   knownHosts: KnownHosts;
 }
 
@@ -229,7 +231,8 @@ export class DevicePool {
       credential = resolveCredential(target.credential);
     } catch (err) {
       const message = err instanceof CredentialError ? err.message : String(err);
-      return Promise.reject(new DeviceError('credential', target.name, `${target.name}: ${message}`, false));
+      const where = target.credentialPath ? `${target.credentialPath}: ` : '';
+      return Promise.reject(new DeviceError('credential', target.name, `${target.name}: ${where}${message}`, false));
     }
     let hostKeyProblem: string | undefined;
     const config: ConnectConfig = {

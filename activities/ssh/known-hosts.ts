@@ -3,6 +3,29 @@
 // error, never a prompt.
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * A known_hosts file that cannot be read, naming the file (and its absolute path when given relative, since a worker
+ * started alone resolves it against its own working directory), the configuration path that names it, and the fix.
+ * `code` is the file system's (ENOENT, EACCES, …).
+ */
+export class KnownHostsFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly configPath: string,
+    readonly code: string,
+  ) {
+    const where = file === resolve(file) ? file : `${file} (${resolve(file)})`;
+    super(
+      code === 'ENOENT'
+        ? `${configPath}: the known_hosts file ${where} does not exist: create it ` +
+            `(ssh-keyscan -H <device> >> ${file}) or give each device a hostKey`
+        : `${configPath}: the known_hosts file ${where} cannot be read (${code})`,
+    );
+    this.name = 'KnownHostsFileError';
+  }
+}
 
 interface KnownHostEntry {
   patterns: string[];
@@ -30,8 +53,19 @@ export class KnownHosts {
     return new KnownHosts(entries);
   }
 
-  static load(path: string): KnownHosts {
-    return KnownHosts.parse(readFileSync(path, 'utf8'), path);
+  /**
+   * Reads and parses the known_hosts file at `path`, which the configuration names at `configPath`. A file that
+   * cannot be read: KnownHostsFileError (file, config path, code); a line that is not `host keytype key`: an Error
+   * naming the file and line.
+   */
+  static load(path: string, configPath = 'knownHostsFile'): KnownHosts {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new KnownHostsFileError(path, configPath, (err as NodeJS.ErrnoException).code ?? String(err));
+    }
+    return KnownHosts.parse(text, path);
   }
 
   /** `ok`, or why the presented key must be refused. */
