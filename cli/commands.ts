@@ -10,6 +10,7 @@ import { resolveSettings } from './settings.js';
 import { failoverId, failoverPath, FAILOVER_ID_HINT, groupOfHost, ID_FORMS } from './targets.js';
 import { addDrCommands } from './dr-commands.js';
 import { addEvacuationCommands } from './evacuation-commands.js';
+import { addResizeCommands } from './resize-commands.js';
 import { addMonitoringCommands } from './monitoring-commands.js';
 import { exitCodeOf, watchFailover, type RunView } from './watch.js';
 
@@ -294,6 +295,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   addMonitoringCommands(program, query, context);
   addDrCommands(program, query, context);
   addEvacuationCommands(program, query, context);
+  addResizeCommands(program, query, context);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -4,6 +4,7 @@
 // size; nothing runs twice and the violation log stays empty. Then the host returns, is failed back, and `restore`
 // brings the LPARs home by LPM, where dc1-web01 gets its full size back (DLPAR, then its profile).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { EvacuationReport, FailbackReport } from '../../domain/evacuation/index.js';
 import type { FailoverReport } from '../../domain/failover/index.js';
@@ -11,6 +12,7 @@ import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulat
 import { eventually } from '../support/temporal.js';
 
 const FLEET = new URL('./fixtures/reduced-size-fleet.yaml', import.meta.url).pathname;
+const BIN = new URL('../../bin/lazarus.mjs', import.meta.url).pathname;
 
 interface SimState {
   systems: Array<{ name: string; state: string; partitions: Array<{ name: string; env: string; state: string }> }>;
@@ -44,6 +46,27 @@ describe('reduced-size restart and its return to full size (HTTP API, simulated 
   after(() => lazarus?.stop());
 
   const hmc = () => lazarus.devices.hmc('hmc-dc1');
+
+  /** `lazarus <args>` against this stack's API: exit code and output. */
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        {
+          timeout: 120_000,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: lazarus.dir,
+            LAZARUS_HOME: `${lazarus.dir}/.lazarus-cli`,
+            LAZARUS_URL: lazarus.apiUrl,
+            LAZARUS_API_TOKEN: lazarus.token,
+          },
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
 
   /** Every client LPAR is active on one host at most; LPAR → that host. */
   async function runningOnce(): Promise<Map<string, string>> {
@@ -183,6 +206,12 @@ describe('reduced-size restart and its return to full size (HTTP API, simulated 
     );
     assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars));
     assert.equal(report.lpars.find((l) => l.lpar === 'dc1-web01')?.reducedSize?.memoryMb, 12288);
+    const listed = await cli(['query', 'reduced']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /dc1-web01 .*dc1-prod .*dc1-s04 .*0\.38 PU, 12288 MB .*0\.5 PU, 16384 MB/);
+    const refused = await cli(['full-size', 'dc1-web01']);
+    assert.equal(refused.code, 6, `no room yet: a conflict (${refused.stderr})`);
+    assert.match(refused.stderr, /no room yet/);
     // Room is made on dc1-s04 (its batch LPAR stopped by its owner); then the operator asks for the full size.
     await hmc().shutdownPartition('dc1-s04', 'dc1-batch04');
     await eventually('dc1-batch04 stopped', async () =>
@@ -205,6 +234,8 @@ describe('reduced-size restart and its return to full size (HTTP API, simulated 
     const again = await lazarus.api<{ code: string }>('POST', '/v1/lpars/dc1-web01/full-size');
     assert.equal(again.status, 404, 'nothing recorded any more');
     assert.equal(again.body.code, 'not_reduced');
+    assert.equal((await cli(['full-size', 'dc1-web01'])).code, 5, 'the CLI: not found');
+    assert.match((await cli(['query', 'reduced'])).stdout, /no LPAR runs at reduced size/);
     await runningOnce();
     assert.deepEqual(await lazarus.control('GET', '/violations'), []);
   });
