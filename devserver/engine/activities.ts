@@ -66,6 +66,7 @@ export function scheduleActivity(engine: Engine, run: Run, attrs: ScheduleAttrib
     attemptScheduledAt: now,
     ...timeouts,
     retryPolicy,
+    priority: mergedPriority(state.priority, attrs.priority),
   };
   state.activities[String(activity.scheduledEventId)] = activity;
   engine.later(() => {
@@ -218,6 +219,7 @@ function startAttempt(engine: Engine, run: Run, activity: ActivityState, identit
     scheduledTime: timestamp(activity.scheduledAt),
     currentAttemptScheduledTime: timestamp(activity.attemptScheduledAt),
     startedTime: timestamp(now),
+    ...(activity.priority ? { priority: activity.priority as P<temporal.api.common.v1.IPriority> } : {}),
     attempt: activity.attempt,
     scheduleToCloseTimeout: duration(activity.scheduleToCloseMs),
     startToCloseTimeout: duration(activity.startToCloseMs),
@@ -486,4 +488,21 @@ export function pendingActivityInfo(activity: ActivityState): P<temporal.api.wor
     lastFailure: activity.lastFailure ?? undefined,
     lastWorkerIdentity: activity.startedIdentity,
   };
+}
+
+type Priority = { priorityKey?: number | null; fairnessKey?: string | null; fairnessWeight?: number | null };
+
+/**
+ * An activity's priority as the real server's matching uses it (common/priorities Merge): each field the command
+ * sets, else the workflow's. Undefined when neither sets any.
+ */
+function mergedPriority(workflow: unknown, command: unknown): Priority | undefined {
+  const base = (workflow ?? {}) as Priority;
+  const own = (command ?? {}) as Priority;
+  const merged: Priority = {
+    ...(own.priorityKey || base.priorityKey ? { priorityKey: own.priorityKey || base.priorityKey } : {}),
+    ...(own.fairnessKey || base.fairnessKey ? { fairnessKey: own.fairnessKey || base.fairnessKey } : {}),
+    ...(own.fairnessWeight || base.fairnessWeight ? { fairnessWeight: own.fairnessWeight || base.fairnessWeight } : {}),
+  };
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }

@@ -47,6 +47,7 @@ export function startChild(
       header: attrs.header,
       memo: attrs.memo,
       searchAttributes: attrs.searchAttributes,
+      priority: attrs.priority,
     },
   });
   const initiatedEventId = Number(initiated.eventId);

@@ -74,7 +74,7 @@ export interface ActivityState {
   lastHeartbeatAt?: number;
   lastFailure?: Failure | null;
   cancelRequestedEventId?: number;
-  /** The workflow did not ask for eager execution; kept for describe. */
+  /** Its effective priority (the command's fields over the workflow's), for the activity task and describe. */
   priority?: unknown;
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ActivityNotFoundError, WorkflowNotFoundError } from '@temporalio/client';
 import { ConformanceServer, uniqueTaskQueue, uniqueWorkflowId, type BackgroundWorker } from '../../support/temporal.js';
-import { collectItems, cronRun, echo, releaseSignal, summarisedTimer } from './fixtures/workflows.js';
+import { collectItems, cronRun, echo, releaseSignal, runActivity, summarisedTimer } from './fixtures/workflows.js';
 
 const INVALID_ARGUMENT = 3;
 const BUILD_ID = 'conformance-build-1';
@@ -140,6 +140,24 @@ describe('devserver conformance: refusals and details', () => {
       assert.equal(await described.staticSummary(), 'failover of host A');
       assert.equal(await described.staticDetails(), 'details in **markdown**');
       assert.equal(described.raw.workflowExecutionInfo?.priority?.priorityKey, 2);
+    });
+
+    it("gives an activity its priority: its own fields over the workflow's", { timeout: 60_000 }, async () => {
+      const run = (activityPriority?: { priorityKey?: number; fairnessKey?: string }) =>
+        server.client.workflow.execute(runActivity, {
+          taskQueue,
+          workflowId: uniqueWorkflowId('activity-priority'),
+          priority: { priorityKey: 3, fairnessKey: 'tenant-a' },
+          args: [
+            {
+              name: 'ownPriority',
+              args: [],
+              options: { startToCloseTimeout: '10s', ...(activityPriority ? { priority: activityPriority } : {}) },
+            },
+          ],
+        });
+      assert.deepEqual(await run(), { priorityKey: 3, fairnessKey: 'tenant-a' }, 'inherited from the workflow');
+      assert.deepEqual(await run({ priorityKey: 1 }), { priorityKey: 1, fairnessKey: 'tenant-a' });
     });
 
     it(
