@@ -23,6 +23,7 @@ import {
   newReport,
   operatorGates,
   reported,
+  requestBatches,
   startAtBackup,
   step,
   vmEntry,
@@ -111,11 +112,11 @@ async function plannedMove(
     const results = await Promise.all(
       plan.shutdown.map(async ({ hmc, host, vms }) => {
         const asked: string[] = [];
-        for (const vm of vms) {
+        for (const batch of requestBatches(vms)) {
           if (gates.cancelled()) break;
-          await hmcOf(hmc).drShutdownVm({ hmc, host, vm, mode: 'os' });
-          vmEntry(report, vm).stopped = 'os';
-          asked.push(vm);
+          await hmcOf(hmc).drShutdownVms({ hmc, host, vms: batch });
+          for (const vm of batch) vmEntry(report, vm).stopped = 'os';
+          asked.push(...batch);
         }
         const notDown = async (deadlineMs: number) => {
           let pending = asked;
