@@ -24,6 +24,7 @@ import {
 } from '../workflows/dr/messages.js';
 import { ApiError } from './errors.js';
 import { ageSeconds, asyncRoute, parse } from './routing.js';
+import { checkTimeRange, cursorParam, inTimeRange, pageOf, timeRangeParams } from './paging.js';
 
 const waitQuery = z.strictObject({
   wait: z.coerce.number().int().min(0).max(300).optional(),
@@ -56,6 +57,8 @@ const testBody = z.strictObject({
     .optional(),
 });
 const historyQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(20) });
+/** The verification history's filters and paging (api/paging.ts); the newest 1000 verifications are reached. */
+const historyListQuery = historyQuery.extend({ cursor: cursorParam.optional(), ...timeRangeParams });
 
 export function drRoutes(
   app: express.Express,
@@ -365,11 +368,17 @@ export function drRoutes(
     '/v1/sites/:site/verification/history',
     asyncRoute(async (req, res) => {
       const site = activeSite(options.config, String(req.params.site), res);
-      const { limit } = parse(historyQuery, req.query, 'query');
-      const rows = await options.store.verifications(drVerificationKey(site), limit);
+      const query = parse(historyListQuery, req.query, 'query');
+      checkTimeRange(query);
+      const rows = (await options.store.verifications(drVerificationKey(site), 1000))
+        .map(decodeDrVerification)
+        .filter((v) => inTimeRange(v.verifiedAt, query))
+        .sort((a, b) => b.id - a.id);
+      const page = pageOf(rows, query, (v) => String(v.id).padStart(15, '0'), 'descending');
       res.json({
         site,
-        verifications: rows.map(decodeDrVerification).map((v) => ({
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+        verifications: page.items.map((v) => ({
           id: v.id,
           verifiedAt: v.verifiedAt,
           ready: v.ready,
@@ -593,6 +602,7 @@ const historyResponse = z.object({
       notReady: z.array(z.object({ vm: z.string(), codes: z.array(z.enum(DR_REASON_CODES)) })),
     }),
   ),
+  nextCursor: z.string().optional(),
 });
 const vmDrResponse = vmVerificationSchema.extend({
   site: z.string(),
@@ -777,7 +787,7 @@ export function registerDrPaths(
     method: 'get',
     path: '/v1/sites/{site}/verification/history',
     security,
-    request: { params: site, query: historyQuery },
+    request: { params: site, query: historyListQuery },
     responses: { 200: json(historyResponse, 'verifications, newest first'), 409: conflict, ...errors },
   });
   registry.registerPath({

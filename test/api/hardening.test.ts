@@ -13,9 +13,10 @@ import { after, before, describe, it } from 'node:test';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import { createApi } from '../../api/app.js';
 import { openApiDocument } from '../../api/openapi.js';
-import type { LazarusConfig } from '../../domain/config/index.js';
+import { loadConfig, type LazarusConfig } from '../../domain/config/index.js';
+import { encodeDrVerification } from '../../activities/dr/verification-records.js';
 import { sampleSnapshot } from '../inventory/fixtures.js';
-import { ConformanceServer, uniqueTaskQueue, type BackgroundWorker } from '../support/temporal.js';
+import { ConformanceServer, REPO_ROOT, uniqueTaskQueue, type BackgroundWorker } from '../support/temporal.js';
 
 const STUB = new URL('./fixtures/stub-failover.ts', import.meta.url).pathname;
 const config = {
@@ -264,6 +265,40 @@ describe('API hardening (devserver, stand-in workflow, SQLite)', () => {
     );
   });
 
+  it('filters and pages the DR verification history', async () => {
+    const dr = loadConfig(join(REPO_ROOT, 'examples', 'lazarus-dr.yaml'));
+    const url = await listen(
+      createApi({ client: server.client, config: dr, store, tokens: [TOKEN], log: () => undefined, taskQueue }),
+    );
+    for (let i = 0; i < 5; i++)
+      await store.recordVerification(
+        encodeDrVerification({
+          site: 'dc1',
+          backupSite: 'dc2',
+          verifiedAt: `2026-11-30T03:0${i}:00.000Z`,
+          ready: true,
+          vms: [],
+          groups: [],
+        }),
+      );
+    const times: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const answer = await call(
+        'GET',
+        `/v1/sites/dc1/verification/history?limit=2&until=2026-11-30T03:03:00Z${cursor ? `&cursor=${cursor}` : ''}`,
+        { url },
+      );
+      assert.equal(answer.status, 200, answer.text);
+      times.push(
+        ...(answer.body.verifications as Array<{ verifiedAt: string }>).map((v) => v.verifiedAt.slice(11, 16)),
+      );
+      cursor = answer.body.nextCursor as string | undefined;
+      if (!cursor) break;
+    }
+    assert.deepEqual(times, ['03:03', '03:02', '03:01', '03:00']);
+  });
+
   it('filters failover runs by group and host and pages them (the list is no longer capped at 50)', async () => {
     for (const id of ['failover/prod-a/cec-1', 'failover/prod-b/cec-7', 'failover/prod-b/cec-8'])
       await server.client.workflow.start('hostFailover', {
@@ -288,11 +323,11 @@ describe('API hardening (devserver, stand-in workflow, SQLite)', () => {
   });
 
   it('answers a request that waits on something hung with 504 request_timeout within the bound', async () => {
-    // The inventory store never answers (a hung database connection): the request must not hang with it.
+    // The store never answers (a hung database connection): the request must not hang with it.
     const hung = new Proxy(store, {
       get: (target, property, receiver) =>
-        property === 'currentFleet'
-          ? () => new Promise(() => undefined)
+        property === 'notificationOutbox'
+          ? () => ({ notifications: () => new Promise(() => undefined) })
           : (Reflect.get(target, property, receiver) as unknown),
     });
     const url = await listen(
@@ -306,7 +341,7 @@ describe('API hardening (devserver, stand-in workflow, SQLite)', () => {
         requestTimeoutMs: 1_000,
       }),
     );
-    const answer = await call('GET', '/v1/hosts', { url });
+    const answer = await call('GET', '/v1/notifications', { url });
     assert.equal(answer.status, 504, answer.text);
     assert.equal(answer.body.code, 'request_timeout');
     assert.match(String(answer.body.message), /did not finish within 1 s/);
@@ -316,7 +351,7 @@ describe('API hardening (devserver, stand-in workflow, SQLite)', () => {
   it('accepts the Bearer scheme in any case (pinned; access.test.ts covers the roles)', async () => {
     for (const scheme of ['bearer', 'BEARER', 'Bearer'])
       assert.equal(
-        (await call('GET', '/v1/hosts', { headers: { authorization: `${scheme} ${TOKEN}` } })).status,
+        (await call('GET', '/v1/failovers?limit=1', { headers: { authorization: `${scheme} ${TOKEN}` } })).status,
         200,
         scheme,
       );
