@@ -20,8 +20,13 @@ async function hold(port: number): Promise<Server> {
 async function refusedStart(home: string, env: NodeJS.ProcessEnv, port: number, use: RegExp): Promise<string> {
   const start = startProcess(process.execPath, ['--import', 'tsx', 'bin/lazarus-start.ts'], embeddedEnv(home, env));
   try {
-    const exit = await start.exited;
+    // A start that does not refuse keeps running: give up on it (and kill it) instead of hanging the suite.
+    const exit = await Promise.race([
+      start.exited,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 90_000).unref()),
+    ]);
     const output = start.output();
+    assert.ok(exit, `still running after 90 s instead of refusing the port:\n${output}`);
     assert.equal(exit.code, 1, output);
     const lines = output.split('\n').filter((line) => line.includes('is in use'));
     assert.equal(lines.length, 1, output);
