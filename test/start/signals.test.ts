@@ -35,9 +35,10 @@ describe('signals to npm start', () => {
       const strays: number[] = [];
       try {
         await first.waitFor(/Lazarus is ready/, 180_000);
-        const before = startedFrom(first.output());
         const lazarusPid = lazarusPidIn(first.output());
-        strays.push(lazarusPid, before.devserverPid);
+        strays.push(lazarusPid);
+        const before = startedFrom(first.output());
+        strays.push(before.devserverPid);
         assert.ok(lazarusPid > 0 && lazarusPid !== first.child.pid, 'Lazarus logs its own pid');
         const change = [
           ['/actions/set-lpar-state', { system: 'dc1-s01', lpar: 'dc1-batch01', state: 'Not Activated' }],
