@@ -9,7 +9,9 @@
 // last second. What was in flight when the process stopped (a partition booting, a system powering off, an LPM, a
 // FlashCopy or a replication catching up) had its timer in that process: at restore it is settled the way the device
 // would have ended it (booted, powered off, copied, synchronized), except an LPM, which is rolled back (the partition
-// stays on its source, as an interrupted migration does on a real HMC).
+// stays on its source, as an interrupted migration does on a real HMC). Not kept: which partitions were active when
+// their server failed (physics.ts holds it privately for rrstartlpar), so after a restore a remote restart of a
+// partition that had been shut down before its server failed is not refused; and the violation log starts empty.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
