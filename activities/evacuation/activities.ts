@@ -126,6 +126,8 @@ function createControlActivities(ctx: FailoverContext) {
           known,
           survivors,
           evidence: input.evidence,
+          // LPM moves an LPAR at the size it runs with: never plan one reduced.
+          fullSizeOnly: true,
         });
       });
     },

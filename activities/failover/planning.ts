@@ -24,6 +24,11 @@ export interface PlanRequest {
   /** Operating survivors with their free capacity, read from the HMC now. */
   survivors: Array<{ name: string; freeProcUnits: number; freeMemoryMb: number }>;
   evidence: GroupEvidence;
+  /**
+   * Plan every LPAR at its desired size, whatever its policy allows: for moves that cannot change a size on the way
+   * (an evacuation's LPM). A failover plans reduced sizes where the policy allows and capacity is short.
+   */
+  fullSizeOnly?: boolean;
 }
 
 /**
@@ -110,7 +115,8 @@ function planOnce(
  */
 function plannerInputs(request: PlanRequest, names: string[]): PlannerLpar[] {
   const lpars = names.map((name) => ({ ...request.known.get(name)!, host: request.failedHost }));
-  return plannerLpars({ group: request.group.name, lpars }, request.config, request.failedHost);
+  const planned = plannerLpars({ group: request.group.name, lpars }, request.config, request.failedHost);
+  return request.fullSizeOnly ? planned.map((l) => ({ ...l, allowReducedSize: false })) : planned;
 }
 
 /** `reducedSize` for a placement the planner made smaller than the LPAR's desired size; nothing otherwise. */
