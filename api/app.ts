@@ -62,7 +62,7 @@ export function createApi(options: ApiOptions): express.Express {
   // parameters.
   // A configuration built by hand (tests) may have no api section.
   const requestTimeoutMs = options.requestTimeoutMs ?? options.config.api?.requestTimeout;
-  app.use(requestTimeout(requestTimeoutMs ?? 30_000));
+  app.use(requestTimeout(requestTimeoutMs ?? 30_000, (req) => whereToLook(options.config, req.method, req.path)));
   app.use(jsonBodyGuard());
   app.use(declaredQueryGuard(openApiDocument()));
   app.get(
@@ -111,6 +111,23 @@ export function createApi(options: ApiOptions): express.Express {
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));
   return app;
+}
+
+/** Where a caller whose request timed out finds what it started: the routes that wait on a workflow's end. */
+function whereToLook(config: LazarusConfig, method: string, path: string): string | undefined {
+  const failback = method === 'POST' ? /^\/v1\/hosts\/([^/]+)\/failback\/?$/i.exec(path) : null;
+  if (!failback) return undefined;
+  const host = safeDecode(failback[1]!);
+  const group = config.hostGroups.find((g) => g.hosts.includes(host))?.name ?? '<group>';
+  return `The failback goes on as workflow failback/${group}/${host} (Temporal UI or CLI); a POST while it runs is 409.`;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 async function ok(check: () => Promise<unknown>): Promise<boolean> {
