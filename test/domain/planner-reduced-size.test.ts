@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ConfigError, parseConfigText, policyFor, reducedSizeOf } from '../../domain/config/index.js';
+import { planFailover } from '../../activities/failover/planning.js';
+import type { Lpar } from '../../domain/inventory/index.js';
 import { DEFAULT_LATENCY, planPlacement, type PlannerLpar } from '../../domain/planner/index.js';
 
 const EXAMPLE = readFileSync(new URL('../../examples/lazarus.yaml', import.meta.url), 'utf8');
@@ -179,6 +181,45 @@ describe('reduced size: planner', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('a failover plan carries the reduced size; an evacuation (LPM) plan never reduces', () => {
+    const config = configWith('reducedSize: { percent: 75 }');
+    const web: Lpar = {
+      id: 5,
+      name: 'dc1-web01',
+      host: 'dc1-s01',
+      state: 'Running',
+      profile: 'default_profile',
+      processorUnits: { desired: 0.5, min: 0.25, max: 1 },
+      memoryMb: { desired: 16384, min: 8192, max: 32768 },
+      virtualProcessors: 1,
+      volumes: [{ storageSystem: 'svc-dc1', vdiskId: '1', vdiskName: 'dc1-web01_rootvg', uid: 'u1' }],
+      vscsiMappings: [],
+      npivMappings: [],
+    };
+    const request = {
+      group: config.hostGroups[0]!,
+      config,
+      failedHost: 'dc1-s01',
+      lpars: [{ name: 'dc1-web01', excludeHosts: [] }],
+      known: new Map([['dc1-web01', web]]),
+      survivors: [{ name: 'dc1-s02', freeProcUnits: 4, freeMemoryMb: 12288 }],
+      evidence: { readAt: '2026-11-30T05:00:00.000Z', hosts: [] },
+    };
+    const failover = planFailover(request);
+    assert.deepEqual(failover.streams[0]?.lpars[0]?.reducedSize, {
+      procUnits: 0.38,
+      memoryMb: 12288,
+      fullProcUnits: 0.5,
+      fullMemoryMb: 16384,
+    });
+    const evacuation = planFailover({ ...request, fullSizeOnly: true });
+    assert.deepEqual(evacuation.streams, []);
+    assert.deepEqual(
+      evacuation.unplaced.map((u) => [u.lpar, u.reason]),
+      [['dc1-web01', 'capacity']],
     );
   });
 });
