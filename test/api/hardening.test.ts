@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import { createApi } from '../../api/app.js';
 import { openApiDocument } from '../../api/openapi.js';
@@ -346,6 +347,25 @@ describe('API hardening (devserver, stand-in workflow, SQLite)', () => {
     assert.equal(answer.body.code, 'request_timeout');
     assert.match(String(answer.body.message), /did not finish within 1 s/);
     assert.equal((await call('GET', '/v1/failovers?limit=1', { url })).status, 200, 'the server still answers');
+  });
+
+  it('names the workflow that goes on when a failback outlasts the bound', async () => {
+    // A Temporal whose workflows never end: the failback's answer (it waits for the end) cannot come in time.
+    const neverEnding = { workflow: { execute: () => new Promise(() => undefined) } } as unknown as Client;
+    const dr = loadConfig(join(REPO_ROOT, 'examples', 'lazarus-dr.yaml'));
+    const url = await listen(
+      createApi({
+        client: neverEnding,
+        config: dr,
+        store,
+        tokens: [TOKEN],
+        log: () => undefined,
+        requestTimeoutMs: 1_000,
+      }),
+    );
+    const answer = await call('POST', '/v1/hosts/dc1-s01/failback', { url });
+    assert.deepEqual([answer.status, answer.body.code], [504, 'request_timeout'], answer.text);
+    assert.match(String(answer.body.message), /failback goes on as workflow failback\/dc1-prod\/dc1-s01 /);
   });
 
   it('accepts the Bearer scheme in any case (pinned; access.test.ts covers the roles)', async () => {
