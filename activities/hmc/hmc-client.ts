@@ -260,8 +260,8 @@ export class HmcClient {
     const memCommand = `lshwres -r mem -m ${sys} --level sys`;
     const read = async (command: string) =>
       singleRecord(this.device, command, parseAttributeLines(this.device, command, await this.run(command)));
-    const proc = await read(procCommand);
-    const mem = await read(memCommand);
+    // Two independent reads at once: a plan reads every survivor's capacity at failure time.
+    const [proc, mem] = await Promise.all([read(procCommand), read(memCommand)]);
     return {
       configurableProcUnits: numberField(this.device, procCommand, proc, 'configurable_sys_proc_units'),
       availableProcUnits: numberField(this.device, procCommand, proc, 'curr_avail_sys_proc_units'),

@@ -135,12 +135,15 @@ class Failover {
     if ((await this.fence()) === 'host-returned')
       return this.hostReturned('before its storage was cut: nothing was cut');
     const restartable = await this.gate();
-    if ((await this.cutStorage(restartable)) === 'host-returned') {
+    // The NPIV clients' ports are read while the host is cut: neither needs the other, and nothing starts before both.
+    const [cut, npiv] = await Promise.all([this.cutStorage(restartable), this.npivFence(restartable)]);
+    if (cut === 'host-returned') {
       return this.hostReturned(
         'while its storage was being cut: some of its volume mappings there may be gone, check them before starting it',
       );
     }
-    await this.restartAll(await this.npivFence(restartable));
+    if (npiv.proven.length > 0) this.run.fence = { ...this.run.fence!, npivLoggedOut: npiv.proven };
+    await this.restartAll(npiv.cleared);
     return this.finish(await this.verify());
   }
 
@@ -204,21 +207,26 @@ class Failover {
 
   /**
    * 4. Power off and see Power Off, transient errors retried until the fence deadline. No proof: block, alert, wait
-   * for an override. Either way the host's state is read again before anything is cut: a host that is back is left
-   * alone.
+   * for an override, after which the host's state is read again. Either way a host seen back before anything is cut
+   * is left alone.
    */
   private async fence(): Promise<'fenced' | 'host-returned'> {
     this.run.enterPhase('fence');
     this.fenceStartedAt = Date.now();
     const { pollMs, fenceDeadlineMs } = this.input.policy.timing;
     const deadline = Date.now() + fenceDeadlineMs;
-    // An approval can take minutes: a host that came back meanwhile is left alone (and powerOffHost checks again).
-    if (HOST_UP_STATES.has(await this.control.hostState(this.where))) return 'host-returned';
+    // An approval can take minutes: a host that came back meanwhile is left alone. Without one, confirm read the host
+    // a moment ago, and powerOffHost reads it again before it powers anything off (HostReturned).
+    if (this.input.mode === 'advisory' && HOST_UP_STATES.has(await this.control.hostState(this.where)))
+      return 'host-returned';
     try {
       await this.hmc.powerOffHost(this.where);
       const timeoutMs = Math.max(pollMs, deadline - Date.now());
       const powerState = await this.control.waitHostPowerOff({ ...this.where, pollMs, timeoutMs });
+      // Power Off was read just now: that is the state read before the cut (which reads it again if it gets stale).
       this.power = { host: this.input.host, powerState, poweredOff: true };
+      this.hostDownAt = Date.now();
+      return 'fenced';
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       if (failureType(err) === 'HostReturned') return 'host-returned';
@@ -306,9 +314,9 @@ class Failover {
   /**
    * NPIV-attached LPARs keep their volumes on their own host objects, which no cut of the failed host's touches: their
    * fence is that the storage shows those ports logged out (PowerVC's rule for remote restart). One still logged in
-   * may be running: it is blocked. Returns the LPARs to restart.
+   * may be running: it is blocked. Returns the LPARs to restart, and those whose ports were read logged out.
    */
-  private async npivFence(restartable: RosterLpar[]): Promise<RosterLpar[]> {
+  private async npivFence(restartable: RosterLpar[]): Promise<{ cleared: RosterLpar[]; proven: string[] }> {
     const proven: string[] = [];
     const cleared = restartable.filter((l) => l.npivHostObjects === undefined);
     const npiv = restartable.filter((l) => l.npivHostObjects !== undefined);
@@ -328,8 +336,7 @@ class Failover {
         });
       }
     }
-    if (proven.length > 0) this.run.fence = { ...this.run.fence!, npivLoggedOut: proven };
-    return cleared;
+    return { cleared, proven };
   }
 
   /** The ports of the host's storage host object; undefined when it has none of its name (a per-volume cut then). */
