@@ -20,7 +20,7 @@ import type { VerificationResult } from '../inventory/index.js';
 /** The verification-history key of the mappings removed at either site of the pair whose active site is `site`. */
 export const drCleanupKey = (site: string) => `dr-cleanup/${site}`;
 
-/** A volume mapping removed by a clean-up: at `storage` (of site `at`), `volume` was mapped to `host` as LUN `scsiId`. */
+/** A mapping removed by a clean-up: at `storage` (of site `at`), `volume` was mapped to `host` as LUN `scsiId`. */
 export interface DrRemovedMapping {
   at: string;
   vm: string;

@@ -2,7 +2,6 @@
 // failover, a new one is started each time, and the failover still completes: every LPAR Running elsewhere, the
 // violation log empty (nothing started twice, no volume written from two LPARs), the report stored once.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +19,12 @@ import {
   type FailoverReport,
 } from '../../domain/failover/index.js';
 import { hostFailover } from '../../workflows/failover/index.js';
+import { KillableWorker } from '../support/killable-worker.js';
 import { configForSimulatedFleet } from '../support/simulated-lazarus.js';
-import { ConformanceServer, eventually, REPO_ROOT } from '../support/temporal.js';
+import { ConformanceServer, eventually } from '../support/temporal.js';
 import { assertPlacedOnce, fleetState } from './fixtures/placement-checks.js';
 
 const FLEET = new URL('../../examples/fleet-small.yaml', import.meta.url).pathname;
-const WORKER = new URL('./fixtures/worker-process.ts', import.meta.url).pathname;
 
 describe('host failover survives the worker being killed', () => {
   let fleet: SimulatedFleet;
@@ -34,17 +33,23 @@ describe('host failover survives the worker being killed', () => {
   let devices: DeviceRegistry;
   let config: LazarusConfig;
   let dir: string;
-  let configFile: string;
-  const children: ChildProcess[] = [];
+  let worker: KillableWorker;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lazarus-crash-'));
     // Slower device physics than the other tests, so each phase lasts long enough to be interrupted.
     fleet = await startSimulatedFleet({ fleet: FLEET, timeScale: 0.02 });
+    let configFile: string;
     ({ config, file: configFile } = configForSimulatedFleet(fleet, dir));
     devices = new DeviceRegistry(config);
     store = await openSqliteStore(join(dir, 'lazarus.db'));
     server = await ConformanceServer.start();
+    worker = new KillableWorker({
+      address: server.address,
+      namespace: server.namespace,
+      configFile,
+      database: join(dir, 'lazarus.db'),
+    });
     // A first discovery in this process, so the failover has an inventory to plan from.
     const discovery = await Worker.create({
       connection: server.nativeConnection,
@@ -63,27 +68,13 @@ describe('host failover survives the worker being killed', () => {
   });
 
   after(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    worker?.stopAll();
     await server?.stop();
     await devices?.close();
     await store?.close();
     await fleet?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  async function startWorker(): Promise<ChildProcess> {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', WORKER, server.address, server.namespace, configFile, join(dir, 'lazarus.db')],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-    });
-    return child;
-  }
 
   it(
     'completes after SIGKILL mid-fence, mid-mapping and mid-boot, with no violation',
@@ -94,7 +85,7 @@ describe('host failover survives the worker being killed', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ kind: 'host-error', target: 'dc1-s01' }),
       });
-      let worker = await startWorker();
+      await worker.start();
       // Short heartbeats so a killed worker's activities are retried within seconds.
       const configured = failoverPolicy(config, 'dc1-prod')!;
       const policy: FailoverPolicy = {
@@ -114,9 +105,7 @@ describe('host failover survives the worker being killed', () => {
       };
       const killAt = async (what: string, reached: () => Promise<boolean>) => {
         await eventually(what, async () => ((await reached()) ? true : undefined), 120_000, 20);
-        worker.kill('SIGKILL');
-        await new Promise((resolve) => worker.once('exit', resolve));
-        worker = await startWorker();
+        await worker.killAndRestart();
       };
       await killAt('mid-fence', async () => (await progress()).phase === 'fence');
       await killAt('mid-mapping', async () => (await progress()).lpars.some((l) => l.step === 'mapping'));

@@ -35,6 +35,10 @@ export class KillableWorker {
       child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
     });
+    // A worker that dies on its own (not killed here) would leave the test waiting for nothing: say so at once.
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') process.stderr.write(`killable worker ${child.pid} exited (${code ?? signal})\n`);
+    });
     this.current = child;
   }
 

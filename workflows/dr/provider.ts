@@ -32,7 +32,7 @@ import { failoverDrSite } from './unplanned-move.js';
 export interface DrProviderInput {
   /** The shared recovery site. */
   site: string;
-  /** How long requests are gathered before the first choice (ms): tenants declaring together are ordered by priority. */
+  /** How long requests are gathered before a choice (ms): tenants declaring together are ordered by priority. */
   gatherWindowMs: number;
   /** Continue as new after this many moves started (default 50; Temporal's suggestion also counts). */
   movesPerRun?: number;
