@@ -135,13 +135,17 @@ class Failover {
     if ((await this.fence()) === 'host-returned')
       return this.hostReturned('before its storage was cut: nothing was cut');
     const restartable = await this.gate();
-    // The NPIV clients' ports are read while the host is cut: neither needs the other, and nothing starts before both.
-    const [cut, npiv] = await Promise.all([this.cutStorage(restartable), this.npivFence(restartable)]);
+    // The NPIV clients' ports are read while the host is cut (once the cut's command is asked for, so the reads do not
+    // hold it up): neither needs the other, and nothing starts before both.
+    let reading: Promise<{ cleared: RosterLpar[]; proven: string[] }> | undefined;
+    const cut = await this.cutStorage(restartable, () => void (reading = this.npivFence(restartable)));
     if (cut === 'host-returned') {
+      reading?.catch(() => undefined);
       return this.hostReturned(
         'while its storage was being cut: some of its volume mappings there may be gone, check them before starting it',
       );
     }
+    const npiv = await (reading ?? this.npivFence(restartable));
     if (npiv.proven.length > 0) this.run.fence = { ...this.run.fence!, npivLoggedOut: npiv.proven };
     await this.restartAll(npiv.cleared);
     return this.finish(await this.verify());
@@ -277,16 +281,19 @@ class Failover {
    * number of volumes (the ports are recorded for cleanup). Otherwise (an override) only the volumes of the LPARs the
    * gate let through, each proven not active there or vouched for by the operator, are unmapped one by one: an
    * override does not prove the host's other LPARs stopped, and a host-level cut would take their disks too. A host
-   * with no host object of its name is also cut volume by volume.
+   * with no host object of its name is also cut volume by volume. `whileCutting` is called once the host-level cut's
+   * command has been asked for (work that may run beside it starts then).
    */
-  private async cutStorage(restartable: RosterLpar[]): Promise<'cut' | 'host-returned'> {
+  private async cutStorage(restartable: RosterLpar[], whileCutting: () => void): Promise<'cut' | 'host-returned'> {
     const power = this.power!;
     const hostDownAt = this.hostDownAt!;
     try {
       if (power.poweredOff) {
         const wwpns = await this.hostPortsOrNone();
         if (wwpns !== undefined) {
-          await this.storage.cutHostPorts({ ...this.where, wwpns, hostDownAt });
+          const cutting = this.storage.cutHostPorts({ ...this.where, wwpns, hostDownAt });
+          whileCutting();
+          await cutting;
           const hostPortsRemoved = { storageHost: this.input.host, wwpns };
           this.run.fence = { ...power, unmappedVolumes: [], hostPortsRemoved, timings: this.fenceTimings() };
           return 'cut';
