@@ -243,6 +243,10 @@ export function createControlActivities(ctx: FailoverContext) {
     const group = ctx.group(input.group);
     const hmc = ctx.hmc(input.group);
     const known = new Map([...(await inventoryOf(input.group)).known].map(([name, record]) => [name, record.lpar]));
+    // LPARs an earlier failover left at reduced size: planned from their full size (planning.ts).
+    const reducedEarlier = new Map(
+      (await ctx.deps.store.reducedSizes().inGroup(input.group)).map((r) => [r.lpar, r.full] as const),
+    );
     // A host in maintenance (being evacuated, repaired) is never a destination, whatever the HMC shows.
     const inMaintenance = new Set(
       (await ctx.deps.store.hostMonitoring().maintenance(group.hosts)).map((maintenance) => maintenance.host),
@@ -269,6 +273,7 @@ export function createControlActivities(ctx: FailoverContext) {
       known,
       survivors,
       evidence: input.evidence,
+      reducedEarlier,
     });
   }
 

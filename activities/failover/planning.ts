@@ -29,13 +29,20 @@ export interface PlanRequest {
    * (an evacuation's LPM). A failover plans reduced sizes where the policy allows and capacity is short.
    */
   fullSizeOnly?: boolean;
+  /**
+   * LPARs an earlier failover restarted at reduced size and never returned (inventory `reduced_sizes`), by name, with
+   * their full size: they are planned from that full size (discovery read their reduced profile as "desired"), and one
+   * placed at full size gets its profile set back to it before its restart (`PlannedLpar.fullSize`).
+   */
+  reducedEarlier?: Map<string, { procUnits: number; memoryMb: number }>;
 }
 
 /**
  * Places the requested LPARs. LPARs with the same exclusions are planned together; groups with other exclusions are
  * planned after them on what is left (capacity used and LPARs placed count as residents for the next group).
  */
-export function planFailover(request: PlanRequest): FailoverPlan {
+export function planFailover(input: PlanRequest): FailoverPlan {
+  const request = withFullSizes(input);
   // An LPAR whose volumes the inventory does not know cannot be restarted with its disks: it is reported, never
   // started without them (a real HMC may well start it, on no disk or the wrong one).
   const unknown = request.lpars.filter((l) => !request.known.get(l.name)?.volumes.length);
@@ -86,6 +93,10 @@ function planOnce(
         volumes: request.known.get(name)?.volumes.map((v) => v.vdiskName) ?? [],
         reduced: placement.get(name)?.reduced ?? false,
         ...reducedSizeOfPlacement(placement.get(name), request.known.get(name)),
+        ...(!placement.get(name)?.reduced &&
+          request.reducedEarlier?.has(name) && {
+            fullSize: request.reducedEarlier.get(name)!,
+          }),
         ...(request.known.get(name)?.attachment === 'npiv' && { attachment: 'npiv' as const }),
       })),
     })),
@@ -117,6 +128,22 @@ function plannerInputs(request: PlanRequest, names: string[]): PlannerLpar[] {
   const lpars = names.map((name) => ({ ...request.known.get(name)!, host: request.failedHost }));
   const planned = plannerLpars({ group: request.group.name, lpars }, request.config, request.failedHost);
   return request.fullSizeOnly ? planned.map((l) => ({ ...l, allowReducedSize: false })) : planned;
+}
+
+/** The request with every LPAR reduced earlier known at its full size (its profile still says the reduced one). */
+function withFullSizes(request: PlanRequest): PlanRequest {
+  if (!request.reducedEarlier?.size) return request;
+  const known = new Map(request.known);
+  for (const [name, full] of request.reducedEarlier) {
+    const lpar = known.get(name);
+    if (!lpar) continue;
+    known.set(name, {
+      ...lpar,
+      processorUnits: { ...lpar.processorUnits, desired: full.procUnits },
+      memoryMb: { ...lpar.memoryMb, desired: full.memoryMb },
+    });
+  }
+  return { ...request, known };
 }
 
 /** `reducedSize` for a placement the planner made smaller than the LPAR's desired size; nothing otherwise. */

@@ -84,6 +84,31 @@ export function createResizeActivities(ctx: FailoverContext) {
     },
 
     /**
+     * Before the restart of an LPAR an earlier failover reduced and this one places at full size: sets its profile on
+     * the failed `source` back to the recorded full size and forgets the record. Idempotent; nothing recorded: nothing
+     * done. Errors as for resizeForRestart.
+     */
+    async fullSizeForRestart(input: { group: string; source: string; lpar: string }): Promise<FullSizeReturn> {
+      return whileHeartbeating(async () => {
+        const records = ctx.deps.store.reducedSizes();
+        const record = await records.of(input.group, input.lpar);
+        if (!record) return { lpar: input.lpar, changed: false, detail: `${input.lpar} is not known to run reduced` };
+        const hmc = ctx.hmc(input.group);
+        const profile = await profileOf(hmc, input.source, input.lpar, undefined);
+        const change = await deviceCall(() => setProfileSize(hmc, input.source, profile, record.full));
+        await records.forget(input.group, input.lpar);
+        ctx.log(`[resize] ${input.lpar}: restarted at full size again: ${change.detail}`);
+        return {
+          lpar: input.lpar,
+          changed: change.changed,
+          host: input.source,
+          full: record.full,
+          detail: change.detail,
+        };
+      });
+    },
+
+    /**
      * Gives `lpar` its recorded full size back on `host` (where it is now; absent: the one host of the group where the
      * HMC lists it active, else `LparNotFound`/`LparOnSeveralHosts`): a running partition grows by DLPAR, then
      * its profile's desired size is set to full; an inactive one gets the profile only. The record is forgotten once

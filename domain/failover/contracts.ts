@@ -182,6 +182,11 @@ export interface PlannedLpar {
   reduced: boolean;
   /** When `reduced`: the size it restarts with (its profile is changed to it right before the restart). */
   reducedSize?: ReducedSize;
+  /**
+   * Restarted reduced by an earlier failover and placed at full size now: its profile is set back to this size
+   * (processing units, MB) right before the restart.
+   */
+  fullSize?: { procUnits: number; memoryMb: number };
   /** `npiv`: its volumes are mapped to its own virtual WWPNs and follow it; the restart maps nothing. */
   attachment?: 'npiv';
 }

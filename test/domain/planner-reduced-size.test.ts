@@ -222,4 +222,43 @@ describe('reduced size: planner', () => {
       [['dc1-web01', 'capacity']],
     );
   });
+
+  it('an LPAR reduced by an earlier failover is planned from its recorded full size', () => {
+    const config = configWith('reducedSize: { percent: 75 }');
+    // Discovery read its reduced profile: "desired" 0.38 units and 12288 MB. Its full size is in the record.
+    const web: Lpar = {
+      id: 5,
+      name: 'dc1-web01',
+      host: 'dc1-s04',
+      state: 'Running',
+      profile: 'default_profile',
+      processorUnits: { desired: 0.38, min: 0.25, max: 1 },
+      memoryMb: { desired: 12288, min: 8192, max: 32768 },
+      virtualProcessors: 1,
+      volumes: [{ storageSystem: 'svc-dc1', vdiskId: '1', vdiskName: 'dc1-web01_rootvg', uid: 'u1' }],
+      vscsiMappings: [],
+      npivMappings: [],
+    };
+    const request = {
+      group: config.hostGroups[0]!,
+      config,
+      failedHost: 'dc1-s04',
+      lpars: [{ name: 'dc1-web01', excludeHosts: [] }],
+      known: new Map([['dc1-web01', web]]),
+      evidence: { readAt: '2026-11-30T05:00:00.000Z', hosts: [] },
+      reducedEarlier: new Map([['dc1-web01', { procUnits: 0.5, memoryMb: 16384 }]]),
+    };
+    const roomy = planFailover({ ...request, survivors: [{ name: 'dc1-s02', freeProcUnits: 4, freeMemoryMb: 65536 }] });
+    const placed = roomy.streams[0]!.lpars[0]!;
+    assert.equal(placed.reduced, false);
+    assert.deepEqual(placed.fullSize, { procUnits: 0.5, memoryMb: 16384 }, 'its profile goes back to full first');
+    const short = planFailover({ ...request, survivors: [{ name: 'dc1-s02', freeProcUnits: 4, freeMemoryMb: 14000 }] });
+    assert.deepEqual(short.streams[0]!.lpars[0]!.reducedSize, {
+      procUnits: 0.38,
+      memoryMb: 12288,
+      fullProcUnits: 0.5,
+      fullMemoryMb: 16384,
+    });
+    assert.equal(short.streams[0]!.lpars[0]!.fullSize, undefined);
+  });
 });

@@ -118,6 +118,9 @@ export async function restartStream(input: RestartStreamInput): Promise<StreamRe
           workflowId: input.parentWorkflowId,
         });
         progress.reducedSize = planned.reducedSize;
+      } else if (planned.fullSize) {
+        // Reduced by an earlier failover, placed at full size now: its profile goes back to full first.
+        await steps.resize.fullSizeForRestart({ group: input.group, source: input.source, lpar: planned.name });
       }
       await steps.restart.restartLpar({
         group: input.group,
