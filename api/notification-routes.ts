@@ -54,6 +54,7 @@ export const deadLetterListQuery = z
     limit,
     cursor: cursor.optional(),
     channel: channelName.optional().openapi({ description: 'only this channel' }),
+    ...timeRangeParams,
   })
   .openapi('DeadLetterListQuery');
 
@@ -134,14 +135,21 @@ export function notificationRoutes(app: express.Express, options: { store: Inven
     '/v1/notifications/dead-letters',
     asyncRoute(async (req, res) => {
       const query = parse(deadLetterListQuery, req.query, 'query');
-      const page = await outbox.deadLetters({ limit: query.limit + 1, beforeId: query.cursor, channel: query.channel });
-      const shown = page.slice(0, query.limit);
+      checkTimeRange(query);
+      // The time range is the notification's (when it was raised), as in GET /v1/notifications.
+      const { shown, lastId } = await scanPages(
+        (beforeId, limit) => outbox.deadLetters({ limit, beforeId, channel: query.channel }),
+        (letter) => inTimeRange(letter.notification.raisedAt, query),
+        query.limit,
+        query.cursor,
+        query.since === undefined && query.until === undefined,
+      );
       res.json({
         deadLetters: shown.map(({ notification: { routedAt, ...n }, ...delivery }) => ({
           ...deliveryJson(delivery),
           notification: { ...n, routed: routedAt !== undefined },
         })),
-        ...nextCursor(page.length > query.limit ? shown.at(-1)!.id : undefined),
+        ...nextCursor(lastId),
       });
     }),
   );

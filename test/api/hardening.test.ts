@@ -264,6 +264,28 @@ describe('API hardening (devserver, stand-in workflow, SQLite)', () => {
       (window.body.notifications as Array<{ message: string }>).map((n) => n.message),
       ['notification 1'],
     );
+    // Every delivery of them given up on: the dead letters take the same time range.
+    const outbox = store.notificationOutbox();
+    const now = new Date();
+    await outbox.route([{ name: 'ops', level: 'info', dedupeWindow: 0, rateLimit: { max: 100, window: 60_000 } }], now);
+    for (const delivery of await outbox.claimDue(now, new Date(now.getTime() + 60_000), 10))
+      await outbox.recordAttempt(
+        delivery.id,
+        { at: now, ok: false, result: 'HTTP 503' },
+        { status: 'dead', reason: 'gave up after 1 attempt' },
+      );
+    const dead = await call('GET', '/v1/notifications/dead-letters?since=2026-11-30T02:01:00Z&limit=1');
+    const next = await call(
+      'GET',
+      `/v1/notifications/dead-letters?since=2026-11-30T02:01:00Z&limit=1&cursor=${String(dead.body.nextCursor)}`,
+    );
+    assert.deepEqual(
+      [...(dead.body.deadLetters as unknown[]), ...(next.body.deadLetters as unknown[])].map(
+        (letter) => (letter as { notification: { message: string } }).notification.message,
+      ),
+      ['notification 2', 'notification 1'],
+    );
+    assert.equal(next.body.nextCursor, undefined);
   });
 
   it('filters and pages the DR verification history', async () => {
