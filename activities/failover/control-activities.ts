@@ -123,11 +123,17 @@ export function createControlActivities(ctx: FailoverContext) {
       });
     },
 
+    /**
+     * Raises a notification. `subject` (`<group>/<host>`, `<group>/<vm>`, a group) and `key` (the event within its
+     * kind) make "the same event" for the channels' dedupe window whatever the message's wording (events.ts).
+     */
     async notify(input: {
       severity: 'info' | 'warning' | 'critical';
       kind: string;
       message: string;
       workflowId: string;
+      subject?: string;
+      key?: string;
     }): Promise<void> {
       ctx.log(`[${input.severity}] ${input.kind}: ${input.message}`);
       await ctx.deps.store.raiseNotification({ ...input, raisedAt: new Date().toISOString() });

@@ -3,17 +3,13 @@
 // exercised over a whole simulated day: every run's history stays under the same bound, and the day's count is
 // carried from run to run to the end.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Worker } from '@temporalio/worker';
-import { parseConfigText } from '../../domain/config/index.js';
-import { failoverPolicy } from '../../domain/failover/index.js';
-import type { GroupObservation, MonitorSettings } from '../../domain/monitoring/index.js';
+import type { MonitorSettings } from '../../domain/monitoring/index.js';
 import { hostMonitor, ITERATIONS_PER_RUN, type MonitorEnd } from '../../workflows/monitoring/index.js';
 import { monitorViewQuery } from '../../workflows/monitoring/messages.js';
 import { ConformanceServer, eventually, uniqueTaskQueue, uniqueWorkflowId } from '../support/temporal.js';
+import { enabledSettings, everyHostUp, stubMonitorWorker } from './support.js';
 
-const EXAMPLE = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
 const DAY = (24 * 3600) / 10;
 /** Events one quiet observation adds at most (two workflow tasks, the activity, the timer), and a run's own. */
 const EVENTS_PER_OBSERVATION = 11;
@@ -27,47 +23,13 @@ describe('host monitor over a simulated day', () => {
   after(() => server?.stop());
 
   it(`keeps every run's history bounded over ${DAY} observations`, { timeout: 900_000 }, async () => {
-    const config = parseConfigText(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
-    let settings: MonitorSettings = {
-      status: 'enabled',
-      group: 'day',
-      hosts: ['dc1-s01', 'dc1-s02'],
-      hmcs: ['hmc-a', 'hmc-b'],
-      storage: 'svc',
-      action: 'auto',
-      intervalMs: 1,
-      confirmations: 2,
-      flapLimit: 3,
-      flapWindowMs: 3_600_000,
-      policy: failoverPolicy(config, 'dc1-prod')!,
-    };
-    const up = (group: string): GroupObservation => {
-      const observedAt = new Date().toISOString();
-      return {
-        group,
-        observedAt,
-        hosts: ['dc1-s01', 'dc1-s02'].map((host) => ({
-          host,
-          observedAt,
-          hmcs: ['hmc-a', 'hmc-b'].map((hmc) => ({ hmc, reachable: true, state: 'Operating' })),
-          storagePorts: { storage: 'svc', reachable: true, loggedIn: 4, total: 4 },
-        })),
-      };
-    };
+    const enabled = enabledSettings('day', { hmcs: ['hmc-a', 'hmc-b'], intervalMs: 1, flapWindowMs: 3_600_000 });
+    let settings: MonitorSettings = enabled;
     const taskQueue = uniqueTaskQueue('monitor-day');
     const workflowId = uniqueWorkflowId('monitor-day');
-    const worker = await Worker.create({
-      connection: server.nativeConnection,
-      namespace: server.namespace,
-      taskQueue,
-      workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname,
-      activities: {
-        monitorSettings: async () => settings,
-        observeHostGroup: async ({ group }: { group: string }) => up(group),
-        hostsInMaintenance: async () => [],
-        recordHostDetection: async () => undefined,
-        notify: async () => undefined,
-      },
+    const worker = await stubMonitorWorker(server, taskQueue, {
+      monitorSettings: async () => settings,
+      observeHostGroup: async () => everyHostUp(enabled),
     });
     const end = await worker.runUntil(async () => {
       const handle = await server.client.workflow.start(hostMonitor, {

@@ -1,8 +1,13 @@
 // What the monitoring tests share: a stack with the host monitors on (short interval), and reads of the monitor's
-// view, its detections, notifications and failover runs through the HTTP API.
+// view, its detections, notifications and failover runs through the HTTP API; for the fast layer, a worker that runs
+// the monitor workflow over stub activities, its enabled settings and the "every host up" observation.
 import assert from 'node:assert/strict';
-import type { HostDetection, MonitorView } from '../../domain/monitoring/index.js';
-import { eventually } from '../support/temporal.js';
+import { readFileSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
+import { parseConfigText } from '../../domain/config/index.js';
+import { failoverPolicy } from '../../domain/failover/index.js';
+import type { GroupObservation, HostDetection, MonitorSettings, MonitorView } from '../../domain/monitoring/index.js';
+import { eventually, type ConformanceServer } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 
 export const GROUP = 'dc1-prod';
@@ -110,4 +115,91 @@ export class MonitorProbe {
   async failover(host: string): Promise<{ status: number; body: Record<string, unknown> }> {
     return this.lazarus.api('GET', `/v1/failovers/${encodeURIComponent(`failover/${GROUP}/${host}`)}`);
   }
+}
+
+const EXAMPLE = new URL('../../examples/lazarus.yaml', import.meta.url).pathname;
+
+export type EnabledSettings = Extract<MonitorSettings, { status: 'enabled' }>;
+
+/**
+ * Enabled monitor settings for a stub group: hosts dc1-s01 and dc1-s02 through one HMC, auto, 1 s interval, two
+ * confirmations, flap guard 3 changes in 10 min, dc1-prod's failover policy from examples/lazarus.yaml; `overrides`
+ * replace any of these.
+ */
+export function enabledSettings(group: string, overrides: Partial<EnabledSettings> = {}): EnabledSettings {
+  const config = parseConfigText(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
+  return {
+    status: 'enabled',
+    group,
+    hosts: ['dc1-s01', 'dc1-s02'],
+    hmcs: ['hmc-a'],
+    storage: 'svc',
+    action: 'auto',
+    intervalMs: 1_000,
+    confirmations: 2,
+    flapLimit: 3,
+    flapWindowMs: 600_000,
+    policy: failoverPolicy(config, 'dc1-prod')!,
+    ...overrides,
+  };
+}
+
+/** What every host of `settings` says when all is well: each HMC `Operating`, all four ports logged in. */
+export function everyHostUp(settings: Pick<EnabledSettings, 'group' | 'hosts' | 'hmcs'>): GroupObservation {
+  const observedAt = new Date().toISOString();
+  return {
+    group: settings.group,
+    observedAt,
+    hosts: settings.hosts.map((host) => ({
+      host,
+      observedAt,
+      hmcs: settings.hmcs.map((hmc) => ({ hmc, reachable: true, state: 'Operating' })),
+      storagePorts: { storage: 'svc', reachable: true, loggedIn: 4, total: 4 },
+    })),
+  };
+}
+
+/** A notification as the monitor raises it (the `notify` activity's input). */
+export interface RaisedNotification {
+  severity: 'info' | 'warning' | 'critical';
+  kind: string;
+  message: string;
+  workflowId: string;
+  subject?: string;
+  key?: string;
+}
+
+/** The monitor's activities, as a stub worker provides them. */
+export interface MonitorStubActivities {
+  monitorSettings(input: { group: string }): Promise<MonitorSettings>;
+  observeHostGroup(input: { group: string }): Promise<GroupObservation>;
+  hostsInMaintenance(input: { hosts: string[] }): Promise<string[]>;
+  recordHostDetection(detection: HostDetection): Promise<void>;
+  notify(input: RaisedNotification): Promise<void>;
+  /** The automatic failback the monitor starts when a host it saw down is up again (workflows/evacuation). */
+  failbackDue(input: { group: string; host: string }): Promise<{ due: false; reason: string }>;
+}
+
+/**
+ * A worker on `taskQueue` that runs the workflows over stub monitor activities: `activities` as given, and for the
+ * rest no host in maintenance, records and notifications that are dropped, and no automatic failback due.
+ */
+export function stubMonitorWorker(
+  server: ConformanceServer,
+  taskQueue: string,
+  activities: Partial<MonitorStubActivities>,
+): Promise<Worker> {
+  const defaults: Omit<MonitorStubActivities, 'monitorSettings' | 'observeHostGroup'> = {
+    hostsInMaintenance: async () => [],
+    recordHostDetection: async () => undefined,
+    notify: async () => undefined,
+    failbackDue: async () => ({ due: false, reason: 'the stub group fails back on request' }),
+  };
+  return Worker.create({
+    connection: server.nativeConnection,
+    namespace: server.namespace,
+    taskQueue,
+    workflowsPath: new URL('../../workflows/index.ts', import.meta.url).pathname,
+    activities: { ...defaults, ...activities },
+  });
 }

@@ -7,10 +7,11 @@
 //             `off`, else start `failover/<group>/<host>` (auto, or advisory when the signals do not all agree or the
 //             host is quarantined). It decides and starts; it never executes a recovery itself. A host seen down
 //             and now up starts `failback/<group>/<host>` (autoFailback: it acts only per the group's policy).
-// then sleeps `interval`. Every decision and alert goes through `notify`. After ITERATIONS_PER_RUN observations (or
-// when Temporal suggests it) it continues as new with the compact per-host state, so its history stays bounded; the
-// configuration is read again at the start of each run, so changed settings apply from the next run, and a monitor
-// whose group is gone or disabled stops there.
+// then sleeps `interval`. Every decision and alert goes through `notify`, with its subject (the host or the group) and
+// a stable key, so a channel's dedupe window recognises a repeat whatever its wording. After ITERATIONS_PER_RUN
+// observations (or when Temporal suggests it) it continues as new with the compact per-host state, so its history
+// stays bounded; the configuration is read again at the start of each run, so changed settings apply from the next
+// run, and a monitor whose group is gone or disabled stops there.
 import {
   ActivityFailure,
   condition,
@@ -189,12 +190,14 @@ class Monitor {
       const first = this.observationError === undefined;
       this.observationError = innermostMessage(err);
       if (first)
-        await this.notify('warning', 'monitor-observation-failed', `observation failed: ${this.observationError}`);
+        await this.notify('warning', 'monitor-observation-failed', `observation failed: ${this.observationError}`, {
+          key: 'failing',
+        });
       return;
     }
     if (this.observationError !== undefined) {
       this.observationError = undefined;
-      await this.notify('info', 'monitor-observation-failed', 'observations work again');
+      await this.notify('info', 'monitor-observation-failed', 'observations work again', { key: 'working' });
     }
     this.observations++;
     this.runObservations++;
@@ -217,12 +220,14 @@ class Monitor {
           `${subject} changed between up and down ${update.track.transitions.length} times within ` +
             `${this.settings.flapWindowMs / 60_000} min: quarantined until ${update.track.quarantinedUntil}; ` +
             'its next failover is advisory',
+          { host: subject, key: 'quarantined' },
         );
       if (update.hmcLostHost)
         await this.notify(
           'warning',
           'host-suspect',
           `the HMC lost ${subject}, but it still runs: no failover (${update.judgement.reason})`,
+          { host: subject, key: 'hmc-lost-host' },
         );
       if (update.confirmed) confirmed.push(update);
     }
@@ -258,6 +263,7 @@ class Monitor {
           'critical',
           'hmc-pair-lost',
           `no HMC of ${this.settings.group} answers (${unreachable.join(', ')}): no automatic action until one does`,
+          { key: 'lost' },
         );
       else if (unreachable.length > 0)
         await this.notify(
@@ -265,12 +271,14 @@ class Monitor {
           'hmc-unreachable',
           `HMC pair degraded: ${unreachable.join(', ')} does not answer; judging from ` +
             `${[...answered].sort().join(', ')}`,
+          { key: `degraded: ${unreachable.join(',')}` },
         );
       else
         await this.notify(
           'info',
           'hmc-unreachable',
           `every HMC of ${this.settings.group} answers again (${[...asked].sort().join(', ')})`,
+          { key: 'answering' },
         );
     }
     if (observation.hosts.length > 0 && storageAnswered !== this.storageReachable) {
@@ -282,9 +290,12 @@ class Monitor {
           'storage-unreachable',
           `storage system ${this.settings.storage} does not answer: no host of ${this.settings.group} can be ` +
             'confirmed failed, so nothing is failed over automatically',
+          { key: 'unreachable' },
         );
       else if (wasKnown)
-        await this.notify('info', 'storage-unreachable', `storage system ${this.settings.storage} answers again`);
+        await this.notify('info', 'storage-unreachable', `storage system ${this.settings.storage} answers again`, {
+          key: 'answering',
+        });
     }
   }
 
@@ -329,6 +340,7 @@ class Monitor {
         ? 'failover-not-started'
         : kind,
       `${seen}; ${said}`,
+      { host, key: action },
     );
     const detection: HostDetection = {
       group: this.settings.group,
@@ -392,11 +404,22 @@ class Monitor {
     }
   }
 
-  /** Raises a notification; one that cannot be stored is logged, never allowed to stop the monitor. */
-  private async notify(severity: Severity, kind: string, message: string): Promise<void> {
+  /**
+   * Raises a notification about `about.host` (subject `<group>/<host>`), or the group itself when no host is given.
+   * `about.key` names the event within its kind (`quarantined`, the action taken, `answering` …) so that channels
+   * deduplicate on subject, kind and key, never on the wording (which carries counts and times). One that cannot be
+   * stored is logged, never allowed to stop the monitor.
+   */
+  private async notify(
+    severity: Severity,
+    kind: string,
+    message: string,
+    about: { host?: string; key: string },
+  ): Promise<void> {
     const text = `${this.settings.group}: ${message}`;
+    const subject = about.host ? `${this.settings.group}/${about.host}` : this.settings.group;
     try {
-      await this.control.notify({ severity, kind, message: text, workflowId: this.monitorId });
+      await this.control.notify({ severity, kind, message: text, workflowId: this.monitorId, subject, key: about.key });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       log.warn('notification not raised', { kind, message, error: innermostMessage(err) });

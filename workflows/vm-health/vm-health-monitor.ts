@@ -120,6 +120,9 @@ async function alertOnly(group: string, candidate: HealthCandidate): Promise<voi
         : `${candidate.vm} (${group}): ${reason.app} failed ${reason.failures} times in a row; ` +
           'its policy is alert only',
     workflowId: workflowInfo().workflowId,
+    // The same VM's same silence (or application) is one event to a dedupe window, whatever the times in the text.
+    subject: `${group}/${candidate.vm}`,
+    key: reason.kind === 'heartbeat-lost' ? 'alert-only' : `alert-only: ${reason.app}`,
   });
 }
 
@@ -131,5 +134,7 @@ async function alertBlackout(group: string, health: { watched: number; newestHea
       `no VM of ${group} has reported since ${health.newestHeartbeatAt} (${health.watched} watched): the agents' ` +
       'network or the Lazarus API may be down; nothing is restarted until heartbeats flow again',
     workflowId: workflowInfo().workflowId,
+    subject: group,
+    key: 'every-agent-silent',
   });
 }

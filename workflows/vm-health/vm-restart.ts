@@ -96,7 +96,7 @@ export async function vmRestart(input: VmRestartInput): Promise<VmRestartReport>
       `${vm}: ${admission.restartsLastHour} restarts in the last hour reach its limit ` +
         `(${policy.restartLimit}); no action`,
     );
-  await run.notify('warning', run.reasonKind(), `${run.why()}; restarting it in place on ${source.host}`);
+  await run.notify('warning', run.reasonKind(), `${run.why()}; restarting it in place on ${source.host}`, 'restarting');
   await control.vmClearAppFailures({ vm });
 
   // 4. In place.
@@ -249,8 +249,10 @@ class VmRestartRun {
     }
   }
 
-  notify(severity: 'info' | 'warning' | 'critical', kind: string, message: string): Promise<void> {
-    return failover.notify({ severity, kind, message, workflowId: workflowInfo().workflowId });
+  /** About this VM (subject `<group>/<vm>`); `key` names the event within its kind for the channels' dedupe. */
+  notify(severity: 'info' | 'warning' | 'critical', kind: string, message: string, key: string): Promise<void> {
+    const subject = `${this.input.group}/${this.input.vm}`;
+    return failover.notify({ severity, kind, message, workflowId: workflowInfo().workflowId, subject, key });
   }
 
   async finish(
@@ -271,7 +273,7 @@ class VmRestartRun {
     };
     const notice = NOTICES[outcome];
     if (notice && !options.silent)
-      await this.notify(notice.severity, notice.kind ?? this.reasonKind(), `${this.why()}: ${summary}`);
+      await this.notify(notice.severity, notice.kind ?? this.reasonKind(), `${this.why()}: ${summary}`, outcome);
     await control.vmFinishRestart(report);
     return report;
   }
