@@ -102,7 +102,11 @@ export function trackObservation(
   if (track.quarantinedUntil && Date.parse(track.quarantinedUntil) <= now) delete track.quarantinedUntil;
   if (track.transitions.length > rules.flapLimit) {
     quarantined = track.quarantinedUntil === undefined;
-    track.quarantinedUntil = new Date(now + rules.flapWindowMs).toISOString();
+    // Until the host has been steady for a whole flap window (its newest change + the window): an end that moves
+    // only when the host changes again, so a durable record of the quarantine is rewritten per change, not per
+    // observation. While the guard's condition holds, this end is still ahead (every counted change is in the window).
+    const newest = Date.parse(track.transitions[track.transitions.length - 1]!);
+    track.quarantinedUntil = new Date(newest + rules.flapWindowMs).toISOString();
   }
 
   if (isFailing(judgement.verdict)) {

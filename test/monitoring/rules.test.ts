@@ -163,6 +163,16 @@ describe('flap guard and quarantine', () => {
     );
   });
 
+  it('ends the quarantine a whole window after the newest change: fixed while steady, moved by a change', () => {
+    // Quarantined at the 5th observation (T0 + 40 s); steady up for 20 more observations, then one more change.
+    const { updates } = run([UP, OFF, UP, OFF, UP, ...Array<Shape>(20).fill(UP), OFF]);
+    const ends = updates.slice(4).map((u) => u.track.quarantinedUntil);
+    const first = new Date(T0 + 40_000 + rules.flapWindowMs).toISOString();
+    assert.deepEqual(ends.slice(0, 21), Array<string>(21).fill(first), 'steady: the end stays (one durable record)');
+    assert.equal(ends[21], new Date(T0 + 250_000 + rules.flapWindowMs).toISOString(), 'a new change moves it');
+    assert.deepEqual(updates.map((u) => u.quarantined).filter(Boolean), [true], 'said once');
+  });
+
   it('keeps the transition list bounded and forgets changes older than the window', () => {
     const shapes = Array.from({ length: 201 }, (_, i) => (i % 2 ? OFF : UP));
     const { track } = run(shapes);
