@@ -284,11 +284,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           );
         const id = await failoverId(client, input, opts.group);
         const body = { by: opts.by ?? operatorName(io.env), ...(opts.note ? { reason: opts.note } : {}) };
-        const answer = await client.post<{ id: string; status: string }>(failoverPath(id, `/${verb}`), {
+        // `phase`: where the failover went once the decision took effect (absent for a run older than updates).
+        const answer = await client.post<{ id: string; status: string; phase?: string }>(failoverPath(id, `/${verb}`), {
           body,
           notFoundHint: FAILOVER_ID_HINT,
         });
-        print(answer, () => `${answer.id}: ${answer.status}`);
+        print(answer, () => `${answer.id}: ${answer.status}${answer.phase ? ` (now in phase ${answer.phase})` : ''}`);
       });
   }
 

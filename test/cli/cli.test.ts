@@ -159,7 +159,7 @@ describe('lazarus CLI (subprocess, HTTP API, simulated fleet)', () => {
     );
     const approved = await cli(['approve', 'failover%2Fdc1-prod%2Fdc1-s02', '--note', 'checked the rack']);
     expectOk(approved, 'approve');
-    assert.match(approved.stdout, /failover\/dc1-prod\/dc1-s02: approved/);
+    assert.match(approved.stdout, /failover\/dc1-prod\/dc1-s02: approved \(now in phase fence\)/);
     const watched = await cli(['watch', 'dc1-s02', '--json']);
     const run = JSON.parse(watched.stdout) as {
       report: { outcome: string; approval?: { decision: string; by?: string } };
