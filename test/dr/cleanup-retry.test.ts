@@ -2,13 +2,13 @@
 // is never touched (skipped by the plan, refused by the unmapping itself when it started since); a VM proven Not
 // Activated loses its mappings at dc1, and a retry after a crash (run again: everything already unmapped) converges
 // and still reports what was removed; presenting them again restores exactly those mappings (same hosts and SCSI
-// ids), once. The violation log stays empty (no running LPAR lost a disk).
+// ids), once. The violation log stays empty (no running LPAR lost a disk). The records decode with precise errors.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createDrCleanupActivities } from '../../activities/dr/cleanup-activities.js';
+import { createDrCleanupActivities, unrestoredMappings } from '../../activities/dr/cleanup-activities.js';
 import { DeviceRegistry } from '../../activities/devices.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import { startSimulatedFleet, type SimulatedFleet } from '../../simulators/index.js';
@@ -98,5 +98,47 @@ describe('DR clean-up at the old site: safe, idempotent, restorable', () => {
     // Nothing recorded for the backup site.
     assert.equal((await cleanup.storage.drPresentCleanedVolumes({ site: 'dc1', at: 'backup' })).presented, 0);
     assert.deepEqual(await control('GET', '/violations'), []);
+  });
+});
+
+describe('DR clean-up records', () => {
+  const row = (id: number, ok: boolean, findings: Array<{ subject: string; message: string }>) => ({
+    id,
+    group: 'dr-cleanup/dc1',
+    verifiedAt: '2026-11-30T05:00:00.000Z',
+    ok,
+    findings: findings.map((f) => ({ severity: 'info' as const, ...f })),
+  });
+  const mapping = (volume: string, at = 'dc1') =>
+    JSON.stringify({ at, vm: 'dc1-db01', storage: 'svc-dc1', volume, host: 'dc1-s01', scsiId: 1 });
+
+  it('reads the mappings removed since the last restore at that site, once each', () => {
+    const rows = [
+      row(4, false, [{ subject: 'mapping/svc-dc1/b/dc1-s01', message: mapping('b') }]),
+      row(3, false, [{ subject: 'mapping/svc-dc1/b/dc1-s01', message: mapping('b') }]),
+      row(2, false, [{ subject: 'mapping/svc-dc2/x/dc2-s01', message: mapping('x', 'dc2') }]),
+      row(1, true, [{ subject: 'restored/dc1', message: '1 mappings' }]),
+      row(0, false, [{ subject: 'mapping/svc-dc1/a/dc1-s01', message: mapping('a') }]),
+    ];
+    assert.deepEqual(
+      unrestoredMappings(rows, 'dc1').map((m) => m.volume),
+      ['b'],
+    );
+    assert.deepEqual(
+      unrestoredMappings(rows, 'dc2').map((m) => m.volume),
+      ['x'],
+    );
+  });
+
+  it('names a record that does not decode', () => {
+    assert.throws(
+      () => unrestoredMappings([row(7, false, [{ subject: 'mapping/svc-dc1/a/h', message: 'not json' }])], 'dc1'),
+      /clean-up record 7 finding 0: message is not JSON/,
+    );
+    const noScsi = JSON.stringify({ at: 'dc1', vm: 'v', storage: 's', volume: 'a', host: 'h' });
+    assert.throws(
+      () => unrestoredMappings([row(8, false, [{ subject: 'mapping/s/a/h', message: noScsi }])], 'dc1'),
+      /clean-up record 8 finding 0: .* at scsiId/,
+    );
   });
 });

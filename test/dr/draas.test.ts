@@ -168,6 +168,12 @@ describe('DRaaS: a shared recovery site for two tenants', () => {
       assert.equal(report.mode, 'unplanned');
       assert.ok(report.vms.length === 4 && report.vms.every((v) => v.state === 'Running'), JSON.stringify(report.vms));
     }
+    // Without a reservation a move runs alone, whatever it needs.
+    for (const report of [ta, tb])
+      assert.deepEqual(report.coordination!.capacity, {
+        fits: false,
+        detail: `no capacity is reserved for ${report === ta ? 'ta' : 'tb'} at prov`,
+      });
     assert.deepEqual(tb.coordination!.waitedFor, [], 'globex (priority 80) did not wait');
     assert.deepEqual(ta.coordination!.waitedFor, [{ tenant: 'globex', site: 'tb' }], 'acme waited for globex');
     assert.ok(ta.coordination!.requestedAt < tb.coordination!.requestedAt, 'acme asked first');
