@@ -402,7 +402,8 @@ async function main(): Promise<void> {
       `Recovery point, unplanned move: ${rpAge(unplanned, undefined, 'the move')}; together: acme ` +
         `${rpAge(acme, declaredAt, 'the declaration')}, globex ${rpAge(globex, declaredAt, 'the declaration')}.`,
       '',
-      `Step times (real-device s) — planned: ${steps(planned)}; unplanned: ${steps(unplanned)}.`,
+      `Step times (real-device s) — planned: ${steps(planned)}; unplanned: ${steps(unplanned)}; together: globex ` +
+        `${steps(globex)}; acme ${steps(acme)}.`,
       '',
       `Violations: planned ${JSON.stringify(plannedViolations)}, unplanned ${JSON.stringify(unplannedViolations)}, ` +
         `together ${JSON.stringify(togetherViolations)}.`,
@@ -440,9 +441,10 @@ async function untilStartedAtBackup(
 
 function steps(report: DrMoveReport): string {
   return report.steps
-    .map(
-      (s) =>
-        `${s.step} ${((Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)) / 1000 / TIME_SCALE).toFixed(1)}`,
+    .map((s) =>
+      s.endedAt
+        ? `${s.step} ${((Date.parse(s.endedAt) - Date.parse(s.startedAt)) / 1000 / TIME_SCALE).toFixed(1)}`
+        : `${s.step} (not awaited)`,
     )
     .join(', ');
 }
