@@ -138,9 +138,13 @@ class Failover {
     // The NPIV clients' ports are read while the host is cut (once the cut's command is asked for, so the reads do not
     // hold it up): neither needs the other, and nothing starts before both.
     let reading: Promise<{ cleared: RosterLpar[]; proven: string[] }> | undefined;
-    const cut = await this.cutStorage(restartable, () => void (reading = this.npivFence(restartable)));
+    const cut = await this.cutStorage(restartable, () => {
+      reading = this.npivFence(restartable);
+      // Handled now, awaited below: a cut that fails or is cancelled must not leave a rejection unhandled (that fails
+      // the workflow task, and the failover would never end).
+      reading.catch(() => undefined);
+    });
     if (cut === 'host-returned') {
-      reading?.catch(() => undefined);
       return this.hostReturned(
         'while its storage was being cut: some of its volume mappings there may be gone, check them before starting it',
       );
