@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { DeviceRegistry } from '../../activities/devices.js';
+import type { DeviceRegistry } from '../../activities/devices.js';
 import { createEvacuationActivities } from '../../activities/evacuation/activities.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import { ConfigError, parseConfigText, type LazarusConfig } from '../../domain/config/index.js';
@@ -35,7 +35,9 @@ describe('automatic failback policy (failbackDue)', () => {
   });
 
   const due = (config: LazarusConfig) => {
-    const { control } = createEvacuationActivities({ config, devices: new DeviceRegistry(config), store });
+    // failbackDue reads the configuration and the store only: no device is ever asked (nor its known_hosts read).
+    const devices = {} as DeviceRegistry;
+    const { control } = createEvacuationActivities({ config, devices, store });
     // Activities run in an activity context; the mock gives them one.
     return new MockActivityEnvironment().run(control.failbackDue, { group: 'dc1-prod', host: 'dc1-s01' }) as ReturnType<
       typeof control.failbackDue
