@@ -180,6 +180,7 @@ async function readViosPresentation(
   volumesByUid: Map<string, unknown>,
 ): Promise<Presentation> {
   const presentation: Presentation = { vscsi: new Map(), npiv: new Map() };
+  const uidLengths = [...new Set([...volumesByUid.keys()].map((uid) => uid.length))];
   await Promise.all(
     viosPartitions
       .filter((v) => v.state === 'Running')
@@ -195,7 +196,7 @@ async function readViosPresentation(
           await Promise.all(
             disks.map(async (disk) => {
               const uniqueId = (identities?.get(disk) ?? (await vios.diskUniqueId(disk))).toUpperCase();
-              return [disk, [...volumesByUid.keys()].find((uid) => uniqueId.includes(uid))] as const;
+              return [disk, containedUid(uniqueId, volumesByUid, uidLengths)] as const;
             }),
           ),
         );
@@ -253,7 +254,7 @@ function toLpar(
   }));
   const volumeIds = new Set<string>();
   for (const m of vscsi) {
-    const volume = storage.volumes.find((v) => v.uid.toUpperCase() === m.volumeUid);
+    const volume = m.volumeUid === undefined ? undefined : volumeByUid(storage).get(m.volumeUid);
     if (volume) volumeIds.add(volume.id);
   }
   const npivWwpns = new Set(npiv.flatMap((m) => m.wwpns));
@@ -304,6 +305,29 @@ function attributeSystemHostVolumes(host: string, lpars: Lpar[], storage: Storag
     .filter((v) => leftover.includes(v.id))
     .map((v) => ({ storageSystem: storage.name, vdiskId: v.id, vdiskName: v.name, uid: v.uid }))
     .sort((a, b) => (a.vdiskName < b.vdiskName ? -1 : 1));
+}
+
+/**
+ * The volume UID (a key of `byUid`, upper case) that a disk's unique_id contains, found by looking up its substrings
+ * of each UID length: a lookup per position instead of a scan of every volume per disk (2,000 volumes × 4,000 disks
+ * at bench:dr's scale).
+ */
+function containedUid(uniqueId: string, byUid: Map<string, unknown>, lengths: number[]): string | undefined {
+  for (const length of lengths)
+    for (let at = 0; at + length <= uniqueId.length; at++) {
+      const part = uniqueId.slice(at, at + length);
+      if (byUid.has(part)) return part;
+    }
+  return undefined;
+}
+
+const volumeIndexes = new WeakMap<StorageSystem, Map<string, StorageSystem['volumes'][number]>>();
+
+/** The storage system's volumes by upper-case UID, built once per reading of the storage system. */
+function volumeByUid(storage: StorageSystem): Map<string, StorageSystem['volumes'][number]> {
+  let index = volumeIndexes.get(storage);
+  if (!index) volumeIndexes.set(storage, (index = new Map(storage.volumes.map((v) => [v.uid.toUpperCase(), v]))));
+  return index;
 }
 
 /** A failed bulk read falls back to per-disk reads; anything but a device's answer is a bug and is thrown. */
