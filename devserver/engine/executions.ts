@@ -20,6 +20,7 @@ import { duration, durationMs } from './values.js';
 import { releaseDeferredQueries } from './queries.js';
 import { checkSearchAttributes, tagSearchAttributes, userSearchAttributes } from './search-attributes.js';
 import { refuseUnsupportedStartFields } from './unsupported.js';
+import { failAcceptedUpdates } from './updates.js';
 import { cronDelayMs, normaliseWorkflowRetryPolicy, planNextRun, type NextRunPlan } from './workflow-retry.js';
 
 type StartRequest = P<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>;
@@ -414,6 +415,7 @@ export function closeRun(engine: Engine, run: Run, status: number): void {
   state.activities = {};
   state.timers = {};
   state.stickyQueue = undefined;
+  failAcceptedUpdates(engine, run);
   engine.touch(run);
   // A run followed by another (continue-as-new, retry, cron) is not the end of the child workflow for its parent.
   if (status !== WorkflowExecutionStatus.CONTINUED_AS_NEW && !state.nextRunId) notifyParentOfClose(engine, run);

@@ -155,3 +155,22 @@ export function applyMessage(engine: Engine, run: Run, message: Message): void {
   }
   engine.touch(run);
 }
+
+/**
+ * A run closed: every update it accepted but did not complete ends with the failure the real server gives it
+ * (update.go, AcceptedUpdateCompletedWorkflow), so its caller and later polls get that outcome. Updates only admitted
+ * stay as they are: asking for them answers NOT_FOUND "workflow execution already completed", as there.
+ */
+export function failAcceptedUpdates(engine: Engine, run: Run): void {
+  for (const update of Object.values(run.state.updates ?? {})) {
+    if (update.stage !== UpdateStage.ACCEPTED) continue;
+    update.stage = UpdateStage.COMPLETED;
+    update.outcome = {
+      failure: {
+        message: 'Workflow Update failed because the Workflow completed before the Update completed.',
+        applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
+      },
+    };
+    engine.touch(run);
+  }
+}

@@ -26,7 +26,13 @@ import {
   type BackgroundWorker,
 } from '../../support/temporal.js';
 import * as activities from './fixtures/activities.js';
-import { addUpdate, counterWithUpdates, releaseSignal } from './fixtures/workflows.js';
+import {
+  addUpdate,
+  counterWithUpdates,
+  neverFinishingUpdate,
+  outlivedUpdate,
+  releaseSignal,
+} from './fixtures/workflows.js';
 
 describe('devserver conformance: workflow updates', () => {
   let server: ConformanceServer;
@@ -104,6 +110,31 @@ describe('devserver conformance: workflow updates', () => {
     await b.signal(releaseSignal, 'done');
     assert.equal(await b.result(), 9);
   });
+
+  it(
+    'fails an accepted update whose workflow completes first, as the real server does',
+    { timeout: 60_000 },
+    async () => {
+      const handle = await server.client.workflow.start(outlivedUpdate, {
+        taskQueue,
+        workflowId: uniqueWorkflowId('outlived-update'),
+      });
+      const update = await handle.startUpdate(neverFinishingUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+      await handle.signal(releaseSignal, 'done');
+      assert.equal(await handle.result(), 'done');
+      await assert.rejects(update.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+        const cause = err.cause as { type?: string; message?: string; nonRetryable?: boolean };
+        assert.equal(cause.type, 'AcceptedUpdateCompletedWorkflow');
+        assert.equal(
+          cause.message,
+          'Workflow Update failed because the Workflow completed before the Update completed.',
+        );
+        assert.equal(cause.nonRetryable, true);
+        return true;
+      });
+    },
+  );
 
   it(
     'refuses update-with-start on a running workflow with the per-operation failure (conflict policy FAIL)',
