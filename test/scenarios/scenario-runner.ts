@@ -211,7 +211,7 @@ class ScenarioRun {
           by: body.by,
           ...(body.reason ? { reason: body.reason } : {}),
         });
-        this.softly(() => expectStatus(response, body.expectStatus ?? 202));
+        this.softly(() => expectStatus(response, body.expectStatus ?? 200));
         if (step.as) this.vars.set(step.as, response.body);
         return;
       }
