@@ -308,7 +308,7 @@ class Campaign {
           by: 'chaos',
           reason: `seed ${this.schedule.seed}`,
         });
-        this.expectStatus(`POST cancel ${run.id}`, answer, [202, 404, 409]);
+        this.expectStatus(`POST cancel ${run.id}`, answer, [200, 202, 404, 409]);
         this.note(`cancel ${run.id} (phase ${run.phase ?? '?'}): ${answer.status}`);
         return;
       }
@@ -501,7 +501,7 @@ class Campaign {
           const answer = await this.stack!.api('POST', `${path}/override-fence`, { by: 'chaos-operator', reason });
           // 503: the failover's worker is restarting and the API said so at once; the operator tries again later.
           if (answer.status === 503) return void run.decided.delete(this.settling ? `${key}:settle` : key);
-          this.expectStatus(`POST override-fence ${run.id}`, answer, [202, 404, 409]);
+          this.expectStatus(`POST override-fence ${run.id}`, answer, [200, 202, 404, 409]);
           this.note(`operator overrides the fence of ${run.id}: ${answer.status}`);
         });
       } else {
@@ -514,7 +514,7 @@ class Campaign {
               by: 'chaos-operator',
               reason,
             });
-            this.expectStatus(`POST ${approve ? 'approve' : 'reject'} ${run.id}`, answer, [202, 404, 409]);
+            this.expectStatus(`POST ${approve ? 'approve' : 'reject'} ${run.id}`, answer, [200, 202, 404, 409]);
             this.note(`operator ${approve ? 'approves' : 'rejects'} ${run.id}: ${answer.status}`);
           },
         );
