@@ -18,6 +18,7 @@ import {
   log,
   makeContinueAsNewFunc,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -53,6 +54,9 @@ import { monitorViewQuery, reloadSettingsSignal } from './messages.js';
  * whatever the uptime, and a day at the default 10 s interval (8,640 observations) is some 44 runs of that size.
  */
 export const ITERATIONS_PER_RUN = 200;
+
+/** Patch marker: from this version on, a host seen down and then up starts its automatic failback. */
+const AUTO_FAILBACK_ON_RETURN = 'auto-failback-on-return';
 
 /** What a run hands to the next one. */
 export interface MonitorCarry {
@@ -231,7 +235,9 @@ class Monitor {
         );
       if (update.confirmed) confirmed.push(update);
     }
-    for (const host of returned) await this.startAutoFailback(host);
+    // Replay-safe: a run begun by code without this step started no failback at a return.
+    if (returned.length > 0 && patched(AUTO_FAILBACK_ON_RETURN))
+      for (const host of returned) await this.startAutoFailback(host);
     if (confirmed.length === 0) return;
     const inMaintenance = new Set(await this.records.hostsInMaintenance({ hosts: confirmed.map((u) => u.track.host) }));
     for (const update of confirmed) await this.act(update, inMaintenance.has(update.track.host));
