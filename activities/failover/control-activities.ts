@@ -257,20 +257,17 @@ export function createControlActivities(ctx: FailoverContext) {
     const inMaintenance = new Set(
       (await ctx.deps.store.hostMonitoring().maintenance(group.hosts)).map((maintenance) => maintenance.host),
     );
-    const survivors = [];
     const destinations = input.evidence.hosts.filter(
       (h) => h.host !== input.host && h.state === 'Operating' && !inMaintenance.has(h.host),
     );
     // Every survivor's capacity at once: one after the other, these reads cost a failover seconds per host before its
     // restarts can begin (bench:failover's NPIV PoD: 22 serial HMC reads, ~20 s of its path).
     const capacities = await Promise.all(destinations.map((h) => deviceCall(() => hmc.systemCapacity(h.host))));
-    destinations.forEach((host, i) =>
-      survivors.push({
-        name: host.host,
-        freeProcUnits: capacities[i]!.availableProcUnits,
-        freeMemoryMb: capacities[i]!.availableMemoryMb,
-      }),
-    );
+    const survivors = destinations.map((host, i) => ({
+      name: host.host,
+      freeProcUnits: capacities[i]!.availableProcUnits,
+      freeMemoryMb: capacities[i]!.availableMemoryMb,
+    }));
     return planFailover({
       group,
       config: ctx.deps.config,
