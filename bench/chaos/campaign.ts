@@ -308,7 +308,7 @@ class Campaign {
           by: 'chaos',
           reason: `seed ${this.schedule.seed}`,
         });
-        this.expectStatus(`POST cancel ${run.id}`, answer, [200, 202, 404, 409]);
+        this.expectStatus(`POST cancel ${run.id}`, answer, [200, 202, 404, 409, 503]);
         this.note(`cancel ${run.id} (phase ${run.phase ?? '?'}): ${answer.status}`);
         return;
       }
@@ -514,6 +514,7 @@ class Campaign {
               by: 'chaos-operator',
               reason,
             });
+            if (answer.status === 503) return void run.decided.delete(this.settling ? `${key}:settle` : key);
             this.expectStatus(`POST ${approve ? 'approve' : 'reject'} ${run.id}`, answer, [200, 202, 404, 409]);
             this.note(`operator ${approve ? 'approves' : 'rejects'} ${run.id}: ${answer.status}`);
           },

@@ -22,8 +22,12 @@ const FLEET = join(REPO_ROOT, 'examples', 'fleet-small.yaml');
 const WORKER_PROCESS = join(REPO_ROOT, 'test', 'failover', 'fixtures', 'worker-process.ts');
 /** How long a new worker process may take to start polling (tsx compiles it on 2 busy cores). */
 const WORKER_READY_MS = 60_000;
-/** An API call that takes longer than this is a failure of the API (an operator would give up too). */
-const API_TIMEOUT_MS = 10_000;
+/**
+ * An API call that takes longer than this is a failure of the API (an operator would give up too). Decisions are
+ * Workflow Updates: right after a worker is killed their answer waits for the workflow task to move to a new worker
+ * (about 10 s), and the API itself answers 503 `failover_not_answering` after 20 s; so 25 s.
+ */
+const API_TIMEOUT_MS = 25_000;
 
 export interface ChaosStack {
   fleet: SimulatedFleet;
