@@ -10,9 +10,19 @@ import { failoverPolicy, innermostMessage } from '../domain/failover/index.js';
 import { fullSizeWorkflowId, type returnLparToFullSize } from '../workflows/failover/index.js';
 import { actorOf, sanitizeLogText } from './access.js';
 import { ApiError } from './errors.js';
-import { asyncRoute } from './routing.js';
+import { asyncRoute, parse } from './routing.js';
+import { checkTimeRange, cursorParam, inTimeRange, limitParam, pageOf, timeRangeParams } from './paging.js';
 
 extendZodWithOpenApi(z);
+
+/** GET /v1/reduced-lpars: filters (group, host it runs on, when it was reduced) and paging. */
+const reducedListQuery = z.strictObject({
+  limit: limitParam(1000, 1000),
+  cursor: cursorParam.optional(),
+  group: z.string().max(128).optional().openapi({ description: 'only LPARs of this host group' }),
+  host: z.string().max(128).optional().openapi({ description: 'only LPARs restarted on this host' }),
+  ...timeRangeParams,
+});
 
 export interface ResizeRouteOptions {
   client: Client;
@@ -30,10 +40,20 @@ export function resizeRoutes(app: express.Express, options: ResizeRouteOptions):
 
   app.get(
     '/v1/reduced-lpars',
-    asyncRoute(async (_req, res) => {
+    asyncRoute(async (req, res) => {
+      // Filters and paging as every list (api/paging.ts): in (group, LPAR) order.
+      const query = parse(reducedListQuery, req.query, 'query');
+      checkTimeRange(query);
       const lpars = [];
-      for (const group of config.hostGroups) lpars.push(...(await store.reducedSizes().inGroup(group.name)));
-      res.json({ lpars });
+      for (const group of config.hostGroups)
+        if (query.group === undefined || group.name === query.group)
+          lpars.push(...(await store.reducedSizes().inGroup(group.name)));
+      const key = (r: { group: string; lpar: string }) => `${r.group}\u0000${r.lpar}`;
+      const shown = lpars
+        .filter((r) => (query.host === undefined || r.host === query.host) && inTimeRange(r.reducedAt, query))
+        .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      const page = pageOf(shown, query, key);
+      res.json({ lpars: page.items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
     }),
   );
 
@@ -116,9 +136,16 @@ export function registerResizePaths(
       'Every LPAR a failover restarted at reduced size (policy reducedSize or allowReducedSize) and not yet ' +
       'returned to full size, with its full and reduced sizes (inventory, migration 007).',
     security,
+    request: { query: reducedListQuery },
     responses: {
       200: json(
-        z.object({ lpars: z.array(record).openapi({ description: 'LPARs at reduced size, by group and name' }) }),
+        z.object({
+          lpars: z.array(record).openapi({ description: 'LPARs at reduced size, by group and name' }),
+          nextCursor: z
+            .string()
+            .optional()
+            .openapi({ description: 'pass as cursor for the next page; absent on the last' }),
+        }),
         'every LPAR recorded at reduced size',
       ),
       ...errors,

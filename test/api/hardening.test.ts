@@ -322,6 +322,35 @@ describe('API hardening (devserver, stand-in workflow, SQLite)', () => {
     assert.deepEqual(times, ['03:03', '03:02', '03:01', '03:00']);
   });
 
+  it('filters and pages the LPARs running at reduced size', async () => {
+    const reduced = (group: string, lpar: string, host: string, minute: number) =>
+      store.reducedSizes().record({
+        group,
+        lpar,
+        profile: 'default_profile',
+        full: { procUnits: 2, memoryMb: 16384 },
+        reduced: { procUnits: 1, memoryMb: 8192 },
+        host,
+        reducedBy: `failover/${group}/cec-1`,
+        reducedAt: `2026-11-30T04:0${minute}:00.000Z`,
+      });
+    await reduced('prod-a', 'db01', 'cec-2', 1);
+    await reduced('prod-a', 'app01', 'cec-2', 2);
+    await reduced('prod-b', 'b-db01', 'cec-8', 3);
+    const names = async (query: string) =>
+      ((await call('GET', `/v1/reduced-lpars${query}`)).body.lpars as Array<{ lpar: string }>).map((l) => l.lpar);
+    assert.deepEqual(await names(''), ['app01', 'db01', 'b-db01']);
+    assert.deepEqual(await names('?group=prod-b'), ['b-db01']);
+    assert.deepEqual(await names('?host=cec-2&since=2026-11-30T04:02:00Z'), ['app01']);
+    const first = await call('GET', '/v1/reduced-lpars?limit=2');
+    assert.equal((first.body.lpars as unknown[]).length, 2);
+    const rest = await call('GET', `/v1/reduced-lpars?limit=2&cursor=${String(first.body.nextCursor)}`);
+    assert.deepEqual(
+      (rest.body.lpars as Array<{ lpar: string }>).map((l) => l.lpar),
+      ['b-db01'],
+    );
+  });
+
   it('filters failover runs by group and host and pages them (the list is no longer capped at 50)', async () => {
     for (const id of ['failover/prod-a/cec-1', 'failover/prod-b/cec-7', 'failover/prod-b/cec-8'])
       await server.client.workflow.start('hostFailover', {
