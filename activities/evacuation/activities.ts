@@ -58,6 +58,59 @@ function createStorageActivities(ctx: FailoverContext) {
           ).detail,
       );
     },
+
+    /**
+     * Removes the mappings of a moved LPAR's volumes to the storage host object of `host`, a system it does not run
+     * on: the source it left by LPM (a mapping there would make the next failover's `mkvdiskhostmap` refuse,
+     * CMMVC6071E), or the destination it never reached (the shares `shareVolume` made for a move that did not
+     * happen). Proof first, read from the HMC now: the LPAR is absent from `host` or Not Activated there, and defined
+     * on `keeps` (the other end of the move) in a state that is not `Migrating*`. A volume keeps its mapping to
+     * `host` when it is its only mapping (the LPAR would lose its disk; an NPIV client's own host object counts as
+     * another) or when another LPAR defined on `host` uses it by the inventory (a shared disk). Idempotent: a
+     * mapping already gone is no change. Returns `{ removed, kept }` (volume names; kept with the reason). Not
+     * proven: non-retryable `NotProven`.
+     */
+    async releaseVolumes(input: {
+      group: string;
+      lpar: string;
+      volumes: string[];
+      host: string;
+      keeps: string;
+    }): Promise<{ removed: string[]; kept: string[] }> {
+      return whileHeartbeating(async () => {
+        const hmc = ctx.hmc(input.group);
+        const storage = ctx.storage(input.group);
+        const here = await deviceCall(() => hmc.partition(input.host, input.lpar));
+        const there = await deviceCall(() => hmc.partition(input.keeps, input.lpar));
+        if ((here && here.state !== 'Not Activated') || !there || MIGRATING.test(there.state)) {
+          const seen = `${here?.state ?? 'absent'} on ${input.host}, ${there?.state ?? 'absent'} on ${input.keeps}`;
+          throw ApplicationFailure.nonRetryable(
+            `${input.lpar}'s mappings to ${input.host} stay: the HMC shows it ${seen}`,
+            'NotProven',
+          );
+        }
+        const fleet = await ctx.deps.store.currentFleet(input.group);
+        const neighbours = new Set(
+          (await deviceCall(() => hmc.listPartitions(input.host))).map((p) => p.name).filter((n) => n !== input.lpar),
+        );
+        const shared = new Set(
+          fleet.lpars.filter((l) => neighbours.has(l.name)).flatMap((l) => l.volumes.map((v) => v.vdiskName)),
+        );
+        const removed: string[] = [];
+        const kept: string[] = [];
+        for (const volume of input.volumes) {
+          const mappings = await deviceCall(() => storage.volumeMappings(volume));
+          if (!mappings.some((m) => m.host === input.host)) continue;
+          if (!mappings.some((m) => m.host !== input.host)) kept.push(`${volume} (its only mapping)`);
+          else if (shared.has(volume)) kept.push(`${volume} (used by another LPAR on ${input.host})`);
+          else {
+            await deviceCall(() => storage.unmapVolume(volume, input.host));
+            removed.push(volume);
+          }
+        }
+        return { removed, kept };
+      });
+    },
   };
 }
 

@@ -129,6 +129,11 @@ export interface LparMove {
   /** Where the HMC showed it at the end (host and state). */
   finalHost?: string;
   finalState?: string;
+  /**
+   * The clean-up of its volume mappings at the end: those to the host it left (moved), or the shares made at a
+   * destination it never reached; what was removed or kept and why.
+   */
+  mappings?: string;
 }
 
 export type EvacuationPhase = 'maintenance' | 'roster' | 'plan' | 'validate' | 'migrate' | 'verify' | 'done';

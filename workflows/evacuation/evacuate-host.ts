@@ -16,7 +16,7 @@ import { evacuationOutcome, type EvacuateInput, type EvacuationReport } from '..
 import { innermostMessage, type GroupEvidence } from '../../domain/failover/index.js';
 import { boundedParallel } from '../shared/bounded-parallel.js';
 import { evacuationCancelSignal, evacuationProgressQuery } from './messages.js';
-import { moveAll, validateMove, type PlannedMove } from './mover.js';
+import { moveAll, releaseStaleMappings, validateMove, type PlannedMove } from './mover.js';
 import { evacuationActivities, type EvacuationProxies } from './proxies.js';
 import { MoveRun } from './run-state.js';
 
@@ -138,6 +138,7 @@ async function finish(run: MoveRun, input: EvacuateInput, activities: Evacuation
     run.set(l.lpar, run.cancelled ? 'cancelled' : input.advisory ? 'pending' : 'failed', {
       error: run.cancelled ? 'cancelled before its migration started' : run.stoppedBy,
     });
+  await releaseStaleMappings(run, input.group, activities);
   run.enterPhase('done');
   const maintenance = await control.inMaintenance({ host: input.host }).catch(() => !input.advisory);
   const report: EvacuationReport = {

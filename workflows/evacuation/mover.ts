@@ -3,7 +3,7 @@
 // flight finish, or — failed, or hung past the migration deadline — are recovered with `migrlpar -o r` and the LPAR
 // proven on one system before anything else touches it; every LPAR not started is `cancelled`. A move that fails is
 // `failed` with the device's message and where the HMC shows it; the others go on.
-import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
 import { inPriorityOrder, MigrationSlots, type EvacuationPolicy } from '../../domain/evacuation/index.js';
 import { innermostMessage } from '../../domain/failover/index.js';
 import { boundedParallel } from '../shared/bounded-parallel.js';
@@ -142,6 +142,7 @@ export async function validateMove(
 ): Promise<{ ok: boolean; message?: string }> {
   const { group, activities } = context;
   run.set(move.lpar, 'validating');
+  run.shared.set(move.lpar, { lpar: move.lpar, from: move.from, to: move.to, volumes: move.volumes });
   try {
     await boundedParallel(move.volumes, MAPPINGS_PER_LPAR, (volume) =>
       activities.sharing.shareVolume({ group, volume, destination: move.to }),
@@ -150,4 +151,40 @@ export async function validateMove(
     return { ok: false, message: `mapping its volumes to ${move.to} failed: ${innermostMessage(err)}` };
   }
   return activities.hmc.validateMigration({ group, source: move.from, destination: move.to, lpar: move.lpar });
+}
+
+/** Marks the workflow code that cleans up volume mappings at the end (runs started before it replay without). */
+const RELEASE_STALE_MAPPINGS = 'evacuation-release-stale-mappings';
+
+/**
+ * The end of an evacuation or a restore, after the HMC was read (verify): every LPAR whose volumes were shared to a
+ * destination loses the mappings it no longer needs: a moved (or restarted) LPAR those to the host it left, one that
+ * did not move (refused, cancelled, failed) the shares made at its destination. `releaseVolumes` proves on the HMC
+ * that the LPAR does not run on the host losing them and keeps any mapping another LPAR there uses; what it did or
+ * why it did not goes on the LPAR (`mappings`). Never throws: a clean-up that fails is reported, the move stands.
+ */
+export async function releaseStaleMappings(run: MoveRun, group: string, activities: EvacuationProxies): Promise<void> {
+  if (!patched(RELEASE_STALE_MAPPINGS)) return;
+  const shares = [...run.shared.values()].filter((s) => s.volumes.length > 0);
+  await boundedParallel(shares, run.limits.perHmc, async (share) => {
+    const step = run.lpar(share.lpar)?.step;
+    const moved = step === 'moved' || step === 'restarted';
+    const [host, keeps] = moved ? [share.from, share.to] : [share.to, share.from];
+    try {
+      const { removed, kept } = await activities.sharing.releaseVolumes({
+        group,
+        lpar: share.lpar,
+        volumes: share.volumes,
+        host,
+        keeps,
+      });
+      const parts = [
+        `${removed.length} mapping(s) to ${host} removed${removed.length ? `: ${removed.join(', ')}` : ''}`,
+      ];
+      if (kept.length > 0) parts.push(`kept: ${kept.join(', ')}`);
+      run.note(share.lpar, { mappings: parts.join('; ') });
+    } catch (err) {
+      run.note(share.lpar, { mappings: `mappings to ${host} stay: ${innermostMessage(err)}` });
+    }
+  });
 }

@@ -17,7 +17,7 @@ import { deviceQueue, stepOptions } from '../shared/activity-options.js';
 import { boundedParallel } from '../shared/bounded-parallel.js';
 import { verifyMoves } from './evacuate-host.js';
 import { evacuationCancelSignal, evacuationProgressQuery } from './messages.js';
-import { moveAll, validateMove, type PlannedMove } from './mover.js';
+import { moveAll, releaseStaleMappings, validateMove, type PlannedMove } from './mover.js';
 import { evacuationActivities, type EvacuationProxies } from './proxies.js';
 import { MoveRun } from './run-state.js';
 
@@ -113,6 +113,7 @@ async function finish(run: MoveRun, input: RestoreInput, activities: EvacuationP
     run.set(l.lpar, run.cancelled ? 'cancelled' : 'failed', {
       error: run.cancelled ? 'cancelled before its migration started' : run.stoppedBy,
     });
+  await releaseStaleMappings(run, input.group, activities);
   run.enterPhase('done');
   const outcome = run.stoppedBy && run.lpars.length === 0 ? 'failed' : evacuationOutcome(run.lpars, run.cancelled);
   if (input.endMaintenance && outcome === 'succeeded') await control.endHostMaintenance({ host: input.host });

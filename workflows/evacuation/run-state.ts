@@ -17,6 +17,8 @@ export class MoveRun {
   cancelled = false;
   stoppedBy?: string;
   private readonly moves = new Map<string, LparMove>();
+  /** The moves whose volumes were shared to their destination (validation started): each is cleaned up at the end. */
+  readonly shared = new Map<string, { lpar: string; from: string; to: string; volumes: string[] }>();
 
   constructor(
     readonly workflowId: string,
@@ -38,6 +40,12 @@ export class MoveRun {
     const started = step === 'migrating' || step === 'shutting-down' ? { startedMs: before.startedMs ?? now } : {};
     const finished = ['moved', 'restarted', 'failed'].includes(step) ? { finishedMs: now } : {};
     this.moves.set(lpar, { ...before, ...fields, ...started, ...finished, step });
+  }
+
+  /** Adds fields to an LPAR already in the journal, keeping its step and times (a note after the fact). */
+  note(lpar: string, fields: Partial<Omit<LparMove, 'lpar' | 'step'>>): void {
+    const before = this.moves.get(lpar);
+    if (before) this.moves.set(lpar, { ...before, ...fields });
   }
 
   lpar(name: string): LparMove | undefined {

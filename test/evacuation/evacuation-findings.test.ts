@@ -1,0 +1,114 @@
+// The break-it trial's findings on planned operations (issue 14), through the HTTP API on the devserver against the
+// simulated fleet: an evacuation leaves no volume mapping behind (to the host an LPAR left, or shares at a
+// destination it never reached), so a later failover of the destination succeeds; a failed host is not evacuated
+// (409, no maintenance); a restore and an evacuation of the same host never run at once.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { EvacuationReport } from '../../domain/evacuation/index.js';
+import type { FailoverReport } from '../../domain/failover/index.js';
+import { eventually } from '../support/temporal.js';
+import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
+
+describe('evacuation findings of the break-it trial (devserver + simulated fleet)', () => {
+  let lazarus: SimulatedLazarus;
+
+  before(async () => {
+    lazarus = await startSimulatedLazarus({
+      name: 'evacuation-findings',
+      editConfig: (yaml) =>
+        yaml.replace(/pollInterval: \S+/, 'pollInterval: 50').replace(/fenceDeadline: \S+/, 'fenceDeadline: 3s'),
+    });
+  });
+
+  after(() => lazarus?.stop());
+
+  const control = <T = unknown>(method: string, path: string, body?: unknown) => lazarus.control<T>(method, path, body);
+  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
+    lazarus.api<T>(method, path, body);
+
+  beforeEach(async () => {
+    await control('POST', '/reset');
+    await control('DELETE', '/violations');
+    for (const host of ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04'])
+      await lazarus.store.hostMonitoring().clearMaintenance(host);
+    const fleet = await lazarus.store.currentFleet('dc1-prod');
+    await lazarus.store.lparOrigins().forget(
+      'dc1-prod',
+      fleet.lpars.map((l) => l.name),
+    );
+    assert.equal(await lazarus.discover(), 'ok');
+  });
+
+  const reportOf = <T = EvacuationReport>(path: string, timeoutMs = 150_000): Promise<T> =>
+    eventually(
+      `the report of ${path}`,
+      async () => {
+        const state = await api<{ status: string; report?: T }>('GET', path);
+        return state.body.status === 'completed' ? state.body.report : undefined;
+      },
+      timeoutMs,
+    );
+
+  /** The host objects each of the LPAR's volumes (by the inventory) is mapped to, volume → sorted hosts. */
+  async function mappingsOf(lpar: string): Promise<Map<string, string[]>> {
+    const fleet = await lazarus.store.currentFleet('dc1-prod');
+    const volumes = fleet.lpars.find((l) => l.name === lpar)?.volumes.map((v) => v.vdiskName) ?? [];
+    assert.ok(volumes.length > 0, `${lpar} has volumes in the inventory`);
+    const all = await lazarus.devices.storageSystem('svc-dc1').allMappings();
+    return new Map(
+      volumes.map((v) => [
+        v,
+        all
+          .filter((m) => m.volume === v)
+          .map((m) => m.host)
+          .sort(),
+      ]),
+    );
+  }
+
+  it(
+    'removes the mappings a move leaves behind, and the shares of a move that did not happen; a failover follows',
+    { timeout: 400_000 },
+    async () => {
+      // The HMC refuses the validation of dc1-web01: it stays home, its volumes were shared to dc1-s02 first.
+      await control('POST', '/faults', {
+        kind: 'command-fail',
+        target: 'hmc-dc1',
+        command: 'migrlpar',
+        match: 'dc1-web01',
+        times: 1,
+        message: 'HSCLA319 The migrating partition cannot be hosted by the Virtual I/O Servers on the destination.',
+      });
+      const started = await api('POST', '/v1/hosts/dc1-s01/evacuate', { destinations: ['dc1-s02'] });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const evacuation = await reportOf('/v1/hosts/dc1-s01/evacuate');
+      const moved = evacuation.lpars.filter((l) => l.step === 'moved');
+      assert.ok(moved.length >= 2, JSON.stringify(evacuation.lpars));
+      for (const l of moved) {
+        assert.equal(l.to, 'dc1-s02');
+        for (const [volume, hosts] of await mappingsOf(l.lpar))
+          assert.deepEqual(hosts, ['dc1-s02'], `${l.lpar}'s ${volume} is mapped to its new host only (${l.mappings})`);
+      }
+      const web = evacuation.lpars.find((l) => l.lpar === 'dc1-web01')!;
+      assert.equal(web.step, 'invalid', JSON.stringify(web));
+      for (const [volume, hosts] of await mappingsOf('dc1-web01'))
+        assert.deepEqual(hosts, ['dc1-s01'], `dc1-web01's ${volume}: the share at dc1-s02 is gone (${web.mappings})`);
+      assert.deepEqual(await control('GET', '/violations'), [], 'no running LPAR lost a disk');
+
+      // The destination fails: every LPAR there, the evacuated ones too, restarts elsewhere.
+      await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s02' });
+      const failover = await api<{ id: string }>('POST', '/v1/failovers', {
+        group: 'dc1-prod',
+        host: 'dc1-s02',
+        mode: 'auto',
+      });
+      assert.equal(failover.status, 202, JSON.stringify(failover.body));
+      const report = await reportOf<FailoverReport>(`/v1/failovers/${encodeURIComponent(failover.body.id)}`);
+      for (const l of moved) {
+        const restarted = report.lpars.find((r) => r.lpar === l.lpar);
+        assert.equal(restarted?.step, 'running', `${l.lpar}: ${restarted?.error ?? JSON.stringify(restarted)}`);
+      }
+      assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars));
+    },
+  );
+});
