@@ -17,6 +17,7 @@ import { failoverContext, type FailoverContext, type FailoverDependencies } from
 import { planFailover } from '../failover/planning.js';
 import { activityCancelled, pause, whileHeartbeating } from '../heartbeat.js';
 import { DeviceError } from '../ssh/device-errors.js';
+import { newestFencingFailover, standingPortsRemoved, type PortsRemoved } from './failback-activities.js';
 
 /** A partition the HMC shows in the middle of a migration (IBM HMC partition states). */
 const MIGRATING = /^Migrating/;
@@ -300,24 +301,19 @@ function createControlActivities(ctx: FailoverContext) {
     },
 
     /**
-     * The storage ports the host's last failover removed at its storage host object (its fence proof's
-     * `hostPortsRemoved`), for the failback to put back; undefined when that fence cut volume by volume or none ran.
+     * The storage ports every stored failover run of the host removed at its storage host objects (fence proofs'
+     * `hostPortsRemoved`), for the failback to put back: one entry per storage host object, empty when no run cut
+     * the host at its storage (failback-activities.ts: never only the newest run).
      */
-    async failoverPortsRemoved(input: {
-      group: string;
-      host: string;
-    }): Promise<{ storageHost: string; wwpns: string[] } | undefined> {
-      const stored = await ctx.deps.store.recoveryReport(`failover/${input.group}/${input.host}`);
-      const removed = (stored?.report.fence as { hostPortsRemoved?: { storageHost: string; wwpns: string[] } })
-        ?.hostPortsRemoved;
-      return removed && Array.isArray(removed.wwpns) && removed.wwpns.length > 0 ? removed : undefined;
+    async failoverPortsRemoved(input: { group: string; host: string }): Promise<PortsRemoved[]> {
+      return standingPortsRemoved(ctx.deps.store, input.group, input.host);
     },
 
     /**
-     * Whether an automatic failback of `host` is due: the group's `evacuation.failback` is `automatic`, the host's
-     * newest stored failover report has a fence proof (it powered the host off), and no failback of the host succeeded
-     * after that failover finished. When due, with the group's evacuation policy the failback runs with; when not,
-     * `reason` says why (for the monitor's record, not an error).
+     * Whether an automatic failback of `host` is due: the group's `evacuation.failback` is `automatic`, a stored
+     * failover run of the host has a fence proof (it powered the host off; a later `not-failed` run does not hide
+     * it), and no failback of the host succeeded after that failover finished. When due, with the group's evacuation
+     * policy the failback runs with; when not, `reason` says why (for the monitor's record, not an error).
      */
     async failbackDue(input: {
       group: string;
@@ -328,10 +324,8 @@ function createControlActivities(ctx: FailoverContext) {
       if (!group || !policy) return { due: false, reason: `${input.group} is not a configured host group` };
       if ((group.evacuation?.failback ?? 'on-request') !== 'automatic')
         return { due: false, reason: `${input.group}'s failback policy is on-request` };
-      const failover = await ctx.deps.store.recoveryReport(`failover/${input.group}/${input.host}`);
-      const fence = failover?.report.fence as { poweredOff?: unknown } | undefined;
-      if (!failover || fence?.poweredOff !== true)
-        return { due: false, reason: `no failover of ${input.host} fenced it: nothing to fail back` };
+      const failover = await newestFencingFailover(ctx.deps.store, input.group, input.host);
+      if (!failover) return { due: false, reason: `no failover of ${input.host} fenced it: nothing to fail back` };
       const failbacks = await ctx.deps.store.recoveryReportRuns(`failback/${input.group}/${input.host}`, 20);
       const done = failbacks.find((f) => f.outcome === 'succeeded' && f.finishedAt >= failover.finishedAt);
       if (done)

@@ -117,16 +117,24 @@ export function createStorageActivities(ctx: FailoverContext) {
     },
 
     /**
-     * Cleanup of a host-level fence, once the failed host's LPARs run elsewhere: every volume of the host object that
-     * is now mapped to another host object too loses its stale mapping here first (so the returning host never sees
-     * a disk in use elsewhere), then the recorded ports go back (`addhostport`). Idempotent. Returns what was done.
+     * Cleanup of a host-level fence, once the failed host's LPARs run elsewhere: each of `volumes` (the disks of LPARs
+     * the caller proved Running elsewhere, whose stale definitions it removed) that is still mapped to the host object
+     * loses that mapping first (so the returning host never sees a disk in use elsewhere), then the recorded ports go
+     * back (`addhostport`). Any other mapping stays, even of a volume also mapped elsewhere: it may be the disk of an
+     * LPAR whose only definition is on this host (a stale mapping elsewhere proves nothing). Idempotent. Returns what
+     * was done.
      */
-    async restoreHostPorts(input: { group: string; host: string; wwpns: string[] }): Promise<string[]> {
+    async restoreHostPorts(input: {
+      group: string;
+      host: string;
+      wwpns: string[];
+      volumes: string[];
+    }): Promise<string[]> {
       return whileHeartbeating(async () => {
         const storage = ctx.storage(input.group);
-        const mappings = await deviceCall(() => storage.allMappings());
-        const elsewhere = new Set(mappings.filter((m) => m.host !== input.host).map((m) => m.volume));
-        const stale = mappings.filter((m) => m.host === input.host && elsewhere.has(m.volume)).map((m) => m.volume);
+        const proven = new Set(input.volumes);
+        const mappings = await deviceCall(() => storage.hostMappings(input.host));
+        const stale = mappings.map((m) => m.volume).filter((volume) => proven.has(volume));
         const done: string[] = [];
         for (const volume of stale) done.push((await deviceCall(() => storage.unmapVolume(volume, input.host))).detail);
         done.push((await deviceCall(() => storage.addHostPorts(input.host, input.wwpns))).detail);

@@ -141,11 +141,14 @@ describe('host failover through the HTTP API (devserver + simulated fleet)', () 
       const storage = createStorageActivities(
         failoverContext({ config: lazarus.config, devices, store, log: () => {} }),
       );
+      // Every LPAR of dc1-s01 was restarted elsewhere: each of its volumes is proven stale on dc1-s01.
+      const volumes = (await devices.storageSystem('svc-dc1').hostMappings('dc1-s01')).map((m) => m.volume);
       const restore = (): Promise<string[]> =>
         new MockActivityEnvironment().run(storage.restoreHostPorts, {
           group: 'dc1-prod',
           host: removed.storageHost,
           wwpns: removed.wwpns,
+          volumes,
         });
       const done = await restore();
       assert.ok(done.length >= 13, `stale mappings removed, then the ports: ${done.join('; ')}`);

@@ -8,7 +8,7 @@
 // `autoFailback`, which the host monitor starts when a host it saw down is up again: it does the failback only when
 // the group's policy says `automatic` and a failover of the host has not been failed back yet, and while an LPAR's
 // state elsewhere is in doubt it waits and decides again rather than refusing.
-import { ActivityFailure, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   failbackDecision,
   type AutoFailbackInput,
@@ -20,6 +20,11 @@ import { innermostMessage } from '../../domain/failover/index.js';
 import { boundedParallel } from '../shared/bounded-parallel.js';
 import { controlActivities, evacuationActivities, type EvacuationProxies } from './proxies.js';
 
+/**
+ * Marks the failback that undoes every standing storage cut (not only the newest failover's), unmaps only the cleaned
+ * LPARs' volumes and re-reads the host objects; runs started before it replay the old order of steps.
+ */
+const STANDING_FENCE_PATCH = 'failback-standing-storage-fence';
 /** Cleanups and unmappings at once. */
 const PARALLEL = 4;
 /** How long an automatic failback waits for every LPAR's state elsewhere to be certain before it gives up. */
@@ -77,7 +82,7 @@ export async function autoFailback(input: AutoFailbackInput): Promise<AutoFailba
 
 /** One decision and, unless refused, the cleanup; nothing is stored or notified here. */
 async function failbackOnce(input: FailbackInput, activities: EvacuationProxies): Promise<FailbackReport> {
-  const { control, reads, hmc, storage } = activities;
+  const { control, reads, hmc } = activities;
   const workflowId = workflowInfo().workflowId;
   const report: FailbackReport = {
     workflowId,
@@ -101,26 +106,14 @@ async function failbackOnce(input: FailbackInput, activities: EvacuationProxies)
         await hmc.cleanupStaleDefinition({ group: input.group, host: input.host, lpar: c.lpar });
         report.cleaned.push(c);
       });
-      // A host-level fence (its storage host object lost its ports): the storage cleanup drops every mapping of a
-      // volume now used elsewhere, then puts the recorded ports back.
-      const ports = await control.failoverPortsRemoved({ group: input.group, host: input.host });
-      if (ports) {
-        report.storageCleanup = await storage.restoreHostPorts({
-          group: input.group,
-          host: ports.storageHost,
-          wwpns: ports.wwpns,
-        });
-      }
-      const volumes = await control.lparVolumes({ group: input.group, lpars: report.cleaned.map((c) => c.lpar) });
-      const mapped = new Set(await storage.listHostMappings({ group: input.group, host: input.host }));
-      // The cleaned LPARs are gone from this host (proven not active here): their mappings to it may go.
-      const stale = Object.values(volumes)
-        .flat()
-        .filter((v) => mapped.has(v));
-      await boundedParallel(stale, PARALLEL, async (volume) => {
-        await storage.unmapVolume({ group: input.group, volume, host: input.host });
-        report.unmappedVolumes.push(volume);
-      });
+      if (patched(STANDING_FENCE_PATCH)) {
+        const missing = await undoStorageCuts(input, report, activities);
+        if (missing) {
+          report.outcome = 'failed';
+          report.reason = missing;
+          return report;
+        }
+      } else await legacyStorageCleanup(input, report, activities);
       const state = evidence.hosts.find((h) => h.host === input.host)!.state;
       await control.recordHostReturned({ group: input.group, host: input.host, state, workflowId });
     }
@@ -131,6 +124,83 @@ async function failbackOnce(input: FailbackInput, activities: EvacuationProxies)
     report.reason = `${innermostMessage(err)} (cleaned so far: ${cleaned})`;
   }
   return report;
+}
+
+/**
+ * The storage half of a failback. Each volume of an LPAR whose stale definition was just cleaned up (the HMC showed
+ * it Running on exactly one other host) loses its mapping to the returned host; nothing of an LPAR failback keeps is
+ * unmapped, even when a stale mapping elsewhere names the same volume. Then every port any failover run removed from
+ * the host's storage host objects goes back, and each host object is read again (`lshost`): a port still missing is
+ * the answer (the failback failed: the host stays cut and fenced), undefined when every port is back.
+ */
+async function undoStorageCuts(
+  input: FailbackInput,
+  report: FailbackReport,
+  activities: EvacuationProxies,
+): Promise<string | undefined> {
+  const { control, storage } = activities;
+  const volumes = await control.lparVolumes({ group: input.group, lpars: report.cleaned.map((c) => c.lpar) });
+  const stale = [...new Set(Object.values(volumes).flat())];
+  const cuts = await control.failoverPortsRemoved({ group: input.group, host: input.host });
+  for (const cut of cuts) {
+    const done = await storage.restoreHostPorts({
+      group: input.group,
+      host: cut.storageHost,
+      wwpns: cut.wwpns,
+      volumes: stale,
+    });
+    report.storageCleanup = [...(report.storageCleanup ?? []), ...done];
+  }
+  await unmapFromHost(input, report, activities, stale);
+  const missing: string[] = [];
+  for (const cut of cuts) {
+    const now = new Set(await storage.hostPorts({ group: input.group, host: cut.storageHost }));
+    const gone = cut.wwpns.filter((w) => !now.has(w));
+    if (gone.length > 0) missing.push(`${cut.storageHost} still lacks ports ${gone.join(', ')}`);
+  }
+  return missing.length > 0 ? `storage host object not restored: ${missing.join('; ')}` : undefined;
+}
+
+/** Unmaps from the returned host those of `volumes` still mapped to it (the cleaned LPARs' disks). */
+async function unmapFromHost(
+  input: FailbackInput,
+  report: FailbackReport,
+  activities: EvacuationProxies,
+  volumes: string[],
+): Promise<void> {
+  const { storage } = activities;
+  const mapped = new Set(await storage.listHostMappings({ group: input.group, host: input.host }));
+  await boundedParallel(
+    volumes.filter((v) => mapped.has(v)),
+    PARALLEL,
+    async (volume) => {
+      await storage.unmapVolume({ group: input.group, volume, host: input.host });
+      report.unmappedVolumes.push(volume);
+    },
+  );
+}
+
+/**
+ * The storage half as failbacks started before STANDING_FENCE_PATCH ran it (kept only so their histories replay):
+ * the newest failover's port cut is put back, then the cleaned LPARs' volumes are unmapped.
+ */
+async function legacyStorageCleanup(
+  input: FailbackInput,
+  report: FailbackReport,
+  activities: EvacuationProxies,
+): Promise<void> {
+  const { control, storage } = activities;
+  const cuts = await control.failoverPortsRemoved({ group: input.group, host: input.host });
+  const newest = cuts[cuts.length - 1];
+  if (newest)
+    report.storageCleanup = await storage.restoreHostPorts({
+      group: input.group,
+      host: newest.storageHost,
+      wwpns: newest.wwpns,
+      volumes: [],
+    });
+  const volumes = await control.lparVolumes({ group: input.group, lpars: report.cleaned.map((c) => c.lpar) });
+  await unmapFromHost(input, report, activities, Object.values(volumes).flat());
 }
 
 /** Stores the report (a refusal too) and notifies its outcome. */

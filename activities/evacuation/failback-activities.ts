@@ -1,0 +1,59 @@
+// What a failback must undo, read from every stored failover run of the host, not only the newest: a failover that
+// cut the host at its storage host object (`rmhostport`) and a later one that ended `not-failed` (the host was up
+// again) both leave a report, and reading the newest alone forgot the cut for good — the host kept `wwpns: []` and
+// failback said "succeeded" (issue 14, the 06:15 trial's finding 1).
+import type { InventoryStore, RecoveryReport } from '../inventory/index.js';
+
+/** How many runs of a host's failover (and failback) are read: far more than a host fails between two failbacks. */
+const RUNS_READ = 200;
+
+/** The ports a host-level fence removed from one storage host object (a failover report's `fence.hostPortsRemoved`). */
+export interface PortsRemoved {
+  storageHost: string;
+  wwpns: string[];
+}
+
+/** The `fence.hostPortsRemoved` of a stored failover report, when well formed and not empty. */
+function portsRemovedBy(run: RecoveryReport): PortsRemoved | undefined {
+  const removed = (run.report.fence as { hostPortsRemoved?: unknown } | undefined)?.hostPortsRemoved as
+    { storageHost?: unknown; wwpns?: unknown } | undefined;
+  if (!removed || typeof removed.storageHost !== 'string' || !Array.isArray(removed.wwpns)) return undefined;
+  const wwpns = removed.wwpns.filter((w): w is string => typeof w === 'string');
+  return wwpns.length > 0 ? { storageHost: removed.storageHost, wwpns } : undefined;
+}
+
+/**
+ * Every port any stored failover run of `host` removed from its storage host object, one entry per storage host
+ * object (ports in first-seen order, no repeats); empty when no run cut the host at its storage. Putting back a port
+ * the host object already holds is success (`addhostport` is idempotent in the storage activity), so a cut that a
+ * failback already undid costs one command, while one that no failback undid is never forgotten.
+ */
+export async function standingPortsRemoved(
+  store: InventoryStore,
+  group: string,
+  host: string,
+): Promise<PortsRemoved[]> {
+  const runs = await store.recoveryReportRuns(`failover/${group}/${host}`, RUNS_READ);
+  const byHost = new Map<string, Set<string>>();
+  for (const run of [...runs].reverse()) {
+    const removed = portsRemovedBy(run);
+    if (!removed) continue;
+    const ports = byHost.get(removed.storageHost) ?? new Set<string>();
+    for (const wwpn of removed.wwpns) ports.add(wwpn);
+    byHost.set(removed.storageHost, ports);
+  }
+  return [...byHost].map(([storageHost, wwpns]) => ({ storageHost, wwpns: [...wwpns] }));
+}
+
+/**
+ * The newest stored failover run of `host` whose fence proof says it powered the host off (the run a failback undoes),
+ * or undefined. A later run that ended `not-failed` or `already-recovered` fenced nothing and does not hide it.
+ */
+export async function newestFencingFailover(
+  store: InventoryStore,
+  group: string,
+  host: string,
+): Promise<RecoveryReport | undefined> {
+  const runs = await store.recoveryReportRuns(`failover/${group}/${host}`, RUNS_READ);
+  return runs.find((run) => (run.report.fence as { poweredOff?: unknown } | undefined)?.poweredOff === true);
+}
