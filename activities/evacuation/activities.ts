@@ -17,6 +17,7 @@ import { failoverContext, type FailoverContext, type FailoverDependencies } from
 import { planFailover } from '../failover/planning.js';
 import { activityCancelled, pause, whileHeartbeating } from '../heartbeat.js';
 import { DeviceError } from '../ssh/device-errors.js';
+import { storageCutHosts } from '../monitoring/storage-cut.js';
 import { newestFencingFailover, standingPortsRemoved, type PortsRemoved } from './failback-activities.js';
 
 /** A partition the HMC shows in the middle of a migration (IBM HMC partition states). */
@@ -152,9 +153,15 @@ function createControlActivities(ctx: FailoverContext) {
         const maintenance = new Set(
           (await ctx.deps.store.hostMonitoring().maintenance(group.hosts)).map((m) => m.host),
         );
+        // A host cut at its storage (a fence not failed back) is no destination: its LPARs would find no disk.
+        const others = input.evidence.hosts.map((h) => h.host).filter((h) => h !== input.host);
+        const cut = await deviceCall(() =>
+          storageCutHosts(ctx.storage(input.group), ctx.deps.store, input.group, others),
+        );
         const survivors = [];
         for (const host of input.evidence.hosts) {
           if (host.host === input.host || host.state !== 'Operating' || maintenance.has(host.host)) continue;
+          if (cut.has(host.host)) continue;
           if (input.destinations && !input.destinations.includes(host.host)) continue;
           const capacity = await deviceCall(() => hmc.systemCapacity(host.host));
           survivors.push({

@@ -14,6 +14,7 @@ import { policyFor } from '../../domain/config/index.js';
 import type { Lpar } from '../../domain/inventory/index.js';
 import { deviceCall, toActivityFailure } from '../device-failure.js';
 import { activityCancelled, pause, whileHeartbeating } from '../heartbeat.js';
+import { storageCutHosts } from '../monitoring/storage-cut.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import type { FailoverContext } from './context.js';
 import { planFailover } from './planning.js';
@@ -257,8 +258,11 @@ export function createControlActivities(ctx: FailoverContext) {
     const inMaintenance = new Set(
       (await ctx.deps.store.hostMonitoring().maintenance(group.hosts)).map((maintenance) => maintenance.host),
     );
+    // Nor is a host cut at its storage (a fence not failed back): its LPARs would find no disk.
+    const others = input.evidence.hosts.map((h) => h.host).filter((h) => h !== input.host);
+    const cut = await deviceCall(() => storageCutHosts(ctx.storage(input.group), ctx.deps.store, input.group, others));
     const destinations = input.evidence.hosts.filter(
-      (h) => h.host !== input.host && h.state === 'Operating' && !inMaintenance.has(h.host),
+      (h) => h.host !== input.host && h.state === 'Operating' && !inMaintenance.has(h.host) && !cut.has(h.host),
     );
     // Every survivor's capacity at once: one after the other, these reads cost a failover seconds per host before its
     // restarts can begin (bench:failover's NPIV PoD: 22 serial HMC reads, ~20 s of its path).

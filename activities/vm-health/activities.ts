@@ -19,6 +19,7 @@ import { deviceCall, toActivityFailure } from '../device-failure.js';
 import { failoverContext, type FailoverContext, type FailoverDependencies } from '../failover/context.js';
 import { planFailover } from '../failover/planning.js';
 import { activityCancelled, pause, whileHeartbeating } from '../heartbeat.js';
+import { storageCutHosts } from '../monitoring/storage-cut.js';
 import { DeviceError } from '../ssh/device-errors.js';
 
 /** What the monitor needs at each check: the candidates with their policy, and when to look again. */
@@ -240,8 +241,13 @@ function controlActivities(ctx: FailoverContext, startedAt: number) {
         const known = new Map<string, Lpar>(
           fleet.lpars.map(({ observedAt: _o, source: _s, stale: _st, ...lpar }) => [lpar.name, lpar]),
         );
+        // A host cut at its storage (a fence not failed back) is no destination: the VM would find no disk.
+        const others = input.evidence.hosts.map((h) => h.host).filter((h) => h !== input.source);
+        const cut = await deviceCall(() => storageCutHosts(ctx.storage(group.name), store, group.name, others));
         const survivors = [];
-        for (const host of input.evidence.hosts.filter((h) => h.host !== input.source && h.state === 'Operating')) {
+        for (const host of input.evidence.hosts.filter(
+          (h) => h.host !== input.source && h.state === 'Operating' && !cut.has(h.host),
+        )) {
           const capacity = await deviceCall(() => ctx.hmc(group.name).systemCapacity(host.host));
           survivors.push({
             name: host.host,

@@ -13,8 +13,8 @@ import type { DeviceRegistry } from '../../activities/devices.js';
 import { createEvacuationActivities } from '../../activities/evacuation/activities.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import { parseConfigText } from '../../domain/config/index.js';
-import type { FailbackReport } from '../../domain/evacuation/index.js';
-import type { FailoverReport } from '../../domain/failover/index.js';
+import type { EvacuationReport, FailbackReport } from '../../domain/evacuation/index.js';
+import type { FailoverPlan, FailoverReport } from '../../domain/failover/index.js';
 import { eventually } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 
@@ -121,6 +121,33 @@ describe('failback after a cut that a later failover run did not repeat (devserv
       assert.notEqual(second.startedAt, first.startedAt, 'a second run');
       assert.equal(second.outcome, 'not-failed');
       assert.deepEqual((await svc.host('dc1-s01'))!.wwpns, [], 'still cut');
+
+      // Operating again but cut at its storage: never a destination (finding 2), for a failover nor an evacuation.
+      const advisory = await api<EvacuationReport>('POST', '/v1/hosts/dc1-s02/evacuate', { advisory: true });
+      assert.equal(advisory.status, 200, JSON.stringify(advisory.body));
+      const moves = advisory.body.lpars.filter((l) => l.to !== undefined);
+      assert.ok(moves.length > 0, JSON.stringify(advisory.body.lpars));
+      assert.deepEqual(
+        moves.filter((l) => l.to === 'dc1-s01').map((l) => l.lpar),
+        [],
+        'no evacuation places onto the cut host',
+      );
+      // A dry-run failover plans only for a host that is down: dc1-s02 errs while it plans.
+      const fault = await lazarus.control<{ id: string }>('POST', '/faults', { kind: 'host-error', target: 'dc1-s02' });
+      const dry = await api<{ plan?: FailoverPlan; report?: { plan?: FailoverPlan } }>('POST', '/v1/failovers', {
+        group: 'dc1-prod',
+        host: 'dc1-s02',
+        dryRun: true,
+      });
+      assert.equal(dry.status, 200, JSON.stringify(dry.body));
+      const plan = dry.body.plan ?? dry.body.report?.plan;
+      assert.ok(plan && plan.streams.length > 0, JSON.stringify(dry.body));
+      assert.deepEqual(
+        plan.streams.filter((s) => s.destination === 'dc1-s01').flatMap((s) => s.lpars.map((l) => l.name)),
+        [],
+        'no failover places onto the cut host',
+      );
+      await lazarus.control('DELETE', `/faults/${fault.id}`);
 
       // One restarted LPAR is shut down where it was restarted: its definition on dc1-s01 is its only one that can
       // run, so failback keeps it, and its volumes' mappings there (also mapped to the failover's destination) stay.
