@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { z } from 'zod';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
-import { evacuationPolicy, type EvacuationPolicy } from '../domain/evacuation/index.js';
+import { evacuationPolicy, type EvacuationPolicy, type EvacuationReport } from '../domain/evacuation/index.js';
 import type { evacuateHost, failbackHost, restoreHost } from '../workflows/evacuation/index.js';
 import {
   evacuationCancelSignal,
@@ -91,6 +91,7 @@ export function evacuationRoutes(app: express.Express, options: EvacuationRouteO
         return;
       }
       const id = evacuationWorkflowId(group, host);
+      await refuseWhileRunning(client, restoreWorkflowId(group, host), `a restore of ${host} is running`);
       await startOnce(
         () =>
           client.workflow.start<typeof evacuateHost>('evacuateHost', {
@@ -103,6 +104,14 @@ export function evacuationRoutes(app: express.Express, options: EvacuationRouteO
         id,
       );
       log(`host ${host}: evacuation ${id} started by ${input.requestedBy}`);
+      const refused = await refusedAtRoster(client, id);
+      if (refused)
+        throw new ApiError(
+          409,
+          'host_not_operating',
+          `${refused.stoppedBy}; a failed host is failed over (POST /v1/failovers), not evacuated`,
+          { id, report: refused },
+        );
       res.status(202).json({ id, status: 'started' });
     }),
   );
@@ -114,6 +123,7 @@ export function evacuationRoutes(app: express.Express, options: EvacuationRouteO
       const body = parse(restoreBody, req.body ?? {}, 'body');
       const id = restoreWorkflowId(group, host);
       const input = { group, host, endMaintenance: body.endMaintenance, requestedBy: actorOf(res), policy };
+      await refuseWhileRunning(client, evacuationWorkflowId(group, host), `an evacuation of ${host} is running`);
       await startOnce(
         () =>
           client.workflow.start<typeof restoreHost>('restoreHost', {
@@ -224,6 +234,46 @@ async function startOnce(start: () => Promise<unknown>, conflict: string, id: st
   }
 }
 
+/**
+ * 409 `operation_running` (the other's id in the answer) when `id` runs now: an evacuation and a restore of one host
+ * never run at once (each would move the other's LPARs, and a restore ends the maintenance the evacuation set).
+ */
+async function refuseWhileRunning(client: Client, id: string, conflict: string): Promise<void> {
+  try {
+    if ((await client.workflow.getHandle(id).describe()).status.name !== 'RUNNING') return;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return;
+    throw err;
+  }
+  throw new ApiError(409, 'operation_running', conflict, { id });
+}
+
+/** How long the API waits for a started evacuation to read its roster (one HMC read) before answering 202 anyway. */
+const ROSTER_WAIT_MS = 30_000;
+const ROSTER_POLL_MS = 200;
+
+/**
+ * Waits until the evacuation `id` has read its roster: its report when it stopped there (the host is not Operating:
+ * nothing moved, no maintenance), undefined when it goes on (or after ROSTER_WAIT_MS: it then refuses on its own).
+ */
+async function refusedAtRoster(client: Client, id: string): Promise<EvacuationReport | undefined> {
+  const handle = client.workflow.getHandle<typeof evacuateHost>(id);
+  const deadline = Date.now() + ROSTER_WAIT_MS;
+  while (Date.now() < deadline) {
+    const status = (await handle.describe()).status.name;
+    if (status !== 'RUNNING') {
+      if (status !== 'COMPLETED') return undefined;
+      const report = await handle.result();
+      return report.lpars.length === 0 && report.stoppedBy?.startsWith('roster:') ? report : undefined;
+    }
+    // A query before the run's first task completes is refused: asked again.
+    const progress = await handle.query(evacuationProgressQuery).catch(() => undefined);
+    if (progress && progress.phase !== 'roster') return undefined;
+    await new Promise((resolve) => setTimeout(resolve, ROSTER_POLL_MS));
+  }
+  return undefined;
+}
+
 /** The OpenAPI entries of these routes. */
 export function registerEvacuationPaths(
   registry: OpenAPIRegistry,
@@ -239,7 +289,6 @@ export function registerEvacuationPaths(
   const started = z.object({ id: z.string(), status: z.literal('started') });
   const report = z.record(z.string(), z.unknown()).openapi('PlannedOperationReport');
   const body = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const conflict = { 409: json(errorResponse, 'one is already running (its id in details)') };
   registry.registerPath({
     method: 'post',
     path: '/v1/hosts/{host}/evacuate',
@@ -248,7 +297,11 @@ export function registerEvacuationPaths(
     responses: {
       200: json(report, 'advisory: the plan (each LPAR and its destination); nothing changed'),
       202: json(started, 'the evacuation started: the host is put in maintenance and its LPARs move by LPM'),
-      ...conflict,
+      409: json(
+        errorResponse,
+        'an evacuation or a restore of the host runs (its id in the answer), or the host is not Operating ' +
+          '(`host_not_operating`: a failed host is failed over, not evacuated; the report in the answer)',
+      ),
       ...errors,
     },
   });
@@ -259,7 +312,7 @@ export function registerEvacuationPaths(
     request: { params, body: body(restoreBody) },
     responses: {
       202: json(started, 'every LPAR moved away from the host goes back to it by LPM'),
-      ...conflict,
+      409: json(errorResponse, 'a restore or an evacuation of the host runs (its id in the answer)'),
       ...errors,
     },
   });

@@ -4,7 +4,7 @@
 // (409, no maintenance); a restore and an evacuation of the same host never run at once.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { EvacuationReport } from '../../domain/evacuation/index.js';
+import type { EvacuationProgress, EvacuationReport } from '../../domain/evacuation/index.js';
 import type { FailoverReport } from '../../domain/failover/index.js';
 import { eventually } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
@@ -109,6 +109,83 @@ describe('evacuation findings of the break-it trial (devserver + simulated fleet
         assert.equal(restarted?.step, 'running', `${l.lpar}: ${restarted?.error ?? JSON.stringify(restarted)}`);
       }
       assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars));
+    },
+  );
+
+  it(
+    'restores every LPAR home and leaves none of its volumes mapped to the interim host',
+    { timeout: 300_000 },
+    async () => {
+      const started = await api('POST', '/v1/hosts/dc1-s01/evacuate', { destinations: ['dc1-s03'] });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const evacuation = await reportOf('/v1/hosts/dc1-s01/evacuate');
+      const moved = evacuation.lpars.filter((l) => l.step === 'moved').map((l) => l.lpar);
+      assert.ok(moved.length >= 2, JSON.stringify(evacuation.lpars));
+      const restore = await api('POST', '/v1/hosts/dc1-s01/restore', {});
+      assert.equal(restore.status, 202, JSON.stringify(restore.body));
+      const report = await reportOf('/v1/hosts/dc1-s01/restore');
+      assert.equal(report.outcome, 'succeeded', JSON.stringify(report.lpars));
+      for (const lpar of moved)
+        for (const [volume, hosts] of await mappingsOf(lpar))
+          assert.deepEqual(hosts, ['dc1-s01'], `${lpar}'s ${volume} is mapped at home only`);
+      assert.deepEqual(await control('GET', '/violations'), []);
+    },
+  );
+
+  it('refuses to evacuate a failed host (409) and leaves it out of maintenance', { timeout: 120_000 }, async () => {
+    await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s04' });
+    const refused = await api<{ code: string; message: string; id?: string; report?: EvacuationReport }>(
+      'POST',
+      '/v1/hosts/dc1-s04/evacuate',
+      {},
+    );
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'host_not_operating');
+    assert.match(refused.body.message, /dc1-s04 is Error.*failed over/);
+    assert.equal(refused.body.id, 'evacuate/dc1-prod/dc1-s04');
+    const report = refused.body.report!;
+    assert.equal(report.outcome, 'failed', 'a run stopped at its roster did not succeed');
+    assert.equal(report.maintenance, false);
+    assert.deepEqual(await lazarus.store.hostMonitoring().maintenance(['dc1-s04']), [], 'not in maintenance');
+    const stored = await lazarus.store.recoveryReportRuns('evacuate/dc1-prod/dc1-s04');
+    assert.equal(stored[0]?.outcome, 'failed');
+  });
+
+  it(
+    'never runs an evacuation and a restore of one host at once (409 naming the running one)',
+    { timeout: 300_000 },
+    async () => {
+      // Slow migrations, so each operation is still running when the other is asked for.
+      await control('POST', '/faults', { kind: 'slow', target: 'dc1-s01', factor: 200 });
+      const running = async (path: string) =>
+        eventually(
+          `${path} migrating`,
+          async () => {
+            const state = await api<{ progress?: EvacuationProgress }>('GET', path);
+            return (state.body.progress?.totals.migrating ?? 0) > 0 ? true : undefined;
+          },
+          120_000,
+        );
+      assert.equal((await api('POST', '/v1/hosts/dc1-s01/evacuate', {})).status, 202);
+      await running('/v1/hosts/dc1-s01/evacuate');
+      const restore = await api<{ code: string; id?: string }>('POST', '/v1/hosts/dc1-s01/restore', {});
+      assert.equal(restore.status, 409, JSON.stringify(restore.body));
+      assert.equal(restore.body.code, 'operation_running');
+      assert.equal(restore.body.id, 'evacuate/dc1-prod/dc1-s01');
+      assert.equal((await lazarus.store.hostMonitoring().maintenance(['dc1-s01'])).length, 1, 'still in maintenance');
+      assert.equal((await api('POST', '/v1/hosts/dc1-s01/evacuate/cancel', {})).status, 202);
+      const evacuation = await reportOf('/v1/hosts/dc1-s01/evacuate');
+      assert.ok(evacuation.totals.moved >= 1, JSON.stringify(evacuation.totals));
+
+      assert.equal((await api('POST', '/v1/hosts/dc1-s01/restore', {})).status, 202);
+      await running('/v1/hosts/dc1-s01/restore');
+      const evacuate = await api<{ code: string; id?: string }>('POST', '/v1/hosts/dc1-s01/evacuate', {});
+      assert.equal(evacuate.status, 409, JSON.stringify(evacuate.body));
+      assert.equal(evacuate.body.code, 'operation_running');
+      assert.equal(evacuate.body.id, 'restore/dc1-prod/dc1-s01');
+      assert.equal((await api('POST', '/v1/hosts/dc1-s01/restore/cancel', {})).status, 202);
+      await reportOf('/v1/hosts/dc1-s01/restore');
+      assert.deepEqual(await control('GET', '/violations'), []);
     },
   );
 });

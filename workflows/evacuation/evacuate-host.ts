@@ -1,7 +1,8 @@
 // Evacuate a host by Live Partition Mobility, the runbook (README "Planned evacuation, restore and failback"):
-//   1. maintenance — the host goes into maintenance: the monitor does not fail it over, no plan places onto it;
-//   2. roster      — what the HMC lists on the host now: Running LPARs move; Not Activated ones stay (skipped);
-//                    any other state is reported and not touched;
+//   1. roster      — what the HMC lists on the host now: Running LPARs move; Not Activated ones stay (skipped);
+//                    any other state is reported and not touched; a host that is not Operating stops the run
+//                    (`failed`, no maintenance: a failed host is failed over, not evacuated);
+//   2. maintenance — the host goes into maintenance: the monitor does not fail it over, no plan places onto it;
 //   3. plan        — the failover planner places them on the group's Operating hosts not in maintenance (capacity,
 //                    priority, collocation, residents);
 //   4. validate    — `migrlpar -o v` per LPAR to its planned destination; a refusal is reported (`invalid`), or with
@@ -9,9 +10,16 @@
 //   5. migrate     — in priority order, in parallel within the per-HMC and per-system migration limits;
 //   6. verify      — the HMC is read again: a move counts only if the LPAR runs on exactly one host, its destination;
 //                    the report is stored and a notification goes out.
-// Advisory: steps 2–3 only (nothing changes, not even maintenance). A cancel starts nothing new; migrations in flight
+// Advisory: steps 1 and 3 only (nothing changes, not even maintenance). A cancel starts nothing new; migrations in flight
 // finish (or are recovered); the report names every LPAR's state.
-import { ActivityFailure, CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  isCancellation,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { evacuationOutcome, type EvacuateInput, type EvacuationReport } from '../../domain/evacuation/index.js';
 import { innermostMessage, type GroupEvidence } from '../../domain/failover/index.js';
 import { boundedParallel } from '../shared/bounded-parallel.js';
@@ -20,10 +28,15 @@ import { moveAll, releaseStaleMappings, validateMove, type PlannedMove } from '.
 import { evacuationActivities, type EvacuationProxies } from './proxies.js';
 import { MoveRun } from './run-state.js';
 
+/** Marks the roster read before maintenance is set (runs started before it replay in the old order). */
+const ROSTER_BEFORE_MAINTENANCE = 'evacuation-roster-before-maintenance';
+
 export async function evacuateHost(input: EvacuateInput): Promise<EvacuationReport> {
   const workflowId = workflowInfo().workflowId;
   const run = new MoveRun(workflowId, 'evacuate', input.group, input.host, input.policy.limits, Date.now());
   const activities = evacuationActivities(input.policy);
+  // The API waits for the run to leave this phase to answer whether it was admitted (a failed host is refused).
+  run.enterPhase('roster');
   setHandler(evacuationProgressQuery, () => run.progress());
   setHandler(evacuationCancelSignal, (d) => {
     if (typeof d?.by === 'string' && d.by.trim()) run.cancelledBy ??= { by: d.by.trim(), reason: d.reason };
@@ -40,17 +53,25 @@ export async function evacuateHost(input: EvacuateInput): Promise<EvacuationRepo
 
 async function runbook(run: MoveRun, input: EvacuateInput, activities: EvacuationProxies): Promise<void> {
   const { control, reads } = activities;
-  if (!input.advisory) {
-    await control.setHostMaintenance({
+  const maintenance = () =>
+    control.setHostMaintenance({
       host: input.host,
       reason: `evacuation ${run.workflowId} by ${input.requestedBy}`,
       by: input.requestedBy,
     });
-  }
+  // The roster comes before maintenance: a host that is not Operating (failed) is failed over, not evacuated, and
+  // maintenance would stop the monitor from failing it over. (Runs started before this replay in the old order.)
+  const rosterFirst = patched(ROSTER_BEFORE_MAINTENANCE);
+  if (!rosterFirst && !input.advisory) await maintenance();
   run.enterPhase('roster');
   const evidence = await reads.groupEvidence({ group: input.group });
   const toMove = roster(run, input, evidence);
-  if (run.stoppedBy || toMove.length === 0) return;
+  if (run.stoppedBy) return;
+  if (rosterFirst && !input.advisory) {
+    run.enterPhase('maintenance');
+    await maintenance();
+  }
+  if (toMove.length === 0) return;
 
   run.enterPhase('plan');
   const plan = await control.planEvacuation({
@@ -143,7 +164,8 @@ async function finish(run: MoveRun, input: EvacuateInput, activities: Evacuation
   const maintenance = await control.inMaintenance({ host: input.host }).catch(() => !input.advisory);
   const report: EvacuationReport = {
     ...run.progress(),
-    outcome: evacuationOutcome(run.lpars, run.cancelled),
+    // A run that stopped before it had anything to move (the roster: the host is not Operating) did nothing.
+    outcome: run.stoppedBy && run.lpars.length === 0 ? 'failed' : evacuationOutcome(run.lpars, run.cancelled),
     advisory: input.advisory,
     maintenance,
     ...(run.cancelledBy && { cancelledBy: run.cancelledBy }),
