@@ -38,25 +38,116 @@ export function normaliseWorkflowRetryPolicy(policy: RetryPolicy | null | undefi
   };
 }
 
-const DESCRIPTORS = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)$/;
+const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+/** A Go `time.ParseDuration` string (units ns, us, µs, ms, s, m, h; no days). */
+const GO_DURATION = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
+const GO_UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+/** robfig/cron/v3 ParseStandard's fields: minute, hour, day of month, month, day of week (bounds and names). */
+const FIELDS: { min: number; max: number; names?: string[] }[] = [
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  { min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
+  { min: 0, max: 6, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+];
+
+/** The real server's answer to any cron schedule robfig/cron refuses (common/backoff/cron.go ValidateSchedule). */
+const invalidCron = () => invalidArgument('invalid CronSchedule.');
 
 /**
- * Milliseconds from `afterMs` to the cron schedule's next time, strictly after it. Workflow cron schedules take the
- * standard five fields (minute hour day-of-month month day-of-week, UTC) or a descriptor (@daily, @every 30s, ...),
- * as the real server's parser does (common/backoff/cron.go: robfig/cron/v3 `ParseStandard`). Its day rule differs
- * from Temporal Schedules': when both day fields are restricted a day matches either of them (classic cron's OR);
- * when either is starred both must match (robfig spec.go `dayMatches`).
- * @throws INVALID_ARGUMENT "Invalid CronSchedule: …".
+ * The interval of `@every <duration>` in milliseconds as robfig/cron's `Every` keeps it: truncated to whole seconds,
+ * at least one second (`@every 500ms` runs every second). Undefined when `cron` is not an `@every` descriptor;
+ * throws INVALID_ARGUMENT "invalid CronSchedule." when the duration is not a Go duration (`@every 1h/30m`, `2d`).
  */
-export function cronDelayMs(cron: string, afterMs: number): number {
-  const text = cron.trim();
-  const fields = text.split(/\s+/);
-  if (!DESCRIPTORS.test(text) && fields.length !== 5)
-    throw invalidArgument(`Invalid CronSchedule: "${cron}" has ${fields.length} fields, expected 5 or a descriptor`);
-  const expression = text === '@midnight' ? '@daily' : text === '@annually' ? '@yearly' : text;
-  // robfig's day-of-week runs 0-6 only (7 is not Sunday there).
-  if (fields.length === 5 && rangeBounds(fields[4]!).some((n) => n > 6))
-    throw invalidArgument(`Invalid CronSchedule: "${cron}": day of week above 6 (0-6 or SUN-SAT)`);
+function everyMs(cron: string): number | undefined {
+  if (!cron.startsWith('@every ')) return undefined;
+  const text = cron.slice('@every '.length);
+  if (text !== '0' && !GO_DURATION.test(text)) throw invalidCron();
+  let ms = 0;
+  for (const [, value, unit] of text.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
+    ms += Number(value) * GO_UNIT_MS[unit!]!;
+  if (text.startsWith('-')) ms = -ms;
+  return Math.max(1000, Math.floor(ms / 1000) * 1000);
+}
+
+/**
+ * Checks one field the way robfig/cron/v3 parser.go `getRange` does: comma parts of `*` or `?`, a number or name, or
+ * a range `a-b`, each with an optional `/step` (a single value with a step runs to the field's maximum).
+ * @throws INVALID_ARGUMENT "invalid CronSchedule." for anything else (`5#3`, `L`, `H`, `W`, out of bounds, step 0).
+ */
+function checkField(field: string, bounds: { min: number; max: number; names?: string[] }): void {
+  const value = (text: string): number => {
+    const named = bounds.names?.indexOf(text.toLowerCase()) ?? -1;
+    if (named >= 0) return named + (bounds.min === 1 ? 1 : 0);
+    if (!/^\+?\d+$/.test(text)) throw invalidCron();
+    return Number(text);
+  };
+  for (const part of field.split(',')) {
+    const rangeAndStep = part.split('/');
+    if (rangeAndStep.length > 2) throw invalidCron();
+    const lowAndHigh = (rangeAndStep[0] ?? '').split('-');
+    let start = bounds.min;
+    let end = bounds.max;
+    if (lowAndHigh[0] !== '*' && lowAndHigh[0] !== '?') {
+      if (lowAndHigh.length > 2) throw invalidCron();
+      start = value(lowAndHigh[0] ?? '');
+      end = lowAndHigh.length === 2 ? value(lowAndHigh[1] ?? '') : start;
+    }
+    if (rangeAndStep.length === 2) {
+      const step = value(rangeAndStep[1] ?? '');
+      if (step === 0) throw invalidCron();
+      if (lowAndHigh.length === 1) end = bounds.max;
+    }
+    if (start < bounds.min || end > bounds.max || start > end) throw invalidCron();
+  }
+}
+
+/**
+ * Checks a workflow cron schedule as the real server does: robfig/cron/v3 `ParseStandard` (five fields, or a
+ * descriptor @yearly … @hourly, or `@every <Go duration>`) must accept it.
+ * @throws INVALID_ARGUMENT "invalid CronSchedule." (the real server's text, which names no detail).
+ */
+export function validateCronSchedule(cron: string): void {
+  if (cron.startsWith('@')) {
+    if (!DESCRIPTORS.has(cron) && everyMs(cron) === undefined) throw invalidCron();
+    return;
+  }
+  const fields = cron.trim().split(/\s+/);
+  // A CRON_TZ= prefix (which robfig accepts) is refused here too: workflow cron schedules run in UTC in this server.
+  if (fields.length !== 5) throw invalidCron();
+  fields.forEach((field, i) => checkField(field, FIELDS[i]!));
+}
+
+/**
+ * Milliseconds from `afterMs` to the cron schedule's next time. Workflow cron schedules take the standard five
+ * fields (minute hour day-of-month month day-of-week, UTC) or a descriptor (@daily, @every 30s, ...), as the real
+ * server's parser does (common/backoff/cron.go: robfig/cron/v3 `ParseStandard`). Its day rule differs from Temporal
+ * Schedules': when both day fields are restricted a day matches either of them (classic cron's OR); when either is
+ * starred both must match (robfig spec.go `dayMatches`). `@every D` counts from `anchorMs`, the run's execution
+ * time (the server's GetBackoffForNextSchedule: anchor + D, then every D, the first such time not before
+ * `afterMs`), not from the clock; a first run's anchor is its start, so it runs at start + D.
+ * @throws INVALID_ARGUMENT "invalid CronSchedule.".
+ */
+export function cronDelayMs(cron: string, afterMs: number, anchorMs = afterMs): number {
+  validateCronSchedule(cron);
+  const every = everyMs(cron);
+  if (every !== undefined) {
+    // robfig's ConstantDelaySchedule.Next drops the sub-second part of the time it starts from.
+    let next = Math.floor(anchorMs / 1000) * 1000 + every;
+    if (next < afterMs) next += Math.ceil((afterMs - next) / every) * every;
+    return Math.max(0, next - afterMs);
+  }
+  const fields = cron.trim().split(/\s+/);
+  const expression = cron === '@midnight' ? '@daily' : cron === '@annually' ? '@yearly' : cron.trim();
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
   // OR of the two day fields = the earlier of two schedules, each restricted by one day field only.
   const expressions =
@@ -69,10 +160,11 @@ export function cronDelayMs(cron: string, afterMs: number): number {
       const candidate = compileSpec({ cronString: [each] }).next(afterMs);
       if (candidate !== undefined && (next === undefined || candidate < next)) next = candidate;
     }
-  } catch (err) {
-    throw invalidArgument(`Invalid CronSchedule: ${(err as Error).message.replace(/^Invalid schedule spec: /, '')}`);
+  } catch {
+    throw invalidCron();
   }
-  if (next === undefined) throw invalidArgument(`Invalid CronSchedule: "${cron}" has no next time`);
+  // A schedule with no next time (the 30th of February) is refused by the real server too.
+  if (next === undefined) throw invalidCron();
   return Math.max(0, next - afterMs);
 }
 
@@ -85,15 +177,6 @@ function starred(field: string): boolean {
     const [range = '', step] = part.split('/');
     return (range === '*' || range === '?') && (step === undefined || Number(step) <= 1);
   });
-}
-
-/** The numeric range bounds of a field's comma parts (names and steps left out). */
-function rangeBounds(field: string): number[] {
-  return field
-    .split(',')
-    .flatMap((part) => (part.split('/')[0] ?? '').split('-'))
-    .filter((bound) => /^\d+$/.test(bound))
-    .map(Number);
 }
 
 /** How a run ended, as far as retry and cron are concerned. */
@@ -134,7 +217,7 @@ export function planNextRun(
     }
   }
   if (state.cronSchedule) {
-    const delayMs = cronDelayMs(state.cronSchedule, now);
+    const delayMs = cronDelayMs(state.cronSchedule, now, state.executionAt);
     if (!state.executionDeadline || now + delayMs < state.executionDeadline) {
       return {
         retryState,

@@ -32,7 +32,31 @@ describe('devserver workflow cron schedules (robfig/cron day rule)', () => {
   });
 
   it('refuses a day of week above 6, which robfig/cron does not read as Sunday', () => {
-    assert.throws(() => cronDelayMs('0 0 * * 7', MONDAY), /Invalid CronSchedule: .*day of week above 6/);
-    assert.throws(() => cronDelayMs('0 0 * * 5-7', MONDAY), /day of week above 6/);
+    assert.throws(() => cronDelayMs('0 0 * * 7', MONDAY), /: invalid CronSchedule\.$/);
+    assert.throws(() => cronDelayMs('0 0 * * 5-7', MONDAY), /: invalid CronSchedule\.$/);
+  });
+
+  it("refuses what robfig/cron ParseStandard refuses, with the real server's text", () => {
+    for (const cron of [
+      '0 0 * * 5#3',
+      'H 0 * * *',
+      '0 0 L * *',
+      '@every 1h/30m',
+      '@every 2d',
+      '0 0 30 2 *',
+      '@every',
+      '0 0 * *',
+    ])
+      assert.throws(() => cronDelayMs(cron, MONDAY), /: invalid CronSchedule\.$/, cron);
+    for (const cron of ['5/10 * * * *', '0 0 ? JAN-MAR sun', '@every 1.5h', '@midnight'])
+      assert.doesNotThrow(() => cronDelayMs(cron, MONDAY), cron);
+  });
+
+  it("counts @every from the run's execution time, not the clock, and rounds below a second up to one", () => {
+    const start = MONDAY + 7_000; // 05:00:07
+    assert.equal(cronDelayMs('@every 90m', start), 90 * 60_000, 'first run: start + 90m, not 06:00 or 06:30');
+    // A run that began at start + 90m and closed 10 s later: the next run is at start + 180m.
+    assert.equal(cronDelayMs('@every 90m', start + 90 * 60_000 + 10_000, start + 90 * 60_000), 90 * 60_000 - 10_000);
+    assert.equal(cronDelayMs('@every 500ms', start), 1000);
   });
 });

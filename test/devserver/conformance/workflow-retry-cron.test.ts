@@ -223,17 +223,47 @@ describe('devserver conformance: workflow retry policies and cron schedules', ()
     },
   );
 
-  it('refuses a cron schedule the real server cannot parse with INVALID_ARGUMENT', { timeout: 30_000 }, async () => {
-    await assert.rejects(
-      server.client.workflow.start(cronRun, {
-        taskQueue,
-        workflowId: uniqueWorkflowId('cron-bad'),
-        cronSchedule: '* * * * * *',
-      }),
-      (err: unknown) => {
-        const cause = (err as { cause?: { code?: number; message?: string } }).cause;
-        return cause?.code === 3 && /Invalid CronSchedule/.test(cause.message ?? '');
-      },
-    );
-  });
+  it(
+    'refuses a cron schedule robfig/cron ParseStandard refuses with INVALID_ARGUMENT "invalid CronSchedule."',
+    { timeout: 30_000 },
+    async () => {
+      for (const cronSchedule of ['* * * * * *', '0 0 * * 5#3', 'H 0 * * *', '@every 1h/30m']) {
+        await assert.rejects(
+          server.client.workflow.start(cronRun, { taskQueue, workflowId: uniqueWorkflowId('cron-bad'), cronSchedule }),
+          (err: unknown) => {
+            const cause = (err as { cause?: { code?: number; details?: string } }).cause;
+            return cause?.code === 3 && cause.details === 'invalid CronSchedule.';
+          },
+          cronSchedule,
+        );
+      }
+    },
+  );
+
+  it(
+    'starts @every D at start + D (not on the clock) and reads @every 500ms as one second',
+    { timeout: 30_000 },
+    async () => {
+      for (const [cronSchedule, everyMs] of [
+        ['@every 90m', 90 * 60_000],
+        ['@every 500ms', 1000],
+      ] as const) {
+        const handle = await server.client.workflow.start(cronRun, {
+          taskQueue,
+          workflowId: uniqueWorkflowId('cron-every'),
+          cronSchedule,
+        });
+        try {
+          const description = await handle.describe();
+          const waitMs = description.executionTime!.getTime() - description.startTime.getTime();
+          assert.ok(
+            waitMs > everyMs - 1000 && waitMs <= everyMs,
+            `${cronSchedule}: first run ${waitMs} ms after start`,
+          );
+        } finally {
+          await handle.terminate('cron every test done').catch(() => undefined);
+        }
+      }
+    },
+  );
 });
