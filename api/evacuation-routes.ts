@@ -159,8 +159,11 @@ export function evacuationRoutes(app: express.Express, options: EvacuationRouteO
         throw err;
       }
       log(`host ${host}: failback ${report.outcome}${report.reason ? ` (${sanitizeLogText(report.reason)})` : ''}`);
-      if (report.outcome === 'refused')
-        throw new ApiError(409, 'failback_refused', `failback of ${host} refused: ${report.reason}`, { report });
+      if (report.outcome === 'refused') {
+        const nothing = report.reason?.startsWith('nothing to fail back') === true;
+        const code = nothing ? 'nothing_to_fail_back' : 'failback_refused';
+        throw new ApiError(409, code, `failback of ${host} refused: ${report.reason}`, { report });
+      }
       res.status(report.outcome === 'succeeded' ? 200 : 502).json(report);
     }),
   );

@@ -18,7 +18,12 @@ import { planFailover } from '../failover/planning.js';
 import { activityCancelled, pause, whileHeartbeating } from '../heartbeat.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import { storageCutHosts } from '../monitoring/storage-cut.js';
-import { newestFencingFailover, standingPortsRemoved, type PortsRemoved } from './failback-activities.js';
+import {
+  newestFencingFailover,
+  nothingToFailBack,
+  standingPortsRemoved,
+  type PortsRemoved,
+} from './failback-activities.js';
 
 /** A partition the HMC shows in the middle of a migration (IBM HMC partition states). */
 const MIGRATING = /^Migrating/;
@@ -314,6 +319,14 @@ function createControlActivities(ctx: FailoverContext) {
      */
     async failoverPortsRemoved(input: { group: string; host: string }): Promise<PortsRemoved[]> {
       return standingPortsRemoved(ctx.deps.store, input.group, input.host);
+    },
+
+    /**
+     * Why a failback of `host` has nothing to undo by the store (no failover run fenced it or cut its storage; the
+     * reason starts with "nothing to fail back"), or undefined when a failover did.
+     */
+    async nothingToFailBack(input: { group: string; host: string }): Promise<string | undefined> {
+      return nothingToFailBack(ctx.deps.store, input.group, input.host);
     },
 
     /**

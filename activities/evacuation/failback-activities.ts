@@ -57,3 +57,21 @@ export async function newestFencingFailover(
   const runs = await store.recoveryReportRuns(`failover/${group}/${host}`, RUNS_READ);
   return runs.find((run) => (run.report.fence as { poweredOff?: unknown } | undefined)?.poweredOff === true);
 }
+
+/** The reason's opening words when a failback has nothing to undo (the API answers 409 `nothing_to_fail_back`). */
+export const NOTHING_TO_FAIL_BACK = 'nothing to fail back';
+
+/**
+ * Whether the store shows anything a failback of `host` would undo: a failover run that fenced it (powered it off) or
+ * cut it at its storage. Undefined when it does; else the reason, starting with NOTHING_TO_FAIL_BACK. (The workflow
+ * still proceeds when the HMC shows stale definitions on the host, whatever the store says.)
+ */
+export async function nothingToFailBack(
+  store: InventoryStore,
+  group: string,
+  host: string,
+): Promise<string | undefined> {
+  if (await newestFencingFailover(store, group, host)) return undefined;
+  if ((await standingPortsRemoved(store, group, host)).length > 0) return undefined;
+  return `${NOTHING_TO_FAIL_BACK}: no failover of ${host} fenced it or cut its storage`;
+}

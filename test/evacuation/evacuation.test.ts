@@ -321,6 +321,7 @@ describe('planned evacuation, restore and failback through the HTTP API (devserv
         assert.equal(move.finalState, 'Running');
       }
       assert.match(report.lpars.find((l) => l.lpar === 'dc1-db01')!.error ?? '', /mover service partition/);
+      assert.match(report.lpars.find((l) => l.lpar === 'dc1-mq01')!.error ?? '', /migrationTimeout \(30 s\)/);
       assert.ok(report.totals.cancelled >= 1, `the rest never started: ${JSON.stringify(report.totals)}`);
       assert.equal(report.totals.migrating + report.totals.pending, 0, 'nothing left unreported');
       const state = await control<SimState>('GET', '/state');
@@ -394,9 +395,10 @@ describe('planned evacuation, restore and failback through the HTTP API (devserv
     const shown = await cli(['query', 'evacuation', 'dc1-s01']);
     assert.match(shown.stdout, /outcome │ succeeded/);
     assert.match(shown.stdout, /dc1-web01 .* moved/);
+    // An evacuated host never failed: nothing stale, no failover record, so failback is a conflict, not a success.
     const failback = await cli(['failback', 'dc1-s01']);
-    assert.equal(failback.code, 0, failback.stderr);
-    assert.match(failback.stdout, /dc1-s01: failback succeeded/, 'nothing stale after an evacuation');
+    assert.equal(failback.code, 6, failback.stdout + failback.stderr);
+    assert.match(failback.stderr, /nothing to fail back/);
     assert.equal((await cli(['restore', 'dc1-s01'])).code, 0);
     assert.equal((await reportOf('/v1/hosts/dc1-s01/restore')).outcome, 'succeeded');
     assert.equal((await cli(['restore', 'dc9-s01'])).code, 5, 'an unknown host is not found');

@@ -2,7 +2,8 @@
 // findings 1 and 3): a failover cut dc1-s01 at its storage host object, the host came back, a second failover ended
 // `not-failed`; failback must still put the ports back and say so only once `lshost` shows them; and it unmaps only
 // the disks of LPARs it proved Running elsewhere, never those of an LPAR it keeps, even when a stale mapping
-// elsewhere names the same volume.
+// elsewhere names the same volume. A host still cut is no destination (finding 2); one that never failed has nothing
+// to fail back: 409, no report (finding 4).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,6 +102,14 @@ describe('failback after a cut that a later failover run did not repeat (devserv
       120_000,
     );
   };
+
+  it('refuses to fail back a host that never failed, and stores no report', async () => {
+    const answer = await api<{ code: string; message: string }>('POST', '/v1/hosts/dc1-s03/failback');
+    assert.equal(answer.status, 409, JSON.stringify(answer.body));
+    assert.equal(answer.body.code, 'nothing_to_fail_back');
+    assert.match(answer.body.message, /no failover of dc1-s03/);
+    assert.deepEqual(await lazarus.store.recoveryReportRuns('failback/dc1-prod/dc1-s03'), []);
+  });
 
   it(
     'puts back the ports of the first run and keeps every disk of an LPAR it keeps',

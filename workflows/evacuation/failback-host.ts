@@ -25,14 +25,21 @@ import { controlActivities, evacuationActivities, type EvacuationProxies } from 
  * LPARs' volumes and re-reads the host objects; runs started before it replay the old order of steps.
  */
 const STANDING_FENCE_PATCH = 'failback-standing-storage-fence';
+/** Marks the failback that refuses a host with nothing to fail back; runs started before it replay as they ran. */
+const NOTHING_TO_DO_PATCH = 'failback-nothing-to-do';
 /** Cleanups and unmappings at once. */
 const PARALLEL = 4;
 /** How long an automatic failback waits for every LPAR's state elsewhere to be certain before it gives up. */
 export const AUTO_FAILBACK_PATIENCE_MS = 30 * 60_000;
 
+/**
+ * The failback on request. A host with nothing to fail back (it never failed: no stale definition, no failover
+ * record) is refused with a reason starting "nothing to fail back" and no report is stored.
+ */
 export async function failbackHost(input: FailbackInput): Promise<FailbackReport> {
   const activities = evacuationActivities(input.policy);
   const report = await failbackOnce(input, activities);
+  if (report.outcome === 'refused' && report.reason?.startsWith('nothing to fail back')) return report;
   await finish(report, activities);
   return report;
 }
@@ -98,9 +105,14 @@ async function failbackOnce(input: FailbackInput, activities: EvacuationProxies)
     const evidence = await reads.groupEvidence({ group: input.group });
     const decision = failbackDecision(input.host, evidence);
     report.kept = decision.kept;
-    if (decision.refusal) {
+    // A host that never failed (no stale definition here, no failover record): refused, not "succeeded".
+    const nothing =
+      !decision.refusal && decision.cleanup.length === 0 && patched(NOTHING_TO_DO_PATCH)
+        ? await control.nothingToFailBack({ group: input.group, host: input.host })
+        : undefined;
+    if (decision.refusal || nothing) {
       report.outcome = 'refused';
-      report.reason = decision.refusal;
+      report.reason = decision.refusal ?? nothing;
     } else {
       await boundedParallel(decision.cleanup, PARALLEL, async (c) => {
         await hmc.cleanupStaleDefinition({ group: input.group, host: input.host, lpar: c.lpar });
