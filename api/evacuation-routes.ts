@@ -82,6 +82,16 @@ export function evacuationRoutes(app: express.Express, options: EvacuationRouteO
           'invalid_destinations',
           `destinations: ${unknown.join(', ')} not another host of ${group}`,
         );
+      // An explicit destination in maintenance receives nothing: said here rather than as "no surviving host".
+      const resting = body.destinations?.length ? await store.hostMonitoring().maintenance(body.destinations) : [];
+      if (resting.length > 0)
+        throw new ApiError(
+          409,
+          'destinations_in_maintenance',
+          `destinations: ${resting.map((m) => `${m.host} is in maintenance (${m.reason})`).join(', ')}: ` +
+            'a host in maintenance receives no LPARs',
+          { hosts: resting.map((m) => m.host) },
+        );
       const input = { group, host, ...body, requestedBy: actorOf(res), policy };
       if (body.advisory) {
         const workflowId = `evacuate-advisory/${group}/${host}/${Date.now()}`;
@@ -302,8 +312,9 @@ export function registerEvacuationPaths(
       202: json(started, 'the evacuation started: the host is put in maintenance and its LPARs move by LPM'),
       409: json(
         errorResponse,
-        'an evacuation or a restore of the host runs (its id in the answer), or the host is not Operating ' +
-          '(`host_not_operating`: a failed host is failed over, not evacuated; the report in the answer)',
+        'an evacuation or a restore of the host runs (its id in the answer), the host is not Operating ' +
+          '(`host_not_operating`: a failed host is failed over, not evacuated; the report in the answer), or a ' +
+          'destination named is in maintenance (`destinations_in_maintenance`)',
       ),
       ...errors,
     },

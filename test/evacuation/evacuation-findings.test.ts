@@ -132,6 +132,49 @@ describe('evacuation findings of the break-it trial (devserver + simulated fleet
     },
   );
 
+  it('restarts in place an LPAR shut down for a move that then failed', { timeout: 300_000 }, async () => {
+    // Both the validation and the inactive migration of dc1-web01 are refused: it was shut down for nothing.
+    await control('POST', '/faults', {
+      kind: 'command-fail',
+      target: 'hmc-dc1',
+      command: 'migrlpar',
+      match: 'dc1-web01',
+      times: 2,
+      message: 'HSCLA319 The migrating partition cannot be hosted by the Virtual I/O Servers on the destination.',
+    });
+    const started = await api('POST', '/v1/hosts/dc1-s01/evacuate', { allowShutdownRestart: true });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const report = await reportOf('/v1/hosts/dc1-s01/evacuate');
+    const web = report.lpars.find((l) => l.lpar === 'dc1-web01')!;
+    assert.equal(web.step, 'failed', JSON.stringify(web));
+    assert.equal(web.how, 'shutdown-restart');
+    assert.match(web.error ?? '', /HSCLA319.*restarted in place on dc1-s01/);
+    const partition = await lazarus.devices.hmc('hmc-dc1').partition('dc1-s01', 'dc1-web01');
+    assert.equal(partition?.state, 'Running', 'it runs again where it was');
+    assert.equal(web.finalHost, 'dc1-s01');
+    assert.equal(web.finalState, 'Running');
+    assert.deepEqual(await control('GET', '/violations'), []);
+  });
+
+  it('says so when a destination named is in maintenance', { timeout: 60_000 }, async () => {
+    await lazarus.store.hostMonitoring().setMaintenance({
+      host: 'dc1-s02',
+      reason: 'firmware update',
+      by: 'test',
+      since: new Date().toISOString(),
+    });
+    const refused = await api<{ code: string; message: string; hosts?: string[] }>(
+      'POST',
+      '/v1/hosts/dc1-s01/evacuate',
+      { destinations: ['dc1-s02'] },
+    );
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'destinations_in_maintenance');
+    assert.match(refused.body.message, /dc1-s02 is in maintenance \(firmware update\)/);
+    assert.deepEqual(refused.body.hosts, ['dc1-s02']);
+    assert.deepEqual(await lazarus.store.hostMonitoring().maintenance(['dc1-s01']), [], 'nothing started');
+  });
+
   it('refuses to evacuate a failed host (409) and leaves it out of maintenance', { timeout: 120_000 }, async () => {
     await control('POST', '/faults', { kind: 'host-error', target: 'dc1-s04' });
     const refused = await api<{ code: string; message: string; id?: string; report?: EvacuationReport }>(

@@ -3,7 +3,14 @@
 // flight finish, or — failed, or hung past the migration deadline — are recovered with `migrlpar -o r` and the LPAR
 // proven on one system before anything else touches it; every LPAR not started is `cancelled`. A move that fails is
 // `failed` with the device's message and where the HMC shows it; the others go on.
-import { CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import { inPriorityOrder, MigrationSlots, type EvacuationPolicy } from '../../domain/evacuation/index.js';
 import { innermostMessage } from '../../domain/failover/index.js';
 import { boundedParallel } from '../shared/bounded-parallel.js';
@@ -84,7 +91,10 @@ async function moveOne(
       const wait = { group, lpar: move.lpar, pollMs: policy.pollMs, timeoutMs: policy.waitDeadlineMs };
       await waits.waitLparState({ ...wait, host: move.from, states: ['Not Activated'] });
       run.set(move.lpar, 'restarting');
-      if (!(await migrateOrRecover(run, move, context, 'Not Activated'))) return;
+      if (!(await migrateOrRecover(run, move, context, 'Not Activated'))) {
+        await restartInPlace(run, move, context, profile);
+        return;
+      }
       await hmc.activateLpar({ group, host: move.to, lpar: move.lpar, profile });
       await waits.waitLparState({ ...wait, host: move.to, states: ['Running'] });
       run.set(move.lpar, 'restarted');
@@ -92,6 +102,38 @@ async function moveOne(
     await onMoved(move);
   } catch (err) {
     run.set(move.lpar, 'failed', { error: innermostMessage(err) });
+  }
+}
+
+/** Marks the restart in place of a failed shutdown-and-restart move (runs started before it replay without). */
+const RESTART_IN_PLACE = 'evacuation-restart-in-place';
+
+/**
+ * A shutdown-and-restart move whose inactive migration failed: the LPAR was shut down for nothing. When the recovery
+ * proved it Not Activated on its source and nowhere else (`finalHost`/`finalState` of the failed move), it is started
+ * again there with the profile it ran with, and waited for until Running; the move stays `failed`, its error says
+ * whether the restart in place worked. Without that proof nothing is started (it could run twice).
+ */
+async function restartInPlace(
+  run: MoveRun,
+  move: PlannedMove,
+  context: { group: string; policy: EvacuationPolicy; activities: EvacuationProxies },
+  profile: string,
+): Promise<void> {
+  if (!patched(RESTART_IN_PLACE)) return;
+  const failed = run.lpar(move.lpar);
+  if (failed?.step !== 'failed' || failed.finalHost !== move.from || failed.finalState !== 'Not Activated') return;
+  const { group, policy } = context;
+  const { hmc, waits } = context.activities;
+  try {
+    await hmc.activateLpar({ group, host: move.from, lpar: move.lpar, profile });
+    const wait = { group, lpar: move.lpar, pollMs: policy.pollMs, timeoutMs: policy.waitDeadlineMs };
+    await waits.waitLparState({ ...wait, host: move.from, states: ['Running'] });
+    run.note(move.lpar, { error: `${failed.error}; restarted in place on ${move.from}`, finalState: 'Running' });
+  } catch (err) {
+    run.note(move.lpar, {
+      error: `${failed.error}; restarting it in place on ${move.from} failed: ${innermostMessage(err)}`,
+    });
   }
 }
 
@@ -113,7 +155,10 @@ async function migrateOrRecover(
     await migrations.migrateLpar({ ...where, pollMs: context.policy.pollMs });
     return true;
   } catch (err) {
-    const error = innermostMessage(err);
+    // A hung migration ends as the activity's start-to-close timeout: named by the setting that bounds it.
+    const hung = err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
+    const deadline = `${Math.round(context.policy.migrationDeadlineMs / 1000)} s`;
+    const error = hung ? `the migration outlived migrationTimeout (${deadline}): hung` : innermostMessage(err);
     const proof = await hmc.recoverMigration({
       ...where,
       pollMs: context.policy.pollMs,
