@@ -13,6 +13,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DeviceRegistry } from '../../activities/devices.js';
 import { createEvacuationActivities } from '../../activities/evacuation/activities.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
+import { storageCutHosts } from '../../activities/monitoring/storage-cut.js';
 import { parseConfigText } from '../../domain/config/index.js';
 import type { EvacuationReport, FailbackReport } from '../../domain/evacuation/index.js';
 import type { FailoverPlan, FailoverReport } from '../../domain/failover/index.js';
@@ -62,6 +63,48 @@ describe('failback reads every failover run of the host (store)', () => {
     await save('run-2', '2026-11-30T02:00:00.000Z', 'rejected', { outcome: 'not-failed' });
     assert.deepEqual(await run(control.failoverPortsRemoved), [{ storageHost: 'dc1-s01', wwpns: ['W1', 'W2'] }]);
     assert.equal((await run(control.failbackDue)).due, true, 'the fencing run, not the newest, decides');
+  });
+});
+
+describe('a host cut at its storage is no destination (storageCutHosts)', () => {
+  let dir: string;
+  let store: InventoryStore;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lazarus-storage-cut-'));
+    store = await openSqliteStore(join(dir, 'lazarus.db'));
+  });
+
+  after(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads lshost: no port at all, or a port a failover removed still missing; no host object is not cut', async () => {
+    await store.saveRecoveryReport({
+      workflowId: 'failover/dc1-prod/dc1-s02',
+      runId: 'run-1',
+      kind: 'host-failover',
+      group: 'dc1-prod',
+      startedAt: '2026-11-30T01:00:00.000Z',
+      finishedAt: '2026-11-30T01:00:00.000Z',
+      outcome: 'succeeded',
+      report: { fence: { poweredOff: true, hostPortsRemoved: { storageHost: 'dc1-s02', wwpns: ['W1', 'W2'] } } },
+    });
+    const ports: Record<string, string[]> = { 'dc1-s01': [], 'dc1-s02': ['W1'], 'dc1-s03': ['W5'] };
+    const storage = {
+      listHosts: async () =>
+        Object.entries(ports).map(([name, wwpns], id) => ({ id, name, portCount: wwpns.length, status: 'online' })),
+      host: async (name: string) => (ports[name] ? { name, status: 'online', wwpns: ports[name] } : undefined),
+    };
+    const hosts = ['dc1-s01', 'dc1-s02', 'dc1-s03', 'dc1-s04'];
+    const cut = await storageCutHosts(storage, store, 'dc1-prod', hosts);
+    assert.deepEqual([...cut.keys()].sort(), ['dc1-s01', 'dc1-s02']);
+    assert.match(cut.get('dc1-s01')!, /no port/);
+    assert.match(cut.get('dc1-s02')!, /lacks ports W2/);
+    ports['dc1-s02'] = ['W1', 'W2'];
+    ports['dc1-s01'] = ['W9'];
+    assert.deepEqual([...(await storageCutHosts(storage, store, 'dc1-prod', hosts)).keys()], [], 'failed back');
   });
 });
 
