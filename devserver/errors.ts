@@ -83,6 +83,9 @@ function anyOf(typed: ErrorDetail): { type_url: string; value: Uint8Array } {
 }
 
 export const invalidArgument = (message: string) => new RpcError(status.INVALID_ARGUMENT, message);
+/** PERMISSION_DENIED with a PermissionDeniedFailure detail, as serviceerror.NewPermissionDenied(message, reason). */
+export const permissionDenied = (message: string, reason = '') =>
+  new RpcError(status.PERMISSION_DENIED, message, detail('PermissionDeniedFailure', { reason }));
 export const notFound = (message: string) => new RpcError(status.NOT_FOUND, message, detail('NotFoundFailure'));
 export const alreadyExists = (message: string, failure?: string, value: Record<string, unknown> = {}) =>
   new RpcError(status.ALREADY_EXISTS, message, failure ? detail(failure, value) : undefined);

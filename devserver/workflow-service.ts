@@ -35,7 +35,7 @@ import {
   refuseUnsupportedUpdateFields,
   refuseVersionedPoller,
 } from './engine/unsupported.js';
-import { admittedEvent, admitUpdate, awaitUpdate, noteAdmitted } from './engine/updates.js';
+import { admittedEvent, admitUpdate, awaitUpdate, noteAdmitted, refuseAdmittedWait } from './engine/updates.js';
 import { countExecutions, describeExecution, listExecutions } from './engine/visibility.js';
 import {
   completeWorkflowTask,
@@ -129,6 +129,11 @@ export function workflowServiceHandlers(
       request: P<temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest>,
     ) => {
       if (!request.signalName) throw invalidArgument('SignalName is not set on request.');
+      // A signal-with-start always signals the running workflow, so the real frontend refuses FAIL outright.
+      if (request.workflowIdConflictPolicy === WorkflowIdConflictPolicy.FAIL)
+        throw invalidArgument(
+          'Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.',
+        );
       const signal = signalEvent({
         signalName: request.signalName,
         input: request.signalInput,
@@ -401,6 +406,7 @@ export function workflowServiceHandlers(
       if (request.firstExecutionRunId && run.state.firstExecutionRunId !== request.firstExecutionRunId)
         throw notFound('workflow execution not found');
       refuseUnsupportedUpdateFields(request.request);
+      refuseAdmittedWait(request.waitPolicy?.lifecycleStage);
       engine.transaction(() => admitUpdate(engine, run, request.request));
       return awaitUpdate(engine, run, request.request!.meta!.updateId!, request.waitPolicy?.lifecycleStage ?? 0, abort);
     },
@@ -442,8 +448,15 @@ export function workflowServiceHandlers(
           throw err instanceof RpcError ? multiOperationError(err, index, ['Start', 'Update']) : err;
         }
       };
+      // The start fields the real frontend refuses in an update-with-start (errMultiOpStartCronSchedule, …).
+      asOperation(0, () => {
+        if (start.cronSchedule) throw invalidArgument('CronSchedule is not allowed.');
+        if (start.requestEagerExecution) throw invalidArgument('RequestEagerExecution is not supported.');
+        if (durationMs(start.workflowStartDelay) > 0) throw invalidArgument('WorkflowStartDelay is not supported.');
+      });
       const event = asOperation(1, () => {
         refuseUnsupportedUpdateFields(update.request);
+        refuseAdmittedWait(update.waitPolicy?.lifecycleStage);
         return admittedEvent(update.request);
       });
       const updateId = update.request!.meta!.updateId!;

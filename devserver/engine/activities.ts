@@ -248,7 +248,8 @@ export interface ActivityRef {
 export function startedActivity(engine: Engine, ref: ActivityRef): { run: Run; activity: ActivityState } {
   let run: Run | undefined;
   let activity: ActivityState | undefined;
-  if (ref.token && ref.token.length > 0) {
+  // The token RPCs always name `token` (maybe empty, which decodeToken refuses); the ById ones never do.
+  if ('token' in ref) {
     const token = decodeToken(ref.token, 'activity');
     if (token.kind !== 'activity') throw invalidArgument('not an activity task token');
     run = engine.runs.get(`${token.namespace}/${token.runId}`);

@@ -5,7 +5,7 @@
 // Rejection (no event; the update completes with the validator's failure) or a Response (WorkflowExecutionUpdateCompleted
 // with the outcome). UpdateWorkflowExecution and PollWorkflowExecutionUpdate wait for the stage the caller asked for.
 import type { temporal } from '@temporalio/proto';
-import { invalidArgument, notFound, root } from '../errors.js';
+import { invalidArgument, notFound, permissionDenied, root } from '../errors.js';
 import type { Engine, Run } from './engine.js';
 import { EventType } from './enums.js';
 import type { P } from './model.js';
@@ -31,14 +31,30 @@ const UPDATE_LONG_POLL_MS = 20_000;
 
 const updatesOf = (run: Run): Record<string, UpdateState> => (run.state.updates ??= {});
 
+/** The real server's default `limit.maxIDLength`: the longest workflow, update, request … id it takes. */
+export const MAX_ID_LENGTH = 1000;
+
+/**
+ * Refuses an update request that waits only for the ADMITTED stage, as the real frontend does
+ * (errUpdateWorkflowExecutionAsyncAdmittedNotAllowed): PERMISSION_DENIED. Polling for ADMITTED stays allowed.
+ */
+export function refuseAdmittedWait(lifecycleStage: number | null | undefined): void {
+  if (lifecycleStage === UpdateStage.ADMITTED)
+    throw permissionDenied(
+      'UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported.',
+    );
+}
+
 /**
  * The admitted-update event for a request (checked: update id and name are required), for a run's history or the
  * initial events of an update-with-start.
- * @throws INVALID_ARGUMENT naming the missing field.
+ * @throws INVALID_ARGUMENT naming the missing field, or "UpdateId length exceeds limit." above 1000 characters.
  */
 export function admittedEvent(request: UpdateRequest | null | undefined) {
   if (!request?.meta?.updateId) throw invalidArgument('Update id is not set on request.');
   if (!request.input?.name) throw invalidArgument('Update name is not set on request.');
+  // The real frontend's limit.maxIDLength (dynamicconfig MaxIDLengthLimit, default 1000 characters).
+  if (request.meta.updateId.length > MAX_ID_LENGTH) throw invalidArgument('UpdateId length exceeds limit.');
   return {
     eventType: EventType.WORKFLOW_EXECUTION_UPDATE_ADMITTED,
     workflowExecutionUpdateAdmittedEventAttributes: { request, origin: 0 },

@@ -292,5 +292,47 @@ describe('devserver conformance: refusals and details', () => {
       );
       await assert.rejects(server.client.activity.complete(foreign, 'done'), ActivityNotFoundError);
     });
+
+    it('refuses an undecodable or empty task token with INVALID_ARGUMENT, as the real frontend', async () => {
+      const complete = (taskToken: Uint8Array) =>
+        server.client.workflowService.respondActivityTaskCompleted({
+          namespace: server.namespace,
+          taskToken,
+          identity: 'conformance',
+        });
+      for (const [token, text] of [
+        [Buffer.from([1, 2, 3, 4]), 'Error deserializing task token.'],
+        [Buffer.alloc(0), 'Task token not set on request.'],
+      ] as const)
+        await assert.rejects(complete(token), (err: unknown) => {
+          const { code, details } = err as { code?: number; details?: string };
+          assert.equal(code, INVALID_ARGUMENT, `${token.toString('hex')}: ${details}`);
+          assert.equal(details, text);
+          return true;
+        });
+    });
+
+    it('refuses signal-with-start with workflowIdConflictPolicy FAIL, as the real frontend', async () => {
+      await assert.rejects(
+        server.client.workflowService.signalWithStartWorkflowExecution({
+          namespace: server.namespace,
+          workflowId: uniqueWorkflowId('sws-fail'),
+          workflowType: { name: 'echo' },
+          taskQueue: { name: taskQueue },
+          requestId: uniqueWorkflowId('request'),
+          signalName: 'finish',
+          workflowIdConflictPolicy: 1 /* FAIL */,
+        }),
+        (err: unknown) => {
+          const { code, details } = err as { code?: number; details?: string };
+          assert.equal(code, INVALID_ARGUMENT);
+          assert.equal(
+            details,
+            'Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.',
+          );
+          return true;
+        },
+      );
+    });
   });
 });

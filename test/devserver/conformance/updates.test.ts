@@ -137,6 +137,78 @@ describe('devserver conformance: workflow updates', () => {
   );
 
   it(
+    'refuses what the real frontend refuses: a cron or delayed update-with-start, waiting for ADMITTED, a long id',
+    { timeout: 60_000 },
+    async () => {
+      const service = server.client.workflowService;
+      const rejectsWith = (call: Promise<unknown>, code: number, text: string) =>
+        assert.rejects(call, (err: unknown) => {
+          const { code: actual, details } = err as { code?: number; details?: string };
+          assert.equal(actual, code, `${text}: ${details}`);
+          assert.ok(details?.includes(text), `expected "${text}", got "${details}"`);
+          return true;
+        });
+      const updateWithStart = (workflowId: string, start: Record<string, unknown>, lifecycleStage = 3) =>
+        service.executeMultiOperation({
+          namespace: server.namespace,
+          operations: [
+            {
+              startWorkflow: {
+                namespace: server.namespace,
+                workflowId,
+                workflowType: { name: 'counterWithUpdates' },
+                taskQueue: { name: taskQueue },
+                requestId: uniqueWorkflowId('request'),
+                workflowIdConflictPolicy: 2 /* USE_EXISTING */,
+                ...start,
+              },
+            },
+            {
+              updateWorkflow: {
+                namespace: server.namespace,
+                workflowExecution: { workflowId },
+                waitPolicy: { lifecycleStage },
+                request: { meta: { updateId: uniqueWorkflowId('u') }, input: { name: 'add', args: { payloads: [] } } },
+              },
+            },
+          ],
+        });
+      const INVALID_ARGUMENT = 3;
+      const PERMISSION_DENIED = 7;
+      await rejectsWith(
+        updateWithStart(uniqueWorkflowId('uws-cron'), { cronSchedule: '0 0 1 1 *' }),
+        INVALID_ARGUMENT,
+        'CronSchedule is not allowed.',
+      );
+      await rejectsWith(
+        updateWithStart(uniqueWorkflowId('uws-delay'), { workflowStartDelay: { seconds: 3600 } }),
+        INVALID_ARGUMENT,
+        'WorkflowStartDelay is not supported.',
+      );
+      const admittedOnly =
+        'UpdateWorkflowExecution issued asynchronously and waiting on update admitted is not supported.';
+      await rejectsWith(updateWithStart(uniqueWorkflowId('uws-admitted'), {}, 1), PERMISSION_DENIED, admittedOnly);
+      const workflowId = uniqueWorkflowId('update-refusals');
+      const handle = await server.client.workflow.start(counterWithUpdates, { taskQueue, workflowId });
+      try {
+        const update = (updateId: string, lifecycleStage: number) =>
+          service.updateWorkflowExecution({
+            namespace: server.namespace,
+            workflowExecution: { workflowId },
+            waitPolicy: { lifecycleStage },
+            request: { meta: { updateId }, input: { name: 'add', args: { payloads: [] } } },
+          });
+        await rejectsWith(update('admitted-only', 1), PERMISSION_DENIED, admittedOnly);
+        await rejectsWith(update('u'.repeat(1001), 2), INVALID_ARGUMENT, 'UpdateId length exceeds limit.');
+        const history = await historyEventTypes(handle);
+        assert.ok(!history.some((t) => /UPDATE/.test(t)), `no update reached the history: ${history.join(', ')}`);
+      } finally {
+        await handle.terminate('update refusals done');
+      }
+    },
+  );
+
+  it(
     'refuses update-with-start on a running workflow with the per-operation failure (conflict policy FAIL)',
     { timeout: 60_000 },
     async () => {
@@ -234,23 +306,40 @@ describe('devserver conformance: an admitted update survives a server restart', 
     services.push(first);
     const beforeRestart = await connectAll(first.address, first.namespace);
     const handle = await beforeRestart.client.workflow.start(counterWithUpdates, { taskQueue, workflowId });
-    // No worker yet: the update can only be admitted.
-    const admitted = await beforeRestart.client.workflowService.updateWorkflowExecution({
-      namespace: first.namespace,
-      workflowExecution: { workflowId },
-      waitPolicy: { lifecycleStage: 1 /* ADMITTED */ },
-      request: {
-        meta: { updateId, identity: 'conformance' },
-        input: {
-          name: 'add',
-          args: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('6') }] },
+    // No worker yet: the update can only be admitted. A real server refuses a request waiting for ADMITTED only, so
+    // the request waits for ACCEPTED (it ends with the server) and a poll, which may ask for ADMITTED, sees it.
+    const pending = beforeRestart.client.workflowService
+      .updateWorkflowExecution({
+        namespace: first.namespace,
+        workflowExecution: { workflowId },
+        waitPolicy: { lifecycleStage: 2 /* ACCEPTED */ },
+        request: {
+          meta: { updateId, identity: 'conformance' },
+          input: {
+            name: 'add',
+            args: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('6') }] },
+          },
         },
-      },
-    });
-    assert.equal(admitted.stage, 1);
+      })
+      .catch(() => undefined);
+    const deadline = Date.now() + 30_000;
+    let admittedStage: number | null | undefined;
+    while (admittedStage !== 1 && Date.now() < deadline) {
+      admittedStage = await beforeRestart.client.workflowService
+        .pollWorkflowExecutionUpdate({
+          namespace: first.namespace,
+          updateRef: { workflowExecution: { workflowId }, updateId },
+          waitPolicy: { lifecycleStage: 1 /* ADMITTED */ },
+        })
+        .then((response) => response.stage)
+        .catch(() => undefined);
+      if (admittedStage !== 1) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(admittedStage, 1);
+    await first.stop();
+    await pending;
     await beforeRestart.nativeConnection.close();
     await beforeRestart.connection.close();
-    await first.stop();
 
     const second = await startTemporalService({ dbFile, port });
     services.push(second);
