@@ -202,8 +202,19 @@ function createControlActivities(ctx: FailoverContext) {
      * Every LPAR that was moved away from `host` and should go home: the evacuation record (lpar_origins) united with
      * the newest failover report of the host (LPARs it restarted elsewhere); each with where the HMC shows it now
      * (`evidence`), its volumes and effective priority. One that runs nowhere, or already runs at home, is left out.
+     * A home whose storage is cut (monitoring/storage-cut.ts) is a non-retryable `StorageCut`: nothing goes home.
      */
     async homecomingOf(input: { group: string; host: string; evidence: GroupEvidence }): Promise<HomecomingLpar[]> {
+      // Home cut at its storage (a failover's fence not failed back): an LPAR moved there would find no disk.
+      const cut = await deviceCall(() =>
+        storageCutHosts(ctx.storage(input.group), ctx.deps.store, input.group, [input.host]),
+      );
+      if (cut.has(input.host))
+        throw ApplicationFailure.nonRetryable(
+          `${input.host} is cut at its storage: ${cut.get(input.host)}; fail it back first ` +
+            `(POST /v1/hosts/${input.host}/failback)`,
+          'StorageCut',
+        );
       const origins = new Map<string, string>();
       for (const o of await ctx.deps.store.lparOrigins().movedAwayFrom(input.group, input.host))
         origins.set(o.lpar, o.movedBy);

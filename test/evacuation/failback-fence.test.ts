@@ -184,6 +184,14 @@ describe('failback after a cut that a later failover run did not repeat (devserv
         [],
         'no evacuation places onto the cut host',
       );
+      // Nor does a restore bring LPARs home to it before the failback.
+      assert.equal((await api('POST', '/v1/hosts/dc1-s01/restore', {})).status, 202);
+      const restore = await eventually('the restore report', async () => {
+        const s = await api<{ status: string; report?: EvacuationReport }>('GET', '/v1/hosts/dc1-s01/restore');
+        return s.body.status === 'completed' ? s.body.report : undefined;
+      });
+      assert.match(restore.stoppedBy ?? '', /cut at its storage/, JSON.stringify(restore));
+      assert.deepEqual(restore.lpars, [], 'nothing went home');
       // A dry-run failover plans only for a host that is down: dc1-s02 errs while it plans.
       const fault = await lazarus.control<{ id: string }>('POST', '/faults', { kind: 'host-error', target: 'dc1-s02' });
       const dry = await api<{ plan?: FailoverPlan; report?: { plan?: FailoverPlan } }>('POST', '/v1/failovers', {
