@@ -219,6 +219,11 @@ describe('evacuation findings of the break-it trial (devserver + simulated fleet
       assert.equal((await api('POST', '/v1/hosts/dc1-s01/evacuate/cancel', {})).status, 202);
       const evacuation = await reportOf('/v1/hosts/dc1-s01/evacuate');
       assert.ok(evacuation.totals.moved >= 1, JSON.stringify(evacuation.totals));
+      assert.ok(evacuation.totals.cancelled >= 1, JSON.stringify(evacuation.totals));
+      // The cancel leaves no residue: moved LPARs are mapped at their destination only, the others at home only.
+      for (const l of evacuation.lpars.filter((m) => m.step === 'moved' || m.step === 'cancelled'))
+        for (const [volume, hosts] of await mappingsOf(l.lpar))
+          assert.deepEqual(hosts, [l.step === 'moved' ? l.to : 'dc1-s01'], `${l.lpar} (${l.step})'s ${volume}`);
 
       assert.equal((await api('POST', '/v1/hosts/dc1-s01/restore', {})).status, 202);
       await running('/v1/hosts/dc1-s01/restore');
