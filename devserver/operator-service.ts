@@ -8,7 +8,9 @@ import { ensureNamespace } from './engine/executions.js';
 import type { P } from './engine/model.js';
 import {
   INDEXED_VALUE_TYPES,
+  isReservedSearchAttribute,
   PREDEFINED_SEARCH_ATTRIBUTES,
+  SQL_CUSTOM_ATTRIBUTE_SLOTS,
   SYSTEM_SEARCH_ATTRIBUTES,
 } from './engine/search-attributes.js';
 import type { Handler } from './workflow-service.js';
@@ -18,10 +20,12 @@ const typeMap = (entries: Iterable<[string, string]>) =>
   Object.fromEntries([...entries].map(([name, type]) => [name, INDEXED_VALUE_TYPES[type] ?? 0]));
 
 export function operatorServiceHandlers(engine: Engine): Record<string, Handler> {
-  const reserved = (name: string) => name in SYSTEM_SEARCH_ATTRIBUTES || name in PREDEFINED_SEARCH_ATTRIBUTES;
+  const reserved = isReservedSearchAttribute;
   return {
     /** Registers custom attributes; adding one that exists with the same type is a no-op, as on the real server. */
     AddSearchAttributes: (request: P<temporal.api.operatorservice.v1.IAddSearchAttributesRequest>) => {
+      // The real server adds custom attributes to one namespace's SQL visibility store: it must be named.
+      if (!request.namespace) throw invalidArgument('Namespace not set on request.');
       ensureNamespace(engine, request.namespace);
       const wanted = Object.entries(request.searchAttributes ?? {});
       if (wanted.length === 0) throw invalidArgument('SearchAttributes are not set on request.');
@@ -34,6 +38,19 @@ export function operatorServiceHandlers(engine: Engine): Record<string, Handler>
         const existing = engine.searchAttributeTypes.get(name);
         if (existing && existing !== type)
           throw invalidArgument(`Search attribute ${name} already exists with type ${existing}.`);
+      }
+      // The SQL store has a fixed number of columns per type; the real server refuses the first attribute too many.
+      const used = new Map<string, number>();
+      for (const type of engine.searchAttributeTypes.values()) used.set(type, (used.get(type) ?? 0) + 1);
+      for (const [name, value] of wanted) {
+        const type = typeName(Number(value))!;
+        if (engine.searchAttributeTypes.has(name)) continue;
+        const count = used.get(type) ?? 0;
+        if (count >= (SQL_CUSTOM_ATTRIBUTE_SLOTS[type] ?? 0))
+          throw invalidArgument(
+            `Unable to create search attributes: cannot have more than ${count} search attribute of type ${type}.`,
+          );
+        used.set(type, count + 1);
       }
       for (const [name, value] of wanted) engine.searchAttributeTypes.set(name, typeName(Number(value))!);
       engine.saveSearchAttributes();

@@ -50,6 +50,35 @@ export const PREDEFINED_SEARCH_ATTRIBUTES: Record<string, string> = {
   TemporalScheduledById: 'Keyword',
   TemporalSchedulePaused: 'Bool',
   TemporalNamespaceDivision: 'Keyword',
+  PausedActivityTypes: 'KeywordList',
+};
+
+/**
+ * Whether a name is reserved by the server and cannot be a custom attribute (common/searchattribute `IsReserved`):
+ * a system or predefined attribute, an internal field (NamespaceId, Memo, MemoEncoding, VisibilityTaskKey) or any
+ * name starting with "Temporal".
+ */
+export function isReservedSearchAttribute(name: string): boolean {
+  return (
+    name in SYSTEM_SEARCH_ATTRIBUTES ||
+    name in PREDEFINED_SEARCH_ATTRIBUTES ||
+    ['NamespaceId', 'Memo', 'MemoEncoding', 'VisibilityTaskKey'].includes(name) ||
+    name.startsWith('Temporal')
+  );
+}
+
+/**
+ * How many custom attributes of each type the real server's SQL visibility store (`temporal server start-dev` on
+ * SQLite) has columns for (common/searchattribute sqlDbCustomSearchAttributes: Bool01-03, Keyword01-10, …).
+ */
+export const SQL_CUSTOM_ATTRIBUTE_SLOTS: Record<string, number> = {
+  Bool: 3,
+  Datetime: 3,
+  Double: 3,
+  Int: 3,
+  Keyword: 10,
+  Text: 3,
+  KeywordList: 3,
 };
 
 type Fields = Record<string, Payload | null | undefined>;

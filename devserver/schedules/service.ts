@@ -21,12 +21,16 @@ import { msToTimestamp, protoTimeToMs } from './time.js';
 import type { ClosedRun, ScheduleDeps, ScheduleService } from './types.js';
 import { WorkflowExecutionStatus } from '../engine/enums.js';
 import { attributeValues, matchesFilter, parseQuery } from '../engine/visibility.js';
+import { isReservedSearchAttribute } from '../engine/search-attributes.js';
 
-/** What a ListSchedules query may name besides custom search attributes. */
+/**
+ * What a ListSchedules query may name besides custom search attributes: every other reserved name (WorkflowType,
+ * StartTime, ExecutionStatus, …) is refused, as the real scheduler's ValidateVisibilityQuery does; ScheduleId is the
+ * real server's stand-in field for the schedule's id.
+ */
 const SCHEDULE_QUERY_FIELDS: Record<string, string> = {
   ScheduleId: 'Keyword',
   TemporalSchedulePaused: 'Bool',
-  WorkflowType: 'Keyword',
 };
 
 type DescribeResponse = temporal.api.workflowservice.v1.IDescribeScheduleResponse;
@@ -259,19 +263,19 @@ export function createScheduleService(deps: ScheduleDeps): ScheduleService {
     },
 
     async ListSchedules(req) {
-      // The real server lists schedules through visibility: ScheduleId, TemporalSchedulePaused, WorkflowType and
-      // the schedules' custom search attributes may be queried.
-      const fieldType = (field: string) =>
-        SCHEDULE_QUERY_FIELDS[field] ?? deps.searchAttributeType?.(field) ?? undefined;
+      // The real server lists schedules through visibility: ScheduleId, TemporalSchedulePaused and the schedules'
+      // custom search attributes may be queried.
+      const fieldType = (field: string) => {
+        if (SCHEDULE_QUERY_FIELDS[field]) return SCHEDULE_QUERY_FIELDS[field];
+        if (isReservedSearchAttribute(field))
+          throw invalidArgument(`invalid query filter for schedules: cannot filter on ${JSON.stringify(field)}`);
+        return deps.searchAttributeType?.(field) ?? undefined;
+      };
       const query = parseQuery(req.query, fieldType);
       if (query.groupBy) throw invalidArgument('ListSchedules: GROUP BY is not supported');
       const valuesOf = (entry: Entry) => (field: string) => {
         if (field === 'ScheduleId') return [entry.state.scheduleId];
         if (field === 'TemporalSchedulePaused') return [entry.state.schedule.state?.paused ?? false];
-        if (field === 'WorkflowType') {
-          const type = entry.state.schedule.action?.startWorkflow?.workflowType?.name;
-          return type ? [type] : [];
-        }
         return attributeValues(entry.state.searchAttributes?.indexedFields?.[field], fieldType(field));
       };
       const schedules = [...entries.values()]

@@ -192,6 +192,69 @@ describe('devserver conformance: typed search attributes and visibility operator
   });
 
   it(
+    'refuses a ListSchedules query on a reserved name other than TemporalSchedulePaused, as the real scheduler',
+    { timeout: 30_000 },
+    async () => {
+      for (const field of ['WorkflowType', 'StartTime', 'ExecutionStatus', 'TemporalScheduledById']) {
+        const query = field === 'StartTime' ? `StartTime > '2020-01-01T00:00:00Z'` : `${field} = 'x'`;
+        await assert.rejects(
+          (async () => {
+            for await (const _ of server.client.schedule.list({ query })) void _;
+          })(),
+          (err: unknown) => {
+            // The SDK's schedule client wraps the gRPC error in a ServiceError.
+            const { code, details } = ((err as { cause?: unknown }).cause ?? err) as {
+              code?: number;
+              details?: string;
+            };
+            assert.equal(code, INVALID_ARGUMENT, `${query}: ${details}`);
+            assert.equal(details, `invalid query filter for schedules: cannot filter on "${field}"`);
+            return true;
+          },
+        );
+      }
+    },
+  );
+
+  it(
+    "AddSearchAttributes needs a namespace and stops at the SQL store's columns per type",
+    { timeout: 30_000 },
+    async () => {
+      const operator = server.connection.operatorService;
+      const refusedWith = (call: Promise<unknown>, text: string) =>
+        assert.rejects(call, (err: unknown) => {
+          const { code, details } = err as { code?: number; details?: string };
+          assert.equal(code, INVALID_ARGUMENT, details);
+          assert.equal(details, text);
+          return true;
+        });
+      await refusedWith(
+        operator.addSearchAttributes({ searchAttributes: { NoNamespace: 2 } }),
+        'Namespace not set on request.',
+      );
+      await refusedWith(
+        operator.addSearchAttributes({ namespace: server.namespace, searchAttributes: { TemporalMine: 2 } }),
+        'Search attribute TemporalMine is reserved by system.',
+      );
+      // Three Bool columns (Bool01-03): a fourth Bool is refused and none of the request's attributes is added.
+      await operator.addSearchAttributes({
+        namespace: server.namespace,
+        searchAttributes: { ConformanceBool1: 5, ConformanceBool2: 5 },
+      });
+      await refusedWith(
+        operator.addSearchAttributes({
+          namespace: server.namespace,
+          searchAttributes: { ConformanceBool3: 5, ConformanceBool4: 5 },
+        }),
+        'Unable to create search attributes: cannot have more than 3 search attribute of type Bool.',
+      );
+      const listed = await operator.listSearchAttributes({ namespace: server.namespace });
+      assert.equal(listed.customAttributes?.ConformanceBool3, undefined);
+      assert.equal(listed.customAttributes?.NoNamespace, undefined);
+    },
+  );
+
+  it(
     'tags a scheduled run with TemporalScheduledById and TemporalScheduledStartTime',
     { timeout: 60_000 },
     async () => {
