@@ -20,6 +20,7 @@ import { evacuationRoutes } from './evacuation-routes.js';
 import { resizeRoutes } from './resize-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { openApiDocument } from './openapi.js';
+import { auditRoutes, auditTrail } from './audit.js';
 import { declaredQueryGuard, jsonBodyGuard, requestTimeout } from './request-guards.js';
 import { asyncRoute } from './routing.js';
 
@@ -58,11 +59,12 @@ export function createApi(options: ApiOptions): express.Express {
     );
     next();
   });
-  // Hardening (api/request-guards.ts): a bound on every request, bodies only as UTF-8 JSON, only documented query
-  // parameters.
+  // Hardening and the audit trail (api/request-guards.ts, api/audit.ts): a bound on every request, bodies only as
+  // UTF-8 JSON, only documented query parameters, every state-changing call recorded.
   // A configuration built by hand (tests) may have no api section.
   const requestTimeoutMs = options.requestTimeoutMs ?? options.config.api?.requestTimeout;
   app.use(requestTimeout(requestTimeoutMs ?? 30_000, (req) => whereToLook(options.config, req.method, req.path)));
+  app.use(auditTrail({ store: options.store, log, document: openApiDocument() }));
   app.use(jsonBodyGuard());
   app.use(declaredQueryGuard(openApiDocument()));
   app.get(
@@ -107,6 +109,7 @@ export function createApi(options: ApiOptions): express.Express {
   notificationRoutes(app, options);
   groupRoutes(app, { ...options, taskQueue: options.taskQueue ?? MAIN_TASK_QUEUE });
   vmHealthRoutes(app, options);
+  auditRoutes(app, options);
 
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));

@@ -7,6 +7,7 @@ import { registerEvacuationPaths } from './evacuation-routes.js';
 import { registerResizePaths } from './resize-routes.js';
 import { registerNotificationPaths } from './notification-routes.js';
 import { registerDrPaths } from './dr-routes.js';
+import { registerAuditPaths } from './audit.js';
 import { hostListQuery, lparListQuery } from './inventory-routes.js';
 import { describeDocument } from './openapi-text.js';
 import {
@@ -115,6 +116,7 @@ export function openApiDocument() {
   registerEvacuationPaths(registry, { security, json, errors, errorResponse });
   registerResizePaths(registry, { security, json, errors, errorResponse });
   registerVmHealthPaths(registry, { security, json, errors, errorResponse });
+  registerAuditPaths(registry, { security, json, errors, errorResponse });
   registry.registerPath({
     method: 'get',
     path: '/v1/hosts',

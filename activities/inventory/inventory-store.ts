@@ -3,6 +3,7 @@
 import type { Fleet, FleetObservations, InventorySnapshot } from '../../domain/inventory/index.js';
 import type { HostMonitoringStore } from './host-monitoring.js';
 import type { LparOriginStore } from './lpar-origins.js';
+import type { AuditLogStore } from './audit-log.js';
 import type { ReducedSizeStore } from './reduced-sizes.js';
 import type { NotificationOutbox } from '../notifications/outbox.js';
 import type {
@@ -104,6 +105,9 @@ export interface InventoryStore {
 
   /** LPARs restarted at reduced size, with their full size, for their return to it (migration 007; reduced-sizes.ts). */
   reducedSizes(): ReducedSizeStore;
+
+  /** The API's audit log: every state-changing call, who made it and how it ended (migration 008; audit-log.ts). */
+  auditLog(): AuditLogStore;
 
   close(): Promise<void>;
 }

@@ -21,6 +21,7 @@ import type { AgentHeartbeatInput, VmRestartRecord } from './agent-heartbeats.js
 import type { VmHeartbeat } from '../../domain/vm-health/index.js';
 import type { InventoryStore } from './inventory-store.js';
 import { migrate } from './migrations.js';
+import { sqlAuditLogStore, type AuditLogStore } from './audit-log.js';
 import {
   capacityCheckInputSchema,
   DISCOVERY_STATUSES,
@@ -310,6 +311,10 @@ class SqlInventoryStore implements InventoryStore {
 
   reducedSizes(): ReducedSizeStore {
     return sqlReducedSizeStore(this.db);
+  }
+
+  auditLog(): AuditLogStore {
+    return sqlAuditLogStore(this.db);
   }
 
   close(): Promise<void> {

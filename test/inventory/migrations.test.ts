@@ -17,6 +17,7 @@ test('both dialects carry the same numbered migrations', () => {
     '5 host_monitoring',
     '6 evacuations',
     '7 reduced_sizes',
+    '8 api_audit',
   ]);
 });
 

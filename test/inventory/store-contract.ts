@@ -475,6 +475,7 @@ export function storeContract(backend: StoreBackend): void {
         'host_maintenance',
         'lpar_origins',
         'reduced_sizes',
+        'api_audit',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
@@ -549,6 +550,7 @@ export function storeContract(backend: StoreBackend): void {
         'host_maintenance',
         'lpar_origins',
         'reduced_sizes',
+        'api_audit',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
@@ -587,6 +589,67 @@ export function storeContract(backend: StoreBackend): void {
           ['app01'],
         );
         await assert.rejects(origins.recordMoves([{ ...move, lpar: '', movedTo: 's02' }]), /LPAR origin: lpar: /);
+      },
+    );
+
+    withStore(
+      'the API audit log keeps every call in order, filtered by actor, method, target and time',
+      async ({ store }) => {
+        const audit = store.auditLog();
+        const entry = {
+          at: at(1),
+          requestId: 'r1',
+          method: 'POST' as const,
+          route: '/v1/failovers/{id}/approve',
+          path: '/v1/failovers/failover%2Fprod-a%2Fs01/approve',
+          actor: 'otto',
+          role: 'operator' as const,
+          targets: { id: 'failover/prod-a/s01' },
+          status: 200,
+          note: 'by: bob\\u000a',
+        };
+        const first = await audit.record(entry);
+        const second = await audit.record({
+          ...entry,
+          at: at(2),
+          method: 'PUT',
+          actor: 'ada',
+          targets: { host: 's01' },
+        });
+        await audit.record({ ...entry, at: at(3), status: 403, code: 'forbidden', targets: {}, note: undefined });
+        assert.ok(first < second);
+        const all = await audit.entries({ limit: 10 });
+        assert.deepEqual(
+          all.map((e) => [e.at, e.method, e.actor, e.status, e.code ?? null]),
+          [
+            [at(3), 'POST', 'otto', 403, 'forbidden'],
+            [at(2), 'PUT', 'ada', 200, null],
+            [at(1), 'POST', 'otto', 200, null],
+          ],
+        );
+        assert.deepEqual(all[2], { ...entry, id: first });
+        assert.deepEqual(
+          (await audit.entries({ limit: 10, actor: 'ada' })).map((e) => e.id),
+          [second],
+        );
+        assert.deepEqual(
+          (await audit.entries({ limit: 10, target: 's01' })).map((e) => e.id),
+          [second],
+        );
+        assert.deepEqual(
+          (await audit.entries({ limit: 10, method: 'PUT' })).map((e) => e.id),
+          [second],
+        );
+        assert.deepEqual(
+          (await audit.entries({ limit: 10, since: at(2), until: at(2) })).map((e) => e.id),
+          [second],
+        );
+        assert.deepEqual(
+          (await audit.entries({ limit: 1, beforeId: second })).map((e) => e.id),
+          [first],
+        );
+        await assert.rejects(audit.record({ ...entry, actor: '' }), /invalid audit entry: actor: /);
+        await assert.rejects(audit.entries({ limit: 0 }), /limit must be an integer from 1 to 1000/);
       },
     );
 
