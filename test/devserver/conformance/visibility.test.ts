@@ -111,6 +111,47 @@ describe('devserver conformance: visibility, search attributes and memo', () => 
     assert.deepEqual(await listOpen({ startTimeFilter: { earliestTime: future } }), [], 'none started in an hour');
   });
 
+  it(
+    'reads queries as the SQLite visibility store of temporal server start-dev does',
+    { timeout: 60_000 },
+    async () => {
+      const refused = async (query: string, text: RegExp) =>
+        assert.rejects(listIds(server, query), (err: unknown) => {
+          const { code, details } = ((err as { cause?: unknown }).cause ?? err) as { code?: number; details?: string };
+          assert.equal(code, 3 /* INVALID_ARGUMENT */, `${query}: ${details}`);
+          assert.match(details ?? '', text, query);
+          return true;
+        });
+      await refused(`ExecutionStatus = 'Bogus'`, /invalid ExecutionStatus value 'Bogus'/);
+      await refused(`StartTime > '2020-01-01'`, /unable to parse datetime/);
+      await refused(`${inQueue} ORDER BY StartTime`, /'order by' clause/);
+      await refused(`BuildIds > 'a'`, /operator '>' not supported for KeywordList/);
+      await refused(`BuildIds STARTS_WITH 'a'`, /operator 'STARTS_WITH' not supported for KeywordList/);
+      await refused(`HistoryLength > 0 AND BuildIds BETWEEN 'a' AND 'b'`, /cannot do range condition/);
+      const all = [ids.echoA, ids.echoB, ids.failed, ids.running].sort();
+      assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = 2`), [ids.echoA, ids.echoB].sort());
+      assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionStatus = 'Running'`), [ids.running]);
+      assert.deepEqual(
+        await listIds(server, `${inQueue} AND NOT (WorkflowId = '${ids.echoA}')`),
+        all.filter((id) => id !== ids.echoA),
+      );
+      assert.deepEqual(
+        await listIds(server, `${inQueue} AND WorkflowId NOT STARTS_WITH 'vis-echo'`),
+        [ids.failed, ids.running].sort(),
+      );
+      assert.deepEqual(await listIds(server, '`TaskQueue` = ' + `'${taskQueue}'`), all);
+      assert.deepEqual(await listIds(server, `${inQueue} AND StartTime > 0`), all);
+      assert.deepEqual(await listIds(server, `${inQueue} AND StartTime < ${Date.now() + 3_600_000}000000`), all);
+      // Closed runs have a duration (close − execution time); the open one has none.
+      assert.deepEqual(
+        await listIds(server, `${inQueue} AND ExecutionDuration >= 0`),
+        [ids.echoA, ids.echoB, ids.failed].sort(),
+      );
+      assert.deepEqual(await listIds(server, `${inQueue} AND ExecutionDuration > '1h'`), []);
+      assert.deepEqual(await listIds(server, `${inQueue} AND StateTransitionCount > 0`), all);
+    },
+  );
+
   it('counts with the same filters', { timeout: 60_000 }, async () => {
     assert.equal((await server.client.workflow.count(inQueue)).count, 4);
     assert.equal((await server.client.workflow.count(`${inQueue} AND ExecutionStatus = "Completed"`)).count, 2);
