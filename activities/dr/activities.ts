@@ -12,6 +12,7 @@ import type { InventoryStore } from '../inventory/index.js';
 import { DrSiteError, discoverDrSite, drSitePair } from './discover-site.js';
 import { useDrLimits } from './paced-hmc.js';
 import { decodeDrVerification, drVerificationKey, encodeDrVerification, lastInSync } from './verification-records.js';
+import { restorableMappingsAt } from './cleanup-activities.js';
 
 export interface DrDependencies {
   config: LazarusConfig;
@@ -62,6 +63,7 @@ export function createDrActivities(deps: DrDependencies) {
           now: new Date(),
           lastInSync: lastInSync(history),
           previous: history[0],
+          restorable: await restorableMappingsAt(deps.store, [site, discovery.backupSite], discovery.backupSite),
         });
         const stored = await deps.store.recordVerification(encodeDrVerification(verification));
         const notReady = verification.vms

@@ -78,6 +78,20 @@ export function unrestoredMappings(rows: VerificationResult[], at: string): DrRe
   return [...pending.values()].sort((a, b) => (a.volume < b.volume ? -1 : a.volume > b.volume ? 1 : 0));
 }
 
+/**
+ * The mappings clean-ups removed at `backupSite` (either site of the pair may have recorded them) and not yet restored:
+ * a move towards it presents them again before starting, so verification counts them as the shadows' disks.
+ * Errors: DrSiteError when a record is malformed.
+ */
+export async function restorableMappingsAt(
+  store: DrDependencies['store'],
+  sites: readonly string[],
+  backupSite: string,
+): Promise<DrRemovedMapping[]> {
+  const rows = await Promise.all(sites.map(async (site) => store.verifications(drCleanupKey(site), 200)));
+  return rows.flatMap((history) => unrestoredMappings(history, backupSite));
+}
+
 export function createDrCleanupActivities(deps: DrDependencies, guard: <T>(work: () => Promise<T>) => Promise<T>) {
   /** The old site's side of the pair: its name, hosts, HMCs and the storage system holding the VMs' copies there. */
   const sideOf = (site: string, at: 'active' | 'backup') => {

@@ -77,7 +77,12 @@ export async function discoverDrSite(
     readSite(devices, pair.backup, pair.backup.storage[0] ?? pair.dr.consistencyGroups[0]!.aux, 'definitions'),
   ]);
   const svc = devices.storageSystem(masterStorage);
-  const [relationships, groups] = await Promise.all([svc.relationships(), readGroups(svc)]);
+  const auxStorage = pair.backup.storage[0] ?? pair.dr.consistencyGroups[0]!.aux;
+  const [relationships, groups, backupMappings] = await Promise.all([
+    svc.relationships(),
+    readGroups(svc),
+    devices.storageSystem(auxStorage).allMappings(),
+  ]);
   const vms: DrVm[] = production.snapshot.lpars.map((lpar) => ({
     name: lpar.name,
     host: lpar.host,
@@ -112,6 +117,7 @@ export async function discoverDrSite(
       state: r.state,
     })),
     groups,
+    backupMappings: backupMappings.map((m) => ({ volume: m.volume, host: m.host })),
   };
 }
 

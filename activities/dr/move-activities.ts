@@ -16,7 +16,7 @@ import { DeviceError } from '../ssh/device-errors.js';
 import { decodeDrVerification, drVerificationKey, encodeDrVerification, lastInSync } from './verification-records.js';
 import { createDrTestActivities } from './test-activities.js';
 import { drReadHmc, drReadHmcOf, useDrLimits } from './paced-hmc.js';
-import { createDrCleanupActivities } from './cleanup-activities.js';
+import { createDrCleanupActivities, restorableMappingsAt } from './cleanup-activities.js';
 import { createDrProviderActivities } from './provider-activities.js';
 
 /** What an unplanned move works from (see prepareDrFailover). */
@@ -200,6 +200,7 @@ export function createDrMoveActivities(deps: DrDependencies) {
           now: new Date(),
           lastInSync: lastInSync(history),
           previous: history[0],
+          restorable: await restorableMappingsAt(deps.store, [site, discovery.backupSite], discovery.backupSite),
         });
         const stored = await deps.store.recordVerification(encodeDrVerification(verification));
         const notReady = verification.vms

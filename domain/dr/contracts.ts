@@ -80,6 +80,11 @@ export interface DrDiscovery {
   shadows: DrShadow[];
   relationships: DrRelationship[];
   groups: DrGroup[];
+  /**
+   * The backup site storage system's volume-to-host mappings (`lshostvdiskmap`, host objects named like their managed
+   * system): which aux volumes a shadow can see. Absent in discoveries stored before it was read.
+   */
+  backupMappings?: Array<{ volume: string; host: string }>;
 }
 
 export const DR_VM_STATES = ['READY_TO_MOVE', 'NOT_READY'] as const;
@@ -108,6 +113,7 @@ export const DR_REASON_CODES = [
   'VIOS_REDUNDANCY_LOST',
   'SHADOW_MISSING',
   'SHADOW_ACTIVE',
+  'SHADOW_DISKS_MISSING',
 ] as const;
 export type DrReasonCode = (typeof DR_REASON_CODES)[number];
 

@@ -34,6 +34,11 @@ export interface VerifyOptions {
    * (PRODUCTION_HOST_UNAVAILABLE), instead of vanishing from the result.
    */
   previous?: Pick<DrVerification, 'vms'>;
+  /**
+   * Mappings at the backup site's storage that a clean-up removed and that a move towards it presents again first
+   * (cleanup-activities' records, not yet restored): such an aux volume counts as a disk of its shadow.
+   */
+  restorable?: ReadonlyArray<{ volume: string; host: string }>;
 }
 
 export function verifyDrSite(discovery: DrDiscovery, dr: DrConfig, options: VerifyOptions): DrVerification {
@@ -69,6 +74,7 @@ export function verifyDrSite(discovery: DrDiscovery, dr: DrConfig, options: Veri
           if (fit?.reduced) add(warnings, 'REDUCED_SIZE', fit.reduced);
           viosReasons(vm, backup, dr, add.bind(null, reasons), add.bind(null, warnings));
           shadowReasons(vm, backupHost, discovery, add.bind(null, reasons));
+          shadowDiskReasons(vm, backupHost, discovery, options.restorable ?? [], add.bind(null, reasons));
         }
       }
       const state = reasons.length === 0 ? 'READY_TO_MOVE' : 'NOT_READY';
@@ -270,6 +276,37 @@ function shadowReasons(vm: DrVm, backupHost: string, discovery: DrDiscovery, rea
     reason(
       'SHADOW_ACTIVE',
       `the shadow of ${vm.name} on ${backupHost} is ${shadow.state}, not Not Activated: a move would run it twice`,
+    );
+}
+
+/**
+ * Each replicated volume's aux copy must be mapped at the backup site's storage to the backup host's host object
+ * (named like the managed system, simulators/README.md "host object named like itself"), or be a mapping a clean-up
+ * removed that the move presents again: a shadow started without one of its disks boots without that data (KSYS
+ * checks the same with `ksysmgr verify`: the disks of the shadow must be the replicas of the VM's disks). Skipped
+ * when the discovery predates reading the backup mappings, or the shadow is missing (SHADOW_MISSING says so).
+ */
+function shadowDiskReasons(
+  vm: DrVm,
+  backupHost: string,
+  discovery: DrDiscovery,
+  restorable: ReadonlyArray<{ volume: string; host: string }>,
+  reason: Report,
+): void {
+  if (!discovery.backupMappings) return;
+  if (!discovery.shadows.some((s) => s.name === vm.name && s.host === backupHost)) return;
+  const auxOf = new Map(discovery.relationships.map((r) => [r.masterVolume, r.auxVolume]));
+  const presented = new Set(
+    [...discovery.backupMappings, ...restorable].filter((m) => m.host === backupHost).map((m) => m.volume),
+  );
+  const missing = vm.volumes
+    .filter((volume) => auxOf.has(volume) && !presented.has(auxOf.get(volume)!))
+    .map((volume) => `${auxOf.get(volume)} (replica of ${volume})`);
+  if (missing.length > 0)
+    reason(
+      'SHADOW_DISKS_MISSING',
+      `the shadow of ${vm.name} on ${backupHost} would start without ${missing.join(', ')}: not mapped to host ` +
+        `${backupHost} at the ${discovery.backupSite} storage; map them before a move`,
     );
 }
 
