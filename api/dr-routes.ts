@@ -22,6 +22,7 @@ import {
   rejectMoveSignal,
   requestMoveSignal,
 } from '../workflows/dr/messages.js';
+import { cancelQueuedMoveSignal } from '../workflows/dr/provider-messages.js';
 import { ApiError } from './errors.js';
 import { ageSeconds, asyncRoute, parse } from './routing.js';
 import { checkTimeRange, cursorParam, inTimeRange, pageOf, timeRangeParams } from './paging.js';
@@ -229,6 +230,13 @@ export function drRoutes(
       asyncRoute(async (req, res) => {
         const site = activeSite(options.config, String(req.params.site), res);
         const decision = parse(decisionBody, req.body ?? {}, 'body');
+        if (action === 'cancel') {
+          const withdrawn = await cancelQueuedMove(options.client, options.config, site, {
+            by: decision.by ?? String(res.locals.caller ?? 'api'),
+            ...(decision.reason ? { reason: decision.reason } : {}),
+          });
+          if (withdrawn) return void res.status(withdrawn.status === 'CANCELLED' ? 200 : 202).json(withdrawn);
+        }
         const handle = options.client.workflow.getHandle(`dr-move/${site}`);
         const running = await handle.describe().then(
           (d) => d.status.name === 'RUNNING',
@@ -490,6 +498,42 @@ function sharedSite(config: LazarusConfig, site: string) {
     tenant: pair.tenant ?? site,
     contractPriority: pair.contractPriority,
     gatherWindowMs: config.dr.coordination.gatherWindow,
+  };
+}
+
+/**
+ * Cancel of a move that waits at its provider coordinator (QUEUED): the request is withdrawn from the queue
+ * (cancelQueuedMoveSignal) and the answer, once the coordinator shows it gone, is `{ workflowId, status: 'CANCELLED',
+ * message }`. Undefined when the site shares no recovery site or its move is not queued (the caller then cancels the
+ * running move); a move the coordinator started meanwhile gets the move's own cancel from the coordinator (202 here).
+ */
+async function cancelQueuedMove(
+  client: Client,
+  config: LazarusConfig,
+  site: string,
+  decision: { by: string; reason?: string },
+): Promise<{ workflowId: string; status: string; message: string } | undefined> {
+  const shared = sharedSite(config, site);
+  if (!shared) return undefined;
+  const coordinator = client.workflow.getHandle(`dr-provider/${shared.site}`);
+  const queuedNow = async () =>
+    (await coordinator.query(providerQueueQuery).catch(() => undefined))?.queued.some((q) => q.site === site);
+  if (!(await queuedNow())) return undefined;
+  await coordinator.signal(cancelQueuedMoveSignal, { site, ...decision });
+  for (let waited = 0; waited < 30_000 && (await queuedNow()); waited += 200)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  const view = await coordinator.query(providerQueueQuery).catch(() => undefined);
+  const last = view?.done.filter((d) => d.site === site).at(-1);
+  if (last?.outcome !== 'cancelled')
+    return {
+      workflowId: `dr-move/${site}`,
+      status: 'CANCEL_SENT',
+      message: `the move of ${site} started at ${shared.site} before the cancel arrived: it stops at its next safe point`,
+    };
+  return {
+    workflowId: `dr-move/${site}`,
+    status: 'CANCELLED',
+    message: `the queued move of ${site} was withdrawn from the provider coordinator of ${shared.site}; it never started`,
   };
 }
 

@@ -17,6 +17,7 @@ import {
   ParentClosePolicy,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   sleep,
@@ -24,7 +25,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DrMoveControlActivities } from '../../activities/dr/move-activities.js';
-import { providerQueueQuery, requestMoveSignal, type DrMoveRequest, type DrProviderQueue } from './messages.js';
+import {
+  cancelMoveSignal,
+  providerQueueQuery,
+  requestMoveSignal,
+  type DrMoveRequest,
+  type DrProviderQueue,
+} from './messages.js';
+import { cancelQueuedMoveSignal } from './provider-messages.js';
 import type { DrCoordination, DrMoveReport } from './move-steps.js';
 import { moveDrSite } from './planned-move.js';
 import { failoverDrSite } from './unplanned-move.js';
@@ -65,10 +73,26 @@ export async function drProviderCoordinator(input: DrProviderInput): Promise<voi
     queue.push({ ...request, waitedFor: [] });
     arrived = true;
   });
+  setHandler(cancelQueuedMoveSignal, async ({ site, by, reason }) => {
+    const index = queue.findIndex((q) => q.site === site);
+    if (index >= 0) {
+      const [withdrawn] = queue.splice(index, 1);
+      done.push({ tenant: withdrawn!.tenant, site, outcome: 'cancelled', startedAt: new Date().toISOString() });
+      done.splice(0, Math.max(0, done.length - DONE_KEPT));
+      return;
+    }
+    // Started between the caller's look at the queue and this signal: the move itself stops at its next safe point.
+    if (running.has(site))
+      await getExternalWorkflowHandle(`dr-move/${site}`).signal(cancelMoveSignal, {
+        by,
+        ...(reason ? { reason } : {}),
+      });
+  });
   setHandler(providerQueueQuery, () => ({
     site: input.site,
     running: [...running.values()].map(({ tenant, site, startedAt }) => ({ tenant, site, startedAt })),
-    queued: queue.map(({ tenant, site, contractPriority, requestedAt }) => ({
+    // In the order they will start (contract priority, then the earliest request), as the loop below sorts them.
+    queued: [...queue].sort(byPriority).map(({ tenant, site, contractPriority, requestedAt }) => ({
       tenant,
       site,
       contractPriority,
@@ -124,12 +148,14 @@ export async function drProviderCoordinator(input: DrProviderInput): Promise<voi
       await sleep(input.gatherWindowMs);
     }
     finished = false;
-    queue.sort((a, b) => b.contractPriority - a.contractPriority || (a.requestedAt < b.requestedAt ? -1 : 1));
+    queue.sort(byPriority);
     // Whether a move fits its reservation is asked once per request (a move that runs alone has the whole site, but
     // whether others may join it depends on it too).
     while (queue.length > 0) {
       const head = queue[0]!;
       head.fit ??= await fitOf(head.site);
+      // Withdrawn (cancelQueuedMove) while its need was read: the next one is considered afresh.
+      if (queue[0] !== head) continue;
       const together = head.fit.fits && [...running.values()].every((r) => r.fits);
       if (running.size > 0 && !together) break;
       start(queue.shift()!);
@@ -139,6 +165,11 @@ export async function drProviderCoordinator(input: DrProviderInput): Promise<voi
         if (!waiting.waitedFor.some((w) => w.site === move.site))
           waiting.waitedFor.push({ tenant: move.tenant, site: move.site });
   }
+}
+
+/** Start order: the highest contract priority first, ties by the earliest request. */
+function byPriority(a: QueuedMove, b: QueuedMove): number {
+  return b.contractPriority - a.contractPriority || (a.requestedAt < b.requestedAt ? -1 : 1);
 }
 
 async function fitOf(site: string): Promise<NonNullable<DrCoordination['capacity']>> {
