@@ -56,6 +56,9 @@ export function inventoryRoutes(app: express.Express, options: { config: Lazarus
       const maintenance = new Map(
         (await options.store.hostMonitoring().maintenance()).map((m) => [m.host, m] as const),
       );
+      const quarantines = new Map(
+        (await options.store.hostMonitoring().quarantines(undefined, new Date(now))).map((q) => [q.host, q] as const),
+      );
       const hosts = (await fleets(query)).flatMap((fleet) =>
         fleet.hosts
           .filter(
@@ -63,10 +66,14 @@ export function inventoryRoutes(app: express.Express, options: { config: Lazarus
           )
           .map((host) => {
             const inMaintenance = maintenance.get(host.name);
+            const quarantined = quarantines.get(host.name);
             return {
               ...hostView(fleet, host, now),
               maintenance: inMaintenance
                 ? { reason: inMaintenance.reason, by: inMaintenance.by, since: inMaintenance.since }
+                : null,
+              quarantine: quarantined
+                ? { since: quarantined.since, until: quarantined.until, reason: quarantined.reason }
                 : null,
             };
           }),

@@ -155,6 +155,18 @@ export const hostsResponse = z
           .object({ reason: z.string(), by: z.string(), since: z.string() })
           .nullable()
           .openapi({ description: 'set through PUT /v1/hosts/{host}/maintenance; null when not in maintenance' }),
+        quarantine: z
+          .object({
+            since: z.string().openapi({ description: 'when the quarantine began (ISO 8601)' }),
+            until: z.string().openapi({ description: 'when it ends unless the host flaps again (ISO 8601)' }),
+            reason: z.string().openapi({ description: 'how many up/down changes within the flap window' }),
+          })
+          .nullable()
+          .openapi({
+            description:
+              'set by the host monitor for a flapping host: no failover, evacuation or VM restart places anything on ' +
+              'it, and its own next failover is advisory; null when not quarantined',
+          }),
         serial: z.string().optional(),
         typeModel: z.string().optional(),
         hmc: z.string().optional(),

@@ -17,6 +17,7 @@ import { failoverContext, type FailoverContext, type FailoverDependencies } from
 import { planFailover } from '../failover/planning.js';
 import { activityCancelled, pause, whileHeartbeating } from '../heartbeat.js';
 import { DeviceError } from '../ssh/device-errors.js';
+import { excludedDestinations } from '../monitoring/destinations.js';
 import { storageCutHosts } from '../monitoring/storage-cut.js';
 import {
   newestFencingFailover,
@@ -141,7 +142,7 @@ function createControlActivities(ctx: FailoverContext) {
     },
 
     /**
-     * Plans the LPARs of `host` onto the group's Operating hosts that are not in maintenance (and among
+     * Plans the LPARs of `host` onto the group's Operating hosts that are not in maintenance or quarantined (and among
      * `destinations` when given): capacity read from the HMC now, residents from `evidence`, the failover planner's
      * rules (priority, collocation, anti-collocation). An LPAR the inventory does not know is unplaced.
      */
@@ -155,9 +156,8 @@ function createControlActivities(ctx: FailoverContext) {
       return whileHeartbeating(async () => {
         const group = ctx.group(input.group);
         const hmc = ctx.hmc(input.group);
-        const maintenance = new Set(
-          (await ctx.deps.store.hostMonitoring().maintenance(group.hosts)).map((m) => m.host),
-        );
+        // Maintenance, a flapping host's quarantine, a state other than Operating: not a destination.
+        const excluded = await excludedDestinations(ctx.deps.store, input.evidence, input.host);
         // A host cut at its storage (a fence not failed back) is no destination: its LPARs would find no disk.
         const others = input.evidence.hosts.map((h) => h.host).filter((h) => h !== input.host);
         const cut = await deviceCall(() =>
@@ -165,7 +165,7 @@ function createControlActivities(ctx: FailoverContext) {
         );
         const survivors = [];
         for (const host of input.evidence.hosts) {
-          if (host.host === input.host || host.state !== 'Operating' || maintenance.has(host.host)) continue;
+          if (host.host === input.host || excluded.has(host.host)) continue;
           if (cut.has(host.host)) continue;
           if (input.destinations && !input.destinations.includes(host.host)) continue;
           const capacity = await deviceCall(() => hmc.systemCapacity(host.host));
@@ -184,7 +184,9 @@ function createControlActivities(ctx: FailoverContext) {
         const known = new Map(
           fleet.lpars.map(({ observedAt: _o, source: _s, stale: _st, ...lpar }) => [lpar.name, lpar]),
         );
-        return planFailover({
+        for (const [host, detail] of cut)
+          if (!excluded.has(host)) excluded.set(host, { host, reason: 'storage-cut', detail });
+        const plan = planFailover({
           group,
           config: ctx.deps.config,
           failedHost: input.host,
@@ -195,6 +197,7 @@ function createControlActivities(ctx: FailoverContext) {
           // LPM moves an LPAR at the size it runs with: never plan one reduced.
           fullSizeOnly: true,
         });
+        return { ...plan, excludedDestinations: [...excluded.values()] };
       });
     },
 

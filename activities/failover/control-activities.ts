@@ -14,6 +14,7 @@ import { policyFor } from '../../domain/config/index.js';
 import type { Lpar } from '../../domain/inventory/index.js';
 import { deviceCall, toActivityFailure } from '../device-failure.js';
 import { activityCancelled, pause, whileHeartbeating } from '../heartbeat.js';
+import { excludedDestinations } from '../monitoring/destinations.js';
 import { storageCutHosts } from '../monitoring/storage-cut.js';
 import { DeviceError } from '../ssh/device-errors.js';
 import type { FailoverContext } from './context.js';
@@ -254,16 +255,15 @@ export function createControlActivities(ctx: FailoverContext) {
     const reducedEarlier = new Map(
       (await ctx.deps.store.reducedSizes().inGroup(input.group)).map((r) => [r.lpar, r.full] as const),
     );
-    // A host in maintenance (being evacuated, repaired) is never a destination, whatever the HMC shows.
-    const inMaintenance = new Set(
-      (await ctx.deps.store.hostMonitoring().maintenance(group.hosts)).map((maintenance) => maintenance.host),
-    );
+    // A host in maintenance (being evacuated, repaired) or quarantined for flapping is never a destination, whatever
+    // the HMC shows; the plan (and so the report) names every host it did not use, and why.
+    const excluded = await excludedDestinations(ctx.deps.store, input.evidence, input.host);
     // Nor is a host cut at its storage (a fence not failed back): its LPARs would find no disk.
     const others = input.evidence.hosts.map((h) => h.host).filter((h) => h !== input.host);
     const cut = await deviceCall(() => storageCutHosts(ctx.storage(input.group), ctx.deps.store, input.group, others));
-    const destinations = input.evidence.hosts.filter(
-      (h) => h.host !== input.host && h.state === 'Operating' && !inMaintenance.has(h.host) && !cut.has(h.host),
-    );
+    for (const [host, detail] of cut)
+      if (!excluded.has(host)) excluded.set(host, { host, reason: 'storage-cut', detail });
+    const destinations = input.evidence.hosts.filter((h) => h.host !== input.host && !excluded.has(h.host));
     // Every survivor's capacity at once: one after the other, these reads cost a failover seconds per host before its
     // restarts can begin (bench:failover's NPIV PoD: 22 serial HMC reads, ~20 s of its path).
     const capacities = await Promise.all(destinations.map((h) => deviceCall(() => hmc.systemCapacity(h.host))));
@@ -272,7 +272,7 @@ export function createControlActivities(ctx: FailoverContext) {
       freeProcUnits: capacities[i]!.availableProcUnits,
       freeMemoryMb: capacities[i]!.availableMemoryMb,
     }));
-    return planFailover({
+    const plan = planFailover({
       group,
       config: ctx.deps.config,
       failedHost: input.host,
@@ -282,6 +282,7 @@ export function createControlActivities(ctx: FailoverContext) {
       evidence: input.evidence,
       reducedEarlier,
     });
+    return { ...plan, excludedDestinations: [...excluded.values()] };
   }
 
   /**

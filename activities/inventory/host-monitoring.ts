@@ -1,8 +1,9 @@
-// The store's part of host monitoring (migration 005): detections the monitors recorded and hosts in maintenance.
+// The store's part of host monitoring (migration 005): detections the monitors recorded and hosts in maintenance;
+// (migration 009) hosts the monitors quarantined for flapping.
 // Portable SQL over the SqlDriver; every input validated (InventoryStoreError naming the field), every row read back
 // checked.
 import { z } from 'zod';
-import type { HostDetection, HostMaintenance } from '../../domain/monitoring/index.js';
+import type { HostDetection, HostMaintenance, HostQuarantine } from '../../domain/monitoring/index.js';
 import { RowReader } from './row-decoding.js';
 import type { SqlDriver, SqlRow } from './sql-driver.js';
 import { InventoryStoreError } from './store-errors.js';
@@ -38,6 +39,17 @@ export const hostMaintenanceSchema = z.strictObject({
   since: timestamp,
 });
 
+export const hostQuarantineSchema = z
+  .strictObject({
+    group: text,
+    host: text,
+    since: timestamp,
+    until: timestamp,
+    reason: z.string().min(1).max(1000),
+    monitorId: text,
+  })
+  .refine((q) => Date.parse(q.until) > Date.parse(q.since), { message: 'must be after since', path: ['until'] });
+
 /** Host monitoring's records over the store's database (InventoryStore.hostMonitoring()). */
 export interface HostMonitoringStore {
   /**
@@ -53,6 +65,15 @@ export interface HostMonitoringStore {
   clearMaintenance(host: string): Promise<boolean>;
   /** The hosts in maintenance among `hosts` (all when absent). */
   maintenance(hosts?: string[]): Promise<HostMaintenance[]>;
+  /**
+   * Records that the monitor quarantined a host (or moved its end); returns what is stored. A quarantine still in
+   * force keeps its `since`; one that had ended is replaced whole. InventoryStoreError on a bad field.
+   */
+  recordQuarantine(quarantine: HostQuarantine): Promise<HostQuarantine>;
+  /** Ends a host's quarantine; false when none was recorded. */
+  clearQuarantine(host: string): Promise<boolean>;
+  /** The quarantines in force at `at` (default now) among `hosts` (all when absent), by host name. */
+  quarantines(hosts?: string[], at?: Date): Promise<HostQuarantine[]>;
 }
 
 export function sqlHostMonitoringStore(db: SqlDriver): HostMonitoringStore {
@@ -62,6 +83,9 @@ export function sqlHostMonitoringStore(db: SqlDriver): HostMonitoringStore {
     setMaintenance: (maintenance) => setHostMaintenance(db, maintenance),
     clearMaintenance: (host) => clearHostMaintenance(db, host),
     maintenance: (hosts) => hostsInMaintenance(db, hosts),
+    recordQuarantine: (quarantine) => recordHostQuarantine(db, quarantine),
+    clearQuarantine: (host) => clearHostQuarantine(db, host),
+    quarantines: (hosts, at) => hostQuarantines(db, hosts, at),
   };
 }
 
@@ -121,6 +145,47 @@ export async function clearHostMaintenance(db: SqlDriver, host: string): Promise
 export async function hostsInMaintenance(db: SqlDriver, hosts?: string[]): Promise<HostMaintenance[]> {
   const rows = await db.query('SELECT * FROM host_maintenance ORDER BY host');
   return rows.map(maintenanceRow).filter((m) => !hosts || hosts.includes(m.host));
+}
+
+/**
+ * Records a quarantine (or its moved end). A row still in force when this one begins keeps its `since`, so the
+ * record says when the host was first held back; one that had ended (a clear that never came) is replaced whole.
+ */
+export async function recordHostQuarantine(db: SqlDriver, input: HostQuarantine): Promise<HostQuarantine> {
+  const q = valid(hostQuarantineSchema, input, 'host quarantine');
+  const [row] = await db.query(
+    'INSERT INTO host_quarantine (host, host_group, since, ends_at, reason, monitor_id) VALUES (?, ?, ?, ?, ?, ?) ' +
+      'ON CONFLICT (host) DO UPDATE SET since = CASE WHEN host_quarantine.ends_at > excluded.since ' +
+      'THEN host_quarantine.since ELSE excluded.since END, host_group = excluded.host_group, ' +
+      'ends_at = excluded.ends_at, reason = excluded.reason, monitor_id = excluded.monitor_id RETURNING *',
+    [q.host, q.group, iso(q.since), iso(q.until), q.reason, q.monitorId],
+  );
+  return quarantineRow(row!);
+}
+
+/** Ends a host's quarantine; false when none was recorded. */
+export async function clearHostQuarantine(db: SqlDriver, host: string): Promise<boolean> {
+  const rows = await db.query('DELETE FROM host_quarantine WHERE host = ? RETURNING host', [host]);
+  return rows.length > 0;
+}
+
+/** The quarantines in force at `at` among `hosts` (all when absent), by host name. */
+export async function hostQuarantines(db: SqlDriver, hosts?: string[], at = new Date()): Promise<HostQuarantine[]> {
+  if (Number.isNaN(at.getTime())) throw new InventoryStoreError('at must be a valid time');
+  const rows = await db.query('SELECT * FROM host_quarantine WHERE ends_at > ? ORDER BY host', [at.toISOString()]);
+  return rows.map(quarantineRow).filter((q) => !hosts || hosts.includes(q.host));
+}
+
+function quarantineRow(row: SqlRow): HostQuarantine {
+  const r = new RowReader('host_quarantine', row);
+  return {
+    group: r.text('host_group'),
+    host: r.text('host'),
+    since: r.timestamp('since'),
+    until: r.timestamp('ends_at'),
+    reason: r.text('reason'),
+    monitorId: r.text('monitor_id'),
+  };
 }
 
 function detectionRow(row: SqlRow): HostDetection {

@@ -6,3 +6,4 @@ export {
   type MonitorDependencies,
   type ObserveActivities,
 } from './monitor-activities.js';
+export { excludedDestinations } from './destinations.js';

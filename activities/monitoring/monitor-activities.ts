@@ -1,11 +1,17 @@
 // The host monitor's activities on the main queue, beside `observeHostGroup` (observe-host-group.ts): the group's
 // monitoring settings and failover policy resolved from the configuration (so nothing of the configuration, and no
-// secret, travels in the workflow's input), the hosts in maintenance, and the record of each detection. Reads are
-// idempotent; a detection is keyed on its first failing observation, so a retried record replaces itself.
+// secret, travels in the workflow's input), the hosts in maintenance, the record of each detection and of each
+// quarantine. Reads are idempotent; a detection is keyed on its first failing observation and a quarantine on its
+// host, so a retried record replaces itself.
 import { ApplicationFailure } from '@temporalio/common';
 import type { LazarusConfig } from '../../domain/config/index.js';
 import { failoverPolicy } from '../../domain/failover/index.js';
-import type { GroupObservation, HostDetection, MonitorSettings } from '../../domain/monitoring/index.js';
+import type {
+  GroupObservation,
+  HostDetection,
+  HostQuarantine,
+  MonitorSettings,
+} from '../../domain/monitoring/index.js';
 import type { InventoryStore } from '../inventory/index.js';
 import { InventoryStoreError } from '../inventory/index.js';
 
@@ -54,6 +60,25 @@ export function createMonitorActivities(deps: MonitorDependencies) {
         if (err instanceof InventoryStoreError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidDetection');
         throw err;
       }
+    },
+
+    /**
+     * Records that the monitor quarantined a host, or moved its end (idempotent: one row per host). From then until
+     * `until` no failover, evacuation or VM restart chooses it as a destination. A record the store refuses is a bug:
+     * non-retryable `InvalidQuarantine`, naming the field.
+     */
+    async recordHostQuarantine(quarantine: HostQuarantine): Promise<void> {
+      try {
+        await deps.store.hostMonitoring().recordQuarantine(quarantine);
+      } catch (err) {
+        if (err instanceof InventoryStoreError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidQuarantine');
+        throw err;
+      }
+    },
+
+    /** Clears a host's quarantine once it has ended (idempotent: none recorded is success). */
+    async endHostQuarantine(input: { host: string }): Promise<void> {
+      await deps.store.hostMonitoring().clearQuarantine(input.host);
     },
   };
 }

@@ -19,6 +19,7 @@ import { deviceCall, toActivityFailure } from '../device-failure.js';
 import { failoverContext, type FailoverContext, type FailoverDependencies } from '../failover/context.js';
 import { planFailover } from '../failover/planning.js';
 import { activityCancelled, pause, whileHeartbeating } from '../heartbeat.js';
+import { excludedDestinations } from '../monitoring/destinations.js';
 import { storageCutHosts } from '../monitoring/storage-cut.js';
 import { DeviceError } from '../ssh/device-errors.js';
 
@@ -227,7 +228,8 @@ function controlActivities(ctx: FailoverContext, startedAt: number) {
     /**
      * Where the VM goes when it cannot be restarted in place: the failover planner's placement (capacity read from
      * the HMC now, residents from `evidence`, the VM's priority and (anti-)collocation rules) over the group's
-     * Operating hosts other than `source`. Returns the destination and the VM's volumes, or why it has none.
+     * Operating hosts other than `source` that are not in maintenance or quarantined for flapping. Returns the
+     * destination and the VM's volumes, or why it has none (naming the hosts that were not destinations).
      */
     async vmPlanMove(input: {
       group: string;
@@ -244,10 +246,11 @@ function controlActivities(ctx: FailoverContext, startedAt: number) {
         // A host cut at its storage (a fence not failed back) is no destination: the VM would find no disk.
         const others = input.evidence.hosts.map((h) => h.host).filter((h) => h !== input.source);
         const cut = await deviceCall(() => storageCutHosts(ctx.storage(group.name), store, group.name, others));
+        const excluded = await excludedDestinations(store, input.evidence, input.source);
+        for (const [host, detail] of cut)
+          if (!excluded.has(host)) excluded.set(host, { host, reason: 'storage-cut', detail });
         const survivors = [];
-        for (const host of input.evidence.hosts.filter(
-          (h) => h.host !== input.source && h.state === 'Operating' && !cut.has(h.host),
-        )) {
+        for (const host of input.evidence.hosts.filter((h) => h.host !== input.source && !excluded.has(h.host))) {
           const capacity = await deviceCall(() => ctx.hmc(group.name).systemCapacity(host.host));
           survivors.push({
             name: host.host,
@@ -270,7 +273,9 @@ function controlActivities(ctx: FailoverContext, startedAt: number) {
         const unplaced = plan.unplaced.find((u) => u.lpar === input.vm);
         return {
           volumes: known.get(input.vm)?.volumes.map((v) => v.vdiskName) ?? [],
-          reason: unplaced ? `${unplaced.reason}: ${unplaced.detail}` : 'no Operating host of the group can take it',
+          reason:
+            (unplaced ? `${unplaced.reason}: ${unplaced.detail}` : 'no Operating host of the group can take it') +
+            [...excluded.values()].map((e) => `; ${e.host} is no destination: ${e.detail}`).join(''),
         };
       });
     },

@@ -172,6 +172,20 @@ export interface FailoverPlan {
   streams: Array<{ destination: string; lpars: PlannedLpar[]; estimatedMs: number }>;
   unplaced: Array<{ lpar: string; reason: string; detail: string }>;
   estimatedRtoMs: number;
+  /** The group's other hosts that were not destinations, and why (absent in plans made before this field). */
+  excludedDestinations?: ExcludedDestination[];
+}
+
+/**
+ * A host of the group a plan did not place anything on, whatever its free capacity: in maintenance (an operator's or
+ * an evacuation's), quarantined by the host monitor for flapping, not `Operating` on the HMC, or cut at its storage
+ * (a failover's fence not failed back). The failed host itself is not listed.
+ */
+export interface ExcludedDestination {
+  host: string;
+  reason: 'maintenance' | 'quarantined' | 'not-operating' | 'storage-cut';
+  /** In words: the maintenance reason and who set it, the quarantine's end and cause, the HMC's state, or the cut. */
+  detail: string;
 }
 
 export interface PlannedLpar {

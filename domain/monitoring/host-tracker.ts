@@ -44,8 +44,17 @@ export interface HostTrack {
   transitions: string[];
   /** The side of the last decisive observation: up or failing (unknown and hmc-lost-host are neither). */
   side?: 'up' | 'down';
-  /** Quarantined (flapping): any failover the monitor starts before this time is advisory. ISO 8601. */
+  /**
+   * Quarantined (flapping) until this time, ISO 8601: any failover the monitor starts for the host is advisory, and
+   * no failover, evacuation or VM restart places anything on it (the quarantine is recorded in the store).
+   */
   quarantinedUntil?: string;
+  /**
+   * The quarantine end the store holds for this host, as the monitor last recorded it (absent: none recorded). The
+   * monitor records or clears the quarantine whenever this differs from `quarantinedUntil`, so a write that failed is
+   * made again at the next observation.
+   */
+  quarantineRecorded?: string;
   handled?: HandledFailure;
   /** The hmc-lost-host alert was raised for the current episode (cleared by any other verdict). */
   lostAlerted?: boolean;

@@ -99,3 +99,21 @@ export interface HostMaintenance {
   /** ISO 8601. */
   since: string;
 }
+
+/**
+ * A host the monitor quarantined for flapping, as stored (migration 009) and shown by GET /v1/hosts: until `until`
+ * no failover, evacuation or VM restart places anything on it, and its own next failover is advisory. The monitor
+ * records it when it begins or its end moves, and clears it when it ends; readers also ignore one past its end.
+ */
+export interface HostQuarantine {
+  group: string;
+  host: string;
+  /** When this quarantine began (ISO 8601); kept when its end moves. */
+  since: string;
+  /** When it ends unless the host changes between up and down again (ISO 8601). */
+  until: string;
+  /** Why, in words (how many changes within the flap window). */
+  reason: string;
+  /** The monitor workflow that recorded it. */
+  monitorId: string;
+}

@@ -18,6 +18,7 @@ test('both dialects carry the same numbered migrations', () => {
     '6 evacuations',
     '7 reduced_sizes',
     '8 api_audit',
+    '9 host_quarantine',
   ]);
 });
 

@@ -476,6 +476,7 @@ export function storeContract(backend: StoreBackend): void {
         'lpar_origins',
         'reduced_sizes',
         'api_audit',
+        'host_quarantine',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));
@@ -551,6 +552,7 @@ export function storeContract(backend: StoreBackend): void {
         'lpar_origins',
         'reduced_sizes',
         'api_audit',
+        'host_quarantine',
         'schema_migrations',
       ];
       await harness.sql(tables.map((t) => `DROP TABLE IF EXISTS ${t};`).join('\n'));

@@ -1,6 +1,6 @@
 // The group's action on a confirmed failure, end to end on the simulated fleet: `advisory` starts the failover in
 // advisory mode (it waits for an approval, nothing touched), `off` only alerts; and in `auto` mode a flapping host
-// is quarantined, so its next failover is advisory.
+// is quarantined (recorded in the store, shown by GET /v1/hosts), so its next failover is advisory.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SimulatedLazarus } from '../support/simulated-lazarus.js';
@@ -89,6 +89,16 @@ describe('host monitor, a flapping host in auto mode', () => {
     );
     assert.ok(quarantined.hosts.find((h) => h.host === host)!.recentTransitions > 2);
     assert.equal((await probe.notifications('host-quarantined', host)).length, 1);
+    // Recorded in the store while it lasts: GET /v1/hosts shows it, with the end the monitor holds.
+    const until = quarantined.hosts.find((h) => h.host === host)!.quarantinedUntil;
+    const listed = await eventually(`${host} quarantined in GET /v1/hosts`, async () => {
+      const answer = await lazarus.api<{ hosts: Array<{ name: string; quarantine: { until: string } | null }> }>(
+        'GET',
+        `/v1/hosts?host=${host}`,
+      );
+      return answer.body.hosts[0]?.quarantine ?? undefined;
+    });
+    assert.equal(listed.until, until);
     // It stays down now: the failure is confirmed, and acted on in advisory mode although the group says auto.
     const detection = await probe.detection(host);
     assert.equal(detection.verdict, 'failed');

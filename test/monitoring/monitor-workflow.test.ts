@@ -1,11 +1,11 @@
 // The monitor workflow with stub activities (the fast layer beside the simulator tests): settings are read again at
 // each continue-as-new, so a group whose monitoring is disabled (or that is removed) stops its monitor; an
-// observation that fails is no evidence and does not stop the monitor; every notification names its subject and a
-// stable key.
+// observation that fails is no evidence and does not stop the monitor; a flapping host's quarantine is recorded
+// while it lasts and cleared when it ends; every notification names its subject and a stable key.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openSqliteStore } from '../../activities/inventory/index.js';
-import type { GroupObservation, MonitorSettings } from '../../domain/monitoring/index.js';
+import type { GroupObservation, HostQuarantine, MonitorSettings } from '../../domain/monitoring/index.js';
 import { hostMonitor, type MonitorEnd } from '../../workflows/monitoring/index.js';
 import { monitorViewQuery, reloadSettingsSignal } from '../../workflows/monitoring/messages.js';
 import { ConformanceServer, eventually, uniqueTaskQueue, uniqueWorkflowId } from '../support/temporal.js';
@@ -205,4 +205,36 @@ describe('host monitor workflow (stub activities)', () => {
       }
     },
   );
+
+  it("records a flapping host's quarantine while it lasts and clears it at its end", { timeout: 120_000 }, async () => {
+    const recorded: HostQuarantine[] = [];
+    const ended: string[] = [];
+    const stubs = {
+      recordHostQuarantine: async (quarantine: HostQuarantine) => void recorded.push(quarantine),
+      endHostQuarantine: async ({ host }: { host: string }) => void ended.push(host),
+    };
+    await flappingMonitor('g5', flapping(), stubs, async (handle) => {
+      await eventually('the quarantine recorded', async () => (recorded.length >= 1 ? true : undefined), 60_000);
+      const s01 = (await handle.query(monitorViewQuery)).hosts.find((h) => h.host === 'dc1-s01')!;
+      assert.deepEqual(
+        { ...recorded[0]!, since: 'checked below' },
+        {
+          group: 'g5',
+          host: 'dc1-s01',
+          since: 'checked below',
+          until: s01.quarantinedUntil,
+          reason: '4 changes between up and down within 0.05 min (flapLimit 3)',
+          monitorId: recorded[0]!.monitorId,
+        },
+        'the store gets the end the monitor holds',
+      );
+      assert.ok(Date.parse(recorded[0]!.since) < Date.parse(recorded[0]!.until));
+      assert.match(recorded[0]!.monitorId, /^monitor-g5/);
+      await eventually('the quarantine cleared at its end', async () => (ended.length >= 1 ? true : undefined));
+      assert.ok(Date.now() >= Date.parse(recorded[0]!.until), 'cleared only once over');
+      assert.equal((await handle.query(monitorViewQuery)).hosts[0]!.quarantinedUntil, undefined);
+    });
+    assert.deepEqual(ended, ['dc1-s01']);
+    assert.equal(recorded.length, 1, 'its end does not move while the host is steady: one record');
+  });
 });

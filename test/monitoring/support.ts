@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { parseConfigText } from '../../domain/config/index.js';
 import { failoverPolicy } from '../../domain/failover/index.js';
-import type { GroupObservation, HostDetection, MonitorSettings, MonitorView } from '../../domain/monitoring/index.js';
+import type {
+  GroupObservation,
+  HostDetection,
+  HostQuarantine,
+  MonitorSettings,
+  MonitorView,
+} from '../../domain/monitoring/index.js';
 import { eventually, type ConformanceServer } from '../support/temporal.js';
 import { startSimulatedLazarus, type SimulatedLazarus } from '../support/simulated-lazarus.js';
 
@@ -175,6 +181,8 @@ export interface MonitorStubActivities {
   observeHostGroup(input: { group: string }): Promise<GroupObservation>;
   hostsInMaintenance(input: { hosts: string[] }): Promise<string[]>;
   recordHostDetection(detection: HostDetection): Promise<void>;
+  recordHostQuarantine(quarantine: HostQuarantine): Promise<void>;
+  endHostQuarantine(input: { host: string }): Promise<void>;
   notify(input: RaisedNotification): Promise<void>;
   /** The automatic failback the monitor starts when a host it saw down is up again (workflows/evacuation). */
   failbackDue(input: { group: string; host: string }): Promise<{ due: false; reason: string }>;
@@ -192,6 +200,8 @@ export function stubMonitorWorker(
   const defaults: Omit<MonitorStubActivities, 'monitorSettings' | 'observeHostGroup'> = {
     hostsInMaintenance: async () => [],
     recordHostDetection: async () => undefined,
+    recordHostQuarantine: async () => undefined,
+    endHostQuarantine: async () => undefined,
     notify: async () => undefined,
     failbackDue: async () => ({ due: false, reason: 'the stub group fails back on request' }),
   };

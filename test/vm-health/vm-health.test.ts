@@ -255,6 +255,17 @@ describe('VM and application health (agents, monitor, restarts on the simulated 
     const vm = 'dc1-mq01';
     const silent = agent(vm);
     await eventually(`a first heartbeat of ${vm}`, async () => (silent.posted > 0 ? true : undefined), 20_000);
+    // Hosts the monitor quarantined for flapping are no destination: only dc1-s04 is open.
+    const quarantined = ['dc1-s02', 'dc1-s03'];
+    for (const host of quarantined)
+      await lazarus.store.hostMonitoring().recordQuarantine({
+        group: 'dc1-prod',
+        host,
+        since: new Date().toISOString(),
+        until: new Date(Date.now() + 600_000).toISOString(),
+        reason: '4 changes between up and down within 10 min (flapLimit 3)',
+        monitorId: 'monitor/dc1-prod',
+      });
     await lazarus.control('POST', '/faults', {
       kind: 'command-fail',
       target: 'hmc-dc1',
@@ -269,7 +280,8 @@ describe('VM and application health (agents, monitor, restarts on the simulated 
     const states = statesOf(lazarus, vm);
     const [host, state] = Object.entries(states)[0]!;
     assert.deepEqual(states, { [host]: 'Running' }, 'defined and running on exactly one host');
-    assert.notEqual(host, 'dc1-s01');
+    assert.equal(host, 'dc1-s04', 'neither the source nor a quarantined host');
+    for (const other of quarantined) await lazarus.store.hostMonitoring().clearQuarantine(other);
     assert.equal((restart.report as { finalHost?: string }).finalHost, host);
     assert.equal(state, 'Running');
     const commands = commandsFor(vm);

@@ -2,7 +2,8 @@
 //   observe — every host through each HMC of the group, its Fibre Channel ports as the storage system sees them,
 //             its VIOS states (one `observeHostGroup` activity);
 //   judge   — per host, the pure rules of domain/monitoring/ (signals agree over `confirmations` observations, the
-//             flap guard, quarantine);
+//             flap guard, quarantine); a quarantine is recorded in the store while it lasts (so no failover,
+//             evacuation or VM restart places anything on the host) and cleared when it ends;
 //   act     — on a confirmed failure: nothing for a host in maintenance, an alert only when the group's action is
 //             `off`, else start `failover/<group>/<host>` (auto, or advisory when the signals do not all agree or the
 //             host is quarantined). It decides and starts; it never executes a recovery itself. A host seen down
@@ -57,6 +58,9 @@ export const ITERATIONS_PER_RUN = 200;
 
 /** Patch marker: from this version on, a host seen down and then up starts its automatic failback. */
 const AUTO_FAILBACK_ON_RETURN = 'auto-failback-on-return';
+
+/** Patch marker: from this version on, the monitor records each quarantine in the store (recordQuarantine). */
+const QUARANTINE_IN_STORE = 'quarantine-in-store';
 
 /** What a run hands to the next one. */
 export interface MonitorCarry {
@@ -223,7 +227,7 @@ class Monitor {
           'host-quarantined',
           `${subject} changed between up and down ${update.track.transitions.length} times within ` +
             `${this.settings.flapWindowMs / 60_000} min: quarantined until ${update.track.quarantinedUntil}; ` +
-            'its next failover is advisory',
+            'its next failover is advisory and nothing is failed over, evacuated or restarted onto it',
           { host: subject, key: 'quarantined' },
         );
       if (update.hmcLostHost)
@@ -233,6 +237,7 @@ class Monitor {
           `the HMC lost ${subject}, but it still runs: no failover (${update.judgement.reason})`,
           { host: subject, key: 'hmc-lost-host' },
         );
+      await this.recordQuarantine(update.track.host, now);
       if (update.confirmed) confirmed.push(update);
     }
     // Replay-safe: a run begun by code without this step started no failback at a return.
@@ -303,6 +308,38 @@ class Monitor {
           key: 'answering',
         });
     }
+  }
+
+  /**
+   * Brings the store's record of the host's quarantine in line with its track: recorded (with its end) while it
+   * lasts, cleared once it has ended. A write that fails is logged and made again at the next observation; the
+   * failover, evacuation and VM-restart planners read the store, not this workflow.
+   */
+  private async recordQuarantine(host: string, now: number): Promise<void> {
+    const track = this.tracks.get(host)!;
+    if (track.quarantinedUntil === track.quarantineRecorded) return;
+    // A run that began before monitors recorded quarantines replays without these activities.
+    if (!patched(QUARANTINE_IN_STORE)) return;
+    try {
+      if (track.quarantinedUntil)
+        await this.records.recordHostQuarantine({
+          group: this.settings.group,
+          host,
+          since: new Date(now).toISOString(),
+          until: track.quarantinedUntil,
+          reason:
+            `${track.transitions.length} changes between up and down within ` +
+            `${this.settings.flapWindowMs / 60_000} min (flapLimit ${this.settings.flapLimit})`,
+          monitorId: this.monitorId,
+        });
+      else await this.records.endHostQuarantine({ host });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('quarantine not recorded', { host, error: innermostMessage(err) });
+      return;
+    }
+    const { quarantineRecorded: _recorded, ...rest } = this.tracks.get(host)!;
+    this.tracks.set(host, track.quarantinedUntil ? { ...rest, quarantineRecorded: track.quarantinedUntil } : rest);
   }
 
   /** Acts once on a confirmed failure (see the header); records the detection and says what was done. */
