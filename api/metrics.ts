@@ -11,6 +11,7 @@ import { activityMetrics } from '../activities/metrics.js';
 import type { InventoryStore } from '../activities/inventory/index.js';
 import type { LazarusConfig } from '../domain/config/index.js';
 import { authenticate, type ApiToken } from './access.js';
+import { ApiError } from './errors.js';
 import { asyncRoute } from './routing.js';
 
 /** How many of the newest stored records each scrape reads (reports, detections per group, notifications). */
@@ -146,9 +147,19 @@ export function createApiMetrics(options: { store: InventoryStore; config: Lazar
     },
     mount(app, tokens, isLocal = (req) => isLoopback(req.socket.remoteAddress)) {
       const viewerOrAbove = authenticate(tokens);
+      // The series name every tenant's devices: a tenant-scoped token gets 404 (as for any route not its own, see
+      // api/access.ts), and on a shared recovery site (dr.tenants) loopback needs a provider's token too.
+      const shared = (options.config.dr?.tenants.length ?? 0) > 0;
+      const providerOnly: express.RequestHandler = (req, res, next) =>
+        viewerOrAbove(req, res, (err?: unknown) => {
+          if (err) return next(err);
+          if (res.locals.tenant !== undefined) return next(new ApiError(404, 'not_found', `no route GET ${req.path}`));
+          next();
+        });
       app.get(
         '/metrics',
-        (req, res, next) => (isLocal(req) ? next() : viewerOrAbove(req, res, next)),
+        (req, res, next) =>
+          isLocal(req) && !shared && req.get('authorization') === undefined ? next() : providerOnly(req, res, next),
         asyncRoute(async (_req, res) => {
           await refresh();
           const merged = Registry.merge([registry, activityMetrics]);
