@@ -35,7 +35,14 @@ import {
   refuseUnsupportedUpdateFields,
   refuseVersionedPoller,
 } from './engine/unsupported.js';
-import { admittedEvent, admitUpdate, awaitUpdate, noteAdmitted, refuseAdmittedWait } from './engine/updates.js';
+import {
+  admittedEvent,
+  admitUpdate,
+  awaitUpdate,
+  noteAdmitted,
+  refuseAdmittedWait,
+  UpdateStage,
+} from './engine/updates.js';
 import { countExecutions, describeExecution, listExecutions } from './engine/visibility.js';
 import {
   completeWorkflowTask,
@@ -408,7 +415,9 @@ export function workflowServiceHandlers(
       refuseUnsupportedUpdateFields(request.request);
       refuseAdmittedWait(request.waitPolicy?.lifecycleStage);
       engine.transaction(() => admitUpdate(engine, run, request.request));
-      return awaitUpdate(engine, run, request.request!.meta!.updateId!, request.waitPolicy?.lifecycleStage ?? 0, abort);
+      // An unspecified stage means COMPLETED on the update path (SetDefaultUpdateWorkflowExecutionLifecycleStage).
+      const stage = request.waitPolicy?.lifecycleStage || UpdateStage.COMPLETED;
+      return awaitUpdate(engine, run, request.request!.meta!.updateId!, stage, abort);
     },
     PollWorkflowExecutionUpdate: (
       request: P<temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest>,
@@ -474,7 +483,8 @@ export function workflowServiceHandlers(
         else asOperation(1, () => admitUpdate(engine, startedRun, update.request));
         return { run: startedRun, started: outcome.started };
       });
-      const updateResponse = await awaitUpdate(engine, run, updateId, update.waitPolicy?.lifecycleStage ?? 0, abort);
+      const stage = update.waitPolicy?.lifecycleStage || UpdateStage.COMPLETED;
+      const updateResponse = await awaitUpdate(engine, run, updateId, stage, abort);
       return {
         responses: [{ startWorkflow: { runId: run.state.runId, started } }, { updateWorkflow: updateResponse }],
       };
