@@ -23,6 +23,7 @@ import {
   requestMoveSignal,
 } from '../workflows/dr/messages.js';
 import { cancelQueuedMoveSignal } from '../workflows/dr/provider-messages.js';
+import type { DrMoveReport } from '../workflows/dr/move-steps.js';
 import { ApiError } from './errors.js';
 import { ageSeconds, asyncRoute, parse } from './routing.js';
 import { checkTimeRange, cursorParam, inTimeRange, pageOf, timeRangeParams } from './paging.js';
@@ -284,10 +285,15 @@ export function drRoutes(
       }
       if (status === 'RUNNING') {
         const progress = await handle.query(moveProgressQuery).catch(() => undefined);
-        return void res.json({ workflowId: handle.workflowId, status, ...(progress ? { progress } : {}) });
+        const shown = progress && forCaller(options.config, res, progress);
+        return void res.json({ workflowId: handle.workflowId, status, ...(shown ? { progress: shown } : {}) });
       }
       if (status !== 'COMPLETED') return void res.json({ workflowId: handle.workflowId, status });
-      res.json({ workflowId: handle.workflowId, status, report: await handle.result() });
+      res.json({
+        workflowId: handle.workflowId,
+        status,
+        report: forCaller(options.config, res, await handle.result()),
+      });
     }),
   );
 
@@ -535,6 +541,26 @@ async function cancelQueuedMove(
     status: 'CANCELLED',
     message: `the queued move of ${site} was withdrawn from the provider coordinator of ${shared.site}; it never started`,
   };
+}
+
+/**
+ * A move report as the caller may see it: for a tenant-scoped token, each other tenant its move waited for is shown
+ * as `another tenant (contract priority N)` with no site; the provider (no tenant) sees names and sites.
+ */
+function forCaller<T extends { coordination?: DrMoveReport['coordination'] }>(
+  config: LazarusConfig,
+  res: express.Response,
+  report: T,
+): T | (Omit<T, 'coordination'> & { coordination: object }) {
+  const tenant = res.locals.tenant as string | undefined;
+  if (tenant === undefined || !report.coordination) return report;
+  const priorityOf = (site: string) =>
+    drPairs(config).find(({ pair }) => pair.sites.some((s) => s.role === 'active' && s.name === site))?.pair
+      .contractPriority;
+  const waitedFor = report.coordination.waitedFor.map((w) =>
+    w.tenant === tenant ? w : { tenant: `another tenant (contract priority ${priorityOf(w.site) ?? 'unknown'})` },
+  );
+  return { ...report, coordination: { ...report.coordination, waitedFor } };
 }
 
 /** Asks the provider coordinator for a move (signal-with-start: the coordinator starts with the first request). */

@@ -175,7 +175,14 @@ describe('DRaaS: a shared recovery site for two tenants', () => {
         detail: `no capacity is reserved for ${report === ta ? 'ta' : 'tb'} at prov`,
       });
     assert.deepEqual(tb.coordination!.waitedFor, [], 'globex (priority 80) did not wait');
-    assert.deepEqual(ta.coordination!.waitedFor, [{ tenant: 'globex', site: 'tb' }], 'acme waited for globex');
+    // acme's token learns that it waited, and for whose priority, never who (issue 13); the provider sees names.
+    assert.deepEqual(
+      ta.coordination!.waitedFor,
+      [{ tenant: 'another tenant (contract priority 80)' }],
+      'acme waited for globex, unnamed',
+    );
+    const providerView = await call<{ report: MoveReport }>('provider', 'GET', '/v1/sites/ta/move');
+    assert.deepEqual(providerView.body.report.coordination!.waitedFor, [{ tenant: 'globex', site: 'tb' }]);
     assert.ok(ta.coordination!.requestedAt < tb.coordination!.requestedAt, 'acme asked first');
     // Serialized: acme's move started after globex's move ended.
     assert.ok(
