@@ -144,6 +144,8 @@ describe('DR test (rehearsal) through the API', () => {
     );
     const report = await cleanUp(lazarus);
     assert.equal(report.test!.productionUntouched, false, 'the report sees the group changed too');
+    assert.equal(report.outcome, 'failed', 'a rehearsal that saw production change is not a success (issue 13)');
+    assert.match(report.steps.at(-1)!.detail ?? '', /cg-dc1-s02 consistent_\w+\/master → /);
     await lazarus.control('DELETE', '/violations');
   });
 });

@@ -160,6 +160,18 @@ async function cleanUp(acts: MoveActivities, report: DrMoveReport, preparation: 
     report.test!.replicationAfter = after;
     report.test!.productionUntouched =
       JSON.stringify(after) === JSON.stringify(report.test!.replicationBefore ?? after);
+    // A rehearsal during which production's replication changed proves nothing about a move: not a success.
+    if (!report.test!.productionUntouched) {
+      const before = new Map((report.test!.replicationBefore ?? []).map((g) => [g.name, g]));
+      const changed = after
+        .filter((g) => JSON.stringify(g) !== JSON.stringify(before.get(g.name)))
+        .map(
+          (g) =>
+            `${g.name} ${before.get(g.name)?.state ?? '?'}/${before.get(g.name)?.primary ?? '?'} → ${g.state}/${g.primary}`,
+        );
+      report.steps.at(-1)!.detail = `production's replication changed during the test: ${changed.join(', ')}`;
+      report.outcome = 'failed';
+    }
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const last = report.steps.at(-1);
