@@ -14,6 +14,8 @@ export interface RequestOptions {
   body?: unknown;
   /** What to tell the operator on a 404, beyond the API's own message. */
   notFoundHint?: string;
+  /** What to tell the operator on a 409 (what runs, or what to start first), beyond the API's own message. */
+  conflictHint?: string;
   /** Milliseconds before giving up (default 30 s; a dry run waits for the plan and takes longer). */
   timeoutMs?: number;
 }
@@ -29,6 +31,11 @@ export class ApiClient {
   /** POST a JSON body (`{}` when none) and read the JSON answer. */
   post<T>(path: string, options: RequestOptions = {}): Promise<T> {
     return this.request<T>('POST', path, { ...options, body: options.body ?? {} });
+  }
+
+  /** DELETE, with a JSON body when given (a DR test's cleanup takes a reason), and read the JSON answer. */
+  delete<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('DELETE', path, { ...options, body: options.body ?? {} });
   }
 
   /** The HTTP status and JSON body of a call, or a CliError for every status but 2xx. */
@@ -104,7 +111,7 @@ function statusError(settings: CliSettings, status: number, body: ApiErrorBody, 
       `the token from ${settings.tokenSource} lacks the role for this; use a token with the role it needs`,
     );
   if (status === 404) return new CliError(`${message}${code}`, EXIT.notFound, options.notFoundHint);
-  if (status === 409) return new CliError(`${message}${code}`, EXIT.conflict);
+  if (status === 409) return new CliError(`${message}${code}`, EXIT.conflict, options.conflictHint);
   return new CliError(
     `${message}${code} (HTTP ${status})`,
     EXIT.api,
