@@ -18,12 +18,14 @@ import {
   cancelMoveSignal,
   cleanupTestSignal,
   moveProgressQuery,
+  overrideFenceMoveSignal,
   providerQueueQuery,
   rejectMoveSignal,
   requestMoveSignal,
 } from '../workflows/dr/messages.js';
 import { cancelQueuedMoveSignal } from '../workflows/dr/provider-messages.js';
 import type { DrMoveReport } from '../workflows/dr/move-steps.js';
+import { actorOf, sanitizeLogText } from './access.js';
 import { ApiError } from './errors.js';
 import { ageSeconds, asyncRoute, parse } from './routing.js';
 import { checkTimeRange, cursorParam, inTimeRange, pageOf, timeRangeParams } from './paging.js';
@@ -48,6 +50,10 @@ const moveBackBody = z.strictObject({
 const decisionBody = z.strictObject({
   by: z.string().min(1).max(200).optional(),
   reason: z.string().min(1).max(2000).optional(),
+});
+/** override-fence: why the unproven hosts are known to be down (required, audited with the token's name). */
+const overrideFenceMoveBody = decisionBody.extend({
+  reason: z.string().trim().min(1, 'why the fence may be overridden').max(2000),
 });
 const testBody = z.strictObject({
   /** Seconds the test VMs stay up before the automatic cleanup; absent: until DELETE /v1/sites/:site/test. */
@@ -251,6 +257,30 @@ export function drRoutes(
         res.status(202).json({ workflowId: handle.workflowId, message: `${action} sent to the move of ${site}` });
       }),
     );
+  // Unplanned move blocked at its fence: an admin's override stands in for the power proof no HMC could give. The
+  // actor is the token's name (a `by` is a note beside it); the move records it in its report's decisions.
+  app.post(
+    '/v1/sites/:site/move/override-fence',
+    asyncRoute(async (req, res) => {
+      const site = activeSite(options.config, String(req.params.site), res);
+      const body = parse(overrideFenceMoveBody, req.body ?? {}, 'body');
+      const handle = options.client.workflow.getHandle(`dr-move/${site}`);
+      const progress = await handle.query(moveProgressQuery).catch(() => undefined);
+      if (!progress?.awaitingFenceOverride)
+        throw new ApiError(
+          409,
+          'fence_not_blocked',
+          `no move of ${site} waits at its fence (phase fence-blocked): override-fence is accepted only then`,
+        );
+      const by = actorOf(res, body.by);
+      await handle.signal(overrideFenceMoveSignal, { by, reason: body.reason });
+      console.log(`dr-move/${site}: override-fence by ${by} (${sanitizeLogText(body.reason)})`);
+      res.status(202).json({
+        workflowId: handle.workflowId,
+        message: `fence override by ${by} sent to the move of ${site}; GET /v1/sites/${site}/move for its report`,
+      });
+    }),
+  );
   app.get(
     '/v1/sites/:site/move',
     asyncRoute(async (req, res) => {

@@ -24,13 +24,15 @@ export interface DrFailoverPreparation {
   verificationId: number;
   verifiedAt: string;
   waves: DrMovePlan['waves'];
-  groups: Array<{ storage: string; name: string; state: string; recoveryPoint?: string }>;
+  groups: Array<{ storage: string; name: string; state: string; primary: string; recoveryPoint?: string }>;
   /** Production hosts an HMC of the active site still lists: fenced (powered off) before anything starts. */
   fence: Array<{ hmc: string; host: string }>;
   /** Every production host of the active site. */
   activeHosts: string[];
   /** The active site's HMCs that did not answer, with the error. */
   unreachable: string[];
+  /** The VMs to start, each with the production host the last verification saw it on (to check it is not running). */
+  movers: Array<{ vm: string; productionHost: string }>;
 }
 
 /** What a batched change did to one VM: `error` when the HMC refused it for good (the VM is not started). */
@@ -244,6 +246,9 @@ export function createDrMoveActivities(deps: DrDependencies) {
             policy: drPolicyFor(pair.dr, { name: v.vm, priority: 'medium' }),
           }));
         const seenInSync = lastInSync(history);
+        // A site that already moved has its backup copies primary: an unplanned move would power off a healthy site
+        // and stop replication the other way round. Refused before anything is touched.
+        const reversedBefore = latest.groups.filter((g) => g.primary === 'aux').map((g) => g.name);
         const groups = await Promise.all(
           pair.dr.consistencyGroups.map(async (g) => {
             const state = (await readGroups(deps.devices.storageSystem(g.aux))).find((x) => x.name === g.name);
@@ -251,10 +256,20 @@ export function createDrMoveActivities(deps: DrDependencies) {
               storage: g.aux,
               name: g.name,
               state: state?.state ?? 'absent',
+              primary: state?.primary ?? '',
               recoveryPoint: state?.freezeTime ?? seenInSync[g.name],
             };
           }),
         );
+        const reversed = [
+          ...new Set([...reversedBefore, ...groups.filter((g) => g.primary === 'aux').map((g) => g.name)]),
+        ];
+        if (reversed.length > 0)
+          throw new DrSiteError(
+            `REPLICATION_REVERSED: consistency group(s) ${reversed.join(', ')} already have ${pair.backup.name} as ` +
+              `primary (the last verification or ${auxStorage} says so): ${site} has already moved; nothing was ` +
+              `touched. Use the move back (POST /v1/sites/${site}/move-back) to return`,
+          );
         const fence: Array<{ hmc: string; host: string }> = [];
         const unreachable: string[] = [];
         for (const hmc of pair.active.hmcs) {
@@ -292,6 +307,9 @@ export function createDrMoveActivities(deps: DrDependencies) {
           fence,
           activeHosts: pair.active.hosts,
           unreachable,
+          movers: latest.vms
+            .filter((v) => movers.some((m) => m.vm === v.vm))
+            .map((v) => ({ vm: v.vm, productionHost: v.productionHost })),
         };
       });
     },
@@ -436,6 +454,19 @@ export function createDrMoveActivities(deps: DrDependencies) {
           input.vms.map((vm) => [vm, partitions.find((p) => p.name === vm)?.state ?? 'absent']),
         );
       });
+    },
+    /**
+     * Raises a DR notification (the notification store's channels deliver it): `kind` e.g. `dr-fence-blocked`,
+     * `workflowId` the move's (`dr-move/<site>`), `subject` the site.
+     */
+    async drNotify(input: {
+      severity: 'info' | 'warning' | 'critical';
+      kind: string;
+      message: string;
+      workflowId: string;
+      subject: string;
+    }): Promise<void> {
+      await deps.store.raiseNotification({ ...input, raisedAt: new Date().toISOString() });
     },
     /** A managed system's state as its HMC shows it now (`Power Off` once fenced). */
     async drHostState(input: { hmc: string; host: string }): Promise<string> {

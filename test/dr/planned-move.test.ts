@@ -57,6 +57,21 @@ async function operation(lazarus: SimulatedLazarus, path: string, body: object =
   ))!;
 }
 
+/** An unplanned move's progress once it waits at its fence for override-fence (issue 13). */
+async function fenceBlocked(lazarus: SimulatedLazarus) {
+  return eventually(
+    'the unplanned move to block at its fence',
+    async () => {
+      const view = await lazarus.api<{
+        progress?: { awaitingFenceOverride?: boolean; steps: Array<{ step: string; detail?: string }> };
+      }>('GET', '/v1/sites/dc1/move');
+      return view.body.progress?.awaitingFenceOverride ? view.body.progress : undefined;
+    },
+    240_000,
+    250,
+  );
+}
+
 /** The host objects each of a VM's volumes is mapped to on a storage system. */
 async function mappingsOf(lazarus: SimulatedLazarus, storage: string, volumes: string[]) {
   const svc = lazarus.devices.storageSystem(storage);
@@ -246,7 +261,7 @@ describe('unplanned DR move through the API', () => {
   after(async () => lazarus?.stop());
 
   it(
-    "refuses to take over while the link is up and dc1's hosts cannot be proven off",
+    "blocks at its fence, taking nothing over, while dc1's hosts cannot be proven off; a cancel ends it",
     { timeout: 300_000 },
     async () => {
       const verified = await lazarus.api('POST', '/v1/sites/dc1/verify?wait=240');
@@ -258,9 +273,11 @@ describe('unplanned DR move through the API', () => {
         target: 'hmc-dc1',
       });
       try {
-        const report = await operation(lazarus, '/v1/sites/dc1/move', { to: 'dc2', mode: 'unplanned' });
-        assert.equal(report.outcome, 'failed');
-        assert.match(report.steps.at(-1)!.detail ?? '', /^refused: .*link to dc1 is up.*cannot be proven off/);
+        // Unreachable is not down (issue 13): the move waits at its fence for an admin's override.
+        const started = await lazarus.api('POST', '/v1/sites/dc1/move', { to: 'dc2', mode: 'unplanned' });
+        assert.equal(started.status, 202, JSON.stringify(started.body));
+        const blocked = await fenceBlocked(lazarus);
+        assert.match(blocked.steps.at(-1)!.detail ?? '', /dc1-s01: no HMC of the site answers for it \(hmc-dc1/);
         const state = await lazarus.control<FleetState>('GET', '/state');
         assert.deepEqual(running(state, 'dc2-'), [], 'nothing started at dc2');
         assert.deepEqual(running(state, 'dc1-'), before, 'dc1 untouched');
@@ -268,6 +285,18 @@ describe('unplanned DR move through the API', () => {
           const group = await lazarus.devices.storageSystem('svc-dc1').consistencyGroup(name);
           assert.deepEqual([group?.primary, group?.state], ['master', 'consistent_synchronized']);
         }
+        const cancel = await lazarus.api('POST', '/v1/sites/dc1/move/cancel', { reason: 'dc1 is only cut off' });
+        assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+        const report = await eventually(
+          'the cancelled move to end',
+          async () => {
+            const view = await lazarus.api<MoveView>('GET', '/v1/sites/dc1/move');
+            return view.body.status === 'COMPLETED' ? view.body.report : undefined;
+          },
+          240_000,
+          250,
+        );
+        assert.equal(report.outcome, 'cancelled');
       } finally {
         await lazarus.control('DELETE', `/faults/${hmcLost.id}`);
       }
@@ -294,6 +323,12 @@ describe('unplanned DR move through the API', () => {
 
       const started = await lazarus.api('POST', '/v1/sites/dc1/move', { to: 'dc2', mode: 'unplanned' });
       assert.equal(started.status, 202, JSON.stringify(started.body));
+      // No HMC of dc1 answers: nothing proves its hosts down, so an admin's override stands in (issue 13).
+      await fenceBlocked(lazarus);
+      const override = await lazarus.api('POST', '/v1/sites/dc1/move/override-fence', {
+        reason: 'dc1 lost power (site report)',
+      });
+      assert.equal(override.status, 202, JSON.stringify(override.body));
       const report = (await eventually(
         'the unplanned move to end',
         async () => {
@@ -306,7 +341,7 @@ describe('unplanned DR move through the API', () => {
       assert.equal(report.outcome, 'moved', JSON.stringify(report));
       assert.deepEqual(
         report.steps.map((s) => s.step),
-        ['prepare', 'fence-active-site', 'take-over-storage', 'start-at-backup-site'],
+        ['prepare', 'fence-active-site', 'fence-blocked', 'take-over-storage', 'start-at-backup-site'],
       );
       assert.ok(
         report.unreachable.some((u) => u.startsWith('hmc-dc1')),

@@ -42,3 +42,10 @@ export interface DrProviderQueue {
 }
 export const requestMoveSignal = defineSignal<[DrMoveRequest]>('requestMove');
 export const providerQueueQuery = defineQuery<DrProviderQueue>('providerQueue');
+
+/**
+ * Unplanned move blocked at its fence (report.awaitingFenceOverride): an admin states that the active site's hosts no
+ * HMC could prove off are down (reason required; `by` is the token's name). It stands in for the missing proof: only
+ * then are the backup copies made writable. Ignored while the move does not wait for one.
+ */
+export const overrideFenceMoveSignal = defineSignal<[DrOperatorDecision]>('overrideFenceMove');

@@ -74,12 +74,23 @@ export interface DrMoveReport {
   /** Unplanned: production hosts powered off, and the active site's HMCs that did not answer. */
   fenced?: Array<{ host: string; detail: string }>;
   unreachable?: string[];
+  /** Unplanned: the production hosts no HMC could prove down, and why (the move waits in phase fence-blocked). */
+  fenceBlocked?: Array<{ host: string; reason: string }>;
+  /** True while the unplanned move waits for override-fence (or a cancel); nothing is taken over before. */
+  awaitingFenceOverride?: boolean;
+  /** The admin's override standing in for the missing proof: who (the token's name), why, when, for which hosts. */
+  fenceOverride?: { by: string; reason: string; at: string; hosts: string[] };
   networks: DrMovePlan['networks'];
   /** Advisory: true while the move waits for approveMove/rejectMove; the plan it would carry out. */
   awaitingApproval?: boolean;
   plan?: DrMovePlan;
   /** Operator decisions (approve, reject, cancel) with who, why and when. */
-  decisions: Array<{ kind: 'approve' | 'reject' | 'cancel' | 'cleanup'; by: string; reason?: string; at: string }>;
+  decisions: Array<{
+    kind: 'approve' | 'reject' | 'cancel' | 'cleanup' | 'override-fence';
+    by: string;
+    reason?: string;
+    at: string;
+  }>;
   /** A DR test (mode `test`): its copies, test networks, whether it waits for cleanup and what production did. */
   test?: {
     copies: number;
