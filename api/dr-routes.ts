@@ -791,6 +791,20 @@ export function registerDrPaths(
       },
     });
   registry.registerPath({
+    method: 'post',
+    path: '/v1/sites/{site}/move/override-fence',
+    description:
+      "An unplanned move waiting in phase fence-blocked (progress.awaitingFenceOverride): an admin's statement that " +
+      'the hosts no HMC could prove down are down stands in for the proof; the actor is the token name.',
+    security,
+    request: { params: site, body: { content: { 'application/json': { schema: overrideFenceMoveBody } } } },
+    responses: {
+      202: json(runResponse, 'override sent to the blocked move'),
+      409: json(errorResponse, 'no move of the site waits at its fence (fence_not_blocked)'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
     method: 'get',
     path: '/v1/sites/{site}/move',
     security,
