@@ -58,7 +58,11 @@ const TENANT_ROUTES = [/^\/v1\/sites(\/|$)/, /^\/v1\/vms\/[^/]+\/dr$/];
  * Routes that need more than an operator: overriding a blocked fence. Case-insensitive and with an optional trailing
  * slash, as express matches routes, so no spelling of the path reaches the route with less than admin.
  */
-const ADMIN_ONLY = [/^\/v1\/failovers\/[^/]+\/override-fence\/?$/i];
+const ADMIN_ONLY = [
+  /^\/v1\/failovers\/[^/]+\/override-fence\/?$/i,
+  // An unplanned DR move blocked at its fence (workflows/dr/unplanned-move.ts): the same stand-in for a power proof.
+  /^\/v1\/sites\/[^/]+\/move\/override-fence\/?$/i,
+];
 
 /**
  * Reads (GET, HEAD) need any role; every other method needs `operator` or `admin`, and the ADMIN_ONLY routes

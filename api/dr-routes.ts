@@ -793,9 +793,6 @@ export function registerDrPaths(
   registry.registerPath({
     method: 'post',
     path: '/v1/sites/{site}/move/override-fence',
-    description:
-      "An unplanned move waiting in phase fence-blocked (progress.awaitingFenceOverride): an admin's statement that " +
-      'the hosts no HMC could prove down are down stands in for the proof; the actor is the token name.',
     security,
     request: { params: site, body: { content: { 'application/json': { schema: overrideFenceMoveBody } } } },
     responses: {

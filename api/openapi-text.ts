@@ -89,6 +89,12 @@ export const OPERATION_TEXT: Record<string, [string, string]> = {
     'Reject an advisory move',
     'Ends an advisory planned move without changing anything. Operator role.',
   ],
+  'POST /v1/sites/{site}/move/override-fence': [
+    "Override an unplanned move's blocked fence",
+    'An unplanned move waits in phase fence-blocked while some active-site host cannot be proven down (HMC ' +
+      "unreachable, host in No Connection); the admin's reason stands in for the proof and the move takes over. " +
+      'Admin role; the actor is the token name.',
+  ],
   'POST /v1/sites/{site}/move/cancel': [
     'Cancel a running move',
     'Asks the running move of the site to stop at its next safe point. Operator role.',

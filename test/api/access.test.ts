@@ -76,6 +76,9 @@ describe('API roles and identity', () => {
     assert.match(String(byOperator.body.message), /needs the admin role; token otto has operator/);
     for (const spelling of [`${path}/`, path.replace('override-fence', 'Override-Fence')])
       assert.equal((await call(operator, 'POST', spelling, { reason: 'x' })).status, 403, spelling);
+    const drPath = '/v1/sites/dc1/move/override-fence';
+    for (const spelling of [drPath, `${drPath}/`, drPath.replace('override-fence', 'OVERRIDE-fence')])
+      assert.equal((await call(operator, 'POST', spelling, { reason: 'x' })).status, 403, spelling);
     const byAdmin = await call(admin, 'POST', path, { reason: 'seen dark on site' }, 'bearer');
     assert.notEqual(byAdmin.status, 403, 'an admin passes the role check (the failover itself may refuse)');
     assert.notEqual(byAdmin.status, 401, 'lower-case bearer is accepted');
