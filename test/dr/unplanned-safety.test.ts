@@ -169,4 +169,48 @@ describe('unplanned DR move: fence by proof, override, refusals', () => {
     assert.deepEqual(groups(after), groups(before), 'no group stopped');
     assert.deepEqual(await lazarus.control('GET', '/violations'), []);
   });
+  it(
+    'a VM a readable dc1 host shows Running is never started at dc2, even overridden',
+    { timeout: 400_000 },
+    async () => {
+      await fresh(lazarus);
+      // hmc-dc1 answers and lists dc1's partitions, but refuses to power off dc1-s02 (every try).
+      await lazarus.control('POST', '/faults', {
+        kind: 'command-fail',
+        target: 'hmc-dc1',
+        command: 'chsysstate',
+        match: 'dc1-s02',
+        times: 1000,
+      });
+      const started = await lazarus.api('POST', '/v1/sites/dc1/move', { to: 'dc2', mode: 'unplanned' });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+      const blocked = await moveReport(lazarus, (r) => r.awaitingFenceOverride === true);
+      assert.deepEqual(
+        blocked.fenceBlocked?.map((b) => b.host),
+        ['dc1-s02'],
+        JSON.stringify(blocked),
+      );
+      assert.match(blocked.fenceBlocked![0]!.reason, /power off refused: .*; hmc-dc1 reads .*Running/);
+      const override = await lazarus.api('POST', '/v1/sites/dc1/move/override-fence', { reason: 'test' });
+      assert.equal(override.status, 202, JSON.stringify(override.body));
+      const report = await moveReport(lazarus, () => false);
+      const state = await lazarus.control<FleetState>('GET', '/state');
+      const onS02 = state.systems
+        .find((s) => s.name === 'dc1-s02')!
+        .partitions.filter((p) => p.state === 'Running' && !p.name.includes('vios'))
+        .map((p) => p.name);
+      assert.ok(onS02.length > 0, 'dc1-s02 still runs its VMs');
+      const atDc2 = await runningAtDc2(lazarus);
+      assert.deepEqual(
+        onS02.filter((vm) => atDc2.includes(vm)),
+        [],
+        'none of them started at dc2',
+      );
+      for (const vm of onS02)
+        assert.match(report.vms.find((v) => v.vm === vm)?.error ?? '', /Running at dc1 on dc1-s02: not started/);
+      assert.equal(report.outcome, 'partial', JSON.stringify(report));
+      assert.ok(atDc2.length > 0, "the other hosts' VMs started at dc2");
+      assert.deepEqual(await lazarus.control('GET', '/violations'), []);
+    },
+  );
 });
