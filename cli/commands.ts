@@ -462,7 +462,8 @@ async function watch(
   return exitCodeOf(run);
 }
 
-function operatorName(env: NodeJS.ProcessEnv): string {
+/** Who decides, sent as `by`: LAZARUS_OPERATOR, else the login name (README, "Command line"). */
+export function operatorName(env: NodeJS.ProcessEnv): string {
   try {
     return env.LAZARUS_OPERATOR || userInfo().username;
   } catch {

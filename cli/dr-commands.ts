@@ -5,7 +5,7 @@
 // <site>`), `resync <site>`, the DR test (`test site <site>`, `query test <site>`, `test cleanup <site>`, as ksysmgr
 // test site / cleanup site dr_test=yes), a VM's DR state (`query dr <vm>`) and a shared site's queue (`query queue`).
 import type { Command } from 'commander';
-import type { CommandContext } from './commands.js';
+import { operatorName, type CommandContext } from './commands.js';
 import { CliError, EXIT } from './errors.js';
 import { age, anyText, fields, table } from './render.js';
 
@@ -149,14 +149,14 @@ function addMoveDecisions(move: Command, context: CommandContext): void {
       .command(action)
       .argument('<site>', 'the active DR site whose move runs')
       .description(description)
-      .option('--by <name>', "who decides (recorded beside the token's name in the report)")
+      .option('--by <name>', 'who decides, recorded in the report (default: LAZARUS_OPERATOR, else your login name)')
       .option('--reason <text>', 'why (recorded in the report)')
       .action(async (site: string, opts: { by?: string; reason?: string }, command: Command) => {
         const { client, print } = context(command);
         const answer = await client.post<{ workflowId?: string; message?: string; status?: string }>(
           `/v1/sites/${encodeURIComponent(site)}/move/${action}`,
           {
-            body: decision(opts),
+            body: decision({ ...opts, by: opts.by ?? operatorName(process.env) }),
             notFoundHint: SITE_HINT,
             conflictHint: `${MOVE_HINT(site)}; \`lazarus move site ${site} --to <backup>\` starts one`,
           },
@@ -168,13 +168,13 @@ function addMoveDecisions(move: Command, context: CommandContext): void {
     .argument('<site>', 'the active DR site whose unplanned move waits at its fence')
     .description('admin: state that the hosts no HMC could prove off are down, so the unplanned move may go on')
     .requiredOption('--reason <text>', "why the hosts are known to be down (required, audited with the token's name)")
-    .option('--by <name>', "a note beside the token's name")
+    .option('--by <name>', "a note beside the token's name (default: LAZARUS_OPERATOR, else your login name)")
     .action(async (site: string, opts: { by?: string; reason: string }, command: Command) => {
       const { client, print } = context(command);
       const answer = await client.post<{ workflowId: string; message: string }>(
         `/v1/sites/${encodeURIComponent(site)}/move/override-fence`,
         {
-          body: decision(opts),
+          body: decision({ ...opts, by: opts.by ?? operatorName(process.env) }),
           notFoundHint: SITE_HINT,
           conflictHint: `override-fence answers an unplanned move in phase fence-blocked only; ${MOVE_HINT(site)}`,
         },
@@ -288,7 +288,8 @@ function addDrQueries(query: Command, context: CommandContext): void {
       const { client, print } = context(command);
       const queue = await client.get<ProviderQueue>(`/v1/provider/${encodeURIComponent(site)}/queue`, {
         notFoundHint:
-          'a coordinator runs for a shared recovery site (dr.sharedSites of lazarus.yaml) and needs a provider token',
+          'a provider coordinator runs for a backup site that DR tenants share (dr.tenants of lazarus.yaml) from the ' +
+          'first move asked of it; only a token without a tenant sees it',
       });
       print(queue, () =>
         [
