@@ -316,7 +316,12 @@ export function drRoutes(
       if (status === 'RUNNING') {
         const progress = await handle.query(moveProgressQuery).catch(() => undefined);
         const shown = progress && forCaller(options.config, res, progress);
-        return void res.json({ workflowId: handle.workflowId, status, ...(shown ? { progress: shown } : {}) });
+        // The outcome is decided at the report's end: while it runs say so (the initial `failed` is not one).
+        return void res.json({
+          workflowId: handle.workflowId,
+          status,
+          ...(shown ? { progress: { ...shown, outcome: 'running' } } : {}),
+        });
       }
       if (status !== 'COMPLETED') return void res.json({ workflowId: handle.workflowId, status });
       res.json({
@@ -386,7 +391,11 @@ export function drRoutes(
       }
       if (status === 'RUNNING') {
         const progress = await handle.query(moveProgressQuery).catch(() => undefined);
-        return void res.json({ workflowId: handle.workflowId, status, ...(progress ? { progress } : {}) });
+        return void res.json({
+          workflowId: handle.workflowId,
+          status,
+          ...(progress ? { progress: { ...progress, outcome: 'running' } } : {}),
+        });
       }
       if (status !== 'COMPLETED') return void res.json({ workflowId: handle.workflowId, status });
       res.json({ workflowId: handle.workflowId, status, report: await handle.result() });
@@ -564,12 +573,12 @@ async function cancelQueuedMove(
     return {
       workflowId: `dr-move/${site}`,
       status: 'CANCEL_SENT',
-      message: `the move of ${site} started at ${shared.site} before the cancel arrived: it stops at its next safe point`,
+      message: `the move of ${site} started at ${shared.site} before the cancel arrived: it stops at a safe point`,
     };
   return {
     workflowId: `dr-move/${site}`,
     status: 'CANCELLED',
-    message: `the queued move of ${site} was withdrawn from the provider coordinator of ${shared.site}; it never started`,
+    message: `the queued move of ${site} was withdrawn from the coordinator of ${shared.site}; it never started`,
   };
 }
 

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { DrSiteError, drSitePair, readSite } from './discover-site.js';
 import type { DrDependencies } from './activities.js';
 import type { VerificationResult } from '../inventory/index.js';
+import { decodeDrVerification, drVerificationKey } from './verification-records.js';
 
 /** The verification-history key of the mappings removed at either site of the pair whose active site is `site`. */
 export const drCleanupKey = (site: string) => `dr-cleanup/${site}`;
@@ -90,6 +91,20 @@ export async function restorableMappingsAt(
 ): Promise<DrRemovedMapping[]> {
   const rows = await Promise.all(sites.map(async (site) => store.verifications(drCleanupKey(site), 200)));
   return rows.flatMap((history) => unrestoredMappings(history, backupSite));
+}
+
+/**
+ * Where one VM of a DR pair is now: `running` at the active site, the backup site, both (never wanted), or nowhere;
+ * `ranBefore` when the latest verification saw it active at the active site (so down at both sites is a loss).
+ */
+export interface DrWhereabouts {
+  vm: string;
+  running: 'active' | 'backup' | 'both' | 'nowhere';
+  ranBefore: boolean;
+  activeHost: string;
+  activeState: string;
+  backupHost?: string;
+  backupState?: string;
 }
 
 export function createDrCleanupActivities(deps: DrDependencies, guard: <T>(work: () => Promise<T>) => Promise<T>) {
@@ -177,6 +192,41 @@ export function createDrCleanupActivities(deps: DrDependencies, guard: <T>(work:
      * shown Not Activated gets its volumes unmapped, minus those another partition there may use; a VM in any other
      * state, or whose host cannot be described, is skipped with the reason; one not defined there has nothing to do.
      */
+    /**
+     * Every VM of the latest verification of `site` (the VMs of the pair, as verified before the last move) and its
+     * state at both sites now, read through their HMCs (`definitions` depth, nothing through the VIOS): what a move's
+     * report names so that no VM down at both sites goes unmentioned. A VM on a host no HMC describes is `unknown`.
+     */
+    async drWhereabouts(site: string): Promise<DrWhereabouts[]> {
+      return guard(async () => {
+        const [latest] = (await deps.store.verifications(drVerificationKey(site), 1)).map(decodeDrVerification);
+        if (!latest) return [];
+        const active = sideOf(site, 'active');
+        const backup = sideOf(site, 'backup');
+        const [atActive, atBackup] = await Promise.all([
+          readSite(deps.devices, active.side, active.storage, 'definitions'),
+          readSite(deps.devices, backup.side, backup.storage, 'definitions'),
+        ]);
+        const stateOf = (reading: typeof atActive, vm: string, host?: string) =>
+          reading.snapshot.lpars.find((l) => l.name === vm && (host === undefined || l.host === host))?.state ??
+          (reading.undescribed.some((h) => h.name === host) ? 'unknown' : 'absent');
+        const up = (state: string) => !['Not Activated', 'absent', 'unknown'].includes(state);
+        return latest.vms.map((v): DrWhereabouts => {
+          const activeState = stateOf(atActive, v.vm, v.productionHost);
+          const backupState = v.backupHost ? stateOf(atBackup, v.vm, v.backupHost) : undefined;
+          const [a, b] = [up(activeState), backupState !== undefined && up(backupState)];
+          return {
+            vm: v.vm,
+            running: a && b ? 'both' : a ? 'active' : b ? 'backup' : 'nowhere',
+            ranBefore: v.productionState !== undefined && v.productionState !== 'Not Activated',
+            activeHost: v.productionHost,
+            activeState,
+            ...(v.backupHost ? { backupHost: v.backupHost, backupState } : {}),
+          };
+        });
+      });
+    },
+
     async prepareDrCleanup(input: {
       site: string;
       at: 'active' | 'backup';

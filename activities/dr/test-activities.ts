@@ -128,6 +128,19 @@ export function createDrTestActivities(deps: DrDependencies, guard: <T>(work: ()
             if (code) prep.notReady.push({ vm, codes: [code] });
           }
         await checkTargets(deps.devices, prep);
+        // Nothing to rehearse (every VM stopped at the active site, e.g. while the site runs at its backup site):
+        // say so per VM rather than answering not-ready without a reason.
+        if (prep.copies.length === 0 && prep.notReady.length === 0)
+          for (const vm of discovery.vms) {
+            const shadow = discovery.shadows.find((s) => s.name === vm.name && s.state !== 'Not Activated');
+            prep.notReady.push({
+              vm: vm.name,
+              codes: [shadow ? 'SHADOW_ACTIVE' : 'NOT_ACTIVE_AT_PRODUCTION'],
+              detail: shadow
+                ? `${vm.name} runs at ${discovery.backupSite} on ${shadow.host} (the site is moved): move back first`
+                : `${vm.name} is ${vm.state} on ${vm.host}: a DR test rehearses VMs running at ${discovery.site}`,
+            });
+          }
         prep.ready = prep.notReady.length === 0 && prep.copies.length > 0;
         return prep;
       });

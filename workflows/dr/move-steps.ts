@@ -111,6 +111,12 @@ export interface DrMoveReport {
     site: string;
     vms: Array<{ vm: string; unmapped: string[]; kept?: Array<{ volume: string; reason: string }>; skipped?: string }>;
   };
+  /**
+   * Planned move and move back, once anything was stopped: every VM of the pair and where it runs when the report was
+   * written (activities/dr/cleanup-activities.ts drWhereabouts) — a VM that ran before and now runs `nowhere` is named
+   * here and keeps the outcome from `moved`.
+   */
+  whereabouts?: Array<{ vm: string; running: 'active' | 'backup' | 'both' | 'nowhere'; ranBefore: boolean }>;
   /** DRaaS: the provider coordinator's scheduling of this move (who it waited for). */
   coordination?: DrCoordination;
   /** Step journal: name, start and end (workflow time), and why it stopped the move when it did. */

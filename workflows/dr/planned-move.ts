@@ -15,6 +15,8 @@
 // next move and DR test use; after the switch back its copies are read-only secondaries, so nothing starts there.
 // Advisory moves wait for approval after verifying; a cancel stops at the next step boundary (no clean-up then).
 // Device changes go through the devices' task queues.
+import { ActivityFailure } from '@temporalio/workflow';
+import { innermostMessage } from '../../domain/failover/outcome.js';
 import type { DrMovePreparation } from '../../activities/dr/move-activities.js';
 import { cleanupOldSite, presentAtDestination } from './cleanup.js';
 import {
@@ -55,7 +57,9 @@ export async function moveDrSite(input: DrMoveInput): Promise<DrMoveReport> {
   const acts = moveActivities(input.heartbeatMs);
   const report = newReport(input.site, input.to, 'planned');
   if (input.coordination) report.coordination = input.coordination;
-  return reported(report, () => plannedMove(acts, input, report, () => acts.control.prepareDrMove(input.site), 'aux'));
+  return withWhereabouts(acts, report, () =>
+    reported(report, () => plannedMove(acts, input, report, () => acts.control.prepareDrMove(input.site), 'aux')),
+  );
 }
 
 /**
@@ -68,7 +72,46 @@ export async function moveBackDrSite(input: Omit<DrMoveInput, 'to'>): Promise<Dr
   const report = newReport(input.site, input.site, 'move-back');
   const acts = moveActivities(input.heartbeatMs);
   const prepare = () => acts.control.prepareDrMoveBack(input.site);
-  return reported(report, () => plannedMove(acts, { ...input, to: input.site }, report, prepare, 'master'));
+  return withWhereabouts(acts, report, () =>
+    reported(report, () => plannedMove(acts, { ...input, to: input.site }, report, prepare, 'master')),
+  );
+}
+
+/**
+ * Runs a move, then — when it stopped anything — reads where every VM of the pair runs now and names it in the
+ * report: a VM that ran before and now runs at neither site (a cancelled or partial earlier move left it down) keeps
+ * the outcome from `moved` (`partial`), and the last step says which. A failed read only notes that it failed.
+ */
+async function withWhereabouts(
+  acts: MoveActivities,
+  report: DrMoveReport,
+  move: () => Promise<DrMoveReport>,
+): Promise<DrMoveReport> {
+  await move();
+  if (!report.vms.some((v) => v.stopped !== undefined)) return report;
+  try {
+    const now = await acts.control.drWhereabouts(report.site);
+    report.whereabouts = now.map(({ vm, running, ranBefore }) => ({ vm, running, ranBefore }));
+    const lost = now.filter((w) => w.ranBefore && w.running === 'nowhere').map((w) => w.vm);
+    if (lost.length > 0) {
+      if (report.outcome === 'moved') report.outcome = 'partial';
+      const at = new Date().toISOString();
+      report.steps.push({
+        step: 'whereabouts',
+        startedAt: at,
+        endedAt: at,
+        detail: `running at neither site though they ran before: ${lost.join(', ')}`,
+      });
+    }
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    report.steps.push({
+      step: 'whereabouts',
+      startedAt: new Date().toISOString(),
+      detail: `where the VMs run could not be read: ${innermostMessage(err)}`,
+    });
+  }
+  return report;
 }
 
 async function plannedMove(

@@ -165,10 +165,10 @@ async function cleanUp(acts: MoveActivities, report: DrMoveReport, preparation: 
       const before = new Map((report.test!.replicationBefore ?? []).map((g) => [g.name, g]));
       const changed = after
         .filter((g) => JSON.stringify(g) !== JSON.stringify(before.get(g.name)))
-        .map(
-          (g) =>
-            `${g.name} ${before.get(g.name)?.state ?? '?'}/${before.get(g.name)?.primary ?? '?'} → ${g.state}/${g.primary}`,
-        );
+        .map((g) => {
+          const was = before.get(g.name);
+          return `${g.name} ${was?.state ?? '?'}/${was?.primary ?? '?'} → ${g.state}/${g.primary}`;
+        });
       report.steps.at(-1)!.detail = `production's replication changed during the test: ${changed.join(', ')}`;
       report.outcome = 'failed';
     }
