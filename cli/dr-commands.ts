@@ -199,7 +199,7 @@ function addDrTestAndResync(program: Command, query: Command, context: CommandCo
         {
           body,
           notFoundHint: SITE_HINT,
-          conflictHint: `\`lazarus query test ${site}\` shows the running test; \`lazarus test cleanup ${site}\` ends it`,
+          conflictHint: `\`lazarus query test ${site}\` shows it; \`lazarus test cleanup ${site}\` ends it`,
         },
       );
       print(
@@ -219,7 +219,9 @@ function addDrTestAndResync(program: Command, query: Command, context: CommandCo
         {
           body: decision(opts),
           notFoundHint: SITE_HINT,
-          conflictHint: `\`lazarus query test ${site}\` shows the last test's report; \`lazarus test site ${site}\` starts one`,
+          conflictHint:
+            `\`lazarus query test ${site}\` shows the last test's report; ` +
+            `\`lazarus test site ${site}\` starts one`,
         },
       );
       print(asked, () => `${asked.message}\nfollow it: lazarus query test ${site}`);
