@@ -794,6 +794,14 @@ export function registerDrPaths(
       security,
       request: { params: site, body: { content: { 'application/json': { schema: decisionBody } } } },
       responses: {
+        ...(action === 'cancel'
+          ? {
+              200: json(
+                runResponse,
+                'DRaaS: the move waited at its provider coordinator and was withdrawn (CANCELLED)',
+              ),
+            }
+          : {}),
         202: json(runResponse, `${action} sent to the running move`),
         409: json(errorResponse, 'no move of the site is running (not_running)'),
         ...errors,

@@ -365,7 +365,7 @@ describe('unplanned DR move through the API', () => {
 
       await lazarus.control('DELETE', `/faults/${linkDown}`);
       const resync = await operation(lazarus, '/v1/sites/dc1/resync');
-      assert.equal(resync.outcome, 'moved', JSON.stringify(resync));
+      assert.equal(resync.outcome, 'resynced', JSON.stringify(resync));
       for (const name of ['cg-dc1-s01', 'cg-dc1-s02', 'cg-dc1-s03', 'cg-dc1-s04']) {
         const group = await lazarus.devices.storageSystem('svc-dc1').consistencyGroup(name);
         assert.deepEqual([group?.primary, group?.state], ['aux', 'consistent_synchronized'], `${name}: dc2 → dc1`);

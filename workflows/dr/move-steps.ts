@@ -54,7 +54,9 @@ export interface DrCoordination {
   capacity?: { fits: boolean; detail: string };
 }
 
-export type DrMoveOutcome = 'moved' | 'tested' | 'not-ready' | 'partial' | 'failed' | 'rejected' | 'cancelled';
+/** `resynced`: a resync's groups synchronized from the backup site (nothing moved). */
+export type DrMoveOutcome =
+  'moved' | 'resynced' | 'tested' | 'not-ready' | 'partial' | 'failed' | 'rejected' | 'cancelled';
 
 export interface DrMoveReport {
   site: string;

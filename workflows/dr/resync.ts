@@ -52,10 +52,26 @@ async function resync(
       pollMs,
     );
   });
-  report.outcome = synchronized ? 'moved' : 'failed';
+  report.outcome = synchronized ? 'resynced' : 'failed';
   if (synchronized) {
+    // Only VMs proven Running at the backup site now lose their old site's mappings: one the unplanned move never
+    // started there (or that stopped since) still has its only usable copy behind them.
+    const where = await step(report, 'whereabouts', () => control.drWhereabouts(input.site));
+    const provenAtBackup = preparation.moved.filter((vm) => where.find((w) => w.vm === vm)?.running === 'backup');
     const side = { site: input.site, name: input.site, at: 'active' as const, storage: preparation.activeStorage };
-    await cleanupOldSite(acts, report, side, preparation.moved);
+    await cleanupOldSite(acts, report, side, provenAtBackup);
+    const left = preparation.moved.filter((vm) => !provenAtBackup.includes(vm));
+    if (left.length > 0) {
+      report.cleanup ??= { site: input.site, vms: [] };
+      for (const vm of left) {
+        const w = where.find((x) => x.vm === vm);
+        report.cleanup.vms.push({
+          vm,
+          unmapped: [],
+          skipped: `not proven Running at the backup site (${w ? `${w.backupState ?? 'no backup host'}` : 'unknown'})`,
+        });
+      }
+    }
   }
   return report;
 }
