@@ -19,7 +19,7 @@ import {
   type AgentTokenScope,
 } from '../domain/vm-health/index.js';
 import { ApiError } from './errors.js';
-import { ageSeconds, asyncRoute, parse } from './routing.js';
+import { ageSeconds, asyncRoute, parse, type OpenApiShared } from './routing.js';
 
 /** An agent token with its secret resolved (kept in the API process only). */
 export interface AgentToken extends AgentTokenScope {
@@ -225,15 +225,7 @@ function vmGroupIndex(config: LazarusConfig, store: InventoryStore) {
 }
 
 /** The agent and VM health paths in the OpenAPI document (the agent endpoint with its own bearer scheme). */
-export function registerVmHealthPaths(
-  registry: OpenAPIRegistry,
-  shared: {
-    security: Array<Record<string, string[]>>;
-    json: (schema: z.ZodType, description: string) => object;
-    errors: Record<number, object>;
-    errorResponse: z.ZodType;
-  },
-): void {
+export function registerVmHealthPaths(registry: OpenAPIRegistry, shared: OpenApiShared): void {
   const { security, json, errors, errorResponse } = shared;
   const agentBearer = registry.registerComponent('securitySchemes', 'agentBearer', {
     type: 'http',

@@ -13,7 +13,7 @@ import { sanitizeLogText } from './access.js';
 import { ApiError } from './errors.js';
 import { checkTimeRange, cursorParam, limitParam, timeRangeParams } from './paging.js';
 import type { OpenApiPaths } from './request-guards.js';
-import { asyncRoute, parse } from './routing.js';
+import { asyncRoute, parse, type OpenApiShared } from './routing.js';
 
 const AUDITED_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 type AuditedMethod = (typeof AUDITED_METHODS)[number];
@@ -217,15 +217,7 @@ function auditCursorId(cursor: string): number {
 }
 
 /** The OpenAPI entry of GET /v1/audit (called from api/openapi.ts). */
-export function registerAuditPaths(
-  registry: OpenAPIRegistry,
-  shared: {
-    security: Array<Record<string, string[]>>;
-    json: (schema: z.ZodType, description: string) => object;
-    errors: Record<number, object>;
-    errorResponse: z.ZodType;
-  },
-): void {
+export function registerAuditPaths(registry: OpenAPIRegistry, shared: OpenApiShared): void {
   registry.registerPath({
     method: 'get',
     path: '/v1/audit',

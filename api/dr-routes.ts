@@ -27,7 +27,7 @@ import { cancelQueuedMoveSignal } from '../workflows/dr/provider-messages.js';
 import type { DrMoveReport } from '../workflows/dr/move-steps.js';
 import { actorOf, sanitizeLogText } from './access.js';
 import { ApiError } from './errors.js';
-import { ageSeconds, asyncRoute, parse } from './routing.js';
+import { ageSeconds, asyncRoute, parse, type OpenApiShared } from './routing.js';
 import { checkTimeRange, cursorParam, inTimeRange, pageOf, timeRangeParams } from './paging.js';
 
 const waitQuery = z.strictObject({
@@ -723,15 +723,7 @@ const vmDrResponse = vmVerificationSchema.extend({
 const runResponse = z.object({ workflowId: z.string(), runId: z.string().optional(), message: z.string().optional() });
 
 /** The DR paths in the OpenAPI document (api/openapi.ts). */
-export function registerDrPaths(
-  registry: OpenAPIRegistry,
-  shared: {
-    security: Array<Record<string, string[]>>;
-    json: (schema: z.ZodType, description: string) => object;
-    errors: Record<number, object>;
-    errorResponse: z.ZodType;
-  },
-): void {
+export function registerDrPaths(registry: OpenAPIRegistry, shared: OpenApiShared): void {
   const { security, json, errors, errorResponse } = shared;
   const site = z.object({ site: z.string().describe('the active DR site (dr.sites[].role: active)') });
   const conflict = json(errorResponse, 'the site is the backup site (not_active_site)');

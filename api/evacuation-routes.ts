@@ -18,7 +18,7 @@ import {
 } from '../workflows/evacuation/messages.js';
 import { actorOf, sanitizeLogText } from './access.js';
 import { ApiError } from './errors.js';
-import { asyncRoute, parse } from './routing.js';
+import { asyncRoute, parse, type OpenApiShared } from './routing.js';
 
 extendZodWithOpenApi(z);
 
@@ -288,15 +288,7 @@ async function refusedAtRoster(client: Client, id: string): Promise<EvacuationRe
 }
 
 /** The OpenAPI entries of these routes. */
-export function registerEvacuationPaths(
-  registry: OpenAPIRegistry,
-  shared: {
-    security: Array<Record<string, string[]>>;
-    json: (schema: z.ZodType, description: string) => object;
-    errors: Record<number, object>;
-    errorResponse: z.ZodType;
-  },
-): void {
+export function registerEvacuationPaths(registry: OpenAPIRegistry, shared: OpenApiShared): void {
   const { security, json, errors, errorResponse } = shared;
   const params = z.object({ host: hostName.openapi({ description: 'a host (managed system) of a configured group' }) });
   const started = z.object({ id: z.string(), status: z.literal('started') });

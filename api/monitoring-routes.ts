@@ -11,7 +11,7 @@ import type { MonitorView } from '../domain/monitoring/index.js';
 import { hostMonitorWorkflowId, monitorViewQuery } from '../workflows/monitoring/messages.js';
 import { ApiError } from './errors.js';
 import { checkTimeRange, cursorParam, inTimeRange, limitParam, pageOf, timeRangeParams } from './paging.js';
-import { asyncRoute, parse } from './routing.js';
+import { asyncRoute, parse, type OpenApiShared } from './routing.js';
 
 extendZodWithOpenApi(z);
 
@@ -218,15 +218,7 @@ async function monitorView(client: Client, group: string): Promise<MonitorView> 
 }
 
 /** The OpenAPI entries of these routes. */
-export function registerMonitoringPaths(
-  registry: OpenAPIRegistry,
-  shared: {
-    security: Array<Record<string, string[]>>;
-    json: (schema: z.ZodType, description: string) => object;
-    errors: Record<number, object>;
-    errorResponse: z.ZodType;
-  },
-): void {
+export function registerMonitoringPaths(registry: OpenAPIRegistry, shared: OpenApiShared): void {
   const { security, json, errors, errorResponse } = shared;
   const host = z.object({ host: name.openapi({ description: 'a host (managed system) of a configured group' }) });
   const group = z.object({ group: name.openapi({ description: 'a configured host group' }) });

@@ -9,7 +9,7 @@ import type { Delivery } from '../activities/notifications/outbox.js';
 import { NOTIFICATION_SEVERITIES } from '../domain/notifications/index.js';
 import { ApiError } from './errors.js';
 import { checkTimeRange, inTimeRange, timeRangeParams } from './paging.js';
-import { asyncRoute, parse } from './routing.js';
+import { asyncRoute, parse, type OpenApiShared } from './routing.js';
 import './schemas.js'; // extends zod with .openapi()
 
 /** A page cursor: the id to continue below, base64url-encoded so that clients treat it as opaque. */
@@ -172,15 +172,7 @@ export function notificationRoutes(app: express.Express, options: { store: Inven
 }
 
 /** The OpenAPI entries of these routes (called from api/openapi.ts). */
-export function registerNotificationPaths(
-  registry: OpenAPIRegistry,
-  shared: {
-    security: Array<Record<string, string[]>>;
-    json: (schema: z.ZodType, description: string) => object;
-    errors: Record<number, object>;
-    errorResponse: z.ZodType;
-  },
-): void {
+export function registerNotificationPaths(registry: OpenAPIRegistry, shared: OpenApiShared): void {
   const { security, json, errors, errorResponse } = shared;
   registry.registerPath({
     method: 'get',

@@ -19,3 +19,14 @@ export function parse<T>(schema: ZodType<T>, value: unknown, where: string): T {
 export function ageSeconds(isoTime: string, now: number = Date.now()): number {
   return Math.max(0, Math.round((now - Date.parse(isoTime)) / 1000));
 }
+
+/**
+ * What api/openapi.ts hands each route module's `register…Paths`: the bearer security requirement, a JSON response
+ * builder (schema + description), the shared error responses by status, and the error body's schema.
+ */
+export interface OpenApiShared {
+  security: Array<Record<string, string[]>>;
+  json: (schema: ZodType, description: string) => object;
+  errors: Record<number, object>;
+  errorResponse: ZodType;
+}
