@@ -20,6 +20,7 @@ import { DeviceError } from '../ssh/device-errors.js';
 import { excludedDestinations } from '../monitoring/destinations.js';
 import { storageCutHosts } from '../monitoring/storage-cut.js';
 import {
+  lparsRestartedAway,
   newestFencingFailover,
   nothingToFailBack,
   standingPortsRemoved,
@@ -222,9 +223,9 @@ function createControlActivities(ctx: FailoverContext) {
       for (const o of await ctx.deps.store.lparOrigins().movedAwayFrom(input.group, input.host))
         origins.set(o.lpar, o.movedBy);
       const failoverId = `failover/${input.group}/${input.host}`;
-      const failover = await ctx.deps.store.recoveryReport(failoverId);
-      const restarted = (failover?.report.lpars ?? []) as Array<{ lpar: string; step: string; destination?: string }>;
-      for (const l of restarted) if (l.step === 'running' && !origins.has(l.lpar)) origins.set(l.lpar, failoverId);
+      // Every run of the last incident, not only the newest: a later `not-failed` run would hide what it restarted.
+      for (const lpar of await lparsRestartedAway(ctx.deps.store, input.group, input.host))
+        if (!origins.has(lpar)) origins.set(lpar, failoverId);
       const fleet = await ctx.deps.store.currentFleet(input.group);
       const known = new Map(fleet.lpars.map((l) => [l.name, l]));
       const result: HomecomingLpar[] = [];

@@ -58,6 +58,25 @@ export async function newestFencingFailover(
   return runs.find((run) => (run.report.fence as { poweredOff?: unknown } | undefined)?.poweredOff === true);
 }
 
+/**
+ * The LPARs the host's failovers restarted elsewhere (step `running` in a stored run's report), from the newest run
+ * back to the newest one that powered the host off (that incident's runs: a first partial run and its re-run both
+ * count); a later `not-failed` or `already-recovered` run restarted nothing and hides none of them. LPAR names, no
+ * repeats. Empty when no run fenced the host.
+ */
+export async function lparsRestartedAway(store: InventoryStore, group: string, host: string): Promise<string[]> {
+  const runs = await store.recoveryReportRuns(`failover/${group}/${host}`, RUNS_READ);
+  const fencing = runs.findIndex(
+    (run) => (run.report.fence as { poweredOff?: unknown } | undefined)?.poweredOff === true,
+  );
+  if (fencing < 0) return [];
+  const lpars = new Set<string>();
+  for (const run of runs.slice(0, fencing + 1))
+    for (const l of (run.report.lpars ?? []) as Array<{ lpar?: unknown; step?: unknown }>)
+      if (l.step === 'running' && typeof l.lpar === 'string') lpars.add(l.lpar);
+  return [...lpars];
+}
+
 /** The reason's opening words when a failback has nothing to undo (the API answers 409 `nothing_to_fail_back`). */
 export const NOTHING_TO_FAIL_BACK = 'nothing to fail back';
 

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DeviceRegistry } from '../../activities/devices.js';
 import { createEvacuationActivities } from '../../activities/evacuation/activities.js';
+import { lparsRestartedAway } from '../../activities/evacuation/failback-activities.js';
 import { openSqliteStore, type InventoryStore } from '../../activities/inventory/index.js';
 import { storageCutHosts } from '../../activities/monitoring/storage-cut.js';
 import { parseConfigText } from '../../domain/config/index.js';
@@ -63,6 +64,35 @@ describe('failback reads every failover run of the host (store)', () => {
     await save('run-2', '2026-11-30T02:00:00.000Z', 'rejected', { outcome: 'not-failed' });
     assert.deepEqual(await run(control.failoverPortsRemoved), [{ storageHost: 'dc1-s01', wwpns: ['W1', 'W2'] }]);
     assert.equal((await run(control.failbackDue)).due, true, 'the fencing run, not the newest, decides');
+  });
+
+  it("restore's homecoming: a later not-failed run hides none of the LPARs the incident restarted", async () => {
+    const save = (runId: string, at: string, report: Record<string, unknown>) =>
+      store.saveRecoveryReport({
+        workflowId: 'failover/dc1-prod/dc1-s02',
+        runId,
+        kind: 'host-failover',
+        group: 'dc1-prod',
+        startedAt: at,
+        finishedAt: at,
+        outcome: 'succeeded',
+        report,
+      });
+    assert.deepEqual(await lparsRestartedAway(store, 'dc1-prod', 'dc1-s02'), []);
+    await save('old', '2026-11-29T01:00:00.000Z', {
+      fence: { poweredOff: true },
+      lpars: [{ lpar: 'dc1-old01', step: 'running' }],
+    });
+    await save('first', '2026-11-30T01:00:00.000Z', {
+      fence: { poweredOff: true },
+      lpars: [
+        { lpar: 'dc1-app02', step: 'running' },
+        { lpar: 'dc1-db02', step: 'failed' },
+      ],
+    });
+    await save('rerun', '2026-11-30T01:10:00.000Z', { lpars: [{ lpar: 'dc1-db02', step: 'running' }] });
+    await save('later', '2026-11-30T02:00:00.000Z', { outcome: 'not-failed', lpars: [] });
+    assert.deepEqual((await lparsRestartedAway(store, 'dc1-prod', 'dc1-s02')).sort(), ['dc1-app02', 'dc1-db02']);
   });
 });
 
