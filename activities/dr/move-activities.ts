@@ -135,6 +135,12 @@ export function createDrMoveActivities(deps: DrDependencies) {
             outcomes.push({ vm, changed: false, detail: `${vm} is already ${state} on ${input.host}` });
             continue;
           }
+          if (state === undefined || !profile) {
+            // No shadow definition (or no profile) on the backup host: this VM cannot start there, the others can.
+            const error = `SHADOW_MISSING: ${input.host} has no shadow definition of ${vm}${state ? ' profile' : ''}`;
+            outcomes.push({ vm, changed: false, detail: `${error}; not started`, error });
+            continue;
+          }
           try {
             await client.run(
               `chsysstate -m ${word('managed system', input.host)} -r lpar -o on -n ${word('partition', vm)} ` +
