@@ -1,7 +1,7 @@
 // Pure helpers over a failover's LPARs: totals, the outcome they add up to, and the safety gate's verdict from the
 // HMC's evidence. The workflow and the tests share them, so a report and its check cannot disagree.
 import type { FailoverOutcome, GroupEvidence, LparProgress, LparStep, LparTotals, RosterLpar } from './contracts.js';
-import { partitionEvidence } from './partition-states.js';
+import { HOST_UP_STATES, partitionEvidence } from './partition-states.js';
 
 const UNFINISHED: ReadonlySet<LparStep> = new Set(['pending', 'mapping', 'vios', 'activating', 'waiting-running']);
 
@@ -85,6 +85,10 @@ function otherHostsVerdict(name: string, evidence: GroupEvidence, source: string
     const state = host.partitions[name];
     if (state === undefined) continue;
     const seen = partitionEvidence(state);
+    // Running on a host that is not up (Error, No Connection…) is what the HMC last saw, not proof that it runs: never
+    // restarted (it may run), never reported as recovered there either.
+    if (seen === 'running' && !HOST_UP_STATES.has(host.state))
+      return { kind: 'blocked', reason: `it is ${state} on ${host.host}, which is ${host.state}` };
     if (seen === 'running') return { kind: 'running-elsewhere', host: host.host };
     if (seen === 'may-be-running') return { kind: 'blocked', reason: `it is ${state} on ${host.host}` };
   }

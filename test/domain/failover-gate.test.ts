@@ -66,6 +66,20 @@ describe('the per-LPAR safety gate', () => {
     assert.deepEqual(gateVerdict(lpar('db01'), seen, source, poweredOff), { kind: 'running-elsewhere', host: 's02' });
   });
 
+  it('blocks, and never calls recovered, an LPAR listed Running on another host that is not up', () => {
+    for (const state of ['Error', 'No Connection', 'Power Off', 'Initializing']) {
+      const seen = evidence({
+        [source]: { state: 'Power Off', partitions: { db01: 'Not Activated' } },
+        s02: { state, partitions: { db01: 'Running' } },
+      });
+      assert.deepEqual(
+        gateVerdict(lpar('db01'), seen, source, poweredOff),
+        { kind: 'blocked', reason: `it is Running on s02, which is ${state}` },
+        state,
+      );
+    }
+  });
+
   it('blocks an LPAR that may be running on another host, whatever the fence proved', () => {
     for (const state of [
       'Starting',

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DeviceRegistry } from '../../activities/devices.js';
 import type { InventoryStore } from '../../activities/inventory/index.js';
-import { createDrMoveActivities } from '../../activities/dr/move-activities.js';
+import { createDrMoveActivities, type DrVmOutcome } from '../../activities/dr/move-activities.js';
 import { parseConfigText } from '../../domain/config/index.js';
 
 const CONFIG = new URL('../../examples/lazarus-dr.yaml', import.meta.url).pathname;
@@ -28,7 +28,7 @@ test('drActivateVms: a VM without a shadow definition is SHADOW_MISSING, the oth
   };
   const devices = { hmc: () => client } as unknown as DeviceRegistry;
   const { hmc } = createDrMoveActivities({ config, devices, store: {} as InventoryStore });
-  const outcomes = await new MockActivityEnvironment().run(hmc.drActivateVms, {
+  const outcomes: DrVmOutcome[] = await new MockActivityEnvironment().run(hmc.drActivateVms, {
     hmc: config.hmcs[0]!.name,
     host: 'dc2-s01',
     vms: [
