@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { RowReader } from './row-decoding.js';
 import type { SqlDriver, SqlRow, SqlValue } from './sql-driver.js';
-import { InventoryStoreError } from './store-errors.js';
+import { InventoryStoreError, validStoreInput } from './store-errors.js';
 
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time');
 
@@ -64,14 +64,7 @@ export function sqlAuditLogStore(db: SqlDriver): AuditLogStore {
 }
 
 async function recordAuditEntry(db: SqlDriver, input: AuditEntryInput): Promise<number> {
-  const parsed = auditEntryInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .slice(0, 3)
-      .map((issue) => `${issue.path.map(String).join('.') || '(value)'}: ${issue.message}`);
-    throw new InventoryStoreError(`invalid audit entry: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = validStoreInput(auditEntryInputSchema, input, 'audit entry');
   const [row] = await db.query(
     'INSERT INTO api_audit (at, request_id, method, route, path, actor, role, targets, status, code, note) ' +
       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { HostDetection, HostMaintenance, HostQuarantine } from '../../domain/monitoring/index.js';
 import { RowReader } from './row-decoding.js';
 import type { SqlDriver, SqlRow } from './sql-driver.js';
-import { InventoryStoreError } from './store-errors.js';
+import { InventoryStoreError, validStoreInput as valid } from './store-errors.js';
 
 const text = z.string().min(1).max(1000);
 const timestamp = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time');
@@ -209,15 +209,6 @@ function detectionRow(row: SqlRow): HostDetection {
 function maintenanceRow(row: SqlRow): HostMaintenance {
   const r = new RowReader('host_maintenance', row);
   return { host: r.text('host'), reason: r.text('reason'), by: r.text('set_by'), since: r.timestamp('since') };
-}
-
-function valid<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || '(value)'}: ${issue.message}`);
-  throw new InventoryStoreError(`invalid ${what}: ${problems.join('; ')}`);
 }
 
 function validLimit(limit: number): number {

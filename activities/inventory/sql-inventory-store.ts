@@ -40,7 +40,7 @@ import {
 } from './records.js';
 import { RowReader } from './row-decoding.js';
 import type { SqlDriver, SqlRow } from './sql-driver.js';
-import { InventoryStoreError } from './store-errors.js';
+import { InventoryStoreError, validStoreInput as validInput } from './store-errors.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
@@ -361,15 +361,6 @@ function toRecoveryReport(row: SqlRow): RecoveryReport {
     outcome: r.oneOf('outcome', recoveryReportSchema.shape.outcome.options),
     report: r.json('report', reportBodySchema),
   };
-}
-
-function validInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || '(value)'}: ${issue.message}`);
-  throw new InventoryStoreError(`invalid ${what}: ${problems.join('; ')}`);
 }
 
 function validLimit(limit: number): number {
